@@ -1,0 +1,115 @@
+"""Indicator frameworks (一级 → 二级) as data, loaded from ``data/profiles/*.toml``.
+
+A region changes its framework by editing a TOML file, not code. Rules ask for a
+二级's *role* (``cost``, ``satisfaction`` …) rather than its name, so the same rule
+serves every profile.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict
+
+from .errors import XltoolError
+from .model import normalize_label
+
+DEFAULT_PROFILE = "district-2022"
+
+
+class Level2(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    role: str
+
+
+class Level1(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    name: str
+    level2: tuple[Level2, ...]
+
+
+class Profile(BaseModel):
+    """One named indicator framework and its form's wording."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str
+    label: str
+    title: str
+    attachment: str = "附件3"
+    funding_labels: dict[str, str]
+    level1: tuple[Level1, ...]
+
+    def level1_names(self) -> list[str]:
+        return [l1.name for l1 in self.level1]
+
+    def level2_names(self, level1: str | None = None) -> list[str]:
+        return [l2.name for l1 in self.level1 if level1 in (None, l1.name) for l2 in l1.level2]
+
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (一级, 二级) in form order: the rows every table lists."""
+        return [(l1.name, l2.name) for l1 in self.level1 for l2 in l1.level2]
+
+    def role_of(self, level2: str) -> str | None:
+        """The role of a 二级 name, tolerant of full-width/space differences."""
+        key = normalize_label(level2)
+        for l1 in self.level1:
+            for l2 in l1.level2:
+                if normalize_label(l2.name) == key:
+                    return l2.role
+        return None
+
+    def level1_of(self, level2: str) -> str | None:
+        key = normalize_label(level2)
+        for l1 in self.level1:
+            if any(normalize_label(l2.name) == key for l2 in l1.level2):
+                return l1.name
+        return None
+
+    def names_with_role(self, role: str) -> list[str]:
+        return [l2.name for l1 in self.level1 for l2 in l1.level2 if l2.role == role]
+
+    def title_for(self, year: int) -> str:
+        return self.title.format(year=year)
+
+
+@cache
+def load_profiles() -> dict[str, Profile]:
+    """All shipped profiles by name."""
+    profiles: dict[str, Profile] = {}
+    folder = resources.files("xltool") / "data" / "profiles"
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".toml"):
+            data = tomllib.loads(entry.read_text(encoding="utf-8"))
+            profile = Profile.model_validate(data)
+            profiles[profile.name] = profile
+    return profiles
+
+
+def get_profile(name: str | None) -> Profile:
+    """The named profile; a clear Chinese error listing the choices otherwise."""
+    profiles = load_profiles()
+    key = name or DEFAULT_PROFILE
+    if key not in profiles:
+        choices = "、".join(profiles)
+        raise XltoolError(f"未知的指标体系“{key}”，可选：{choices}")
+    return profiles[key]
+
+
+def guess_profile(level1_names: list[str], level2_names: list[str]) -> Profile:
+    """The profile whose 一级/二级 names best match what a sheet holds.
+
+    Old sheets carry no profile marker; the indicator names themselves tell.
+    """
+    have1 = {normalize_label(n) for n in level1_names if n}
+    have2 = {normalize_label(n) for n in level2_names if n}
+    best, best_score = get_profile(DEFAULT_PROFILE), -1
+    for profile in load_profiles().values():
+        p1 = {normalize_label(n) for n in profile.level1_names()}
+        p2 = {normalize_label(n) for n in profile.level2_names()}
+        score = 2 * len(have1 & p1) + len(have2 & p2) - len(have1 - p1) - len(have2 - p2)
+        if score > best_score or (score == best_score and profile.name == DEFAULT_PROFILE):
+            best, best_score = profile, score
+    return best

@@ -1,0 +1,233 @@
+"""The 绩效目标表 as data: pydantic models that know nothing of spreadsheets.
+
+Every value keeps the cell it came from (``cells``) so findings can point at it, and
+whatever the user typed is kept beside its normalised form (``operator_raw``,
+``target``, ``raw``) because reviewers judge what was typed, not what we made of it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Standard 计算符号 and the spellings real files hold for them.
+QUALITATIVE = "定性"
+STANDARD_OPERATORS: tuple[str, ...] = ("=", "≥", "≤", ">", "<", QUALITATIVE)
+_OPERATOR_FORMS: dict[str, str] = {
+    "=": "=", "＝": "=", "==": "=",
+    "≥": "≥", ">=": "≥", "≧": "≥", "＞＝": "≥", "=>": "≥", "⩾": "≥", "大于等于": "≥", "不低于": "≥", "不少于": "≥",
+    "≤": "≤", "<=": "≤", "≦": "≤", "＜＝": "≤", "=<": "≤", "⩽": "≤", "小于等于": "≤", "不高于": "≤", "不超过": "≤", "不多于": "≤",
+    ">": ">", "＞": ">", "大于": ">", "高于": ">",
+    "<": "<", "＜": "<", "小于": "<", "低于": "<",
+    "定性": QUALITATIVE,
+}
+
+
+def clean_text(value: Any) -> str:
+    """Strip every kind of space (incl. full-width U+3000 and NBSP) from both ends."""
+    if value is None:
+        return ""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return text.strip(" \t\n\u3000\u00a0\ufeff\u200b")
+
+
+def normalize_label(value: Any) -> str:
+    """Canonical form for comparing labels: NFKC (full-width → half-width), no spaces."""
+    text = unicodedata.normalize("NFKC", clean_text(value))
+    return re.sub(r"[\s\u3000\u00a0]+", "", text)
+
+
+def normalize_operator(raw: Any) -> str:
+    """Map any typed 计算符号 to its standard form; unknown text is returned cleaned."""
+    text = clean_text(raw)
+    compact = re.sub(r"\s+", "", text)
+    if compact in _OPERATOR_FORMS:
+        return _OPERATOR_FORMS[compact]
+    nfkc = unicodedata.normalize("NFKC", compact)
+    return _OPERATOR_FORMS.get(nfkc, text)
+
+
+_NUMBER_RE = re.compile(
+    r"^(?P<op>(?:>=|<=|=>|=<|==|[<>=≥≤≧≦＞＜＝⩾⩽]))?\s*"
+    r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>.*)$",
+    re.S,
+)
+
+
+def parse_target(target: str) -> tuple[str, float | None, str]:
+    """Split a typed 年度目标值 into (embedded operator, number, unit).
+
+    ``"≥90%"`` → ``("≥", 90.0, "%")``; ``"8085.11平方米"`` → ``("", 8085.11, "平方米")``;
+    text without a leading number → ``("", None, "")``.
+    """
+    text = clean_text(target)
+    nfkc = unicodedata.normalize("NFKC", text)
+    match = _NUMBER_RE.match(nfkc)
+    if not match:
+        return "", None, ""
+    op = normalize_operator(match.group("op")) if match.group("op") else ""
+    number = float(match.group("num").replace(",", ""))
+    unit = clean_text(match.group("unit"))
+    # NFKC turns "％" into "%" already; keep the unit as the user wrote it otherwise.
+    return op, number, unit
+
+
+class Indicator(BaseModel):
+    """One row of the indicator table (三级指标 and its target)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    level1: str = ""
+    level2: str = ""
+    name: str = ""
+    operator: str = ""  # standard form (≥ ≤ = > < 定性), "" if none, else as typed
+    operator_raw: str = ""  # exactly as typed
+    target: str = ""  # 年度目标值 as typed
+    value: float | None = None
+    unit: str = ""
+    qualitative: bool = False
+    cell: str = ""  # the 年度目标值 cell, e.g. "E14"
+    row: int = 0  # 1-based sheet row
+    cells: dict[str, str] = Field(default_factory=dict)  # field → cell ("name" → "C14")
+    extra: dict[str, str] = Field(default_factory=dict)  # columns that did not map (指标解释 …)
+
+    @classmethod
+    def from_typed(
+        cls,
+        *,
+        level1: str = "",
+        level2: str = "",
+        name: str = "",
+        operator: str = "",
+        target: Any = "",
+        unit: str = "",
+        **kwargs: Any,
+    ) -> "Indicator":
+        """Build a row from what was typed, deriving operator, number, unit and 定性.
+
+        When the operator column is empty the operator may sit inside the value
+        (``≥90%``); a separate unit column (``unit``) is appended when the value has none.
+        """
+        target_text = format_cell_text(target)
+        op_raw = clean_text(operator)
+        embedded, number, parsed_unit = parse_target(target_text)
+        if not op_raw and embedded:
+            op_raw = embedded
+        op = normalize_operator(op_raw) if op_raw else ""
+        unit_text = parsed_unit or clean_text(unit)
+        qualitative = op == QUALITATIVE or (not op and number is None and bool(target_text))
+        return cls(
+            level1=clean_text(level1),
+            level2=clean_text(level2),
+            name=clean_text(name),
+            operator=op,
+            operator_raw=op_raw,
+            target=target_text,
+            value=number,
+            unit=unit_text,
+            qualitative=qualitative,
+            **kwargs,
+        )
+
+    @property
+    def is_blank(self) -> bool:
+        """A pre-laid row with no 三级 indicator typed (only levels, or 'placeholder' dots)."""
+        return not (self.name or self.operator_raw or self.target)
+
+
+class Funding(BaseModel):
+    """其中：部省级 / 市级 / 区级 / 其他 (万元)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    province: float | None = None
+    city: float | None = None
+    district: float | None = None
+    other: float | None = None
+
+    def total(self) -> float:
+        return sum(v for v in (self.province, self.city, self.district, self.other) if v is not None)
+
+    def is_empty(self) -> bool:
+        return all(v is None for v in (self.province, self.city, self.district, self.other))
+
+
+class Project(BaseModel):
+    """One 项目绩效目标表."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = ""
+    total: float | None = None
+    funding: Funding = Field(default_factory=Funding)
+    department: str = ""
+    implementer: str = ""
+    start: str = ""  # "YYYY.MM" as normalised from the cell
+    end: str = ""
+    overview: str = ""
+    long_term_goal: str = ""
+    annual_goal: str = ""
+    indicators: list[Indicator] = Field(default_factory=list)
+    sheet: str = ""
+    file: str = ""
+    title: str = ""
+    year: int | None = None
+    profile: str = ""
+    cells: dict[str, str] = Field(default_factory=dict)  # field path → cell ("funding.city" → "E5")
+    raw: dict[str, str] = Field(default_factory=dict)  # typed text of numeric/date fields
+    extra: dict[str, str] = Field(default_factory=dict)  # header labels that did not map
+    notes: list[str] = Field(default_factory=list)  # what the reader/importer did not understand
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The public JSON shape of ``xltool read --json``."""
+        return {
+            "name": self.name,
+            "total": self.total,
+            "funding": self.funding.model_dump(),
+            "department": self.department,
+            "implementer": self.implementer,
+            "start": self.start,
+            "end": self.end,
+            "overview": self.overview,
+            "long_term_goal": self.long_term_goal,
+            "annual_goal": self.annual_goal,
+            "indicators": [
+                {
+                    "level1": i.level1,
+                    "level2": i.level2,
+                    "name": i.name,
+                    "operator": i.operator,
+                    "operator_raw": i.operator_raw,
+                    "target": i.target,
+                    "value": i.value,
+                    "unit": i.unit,
+                    "qualitative": i.qualitative,
+                    "cell": i.cell,
+                    **({"extra": i.extra} if i.extra else {}),
+                }
+                for i in self.indicators
+            ],
+            "sheet": self.sheet,
+            "file": self.file,
+            "year": self.year,
+            "profile": self.profile,
+            "cells": self.cells,
+            **({"extra": self.extra} if self.extra else {}),
+            **({"notes": self.notes} if self.notes else {}),
+        }
+
+
+def format_cell_text(value: Any) -> str:
+    """Text of a cell as a person sees it: 95.0 → "95", 0.95 stays "0.95", None → ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(round(value, 10)).rstrip("0").rstrip(".") if "e" not in repr(value) else str(value)
+    return clean_text(value)

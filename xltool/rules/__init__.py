@@ -1,0 +1,153 @@
+"""The rule catalogue and the engine that runs it.
+
+A rule is a small pure function over the model, registered with a stable code, a
+default severity, a title and the reviewers' reason (``why``). Per-project rules
+take ``(project, ctx)``; batch rules (copied text between projects) take
+``(projects, ctx)``. Both yield :class:`~xltool.findings.Finding` objects; the
+engine fills in file/sheet/project so rules only say what and where.
+
+Word lists and thresholds come from ``data/rules.toml`` (per profile overrides),
+so a region adjusts them without code.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Callable, Iterable, Iterator
+
+from ..findings import Finding, Severity
+from ..framework import Profile, get_profile
+from ..model import Project
+
+ProjectRule = Callable[[Project, "RuleContext"], Iterable[Finding]]
+BatchRule = Callable[[list[Project], "RuleContext"], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """Catalogue entry: what docs/rules.md and ``xltool rules`` show."""
+
+    code: str
+    severity: Severity
+    title: str  # short Chinese name
+    why: str  # the reviewers' rule it comes from
+    bad: str  # a bad example (Chinese)
+    good: str  # a good example (Chinese)
+    func: Callable[..., Iterable[Finding]]
+    batch: bool = False
+
+
+CATALOGUE: dict[str, RuleInfo] = {}
+
+
+def rule(
+    code: str, severity: Severity, title: str, *, why: str, bad: str, good: str, batch: bool = False
+) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
+    """Register a rule function under a stable code."""
+
+    def register(func: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
+        if code in CATALOGUE:
+            raise ValueError(f"duplicate rule code {code}")
+        CATALOGUE[code] = RuleInfo(code, severity, title, why, bad, good, func, batch)
+        return func
+
+    return register
+
+
+@cache
+def rule_settings() -> dict[str, Any]:
+    """``data/rules.toml`` as a dict (word lists, thresholds, per-profile overrides)."""
+    path = resources.files("xltool") / "data" / "rules.toml"
+    if not path.is_file():
+        return {}
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+@dataclass
+class RuleContext:
+    """What a rule may consult besides the project: the profile and the settings."""
+
+    profile: Profile
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def for_profile(cls, name: str | None) -> "RuleContext":
+        profile = get_profile(name)
+        base = dict(rule_settings())
+        overrides = base.pop("profile", {}).get(profile.name, {})
+        merged = {**base, **overrides}
+        return cls(profile=profile, settings=merged)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.settings.get(key, default)
+
+    def finding(self, code: str, message: str, *, severity: Severity | None = None, **where: str) -> Finding:
+        """A finding for a registered code with its default severity."""
+        info = CATALOGUE[code]
+        return Finding(code=code, severity=severity or info.severity, message=message, **where)
+
+
+def _load_rule_modules() -> None:
+    """Import the rule modules so their decorators register them."""
+    from importlib import import_module
+    from pkgutil import iter_modules
+
+    for module in iter_modules(__path__):
+        import_module(f"{__name__}.{module.name}")
+
+
+def _stamp(finding: Finding, project: Project) -> Finding:
+    return finding.model_copy(
+        update={
+            "file": finding.file or project.file,
+            "sheet": finding.sheet or project.sheet,
+            "project": finding.project or project.name,
+        }
+    )
+
+
+def validate_projects(projects: list[Project], *, profile: str | None = None) -> list[Finding]:
+    """Run every rule over the projects; findings sorted by file, sheet, severity, row."""
+    _load_rule_modules()
+    findings: list[Finding] = []
+    contexts: dict[str, RuleContext] = {}
+
+    def ctx_for(project: Project) -> RuleContext:
+        name = profile or project.profile or None
+        key = name or ""
+        if key not in contexts:
+            contexts[key] = RuleContext.for_profile(name)
+        return contexts[key]
+
+    for project in projects:
+        ctx = ctx_for(project)
+        for info in CATALOGUE.values():
+            if not info.batch:
+                findings.extend(_stamp(f, project) for f in info.func(project, ctx))
+    if projects:
+        ctx = ctx_for(projects[0])
+        by_key = {(p.file, p.sheet, p.name): p for p in projects}
+        for info in CATALOGUE.values():
+            if info.batch:
+                for f in info.func(projects, ctx):
+                    findings.append(f if f.file else _stamp(f, by_key.get((f.file, f.sheet, f.project), projects[0])))
+    findings.sort(key=_sort_key)
+    return findings
+
+
+def _sort_key(f: Finding) -> tuple[Any, ...]:
+    from ..grid import split_ref
+
+    try:
+        row, col = split_ref(f.cell) if f.cell else (0, 0)
+    except ValueError:
+        row, col = 0, 0
+    return (f.file, f.sheet, row, col, f.severity.rank, f.code)
+
+
+def iter_catalogue() -> Iterator[RuleInfo]:
+    _load_rule_modules()
+    yield from sorted(CATALOGUE.values(), key=lambda i: i.code)
