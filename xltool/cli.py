@@ -120,8 +120,77 @@ def template_command(output: Path, profile: str | None, year: int | None, sheets
 
 # --- import commands (issue 3) ---
 
+
+@main.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="输出工作簿（.xlsx）：所有项目写入同一个工作簿，每个项目一张工作表。")
+@click.option("--split", "split_dir", type=click.Path(path_type=Path), default=None,
+              help="改为每个项目写一个工作簿，放在此文件夹中（文件名取项目名称）。")
+@click.option("--profile", default=None, help="指标体系名称；默认按导入的指标自动识别。")
+@click.option("--year", type=int, default=None, help="预算年度，写入标题；默认取原表标题中的年度。")
+def import_command(sources: tuple[Path, ...], output: Path | None, split_dir: Path | None,
+                   profile: str | None, year: int | None) -> None:
+    """把往年的绩效目标表导入为模板工作簿（下拉列表、提示和自动检查照常可用）。
+
+    \b
+    SOURCES 可以是：
+      .txt  从 Word 复制出的表格文本（UTF-8 或 GBK 编码，可含多张表）
+      .docx Word 文档（可含多张表，合并单元格自动处理）
+      .xlsx/.xls/.ods 其他地区格式的工作簿
+    原表内容按原样导入（包括其中的问题，留给 xltool validate 检查）；
+    无法对应到模板栏目的内容保留在“项目名称”单元格的批注中，并在下面列出。
+    退出码：0 成功；1 有表格未能导入；2 文件无法读取或参数错误（此时不写出任何文件）。
+    """
+    from .importer import run_import
+
+    run = run_import(list(sources), output=output, split_dir=split_dir, profile=profile, year=year)
+    for line in run.warnings:
+        click.echo(f"提示：{line}", err=True)
+    for line in run.messages:
+        click.echo(line)
+    sys.exit(run.exit_code)
+
+
 # --- validate commands (issue 4) ---
+
+
+@main.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（文件状态与问题清单）。")
+@click.option("--mark", is_flag=True, help="在原文件上标注问题（标注前在原文件旁保存备份）。")
+@click.option("--mark-to", type=click.Path(path_type=Path), default=None,
+              help="把标注后的副本写到此文件（仅限一个输入文件，原文件不变）。")
+@click.option("--force", is_flag=True, help="原文件含 openpyxl 无法完整保留的内容（图表等）时仍用 --mark 标注。")
+@click.option("--profile", default=None, help="指标体系名称；默认读取工作簿中记录的体系或自动识别。")
+def validate_command(files: tuple[Path, ...], as_json: bool, mark: bool, mark_to: Path | None,
+                     force: bool, profile: str | None) -> None:
+    """校验项目绩效目标表，按文件和项目列出问题（错误/警告/提示）。
+
+    \b
+    退出码：0 无错误；1 发现错误；2 有文件无法读取或无法标注。
+    多个文件一起校验时，也会检查不同项目之间相互复制的文字。
+    """
+    from .report import run_validate_command
+
+    out = run_validate_command(list(files), as_json=as_json, mark=mark, mark_to=mark_to, force=force,
+                               profile=profile)
+    click.echo(out.stdout)
+    if as_json:
+        for line in out.stderr:
+            click.echo(line, err=True)
+    sys.exit(out.exit_code)
+
 
 # --- merge commands (issue 6) ---
 
 # --- addin commands (issue 5) ---
+
+
+def _addin_group() -> click.Command:
+    from .addin import addin_group
+
+    return addin_group
+
+
+main.add_command(_addin_group(), "addin")

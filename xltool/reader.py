@@ -148,6 +148,55 @@ def _find_header_row(grid: Grid, start: int, end: int) -> tuple[int, dict[int, s
     return None
 
 
+# --- issue 3 (import): a long-term and an annual indicator table one above the other ---
+
+_LONG_TERM_RE = re.compile(r"长期|中期")
+
+
+def annual_indicator_header(
+    grid: Grid, first: tuple[int, dict[int, str]] | None, end: int
+) -> tuple[int, dict[int, str]] | None:
+    """The annual indicator table's column-title row when a block holds several tables.
+
+    Other regions' forms (e.g. 财预〔2015〕88号 申报表) list 长期绩效指标 and then
+    年度绩效指标, each under its own column titles; the annual table is the one a
+    budget year is judged by. A table counts as annual when the nearest text row above
+    its titles (or a cell of the title row that is not a column) says 年度, not 长期/中期.
+    With a single table, or no such marker, the first table is kept (unchanged behaviour).
+    """
+    if first is None:
+        return None
+    candidates = [first]
+    while (found := _find_header_row(grid, candidates[-1][0] + 1, end)) is not None:
+        candidates.append(found)
+    if len(candidates) == 1:
+        return first
+    for row, columns in reversed(candidates):
+        above = next((r for r in (row - 1, row - 2) if r >= 0 and _row_texts(grid, r)), None)
+        marker_cells = [v for _, v in _row_texts(grid, above)] if above is not None else []
+        marker_cells += [v for c, v in _row_texts(grid, row) if c not in columns]
+        markers = [normalize_label(v) for v in marker_cells if isinstance(v, str)]
+        if any("年度" in m and not _LONG_TERM_RE.search(m) for m in markers):
+            return row, columns
+    return first
+
+
+def claimed_without_value(project: Project, fieldname: str) -> bool:
+    """True when a label met earlier had no value beside it: a later label with a value wins.
+
+    Other regions put a caption label over the real one (项目资金（万元） | 资金总额 | 300);
+    the caption claims ``total`` first, empty. Only empty claims yield, so the first
+    filled label still wins everywhere else.
+    """
+    if fieldname not in project.cells:
+        return False
+    if fieldname == "period":
+        return "period" not in project.raw and "项目起止时间" not in project.extra
+    if fieldname in _AMOUNT_FIELDS or fieldname in _DATE_FIELDS:
+        return fieldname not in project.raw
+    return getattr(project, fieldname, "") == ""
+
+
 def parse_grid(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
     """Every project table on one sheet, in order."""
     name_rows = [
@@ -169,6 +218,7 @@ def parse_grid(grid: Grid, *, file: str = "", profile: str | None = None) -> lis
 def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, profile: str | None) -> Project | None:
     header = _find_header_row(grid, block.name_row, block.end_row)
     header_end = header[0] if header else block.end_row
+    header = annual_indicator_header(grid, header, block.end_row)  # issue 3: stacked long-term/annual tables
     project = Project(sheet=grid.name, file=file)
     # Title: the last title-like row above the name row (within this block's preamble).
     for r in range(block.name_row - 1, max(search_from, block.name_row - 6) - 1, -1):
@@ -245,7 +295,7 @@ def _parse_header(grid: Grid, start: int, end: int, project: Project) -> None:
                         found_value, found_col = v, k
                     break
                 k += 1
-            if fieldname not in project.cells:
+            if fieldname not in project.cells or (found_value is not None and claimed_without_value(project, fieldname)):
                 _set_field(project, fieldname, found_value, grid.ref(r, found_col), unit)
             c = k if found_value is None else found_col + 1
         # Unlabelled text rows inside the header are kept, not dropped.

@@ -1,0 +1,39 @@
+Attribute VB_Name = "xltool_ribbon"
+' Ribbon callbacks of the xltool add-in. The tab itself is defined in
+' customUI14.xml; every onAction there names a Sub in this module.
+'
+' This module is ASCII-only on purpose. VBA stores source text in the project's
+' code page (PROJECTCODEPAGE, 1252 for this project), so Chinese string
+' literals would need code page 936 and would still turn into "?" on a PC whose
+' ANSI code page is not 936. All Chinese text therefore lives in customUI14.xml
+' (UTF-8) and in the Python functions called below, which show their own
+' (Unicode) messages.
+'
+' On Windows RunPython passes its argument through cmd.exe /C inside double
+' quotes, so the commands below must not contain double quotes themselves.
+Option Explicit
+
+' Button "jiao yan ben biao": validate the active sheet.
+Sub ValidateSheet(control As IRibbonControl)
+    RunPython "import xltool.excel as m; m.validate_active_sheet()"
+End Sub
+
+' Button "jiao yan quan bu": validate every project sheet of the active workbook.
+Sub ValidateWorkbook(control As IRibbonControl)
+    RunPython "import xltool.excel as m; m.validate_workbook()"
+End Sub
+
+' Button "qing chu biao ji": remove the marks left by a validation.
+Sub ClearMarks(control As IRibbonControl)
+    RunPython "import xltool.excel as m; m.clear_marks()"
+End Sub
+
+' Button "xin jian xiang mu biao": add a new, empty project sheet.
+Sub NewProjectSheet(control As IRibbonControl)
+    RunPython "import xltool.excel as m; m.new_project_sheet()"
+End Sub
+
+' Button "bang zhu": show the help text (Chinese, shown by Python).
+Sub ShowHelp(control As IRibbonControl)
+    RunPython "import xltool.excel as m; m.show_help()"
+End Sub

@@ -1,0 +1,44 @@
+"""Print what the rule catalogue finds in the seed's 22 real tables, project by project.
+
+Usage: python scripts/seed_report.py [seed.txt]
+The seed parser lives in tests/test_rules_seed.py so the report and the tests read
+the seed the same way.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from test_rules_seed import seed_path, seed_projects  # noqa: E402
+
+from xltool.findings import Severity  # noqa: E402
+from xltool.rules import validate_projects  # noqa: E402
+
+
+def main(argv: list[str]) -> int:
+    path = Path(argv[1]) if len(argv) > 1 else seed_path()
+    if path is None or not path.is_file():
+        print("找不到样例文件；请把路径作为参数传入。", file=sys.stderr)
+        return 2
+    projects = seed_projects(path)
+    findings = validate_projects(projects)
+    total: Counter[Severity] = Counter()
+    for project in projects:
+        own = [f for f in findings if f.sheet == project.sheet and f.project == project.name]
+        counts = Counter(f.severity for f in own)
+        total.update(counts)
+        summary = "，".join(f"{s.label}{counts[s]}" for s in Severity)
+        print(f"\n== {project.sheet} {project.name}（{project.total}万元）：{summary}")
+        for f in own:
+            print(f"  {f.code} {f.severity.label} {f.cell or '-':>5}  {f.message}")
+    summary = "，".join(f"{s.label}{total[s]}" for s in Severity)
+    print(f"\n合计 {len(projects)} 个项目：{summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

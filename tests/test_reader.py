@@ -1,0 +1,141 @@
+"""The label-based grid parser and the ``read`` command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from xltool.cli import main
+from xltool.grid import Grid
+from xltool.reader import parse_grid, parse_month, read_workbook
+
+HEADER = [
+    ["附件3"],
+    ["2022年度区级预算绩效管理项目绩效目标表"],
+    ["项目名称", "大楼物业费", None, "项目总金额（万元）", 38.4],
+    ["主管部门", "区行政审批局", None, "其中：部省级财政（万元）", None],
+    ["实施单位", "区行政审批局", None, "市级财政（万元）", None],
+    ["计划开始时间", "2022.01", None, "区级财政（万元）", 38.4],
+    ["计划结束时间", "2022.12", None, "其他（万元）", None],
+    ["项目概况", "物业服务"],
+    ["中长期绩效目标", "长期"],
+    ["年度绩效目标", "年度"],
+    ["一级指标", "二级指标", "三级指标", "计算符号", "年度目标值"],
+    ["产出指标", "产出数量指标", "物业服务面积", "=", "8085.1平方米"],
+    [None, "产出质量指标", "楼房管理完好率", ">=", "90%"],
+    [None, None, "经费支出合规性", "定性", "严格执行相关财经法规、制度"],
+    ["效果指标", "满意度指标", "服务对象满意度", "≧", "80%"],
+]
+
+
+def test_reads_header_and_indicators_with_cells() -> None:
+    [p] = parse_grid(Grid(rows=[list(r) for r in HEADER], name="表1"), file="a.xlsx")
+    assert (p.name, p.total, p.funding.district, p.funding.city) == ("大楼物业费", 38.4, 38.4, None)
+    assert (p.department, p.implementer, p.start, p.end, p.year) == ("区行政审批局", "区行政审批局", "2022.01", "2022.12", 2022)
+    assert p.cells["name"] == "B3" and p.cells["total"] == "E3" and p.cells["funding.district"] == "E6"
+    assert [i.level2 for i in p.indicators] == ["产出数量指标", "产出质量指标", "产出质量指标", "满意度指标"]
+    assert p.indicators[2].level1 == "产出指标"  # merged-cell blanks inherit from above
+    assert p.indicators[1].operator == "≥" and p.indicators[1].operator_raw == ">="
+    assert p.indicators[3].cell == "E15" and p.indicators[3].cells["name"] == "C15"
+    assert p.profile == "district-2022"
+
+
+def test_inserted_rows_shifted_columns_fullwidth_and_text_numbers() -> None:
+    rows: list[list[object]] = [[None, None] + list(r) for r in HEADER]  # two columns inserted on the left
+    rows.insert(4, [None, None, "（填表说明：本行是插入的）"])
+    rows[2][2 + 0] = "项 目 名 称："  # stray spaces and a colon
+    rows[2][2 + 4] = "　38.40 "  # number stored as text with a full-width space
+    rows[6][2 + 3] = "区级财政(万元)"  # half-width brackets
+    rows[6][2 + 4] = "38.4"
+    [p] = parse_grid(Grid(rows=rows, name="s"))
+    assert p.name == "大楼物业费" and p.total == pytest.approx(38.4) and p.raw["total"] == "38.40"
+    assert p.funding.district == pytest.approx(38.4)
+    assert p.cells["name"] == "D3"
+    assert len(p.indicators) == 4
+
+
+def test_several_tables_on_one_sheet_are_separate_projects() -> None:
+    second = [list(r) for r in HEADER]
+    second[2][1] = "宣传费"
+    [a, b] = parse_grid(Grid(rows=[list(r) for r in HEADER] + [[None]] + second, name="s"))
+    assert (a.name, b.name) == ("大楼物业费", "宣传费")
+    assert len(a.indicators) == len(b.indicators) == 4
+    assert b.title.endswith("绩效目标表") and b.year == 2022
+
+
+def test_other_region_labels_and_period() -> None:
+    rows = [
+        ["项目支出名称", "某项目", "年度资金总额", "12"],
+        ["预算部门", "某局", "项目执行单位", "某中心"],
+        ["项目起止时间", "2023年1月-2023年12月"],
+        ["年度目标", "完成任务"],
+        ["一级指标", "二级指标", "三级指标", "指标值", "度量单位", "指标解释"],
+        ["产出指标", "数量指标", "培训人次", "≥100", "人次", "全年累计"],
+    ]
+    [p] = parse_grid(Grid(rows=rows))
+    assert (p.name, p.total, p.department, p.implementer) == ("某项目", 12.0, "某局", "某中心")
+    assert (p.start, p.end, p.annual_goal) == ("2023.01", "2023.12", "完成任务")
+    [ind] = p.indicators
+    assert (ind.operator, ind.value, ind.unit, ind.extra) == ("≥", 100.0, "人次", {"指标解释": "全年累计"})
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (2022.1, "2022.10"), (2022.01, "2022.01"), ("2022.1", "2022.01"), ("2022年3月", "2022.03"),
+        (dt.datetime(2022, 7, 1), "2022.07"), ("2022-12", "2022.12"), ("全年", "全年"), (None, ""),
+    ],
+)
+def test_parse_month(value: object, expected: str) -> None:
+    assert parse_month(value) == expected
+
+
+def _write(rows: list[list[object]], path: Path, *, merge: bool = True) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "业务档案费"
+    for r in rows:
+        ws.append(r)
+    if merge:
+        ws.merge_cells("B3:C3")
+        ws.merge_cells("A13:A14")
+    wb.save(path)
+    return path
+
+
+def test_read_command_json(tmp_path: Path) -> None:
+    path = _write([list(r) for r in HEADER], tmp_path / "a.xlsx")
+    result = CliRunner().invoke(main, ["read", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    [p] = json.loads(result.output)
+    assert set(p) >= {"name", "total", "funding", "department", "implementer", "start", "end", "overview",
+                      "long_term_goal", "annual_goal", "indicators", "sheet", "file"}
+    assert p["funding"] == {"province": None, "city": None, "district": 38.4, "other": None}
+    assert set(p["indicators"][0]) >= {"level1", "level2", "name", "operator", "target", "value", "unit",
+                                       "qualitative", "cell"}
+    assert p["sheet"] == "业务档案费" and p["file"] == str(path)
+
+
+def test_read_workbook_bounds_and_merged(tmp_path: Path) -> None:
+    path = _write([list(r) for r in HEADER], tmp_path / "a.xlsx")
+    result = read_workbook(path)
+    assert [p.name for p in result.projects] == ["大楼物业费"]
+
+
+def test_read_rejects_non_workbook_and_workbook_without_project(tmp_path: Path) -> None:
+    text = tmp_path / "notes.xlsx"
+    text.write_text("这不是工作簿", encoding="utf-8")
+    other = tmp_path / "other.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["姓名", "电话"])
+    wb.save(other)
+    for path in (text, other, tmp_path / "missing.xlsx"):
+        result = CliRunner().invoke(main, ["read", str(path)])
+        assert result.exit_code == 2, result.output
+        assert path.name in result.output and "错误" in result.output
+        assert "Traceback" not in result.output

@@ -1,0 +1,190 @@
+"""Writing files without ever leaving a user with a half-written or lost workbook.
+
+Every output goes to a temporary file in the target folder and replaces the target
+only once it is complete (``os.replace`` is atomic within one folder), so an error,
+a full disk or Ctrl+C leaves either the old file or the new one, never a mixture.
+A user's own file is copied aside (``backup_file``) before it is replaced, and an
+output that would overwrite one of the inputs is refused before any work starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from .errors import EXIT_INPUT, XltoolError
+
+LOCKED_MESSAGE = "文件正被 Excel（或 WPS、LibreOffice）打开，无法写入。请先关闭该文件再重试"
+_TEMP_MARK = ".xltool-tmp-"
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _final_mode(target: Path) -> int:
+    """Keep an existing file's permissions; new files get the usual 0666 & ~umask.
+
+    ``mkstemp`` creates 0600 files, which would silently make a shared output private.
+    """
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return 0o666 & ~_current_umask()
+
+
+def lock_files(path: Path) -> list[Path]:
+    """Owner/lock files that Excel, WPS or LibreOffice keep beside an open workbook.
+
+    Excel writes ``~$名称.xlsx`` (for long names sometimes with the first two
+    characters replaced); LibreOffice writes ``.~lock.名称.xlsx#``.
+    """
+    folder, name = path.parent, path.name
+    candidates = [folder / f"~${name}", folder / f".~lock.{name}#"]
+    if len(name) > 2:
+        candidates.append(folder / f"~${name[2:]}")
+    return [c for c in candidates if c.exists()]
+
+
+def check_not_locked(path: str | os.PathLike[str]) -> None:
+    """Refuse to replace a workbook that an office program has open.
+
+    Windows refuses the final ``os.replace`` anyway, but only after all the work;
+    checking the owner file first gives the message before anything is written.
+    """
+    target = Path(path)
+    if lock_files(target):
+        raise XltoolError(LOCKED_MESSAGE, file=target, exit_code=EXIT_INPUT)
+    if target.exists():
+        try:
+            with open(target, "r+b"):
+                pass
+        except PermissionError:
+            raise XltoolError(LOCKED_MESSAGE, file=target, exit_code=EXIT_INPUT) from None
+        except OSError:
+            pass
+
+
+def check_output_dir(output: str | os.PathLike[str]) -> Path:
+    """Make sure ``output`` can be written: its folder exists and is writable, it is no folder."""
+    target = Path(output)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise XltoolError("输出路径是一个文件夹，请给出文件名（例如 结果.xlsx）", file=target, exit_code=EXIT_INPUT)
+    if not folder.exists():
+        raise XltoolError(f"输出文件夹“{folder}”不存在，请先创建它", file=target, exit_code=EXIT_INPUT)
+    if not folder.is_dir():
+        raise XltoolError(f"“{folder}”不是文件夹，无法在其中写入文件", file=target, exit_code=EXIT_INPUT)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise XltoolError(f"没有权限在文件夹“{folder}”中写入文件", file=target, exit_code=EXIT_INPUT)
+    if target.exists() and not os.access(target, os.W_OK):
+        raise XltoolError("输出文件为只读，无法覆盖；请去掉只读属性或换一个文件名", file=target, exit_code=EXIT_INPUT)
+    return target
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def ensure_not_input(output: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]]) -> None:
+    """Refuse an output that is one of the inputs (also through links or letter case)."""
+    target = Path(output)
+    for source in inputs:
+        if _same_file(target, Path(source)):
+            raise XltoolError(
+                "输出文件不能与输入文件相同，否则原文件会被覆盖；请另选一个输出文件名",
+                file=target,
+                exit_code=EXIT_INPUT,
+            )
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success it replaces ``path`` atomically.
+
+    On any exception (KeyboardInterrupt included) the temporary file is deleted and
+    ``path`` is left exactly as it was. The temporary name keeps the real extension
+    because writers such as openpyxl and LibreOffice decide the format by it.
+    """
+    target = check_output_dir(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    mode = _final_mode(target)
+    fd, name = tempfile.mkstemp(prefix=f".{target.stem}{_TEMP_MARK}", suffix=target.suffix, dir=folder)
+    os.close(fd)
+    temp = Path(name)
+    try:
+        yield temp
+        if not temp.exists() or temp.stat().st_size == 0:
+            raise XltoolError("输出文件未能写出（内容为空）", file=target, exit_code=EXIT_INPUT)
+        with open(temp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        with suppress(OSError):
+            os.chmod(temp, mode)
+        try:
+            os.replace(temp, target)
+        except PermissionError:
+            raise XltoolError(LOCKED_MESSAGE, file=target, exit_code=EXIT_INPUT) from None
+        except OSError as exc:
+            raise XltoolError(f"无法写入文件（{exc.strerror or exc}）", file=target, exit_code=EXIT_INPUT) from None
+    except BaseException:
+        with suppress(OSError):
+            temp.unlink()
+        raise
+
+
+def backup_name(path: Path, when: dt.datetime | None = None) -> Path:
+    """``名称.bak-YYYYmmdd-HHMMSS.xlsx`` beside ``path``; ``-2``, ``-3`` … if taken."""
+    stamp = (when or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    candidate = path.with_name(f"{path.stem}.bak-{stamp}{path.suffix}")
+    n = 2
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}.bak-{stamp}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def backup_file(path: str | os.PathLike[str]) -> Path:
+    """Copy ``path`` beside itself before it is overwritten; returns the copy's path.
+
+    The copy keeps the timestamps (``copy2``) so the backup still shows when the
+    user last saved the original, and is itself written atomically.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise XltoolError("要备份的文件不存在", file=source, exit_code=EXIT_INPUT)
+    target = backup_name(source)
+    try:
+        with atomic_output(target) as temp:
+            shutil.copy2(source, temp)
+    except PermissionError:
+        raise XltoolError("无法读取该文件以制作备份（文件被占用或无权限）", file=source, exit_code=EXIT_INPUT) from None
+    return target
+
+
+def remove_stale_temps(folder: str | os.PathLike[str], older_than_s: float = 24 * 3600) -> list[Path]:
+    """Delete temporary files an earlier run left behind when the process was killed.
+
+    Only names this module creates are touched, and only when they are old enough
+    that no other running xltool can still be writing them.
+    """
+    removed: list[Path] = []
+    now = dt.datetime.now().timestamp()
+    for entry in Path(folder).glob(f".*{_TEMP_MARK}*"):
+        with suppress(OSError):
+            if entry.is_file() and now - entry.stat().st_mtime > older_than_s:
+                entry.unlink()
+                removed.append(entry)
+    return removed

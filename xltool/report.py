@@ -1,0 +1,327 @@
+"""Validation runs and how their findings are shown: text, JSON and the results sheet.
+
+This module is the one place that defines what a reviewer sees of a finding, so the
+CLI report, the marked workbook (``annotate``) and the Excel ribbon (``excel``) agree:
+the severity colours, the ``校验结果`` sheet's columns and the link to each cell.
+It imports no spreadsheet library, so the Excel layer can use it cheaply.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, XltoolError
+from .findings import Finding, Severity, count_by_severity
+
+# ---------------------------------------------------------------------------
+# Shared look of a marked workbook (openpyxl and xlwings use the same values).
+# ---------------------------------------------------------------------------
+
+SEVERITY_COLORS: dict[Severity, str] = {
+    Severity.ERROR: "FFC7CE",  # Excel's own "light red fill"
+    Severity.WARNING: "FFE699",  # orange-yellow
+    Severity.INFO: "DDEBF7",  # light blue
+}
+"""Fill colour (RRGGBB, no '#') of a marked cell, by its most severe finding."""
+
+RESULTS_SHEET = "校验结果"
+MARKS_SHEET = "xltool_marks"
+"""Very hidden sheet remembering what marking changed, so it can be undone exactly."""
+
+NOTE_AUTHOR = "xltool"
+NOTE_HEADER = "【xltool 校验】"
+"""First line of every note xltool writes; tells its notes from the user's own."""
+
+RESULTS_HEADERS: tuple[str, ...] = ("序号", "工作表", "项目", "单元格", "级别", "代码", "说明")
+RESULTS_HEADERS_WITH_FILE: tuple[str, ...] = ("序号", "文件", "工作表", "项目", "单元格", "级别", "代码", "说明")
+RESULTS_WIDTHS: dict[str, float] = {
+    "序号": 6, "文件": 24, "工作表": 14, "项目": 28, "单元格": 9, "级别": 7, "代码": 9, "说明": 80,
+}
+
+MARKS_HEADERS: tuple[str, ...] = ("工作表", "单元格", "原填充", "原批注", "原批注作者")
+"""Columns of the marks sheet: one row per marked cell, originals as JSON/text."""
+
+
+def hex_color(severity: Severity) -> str:
+    """``#RRGGBB`` form (xlwings) of a severity's fill."""
+    return f"#{SEVERITY_COLORS[severity]}"
+
+
+def quote_sheet(name: str) -> str:
+    """Sheet name as a formula/hyperlink reference: ``'项目 1'`` (quotes doubled)."""
+    return "'" + name.replace("'", "''") + "'"
+
+
+def link_location(sheet: str, cell: str) -> str:
+    """In-workbook hyperlink target without '#', e.g. ``'项目1'!E14``; A1 when no cell."""
+    return f"{quote_sheet(sheet)}!{cell or 'A1'}"
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One row of the ``校验结果`` sheet; ``link_column`` (0-based) links to ``link``."""
+
+    values: tuple[Any, ...]
+    link: str  # e.g. "'项目1'!E14" ("" when the sheet is unknown)
+    link_column: int
+    severity: Severity
+
+
+def result_rows(findings: Iterable[Finding], *, with_file: bool = False,
+                sheets: Iterable[str] | None = None) -> list[ResultRow]:
+    """The results-sheet rows of ``findings`` in report order.
+
+    ``sheets`` (the workbook's sheet names) limits links to sheets that exist, so a
+    copied-text finding about another file never links to nowhere.
+    """
+    known = set(sheets) if sheets is not None else None
+    rows: list[ResultRow] = []
+    for index, f in enumerate(findings, start=1):
+        cell_text = f.cell or "（整表）"
+        values: tuple[Any, ...] = (index, f.sheet, f.project, cell_text, f.severity.label, f.code, f.message)
+        if with_file:
+            values = (index, Path(f.file).name if f.file else "", *values[1:])
+        link = link_location(f.sheet, f.cell) if f.sheet and (known is None or f.sheet in known) else ""
+        rows.append(ResultRow(values, link, values.index(cell_text, 1), f.severity))
+    return rows
+
+
+def note_text(findings: Iterable[Finding]) -> str:
+    """The text of xltool's note on one cell: header line, then one line per finding."""
+    lines = [NOTE_HEADER]
+    for f in sorted(findings, key=lambda x: (x.severity.rank, x.code)):
+        lines.append(f"{f.severity.label} {f.code}：{f.message}")
+    return "\n".join(lines)
+
+
+def merge_note(user_text: str | None, ours: str) -> str:
+    """A user's own note kept above xltool's lines (restored when marks are cleared)."""
+    user_text = strip_our_note(user_text or "")
+    return f"{user_text}\n\n{ours}" if user_text else ours
+
+
+def strip_our_note(text: str) -> str:
+    """What remains of a note once xltool's part (from ``NOTE_HEADER`` on) is removed."""
+    head, sep, _ = text.partition(NOTE_HEADER)
+    return head.rstrip() if sep else text
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def note_size(text: str) -> tuple[int, int]:
+    """(width, height) in pixels for a note box that shows ``text`` without scrolling.
+
+    Chinese characters are about twice as wide as Latin ones in the note font
+    (Tahoma/宋体 9pt: ~6 px per half-width unit).
+    """
+    unit, pad, line_h = 6.5, 16, 15
+    lines = text.split("\n")
+    widest = max((_display_width(line) for line in lines), default=0)
+    width = int(min(max(widest * unit + pad, 180), 420))
+    per_line = max(1, int((width - pad) / unit))
+    rows = sum(max(1, math.ceil(_display_width(line) / per_line)) for line in lines)
+    height = int(min(rows * line_h + 12, 640))
+    return width, height
+
+
+def worst(findings: Iterable[Finding]) -> Severity:
+    return min((f.severity for f in findings), key=lambda s: s.rank)
+
+
+def cells_to_mark(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:
+    """(sheet, cell) → findings on that cell; findings without a cell are left out."""
+    grouped: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.sheet and f.cell:
+            grouped[(f.sheet, f.cell.replace("$", "").upper())].append(f)
+    return dict(grouped)
+
+
+# ---------------------------------------------------------------------------
+# Validation runs over files (the CLI).
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class FileStatus:
+    """What happened to one input file; ``status`` is ``ok`` / ``failed`` / ``not_marked``."""
+
+    file: str
+    status: str = "ok"
+    message: str = ""
+    projects: int = 0
+    notes: list[str] = field(default_factory=list)  # extra lines for the text report
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "status": self.status, "message": self.message, "projects": self.projects}
+
+
+@dataclass
+class ValidationRun:
+    files: list[FileStatus]
+    findings: list[Finding]
+
+    def findings_for(self, file: str) -> list[Finding]:
+        return [f for f in self.findings if f.file == file]
+
+    @property
+    def exit_code(self) -> int:
+        """2 when an input could not be read or marked, else 1 when errors were found, else 0."""
+        if any(s.status != "ok" for s in self.files):
+            return EXIT_INPUT
+        if any(f.severity is Severity.ERROR for f in self.findings):
+            return EXIT_FINDINGS
+        return EXIT_OK
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "files": [s.to_json_dict() for s in self.files],
+            "findings": [f.to_json_dict() for f in self.findings],
+        }
+
+
+def validate_files(files: Iterable[str | Path], *, profile: str | None = None) -> ValidationRun:
+    """Read every file and run the rules once over all projects (copied text is a batch rule).
+
+    A file that cannot be read is reported and skipped; the others are still validated.
+    """
+    from .reader import read_workbook
+    from .rules import validate_projects
+
+    statuses: list[FileStatus] = []
+    projects = []
+    for path in files:
+        status = FileStatus(file=str(path))
+        statuses.append(status)
+        try:
+            result = read_workbook(path, profile=profile)
+        except XltoolError as exc:
+            status.status = "failed"
+            status.message = exc.message
+            continue
+        status.projects = len(result.projects)
+        status.message = f"项目表 {len(result.projects)} 张"
+        if result.skipped_sheets:
+            status.notes.append("未包含项目表、已跳过的工作表：" + "、".join(result.skipped_sheets))
+        for project in result.projects:
+            status.notes.extend(f"工作表“{project.sheet}”：{n}" for n in project.notes)
+        projects.extend(result.projects)
+    findings = validate_projects(projects, profile=profile) if projects else []
+    return ValidationRun(statuses, findings)
+
+
+# ---------------------------------------------------------------------------
+# Text report.
+# ---------------------------------------------------------------------------
+
+
+def count_line(findings: list[Finding]) -> str:
+    counts = count_by_severity(findings)
+    return (f"错误 {counts[Severity.ERROR]} 条，警告 {counts[Severity.WARNING]} 条，"
+            f"提示 {counts[Severity.INFO]} 条")
+
+
+def format_text(run: ValidationRun) -> str:
+    """The readable Chinese report: per file, per project, one line per finding, then counts."""
+    out: list[str] = []
+    for status in run.files:
+        out.append(f"■ 文件：{status.file}")
+        if status.status == "failed":
+            out.append(f"  无法读取：{status.message}")
+            out.append("")
+            continue
+        out.extend(f"  说明：{n}" for n in status.notes)
+        if status.status == "not_marked":
+            out.append(f"  未标注：{status.message}")
+        elif status.message and status.message.startswith("已"):
+            out.append(f"  {status.message}")
+        findings = run.findings_for(status.file)
+        if not findings:
+            out.append("  未发现问题。")
+        by_project: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+        for f in findings:
+            by_project[(f.sheet, f.project)].append(f)
+        for (sheet, project), items in by_project.items():
+            out.append(f"  ▶ 工作表“{sheet}” 项目“{project or '（未填写项目名称）'}”：{count_line(items)}")
+            width = max(len(f.cell or "整表") for f in items)
+            for f in items:
+                cell = (f.cell or "整表").ljust(width)
+                out.append(f"    {cell}  {f.severity.label}  {f.code}  {f.message}")
+        out.append("")
+    total_files = len(run.files)
+    failed = sum(1 for s in run.files if s.status == "failed")
+    projects = sum(s.projects for s in run.files)
+    summary = f"共 {total_files} 个文件"
+    if failed:
+        summary += f"（{failed} 个无法读取）"
+    summary += f"，{projects} 张项目表；{count_line(run.findings)}。"
+    out.append(summary)
+    return "\n".join(out)
+
+
+def format_json(run: ValidationRun) -> str:
+    return json.dumps(run.to_json_dict(), ensure_ascii=False, indent=2)
+
+
+# ---------------------------------------------------------------------------
+# The ``xltool validate`` command (click only wires options to this).
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class CommandOutput:
+    stdout: str
+    stderr: list[str]
+    exit_code: int
+
+
+def run_validate_command(files: list[Path], *, as_json: bool = False, mark: bool = False,
+                         mark_to: Path | None = None, force: bool = False,
+                         profile: str | None = None) -> CommandOutput:
+    """Validate, optionally mark, and render the report; argument errors raise XltoolError."""
+    if mark and mark_to is not None:
+        raise XltoolError("--mark 与 --mark-to 只能选用一个", exit_code=EXIT_INPUT)
+    if mark_to is not None:
+        from .annotate import check_output_suffix
+        from .fileio import check_output_dir, ensure_not_input
+
+        if len(files) != 1:
+            raise XltoolError("--mark-to 只能用于一个输入文件；多个文件请用 --mark 分别标注", exit_code=EXIT_INPUT)
+        ensure_not_input(mark_to, files)
+        check_output_suffix(Path(files[0]), Path(mark_to))
+        check_output_dir(mark_to)
+    run = validate_files(files, profile=profile)
+    stderr: list[str] = []
+    if mark or mark_to is not None:
+        from .annotate import lost_message, mark_file
+
+        for status in run.files:
+            if status.status != "ok":
+                continue
+            try:
+                result = mark_file(status.file, run.findings_for(status.file), output=mark_to, force=force)
+            except XltoolError as exc:
+                status.status = "not_marked"
+                status.message = exc.message
+                stderr.append(f"错误：{exc.describe()}")
+                continue
+            status.message = f"已标注 {result.marked_cells} 个单元格，写入：{result.output}"
+            if result.backup is not None:
+                status.message += f"（覆盖前已备份为 {result.backup.name}）"
+            if result.at_risk:
+                warning = lost_message(result.at_risk) + "（标注后的文件中可能缺失或变样）"
+                status.notes.append(warning)
+                stderr.append(f"警告：文件 {status.file}：{warning}")
+    for status in run.files:
+        if status.status == "failed":
+            stderr.append(f"错误：文件 {status.file}：{status.message}")
+    text = format_json(run) if as_json else format_text(run)
+    return CommandOutput(text, stderr, run.exit_code)

@@ -1,0 +1,220 @@
+"""Helpers shared by the rule modules: text normalisation, roles, units, where-info.
+
+Kept apart so every rule module reads the same way and word lists come from
+``data/rules.toml`` through :class:`~xltool.rules.RuleContext` only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any, Iterable
+
+from ..model import QUALITATIVE, Indicator, Project
+from . import RuleContext
+
+_SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+_TRAILING_BRACKET_RE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]$")
+
+
+def norm(text: Any) -> str:
+    """NFKC (full-width → half-width) with every space removed: the form rules compare."""
+    if text is None:
+        return ""
+    return _SPACE_RE.sub("", unicodedata.normalize("NFKC", str(text)))
+
+
+def _cache(ctx: RuleContext, name: str) -> dict[Any, Any]:
+    """A per-context memo (contexts live for one validation run, settings do not change)."""
+    store: dict[Any, Any] = ctx.__dict__.setdefault("_xltool_cache", {})
+    return store.setdefault(name, {})
+
+
+def words(ctx: RuleContext, key: str) -> list[str]:
+    """A word list from the settings, normalised like the text it is compared with."""
+    cache = _cache(ctx, "words")
+    if key not in cache:
+        cache[key] = [n for n in (norm(w) for w in ctx.get(key, []) or []) if n]
+    return cache[key]
+
+
+def first_contained(text: str, candidates: Iterable[str]) -> str | None:
+    """The first candidate that occurs in ``text`` (both normalised), else None."""
+    key = norm(text)
+    for word in candidates:
+        if word and word in key:
+            return word
+    return None
+
+
+def quote(text: Any, limit: int = 40) -> str:
+    """“text” for a message, shortened so a long 项目概况 does not flood the report."""
+    value = str(text if text is not None else "").replace("\n", " ").strip()
+    if len(value) > limit:
+        value = value[: limit - 1] + "…"
+    return f"“{value}”"
+
+
+def fmt_number(value: float) -> str:
+    """38.4 → "38.4", 600.0 → "600", 0.0750 → "0.075" (no float noise)."""
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+# ---------------------------------------------------------------------------
+# Indicators
+# ---------------------------------------------------------------------------
+
+_DOTS_RE = re.compile(r"^[.。…·‥\-—_~～]+$")
+
+
+def is_placeholder(text: Any, ctx: RuleContext) -> bool:
+    """A cell that holds only template filler (……, XX, 待定)."""
+    key = norm(text)
+    if not key:
+        return False
+    if bool(_DOTS_RE.match(key)) or key.lower() in ("xx", "xxx"):
+        return True
+    cache = _cache(ctx, "placeholder_set")
+    if not cache:
+        cache["set"] = frozenset(words(ctx, "placeholder_whole"))
+    return key in cache["set"]
+
+
+_XX_RE = re.compile(r"(?<![A-Za-z])(?:[Xx]{2,}|×{2,}|＊{2,}|\*{2,}|○{2,}|□{2,})(?![A-Za-z])")
+
+
+def embedded_placeholder(text: Any) -> str | None:
+    """An ``XX``-style slot left inside real text ("完成XX个"), else None."""
+    match = _XX_RE.search(unicodedata.normalize("NFKC", str(text or "")))
+    return match.group(0) if match else None
+
+
+def is_real(ind: Indicator, ctx: RuleContext) -> bool:
+    """A row that holds an actual 三级 indicator (not a pre-laid empty or …… row)."""
+    if ind.is_blank:
+        return False
+    name_blank = not ind.name or is_placeholder(ind.name, ctx)
+    target_blank = not ind.target or is_placeholder(ind.target, ctx)
+    return not (name_blank and target_blank)
+
+
+_ROLE_GUESS: tuple[tuple[str, str], ...] = (
+    ("满意", "satisfaction"),
+    ("数量", "quantity"),
+    ("质量", "quality"),
+    ("时效", "timeliness"),
+    ("社会成本", "social_cost"),
+    ("生态环境成本", "ecological_cost"),
+    ("成本", "cost"),
+    ("经济效益", "economic"),
+    ("社会效益", "social"),
+    ("生态效益", "ecological"),
+    ("可持续", "sustainability"),
+)
+
+
+def role_of(ind: Indicator, ctx: RuleContext) -> str | None:
+    """The 二级's role in the profile; for names the profile lacks, a guess by its words."""
+    cache = _cache(ctx, "roles")
+    if ind.level2 not in cache:
+        cache[ind.level2] = _resolve_role(ind.level2, ctx)
+    return cache[ind.level2]
+
+
+def _resolve_role(level2: str, ctx: RuleContext) -> str | None:
+    role = ctx.profile.role_of(level2) if level2 else None
+    if role:
+        return role
+    key = norm(level2)
+    for word, guessed in _ROLE_GUESS:
+        if word in key:
+            return guessed
+    return None
+
+
+def indicator_where(ind: Indicator, column: str = "target") -> dict[str, str]:
+    """Finding location for an indicator: the given column's cell, 二级 and 三级 names."""
+    if column == "target":
+        cell = ind.cell or ind.cells.get("target", "")
+    else:
+        cell = ind.cells.get(column) or ind.cell
+    return {"cell": cell, "field": "indicator", "level2": ind.level2, "indicator": ind.name}
+
+
+def level2_where(project: Project, level2: str) -> dict[str, str]:
+    """Location of a 二级 row (its first row's 三级 cell), or the table when absent."""
+    key = norm(level2)
+    for ind in project.indicators:
+        if norm(ind.level2) == key:
+            return {"cell": ind.cells.get("name") or ind.cell, "field": "indicator", "level2": ind.level2}
+    return {"cell": "", "field": "indicator", "level2": level2}
+
+
+def core_name(name: str) -> str:
+    """A 三级 name without a trailing bracketed note ("满意度（%）" → "满意度")."""
+    key = norm(name)
+    while True:
+        stripped = _TRAILING_BRACKET_RE.sub("", key)
+        if stripped == key:
+            return key
+        key = stripped
+
+
+def is_percent_unit(unit: str, ctx: RuleContext) -> bool:
+    key = norm(unit)
+    return any(key.startswith(u) for u in words(ctx, "percent_units"))
+
+
+def is_rate_name(name: str, ctx: RuleContext) -> bool:
+    """A name that measures a share (…率, percentage-like …度)."""
+    key = core_name(name)
+    if key.endswith("率"):
+        return not any(key.endswith(w) for w in words(ctx, "rate_not_percent"))
+    if key.endswith("度") and len(key) >= 3:
+        return not any(key.endswith(w) for w in words(ctx, "degree_not_percent"))
+    return False
+
+
+def is_quantitative(ind: Indicator) -> bool:
+    return ind.operator in ("=", "≥", "≤", ">", "<")
+
+
+def is_qualitative(ind: Indicator) -> bool:
+    return ind.operator == QUALITATIVE or (not ind.operator and ind.qualitative)
+
+
+# ---------------------------------------------------------------------------
+# Money
+# ---------------------------------------------------------------------------
+
+
+def money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
+    """(money unit, factor to 万元, is a unit cost) for "元", "万元", "元/人/月" …; else None."""
+    key = norm(unit)
+    units: dict[str, float] = {norm(k): float(v) for k, v in (ctx.get("money_units", {}) or {}).items()}
+    head, sep, _rest = key.partition("/")
+    if not head and not sep:
+        return None
+    for name in sorted(units, key=len, reverse=True):
+        if head == name:
+            return name, units[name], bool(sep)
+    # "元每人" / "元人" and similar are unit costs too.
+    for name in sorted(units, key=len, reverse=True):
+        if head.startswith(name + "每"):
+            return name, units[name], True
+    return None
+
+
+def amount_in_wan(ind: Indicator, ctx: RuleContext) -> float | None:
+    """A cost indicator's amount in 万元 (unit costs too), or None when it is not money."""
+    if ind.value is None:
+        return None
+    found = money_unit(ind.unit, ctx)
+    if found is None:
+        return None
+    return ind.value * found[1]
+
+
+def close(a: float, b: float, tolerance: float) -> bool:
+    return abs(a - b) <= tolerance + 1e-9

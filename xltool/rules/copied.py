@@ -1,0 +1,227 @@
+"""JX7xx copied text: 项目概况 and goals carried over from another project or repeated.
+
+Two projects with the same 项目概况 almost always mean one table was started from the
+other and not rewritten. Texts are compared in a normalised form (NFKC, no spaces or
+punctuation) so a changed comma does not hide a copy; near copies are found with
+difflib after a cheap character-trigram prefilter, so a batch of a thousand tables
+stays fast.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+from typing import Iterator
+
+from ..findings import Finding, Severity
+from ..model import Project
+from . import RuleContext, rule
+from ._common import quote
+
+_TEXT_FIELDS: dict[str, str] = {
+    "overview": "项目概况",
+    "annual_goal": "年度绩效目标",
+    "long_term_goal": "中长期绩效目标",
+}
+_STRIP_RE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def compact(text: str) -> str:
+    """Text reduced to letters and digits: what 'the same text' means here."""
+    return _STRIP_RE.sub("", unicodedata.normalize("NFKC", text or "")).lower()
+
+
+def similarity(a: str, b: str) -> float:
+    """difflib ratio of two compacted texts (1.0 = identical)."""
+    if not a or not b:
+        return 0.0
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _trigrams(text: str) -> set[str]:
+    return {text[i : i + 3] for i in range(max(len(text) - 2, 1))}
+
+
+def _name_affinity(project: Project, text: str) -> int:
+    """How many two-character pieces of the project's name occur in the text.
+
+    Of two projects sharing a text, the one whose name the text talks about is the
+    likely original (大楼物业费's 项目概况 speaks of 物业; 宣传费's does not).
+    """
+    name = compact(project.name)
+    return sum(1 for i in range(len(name) - 1) if name[i : i + 2] in text)
+
+
+def _project_label(project: Project) -> str:
+    where = f"（工作表 {project.sheet}）" if project.sheet else ""
+    return f"“{project.name or '未命名项目'}”{where}"
+
+
+def _others_label(others: list[Project], limit: int = 3) -> str:
+    """“A”、“B”、“C”等N个项目 — a long batch must not flood one message."""
+    shown = "、".join(_project_label(p) for p in others[:limit])
+    return f"{shown}等{len(others)}个项目" if len(others) > limit else shown
+
+
+def _suspects(group: list[Project], text: str) -> list[Project]:
+    """Which projects of a group sharing a text are the copies."""
+    scores = [_name_affinity(p, text) for p in group]
+    best = max(scores)
+    if best > 0 and scores.count(best) < len(group):
+        return [p for p, s in zip(group, scores) if s < best]
+    return group[1:]
+
+
+def _where(project: Project, field: str) -> dict[str, str]:
+    return {
+        "cell": project.cells.get(field, ""),
+        "field": field,
+        "file": project.file,
+        "sheet": project.sheet,
+        "project": project.name,
+    }
+
+
+@rule(
+    "JX701",
+    Severity.ERROR,
+    "项目概况或绩效目标与其他项目相同",
+    why="不同项目的项目概况、绩效目标应各自如实填写；照抄别的项目说明本表没有认真编制。",
+    bad="“宣传费”的项目概况与“大楼物业费”一字不差（写的是物业面积和收费标准）",
+    good="“宣传费”的项目概况写宣传内容、渠道和测算依据",
+    batch=True,
+)
+def copied_between_projects(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
+    min_chars = int(ctx.get("copy_min_chars", 12))
+    for field, label in _TEXT_FIELDS.items():
+        groups: dict[str, list[Project]] = {}
+        for project in projects:
+            text = compact(getattr(project, field))
+            if len(text) >= min_chars:
+                groups.setdefault(text, []).append(project)
+        for text, group in groups.items():
+            if len({compact(p.name) for p in group}) < 2:
+                continue  # the same project read twice is a duplicate, not a copy
+            for project in _suspects(group, text):
+                others = [p for p in group if p is not project]
+                yield ctx.finding(
+                    "JX701",
+                    f"{label}与{_others_label(others)}的{label}完全相同：请按本项目的实际内容重写"
+                    f"（{quote(getattr(project, field), 30)}）。",
+                    **_where(project, field),
+                )
+
+
+@rule(
+    "JX702",
+    Severity.WARNING,
+    "项目概况或绩效目标与其他项目几乎相同",
+    why="只改了几个字的项目概况或目标，多半是从别的项目复制后没有改完。",
+    bad="两个项目的年度绩效目标只差一个词",
+    good="每个项目的年度绩效目标写本项目要完成的事和效果",
+    batch=True,
+)
+def near_copies(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
+    min_chars = int(ctx.get("copy_min_chars", 12))
+    threshold = float(ctx.get("near_duplicate_ratio", 0.9))
+    for field, label in _TEXT_FIELDS.items():
+        for text, group in _near_clusters(projects, field, min_chars, threshold):
+            for project in _suspects(group, text):
+                others = [p for p in group if p is not project]
+                ratio = similarity(compact(getattr(project, field)), compact(getattr(others[0], field)))
+                yield ctx.finding(
+                    "JX702",
+                    f"{label}与{_others_label(others)}的{label}几乎相同（相似度{ratio:.0%}）：请确认不是复制后"
+                    f"漏改，按本项目的实际内容填写。",
+                    **_where(project, field),
+                )
+
+
+def _near_clusters(
+    projects: list[Project], field: str, min_chars: int, threshold: float
+) -> list[tuple[str, list[Project]]]:
+    """Groups of projects whose texts are near (not exact) copies of a group leader's.
+
+    Leader clustering: each distinct text is compared with the leaders found so far
+    only, so a batch with many copies of one text costs one comparison per copy.
+    """
+    distinct: dict[str, list[Project]] = {}
+    for project in projects:
+        text = compact(getattr(project, field))
+        if len(text) >= min_chars:
+            distinct.setdefault(text, []).append(project)
+    leaders: list[tuple[str, set[str], list[Project], set[str]]] = []
+    for text, owners in distinct.items():
+        grams = _trigrams(text)
+        for lead_text, lead_grams, members, texts in leaders:
+            if 2 * min(len(text), len(lead_text)) / (len(text) + len(lead_text)) < threshold:
+                continue
+            if len(grams & lead_grams) / max(len(grams | lead_grams), 1) < threshold - 0.5:
+                continue  # cheap prefilter, generous on purpose
+            if similarity(text, lead_text) >= threshold:
+                members.extend(owners)
+                texts.add(text)
+                break
+        else:
+            leaders.append((text, grams, list(owners), {text}))
+    clusters: list[tuple[str, list[Project]]] = []
+    for lead_text, _, members, texts in leaders:
+        if len(texts) < 2 or len({compact(p.name) for p in members}) < 2:
+            continue
+        # One project per distinct text: exact copies among them are JX701's.
+        firsts = {compact(getattr(p, field)): p for p in reversed(members)}
+        group = [p for p in members if firsts[compact(getattr(p, field))] is p]
+        clusters.append((lead_text, group))
+    return clusters
+
+
+@rule(
+    "JX703",
+    Severity.WARNING,
+    "中长期绩效目标与年度绩效目标相同",
+    why="中长期目标说明项目整个周期要达到什么，年度目标说明本年度完成什么，两者不应相同。",
+    bad="中长期：通过项目为行政审批工作提供办公场所……；年度：为行政审批工作提供办公场所……",
+    good="年度：2022年租用办公用房8085.11平方米，保障全年窗口正常办公",
+)
+def long_term_equals_annual(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    long_term, annual = compact(project.long_term_goal), compact(project.annual_goal)
+    if not long_term or not annual:
+        return
+    ratio = 1.0 if long_term == annual else similarity(long_term, annual)
+    if ratio < float(ctx.get("near_duplicate_ratio", 0.9)):
+        return
+    same = "相同" if ratio == 1.0 else f"几乎相同（相似度{ratio:.0%}）"
+    yield ctx.finding(
+        "JX703",
+        f"年度绩效目标与中长期绩效目标{same}：年度目标应写明本年度要完成的任务和达到的效果（数量、质量、时间）。",
+        cell=project.cells.get("annual_goal", ""),
+        field="annual_goal",
+    )
+
+
+@rule(
+    "JX704",
+    Severity.WARNING,
+    "绩效目标照抄项目概况",
+    why="项目概况说做什么、花多少钱，绩效目标说要达到什么效果；目标照抄概况等于没有写目标。",
+    bad="中长期绩效目标：现有在岗社会化用工数13人，按财政局核定标准进行公用经费补助。提高单位管理效能……",
+    good="中长期绩效目标：保障社会化用工人员办公条件，提高单位管理效能",
+)
+def goal_copies_overview(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    overview = compact(project.overview)
+    if len(overview) < int(ctx.get("copy_min_chars", 12)):
+        return
+    threshold = float(ctx.get("near_duplicate_ratio", 0.9))
+    for field in ("long_term_goal", "annual_goal"):
+        goal = compact(getattr(project, field))
+        if not goal:
+            continue
+        if overview in goal or similarity(overview, goal) >= threshold:
+            label = _TEXT_FIELDS[field]
+            yield ctx.finding(
+                "JX704",
+                f"{label}照抄了项目概况：请改写为本项目要达到的产出和效果（做到什么程度、带来什么变化）。",
+                cell=project.cells.get(field, ""),
+                field=field,
+            )

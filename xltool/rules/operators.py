@@ -1,0 +1,211 @@
+"""JX2xx operators and direction: the 计算符号 column read the way a reviewer reads it."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..findings import Finding, Severity
+from ..model import STANDARD_OPERATORS, Indicator, Project, clean_text
+from . import RuleContext, rule
+from ._common import (
+    first_contained,
+    fmt_number,
+    indicator_where,
+    is_percent_unit,
+    is_quantitative,
+    is_rate_name,
+    is_real,
+    norm,
+    quote,
+    role_of,
+    words,
+)
+
+_COST_ROLES = ("cost", "social_cost", "ecological_cost")
+
+
+def _operator_where(ind: Indicator) -> dict[str, str]:
+    return indicator_where(ind, "operator" if "operator" in ind.cells else "target")
+
+
+def smaller_is_better(ind: Indicator, ctx: RuleContext) -> bool:
+    """Costs, durations, incident counts: the target is a ceiling."""
+    if first_contained(ind.name, words(ctx, "larger_is_better_despite")):
+        return False
+    if role_of(ind, ctx) in _COST_ROLES:
+        return True
+    return first_contained(ind.name, words(ctx, "smaller_is_better")) is not None
+
+
+@rule(
+    "JX201",
+    Severity.WARNING,
+    "计算符号写法不规范",
+    why="计算符号只用 =、≥、≤、>、<、定性；“>=”“≧”等写法在汇总和系统导入时不被识别。",
+    bad="计算符号：>=",
+    good="计算符号：≥",
+)
+def nonstandard_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    for ind in project.indicators:
+        raw = clean_text(ind.operator_raw)
+        if raw and ind.operator in STANDARD_OPERATORS and raw != ind.operator:
+            yield ctx.finding(
+                "JX201",
+                f"计算符号“{raw}”不是标准写法：请改为“{ind.operator}”。",
+                **_operator_where(ind),
+            )
+
+
+@rule(
+    "JX202",
+    Severity.WARNING,
+    "缺少计算符号",
+    why="没有计算符号，就看不出目标值是下限、上限还是定性描述。",
+    bad="三级指标“培训人次”，计算符号空，目标值 100人次",
+    good="培训人次 ≥ 100人次",
+)
+def missing_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    for ind in project.indicators:
+        if not is_real(ind, ctx) or not ind.target or ind.operator_raw:
+            continue
+        if ind.value is not None:
+            choice = "“≤”或“<”" if smaller_is_better(ind, ctx) else "“≥”或“=”"
+            hint = f"定量指标请填写{choice}"
+        else:
+            hint = "定性指标请填写“定性”"
+        yield ctx.finding(
+            "JX202",
+            f"三级指标{quote(ind.name)}（目标值{quote(ind.target)}）没有计算符号：{hint}。",
+            **_operator_where(ind),
+        )
+
+
+@rule(
+    "JX203",
+    Severity.ERROR,
+    "无法识别的计算符号",
+    why="计算符号只能是 =、≥、≤、>、<、定性 之一，其他写法无法考核。",
+    bad="计算符号：约",
+    good="计算符号：≤",
+)
+def unknown_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    for ind in project.indicators:
+        raw = clean_text(ind.operator_raw)
+        if raw and ind.operator not in STANDARD_OPERATORS:
+            yield ctx.finding(
+                "JX203",
+                f"计算符号{quote(raw)}无法识别：请改为 =、≥、≤、>、< 或“定性”之一。",
+                **_operator_where(ind),
+            )
+
+
+@rule(
+    "JX204",
+    Severity.WARNING,
+    "计算符号方向可能反了",
+    why="数量、比率一般用 ≥ 或 =；成本、时长、事故或投诉次数一般用 ≤ 或 <。",
+    bad="车位数 ≤ 135个；系统故障响应时间 ≥ 1小时",
+    good="车位数 = 135个；系统故障响应时间 ≤ 1小时",
+)
+def operator_direction(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    for ind in project.indicators:
+        if not is_real(ind, ctx) or not is_quantitative(ind) or ind.value is None:
+            continue
+        smaller = smaller_is_better(ind, ctx)
+        if ind.operator in ("≥", ">") and smaller:
+            yield ctx.finding(
+                "JX204",
+                f"{quote(ind.name)}越小越好（成本、时长或事故类），却用了“{ind.operator}”：请改为“≤”或“<”，"
+                f"即“≤{fmt_number(ind.value)}{ind.unit}”表示不超过该值。",
+                **_operator_where(ind),
+            )
+        elif ind.operator in ("≤", "<") and not smaller:
+            if role_of(ind, ctx) == "quantity":
+                kind = "数量指标"
+            elif is_rate_name(ind.name, ctx) and is_percent_unit(ind.unit, ctx):
+                kind = "比率指标"
+            else:
+                continue
+            yield ctx.finding(
+                "JX204",
+                f"{quote(ind.name)}是{kind}，一般越多越好，却用了“{ind.operator}”（{quote(ind.target)}成了上限）："
+                f"请改为“≥”或“=”；确为上限的，请在指标名称中写明（如“…不超过”）。",
+                **_operator_where(ind),
+            )
+
+
+@rule(
+    "JX205",
+    Severity.WARNING,
+    "比率目标超过或“≥”100%",
+    why="比率最多100%，“≥100%”等于“=100%”，“>100%”或“120%”不可能达到（增长率除外）。",
+    bad="档案查询执行率 ≥ 100%",
+    good="档案查询执行率 = 100%（或 ≥ 95%）",
+)
+def over_hundred(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    for ind in project.indicators:
+        if not is_real(ind, ctx) or not is_quantitative(ind) or ind.value is None:
+            continue
+        if not is_percent_unit(ind.unit, ctx) or norm(ind.unit).startswith("‰"):
+            continue
+        if first_contained(ind.name, words(ctx, "over_hundred_ok")):
+            continue
+        if ind.value > 100:
+            yield ctx.finding(
+                "JX205",
+                f"{quote(ind.name)}的目标值{quote(ind.target)}超过100%，比率不可能达到：请改为不超过100%的值。",
+                **indicator_where(ind, "target"),
+            )
+        elif ind.value == 100 and ind.operator in ("≥", ">"):
+            better = "“=100%”" if ind.operator == "≥" else "“=100%”或“≥95%”之类可达到的值"
+            yield ctx.finding(
+                "JX205",
+                f"{quote(ind.name)}“{ind.operator}100%”没有意义（比率最多100%）：请改为{better}。",
+                **_operator_where(ind),
+            )
+
+
+@rule(
+    "JX206",
+    Severity.WARNING,
+    "比率用“=”且低于100%",
+    why="“=95%”要求恰好等于95%，多了少了都算没完成；比率目标应写下限（≥）或上限（≤）。",
+    bad="水电费全额缴费及时率 = 95%",
+    good="水电费全额缴费及时率 ≥ 95%",
+)
+def equals_on_rate(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    for ind in project.indicators:
+        if not is_real(ind, ctx) or ind.operator != "=" or ind.value is None:
+            continue
+        if is_percent_unit(ind.unit, ctx) and ind.value < 100:
+            better = "≤" if smaller_is_better(ind, ctx) else "≥"
+            yield ctx.finding(
+                "JX206",
+                f"{quote(ind.name)}“={fmt_number(ind.value)}{ind.unit}”要求恰好等于该值，很可能不是本意："
+                f"请改为“{better}{fmt_number(ind.value)}{ind.unit}”。",
+                **_operator_where(ind),
+            )
+
+
+@rule(
+    "JX207",
+    Severity.INFO,
+    "满意度目标低于90%",
+    why="审核习惯上满意度目标不低于90%（习惯做法，非硬性规定）。",
+    bad="服务对象满意度 ≥ 80%",
+    good="服务对象满意度 ≥ 90%",
+)
+def satisfaction_level(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    minimum = float(ctx.get("satisfaction_min_percent", 90))
+    for ind in project.indicators:
+        if not is_real(ind, ctx) or role_of(ind, ctx) != "satisfaction" or "满意" not in norm(ind.name):
+            continue
+        if ind.value is None or not is_percent_unit(ind.unit, ctx) or ind.operator in ("≤", "<"):
+            continue
+        if ind.value < minimum:
+            yield ctx.finding(
+                "JX207",
+                f"{quote(ind.name)}目标{quote(ind.target)}低于习惯上的{fmt_number(minimum)}%："
+                f"如无特殊原因，建议定为“≥{fmt_number(minimum)}%”。",
+                **indicator_where(ind, "target"),
+            )
