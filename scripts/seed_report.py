@@ -32,7 +32,8 @@ def main(argv: list[str]) -> int:
         counts = Counter(f.severity for f in own)
         total.update(counts)
         summary = "，".join(f"{s.label}{counts[s]}" for s in Severity)
-        print(f"\n== {project.sheet} {project.name}（{project.total}万元）：{summary}")
+        total = "未填" if project.total is None else f"{project.total:g}万元"
+        print(f"\n== {project.sheet} {project.name}（{total}）：{summary}")
         for f in own:
             print(f"  {f.code} {f.severity.label} {f.cell or '-':>5}  {f.message}")
     summary = "，".join(f"{s.label}{total[s]}" for s in Severity)

@@ -567,8 +567,8 @@ def write_cfb(path: Path, streams: dict[str, bytes]) -> Path:
 
     none = 0xFFFFFFFF
     entries = [b""] * 4
-    # Root's child is entry 1; the remaining streams hang off its right pointer in a chain
-    # (a valid, if unbalanced, red-black tree since every node is black only for tests).
+    # Root's child is entry 1 and each further stream is the right sibling of the one
+    # before: an unbalanced but valid all-black tree, which olefile reads fine.
     for i, ((name, blob), start) in enumerate(zip(blobs, starts), start=1):
         right = i + 1 if i < len(blobs) else none
         entries[i] = dir_entry(name, 2, none, right, none, start, len(blob))

@@ -236,3 +236,22 @@ def run_uno_script(script_text: str, timeout: float = 180, *, args: dict[str, An
         if line.startswith(_MARKER):
             return json.loads(line[len(_MARKER):])
     raise LibreOfficeError(f"UNO script failed ({done.returncode}):\n{done.stderr[-3000:]}{done.stdout[-1000:]}")
+
+
+def render_png(workbook: str | os.PathLike[str], png: str | os.PathLike[str], *, dpi: int = 60) -> Path:
+    """First printed page of a workbook as PNG (how docs/template.png is made)."""
+    target = Path(png)
+    with tempfile.TemporaryDirectory(prefix="xltool_render_") as work:
+        pdf = convert(workbook, "pdf", work)
+        (made,) = to_png(pdf, Path(work) / "page", dpi=dpi)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(made, target)
+    return target
+
+
+if __name__ == "__main__":  # python tests/lo_helper.py templates/jixiao_template.xlsx docs/template.png [dpi]
+    import sys
+
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: python tests/lo_helper.py WORKBOOK.xlsx OUT.png [DPI]")
+    print(render_png(sys.argv[1], sys.argv[2], dpi=int(sys.argv[3]) if len(sys.argv) == 4 else 60))

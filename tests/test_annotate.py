@@ -165,6 +165,7 @@ def test_marked_copy_has_fill_and_note_on_exactly_the_flagged_cells(workbook: Pa
     out = tmp_path / "标注.xlsx"
     result = mark_file(workbook, findings, output=out)
     assert isinstance(result, MarkResult) and result.output == out and result.backup is None
+    assert any("批注框的大小和格式" in n for n in result.notices)  # the user's notes lose their box size
     wanted = cells_to_mark(findings)
     assert result.marked_cells == len(wanted)
     wb = openpyxl.load_workbook(out)
@@ -495,3 +496,4 @@ def test_libreoffice_shows_the_fills_notes_and_hidden_marks_sheet(workbook: Path
         assert got["colors"][f"{sheet}!{ref}"] == int(SEVERITY_COLORS[worst(items)], 16)
         text = got["notes"][f"{sheet}!{ref}"]
         assert all(f.message in text for f in items)
+

@@ -9,6 +9,8 @@ text, .docx and .xlsx files. Everything is read back from the workbooks written.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -17,11 +19,14 @@ import docx
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xltool.cli import main
 from xltool.errors import XltoolError
 from xltool.importer import (
     decode_text,
+    docx_to_grids,
     load_source,
     safe_filename,
     split_operator,
@@ -205,7 +210,8 @@ def _text_rows(table: str) -> tuple[list[str], list[list[str]]]:
 
 def build_docx(tables: list[str], path: Path) -> Path:
     """A Word document like the one the seed text was copied from: titles as paragraphs,
-    header values merged across columns, 一级/二级 cells merged down their group."""
+    header values merged across columns, 一级/二级 cells merged down their group, and a
+    placeholder 三级 cell merged over its empty 计算符号/目标值 cells."""
     document = docx.Document()
     for table_text in tables:
         paragraphs, rows = _text_rows(table_text)
@@ -223,7 +229,9 @@ def build_docx(tables: list[str], path: Path) -> Path:
                 cell.text = text
 
         for r, cells in enumerate(rows):
-            if len(cells) == 5:
+            if len(cells) == 5 and squash(cells[2]) and not squash(cells[3]) and not squash(cells[4]):
+                put(r, 0, cells[0]), put(r, 1, cells[1]), put(r, 2, cells[2], 4)  # "……" spread over C:E
+            elif len(cells) == 5:
                 for c, text in enumerate(cells):
                     put(r, c, text)
             elif len(cells) == 4:  # label | value (B:C) | label | value
@@ -258,6 +266,25 @@ def test_docx_with_merged_cells_imports_like_its_text_twin(tmp_path: Path, seed_
     got = load_source(path)
     assert got.kind == "docx" and len(got.projects) == 22
     assert [comparable(p) for p in got.projects] == [comparable(p) for p in seed_projects]
+
+
+def test_docx_merged_cells_become_empty_cells(tmp_path: Path) -> None:
+    """Like Word's text export: a merged cell's text once, at its top-left position."""
+    document = docx.Document()
+    table = document.add_table(rows=3, cols=4)
+    grid = [list(row.cells) for row in table.rows]
+    grid[0][0].merge(grid[2][0]).text = "产出指标"  # down three rows
+    grid[0][1].merge(grid[0][3]).text = "横跨三列"  # across three columns
+    block = grid[1][1].merge(grid[2][2])  # a 2 x 2 block
+    block.text = "方块"
+    grid[1][3].text, grid[2][3].text = "右1", "右2"
+    document.save(str(tmp_path / "m.docx"))
+    [g] = docx_to_grids(tmp_path / "m.docx")
+    assert g.rows == [
+        ["产出指标", "横跨三列", None, None],
+        [None, "方块", None, "右1"],
+        [None, None, None, "右2"],
+    ]
 
 
 def test_docx_table_split_across_pages_and_remarks_are_kept(tmp_path: Path, seed_text: str) -> None:
@@ -409,7 +436,7 @@ def test_layout_value_and_unit_columns_with_explanations_docx(tmp_path: Path) ->
     assert p.indicators[0].extra == {"指标解释": "年度完成的养护里程", "评（扣）分标准": "每少10公里扣1分"}
     assert p.indicators[4].extra == {"度量单位": "等级"}  # a unit on a phrase is kept, not glued on
     assert p.extra == {"其他说明": "主管部门审核意见 | 同意\n审核人：钱七"}  # rows under the table
-    assert p.long_term_goal == "农村公路优良中等路率稳步提升" and p.cells["total"] == "D2"  # 资金总额, not the 项目资金 caption
+    assert p.long_term_goal == "农村公路优良中等路率稳步提升" and p.cells["total"] == "D3"  # 资金总额, not the 项目资金 caption
 
 
 def test_layout_long_term_and_annual_side_by_side_xlsx(tmp_path: Path) -> None:
@@ -607,6 +634,49 @@ def test_duplicate_and_long_names_get_unique_sheets_and_files(tmp_path: Path) ->
     assert paths[2].name == "a_b_c__.xlsx"
 
 
+_LO_SCRIPT = r"""
+doc = load(ARGS["book"])
+out = {"sheets": list(doc.Sheets.ElementNames), "validation": {}, "annotation": ""}
+sheet = doc.Sheets.getByName(ARGS["sheet"])
+for ref in ("A12", "B12", "D12"):
+    v = sheet.getCellRangeByName(ref).Validation
+    out["validation"][ref] = {"type": v.Type.value, "formula1": v.Formula1, "prompt": v.InputMessage}
+notes = sheet.getAnnotations()
+for i in range(notes.getCount()):
+    note = notes.getByIndex(i)
+    out["annotation"] += note.getPosition().Row.__str__() + ":" + note.getString()
+store(doc, ARGS["saved"], ARGS["filter"])
+doc.close(True)
+result = out
+"""
+
+
+@pytest.mark.libreoffice
+def test_imported_workbook_works_in_libreoffice(tmp_path: Path) -> None:
+    """An imported workbook opens in a real spreadsheet program with its dropdowns and
+    prompts, carries the kept extras as a note, and survives being saved there."""
+    try:
+        from tests.lo_helper import XLSX_FILTER, run_uno_script, uno_available
+    except ImportError:  # pragma: no cover - tests/ not importable as a package
+        from lo_helper import XLSX_FILTER, run_uno_script, uno_available  # type: ignore[no-redef]
+    if not uno_available():
+        pytest.skip("需要 LibreOffice（soffice）和 python3-uno")
+    source = tmp_path / "医保.txt"
+    source.write_text(LAYOUT_TEXT_4COL, encoding="utf-8")
+    book, saved = tmp_path / "导入.xlsx", tmp_path / "LibreOffice另存.xlsx"
+    assert CliRunner().invoke(main, ["import", str(source), "-o", str(book)]).exit_code == 0
+    [imported] = read_workbook(book).projects
+    report = run_uno_script(_LO_SCRIPT, timeout=300, args={"book": str(book), "sheet": imported.sheet,
+                                                           "saved": str(saved), "filter": XLSX_FILTER})
+    assert report["sheets"][0] == imported.sheet and LISTS_SHEET in report["sheets"]
+    validation = report["validation"]
+    assert {v["type"] for v in validation.values()} == {"LIST"}
+    assert "INDIRECT" in validation["B12"]["formula1"].upper() and validation["B12"]["prompt"]
+    assert report["annotation"].startswith("2:") and "项目负责人：王五" in report["annotation"]  # row 3 (0-based 2)
+    [again] = read_workbook(saved).projects
+    assert comparable(again) == comparable(imported)
+
+
 # ---------------------------------------------------------------------------
 # Bad sources: a Chinese message naming the file, exit code 2, nothing written
 # ---------------------------------------------------------------------------
@@ -638,7 +708,7 @@ def test_bad_sources_fail_cleanly(tmp_path: Path, name: str, make: Any, message:
     result = CliRunner().invoke(main, ["import", str(bad), "-o", str(out)])
     assert result.exit_code == 2
     assert message in result.stderr and name in result.stderr and "错误" in result.stderr
-    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
     assert not out.exists() and list(tmp_path.glob("*.xlsx")) == []
 
 
@@ -672,6 +742,58 @@ def test_earlier_template_workbook_can_be_imported_again(seed_workbook: tuple[Pa
     assert [comparable(p) for p in result.projects] == [comparable(p) for p in seed_projects]
 
 
+def test_unrelated_table_beside_a_project_is_reported_and_exit_code_is_1(tmp_path: Path, seed_text: str) -> None:
+    document = docx.Document()
+    _docx_table(document, [["填报单位", "区行政审批局"], ["联系人", "张三"]])
+    paragraphs, rows = _text_rows(regex_tables(seed_text)[2])
+    for paragraph in paragraphs:
+        document.add_paragraph(paragraph)
+    _docx_table(document, [list(r) for r in rows])
+    source = tmp_path / "两张表.docx"
+    document.save(str(source))
+    out = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(main, ["import", str(source), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "第 1 张表" in result.stderr and "未导入" in result.stderr
+    assert [p.name for p in read_workbook(out).projects] == ["大楼运行经费"]
+
+
+def test_wrong_arguments_exit_2_before_reading(tmp_path: Path) -> None:
+    runner = CliRunner()
+    cases = [
+        (["import", str(SEED)], "二者选一"),
+        (["import", str(SEED), "-o", str(tmp_path / "a.xlsx"), "--profile", "no-such"], "未知的指标体系"),
+        (["import", str(SEED), "-o", str(tmp_path / "a.csv")], ".xlsx"),
+        (["import", str(SEED), "-o", str(tmp_path / "no" / "a.xlsx")], "不存在"),
+        (["import", str(SEED), "--split", str(SEED)], "文件夹"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2 and message in result.stderr, (args, result.output)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_examples_are_up_to_date(seed_projects: list[Project], tmp_path: Path) -> None:
+    """examples/ is what ``python scripts/make_examples.py`` writes from the committed sources."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_examples", REPO / "scripts" / "make_examples.py")
+    assert spec and spec.loader
+    make_examples = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_examples)
+    examples = REPO / "examples"
+    department = read_workbook(examples / "区行政审批局_2022.xlsx").projects
+    assert [comparable(p) for p in department] == [comparable(p) for p in seed_projects]
+    split = sorted((examples / "split").glob("*.xlsx"))
+    assert sorted(p.stem for p in split) == sorted(safe_filename(p.name) for p in seed_projects)
+    broken_text = tmp_path / "broken.txt"
+    broken_text.write_text(make_examples.BROKEN_DEMO_TEXT, encoding="utf-8")
+    [expected] = load_source(broken_text).projects
+    [broken] = read_workbook(examples / "broken_demo.xlsx").projects
+    assert comparable(broken) == comparable(expected)
+    assert broken.total == 50 and broken.funding.total() == 40  # the defects are really in it
+
+
 # ---------------------------------------------------------------------------
 # Small pieces
 # ---------------------------------------------------------------------------
@@ -696,6 +818,35 @@ def test_text_tables_start_at_attachment_or_title() -> None:
         [["附件3"], ["2022年度区级预算绩效管理项目绩效目标表"], ["项目名称", "A"]],
         [["2022年度区级预算绩效管理项目绩效目标表"], ["项目名称", "B\n续行"]],
     ]
+
+
+_TEXT = st.text(st.characters(blacklist_characters="\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029\ufeff",
+                              blacklist_categories=("Cs",)), max_size=12)
+# a continuation line is never blank (that ends the row) nor a bare "附件3" (that starts a table)
+_MORE_LINE = _TEXT.filter(lambda t: t.strip(" \u3000\u00a0") != "" and not re.fullmatch(r"\s*附件\s*\d+\s*[:：]?\s*", t))
+_CELL = st.builds(lambda first, more: "\n".join([first, *more]), _TEXT, st.lists(_MORE_LINE, max_size=2))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_CELL, min_size=1, max_size=6), min_size=1, max_size=8))
+def test_text_layout_round_trips_any_cells(rows: list[list[str]]) -> None:
+    """Cells written in the text layout (tab-led lines, continuation lines, blank line between
+    rows) come back as the same rows, blank cells as empty ones."""
+    text = "\n\n".join("\n".join(f"\t{cell}" for cell in row) for row in rows) + "\n"
+    [grid] = text_to_grids(text)
+    assert grid.rows == [[cell if cell.strip(" \t\n\u3000\u00a0\ufeff\u200b") else None for cell in row]
+                         for row in rows]
+
+
+def test_real_process_prints_no_traceback(tmp_path: Path) -> None:
+    empty = tmp_path / "空白.txt"
+    empty.write_bytes(b"")
+    out = tmp_path / "out.xlsx"
+    done = subprocess.run([sys.executable, "-c", "from xltool.cli import main; main()", "import", str(empty),
+                           "-o", str(out)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "空白.txt" in done.stderr and "文件为空" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists()
 
 
 def test_safe_filename() -> None:

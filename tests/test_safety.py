@@ -7,6 +7,7 @@ as a crash or MemoryError instead of taking the test machine down.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import json
@@ -258,7 +259,8 @@ def openpyxl_values(wb):
     vals += [(n, d.attr_text) for n, d in wb.defined_names.items()]
     for ws in wb.worksheets:
         vals.append(ws.title)
-        vals += list(ws.iter_rows(max_row=safety.MAX_ROWS, max_col=safety.MAX_COLS, values_only=True))
+        rows, cols, _ = safety.bounded(ws.max_row, ws.max_column)
+        vals += list(ws.iter_rows(max_row=rows, max_col=cols, values_only=True))
     return vals
 
 def calamine_values(wb):
@@ -303,9 +305,13 @@ print(json.dumps(out, ensure_ascii=False))
 """
 
 
-def run_probe(path: Path, env: dict[str, str] | None = None, timeout: float = 120) -> dict[str, object]:
-    """Run PROBE on ``path`` in a child with a 1 GiB address-space cap; it must finish."""
-    child_env = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+@functools.lru_cache(maxsize=None)
+def run_probe(path: Path, timeout: float = 120) -> dict[str, object]:
+    """Run PROBE on ``path`` in a child with a 1 GiB address-space cap; it must finish.
+
+    Cached: several tests inspect different entries of the same file's result.
+    """
+    child_env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.run(
         [sys.executable, "-c", PROBE, str(path), hostile.SECRET_MARKER],
         capture_output=True,

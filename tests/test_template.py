@@ -438,3 +438,45 @@ def test_write_projects_names_sheets_and_refuses_empty(tmp_path: Path) -> None:
     assert wb.sheetnames[:4] == ["ab", "AB(2)", "项目3", "=SUM(1)"]
     assert wb["=SUM(1)"]["B3"].value == "=SUM(1)" and wb["=SUM(1)"]["B3"].data_type == "s"
     assert [p.name for p in read_workbook(out).projects] == ["a/b", "A/B", "", "=SUM(1)"]
+
+
+# ---------------------------------------------------------------------------
+# Defined-name rules (a region's 一级 text may not be a valid Excel name).
+
+
+@pytest.mark.parametrize(
+    "name, valid",
+    [
+        ("产出指标", True), ("效益.指标", True), ("_x", True), ("L1_产出_指标_", True),
+        ("A1", False), ("XFD100", False), ("R1C1", False), ("r", False), ("C", False), ("R2C3abc", False),
+        ("1产出", False), ("产出 指标", False), ("产出（指标）", False), ("TRUE", False), ("", False),
+    ],
+)
+def test_defined_name_rules(name: str, valid: bool) -> None:
+    from xltool.template import _valid_defined_name
+
+    assert _valid_defined_name(name) is valid
+
+
+def test_invalid_level1_texts_get_sanitised_names_and_a_matching_formula() -> None:
+    from xltool.framework import Level1, Level2, Profile
+    from xltool.template import _list_names, _valid_defined_name
+
+    base = get_profile(None)
+    odd = Profile(
+        name="odd", label="odd", title="{year}", funding_labels=base.funding_labels,
+        level1=(Level1(name="产出 指标（一）", level2=(Level2(name="数量", role="quantity"),)),
+                Level1(name="效益指标", level2=(Level2(name="社会", role="social"),))),
+    )
+    names = _list_names(odd)
+    assert names.level1 == {"产出 指标（一）": "L1_产出_指标_一_", "效益指标": "L1_效益指标"}
+    assert all(_valid_defined_name(n) for n in names.level1.values())
+    formula = names.level2_formula(12)
+    assert formula == 'INDIRECT("L1_"&SUBSTITUTE(SUBSTITUTE(SUBSTITUTE($A12," ","_"),"（","_"),"）","_"))'
+    # The formula maps each 一级 text to its name: apply the same substitutions in Python.
+    for text, defined in names.level1.items():
+        mapped = text
+        for ch in names.bad_chars:
+            mapped = mapped.replace(ch, "_")
+        assert names.prefix + mapped == defined
+    assert _list_names(base).level2_formula(12) == "INDIRECT($A12)"

@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.worksheet.worksheet import Worksheet
 
 MARKABLE_SUFFIXES = (".xlsx", ".xlsm")
+_NOT_MARKABLE = "只能在 .xlsx/.xlsm 工作簿上做标注；请先在 Excel 中“另存为”.xlsx 后再标注"
 
 # Package parts openpyxl does not (fully) write back, by name prefix → what the user calls it.
 _AT_RISK_PARTS: tuple[tuple[str, str], ...] = (
@@ -137,6 +138,7 @@ class LoadedWorkbook:
     workbook: Workbook
     package: PackageReport
     dropped: list[str]  # from openpyxl's warnings while loading
+    notices: list[str] = field(default_factory=list)  # changed, but nothing a user loses
 
     @property
     def at_risk(self) -> list[str]:
@@ -152,9 +154,7 @@ def load_for_marking(path: str | Path) -> LoadedWorkbook:
 
     source = Path(path)
     if source.suffix.lower() not in MARKABLE_SUFFIXES:
-        raise XltoolError(
-            "只能在 .xlsx/.xlsm 工作簿上做标注；请先在 Excel 中“另存为”.xlsx 后再标注", file=source, exit_code=EXIT_INPUT
-        )
+        raise XltoolError(_NOT_MARKABLE, file=source, exit_code=EXIT_INPUT)
     package = inspect_package(source)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -166,7 +166,11 @@ def load_for_marking(path: str | Path) -> LoadedWorkbook:
             if needle in text:
                 _add(dropped, label)
                 break
-    return LoadedWorkbook(workbook, package, dropped)
+    notices: list[str] = []
+    if any(c.comment is not None and NOTE_HEADER not in (c.comment.text or "")
+           for ws in workbook.worksheets for c in ws._cells.values()):
+        notices.append("原有批注的文字保留，但批注框的大小和格式会恢复为默认")
+    return LoadedWorkbook(workbook, package, dropped, notices)
 
 
 def check_output_suffix(source: Path, output: Path) -> None:
@@ -273,6 +277,7 @@ def apply_marks(workbook: Workbook, findings: list[Finding]) -> int:
     """Clear old marks, then mark ``findings`` (all of this workbook). Returns cells marked."""
     from openpyxl.styles import PatternFill
 
+    active = workbook.active.title if workbook.active is not None else ""
     clear_marks(workbook)
     records: list[tuple[str, str, str, str, str]] = []
     by_cell: dict[tuple[str, str], list[Finding]] = {}
@@ -291,7 +296,21 @@ def apply_marks(workbook: Workbook, findings: list[Finding]) -> int:
         cell.comment = _make_comment(merge_note(old.text if old else None, note_text(items)), NOTE_AUTHOR)
     _write_marks_sheet(workbook, records)
     _write_results_sheet(workbook, findings)
+    _keep_a_visible_active_sheet(workbook, active)
     return len(records)
+
+
+def _keep_a_visible_active_sheet(workbook: Workbook, title: str) -> None:
+    """The sheet a user last looked at stays active; if it was ours (now rewritten), the
+    first visible sheet — Excel complains about a workbook whose active sheet is hidden."""
+    visible = [ws for ws in workbook.worksheets if ws.sheet_state == "visible"]
+    chosen = next((ws for ws in visible if ws.title == title), visible[0] if visible else None)
+    if chosen is not None:
+        workbook.active = chosen
+        for ws in workbook.worksheets:
+            if ws is not chosen and ws.title.startswith(RESULTS_SHEET):
+                ws.sheet_view.tabSelected = False
+        chosen.sheet_view.tabSelected = True
 
 
 def _write_marks_sheet(workbook: Workbook, records: list[tuple[str, str, str, str, str]]) -> None:
@@ -355,6 +374,16 @@ class MarkResult:
     backup: Path | None
     marked_cells: int
     at_risk: list[str]
+    notices: list[str] = field(default_factory=list)
+
+
+def _refusal(src: Path, labels: list[str]) -> XltoolError:
+    return XltoolError(
+        lost_message(labels) + "。为避免损坏原文件，未做标注；可改用 --mark-to 输出标注副本，"
+        "或加 --force 仍在原文件上标注（会先备份）",
+        file=src,
+        exit_code=EXIT_INPUT,
+    )
 
 
 def mark_file(source: str | Path, findings: list[Finding], *, output: str | Path | None = None,
@@ -377,31 +406,19 @@ def mark_file(source: str | Path, findings: list[Finding], *, output: str | Path
         check_output_dir(dest)
         check_not_locked(dest)
     if src.suffix.lower() not in MARKABLE_SUFFIXES:
-        raise XltoolError(
-            "只能在 .xlsx/.xlsm 工作簿上做标注；请先在 Excel 中“另存为”.xlsx 后再标注", file=src, exit_code=EXIT_INPUT
-        )
+        raise XltoolError(_NOT_MARKABLE, file=src, exit_code=EXIT_INPUT)
     package = inspect_package(src)
     if in_place and package.at_risk and not force:
-        raise XltoolError(
-            lost_message(package.at_risk) + "。为避免损坏原文件，未做标注；可改用 --mark-to 输出标注副本，"
-            "或加 --force 仍在原文件上标注（会先备份）",
-            file=src,
-            exit_code=EXIT_INPUT,
-        )
+        raise _refusal(src, package.at_risk)
     loaded = load_for_marking(src)
     at_risk = loaded.at_risk
-    if in_place and at_risk and not force:
-        raise XltoolError(
-            lost_message(at_risk) + "。为避免损坏原文件，未做标注；可改用 --mark-to 输出标注副本，"
-            "或加 --force 仍在原文件上标注（会先备份）",
-            file=src,
-            exit_code=EXIT_INPUT,
-        )
+    if in_place and at_risk and not force:  # openpyxl's own warnings may add to the list
+        raise _refusal(src, at_risk)
     marked = apply_marks(loaded.workbook, findings)
     backup = backup_file(src) if in_place else (backup_file(dest) if dest.exists() else None)
     with atomic_output(dest) as temp:
         loaded.workbook.save(temp)
-    return MarkResult(dest, backup, marked, at_risk)
+    return MarkResult(dest, backup, marked, at_risk, loaded.notices)
 
 
 def clear_file(source: str | Path, *, output: str | Path | None = None) -> int:
@@ -416,7 +433,9 @@ def clear_file(source: str | Path, *, output: str | Path | None = None) -> int:
         ensure_not_input(dest, [src])
         check_output_suffix(src, dest)
     loaded = load_for_marking(src)
+    active = loaded.workbook.active.title if loaded.workbook.active is not None else ""
     restored = clear_marks(loaded.workbook)
+    _keep_a_visible_active_sheet(loaded.workbook, active)
     if output is None or dest.exists():
         backup_file(dest)
     with atomic_output(dest) as temp:

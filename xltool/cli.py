@@ -139,7 +139,7 @@ def import_command(sources: tuple[Path, ...], output: Path | None, split_dir: Pa
       .docx Word 文档（可含多张表，合并单元格自动处理）
       .xlsx/.xls/.ods 其他地区格式的工作簿
     原表内容按原样导入（包括其中的问题，留给 xltool validate 检查）；
-    无法对应到模板栏目的内容保留在“项目名称”单元格的批注中，并在下面列出。
+    无法对应到模板栏目的内容保留在“项目名称”单元格的批注中，并逐条提示。
     退出码：0 成功；1 有表格未能导入；2 文件无法读取或参数错误（此时不写出任何文件）。
     """
     from .importer import run_import
@@ -183,6 +183,34 @@ def validate_command(files: tuple[Path, ...], as_json: bool, mark: bool, mark_to
 
 
 # --- merge commands (issue 6) ---
+
+
+@main.command("merge")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="汇总工作簿（.xlsx）。")
+@click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
+              help="并行读取的进程数；0（默认）为按 CPU 核数自动选择，1 为不用子进程。")
+@click.option("--profile", default=None, help="指标体系名称；默认读取各工作簿记录的体系或自动识别。")
+@click.option("--no-validate", is_flag=True, help="只汇总，不运行审核规则（问题清单只列文件问题和重复项目）。")
+def merge_command(inputs: tuple[Path, ...], output: Path, jobs: int, profile: str | None, no_validate: bool) -> None:
+    """把多个单位的工作簿汇总为一个部门汇总工作簿。
+
+    \b
+    INPUTS 为工作簿（.xlsx/.xlsm/.xls/.ods）或文件夹（逐级查找其中的工作簿）。
+    汇总表含：项目汇总、指标明细、资金汇总、部门整体绩效目标、问题清单、文件清单。
+    Excel 临时锁文件（~$ 开头）和隐藏文件自动忽略；无法读取的文件记入文件清单，不影响其他文件。
+    退出码：0 全部汇总；1 有文件被跳过或读取失败（汇总表照常写出）；2 没有可汇总的项目或参数错误。
+    """
+    from .merge import merge_workbooks, progress_bar
+
+    with progress_bar() as progress:
+        report = merge_workbooks(list(inputs), output, jobs=jobs or None, profile=profile, progress=progress,
+                                 validate=not no_validate)
+    for line in report.problem_lines():
+        click.echo(line, err=True)
+    click.echo(report.summary_line())
+    sys.exit(report.exit_code)
+
 
 # --- addin commands (issue 5) ---
 

@@ -210,10 +210,27 @@ def read_grid(sheet: Any) -> Grid:
     return Grid(rows=[list(r) for r in values], name=sheet.name, top=rng.row, left=rng.column)
 
 
-def _own_sheet(name: str) -> bool:
-    from .report import MARKS_SHEET, RESULTS_SHEET
+def _is_results_layout(rows: list[list[Any]]) -> bool:
+    from .report import RESULTS_HEADERS
 
-    return name == MARKS_SHEET or name.startswith(RESULTS_SHEET)
+    return bool(rows) and tuple(v for v in rows[0] if v is not None) == RESULTS_HEADERS
+
+
+def results_sheet(book: Any) -> tuple[str, Any | None]:
+    """Name and sheet (None if absent) of xltool's results sheet.
+
+    A user's own sheet that happens to be called 校验结果 is never overwritten: ours
+    then becomes 校验结果2 (as in :mod:`xltool.annotate`).
+    """
+    from .report import RESULTS_SHEET
+
+    n = 1
+    while True:
+        name = RESULTS_SHEET if n == 1 else f"{RESULTS_SHEET}{n}"
+        sheet = _find_sheet(book, name)
+        if sheet is None or _is_results_layout(read_grid(sheet).rows[:1]):
+            return name, sheet
+        n += 1
 
 
 def _find_sheet(book: Any, name: str) -> Any | None:
@@ -392,9 +409,9 @@ def _findings_from_results(values: list[list[Any]]) -> list[Finding]:
 def write_results(book: Any, findings: list[Finding]) -> None:
     """The ``校验结果`` sheet as one 2-D array; the 单元格 column links to each cell."""
     from .grid import cell_ref
-    from .report import RESULTS_HEADERS, RESULTS_SHEET, RESULTS_WIDTHS, hex_color, result_rows
+    from .report import RESULTS_HEADERS, RESULTS_WIDTHS, hex_color, result_rows
 
-    sheet = _ensure_sheet(book, RESULTS_SHEET)
+    sheet = _ensure_sheet(book, results_sheet(book)[0])
     sheet.clear()
     names = [s.name for s in book.sheets]
     rows = result_rows(findings, sheets=names)
@@ -444,9 +461,10 @@ def _cosmetics(sheet: Any, headers: tuple[str, ...], widths: dict[str, float], n
 def _read_book(book: Any) -> Any:
     """Every sheet but xltool's own, parsed like a file (``reader.WorkbookRead``)."""
     from .reader import projects_from_grids
+    from .report import MARKS_SHEET
 
-    grids = [read_grid(sheet) for sheet in book.sheets if not _own_sheet(sheet.name)]
-    return projects_from_grids(grids, file=book.name)
+    grids = [read_grid(sheet) for sheet in book.sheets if sheet.name != MARKS_SHEET]
+    return projects_from_grids([g for g in grids if not _is_results_layout(g.rows[:1])], file=book.name)
 
 
 def _validate(book: Any, *, only_active: bool) -> None:
@@ -457,7 +475,7 @@ def _validate(book: Any, *, only_active: bool) -> None:
     active = book.sheets.active
     read = _read_book(book)
     if only_active:
-        if _own_sheet(active.name) or not any(p.sheet == active.name for p in read.projects):
+        if not any(p.sheet == active.name for p in read.projects):
             raise XltoolError(
                 f"当前工作表“{active.name}”不是项目绩效目标表（未找到“项目名称”和指标表栏目）。"
                 "请切换到项目表后再点“校验本表”"
@@ -484,7 +502,8 @@ def apply_marks(book: Any, findings: list[Finding], targets: set[str]) -> int:
 
     cells = cell_access(book)
     records = read_marks(book)
-    kept = [r for r in records if r.sheet not in targets]
+    existing = {s.name for s in book.sheets}
+    kept = [r for r in records if r.sheet not in targets and r.sheet in existing]
     old = {(r.sheet, r.cell): r for r in records if r.sheet in targets}
     wanted = cells_to_mark(findings)
     new_records: list[MarkRecord] = []
@@ -520,18 +539,17 @@ def _restore_one(cells: CellAccess, record: MarkRecord,
 
 
 def _previous_results(book: Any) -> list[Finding]:
-    from .report import RESULTS_SHEET
-
-    sheet = _find_sheet(book, RESULTS_SHEET)
+    _, sheet = results_sheet(book)
     return _findings_from_results(read_grid(sheet).rows) if sheet is not None else []
 
 
 def _clear(book: Any) -> None:
-    from .report import MARKS_SHEET, RESULTS_SHEET
+    from .report import MARKS_SHEET
 
     active = book.sheets.active
     records = [r for r in read_marks(book) if _find_sheet(book, r.sheet) is not None]
-    if not records and _find_sheet(book, RESULTS_SHEET) is None:
+    _, results = results_sheet(book)
+    if not records and results is None:
         _alert(book, "本工作簿中没有 xltool 留下的标记。")
         return
     cells = cell_access(book)
@@ -542,18 +560,11 @@ def _clear(book: Any) -> None:
         paint(book, sheet, by_color)
     if _find_sheet(book, MARKS_SHEET) is not None:
         write_marks(book, [])
-    results = _find_sheet(book, RESULTS_SHEET)
-    if results is not None and _is_results_layout(read_grid(results).rows):
+    if results is not None:
         results.delete()
     if _find_sheet(book, active.name) is not None:
         active.activate()
     _alert(book, f"已清除 {len(records)} 处标记，单元格原来的底色和批注已恢复。")
-
-
-def _is_results_layout(rows: list[list[Any]]) -> bool:
-    from .report import RESULTS_HEADERS
-
-    return bool(rows) and tuple(v for v in rows[0] if v is not None) == RESULTS_HEADERS
 
 
 # ---------------------------------------------------------------------------

@@ -24,13 +24,20 @@ from typing import Any, Iterable, Iterator
 
 from .errors import EXIT_INPUT, XltoolError
 from .grid import Grid, split_ref
-from .model import Indicator, Project, STANDARD_OPERATORS, clean_text, format_cell_text, normalize_label, normalize_operator, parse_target
+from .model import (
+    STANDARD_OPERATORS,
+    Indicator,
+    Project,
+    clean_text,
+    format_cell_text,
+    normalize_label,
+    normalize_operator,
+    parse_target,
+)
 from .reader import LISTS_SHEET, column_field, header_field, parse_grid
 
 # Text sources larger than this are not a few dozen tables; refuse before decoding.
 MAX_TEXT_BYTES = 20 * 1024 * 1024
-
-WORKBOOK_KINDS = ("xlsx", "xls", "ods")
 
 # Grid.meta key: 0-based rows that were free paragraphs (not table rows) in the source.
 FREE_ROWS = "free_rows"
@@ -103,14 +110,14 @@ def text_to_grids(text: str, *, name: str = "") -> list[Grid]:
         if not line.strip(" \t\u3000\u00a0"):
             row, last_was_cell = None, False
             continue
+        if last_was_cell and row and not re.fullmatch(r"附件\s*\d+\s*[:：]?", line.strip()):
+            row[-1] = f"{row[-1]}\n{line}"  # a line break inside the cell, even if it reads like a title
+            continue
         if is_table_start(line):
             if not after_start and tables[-1].has_cells:
                 tables.append(_TextTable())
             tables[-1].rows.append([line])
             row, last_was_cell, after_start = None, False, True
-            continue
-        if last_was_cell and row:
-            row[-1] = f"{row[-1]}\n{line}"
             continue
         # A paragraph outside any table row: kept for the title/notes, never read as an indicator.
         tables[-1].free_rows.add(len(tables[-1].rows))
@@ -184,10 +191,10 @@ def _docx_table_rows(table: Any) -> list[list[str | None]]:
     rows: list[list[str | None]] = []
     above: list[Any] = []  # the cell elements of the previous row, by grid column
     for row in table.rows:
+        cells = row.cells  # recomputed on every access
         elements: list[Any] = [None] * row.grid_cols_before
-        elements.extend(cell._tc for cell in row.cells)
+        elements.extend(cell._tc for cell in cells)  # one <w:tc> per merged cell, repeated
         texts: list[str | None] = [None] * row.grid_cols_before
-        cells = row.cells
         for col, cell in enumerate(cells, start=row.grid_cols_before):
             tc = elements[col]
             repeat_left = col > 0 and elements[col - 1] is tc
@@ -396,12 +403,14 @@ def keep_stray_lines(grid: Grid, project: Project) -> list[str]:
     """Rows under the indicator table (填报人：…, 审核意见 …) are no indicators.
 
     The parser reads every row below the column titles. The table ends at the first row
-    whose typed 一级 cell is neither an 一级 name nor "…指标" while its 二级 is not one
-    either; that row and the rest are returned as text, for 其他说明.
+    (after the first) whose typed 一级 cell is neither an 一级 name nor "…指标" while its
+    二级 is not one either; that row and the rest are returned as text, for 其他说明.
     """
     known1, known2 = _level_names()
     for index, indicator in enumerate(project.indicators):
         ref = indicator.cells.get("level1")
+        if index == 0:
+            continue  # right under the column titles: an indicator, however its levels are worded
         typed = clean_text(grid.get(*_grid_pos(grid, ref))) if ref else ""
         if typed and not _looks_like_level(typed, known1) and not _looks_like_level(indicator.level2, known2):
             stray = project.indicators[index:]
@@ -500,6 +509,7 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
     or holds no project table at all.
     """
     from .safety import check_input_file
+    from .template import INSTRUCTIONS_SHEET
 
     path = Path(path)
     st = _stat_regular(path)
@@ -528,9 +538,12 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
         found = projects_from_grid(grid, file=str(path), profile=profile)
         if found:
             result.projects.extend(found)
-        elif _has_table(grid):
+        elif result.kind != "workbook" and _has_table(grid):
             result.skipped_tables += 1
-            result.warnings.append(f"{_where(grid)}的表格中没有“项目名称”栏目，未导入")
+            result.warnings.append(f"第 {grid.name.rsplit('#', 1)[-1]} 张表中没有“项目名称”栏目，未导入")
+        elif result.kind == "workbook" and _has_table(grid) and grid.name != INSTRUCTIONS_SHEET:
+            # other sheets of a workbook (lists, notes) are normal: said, not counted as skipped
+            result.warnings.append(f"工作表“{grid.name}”中没有项目绩效目标表，已跳过")
     if not result.projects:
         what = {"docx": "文档中的表格", "workbook": "工作簿中的工作表", "text": "文本中"}[result.kind]
         raise XltoolError(
@@ -538,13 +551,6 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
             file=path,
         )
     return result
-
-
-def _where(grid: Grid) -> str:
-    """"第 2 张表" for a text/Word table, "工作表 X " for a sheet."""
-    if "#" in grid.name:
-        return f"第 {grid.name.rsplit('#', 1)[1]} 张表"
-    return f"工作表“{grid.name}”"
 
 
 def _has_table(grid: Grid) -> bool:
@@ -617,9 +623,10 @@ def common_profile(projects: list[Project]) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def common_year(projects: list[Project]) -> int | None:
-    counts = Counter(p.year for p in projects if p.year)
-    return counts.most_common(1)[0][0] if counts else None
+def shared_year(projects: list[Project]) -> int | None:
+    """The year every table's title names, else None: then each sheet keeps its own year."""
+    years = {p.year for p in projects}
+    return years.pop() if len(years) == 1 else None
 
 
 def _import_comment(project: Project) -> str:
@@ -662,7 +669,7 @@ def write_workbook(projects: list[Project], output: Path, *, profile: str | None
     if output.suffix.lower() != ".xlsx":
         raise XltoolError("输出文件须以 .xlsx 结尾", file=output, exit_code=EXIT_INPUT)
     workbook = make_projects_workbook(projects, profile=profile or common_profile(projects),
-                                      year=year or common_year(projects))
+                                      year=year or shared_year(projects))
     _annotate(workbook, projects)
     check_not_locked(output)
     with atomic_output(output) as temp:
@@ -676,7 +683,7 @@ def write_split(projects: list[Project], directory: Path, *, profile: str | None
                 year: int | None = None) -> list[Path]:
     """One template workbook per project in ``directory``; each keeps its own recognised profile."""
     return [
-        write_workbook([project], path, profile=profile or project.profile or None, year=year or project.year)
+        write_workbook([project], path, profile=profile or project.profile or None, year=year)
         for project, path in zip(projects, split_paths(projects, directory))
     ]
 
@@ -746,7 +753,10 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         profiles = {p.profile for p in run.projects if p.profile}
         if profile is None and len(profiles) > 1:
             chosen = common_profile(run.projects)
-            run.warnings.append(f"各项目的指标体系不同（{'、'.join(sorted(profiles))}），工作簿统一按“{chosen}”生成")
+            run.warnings.append(
+                f"各项目的指标体系不同（{'、'.join(sorted(profiles))}），工作簿的下拉列表统一按“{chosen}”生成；"
+                "如需各按其体系生成，请改用 --split"
+            )
         run.written = [write_workbook(run.projects, output, profile=profile, year=year)]
     else:
         assert split_dir is not None
@@ -765,14 +775,12 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
 
 
 __all__ = [
-    "EXIT_INPUT",
     "FREE_ROWS",
+    "ImportRun",
     "SourceResult",
     "common_profile",
-    "common_year",
     "decode_text",
     "docx_to_grids",
-    "ImportRun",
     "import_exit_code",
     "is_table_start",
     "load_source",
@@ -782,6 +790,7 @@ __all__ = [
     "projects_from_grid",
     "run_import",
     "safe_filename",
+    "shared_year",
     "split_operator",
     "split_paths",
     "text_to_grids",

@@ -31,6 +31,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -57,6 +58,10 @@ _NOTED_SUFFIXES = {
     ".doc": "这是旧版 Word 文档，请先另存为 .docx，再用 xltool import 导入后汇总",
     ".wps": "这是 WPS 文字文档，请先另存为 .docx，再用 xltool import 导入后汇总",
 }
+
+# A summary (or its backup) found among the inputs: listed, not read again, and not the
+# user's problem, so it does not count as a skipped input.
+SUMMARY_REASON = "xltool 生成的汇总表（或其备份），不作为输入"
 
 CODE_DUPLICATE = "HZ001"  # same 项目名称 + 实施单位 in two tables
 CODE_FILE_FAILED = "HZ002"
@@ -163,10 +168,19 @@ def _is_summary_workbook(sheet_names: Iterable[str]) -> bool:
     return SHEET_PROJECTS in names and SHEET_FILES in names
 
 
-def read_file(index: int, path: str, profile: str | None = None) -> FileResult:
+@dataclass(frozen=True)
+class ReadOptions:
+    """How each file is read; sent to the workers with every chunk."""
+
+    profile: str | None = None
+    validate: bool = True  # run the per-project rules
+    memory_mb: int = WORKER_MEMORY_MB  # address-space budget of a worker (0 = none)
+
+
+def read_file(index: int, path: str, options: ReadOptions = ReadOptions()) -> FileResult:
     """Read, parse and check one file; never raises for anything the file can cause."""
     try:
-        return _read_file(index, path, profile)
+        return _read_file(index, path, options)
     except XltoolError as exc:
         return _failed(index, exc.message)
     except MemoryError:
@@ -177,14 +191,14 @@ def read_file(index: int, path: str, profile: str | None = None) -> FileResult:
         return _failed(index, f"读取时程序出错（{type(exc).__name__}），请把该文件发给维护人员")
 
 
-def _read_file(index: int, path: str, profile: str | None) -> FileResult:
+def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
     from .reader import grids_from_calamine, projects_from_grids
     from .rules import CATALOGUE, validate_projects
 
     grids = grids_from_calamine(Path(path))
     if _is_summary_workbook(g.name for g in grids):
-        return FileResult(index, STATUS_SKIPPED, "这是 xltool 生成的汇总表，不再重复汇总", [], [], [])
-    read = projects_from_grids(grids, file=path, profile=profile)
+        return FileResult(index, STATUS_SKIPPED, SUMMARY_REASON, [], [], [])
+    read = projects_from_grids(grids, file=path, profile=options.profile)
     del grids
     if not read.projects:
         sheets = "、".join(read.skipped_sheets) or "无"
@@ -216,7 +230,7 @@ def _read_file(index: int, path: str, profile: str | None) -> FileResult:
             ))
     findings = [
         _finding_tuple(f, seq_of.get((f.sheet, f.project)), base)
-        for f in validate_projects(read.projects, profile=profile)
+        for f in (validate_projects(read.projects, profile=options.profile) if options.validate else [])
         if f.code not in CATALOGUE or not CATALOGUE[f.code].batch  # batch rules run once over all files
     ]
     skipped = f"；未含项目表的工作表：{'、'.join(read.skipped_sheets)}" if read.skipped_sheets else ""
@@ -233,12 +247,15 @@ def _is_placeholder(ind: Any) -> bool:
     return not ind.operator_raw and not ind.target and not ind.name.strip("…．.。·、 -—xX")
 
 
+@lru_cache(maxsize=8192)
 def _key(text: str) -> str:
+    """Comparison form of a name or label (cached: 一级/二级 names repeat in every table)."""
     from .model import normalize_label
 
     return normalize_label(text)
 
 
+@lru_cache(maxsize=None)
 def _level_ranks(profile: str) -> dict[tuple[str, str], int]:
     from .framework import load_profiles
 
@@ -253,8 +270,8 @@ def _form_value(operator: str, target: str) -> str:
     return target
 
 
-def _read_chunk(chunk: Sequence[tuple[int, str]], profile: str | None) -> list[FileResult]:
-    return [read_file(index, path, profile) for index, path in chunk]
+def _read_chunk(chunk: Sequence[tuple[int, str]], options: ReadOptions) -> list[FileResult]:
+    return [read_file(index, path, options) for index, path in chunk]
 
 
 def _worker_init(memory_mb: int) -> None:
@@ -305,12 +322,7 @@ def _chunks(items: list[tuple[int, str]], jobs: int) -> list[list[tuple[int, str
 
 
 def read_all(
-    items: list[tuple[int, str]],
-    on_result: Callable[[FileResult], None],
-    *,
-    jobs: int,
-    profile: str | None = None,
-    memory_mb: int = WORKER_MEMORY_MB,
+    items: list[tuple[int, str]], on_result: Callable[[FileResult], None], *, jobs: int, options: ReadOptions
 ) -> None:
     """Read ``(index, path)`` items, calling ``on_result`` once per file, in any order.
 
@@ -321,36 +333,31 @@ def read_all(
     """
     if jobs <= 1 or len(items) < POOL_MIN_FILES:
         for index, path in items:
-            on_result(read_file(index, path, profile))
+            on_result(read_file(index, path, options))
         return
     pending = _chunks(items, jobs)
-    for attempt in range(2):
-        pending = _run_pool(pending, on_result, jobs=jobs, profile=profile, memory_mb=memory_mb)
+    for _ in range(2):
+        pending = _run_pool(pending, on_result, jobs=jobs, options=options)
         if not pending:
             return
         pending = [[item] for chunk in pending for item in chunk]
-    _run_isolated([item for chunk in pending for item in chunk], on_result, profile=profile, memory_mb=memory_mb)
+    _run_isolated([item for chunk in pending for item in chunk], on_result, options=options)
 
 
-def _new_pool(jobs: int, memory_mb: int) -> ProcessPoolExecutor:
+def _new_pool(jobs: int, options: ReadOptions) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init, initargs=(memory_mb,)
+        max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init, initargs=(options.memory_mb,)
     )
 
 
 def _run_pool(
-    chunks: list[list[tuple[int, str]]],
-    on_result: Callable[[FileResult], None],
-    *,
-    jobs: int,
-    profile: str | None,
-    memory_mb: int,
+    chunks: list[list[tuple[int, str]]], on_result: Callable[[FileResult], None], *, jobs: int, options: ReadOptions
 ) -> list[list[tuple[int, str]]]:
     """Run chunks in one pool; return the chunks lost to a worker's death."""
     lost: list[list[tuple[int, str]]] = []
-    pool = _new_pool(min(jobs, len(chunks)), memory_mb)
+    pool = _new_pool(min(jobs, len(chunks)), options)
     try:
-        futures = {pool.submit(_read_chunk, chunk, profile): chunk for chunk in chunks}
+        futures = {pool.submit(_read_chunk, chunk, options): chunk for chunk in chunks}
         for future in as_completed(futures):
             chunk = futures[future]
             try:
@@ -367,16 +374,14 @@ def _run_pool(
     return lost
 
 
-def _run_isolated(
-    items: list[tuple[int, str]], on_result: Callable[[FileResult], None], *, profile: str | None, memory_mb: int
-) -> None:
+def _run_isolated(items: list[tuple[int, str]], on_result: Callable[[FileResult], None], *, options: ReadOptions) -> None:
     """One file at a time in a single worker: a death now names its file."""
     pool: ProcessPoolExecutor | None = None
     try:
         for index, path in items:
-            pool = pool or _new_pool(1, memory_mb)
+            pool = pool or _new_pool(1, options)
             try:
-                on_result(pool.submit(read_file, index, path, profile).result())
+                on_result(pool.submit(read_file, index, path, options).result())
             except BrokenProcessPool:
                 on_result(_failed(index, "读取该文件时进程异常退出（文件可能已损坏或占用内存过多）"))
                 pool.shutdown(wait=True)
@@ -588,11 +593,28 @@ class MergeReport:
     duplicates: int = 0
     seconds: float = 0.0
     rows: dict[str, int] = field(default_factory=dict)  # rows written per summary sheet
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (for the benchmark)
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (file, status, reason)
 
     @property
     def exit_code(self) -> int:
         return EXIT_FINDINGS if self.skipped or self.failed else EXIT_OK
+
+    def problem_lines(self) -> list[str]:
+        """One line per file that was skipped or failed (for stderr)."""
+        return [f"{status}：{file}：{reason}" for file, status, reason in self.problems]
+
+    def summary_line(self) -> str:
+        parts = [f"已汇总 {self.merged}/{self.files - self.silent} 个文件，共 {self.projects} 个项目、{self.indicators} 条指标"]
+        if self.skipped or self.failed:
+            parts.append(f"跳过 {self.skipped} 个、失败 {self.failed} 个（原因见文件清单）")
+        parts.append(f"问题 {self.findings} 条" + (f"（其中 {self.duplicates} 个项目重复出现）" if self.duplicates else ""))
+        lines = ["；".join(parts) + "。", f"汇总表：{self.output}（用时 {self.seconds:.1f} 秒）"]
+        if self.backup:
+            lines.append(f"原有的同名文件已备份为：{self.backup}")
+        if self.silent or self.ignored:
+            lines.append(f"已忽略 {self.silent} 个临时锁文件或隐藏文件、{self.ignored} 个非工作簿文件。")
+        return "\n".join(lines)
 
 
 def merge_workbooks(
@@ -602,6 +624,7 @@ def merge_workbooks(
     jobs: int | None = None,
     profile: str | None = None,
     progress: ProgressCallback | None = None,
+    validate: bool = True,
     memory_mb: int = WORKER_MEMORY_MB,
 ) -> MergeReport:
     """Merge workbooks and folders of workbooks into the summary workbook ``output``.
@@ -628,7 +651,7 @@ def merge_workbooks(
 
     # The previous summary found in an input folder is replaced, not read (see ensure_not_input above).
     collected.files = [
-        replace(f, silent="上次生成的汇总表（即本次的输出文件），不作为输入") if _same_path(f.path, target) else f
+        replace(f, silent="本次的输出文件（上次生成的汇总表），不作为输入") if _same_path(f.path, target) else f
         for f in collected.files
     ]
     report = MergeReport(output=target, files=len(collected.files), ignored=collected.ignored)
@@ -639,6 +662,8 @@ def merge_workbooks(
 
         def record(entry: InputFile, result: FileResult) -> None:
             nonlocal done
+            if result.reason == SUMMARY_REASON:
+                entry = replace(entry, silent=SUMMARY_REASON)
             store.add_result(entry, result)
             if entry.silent:
                 report.silent += 1
@@ -659,19 +684,26 @@ def merge_workbooks(
             else:
                 to_read.append((entry.index, entry.display))
         _warm_imports()
+        stage = time.perf_counter()
         read_all(
             to_read, lambda r: record(entries[r.index], r),
-            jobs=jobs or default_jobs(), profile=profile, memory_mb=memory_mb,
+            jobs=jobs or default_jobs(), options=ReadOptions(profile, validate, memory_mb),
         )
         if report.merged == 0:
             raise XltoolError(_nothing_merged(report), exit_code=EXIT_INPUT)
+        report.timings["read"] = time.perf_counter() - stage
+        stage = time.perf_counter()
         report.duplicates = store.mark_duplicates()
-        store.run_batch_rules(profile)
+        if validate:
+            store.run_batch_rules(profile)
         report.projects, report.indicators, report.findings = store.counts()
+        report.timings["batch"] = time.perf_counter() - stage
+        stage = time.perf_counter()
         with atomic_output(target) as temp:
-            report.rows = write_summary(temp, store).rows
+            report.rows = write_summary(temp, store)
             if target.exists():
                 report.backup = backup_file(target)
+        report.timings["write"] = time.perf_counter() - stage
     report.seconds = time.perf_counter() - started
     return report
 
@@ -694,10 +726,10 @@ def _is_previous_summary(path: Path, target: Path) -> bool:
     """An existing output found among the inputs is replaced only if it is one of our summaries."""
     if not _same_path(path, target):
         return False
-    try:
-        from .reader import grids_from_calamine
+    from .safety import safe_open_calamine
 
-        return _is_summary_workbook(g.name for g in grids_from_calamine(path))
+    try:
+        return _is_summary_workbook(safe_open_calamine(path).sheet_names)
     except XltoolError:
         return False
 

@@ -188,6 +188,13 @@ class ValidationRun:
         }
 
 
+def expected_extra_sheets() -> set[str]:
+    """Sheets that belong in a workbook without a table (not worth a note): ours and the template's."""
+    from .template import INSTRUCTIONS_SHEET
+
+    return {INSTRUCTIONS_SHEET, MARKS_SHEET, RESULTS_SHEET}
+
+
 def validate_files(files: Iterable[str | Path], *, profile: str | None = None) -> ValidationRun:
     """Read every file and run the rules once over all projects (copied text is a batch rule).
 
@@ -209,8 +216,9 @@ def validate_files(files: Iterable[str | Path], *, profile: str | None = None) -
             continue
         status.projects = len(result.projects)
         status.message = f"项目表 {len(result.projects)} 张"
-        if result.skipped_sheets:
-            status.notes.append("未包含项目表、已跳过的工作表：" + "、".join(result.skipped_sheets))
+        skipped = [s for s in result.skipped_sheets if s not in expected_extra_sheets()]
+        if skipped:
+            status.notes.append("未包含项目表、已跳过的工作表：" + "、".join(skipped))
         for project in result.projects:
             status.notes.extend(f"工作表“{project.sheet}”：{n}" for n in project.notes)
         projects.extend(result.projects)
@@ -320,6 +328,7 @@ def run_validate_command(files: list[Path], *, as_json: bool = False, mark: bool
                 warning = lost_message(result.at_risk) + "（标注后的文件中可能缺失或变样）"
                 status.notes.append(warning)
                 stderr.append(f"警告：文件 {status.file}：{warning}")
+            status.notes.extend(result.notices)
     for status in run.files:
         if status.status == "failed":
             stderr.append(f"错误：文件 {status.file}：{status.message}")

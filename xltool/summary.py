@@ -41,6 +41,7 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 TOP_PROJECTS = 30  # bars in the amount chart; more would be unreadable
 _MAX_WIDTH = 60
+_WIDTH_SAMPLE_ROWS = 2000  # column widths are judged on the first rows only
 _AMOUNT_FORMAT = "#,##0.00"
 
 PROJECT_HEADERS = (
@@ -58,6 +59,15 @@ FUNDING_HEADERS = (
 FINDING_HEADERS = ("文件", "工作表", "单元格", "项目名称", "规则代码", "严重程度", "问题说明")
 FILE_HEADERS = ("文件", "状态", "原因", "项目数")
 FUNDING_SOURCES = ("部省级", "市级", "区级", "其他")
+
+
+def summary_columns(sheet: str) -> int:
+    """Columns of a summary sheet (the benchmark's floor writes as many cells)."""
+    headers = {
+        SHEET_PROJECTS: PROJECT_HEADERS, SHEET_INDICATORS: INDICATOR_HEADERS, SHEET_FUNDING: FUNDING_HEADERS,
+        SHEET_FINDINGS: FINDING_HEADERS, SHEET_FILES: FILE_HEADERS,
+    }
+    return len(headers[sheet]) if sheet in headers else 6  # 部门整体: the form's six columns
 
 
 class ProjectRow(NamedTuple):
@@ -148,13 +158,6 @@ class SummarySource(Protocol):
     def files(self) -> Iterable[FileRow]: ...
 
 
-@dataclass
-class SummaryCounts:
-    """Rows written per sheet (the benchmark's floor writes as many)."""
-
-    rows: dict[str, int] = field(default_factory=dict)
-
-
 def text_width(text: str) -> int:
     """Display width in Excel's character units: CJK counts double.
 
@@ -197,10 +200,11 @@ class _Sheet:
         if isinstance(value, str):
             text = _fit(value)
             self.ws.write_string(self.row, c, text, fmt)
-            width = text_width(text) + 2
         else:
             self.ws.write_number(self.row, c, value, fmt)
-            width = len(f"{value:,.2f}") + 2
+        if self.row > _WIDTH_SAMPLE_ROWS:
+            return
+        width = (text_width(text) if isinstance(value, str) else len(f"{value:,.2f}")) + 2
         if c < len(self.widths):
             if width > self.widths[c]:
                 self.widths[c] = min(width, _MAX_WIDTH)
@@ -213,11 +217,14 @@ class _Sheet:
         self.row += 1
 
     def finish(self, *, filter_rows: int | None = None, caps: dict[int, int] | None = None) -> None:
-        """Set widths and the autofilter over the header and ``filter_rows`` data rows."""
+        """Widths, the autofilter over the header and ``filter_rows`` data rows, print set-up."""
         for c, width in enumerate(self.widths):
             self.ws.set_column(c, c, min(width, (caps or {}).get(c, _MAX_WIDTH)))
         if filter_rows is not None and self.headers:
             self.ws.autofilter(0, 0, max(filter_rows, 1), len(self.headers) - 1)
+            self.ws.repeat_rows(0)
+        self.ws.set_landscape()
+        self.ws.set_paper(9)  # A4
 
 
 @dataclass
@@ -268,12 +275,14 @@ class _Funding:
                 self.amounts[i] += v
 
 
-def write_summary(path: str | Path, source: SummarySource) -> SummaryCounts:
-    """Write the six sheets to ``path`` (a temporary file; the caller replaces atomically)."""
+def write_summary(path: str | Path, source: SummarySource) -> dict[str, int]:
+    """Write the six sheets to ``path`` (a temporary file; the caller replaces atomically).
+
+    Returns the rows written per sheet.
+    """
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
-    counts = SummaryCounts()
     try:
         fmt = _Formats.create(wb)
         sheets = {
@@ -290,11 +299,11 @@ def write_summary(path: str | Path, source: SummarySource) -> SummaryCounts:
         _write_department(sheets[SHEET_DEPARTMENT], source)
         _write_findings(sheets[SHEET_FINDINGS], source.findings())
         _write_files(sheets[SHEET_FILES], source.files())
-        counts.rows = {name: sheet.row for name, sheet in sheets.items()}
+        rows = {name: sheet.row for name, sheet in sheets.items()}
         wb.set_properties({"title": "项目绩效目标汇总表", "comments": "由 xltool merge 生成"})
     finally:
         wb.close()
-    return counts
+    return rows
 
 
 def _write_projects(
@@ -452,6 +461,9 @@ def _write_department(sheet: _Sheet, source: SummarySource) -> None:
     fmt, ws = sheet.fmt, sheet.ws
     for c, width in enumerate((14, 30, 18, 34, 20, 30)):
         ws.set_column(c, c, width)
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)  # the form prints one page wide, as many pages long as it takes
     last = 5
     for department in source.departments():
         r = sheet.row
@@ -472,6 +484,8 @@ def _write_department(sheet: _Sheet, source: SummarySource) -> None:
         goals: list[str] = []
         goal_chars = 0
         for task in source.department_tasks(department):
+            if task.content:
+                ws.set_row(r, _wrapped_height(task.content, 70))
             ws.write_blank(r, 0, None, fmt.form_cell)
             ws.write_string(r, 1, _fit(task.name), fmt.form_cell)
             ws.merge_range(r, 2, r, 4, "", fmt.form_cell)
@@ -491,7 +505,7 @@ def _write_department(sheet: _Sheet, source: SummarySource) -> None:
         ws.write_number(r, last, round(total, 2), fmt.form_amount)
         r += 1
         goal_text = _fit("\n".join(goals))
-        ws.set_row(r, min(409, max(30, 15 * (goal_text.count("\n") + 1 + len(goal_text) // 80))))
+        ws.set_row(r, max(30, _wrapped_height(goal_text, 128)))
         ws.write_string(r, 0, "年度总体目标", fmt.form_label)
         ws.merge_range(r, 1, r, last, "", fmt.form_wrap)
         ws.write_string(r, 1, goal_text, fmt.form_wrap)
@@ -505,6 +519,13 @@ def _write_department(sheet: _Sheet, source: SummarySource) -> None:
                 ws.write_string(r, c, _fit(text), fmt.form_cell) if text else ws.write_blank(r, c, None, fmt.form_cell)
             r += 1
         sheet.row = r + 1  # a blank row between departments
+
+
+def _wrapped_height(text: str, width: int) -> float:
+    """Row height (points) for wrapped text in ``width`` characters: Excel never
+    sizes rows of merged cells by itself."""
+    lines = sum(max(1, -(-text_width(line) // width)) for line in text.split("\n"))
+    return min(409, 15 * lines + 3)
 
 
 def _write_findings(sheet: _Sheet, rows: Iterable[FindingRow]) -> None:

@@ -404,7 +404,8 @@ def _fill_sheet(
         ws[amount_ref].value = amount if isinstance(amount, (int, float)) else None
         ws.row_dimensions[row].height = 30
         if left in _MONTH_FIELDS:
-            validations.append(_with_error(_prompt_validation(left, ref, type="custom", formula1=_month_formula(ref)), "month"))
+            month = _prompt_validation(left, ref, type="custom", formula1=_month_formula(ref))
+            validations.append(_with_error(month, "month"))
         else:
             validations.append(_prompt_validation(left, ref))
         validations.append(
@@ -445,32 +446,21 @@ def _fill_sheet(
             for letter, text in zip("ABCDE", row_values)
         )
 
-    span = f"{first}:{last}" if last >= first else ""
-    if span:
-        col = lay.columns
-        validations.append(
-            _with_error(
-                _prompt_validation("level1", f"{col['level1']}{first}:{col['level1']}{last}", type="list",
-                                   formula1=LEVEL1_LIST_NAME),
-                "level1", "warning",
-            )
-        )
-        validations.append(
-            _with_error(
-                _prompt_validation("level2", f"{col['level2']}{first}:{col['level2']}{last}", type="list",
-                                   formula1=names.level2_formula(first)),
-                "level2", "warning",
-            )
-        )
-        validations.append(_prompt_validation("indicator", f"{col['name']}{first}:{col['name']}{last}"))
-        validations.append(
-            _with_error(
-                _prompt_validation("operator", f"{col['operator']}{first}:{col['operator']}{last}", type="list",
-                                   formula1=OPERATOR_LIST_NAME),
-                "operator",
-            )
-        )
-        validations.append(_prompt_validation("target", f"{col['target']}{first}:{col['target']}{last}"))
+    col = lay.columns
+
+    def column(field_name: str) -> str:
+        return f"{col[field_name]}{first}:{col[field_name]}{last}"
+
+    validations += [
+        _with_error(_prompt_validation("level1", column("level1"), type="list", formula1=LEVEL1_LIST_NAME),
+                    "level1", "warning"),
+        _with_error(_prompt_validation("level2", column("level2"), type="list", formula1=names.level2_formula(first)),
+                    "level2", "warning"),
+        _prompt_validation("indicator", column("name")),
+        _with_error(_prompt_validation("operator", column("operator"), type="list", formula1=OPERATOR_LIST_NAME),
+                    "operator"),
+        _prompt_validation("target", column("target")),
+    ]
     for dv in validations:
         ws.add_data_validation(dv)
 
@@ -503,8 +493,6 @@ def _conditional_formats(ws: Worksheet, first: int, last: int) -> None:
         f"{cells['start']}:{cells['end']}",
         FormulaRule(formula=[f"AND(LEN({start})=7,LEN({end})=7,{end}<{start})"], fill=_RED_FILL, font=_RED_FONT),
     )
-    if last < first:
-        return
     col = LAYOUT.columns
     d, c, e = f"${col['operator']}{first}", f"${col['name']}{first}", f"${col['target']}{first}"
     targets = f"{col['target']}{first}:{col['target']}{last}"
@@ -781,7 +769,6 @@ def _new_workbook(profile: Profile, year: int) -> tuple[Workbook, _ListNames]:
     wb.properties.lastModifiedBy = "xltool"
     wb.properties.keywords = f"xltool; {profile.name}"
     wb.properties.description = f"由 xltool {__version__} 生成；指标体系：{profile.label}"
-    wb.calculation.fullCalcOnLoad = True
     return wb, _list_names(profile)
 
 

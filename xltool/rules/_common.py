@@ -92,11 +92,18 @@ def embedded_placeholder(text: Any) -> str | None:
 
 def is_real(ind: Indicator, ctx: RuleContext) -> bool:
     """A row that holds an actual 三级 indicator (not a pre-laid empty or …… row)."""
+    cache = _cache(ctx, "real")
+    entry = cache.get(id(ind))
+    if entry is not None and entry[0] is ind:  # the stored reference keeps the id unique
+        return bool(entry[1])
     if ind.is_blank:
-        return False
-    name_blank = not ind.name or is_placeholder(ind.name, ctx)
-    target_blank = not ind.target or is_placeholder(ind.target, ctx)
-    return not (name_blank and target_blank)
+        result = False
+    else:
+        name_blank = not ind.name or is_placeholder(ind.name, ctx)
+        target_blank = not ind.target or is_placeholder(ind.target, ctx)
+        result = not (name_blank and target_blank)
+    cache[id(ind)] = (ind, result)
+    return result
 
 
 _ROLE_GUESS: tuple[tuple[str, str], ...] = (

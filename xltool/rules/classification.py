@@ -11,7 +11,7 @@ from ._common import first_contained, indicator_where, is_real, norm, quote, rol
 
 _PROCESS_HINTS: dict[str, str] = {
     "quality": "如“验收合格率 ≥ 95%”",
-    "timeliness": "如“项目按期完成率 ≥ 95%”或“完成时间 ≤ 2022.12”",
+    "timeliness": "如“项目按期完成率 ≥ 95%”或“完成时间 ≤ {year}.12”",
     "quantity": "如“完成项目数 ≥ 10个”",
 }
 
@@ -32,7 +32,7 @@ def process_indicator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         found = first_contained(ind.name, process)
         if not found:
             continue
-        hint = _PROCESS_HINTS.get(role_of(ind, ctx) or "", "")
+        hint = _PROCESS_HINTS.get(role_of(ind, ctx) or "", "").format(year=project.year or 2022)
         yield ctx.finding(
             "JX501",
             f"{quote(ind.name)}是过程性指标（反映资金管理，不是本项目的产出或效果）：请换成衡量本项目"

@@ -42,7 +42,7 @@ _FIELD_HINTS: dict[str, str] = {
 _ROLE_EXAMPLES: dict[str, str] = {
     "quantity": "“完成评审项目数 ≥ 100个”",
     "quality": "“验收合格率 ≥ 95%”",
-    "timeliness": "“项目按期完成率 ≥ 95%”或“完成时间 ≤ 2022.12”",
+    "timeliness": "“项目按期完成率 ≥ 95%”或“完成时间 ≤ {year}.12”",
     "cost": "“项目总成本 ≤ 600万元”或“750元/人/月”",
     "economic": "“交易成本节约率 ≥ 15%”",
     "social": "“减少群众跑动次数 ≥ 3000次”",
@@ -65,6 +65,14 @@ def _text_value(project: Project, field: str) -> str:
     good="产出时效指标：项目按期完成率 ≥ 95%",
 )
 def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    if not any(is_real(i, ctx) for i in project.indicators):
+        yield ctx.finding(
+            "JX101",
+            "指标表中没有任何三级指标：请按产出、效果（效益）、满意度逐项填写三级指标和年度目标值。",
+            cell=project.indicators[0].cells.get("name", project.indicators[0].cell) if project.indicators else "",
+            field="indicator",
+        )
+        return  # one finding says it all; JX102/JX104 stay quiet too
     for role in ctx.get("required_output_roles", []):
         names = ctx.profile.names_with_role(role)
         if not names:
@@ -74,7 +82,8 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
         level2 = names[0]
         yield ctx.finding(
             "JX101",
-            f"“{level2}”下没有三级指标：请至少填写一项，例如{_ROLE_EXAMPLES.get(role, '')}。",
+            f"“{level2}”下没有三级指标：请至少填写一项，例如"
+            f"{_ROLE_EXAMPLES.get(role, '').format(year=project.year or 2022)}。",
             **level2_where(project, level2),
         )
 
@@ -89,8 +98,8 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
 )
 def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     names = ctx.profile.names_with_role("satisfaction")
-    if not names:
-        return
+    if not names or not any(is_real(i, ctx) for i in project.indicators):
+        return  # an empty indicator table is reported once, by JX101
     rows = [i for i in project.indicators if is_real(i, ctx) and role_of(i, ctx) == "satisfaction"]
     if any("满意" in norm(i.name) for i in rows):
         return
@@ -141,11 +150,14 @@ def required_fields(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     "JX104",
     Severity.WARNING,
     "效果指标只有一项可持续影响或为空",
-    why="效益（效果）指标要反映项目带来的经济、社会、生态效益，只写一句可持续影响不能衡量效果。",
+    why="效益（效果）指标要反映项目带来的经济、社会、生态效益，只写一句可持续影响不能衡量效果"
+    "（效果指标全部为空时按错误处理）。",
     bad="效果指标只有：对保障机关正常运转的持续影响程度 定性 较高",
     good="社会效益指标：减少群众跑动次数 ≥ 3000次；可持续影响指标：……",
 )
 def effect_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    if not any(is_real(i, ctx) for i in project.indicators):
+        return  # an empty indicator table is reported once, by JX101
     effect_roles = set(ctx.get("effect_roles", []))
     rows = [i for i in project.indicators if is_real(i, ctx) and role_of(i, ctx) in effect_roles]
     social = ctx.profile.names_with_role("social")
@@ -196,7 +208,7 @@ def expected_effects(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     "JX106",
     Severity.ERROR,
     "残留占位符",
-    why="模板中的“……”“XX”是待填内容，留在表中说明没有填完。",
+    why="模板中的“……”“XX”是待填内容，留在表中说明没有填完（空指标行里只剩“……”的按警告处理）。",
     bad="年度目标值：完成XX个；经济效益指标一行只有“……”",
     good="年度目标值：完成12个；无经济效益指标的行留空",
 )

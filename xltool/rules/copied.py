@@ -3,14 +3,16 @@
 Two projects with the same 项目概况 almost always mean one table was started from the
 other and not rewritten. Texts are compared in a normalised form (NFKC, no spaces or
 punctuation) so a changed comma does not hide a copy; near copies are found with
-difflib after a cheap character-trigram prefilter, so a batch of a thousand tables
-stays fast.
+difflib, but only between texts that an index of 6-character pieces says could be
+near, so a batch of a thousand tables stays fast.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections import Counter
 from difflib import SequenceMatcher
 from typing import Iterator
 
@@ -32,15 +34,23 @@ def compact(text: str) -> str:
     return _STRIP_RE.sub("", unicodedata.normalize("NFKC", text or "")).lower()
 
 
-def similarity(a: str, b: str) -> float:
-    """difflib ratio of two compacted texts (1.0 = identical)."""
+def similarity(a: str, b: str, at_least: float = 0.0) -> float:
+    """difflib ratio of two compacted texts (1.0 = identical).
+
+    With ``at_least``, a cheap upper bound below it is returned instead of the exact
+    ratio: callers only ask whether two texts reach a threshold.
+    """
     if not a or not b:
         return 0.0
-    return SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-def _trigrams(text: str) -> set[str]:
-    return {text[i : i + 3] for i in range(max(len(text) - 2, 1))}
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    if at_least:
+        bound = matcher.real_quick_ratio()
+        if bound < at_least:
+            return bound
+        bound = matcher.quick_ratio()
+        if bound < at_least:
+            return bound
+    return matcher.ratio()
 
 
 def _name_affinity(project: Project, text: str) -> int:
@@ -64,9 +74,9 @@ def _others_label(others: list[Project], limit: int = 3) -> str:
     return f"{shown}等{len(others)}个项目" if len(others) > limit else shown
 
 
-def _suspects(group: list[Project], text: str) -> list[Project]:
+def _suspects(group: list[Project], field: str) -> list[Project]:
     """Which projects of a group sharing a text are the copies."""
-    scores = [_name_affinity(p, text) for p in group]
+    scores = [_name_affinity(p, compact(getattr(p, field))) for p in group]
     best = max(scores)
     if best > 0 and scores.count(best) < len(group):
         return [p for p, s in zip(group, scores) if s < best]
@@ -103,7 +113,7 @@ def copied_between_projects(projects: list[Project], ctx: RuleContext) -> Iterat
         for text, group in groups.items():
             if len({compact(p.name) for p in group}) < 2:
                 continue  # the same project read twice is a duplicate, not a copy
-            for project in _suspects(group, text):
+            for project in _suspects(group, field):
                 others = [p for p in group if p is not project]
                 yield ctx.finding(
                     "JX701",
@@ -126,10 +136,16 @@ def near_copies(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
     min_chars = int(ctx.get("copy_min_chars", 12))
     threshold = float(ctx.get("near_duplicate_ratio", 0.9))
     for field, label in _TEXT_FIELDS.items():
-        for text, group in _near_clusters(projects, field, min_chars, threshold):
-            for project in _suspects(group, text):
-                others = [p for p in group if p is not project]
-                ratio = similarity(compact(getattr(project, field)), compact(getattr(others[0], field)))
+        for _text, group in _near_clusters(projects, field, min_chars, threshold):
+            for project in _suspects(group, field):
+                mine = compact(getattr(project, field))
+                nearest = [p for p in group[:8] if p is not project]  # a few suffice to name the closest
+                scored = sorted(
+                    ((similarity(mine, compact(getattr(p, field))), i, p) for i, p in enumerate(nearest)),
+                    key=lambda t: (-t[0], t[1]),
+                )
+                ratio = scored[0][0]
+                others = [p for _, _, p in scored] + [p for p in group[8:] if p is not project]
                 yield ctx.finding(
                     "JX702",
                     f"{label}与{_others_label(others)}的{label}几乎相同（相似度{ratio:.0%}）：请确认不是复制后"
@@ -138,42 +154,63 @@ def near_copies(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
                 )
 
 
+_CHUNK = 6  # characters per probe: long enough to be specific, short enough to survive edits
+_COMMON_CAP = 64  # a probe found in more texts than this is boilerplate, not evidence
+
+
 def _near_clusters(
     projects: list[Project], field: str, min_chars: int, threshold: float
 ) -> list[tuple[str, list[Project]]]:
-    """Groups of projects whose texts are near (not exact) copies of a group leader's.
+    """Groups of projects whose texts are near (not exact) copies of each other.
 
-    Leader clustering: each distinct text is compared with the leaders found so far
-    only, so a batch with many copies of one text costs one comparison per copy.
+    Candidates come from an index of every 6-character piece: a text within 10% edits
+    of another keeps most of its non-overlapping 6-character chunks intact, so two
+    texts sharing fewer than 40% of them are not compared at all. Only candidate
+    pairs pay for difflib, which keeps a batch of a thousand tables to seconds.
     """
-    distinct: dict[str, list[Project]] = {}
+    owners: dict[str, list[Project]] = {}
     for project in projects:
         text = compact(getattr(project, field))
         if len(text) >= min_chars:
-            distinct.setdefault(text, []).append(project)
-    leaders: list[tuple[str, set[str], list[Project], set[str]]] = []
-    for text, owners in distinct.items():
-        grams = _trigrams(text)
-        for lead_text, lead_grams, members, texts in leaders:
-            if 2 * min(len(text), len(lead_text)) / (len(text) + len(lead_text)) < threshold:
+            owners.setdefault(text, []).append(project)
+    texts = list(owners)
+    index: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        for piece in {text[k : k + _CHUNK] for k in range(len(text) - _CHUNK + 1)}:
+            index.setdefault(piece, []).append(i)
+    parent = list(range(len(texts)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, text in enumerate(texts):
+        chunks = [text[k : k + _CHUNK] for k in range(0, len(text) - _CHUNK + 1, _CHUNK)]
+        postings = [index[c] for c in chunks if len(index.get(c, ())) <= _COMMON_CAP]
+        if not postings:
+            continue
+        need = max(1, math.ceil(0.4 * len(postings)))
+        counts = Counter(j for posting in postings for j in posting if j > i)
+        for j, shared in counts.items():
+            other = texts[j]
+            if shared < need or 2 * min(len(text), len(other)) / (len(text) + len(other)) < threshold:
                 continue
-            if len(grams & lead_grams) / max(len(grams | lead_grams), 1) < threshold - 0.5:
-                continue  # cheap prefilter, generous on purpose
-            if similarity(text, lead_text) >= threshold:
-                members.extend(owners)
-                texts.add(text)
-                break
-        else:
-            leaders.append((text, grams, list(owners), {text}))
-    clusters: list[tuple[str, list[Project]]] = []
-    for lead_text, _, members, texts in leaders:
-        if len(texts) < 2 or len({compact(p.name) for p in members}) < 2:
+            if find(i) != find(j) and similarity(text, other, threshold) >= threshold:
+                parent[find(j)] = find(i)
+    clusters: dict[int, list[int]] = {}
+    for i in range(len(texts)):
+        clusters.setdefault(find(i), []).append(i)
+    result: list[tuple[str, list[Project]]] = []
+    for members in clusters.values():
+        if len(members) < 2:
             continue
         # One project per distinct text: exact copies among them are JX701's.
-        firsts = {compact(getattr(p, field)): p for p in reversed(members)}
-        group = [p for p in members if firsts[compact(getattr(p, field))] is p]
-        clusters.append((lead_text, group))
-    return clusters
+        group = [owners[texts[i]][0] for i in members]
+        if len({compact(p.name) for p in group}) >= 2:
+            result.append((texts[members[0]], group))
+    return result
 
 
 @rule(
@@ -188,8 +225,9 @@ def long_term_equals_annual(project: Project, ctx: RuleContext) -> Iterator[Find
     long_term, annual = compact(project.long_term_goal), compact(project.annual_goal)
     if not long_term or not annual:
         return
-    ratio = 1.0 if long_term == annual else similarity(long_term, annual)
-    if ratio < float(ctx.get("near_duplicate_ratio", 0.9)):
+    threshold = float(ctx.get("near_duplicate_ratio", 0.9))
+    ratio = 1.0 if long_term == annual else similarity(long_term, annual, threshold)
+    if ratio < threshold:
         return
     same = "相同" if ratio == 1.0 else f"几乎相同（相似度{ratio:.0%}）"
     yield ctx.finding(
@@ -217,7 +255,7 @@ def goal_copies_overview(project: Project, ctx: RuleContext) -> Iterator[Finding
         goal = compact(getattr(project, field))
         if not goal:
             continue
-        if overview in goal or similarity(overview, goal) >= threshold:
+        if overview in goal or similarity(overview, goal, threshold) >= threshold:
             label = _TEXT_FIELDS[field]
             yield ctx.finding(
                 "JX704",

@@ -1,0 +1,427 @@
+"""``xltool merge``: real department workbooks in, the summary workbook re-read and checked.
+
+Expected counts and totals come from the generator's specs (benchmarks/common.py),
+computed here independently of the merge; the summary is read back with openpyxl.
+"""
+
+from __future__ import annotations
+
+import functools
+import multiprocessing
+import os
+import shutil
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import xlsxwriter
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import (  # noqa: E402
+    WRITER_OPTIONS,
+    IndicatorSpec,
+    ProjectSpec,
+    WorkbookSpec,
+    generate_departments,
+    write_department_workbook,
+)
+from xltool import merge  # noqa: E402
+from xltool.cli import main  # noqa: E402
+from xltool.summary import SHEETS  # noqa: E402
+
+FORMULA_LIKE = {
+    "name": '=HYPERLINK("http://example.com","点我")',
+    "implementer": "+区财政局",
+    "overview": "-压减一般性支出，用于=SUM(A1:A9)项目",
+    "indicator": "@全体职工",
+    "target": "=1+1",
+}
+
+
+def _formula_project() -> ProjectSpec:
+    return ProjectSpec(
+        name=FORMULA_LIKE["name"], department="区公式局", implementer=FORMULA_LIKE["implementer"],
+        total=12.5, province=None, city=None, district=12.5, other=None,
+        overview=FORMULA_LIKE["overview"], long_term_goal="长期保障公式局工作", annual_goal="年度完成公式局任务",
+        indicators=(
+            IndicatorSpec("产出指标", "产出数量指标", FORMULA_LIKE["indicator"], "定性", FORMULA_LIKE["target"]),
+            IndicatorSpec("效果指标", "满意度指标", "服务对象满意率", "≥", "90%"),
+        ),
+    )
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Generated department workbooks plus every kind of input a real folder holds."""
+    root = tmp_path_factory.mktemp("merge") / "各单位"
+    specs = generate_departments(root, 60, per_workbook=(2, 6), workbooks_per_department=4, seed=7)
+    good: list[WorkbookSpec] = list(specs)
+    # The same project (name + 实施单位) sent again in another file: flagged, both kept.
+    duplicate = specs[0].projects[0]
+    (root / "补报").mkdir()
+    dup_path = write_department_workbook(root / "补报" / "重复报送.xlsx", [duplicate])
+    good.append(WorkbookSpec(dup_path, [duplicate]))
+    formula_path = write_department_workbook(root / "公式局.xlsx", [_formula_project()])
+    good.append(WorkbookSpec(formula_path, [_formula_project()]))
+
+    (root / "坏文件").mkdir()
+    empty = root / "坏文件" / "空文件.xlsx"
+    empty.write_bytes(b"")
+    renamed = root / "坏文件" / "其实是文本.xlsx"
+    renamed.write_text("项目名称,金额\n档案整理,12\n", encoding="utf-8")
+    no_project = root / "坏文件" / "填报说明.xlsx"
+    wb = xlsxwriter.Workbook(str(no_project), WRITER_OPTIONS)
+    wb.add_worksheet("说明").write_string(0, 0, "各单位请于3月底前报送。")
+    wb.close()
+    lock = specs[1].path.parent / f"~${specs[1].path.name}"
+    lock.write_bytes(b"\x08zhangsan" + b"\x00" * 150)
+    hidden = write_department_workbook(root / ".隐藏副本.xlsx", specs[2].projects)
+    word = root / "旧表.docx"
+    word.write_bytes(b"PK\x03\x04 not really a docx")
+    (root / "说明.txt").write_text("不是工作簿", encoding="utf-8")
+    hidden_dir = root / ".git"
+    hidden_dir.mkdir()
+    shutil.copy(specs[0].path, hidden_dir / "旧版本.xlsx")
+
+    out = root.parent / "汇总.xlsx"
+    result = CliRunner().invoke(main, ["merge", str(root), "-o", str(out), "-j", "2"])
+    return {
+        "root": root, "good": good, "out": out, "result": result, "duplicate": duplicate,
+        "failed": [empty, renamed], "skipped": [no_project, word], "silent": [lock, hidden],
+    }
+
+
+@functools.cache
+def _load(path: Path, mtime: float, data_only: bool) -> Any:
+    """openpyxl is the slow part of these tests: load each summary once per mode."""
+    return openpyxl.load_workbook(path, data_only=data_only)
+
+
+def _rows(path: Path, sheet: str, *, data_only: bool = True) -> list[tuple[Any, ...]]:
+    wb = _load(path, path.stat().st_mtime, data_only)
+    return [tuple(r) for r in wb[sheet].iter_rows(values_only=True)]
+
+
+def _table(path: Path, sheet: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    rows = _rows(path, sheet)
+    return list(rows[0]), rows[1:]
+
+
+def test_cli_reports_and_exits_1_when_some_inputs_were_skipped(corpus: dict[str, Any]) -> None:
+    result = corpus["result"]
+    assert result.exit_code == 1, result.output
+    projects = sum(len(w.projects) for w in corpus["good"])
+    assert f"共 {projects} 个项目" in result.output
+    for path in corpus["failed"] + corpus["skipped"]:
+        assert str(path) in result.output  # each problem file is named on stderr
+    assert "跳过 2 个、失败 2 个" in result.output
+
+
+def test_every_input_is_accounted_for_in_file_list(corpus: dict[str, Any]) -> None:
+    headers, rows = _table(corpus["out"], "文件清单")
+    assert headers == ["文件", "状态", "原因", "项目数"]
+    listed = {r[0]: r for r in rows}
+    assert len(listed) == len(rows)  # each file once
+    expected: dict[str, tuple[str, int]] = {str(w.path): ("已汇总", len(w.projects)) for w in corpus["good"]}
+    expected.update({str(p): ("失败", 0) for p in corpus["failed"]})
+    expected.update({str(p): ("已跳过", 0) for p in corpus["skipped"] + corpus["silent"]})
+    assert {k: (v[1], v[3]) for k, v in listed.items()} == expected  # nothing missing, nothing extra
+    assert "空" in listed[str(corpus["failed"][0])][2]
+    assert "锁文件" in listed[str(corpus["silent"][0])][2]
+    assert "未找到项目绩效目标表" in listed[str(corpus["skipped"][0])][2]
+    assert "xltool import" in listed[str(corpus["skipped"][1])][2]
+
+
+def test_project_rows_totals_and_total_row(corpus: dict[str, Any]) -> None:
+    headers, rows = _table(corpus["out"], "项目汇总")
+    col = {h: i for i, h in enumerate(headers)}
+    specs = [p for w in corpus["good"] for p in w.projects]
+    *data, total_row = rows
+    assert len(data) == len(specs)
+    assert [r[col["序号"]] for r in data] == list(range(1, len(specs) + 1))
+    by_key = Counter((p.name, p.implementer, p.total, p.district, len(p.real_indicators)) for p in specs)
+    got = Counter(
+        (r[col["项目名称"]], r[col["实施单位"]], r[col["总额（万元）"]], r[col["区级（万元）"]], r[col["指标数"]]) for r in data
+    )
+    assert got == by_key
+    assert total_row[0] == "合计" and total_row[1] == f"{len(specs)} 个项目"
+    for header, attr in (("总额（万元）", "total"), ("部省级（万元）", "province"), ("市级（万元）", "city"), ("区级（万元）", "district")):
+        expected = round(sum(getattr(p, attr) or 0 for p in specs), 2)
+        assert total_row[col[header]] == pytest.approx(expected, abs=0.005)
+    assert total_row[col["指标数"]] == sum(len(p.real_indicators) for p in specs)
+    # The 合计 cells are live formulas (they follow the filter), with the value stored.
+    formulas = _rows(corpus["out"], "项目汇总", data_only=False)[-1]
+    assert str(formulas[col["总额（万元）"]]).startswith("=SUBTOTAL(109,E2:E")
+    # Errors/warnings per project agree with the findings listed for it.
+    fh, findings = _table(corpus["out"], "问题清单")
+    errors = Counter((r[fh.index("文件")], r[fh.index("工作表")]) for r in findings if r[fh.index("严重程度")] == "错误")
+    for r in data:
+        assert r[col["错误数"]] == errors[(r[col["来源文件"]], r[col["来源工作表"]])]
+
+
+def test_indicator_detail_lists_every_real_indicator(corpus: dict[str, Any]) -> None:
+    headers, rows = _table(corpus["out"], "指标明细")
+    col = {h: i for i, h in enumerate(headers)}
+    specs = [p for w in corpus["good"] for p in w.projects]
+    assert len(rows) == sum(len(p.real_indicators) for p in specs)
+    expected = Counter((p.name, i.level2, i.name, i.target) for p in specs for i in p.real_indicators)
+    got = Counter((r[col["项目名称"]], r[col["二级指标"]], r[col["三级指标"]], r[col["目标值"]]) for r in rows)
+    assert got == expected
+    rate = next(r for r in rows if r[col["目标值"]] == "90%")
+    assert (rate[col["数值"]], rate[col["单位"]], rate[col["定量/定性"]]) == (90, "%", "定量")
+    assert all(r[col["单元格"]] and r[col["来源工作表"]] for r in rows)
+
+
+def test_funding_summary_by_department_and_unit(corpus: dict[str, Any]) -> None:
+    headers, rows = _table(corpus["out"], "资金汇总")
+    col = {h: i for i, h in enumerate(headers)}
+    specs = [p for w in corpus["good"] for p in w.projects]
+    units: dict[tuple[str, str], list[ProjectSpec]] = defaultdict(list)
+    for p in specs:
+        units[(p.department, p.implementer)].append(p)
+    total_at = next(i for i, r in enumerate(rows) if r[0] == "合计")
+    detail = [r for r in rows[:total_at] if r[1] != "小计"]
+    assert {(r[0], r[1]): (r[col["项目数"]], r[col["总额（万元）"]]) for r in detail} == {
+        k: (len(v), pytest.approx(round(sum(p.total for p in v), 2), abs=0.005)) for k, v in units.items()
+    }
+    grand = rows[total_at]
+    assert grand[col["项目数"]] == len(specs)
+    assert grand[col["总额（万元）"]] == pytest.approx(sum(p.total for p in specs), abs=0.01)
+    assert grand[col["差额（万元）"]] == pytest.approx(0, abs=0.01)  # generated sources add up
+    # Chart data under the table: the four sources and the largest projects.
+    share = {r[0]: r[1] for r in rows[total_at + 1 :] if r[0] in ("部省级", "市级", "区级", "其他")}
+    assert share["区级"] == pytest.approx(sum(p.district or 0 for p in specs), abs=0.01)
+    assert len(_load(corpus["out"], corpus["out"].stat().st_mtime, False)["资金汇总"]._charts) == 2
+
+
+def test_department_form_per_department(corpus: dict[str, Any]) -> None:
+    rows = _rows(corpus["out"], "部门整体绩效目标")
+    specs = [p for w in corpus["good"] for p in w.projects]
+    by_dept: dict[str, list[ProjectSpec]] = defaultdict(list)
+    for p in specs:
+        by_dept[p.department].append(p)
+    names = [r[1] for r in rows if r[0] == "部门（单位）名称"]
+    assert sorted(names) == sorted(by_dept)
+    sums = [r[5] for r in rows if r[0] == "金额合计"]
+    for dept, total in zip(names, sums):
+        assert total == pytest.approx(round(sum(p.total for p in by_dept[dept]), 2), abs=0.005)
+    goals = [r[1] for r in rows if r[0] == "年度总体目标"]
+    assert all(p.annual_goal in goals[names.index(p.department)] for p in specs)
+    # Indicator rows (一级 … 指标值, 所属项目): operator folded into the value as on the form.
+    assert any(r[2] == "满意度指标" and r[4] == "≥90%" for r in rows)
+
+
+def test_duplicates_flagged_and_both_kept(corpus: dict[str, Any]) -> None:
+    dup: ProjectSpec = corpus["duplicate"]
+    headers, rows = _table(corpus["out"], "项目汇总")
+    col = {h: i for i, h in enumerate(headers)}
+    same = [r for r in rows if r[col["项目名称"]] == dup.name]
+    assert len(same) == 2
+    assert all(str(r[col["备注"]]).startswith("重复") for r in same)
+    assert sum(1 for r in rows if r[col["备注"]]) == 2  # nobody else is marked
+    fh, findings = _table(corpus["out"], "问题清单")
+    flagged = [r for r in findings if r[fh.index("规则代码")] == merge.CODE_DUPLICATE]
+    assert sorted(r[fh.index("文件")] for r in flagged) == sorted(r[col["来源文件"]] for r in same)
+    failed = [r for r in findings if r[fh.index("规则代码")] == merge.CODE_FILE_FAILED]
+    assert sorted(r[0] for r in failed) == sorted(str(p) for p in corpus["failed"])
+
+
+def test_formula_like_text_stays_text(corpus: dict[str, Any]) -> None:
+    wb = _load(corpus["out"], corpus["out"].stat().st_mtime, False)  # not data_only: a formula shows as one
+    texts = set(FORMULA_LIKE.values())
+    found: dict[str, str] = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value in texts:
+                    found[cell.value] = cell.data_type
+                elif cell.data_type == "f":
+                    assert cell.value.startswith("=SUBTOTAL(109,"), (ws.title, cell.coordinate, cell.value)
+    assert set(found) == texts
+    assert set(found.values()) == {"s"}
+
+
+def test_sheet_layout(corpus: dict[str, Any]) -> None:
+    wb = _load(corpus["out"], corpus["out"].stat().st_mtime, False)
+    assert wb.sheetnames == list(SHEETS)
+    for name in ("项目汇总", "指标明细", "问题清单", "文件清单"):
+        ws = wb[name]
+        assert ws.freeze_panes is not None and ws.freeze_panes.endswith("2")
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+    ws = wb["项目汇总"]
+    assert ws["E2"].number_format == "#,##0.00"
+    assert 8 < ws.column_dimensions["B"].width <= 60
+
+
+def test_nothing_merged_is_exit_2_and_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "坏.xlsx"
+    bad.write_text("不是工作簿", encoding="utf-8")
+    out = tmp_path / "汇总.xlsx"
+    result = CliRunner().invoke(main, ["merge", str(bad), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "没有可汇总的项目表" in result.output and "坏.xlsx" in result.output
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["坏.xlsx"]
+
+
+@pytest.mark.parametrize("case", ["output_is_input", "not_xlsx", "missing_input", "empty_folder"])
+def test_wrong_arguments_exit_2(tmp_path: Path, case: str) -> None:
+    [spec] = generate_departments(tmp_path / "in", 2, per_workbook=(2, 2))
+    before = spec.path.read_bytes()
+    out = {"output_is_input": spec.path, "not_xlsx": tmp_path / "汇总.csv"}.get(case, tmp_path / "汇总.xlsx")
+    source = {"missing_input": tmp_path / "没有这个文件夹", "empty_folder": tmp_path / "空"}.get(case, tmp_path / "in")
+    (tmp_path / "空").mkdir()
+    result = CliRunner().invoke(main, ["merge", str(source), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith("错误：") and "Traceback" not in result.output
+    assert spec.path.read_bytes() == before
+
+
+def test_clean_run_exit_0_rerun_backs_up_and_skips_previous_summary(tmp_path: Path) -> None:
+    specs = generate_departments(tmp_path / "in", 6, per_workbook=(3, 3))
+    out = tmp_path / "in" / "汇总.xlsx"  # inside the input folder on purpose
+    first = merge.merge_workbooks([tmp_path / "in"], out, jobs=1)
+    assert first.exit_code == 0 and first.projects == 6 and first.backup is None
+    second = merge.merge_workbooks([tmp_path / "in"], out, jobs=1)
+    assert second.exit_code == 0 and second.projects == 6  # the old summary was not read as input
+    assert second.backup is not None and second.backup.exists()
+    files = {r[0]: r[1] for r in _table(out, "文件清单")[1]}
+    assert files[str(out)] == "已跳过" and all(files[str(s.path)] == "已汇总" for s in specs)
+    assert not list(tmp_path.rglob("*xltool-tmp*"))
+
+
+def test_interrupt_leaves_previous_output_untouched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generate_departments(tmp_path / "in", 20, per_workbook=(1, 2))
+    out = tmp_path / "汇总.xlsx"
+    out.write_bytes(b"previous summary")
+    calls = 0
+
+    def interrupt(done: int, total: int) -> None:
+        nonlocal calls
+        calls += 1
+        if done == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        merge.merge_workbooks([tmp_path / "in"], out, jobs=2, progress=interrupt)
+    assert calls == 5
+    assert not multiprocessing.active_children()
+
+    import xltool.summary as summary
+
+    def broken_writer(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(summary, "_write_files", broken_writer)
+    with pytest.raises(KeyboardInterrupt):
+        merge.merge_workbooks([tmp_path / "in"], out, jobs=1)
+    assert out.read_bytes() == b"previous summary"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "汇总.xlsx"]  # no temp file, no backup
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker crash simulation relies on fork")
+def test_a_crashing_or_memory_hungry_file_fails_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    specs = generate_departments(tmp_path / "in", 24, per_workbook=(2, 2))
+    shutil.copy(specs[0].path, tmp_path / "in" / "crash.xlsx")
+    shutil.copy(specs[1].path, tmp_path / "in" / "hog.xlsx")
+    real = merge._read_file
+
+    def misbehave(index: int, path: str, options: merge.ReadOptions) -> merge.FileResult:
+        name = Path(path).name
+        if name == "crash.xlsx":
+            os._exit(7)  # the worker dies as on a segfault in a native parser
+        if name == "hog.xlsx":
+            bytearray(2 * 1024**3)  # 2 GiB: more than the worker may take, though the machine has it
+        return real(index, path, options)
+
+    monkeypatch.setattr(merge, "_read_file", misbehave)  # forked workers inherit the patch
+    report = merge.merge_workbooks([tmp_path / "in"], tmp_path / "汇总.xlsx", jobs=2, memory_mb=512, validate=False)
+    assert report.exit_code == 1
+    assert (report.merged, report.failed, report.projects) == (len(specs), 2, 24)
+    reasons = {Path(f).name: reason for f, status, reason in report.problems}
+    assert "进程异常退出" in reasons["crash.xlsx"]
+    assert "内存不足" in reasons["hog.xlsx"]
+
+
+def test_collect_inputs(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / ".svn").mkdir()
+    for name in ("a/b/二.xlsx", "a/一.XLSX", "a/三.ods", "a/~$一.XLSX", "a/.svn/x.xlsx", "a/图.png", "a/旧.docx"):
+        (tmp_path / name).write_bytes(b"x")
+    got = merge.collect_inputs([tmp_path / "a", tmp_path / "a" / "一.XLSX"])
+    assert [(f.path.relative_to(tmp_path).as_posix(), bool(f.silent), bool(f.noted)) for f in got.files] == [
+        ("a/~$一.XLSX", True, False), ("a/一.XLSX", False, False), ("a/三.ods", False, False),
+        ("a/旧.docx", False, True), ("a/b/二.xlsx", False, False),
+    ]
+    assert got.ignored == 1  # the picture
+
+
+try:
+    from tests.lo_helper import run_uno_script, uno_available
+except ImportError:  # pragma: no cover - run from inside tests/
+    from lo_helper import run_uno_script, uno_available  # type: ignore[no-redef]
+
+
+@pytest.mark.libreoffice
+def test_summary_opens_in_libreoffice_with_charts(corpus: dict[str, Any]) -> None:
+    if not uno_available():
+        pytest.skip("LibreOffice with python3-uno is not installed")
+    info = run_uno_script(
+        '''
+        doc = load(ARGS["path"])
+        sheets = doc.Sheets
+        projects = sheets.getByName("项目汇总")
+        cursor = projects.createCursor()
+        cursor.gotoEndOfUsedArea(False)
+        last = cursor.RangeAddress.EndRow
+        cached = projects.getCellByPosition(4, last).getValue()
+        doc.calculateAll()
+        result = {
+            "sheets": [sheets.getByIndex(i).Name for i in range(sheets.Count)],
+            "charts": {sheets.getByIndex(i).Name: sheets.getByIndex(i).getCharts().getCount() for i in range(sheets.Count)},
+            "total_label": projects.getCellByPosition(0, last).getString(),
+            "cached": cached,
+            "recalculated": projects.getCellByPosition(4, last).getValue(),
+            "names": [row[0] for row in projects.getCellRangeByPosition(1, 1, 1, last - 1).getDataArray()],
+        }
+        doc.close(True)
+        ''',
+        args={"path": str(corpus["out"])},
+    )
+    assert info["sheets"] == list(SHEETS)
+    assert info["charts"]["资金汇总"] == 2 and sum(info["charts"].values()) == 2
+    specs = [p for w in corpus["good"] for p in w.projects]
+    assert info["total_label"] == "合计"
+    assert info["recalculated"] == pytest.approx(sum(p.total for p in specs), abs=0.01)
+    assert info["cached"] == pytest.approx(info["recalculated"], abs=0.001)
+    assert FORMULA_LIKE["name"] in info["names"]  # text, not a formula (a formula would show its result)
+
+
+@pytest.mark.libreoffice
+def test_xls_and_ods_inputs_are_merged(tmp_path: Path) -> None:
+    if not uno_available():
+        pytest.skip("LibreOffice with python3-uno is not installed")
+    [xlsx_spec, ods_spec] = generate_departments(tmp_path / "src", 5, per_workbook=(2, 3), seed=11)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    xls, ods = folder / "旧格式.xls", folder / "开放格式.ods"
+    run_uno_script(  # one office start for both conversions
+        """
+        for source, target, filter_name in ARGS["jobs"]:
+            doc = load(source)
+            store(doc, target, filter_name)
+            doc.close(True)
+        """,
+        args={"jobs": [[str(xlsx_spec.path), str(xls), "MS Excel 97"], [str(ods_spec.path), str(ods), "calc8"]]},
+    )
+    report = merge.merge_workbooks([folder], tmp_path / "汇总.xlsx", jobs=1)
+    assert (report.exit_code, report.merged, report.projects) == (0, 2, 5)
+    _, rows = _table(tmp_path / "汇总.xlsx", "项目汇总")
+    got = {(r[1], r[4], r[15]) for r in rows[:-1]}
+    assert got == {(p.name, p.total, str(xls)) for p in xlsx_spec.projects} | {
+        (p.name, p.total, str(ods)) for p in ods_spec.projects
+    }
