@@ -1,8 +1,7 @@
 """Print what the rule catalogue finds in the seed's 22 real tables, project by project.
 
 Usage: python scripts/seed_report.py [seed.txt]
-The seed parser lives in tests/test_rules_seed.py so the report and the tests read
-the seed the same way.
+The seed is read by the importer, as `xltool import` would read it.
 """
 
 from __future__ import annotations
@@ -11,20 +10,19 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from xltool.findings import Severity
+from xltool.importer import load_source
+from xltool.rules import validate_projects
 
-from test_rules_seed import seed_path, seed_projects  # noqa: E402
-
-from xltool.findings import Severity  # noqa: E402
-from xltool.rules import validate_projects  # noqa: E402
+SEED = Path(__file__).resolve().parent.parent / "examples" / "source" / "区行政审批局_2022.txt"
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[1]) if len(argv) > 1 else seed_path()
+    path = Path(argv[1]) if len(argv) > 1 else SEED
     if path is None or not path.is_file():
         print("找不到样例文件；请把路径作为参数传入。", file=sys.stderr)
         return 2
-    projects = seed_projects(path)
+    projects = load_source(path).projects
     findings = validate_projects(projects)
     total: Counter[Severity] = Counter()
     for project in projects:
@@ -32,8 +30,8 @@ def main(argv: list[str]) -> int:
         counts = Counter(f.severity for f in own)
         total.update(counts)
         summary = "，".join(f"{s.label}{counts[s]}" for s in Severity)
-        total = "未填" if project.total is None else f"{project.total:g}万元"
-        print(f"\n== {project.sheet} {project.name}（{total}）：{summary}")
+        amount = "未填" if project.total is None else f"{project.total:g}万元"
+        print(f"\n== {project.sheet} {project.name}（{amount}）：{summary}")
         for f in own:
             print(f"  {f.code} {f.severity.label} {f.cell or '-':>5}  {f.message}")
     summary = "，".join(f"{s.label}{total[s]}" for s in Severity)

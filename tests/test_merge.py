@@ -323,6 +323,16 @@ def test_interrupt_leaves_previous_output_untouched(tmp_path: Path, monkeypatch:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "汇总.xlsx"]  # no temp file, no backup
 
 
+def test_more_rows_than_excel_holds_is_an_error_not_a_silent_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import xltool.summary as summary
+
+    generate_departments(tmp_path / "in", 6, per_workbook=(3, 3))
+    monkeypatch.setattr(summary, "EXCEL_MAX_ROWS", 40)  # 6 tables hold ~70 indicators
+    result = CliRunner().invoke(main, ["merge", str(tmp_path / "in"), "-o", str(tmp_path / "汇总.xlsx"), "-j", "1"])
+    assert result.exit_code == 2 and "指标明细" in result.output and "上限" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="worker crash simulation relies on fork")
 def test_a_crashing_or_memory_hungry_file_fails_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     specs = generate_departments(tmp_path / "in", 24, per_workbook=(2, 2))

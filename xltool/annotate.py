@@ -14,6 +14,7 @@ own warnings while loading), and the caller decides whether to go on.
 from __future__ import annotations
 
 import json
+import math
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from .report import (
     RESULTS_SHEET,
     RESULTS_WIDTHS,
     SEVERITY_COLORS,
+    display_width,
     cells_to_mark,
     merge_note,
     note_size,
@@ -355,12 +357,22 @@ def _write_results_sheet(workbook: Workbook, findings: list[Finding]) -> None:
         rgb = "FF" + SEVERITY_COLORS[row.severity]
         ws.cell(row=r, column=level_col + 1).fill = PatternFill(fill_type="solid", fgColor=rgb, bgColor=rgb)
         ws.cell(row=r, column=len(headers)).alignment = wrap
+        # Row heights are not recomputed by every reader; give wrapped messages their lines.
+        lines = math.ceil(display_width(str(row.values[-1])) / RESULTS_WIDTHS["说明"])
+        if lines > 1:
+            ws.row_dimensions[r].height = 15 * lines
     if not rows:
         ws.cell(row=2, column=1, value="未发现问题。")
     for i, title in enumerate(headers, start=1):
         ws.column_dimensions[get_column_letter(i)].width = RESULTS_WIDTHS[title]
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(rows) + 1, 1)}"
+    # Printed for the review meeting: landscape, all columns on one page width, header repeated.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
 
 
 # ---------------------------------------------------------------------------

@@ -28,6 +28,9 @@ from .model import Funding, Indicator, Project, clean_text, format_cell_text, no
 # Name of the very-hidden sheet that holds dropdown lists and the workbook's profile.
 LISTS_SHEET = "xltool_lists"
 PROFILE_KEY = "profile"
+# Sheets xltool itself adds (instructions, validation results, stored marks): never
+# project sheets, and not "skipped" either.
+SERVICE_SHEETS = frozenset({LISTS_SHEET, "填写说明", "校验结果", "xltool_marks"})
 
 _AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
 _DATE_FIELDS = ("start", "end")
@@ -397,7 +400,7 @@ def projects_from_grids(grids: Iterable[Grid], *, file: str, profile: str | None
     for grid in grids:
         if grid.name == LISTS_SHEET:
             result.profile = result.profile or profile_from_lists(grid)
-        else:
+        elif grid.name not in SERVICE_SHEETS:
             pending.append(grid)
     if result.profile:
         get_profile(result.profile)  # unknown profile → clear error

@@ -112,7 +112,8 @@ def strip_our_note(text: str) -> str:
     return head.rstrip() if sep else text
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
+    """Width in half-width units: a Chinese character counts two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -124,10 +125,10 @@ def note_size(text: str) -> tuple[int, int]:
     """
     unit, pad, line_h = 6.5, 16, 15
     lines = text.split("\n")
-    widest = max((_display_width(line) for line in lines), default=0)
+    widest = max((display_width(line) for line in lines), default=0)
     width = int(min(max(widest * unit + pad, 180), 420))
     per_line = max(1, int((width - pad) / unit))
-    rows = sum(max(1, math.ceil(_display_width(line) / per_line)) for line in lines)
+    rows = sum(max(1, math.ceil(display_width(line) / per_line)) for line in lines)
     height = int(min(rows * line_h + 12, 640))
     return width, height
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Protocol
 
+from .errors import EXIT_INPUT, XltoolError
+
 SHEET_PROJECTS = "项目汇总"
 SHEET_INDICATORS = "指标明细"
 SHEET_FUNDING = "资金汇总"
@@ -39,6 +41,7 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
 }
 
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
+EXCEL_MAX_ROWS = 1_048_576
 TOP_PROJECTS = 30  # bars in the amount chart; more would be unreadable
 _MAX_WIDTH = 60
 _WIDTH_SAMPLE_ROWS = 2000  # column widths are judged on the first rows only
@@ -176,6 +179,15 @@ def _fit(text: str) -> str:
     return text[: EXCEL_CELL_LIMIT - len(tail)] + tail
 
 
+def _check_row(ws: Any, row: int) -> None:
+    """xlsxwriter silently drops rows past Excel's limit; losing data must be an error."""
+    if row >= EXCEL_MAX_ROWS:
+        raise XltoolError(
+            f"汇总表的“{ws.name}”超过 Excel 单个工作表 {EXCEL_MAX_ROWS} 行的上限，请把输入分成几批分别汇总",
+            exit_code=EXIT_INPUT,
+        )
+
+
 class _Sheet:
     """A worksheet written strictly row by row, remembering column widths."""
 
@@ -212,6 +224,7 @@ class _Sheet:
             self.widths.append(min(width, _MAX_WIDTH))
 
     def values(self, values: Iterable[Any], formats: dict[int, Any] | None = None, default: Any = None) -> None:
+        _check_row(self.ws, self.row)
         for c, value in enumerate(values):
             self.cell(c, value, (formats or {}).get(c, default))
         self.row += 1
@@ -484,6 +497,7 @@ def _write_department(sheet: _Sheet, source: SummarySource) -> None:
         goals: list[str] = []
         goal_chars = 0
         for task in source.department_tasks(department):
+            _check_row(ws, r)
             if task.content:
                 ws.set_row(r, _wrapped_height(task.content, 70))
             ws.write_blank(r, 0, None, fmt.form_cell)
@@ -514,6 +528,7 @@ def _write_department(sheet: _Sheet, source: SummarySource) -> None:
             ws.write_string(r, c, title, fmt.form_label)
         r += 1
         for ind in source.department_indicators(department):
+            _check_row(ws, r)
             ws.write_blank(r, 0, None, fmt.form_cell)
             for c, text in enumerate(ind, start=1):
                 ws.write_string(r, c, _fit(text), fmt.form_cell) if text else ws.write_blank(r, c, None, fmt.form_cell)

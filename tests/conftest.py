@@ -1,0 +1,26 @@
+"""Shared test fixtures: where the seed lives, and its projects through the importer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xltool.model import Project
+
+ROOT = Path(__file__).resolve().parent.parent
+# The seed (22 real 2022 tables, defects included) is committed as an example source so
+# a clean clone tests against it; test_import.py checks the importer against the raw text.
+SEED_PATH = ROOT / "examples" / "source" / "区行政审批局_2022.txt"
+
+
+def load_seed_projects() -> list[Project]:
+    from xltool.importer import load_source
+
+    return load_source(SEED_PATH).projects
+
+
+@pytest.fixture(scope="session")
+def seed_projects() -> list[Project]:
+    assert SEED_PATH.is_file(), f"seed missing: {SEED_PATH}"
+    return load_seed_projects()
