@@ -348,6 +348,7 @@ def _write_results_sheet(workbook: Workbook, findings: list[Finding]) -> None:
     link_font = Font(color="FF0563C1", underline="single")
     level_col = headers.index("级别")
     wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
     for r, row in enumerate(rows, start=2):
         ws.append(list(row.values))
         if row.link:
@@ -356,6 +357,8 @@ def _write_results_sheet(workbook: Workbook, findings: list[Finding]) -> None:
             cell.font = link_font
         rgb = "FF" + SEVERITY_COLORS[row.severity]
         ws.cell(row=r, column=level_col + 1).fill = PatternFill(fill_type="solid", fgColor=rgb, bgColor=rgb)
+        for cell in ws[r][:-1]:
+            cell.alignment = top
         ws.cell(row=r, column=len(headers)).alignment = wrap
         # Row heights are not recomputed by every reader; give wrapped messages their lines.
         lines = math.ceil(display_width(str(row.values[-1])) / RESULTS_WIDTHS["说明"])

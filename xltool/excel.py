@@ -444,8 +444,8 @@ def _cosmetics(sheet: Any, headers: tuple[str, ...], widths: dict[str, float], n
         steps.append(lambda letter=letter, title=title: setattr(
             sheet.range(f"{letter}1:{letter}{max(nrows, 1)}"), "column_width", widths[title]))
     steps.append(lambda: sheet.freeze_panes.freeze_at("A2"))
-    if sys.platform == "win32":
-        steps.append(lambda: sheet.range(f"A1:{last}{max(nrows, 1)}").api.AutoFilter())
+    if sys.platform == "win32":  # COM: AutoFilter() toggles, so only switch it on when off
+        steps.append(lambda: sheet.api.AutoFilterMode or sheet.range(f"A1:{last}{max(nrows, 1)}").api.AutoFilter())
     for step in steps:
         try:
             step()

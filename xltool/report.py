@@ -189,13 +189,6 @@ class ValidationRun:
         }
 
 
-def expected_extra_sheets() -> set[str]:
-    """Sheets that belong in a workbook without a table (not worth a note): ours and the template's."""
-    from .template import INSTRUCTIONS_SHEET
-
-    return {INSTRUCTIONS_SHEET, MARKS_SHEET, RESULTS_SHEET}
-
-
 def validate_files(files: Iterable[str | Path], *, profile: str | None = None) -> ValidationRun:
     """Read every file and run the rules once over all projects (copied text is a batch rule).
 
@@ -205,7 +198,7 @@ def validate_files(files: Iterable[str | Path], *, profile: str | None = None) -
     from .rules import validate_projects
 
     statuses: list[FileStatus] = []
-    projects = []
+    projects: list[Any] = []
     for path in files:
         status = FileStatus(file=str(path))
         statuses.append(status)
@@ -217,9 +210,8 @@ def validate_files(files: Iterable[str | Path], *, profile: str | None = None) -
             continue
         status.projects = len(result.projects)
         status.message = f"项目表 {len(result.projects)} 张"
-        skipped = [s for s in result.skipped_sheets if s not in expected_extra_sheets()]
-        if skipped:
-            status.notes.append("未包含项目表、已跳过的工作表：" + "、".join(skipped))
+        if result.skipped_sheets:
+            status.notes.append("未包含项目表、已跳过的工作表：" + "、".join(result.skipped_sheets))
         for project in result.projects:
             status.notes.extend(f"工作表“{project.sheet}”：{n}" for n in project.notes)
         projects.extend(result.projects)
