@@ -193,7 +193,12 @@ def write_department_workbook(path: Path, projects: Sequence[ProjectSpec], *, ex
 
 
 def generate_departments(
-    folder: Path, tables: int, *, per_workbook: tuple[int, int] = (1, 9), workbooks_per_department: int = 10, seed: int = 2022
+    folder: Path,
+    tables: int,
+    *,
+    per_workbook: tuple[int, int] = (1, 9),
+    workbooks_per_department: int = 10,
+    seed: int = 2022,
 ) -> list[WorkbookSpec]:
     """Write workbooks holding ``tables`` project tables in all, in ``folder`` (created).
 

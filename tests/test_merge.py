@@ -323,7 +323,7 @@ def test_interrupt_leaves_previous_output_untouched(tmp_path: Path, monkeypatch:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "汇总.xlsx"]  # no temp file, no backup
 
 
-def test_more_rows_than_excel_holds_is_an_error_not_a_silent_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_too_many_rows_for_excel_is_an_error_not_a_silent_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import xltool.summary as summary
 
     generate_departments(tmp_path / "in", 6, per_workbook=(3, 3))
@@ -392,7 +392,7 @@ def test_summary_opens_in_libreoffice_with_charts(corpus: dict[str, Any]) -> Non
         doc.calculateAll()
         result = {
             "sheets": [sheets.getByIndex(i).Name for i in range(sheets.Count)],
-            "charts": {sheets.getByIndex(i).Name: sheets.getByIndex(i).getCharts().getCount() for i in range(sheets.Count)},
+            "charts": {s.Name: s.getCharts().getCount() for s in (sheets.getByIndex(i) for i in range(sheets.Count))},
             "total_label": projects.getCellByPosition(0, last).getString(),
             "cached": cached,
             "recalculated": projects.getCellByPosition(4, last).getValue(),

@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -191,29 +190,22 @@ def build_modules(package_dir: Path | None = None, macros_dir: Path | None = Non
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write via a temporary file in the target folder, then os.replace it into place.
+    """Write through :func:`xltool.fileio.atomic_output`, creating the folder first.
 
-    A half-written .xlam in XLSTART would make Excel complain at every start-up.
+    A half-written .xlam in XLSTART would make Excel complain at every start-up, and
+    Excel's startup folder may not exist yet on a machine that never used add-ins.
     """
+    from .fileio import atomic_output
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".~xltool-", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise XltoolError(f"无法在目标文件夹中写入文件：{exc.strerror or exc}", file=path) from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except PermissionError:
-        raise XltoolError(
-            "没有写入权限，或文件正被 Excel 使用。请先退出 Excel 后重试。", file=path
-        ) from None
-    except OSError as exc:
-        raise XltoolError(f"写入文件失败：{exc.strerror or exc}", file=path) from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+        raise XltoolError(f"无法创建文件夹：{exc.strerror or exc}", file=path.parent) from None
+    with atomic_output(path) as tmp:
+        try:
+            write(tmp)
+        except OSError as exc:
+            raise XltoolError(f"写入文件失败：{exc.strerror or exc}", file=path) from None
 
 
 def build_addin_bytes(package_dir: Path | None = None, macros_dir: Path | None = None) -> dict[str, bytes]:

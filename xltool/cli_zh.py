@@ -7,7 +7,6 @@ lookup in this table. Unknown messages pass through unchanged.
 
 from __future__ import annotations
 
-from typing import Callable
 
 ZH: dict[str, str] = {
     "Usage:": "用法：",

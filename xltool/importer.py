@@ -662,21 +662,12 @@ def _annotate(workbook: Any, projects: list[Project]) -> None:
 def write_workbook(projects: list[Project], output: Path, *, profile: str | None = None,
                    year: int | None = None) -> Path:
     """All projects in one template workbook, one sheet each, saved atomically (old file backed up)."""
-    from .fileio import atomic_output, backup_file, check_not_locked
-    from .template import make_projects_workbook
+    from .template import make_projects_workbook, save_workbook
 
-    output = Path(output)
-    if output.suffix.lower() != ".xlsx":
-        raise XltoolError("输出文件须以 .xlsx 结尾", file=output, exit_code=EXIT_INPUT)
     workbook = make_projects_workbook(projects, profile=profile or common_profile(projects),
                                       year=year or shared_year(projects))
     _annotate(workbook, projects)
-    check_not_locked(output)
-    with atomic_output(output) as temp:
-        workbook.save(temp)
-        if output.exists():
-            backup_file(output)
-    return output
+    return save_workbook(workbook, Path(output))
 
 
 def write_split(projects: list[Project], directory: Path, *, profile: str | None = None,

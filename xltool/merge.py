@@ -374,7 +374,9 @@ def _run_pool(
     return lost
 
 
-def _run_isolated(items: list[tuple[int, str]], on_result: Callable[[FileResult], None], *, options: ReadOptions) -> None:
+def _run_isolated(
+    items: list[tuple[int, str]], on_result: Callable[[FileResult], None], *, options: ReadOptions
+) -> None:
     """One file at a time in a single worker: a death now names its file."""
     pool: ProcessPoolExecutor | None = None
     try:
@@ -500,7 +502,8 @@ class MergeStore:
             "SELECT pord, name, department, implementer, total, province, city, district, other, overview, "
             "long_term_goal, annual_goal, file, sheet, profile, cells FROM projects ORDER BY pord"
         ):
-            pord, name, dept, impl, total, prov, city, dist, other, overview, long_goal, goal, file, sheet, prof, cells = row
+            pord, name, dept, impl, total, prov, city, dist, other, overview, long_goal, goal, *place = row
+            file, sheet, prof, cells = place
             stubs.append(Project(
                 name=name, department=dept, implementer=impl, total=total,
                 funding=Funding(province=prov, city=city, district=dist, other=other), overview=overview,
@@ -564,11 +567,13 @@ class MergeStore:
     def findings(self) -> Iterator[FindingRow]:
         sql = "SELECT file, sheet, cell, project, code, severity, message FROM findings ORDER BY sort_key, id"
         return (
-            FindingRow(f, s, c, p, code, _SEVERITY_LABELS.get(sev, sev), m) for f, s, c, p, code, sev, m in self.db.execute(sql)
+            FindingRow(f, s, c, p, code, _SEVERITY_LABELS.get(sev, sev), m)
+            for f, s, c, p, code, sev, m in self.db.execute(sql)
         )
 
     def files(self) -> Iterator[FileRow]:
-        return (FileRow._make(r) for r in self.db.execute("SELECT path, status, reason, projects FROM files ORDER BY idx"))
+        sql = "SELECT path, status, reason, projects FROM files ORDER BY idx"
+        return (FileRow._make(r) for r in self.db.execute(sql))
 
 
 # ---------------------------------------------------------------------------
@@ -658,7 +663,10 @@ def merge_workbooks(
     entries = {f.index: f for f in collected.files}
     done = 0
 
-    with tempfile.TemporaryDirectory(prefix="xltool-merge-") as tmp, closing(MergeStore(Path(tmp) / "merge.sqlite")) as store:
+    with (
+        tempfile.TemporaryDirectory(prefix="xltool-merge-") as tmp,
+        closing(MergeStore(Path(tmp) / "merge.sqlite")) as store,
+    ):
 
         def record(entry: InputFile, result: FileResult) -> None:
             nonlocal done

@@ -23,7 +23,7 @@ from typing import Any, Iterable
 from .errors import XltoolError
 from .framework import get_profile, guess_profile, load_profiles
 from .grid import Grid
-from .model import Funding, Indicator, Project, clean_text, format_cell_text, normalize_label, parse_target
+from .model import Indicator, Project, clean_text, format_cell_text, normalize_label, parse_target
 
 # Name of the very-hidden sheet that holds dropdown lists and the workbook's profile.
 LISTS_SHEET = "xltool_lists"

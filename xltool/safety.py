@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from xltool.errors import EXIT_INPUT, XltoolError
+from xltool.grid import cell_ref, column_index
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.workbook.workbook import Workbook
@@ -639,21 +640,6 @@ _CELL_OR_ROW = re.compile(
 _R_ATTR = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["']""")
 
 
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ch - 64
-    return n
-
-
-def _column_letters(n: int) -> str:
-    out = ""
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SHEET_CELLS) -> None:
     """Refuse an xlsx whose non-empty cells span more than ``max_cells`` in any part.
 
@@ -675,7 +661,7 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
                 (r0, c0), (r1, c1) = extent
                 rows, cols = r1 - r0 + 1, c1 - c0 + 1
                 if rows * cols > max_cells:
-                    corner = f"{_column_letters(c1)}{r1}"
+                    corner = cell_ref(r1, c1)
                     raise _fail(
                         f"工作表的数据区域过大（{rows} 行 × {cols} 列，部件 {info.filename}），"
                         f"可能有内容误填在很远的单元格（如 {corner}）中，请删除多余内容后再试",
@@ -706,7 +692,7 @@ def _scan_extent(fh: Any) -> tuple[tuple[int, int], tuple[int, int]] | None:
                 col = 0
                 continue
             if r and r.group(1):
-                col = _column_number(r.group(1))
+                col = column_index(r.group(1).decode("ascii"))
                 if r.group(2):
                     row = int(r.group(2))
             else:

@@ -191,12 +191,12 @@ def _check_row(ws: Any, row: int) -> None:
 class _Sheet:
     """A worksheet written strictly row by row, remembering column widths."""
 
-    def __init__(self, workbook: Any, name: str, headers: tuple[str, ...], fmt: "_Formats", *, min_width: int = 6) -> None:
+    def __init__(self, workbook: Any, name: str, headers: tuple[str, ...], fmt: "_Formats") -> None:
         self.ws = workbook.add_worksheet(name)
         self.fmt = fmt
         self.headers = headers
         self.row = 0
-        self.widths = [max(min_width, text_width(h) + 2) for h in headers]
+        self.widths = [max(6, text_width(h) + 2) for h in headers]
 
     def header(self) -> None:
         for c, title in enumerate(self.headers):
@@ -260,7 +260,9 @@ class _Formats:
     def create(cls, wb: Any) -> "_Formats":
         border = {"border": 1, "valign": "vcenter"}
         return cls(
-            header=wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True}),
+            header=wb.add_format(
+                {**border, "bold": True, "bg_color": "#DDEBF7", "align": "center", "text_wrap": True}
+            ),
             amount=wb.add_format({"num_format": _AMOUNT_FORMAT}),
             total_label=wb.add_format({"bold": True, "top": 2, "bg_color": "#F2F2F2"}),
             total_amount=wb.add_format({"bold": True, "top": 2, "bg_color": "#F2F2F2", "num_format": _AMOUNT_FORMAT}),
@@ -268,7 +270,9 @@ class _Formats:
             error=wb.add_format({"font_color": "#9C0006", "bg_color": "#FFC7CE"}),
             warning=wb.add_format({"font_color": "#9C5700", "bg_color": "#FFEB9C"}),
             title=wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}),
-            form_label=wb.add_format({**border, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#F2F2F2"}),
+            form_label=wb.add_format(
+                {**border, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#F2F2F2"}
+            ),
             form_cell=wb.add_format({**border, "text_wrap": True}),
             form_amount=wb.add_format({**border, "num_format": _AMOUNT_FORMAT}),
             form_wrap=wb.add_format({**border, "text_wrap": True, "valign": "top"}),
@@ -398,6 +402,7 @@ def _write_funding(
     fmt = sheet.fmt
     sheet.header()
     amounts = {c: fmt.amount for c in range(3, 10)}
+    total_formats = {c: fmt.total_amount for c in range(3, 10)}
     grand = _Funding()
     by_department: dict[str, list[tuple[str, _Funding]]] = {}
     for (department, implementer), funding in sorted(groups.items()):
@@ -411,12 +416,12 @@ def _write_funding(
             subtotal.projects += funding.projects
             subtotal.amounts = [a + b for a, b in zip(subtotal.amounts, funding.amounts)]
         if len(units) > 1:
-            sheet.values(_funding_values(department, "小计", subtotal), {c: fmt.total_amount for c in range(3, 10)}, fmt.total_label)
+            sheet.values(_funding_values(department, "小计", subtotal), total_formats, fmt.total_label)
             data_rows += 1
         grand.projects += subtotal.projects
         grand.amounts = [a + b for a, b in zip(grand.amounts, subtotal.amounts)]
     total_row = sheet.row
-    sheet.values(_funding_values("合计", "", grand), {2: fmt.total_int, **{c: fmt.total_amount for c in range(3, 10)}}, fmt.total_label)
+    sheet.values(_funding_values("合计", "", grand), {2: fmt.total_int, **total_formats}, fmt.total_label)
     sheet.finish(filter_rows=data_rows)
 
     # Chart data below the table, charts to its right.

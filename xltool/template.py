@@ -801,7 +801,7 @@ def new_project_sheet(workbook: Workbook, title: str | None = None) -> Worksheet
     return ws
 
 
-def _save(wb: Workbook, output: Path) -> Path:
+def save_workbook(wb: Workbook, output: Path) -> Path:
     """Atomic save; an existing file is copied aside first and an open one refused."""
     from .fileio import atomic_output, backup_file, check_not_locked
 
@@ -834,7 +834,7 @@ def build_template(output: Path, *, profile: str | None = None, year: int | None
     for _ in range(sheets):
         new_project_sheet(wb)
     _finish(wb)
-    return _save(wb, Path(output))
+    return save_workbook(wb, Path(output))
 
 
 def make_projects_workbook(projects: list[Project], *, profile: str | None = None, year: int | None = None) -> Workbook:
@@ -870,4 +870,4 @@ def write_projects(
     The profile is ``profile``, else the one all projects share, else the default.
     """
     wb = make_projects_workbook(projects, profile=profile, year=year)
-    return _save(wb, Path(output))
+    return save_workbook(wb, Path(output))
