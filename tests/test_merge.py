@@ -435,3 +435,23 @@ def test_xls_and_ods_inputs_are_merged(tmp_path: Path) -> None:
     assert got == {(p.name, p.total, str(xls)) for p in xlsx_spec.projects} | {
         (p.name, p.total, str(ods)) for p in ods_spec.projects
     }
+
+
+def test_hostile_files_cost_one_line_each_and_leak_nothing(tmp_path: Path) -> None:
+    try:
+        from tests import hostile
+    except ImportError:  # pragma: no cover - run from inside tests/
+        import hostile  # type: ignore[no-redef]
+
+    corpus = hostile.build_corpus(tmp_path / "in", include_bomb=False)
+    [good] = generate_departments(tmp_path / "in" / "good", 3, per_workbook=(3, 3))
+    out = tmp_path / "汇总.xlsx"
+    report = merge.merge_workbooks([tmp_path / "in"], out, jobs=2)
+    assert report.exit_code == 1 and report.projects == 3 + len(merge.read_file(0, str(corpus["valid"])).projects)
+    files = {r[0]: r[1] for r in _table(out, "文件清单")[1]}
+    workbooks = [p for p in corpus.values() if p.is_file() and p.suffix.lower() in merge.WORKBOOK_SUFFIXES]
+    assert set(files) == {str(p) for p in workbooks} | {str(good.path)}
+    assert files[str(corpus["valid"])] == files[str(good.path)] == "已汇总"
+    assert files[str(corpus["xxe"])] == files[str(corpus["zip_many_entries"])] == "失败"
+    text = repr([_rows(out, name) for name in SHEETS])
+    assert hostile.SECRET_MARKER not in text

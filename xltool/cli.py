@@ -187,8 +187,9 @@ def validate_command(files: tuple[Path, ...], as_json: bool, mark: bool, mark_to
 
 @main.command("merge")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, help="汇总工作簿（.xlsx）。")
-@click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0,
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True, metavar="汇总.xlsx",
+              help="汇总工作簿（.xlsx）。")
+@click.option("-j", "--jobs", type=click.IntRange(0, 64), default=0, metavar="进程数",
               help="并行读取的进程数；0（默认）为按 CPU 核数自动选择，1 为不用子进程。")
 @click.option("--profile", default=None, help="指标体系名称；默认读取各工作簿记录的体系或自动识别。")
 @click.option("--no-validate", is_flag=True, help="只汇总，不运行审核规则（问题清单只列文件问题和重复项目）。")

@@ -57,7 +57,11 @@ ZH: dict[str, str] = {
     "Takes {nargs} values but {len} were given.": "需要 {nargs} 个取值，但给了 {len} 个。",
     "integer": "整数",
     "float": "数字",
+    "required": "必填",
 }
+
+# Metavars click derives from type names ("TEXT", "INTEGER") in help texts.
+_TYPE_NAMES = {"STRING": "文本", "INT": "整数", "FLOAT": "数字", "BOOL": "是/否"}
 
 
 def gettext_zh(message: str) -> str:
@@ -79,4 +83,5 @@ def install_chinese_click() -> None:
             module._ = gettext_zh  # type: ignore[attr-defined]
         if hasattr(module, "ngettext"):
             module.ngettext = ngettext_zh  # type: ignore[attr-defined]
-    _ = click  # keep the import explicit for readers
+    for attr, name in _TYPE_NAMES.items():
+        getattr(click, attr).name = name

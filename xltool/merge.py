@@ -187,7 +187,9 @@ def read_file(index: int, path: str, options: ReadOptions = ReadOptions()) -> Fi
         return _failed(index, "读取时内存不足：文件过大或结构异常")
     except RecursionError:
         return _failed(index, "文件结构嵌套过深，无法读取")
-    except Exception as exc:  # a parser bug must cost one file, not the run
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a parser bug (or a Rust panic, a BaseException) costs one file, not the run
         return _failed(index, f"读取时程序出错（{type(exc).__name__}），请把该文件发给维护人员")
 
 
@@ -359,7 +361,7 @@ def _run_pool(
     try:
         futures = {pool.submit(_read_chunk, chunk, options): chunk for chunk in chunks}
         for future in as_completed(futures):
-            chunk = futures[future]
+            chunk = futures.pop(future)  # a finished future holds its results: let them go
             try:
                 results = future.result()
             except BrokenProcessPool:
@@ -412,6 +414,7 @@ CREATE TABLE indicators (
     pord INTEGER, seq INTEGER, level1 TEXT, level2 TEXT, name TEXT, operator TEXT, target TEXT, value REAL,
     unit TEXT, kind TEXT, cell TEXT, l_rank INTEGER, form_value TEXT, PRIMARY KEY (pord, seq)
 ) WITHOUT ROWID;
+CREATE INDEX projects_by_department ON projects (department, pord);
 CREATE TABLE findings (
     id INTEGER PRIMARY KEY, sort_key INTEGER, pord INTEGER, file TEXT, sheet TEXT, cell TEXT, project TEXT,
     code TEXT, severity TEXT, message TEXT
@@ -558,11 +561,16 @@ class MergeStore:
         return (TaskRow._make(r) for r in self.db.execute(sql, (department,)))
 
     def department_indicators(self, department: str) -> Iterator[DepartmentIndicatorRow]:
+        """The department's indicators in form order; the same indicator with the same
+        value in several projects is one row naming its projects."""
         sql = (
-            "SELECT i.level1, i.level2, i.name, i.form_value, p.name FROM indicators i JOIN projects p "
-            "ON p.pord = i.pord WHERE p.department = ? ORDER BY i.l_rank, i.level1, i.level2, i.pord, i.seq"
+            "SELECT i.level1, i.level2, i.name, i.form_value, count(*), group_concat(p.name, '、') "
+            "FROM indicators i JOIN projects p ON p.pord = i.pord WHERE p.department = ? "
+            "GROUP BY i.l_rank, i.level1, i.level2, i.name, i.form_value ORDER BY i.l_rank, min(i.pord), min(i.seq)"
         )
-        return (DepartmentIndicatorRow._make(r) for r in self.db.execute(sql, (department,)))
+        for level1, level2, name, value, count, projects in self.db.execute(sql, (department,)):
+            shown = projects if count <= 3 else "、".join(projects.split("、", 3)[:3]) + f"等 {count} 个项目"
+            yield DepartmentIndicatorRow(level1, level2, name, value, shown)
 
     def findings(self) -> Iterator[FindingRow]:
         sql = "SELECT file, sheet, cell, project, code, severity, message FROM findings ORDER BY sort_key, id"
@@ -720,7 +728,7 @@ def _warm_imports() -> None:
     """Import the parser and rules once in the parent, so forked workers start ready."""
     from . import reader, rules  # noqa: F401
 
-    rules.iter_catalogue()
+    list(rules.iter_catalogue())  # registers the rule modules
 
 
 def _same_path(a: Path, b: Path) -> bool:
