@@ -331,7 +331,7 @@ CELL_OPS = st.lists(
 
 
 @pytest.mark.skipif(not POSIX, reason="needs fork() and RLIMIT_AS")
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sheet=st.sampled_from(["xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"]), ops=CELL_OPS)
 def test_read_workbook_with_odd_cell_types_and_values_raises_only_xltool_errors(
     sheet: str, ops: list[tuple[int, int, int]]
@@ -407,7 +407,7 @@ def _mutate_bytes(data: bytes, ops: list[tuple]) -> bytes:
 
 
 @pytest.mark.skipif(not POSIX, reason="needs fork() and RLIMIT_AS")
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=BYTE_OPS, stored=st.booleans())
 def test_read_workbook_with_mutated_bytes_raises_only_xltool_errors(
     ops: list[tuple], stored: bool

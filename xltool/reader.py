@@ -11,11 +11,12 @@ what needs styles).
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
@@ -49,7 +50,8 @@ def label_table() -> dict[str, dict[str, str]]:
 _UNIT_SUFFIX_RE = re.compile(r"[(（\[【](万元|元|亿元|千元)[)）\]】]$")
 
 
-def _label_key(value: Any) -> tuple[str, str]:
+@lru_cache(maxsize=16384)
+def _label_key(value: str) -> tuple[str, str]:
     """(normalised label without '其中:' and unit suffix, the unit in the label or '')."""
     text = normalize_label(value)
     text = re.sub(r"^其中[:：]?", "", text).rstrip(":：")
@@ -108,6 +110,8 @@ def parse_month(value: Any) -> str:
     if isinstance(value, (dt.datetime, dt.date)):
         return f"{value.year:04d}.{value.month:02d}"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not math.isfinite(value) or not 0 <= value < 10000:
+            return format_cell_text(value)
         text = f"{float(value):.2f}"
         year, _, month = text.partition(".")
         return f"{year}.{month}" if 1 <= int(month) <= 12 else text
@@ -123,6 +127,8 @@ _TITLE_RE = re.compile(r"(\d{4})\s*年")
 
 
 def _is_title(value: Any) -> bool:
+    if not isinstance(value, str) or ("表" not in value and "附件" not in value):
+        return False
     text = normalize_label(value)
     return ("绩效目标" in text and text.endswith("表")) or bool(re.fullmatch(r"附件\d*", text))
 
@@ -458,13 +464,8 @@ def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRe
     Raises :class:`XltoolError` (exit code 2) when the file cannot be read or holds
     no project sheet at all.
     """
-    from .safety import check_input_file
-
     path = Path(path)
-    kind = check_input_file(path)
-    if kind == "docx":
-        raise XltoolError("这是 Word 文档，不是工作簿；请使用 xltool import 导入", file=path)
-    grids = grids_from_calamine(path)
+    grids = grids_from_calamine(path)  # the safety gate inside refuses non-workbooks (.docx too)
     result = projects_from_grids(grids, file=str(path), profile=profile)
     if not result.projects:
         raise XltoolError(

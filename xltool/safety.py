@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import functools
+import io
 import os
 import re
 import stat
@@ -654,8 +655,14 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
             for info in zf.infolist():
                 if not (info.filename.startswith("xl/") and info.filename.endswith(".xml")):
                     continue
-                with zf.open(info) as fh:
-                    extent = _scan_extent(fh)
+                if info.file_size <= _FAST_PATH_BYTES:
+                    data = zf.read(info)
+                    if _plainly_small(data, max_cells):
+                        continue
+                    extent = _scan_extent(io.BytesIO(data))
+                else:
+                    with zf.open(info) as fh:
+                        extent = _scan_extent(fh)
                 if extent is None:
                     continue
                 (r0, c0), (r1, c1) = extent
@@ -673,6 +680,33 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
         raise _fail(_MSG_LOCKED, p) from None
     except Exception as exc:
         raise _fail(f"{_MSG_DAMAGED_ZIP}", p) from exc
+
+
+_FAST_PATH_BYTES = 8 << 20
+_ROW_TAG = re.compile(rb"<row[\s>]")
+_ROW_WITH_R = re.compile(rb'<row r="(\d+)"')
+_CELL_TAG = re.compile(rb"<c[\s>]")
+_CELL_WITH_R = re.compile(rb'<c r="[A-Z]{1,2}\d')
+_PREFIXED_TAG = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:row|c)[\s>/]")
+
+
+def _plainly_small(data: bytes, max_cells: int) -> bool:
+    """True when a part's extent is provably small without visiting each cell in Python.
+
+    What writers (Excel, openpyxl, xlsxwriter, calamine's own tests) produce: every
+    ``<row>`` and ``<c>`` carries an explicit ``r`` with at most two column letters. Then
+    the extent is at most (largest row number) × 702 columns, found by C-level regex
+    counts. Anything else (implicit positions, prefixes, far columns) takes the exact scan.
+    """
+    if _PREFIXED_TAG.search(data):
+        return False
+    rows = _ROW_WITH_R.findall(data)
+    if len(rows) != len(_ROW_TAG.findall(data)):
+        return False
+    if len(_CELL_WITH_R.findall(data)) != len(_CELL_TAG.findall(data)):
+        return False
+    max_row = max((int(r) for r in rows), default=0)
+    return max_row * 702 <= max_cells
 
 
 def _scan_extent(fh: Any) -> tuple[tuple[int, int], tuple[int, int]] | None:

@@ -1,0 +1,249 @@
+"""Ctrl+C in the middle of a write, and marking a user's workbook in place.
+
+Ctrl+C in a terminal sends SIGINT to the whole foreground process group, so these tests
+start the real ``xltool`` in its own session and signal the group, at moments chosen by
+watching the disk (the merge's temporary folder, the temporary output file, the backup)
+rather than by sleeping. Whatever the moment, the user must be left with either the old
+file or the complete new one, never a partial file or stray temporary files, and the
+interrupted command says so in Chinese and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import xlsxwriter
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import WRITER_OPTIONS, generate_departments, make_project, write_project_sheet  # noqa: E402
+
+XLTOOL = shutil.which("xltool")
+MEMORY = 2 << 30
+
+pytestmark = pytest.mark.skipif(XLTOOL is None or not hasattr(os, "killpg"), reason="needs xltool and POSIX signals")
+
+
+def limit_memory() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def start(*args: Any, tmpdir: Path) -> subprocess.Popen[str]:
+    """The real command in its own session, with its temporary files kept in ``tmpdir``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("RUST_BACKTRACE", "XLTOOL_DEBUG")}
+    env["TMPDIR"] = str(tmpdir)
+    return subprocess.Popen([XLTOOL, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,  # type: ignore[list-item]
+                            text=True, env=env, preexec_fn=limit_memory, start_new_session=True)
+
+
+def ctrl_c_when(proc: subprocess.Popen[str], ready: Callable[[], bool], *, limit: float = 120) -> bool:
+    """Send SIGINT to the process group as soon as ``ready()``; False if the command ended first."""
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < deadline:
+        if ready():
+            os.killpg(proc.pid, signal.SIGINT)
+            return True
+        time.sleep(0.001)
+    return False
+
+
+def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    try:
+        out, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        pytest.fail(f"the interrupted command did not stop within 120 s\n{err[-800:]}")
+    return proc.returncode, out, err
+
+
+def group_gone(pgid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def assert_interrupted(code: int, out: str, err: str) -> None:
+    assert code != 0, (code, out, err)
+    assert "已中断" in err, err
+    assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err, err
+
+
+# ---------------------------------------------------------------------------
+# merge
+
+
+@pytest.fixture(scope="module")
+def departments(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """600 tables in 200 workbooks (~4 s to write, ~5 s to merge on two cores)."""
+    root = tmp_path_factory.mktemp("interrupt") / "各单位"
+    generate_departments(root, 600, per_workbook=(3, 3), seed=5)
+    return root
+
+
+def _dirs(tmp_path: Path) -> tuple[Path, Path]:
+    out, tmp = tmp_path / "输出", tmp_path / "tmp"
+    out.mkdir()
+    tmp.mkdir()
+    return out, tmp
+
+
+def test_ctrl_c_while_reading_leaves_no_output_and_no_temporary_files(departments: Path, tmp_path: Path) -> None:
+    out, tmp = _dirs(tmp_path)
+    proc = start("merge", departments, "-o", out / "汇总.xlsx", "-j", "2", tmpdir=tmp)
+    seen: list[float] = []
+
+    def reading() -> bool:  # the merge's working folder exists from the start of the read stage
+        if not seen and any(tmp.iterdir()):
+            seen.append(time.monotonic())
+        return bool(seen) and time.monotonic() - seen[0] > 0.5
+
+    assert ctrl_c_when(proc, reading), "merge ended before it could be interrupted"
+    code, stdout, stderr = finish(proc)
+    assert_interrupted(code, stdout, stderr)
+    assert list(out.iterdir()) == []
+    assert list(tmp.rglob("*")) == [], "the merge's temporary folder was left behind"
+    assert group_gone(proc.pid), "worker processes outlived the interrupted merge"
+
+
+def test_ctrl_c_while_writing_keeps_the_previous_summary_intact(departments: Path, tmp_path: Path) -> None:
+    out, tmp = _dirs(tmp_path)
+    previous = out / "汇总.xlsx"
+    shutil.copy(next(departments.rglob("*.xlsx")), previous)  # stands for last month's summary
+    old = sha(previous)
+    proc = start("merge", departments, "-o", previous, "-j", "2", tmpdir=tmp)
+
+    def writing() -> bool:  # atomic_output's temporary file beside the target
+        return any(p.name.startswith(".汇总.xltool-tmp-") for p in out.iterdir())
+
+    assert ctrl_c_when(proc, writing), "merge ended before its output could be caught mid-write"
+    code, stdout, stderr = finish(proc)
+    assert_interrupted(code, stdout, stderr)
+    assert sha(previous) == old
+    others = [p for p in out.iterdir() if p != previous]
+    assert not [p.name for p in others if p.name.startswith(".")], "temporary output left behind"
+    for backup in others:  # a backup may already exist; it must be the old file, whole
+        assert backup.name.startswith("汇总.bak-") and sha(backup) == old, backup.name
+    assert list(tmp.rglob("*")) == []
+    assert group_gone(proc.pid)
+
+
+# ---------------------------------------------------------------------------
+# validate --mark in place
+
+
+def write_book(path: Path, tables: int) -> Path:
+    """Project tables plus a sheet of every value type a user's workbook may hold."""
+    import random
+
+    rng = random.Random(3)
+    wb = xlsxwriter.Workbook(str(path), WRITER_OPTIONS)
+    fmt = {
+        "title": wb.add_format({"bold": True, "align": "center"}),
+        "label": wb.add_format({"bold": True, "border": 1}),
+        "cell": wb.add_format({"border": 1, "text_wrap": True}),
+        "amount": wb.add_format({"border": 1, "num_format": "0.00"}),
+    }
+    notes = wb.add_worksheet("填报说明")
+    notes.write_string(0, 0, "=这不是公式，是以等号开头的说明文字")
+    notes.write_number(1, 0, 0.1 + 0.2)
+    notes.write_number(2, 0, -1234567.891)
+    notes.write_boolean(3, 0, True)
+    notes.write_formula(4, 0, "=A2*2", None, 0.6)
+    notes.write_datetime(5, 0, __import__("datetime").datetime(2022, 1, 31), wb.add_format({"num_format": "yyyy-mm-dd"}))
+    notes.write_string(6, 0, "全角ＡＢＣ　１２３，带\n换行和\t制表符")
+    notes.write_string(7, 0, "长" * 3000)
+    notes.merge_range(8, 0, 8, 3, "合并单元格的说明", fmt["cell"])
+    notes.write_comment(0, 0, "用户自己的批注")
+    for i in range(tables):
+        spec = make_project(i, department="区档案局", implementer=f"区档案馆{i % 3}", rng=rng)
+        write_project_sheet(wb, f"项目{i + 1}", spec, fmt)
+    wb.close()
+    return path
+
+
+def cell_values(path: Path, sheets: list[str] | None = None) -> dict[tuple[str, str], Any]:
+    wb = openpyxl.load_workbook(path)  # formulas as written, not cached results
+    values = {
+        (ws.title, cell.coordinate): cell.value
+        for ws in wb.worksheets
+        if sheets is None or ws.title in sheets
+        for row in ws.iter_rows()
+        for cell in row
+        if cell.value is not None
+    }
+    merged = {(ws.title, str(r)) for ws in wb.worksheets if sheets is None or ws.title in sheets for r in ws.merged_cells.ranges}
+    values[("__merged__", "")] = sorted(merged)
+    return values
+
+
+def test_in_place_mark_keeps_a_backup_and_every_value_of_every_sheet(tmp_path: Path) -> None:
+    book = write_book(tmp_path / "区档案局.xlsx", tables=3)
+    original_sha = sha(book)
+    original = cell_values(book)
+    sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
+    done = subprocess.run([XLTOOL, "validate", "--mark", str(book)], capture_output=True, text=True,  # type: ignore[list-item]
+                          preexec_fn=limit_memory, timeout=120)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    backups = sorted(tmp_path.glob("区档案局.bak-*.xlsx"))
+    assert len(backups) == 1 and sha(backups[0]) == original_sha
+    assert sha(book) != original_sha  # it really was marked …
+    marked_wb = openpyxl.load_workbook(book, read_only=True)
+    assert set(sheets) < set(marked_wb.sheetnames) and "校验结果" in marked_wb.sheetnames
+    marked_wb.close()
+    assert cell_values(book, sheets) == original  # … and kept every value, formula and merge
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([book.name, backups[0].name])
+
+
+@pytest.mark.parametrize("moment", ["backup_written", "saving"])
+def test_ctrl_c_during_in_place_mark_leaves_the_original_or_the_marked_file_and_its_backup(
+    tmp_path: Path, moment: str
+) -> None:
+    book = write_book(tmp_path / "区档案局.xlsx", tables=40)
+    original_sha = sha(book)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = start("validate", "--mark", book, tmpdir=tmp)
+
+    def ready() -> bool:
+        names = [p.name for p in tmp_path.iterdir()]
+        if moment == "backup_written":
+            return any(n.startswith("区档案局.bak-") for n in names)
+        return any(n.startswith(".区档案局.xltool-tmp-") for n in names)
+
+    hit = ctrl_c_when(proc, ready)
+    code, stdout, stderr = finish(proc)
+    assert "Traceback" not in stdout + stderr
+    assert hit, f"validate --mark ended before the moment {moment!r} could be caught"
+    backups = sorted(tmp_path.glob("区档案局.bak-*.xlsx"))
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary file left behind"
+    if code in (0, 1):  # the signal came after the final replace: a complete marked file
+        assert len(backups) == 1 and sha(backups[0]) == original_sha
+        assert "校验结果" in openpyxl.load_workbook(book, read_only=True).sheetnames
+    else:
+        assert_interrupted(code, stdout, stderr)
+        assert sha(book) == original_sha, "the user's workbook was changed by an interrupted run"
+        assert all(sha(b) == original_sha for b in backups)
