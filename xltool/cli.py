@@ -93,6 +93,9 @@ def read_command(files: tuple[Path, ...], as_json: bool, profile: str | None) ->
             click.echo(f"错误：{exc.describe()}", err=True)
             continue
         projects.extend(p.to_json_dict() for p in result.projects)
+        for project in result.projects:
+            for note in project.notes:
+                click.echo(f"提示：文件 {project.file}，工作表 {project.sheet}，项目“{project.name}”：{note}", err=True)
     if as_json:
         _echo_json(projects)
     else:
@@ -176,9 +179,8 @@ def validate_command(files: tuple[Path, ...], as_json: bool, mark: bool, mark_to
     out = run_validate_command(list(files), as_json=as_json, mark=mark, mark_to=mark_to, force=force,
                                profile=profile)
     click.echo(out.stdout)
-    if as_json:
-        for line in out.stderr:
-            click.echo(line, err=True)
+    for line in out.stderr:
+        click.echo(line, err=True)
     sys.exit(out.exit_code)
 
 

@@ -280,6 +280,12 @@ def _worker_init(memory_mb: int) -> None:
     """Workers leave Ctrl-C to the parent and get an address-space limit, so a runaway
     file raises MemoryError inside its own try/except instead of starving the machine."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # a native crash (calamine's allocation failure) prints English text: keep it off the user's screen
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
     if memory_mb <= 0:
         return
     try:
@@ -658,7 +664,11 @@ def merge_workbooks(
     check_output_dir(target)
     collected = collect_inputs(inputs)
     if not collected.files:
-        raise XltoolError("输入中没有找到任何工作簿（.xlsx/.xlsm/.xls/.ods）", exit_code=EXIT_INPUT)
+        given = "、".join(str(i) for i in inputs)
+        raise XltoolError(
+            f"输入（{given}）中没有找到任何工作簿（.xlsx/.xlsm/.xls/.ods；~$ 开头的锁文件和隐藏文件不计）",
+            exit_code=EXIT_INPUT,
+        )
     ensure_not_input(target, [f.path for f in collected.files if not _is_previous_summary(f.path, target)])
     check_not_locked(target)
 
@@ -706,7 +716,7 @@ def merge_workbooks(
             jobs=jobs or default_jobs(), options=ReadOptions(profile, validate, memory_mb),
         )
         if report.merged == 0:
-            raise XltoolError(_nothing_merged(report), exit_code=EXIT_INPUT)
+            raise XltoolError(_nothing_merged(report, inputs), exit_code=EXIT_INPUT)
         report.timings["read"] = time.perf_counter() - stage
         stage = time.perf_counter()
         report.duplicates = store.mark_duplicates()
@@ -750,8 +760,9 @@ def _is_previous_summary(path: Path, target: Path) -> bool:
         return False
 
 
-def _nothing_merged(report: MergeReport) -> str:
-    lines = [f"没有可汇总的项目表：{report.files} 个文件均未能汇总。"]
+def _nothing_merged(report: MergeReport, inputs: Iterable[str | Path]) -> str:
+    given = "、".join(str(i) for i in inputs)
+    lines = [f"没有可汇总的项目表：输入（{given}）中的 {report.files} 个文件均未能汇总。"]
     lines += [f"  {status} {file}：{reason}" for file, status, reason in report.problems[:20]]
     if len(report.problems) > 20:
         lines.append(f"  ……另有 {len(report.problems) - 20} 个文件")

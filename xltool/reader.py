@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 import tomllib
 import unicodedata
@@ -83,6 +84,8 @@ def parse_amount(value: Any) -> tuple[float | None, str]:
     if value is None or isinstance(value, bool):
         return None, ""
     if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            return None, format_cell_text(value)
         return float(value), format_cell_text(value)
     text = clean_text(value)
     if not text:
@@ -412,6 +415,9 @@ def projects_from_grids(grids: Iterable[Grid], *, file: str, profile: str | None
         get_profile(result.profile)  # unknown profile → clear error
     for grid in pending:
         found = parse_grid(grid, file=file, profile=result.profile)
+        if grid.meta.get("truncated_rows"):
+            for project in found:
+                project.notes.append(f"工作表超过 {grid.meta['truncated_rows']} 行，只读取了前 {grid.meta['truncated_rows']} 行")
         if found:
             result.projects.extend(found)
         else:
@@ -420,25 +426,103 @@ def projects_from_grids(grids: Iterable[Grid], *, file: str, profile: str | None
 
 
 def grids_from_calamine(path: Path) -> list[Grid]:
-    """All sheets through python-calamine (fast, no styles)."""
-    from .safety import MAX_COLS, MAX_ROWS, safe_open_calamine
+    """All sheets through python-calamine (fast, no styles), behind the safety gate.
 
-    workbook = safe_open_calamine(path)
+    xlsx cell extents are checked before calamine sees the file. For .xls and .ods no
+    such cheap check exists, and calamine aborts the whole process on a far-away cell;
+    those are read in a forked child so a crash becomes a message, not a dead program.
+    """
+    from .safety import check_input_file, open_checked_calamine
+
+    path = Path(path)
+    kind = check_input_file(path)
+    if kind in ("xls", "ods") and _CHILD_CONTEXT is not None:
+        return _grids_in_child(path, kind)
+    return _grids_from_workbook(open_checked_calamine(path, kind), path)
+
+
+def _grids_from_workbook(workbook: Any, path: Path) -> list[Grid]:
+    from .safety import MAX_COLS, MAX_ROWS
+
     grids: list[Grid] = []
     try:
         metas = {m.name: m for m in workbook.sheets_metadata}
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS)
-            rows = [list(row[:MAX_COLS]) for row in rows]
-            rows = [[None if v == "" else v for v in row] for row in rows]
+            rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
+            truncated = len(rows) > MAX_ROWS
+            rows = [[None if v == "" else v for v in row[:MAX_COLS]] for row in rows[:MAX_ROWS]]
             visible = str(getattr(metas.get(name), "visible", "visible")).lower()
-            grids.append(Grid(rows=rows, name=name, hidden="visible" not in visible or "hidden" in visible))
+            grid = Grid(rows=rows, name=name, hidden="visible" not in visible or "hidden" in visible)
+            if truncated:
+                grid.meta["truncated_rows"] = MAX_ROWS
+            grids.append(grid)
     except XltoolError:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged parts
         raise XltoolError(f"工作簿内容损坏，无法读取（{type(exc).__name__}）", file=path) from exc
     return grids
+
+
+def _fork_context() -> Any:
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:  # Windows: no fork; read in-process
+        return None
+
+
+_CHILD_CONTEXT = _fork_context()
+_CHILD_TIMEOUT = 120.0
+_CHILD_MEMORY = 2 << 30
+
+
+def _child_read(path: str, kind: str, conn: Any) -> None:
+    """In the forked child: silence stderr (calamine's panic text is English), cap memory, read."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (_CHILD_MEMORY, _CHILD_MEMORY))
+    except (OSError, ValueError, ImportError):
+        pass
+    from .safety import open_checked_calamine
+
+    try:
+        grids = _grids_from_workbook(open_checked_calamine(Path(path), kind), Path(path))  # type: ignore[arg-type]
+        conn.send(("ok", grids))
+    except XltoolError as exc:
+        conn.send(("error", exc.message))
+    except MemoryError:
+        conn.send(("error", "文件结构异常，读取所需内存过大"))
+    finally:
+        conn.close()
+
+
+def _grids_in_child(path: Path, kind: str) -> list[Grid]:
+    ctx = _CHILD_CONTEXT
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child_read, args=(str(path), kind, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if receiver.poll(_CHILD_TIMEOUT):
+            status, payload = receiver.recv()
+        else:
+            status, payload = "error", f"读取超时（超过 {int(_CHILD_TIMEOUT)} 秒），文件可能结构异常"
+    except EOFError:  # the child died without a word: calamine aborted
+        status, payload = "error", "文件结构异常（可能有内容误填在很远的单元格中），读取时程序中止"
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    if status != "ok":
+        raise XltoolError(payload, file=path)
+    return payload
 
 
 def grids_from_openpyxl(workbook: Any) -> list[Grid]:

@@ -623,10 +623,14 @@ def safe_open_calamine(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT
     :data:`MAX_SHEET_CELLS`), because what calamine does with a far-away cell is abort
     the whole process, which no ``except`` can catch.
     """
+    p = Path(path)
+    return open_checked_calamine(p, check_input_file(p, max_bytes=max_bytes))
+
+
+def open_checked_calamine(p: Path, kind: Kind) -> CalamineWorkbook:
+    """Open a file :func:`check_input_file` already passed as ``kind`` (no second check)."""
     from python_calamine import CalamineWorkbook
 
-    p = Path(path)
-    kind = check_input_file(p, max_bytes=max_bytes)
     _refuse_kind(kind, p, ("xlsx", "xls", "ods"))
     if kind == "xlsx":
         check_sheet_extents(p)
@@ -682,11 +686,11 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
         raise _fail(f"{_MSG_DAMAGED_ZIP}", p) from exc
 
 
-_FAST_PATH_BYTES = 8 << 20
+_FAST_PATH_BYTES = 128 << 20
 _ROW_TAG = re.compile(rb"<row[\s>]")
 _ROW_WITH_R = re.compile(rb'<row r="(\d+)"')
 _CELL_TAG = re.compile(rb"<c[\s>]")
-_CELL_WITH_R = re.compile(rb'<c r="[A-Z]{1,2}\d')
+_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,2}(\d+)"')
 _PREFIXED_TAG = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:row|c)[\s>/]")
 
 
@@ -695,18 +699,36 @@ def _plainly_small(data: bytes, max_cells: int) -> bool:
 
     What writers (Excel, openpyxl, xlsxwriter, calamine's own tests) produce: every
     ``<row>`` and ``<c>`` carries an explicit ``r`` with at most two column letters. Then
-    the extent is at most (largest row number) × 702 columns, found by C-level regex
-    counts. Anything else (implicit positions, prefixes, far columns) takes the exact scan.
+    the extent is at most (largest row number of a row or a cell) × (widest column),
+    found by C-level regex scans. Anything else (implicit positions, prefixes, far columns) takes the exact scan.
     """
     if _PREFIXED_TAG.search(data):
         return False
     rows = _ROW_WITH_R.findall(data)
     if len(rows) != len(_ROW_TAG.findall(data)):
         return False
-    if len(_CELL_WITH_R.findall(data)) != len(_CELL_TAG.findall(data)):
+    cell_rows = _CELL_ROW.findall(data)
+    if len(cell_rows) != len(_CELL_TAG.findall(data)):
         return False
-    max_row = max((int(r) for r in rows), default=0)
-    return max_row * 702 <= max_cells
+    max_row = max(max(map(int, rows), default=0), max(map(int, cell_rows), default=0))
+    return max_row * _max_column(data) <= max_cells
+
+
+_TWO_LETTER_CELL = re.compile(rb'<c r="[A-Z]{2}\d')
+
+
+def _max_column(data: bytes) -> int:
+    """Largest column of a part whose cells all carry one- or two-letter references.
+
+    Two-letter columns are bounded by 702 (ZZ); single letters are found by at most 26
+    C-level searches, so a tall narrow sheet is judged by its real width.
+    """
+    if _TWO_LETTER_CELL.search(data):
+        return 702
+    for index in range(26, 0, -1):
+        if re.search(b'<c r="' + bytes([64 + index]) + rb"\d", data):
+            return index
+    return 1
 
 
 def _scan_extent(fh: Any) -> tuple[tuple[int, int], tuple[int, int]] | None:
