@@ -622,3 +622,17 @@ def test_fuzz_mutated_xml_parts_with_valid_zip(part: str, ops: list[tuple]) -> N
     with tempfile.TemporaryDirectory() as tmp:
         path = hostile.write_zip(Path(tmp) / "fuzz_part.xlsx", parts)
         _exercise(path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 200_000), st.integers(1, 702)), min_size=1, max_size=30))
+def test_fast_extent_equals_the_exact_scan_for_explicit_references(cells: list[tuple[int, int]]) -> None:
+    """The C-level fast path and the per-cell scan agree on what writers produce."""
+    import io
+
+    from xltool.grid import cell_ref
+    from xltool.safety import _fast_extent, _scan_extent
+
+    body = "".join(f'<row r="{r}"><c r="{cell_ref(r, c)}"><v>1</v></c></row>' for r, c in sorted(cells))
+    data = f"<worksheet><sheetData>{body}</sheetData></worksheet>".encode()
+    assert _fast_extent(data) == _scan_extent(io.BytesIO(data))

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from .errors import EXIT_INPUT, XltoolError
 
@@ -122,9 +123,10 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = check_output_dir(path)
     folder = target.parent if str(target.parent) else Path(".")
     mode = _final_mode(target)
-    fd, name = tempfile.mkstemp(prefix=f".{target.stem}{_TEMP_MARK}", suffix=target.suffix, dir=folder)
-    os.close(fd)
-    temp = Path(name)
+    with _sigint_deferred():  # a Ctrl+C between creating and owning the temp file would orphan it
+        fd, name = tempfile.mkstemp(prefix=f".{target.stem}{_TEMP_MARK}", suffix=target.suffix, dir=folder)
+        os.close(fd)
+        temp = Path(name)
     try:
         yield temp
         if not temp.exists() or temp.stat().st_size == 0:
@@ -143,6 +145,27 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         with suppress(OSError):
             temp.unlink()
         raise
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold back SIGINT for a few statements, then deliver it (main thread only)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[tuple[int, Any]] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append((signum, frame)))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if caught and callable(previous):
+            previous(*caught[0])
+        elif caught and previous == signal.SIG_DFL:
+            raise KeyboardInterrupt
 
 
 def backup_name(path: Path, when: dt.datetime | None = None) -> Path:

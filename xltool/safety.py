@@ -661,9 +661,9 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
                     continue
                 if info.file_size <= _FAST_PATH_BYTES:
                     data = zf.read(info)
-                    if _plainly_small(data, max_cells):
-                        continue
-                    extent = _scan_extent(io.BytesIO(data))
+                    # Value-less cells count here (the exact scan skips them): a slightly
+                    # larger extent, never a smaller one.
+                    extent = _fast_extent(data) or _scan_extent(io.BytesIO(data))
                 else:
                     with zf.open(info) as fh:
                         extent = _scan_extent(fh)
@@ -687,48 +687,54 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
 
 
 _FAST_PATH_BYTES = 128 << 20
-_ROW_TAG = re.compile(rb"<row[\s>]")
-_ROW_WITH_R = re.compile(rb'<row r="(\d+)"')
 _CELL_TAG = re.compile(rb"<c[\s>]")
 _CELL_ROW = re.compile(rb'<c r="[A-Z]{1,2}(\d+)"')
 _PREFIXED_TAG = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:row|c)[\s>/]")
 
 
-def _plainly_small(data: bytes, max_cells: int) -> bool:
-    """True when a part's extent is provably small without visiting each cell in Python.
+def _fast_extent(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """((min row, min col), (max row, max col)) of a part's cells, or None when not cheap.
 
-    What writers (Excel, openpyxl, xlsxwriter, calamine's own tests) produce: every
-    ``<row>`` and ``<c>`` carries an explicit ``r`` with at most two column letters. Then
-    the extent is at most (largest row number of a row or a cell) × (widest column),
-    found by C-level regex scans. Anything else (implicit positions, prefixes, far columns) takes the exact scan.
+    What writers (Excel, openpyxl, xlsxwriter) produce: every ``<c>`` carries an
+    explicit ``r`` with at most two column letters (its own row number included). Then the
+    extent is found by C-level regex scans instead of a Python step per cell. Anything else
+    (implicit positions, prefixed tags, three-letter columns) returns None: exact scan.
     """
     if _PREFIXED_TAG.search(data):
-        return False
-    rows = _ROW_WITH_R.findall(data)
-    if len(rows) != len(_ROW_TAG.findall(data)):
-        return False
+        return None
     cell_rows = _CELL_ROW.findall(data)
     if len(cell_rows) != len(_CELL_TAG.findall(data)):
-        return False
-    max_row = max(max(map(int, rows), default=0), max(map(int, cell_rows), default=0))
-    return max_row * _max_column(data) <= max_cells
+        return None
+    if not cell_rows:
+        return None
+    numbers = list(map(int, cell_rows))
+    low_col, high_col = _column_range(data)
+    return (min(numbers), low_col), (max(numbers), high_col)
 
 
-_TWO_LETTER_CELL = re.compile(rb'<c r="[A-Z]{2}\d')
+def _column_range(data: bytes) -> tuple[int, int]:
+    """(narrowest, widest) column of a part whose cells carry one- or two-letter references.
 
-
-def _max_column(data: bytes) -> int:
-    """Largest column of a part whose cells all carry one- or two-letter references.
-
-    Two-letter columns are bounded by 702 (ZZ); single letters are found by at most 26
-    C-level searches, so a tall narrow sheet is judged by its real width.
+    At most a few dozen C-level searches (one per candidate letter), whatever the size.
     """
-    if _TWO_LETTER_CELL.search(data):
-        return 702
-    for index in range(26, 0, -1):
-        if re.search(b'<c r="' + bytes([64 + index]) + rb"\d", data):
-            return index
-    return 1
+    letters = [bytes([c]) for c in range(65, 91)]
+
+    def present(prefix: bytes) -> bool:
+        return re.search(b'<c r="' + prefix + rb"\d", data) is not None
+
+    singles = [i + 1 for i, a in enumerate(letters) if present(a)]
+    firsts = [i + 1 for i, a in enumerate(letters) if re.search(b'<c r="' + a + rb"[A-Z]\d", data)]
+    width_of = lambda first, second: first * 26 + second  # noqa: E731  (AA = 27)
+    low = singles[0] if singles else None
+    high = singles[-1] if singles else None
+    if firsts:
+        lo_first, hi_first = firsts[0], firsts[-1]
+        seconds_hi = [j + 1 for j, b in enumerate(letters) if present(letters[hi_first - 1] + b)]
+        high = width_of(hi_first, seconds_hi[-1])
+        if low is None:
+            seconds_lo = [j + 1 for j, b in enumerate(letters) if present(letters[lo_first - 1] + b)]
+            low = width_of(lo_first, seconds_lo[0])
+    return low or 1, high or 1
 
 
 def _scan_extent(fh: Any) -> tuple[tuple[int, int], tuple[int, int]] | None:
