@@ -123,11 +123,14 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     target = check_output_dir(path)
     folder = target.parent if str(target.parent) else Path(".")
     mode = _final_mode(target)
-    with _sigint_deferred():  # a Ctrl+C between creating and owning the temp file would orphan it
-        fd, name = tempfile.mkstemp(prefix=f".{target.stem}{_TEMP_MARK}", suffix=target.suffix, dir=folder)
-        os.close(fd)
-        temp = Path(name)
+    temp: Path | None = None
     try:
+        # A Ctrl+C between creating the temp file and knowing its name would orphan it;
+        # the deferred signal is delivered inside this try, so the cleanup below runs.
+        with _sigint_deferred():
+            fd, name = tempfile.mkstemp(prefix=f".{target.stem}{_TEMP_MARK}", suffix=target.suffix, dir=folder)
+            os.close(fd)
+            temp = Path(name)
         yield temp
         if not temp.exists() or temp.stat().st_size == 0:
             raise XltoolError("输出文件未能写出（内容为空）", file=target, exit_code=EXIT_INPUT)
@@ -142,8 +145,9 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         except OSError as exc:
             raise XltoolError(f"无法写入文件（{exc.strerror or exc}）", file=target, exit_code=EXIT_INPUT) from None
     except BaseException:
-        with suppress(OSError):
-            temp.unlink()
+        if temp is not None:
+            with suppress(OSError):
+                temp.unlink()
         raise
 
 
