@@ -17,7 +17,7 @@ import click
 
 from . import __version__
 from .errors import EXIT_INPUT, XltoolError
-from .cli_zh import install_chinese_click
+from .cli_zh import install_chinese_click, localize_metavars
 
 install_chinese_click()
 
@@ -77,7 +77,7 @@ def _echo_json(data: Any) -> None:
 def read_command(files: tuple[Path, ...], as_json: bool, profile: str | None) -> None:
     """读取工作簿中的每张项目表，输出项目与指标。
 
-    FILES 为一个或多个 .xlsx/.xlsm 文件。任一文件无法读取时退出码为 2。
+    “文件”为一个或多个 .xlsx/.xlsm/.xls/.ods 工作簿。任一文件无法读取时退出码为 2。
     """
     from .reader import read_workbook
 
@@ -137,7 +137,7 @@ def import_command(sources: tuple[Path, ...], output: Path | None, split_dir: Pa
     """把往年的绩效目标表导入为模板工作簿（下拉列表、提示和自动检查照常可用）。
 
     \b
-    SOURCES 可以是：
+    “源文件”可以是：
       .txt  从 Word 复制出的表格文本（UTF-8 或 GBK 编码，可含多张表）
       .docx Word 文档（可含多张表，合并单元格自动处理）
       .xlsx/.xls/.ods 其他地区格式的工作簿
@@ -199,7 +199,7 @@ def merge_command(inputs: tuple[Path, ...], output: Path, jobs: int, profile: st
     """把多个单位的工作簿汇总为一个部门汇总工作簿。
 
     \b
-    INPUTS 为工作簿（.xlsx/.xlsm/.xls/.ods）或文件夹（逐级查找其中的工作簿）。
+    “文件或文件夹”为工作簿（.xlsx/.xlsm/.xls/.ods）或文件夹（逐级查找其中的工作簿）。
     汇总表含：项目汇总、指标明细、资金汇总、部门整体绩效目标、问题清单、文件清单。
     Excel 临时锁文件（~$ 开头）和隐藏文件自动忽略；无法读取的文件记入文件清单，不影响其他文件。
     退出码：0 全部汇总；1 有文件被跳过或读取失败（汇总表照常写出）；2 没有可汇总的项目或参数错误。
@@ -225,3 +225,5 @@ def _addin_group() -> click.Command:
 
 
 main.add_command(_addin_group(), "addin")
+
+localize_metavars(main)

@@ -7,6 +7,11 @@ lookup in this table. Unknown messages pass through unchanged.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import click
+
 
 ZH: dict[str, str] = {
     "Usage:": "用法：",
@@ -85,3 +90,21 @@ def install_chinese_click() -> None:
             module.ngettext = ngettext_zh  # type: ignore[attr-defined]
     for attr, name in _TYPE_NAMES.items():
         getattr(click, attr).name = name
+
+
+# Names shown for positional arguments in usage lines ("xltool read [选项] 文件...").
+ARGUMENT_NAMES = {"files": "文件", "sources": "源文件", "inputs": "文件或文件夹"}
+
+
+def localize_metavars(command: click.Command) -> None:
+    """Chinese placeholders in every usage line of a command tree ([选项], 命令, 文件...)."""
+    import click
+
+    command.options_metavar = "[选项]"
+    if isinstance(command, click.Group):
+        command.subcommand_metavar = "命令 [参数]..."
+        for sub in command.commands.values():
+            localize_metavars(sub)
+    for param in command.params:
+        if isinstance(param, click.Argument) and param.name in ARGUMENT_NAMES:
+            param.metavar = ARGUMENT_NAMES[param.name] + ("..." if param.nargs == -1 else "")
