@@ -683,3 +683,23 @@ if __name__ == "__main__":  # pragma: no cover - manual inspection aid
         size = value.stat().st_size if value.is_file() else "-"
         print(f"{key:26} {size!s:>10}  {value}")
     print(os.fspath(out))
+
+
+def mutate_bytes(data: bytes, ops: list[tuple]) -> bytes:
+    """Apply fuzzing edits (flip a bit, truncate, insert, delete, overwrite) to a file's bytes."""
+    buf = bytearray(data)
+    for op in ops:
+        if not buf:
+            break
+        pos = op[1] % len(buf)
+        if op[0] == "flip":
+            buf[pos] ^= 1 << op[2]
+        elif op[0] == "truncate":
+            del buf[pos:]
+        elif op[0] == "insert":
+            buf[pos:pos] = op[2]
+        elif op[0] == "delete":
+            del buf[pos : pos + op[2]]
+        elif op[0] == "overwrite":
+            buf[pos : pos + len(op[2])] = op[2]
+    return bytes(buf)

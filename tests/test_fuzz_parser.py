@@ -42,6 +42,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import hostile  # noqa: E402  (tests/ is on sys.path, as for conftest)
 from benchmarks.common import IndicatorSpec, ProjectSpec, write_department_workbook  # noqa: E402
 from xltool.errors import XltoolError  # noqa: E402
 from xltool.grid import Grid, split_ref  # noqa: E402
@@ -394,23 +395,6 @@ BYTE_OPS = st.lists(
 )
 
 
-def _mutate_bytes(data: bytes, ops: list[tuple]) -> bytes:
-    buf = bytearray(data)
-    for op in ops:
-        if not buf:
-            break
-        pos = op[1] % len(buf)
-        if op[0] == "flip":
-            buf[pos] ^= 1 << op[2]
-        elif op[0] == "truncate":
-            del buf[pos:]
-        elif op[0] == "insert":
-            buf[pos:pos] = op[2]
-        else:
-            del buf[pos : pos + op[2]]
-    return bytes(buf)
-
-
 @pytest.mark.skipif(not POSIX, reason="needs fork() and RLIMIT_AS")
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=BYTE_OPS, stored=st.booleans())
@@ -427,7 +411,7 @@ def test_read_workbook_with_mutated_bytes_raises_only_xltool_errors(
             data = plain.read_bytes()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "字节变异.xlsx"
-        path.write_bytes(_mutate_bytes(data, ops))
+        path.write_bytes(hostile.mutate_bytes(data, ops))
         _read_only_xltool_errors(path)
 
 

@@ -543,25 +543,6 @@ SEEDS = _seed_bytes()
 PARTS = hostile.minimal_xlsx_parts()
 
 
-def _mutate(data: bytes, ops: list[tuple]) -> bytes:
-    buf = bytearray(data)
-    for op in ops:
-        if not buf:
-            break
-        pos = op[1] % len(buf)
-        if op[0] == "flip":
-            buf[pos] ^= 1 << op[2]
-        elif op[0] == "truncate":
-            del buf[pos:]
-        elif op[0] == "insert":
-            buf[pos:pos] = op[2]
-        elif op[0] == "delete":
-            del buf[pos : pos + op[2]]
-        elif op[0] == "overwrite":
-            buf[pos : pos + len(op[2])] = op[2]
-    return bytes(buf)
-
-
 _pos = st.integers(min_value=0, max_value=1 << 20)
 MUTATIONS = st.lists(
     st.one_of(
@@ -609,7 +590,7 @@ def _exercise(path: Path) -> None:
 def test_fuzz_mutated_file_bytes(seed: str, ops: list[tuple]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fuzz.xlsx"
-        path.write_bytes(_mutate(SEEDS[seed], ops))
+        path.write_bytes(hostile.mutate_bytes(SEEDS[seed], ops))
         _exercise(path)
 
 
@@ -618,7 +599,7 @@ def test_fuzz_mutated_file_bytes(seed: str, ops: list[tuple]) -> None:
 def test_fuzz_mutated_xml_parts_with_valid_zip(part: str, ops: list[tuple]) -> None:
     """Mutate one part's XML and re-zip it, so the damage reaches the XML parsers (valid CRCs)."""
     parts = dict(PARTS)
-    parts[part] = _mutate(parts[part], ops)
+    parts[part] = hostile.mutate_bytes(parts[part], ops)
     with tempfile.TemporaryDirectory() as tmp:
         path = hostile.write_zip(Path(tmp) / "fuzz_part.xlsx", parts)
         _exercise(path)
