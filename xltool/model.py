@@ -26,12 +26,17 @@ _OPERATOR_FORMS: dict[str, str] = {
 }
 
 
+_SPACES = " \t\n\u3000\u00a0\ufeff\u200b"
+
+
 def clean_text(value: Any) -> str:
     """Strip every kind of space (incl. full-width U+3000 and NBSP) from both ends."""
     if value is None:
         return ""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return text.strip(" \t\n\u3000\u00a0\ufeff\u200b")
+    text = value if isinstance(value, str) else str(value)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.strip(_SPACES)
 
 
 def normalize_label(value: Any) -> str:

@@ -143,7 +143,12 @@ class _Block:
 
 
 def _row_texts(grid: Grid, r: int) -> list[tuple[int, Any]]:
-    return [(c, v) for c, v in enumerate(grid.rows[r]) if v is not None and clean_text(v) != ""]
+    """The non-blank cells of a row; computed once per grid row (the parser asks often)."""
+    cache: dict[int, list[tuple[int, Any]]] = grid.meta.setdefault("_row_texts", {})
+    texts = cache.get(r)
+    if texts is None:
+        texts = cache[r] = [(c, v) for c, v in enumerate(grid.rows[r]) if v is not None and clean_text(v) != ""]
+    return texts
 
 
 def _find_header_row(grid: Grid, start: int, end: int) -> tuple[int, dict[int, str]] | None:

@@ -661,6 +661,8 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
                     continue
                 if info.file_size <= _FAST_PATH_BYTES:
                     data = zf.read(info)
+                    if b"<c" not in data and b":c" not in data:
+                        continue  # no cell tags at all (styles, shared strings, …)
                     # Value-less cells count here (the exact scan skips them): a slightly
                     # larger extent, never a smaller one.
                     extent = _fast_extent(data) or _scan_extent(io.BytesIO(data))
