@@ -121,7 +121,7 @@ def template_command(output: Path, profile: str | None, year: int | None, sheets
     click.echo(f"已生成模板：{path}")
 
 
-# --- import commands (issue 3) ---
+# --- import ---
 
 
 @main.command("import")
@@ -155,7 +155,7 @@ def import_command(sources: tuple[Path, ...], output: Path | None, split_dir: Pa
     sys.exit(run.exit_code)
 
 
-# --- validate commands (issue 4) ---
+# --- validate ---
 
 
 @main.command("validate")
@@ -184,7 +184,7 @@ def validate_command(files: tuple[Path, ...], as_json: bool, mark: bool, mark_to
     sys.exit(out.exit_code)
 
 
-# --- merge commands (issue 6) ---
+# --- merge ---
 
 
 @main.command("merge")
@@ -215,15 +215,11 @@ def merge_command(inputs: tuple[Path, ...], output: Path, jobs: int, profile: st
     sys.exit(report.exit_code)
 
 
-# --- addin commands (issue 5) ---
+# --- addin ---
 
 
-def _addin_group() -> click.Command:
-    from .addin import addin_group
+from .addin import addin_group  # noqa: E402  (light: xlwings and the VBA writer load only when building)
 
-    return addin_group
-
-
-main.add_command(_addin_group(), "addin")
+main.add_command(addin_group, "addin")
 
 localize_metavars(main)

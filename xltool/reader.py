@@ -165,7 +165,7 @@ def _find_header_row(grid: Grid, start: int, end: int) -> tuple[int, dict[int, s
     return None
 
 
-# --- issue 3 (import): a long-term and an annual indicator table one above the other ---
+# --- other regions' forms: a long-term and an annual indicator table one above the other ---
 
 _LONG_TERM_RE = re.compile(r"长期|中期")
 
@@ -235,7 +235,7 @@ def parse_grid(grid: Grid, *, file: str = "", profile: str | None = None) -> lis
 def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, profile: str | None) -> Project | None:
     header = _find_header_row(grid, block.name_row, block.end_row)
     header_end = header[0] if header else block.end_row
-    header = annual_indicator_header(grid, header, block.end_row)  # issue 3: stacked long-term/annual tables
+    header = annual_indicator_header(grid, header, block.end_row)  # stacked long-term/annual tables: keep the annual
     project = Project(sheet=grid.name, file=file)
     # Title: the last title-like row above the name row (within this block's preamble).
     for r in range(block.name_row - 1, max(search_from, block.name_row - 6) - 1, -1):
