@@ -3,6 +3,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
+# The console script lives beside the interpreter (pyenv, venv): make sure `xltool` resolves.
+export PATH="$("${PYTHON:-python3}" -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
 mkdir -p out
 echo "== 校验 examples/区行政审批局_2022.xlsx（标注副本写到 out/校验标注.xlsx）"
 xltool validate examples/区行政审批局_2022.xlsx --mark-to out/校验标注.xlsx

@@ -3,6 +3,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
+# The console script lives beside the interpreter (pyenv, venv): make sure `xltool` resolves.
+export PATH="$("${PYTHON:-python3}" -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
 PY=${PYTHON:-python3}
 "$PY" -m pytest -q -p no:cacheprovider "$@"
 status=$?
