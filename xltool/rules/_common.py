@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any, Iterable
 
 from ..model import QUALITATIVE, Indicator, Project
@@ -21,7 +22,13 @@ def norm(text: Any) -> str:
     """NFKC (full-width → half-width) with every space removed: the form rules compare."""
     if text is None:
         return ""
-    return _SPACE_RE.sub("", unicodedata.normalize("NFKC", str(text)))
+    return _norm_str(text if isinstance(text, str) else str(text))
+
+
+@lru_cache(maxsize=65536)
+def _norm_str(text: str) -> str:
+    # Many rules normalise the same cell text; the cache makes that one NFKC pass per text.
+    return _SPACE_RE.sub("", unicodedata.normalize("NFKC", text))
 
 
 def _cache(ctx: RuleContext, name: str) -> dict[Any, Any]:
@@ -86,7 +93,12 @@ _XX_RE = re.compile(r"(?<![A-Za-z])(?:[Xx]{2,}|×{2,}|＊{2,}|\*{2,}|○{2,}|□
 
 def embedded_placeholder(text: Any) -> str | None:
     """An ``XX``-style slot left inside real text ("完成XX个"), else None."""
-    match = _XX_RE.search(unicodedata.normalize("NFKC", str(text or "")))
+    return _embedded_placeholder(str(text or ""))
+
+
+@lru_cache(maxsize=16384)
+def _embedded_placeholder(text: str) -> str | None:
+    match = _XX_RE.search(unicodedata.normalize("NFKC", text))
     return match.group(0) if match else None
 
 
