@@ -26,13 +26,15 @@ from .errors import XltoolError
 from .framework import get_profile, guess_profile, load_profiles
 from .grid import Grid
 from .model import Indicator, Project, clean_text, format_cell_text, normalize_label, parse_target
+from .report import MARKS_SHEET, RESULTS_SHEET
 
 # Name of the very-hidden sheet that holds dropdown lists and the workbook's profile.
 LISTS_SHEET = "xltool_lists"
 PROFILE_KEY = "profile"
+INSTRUCTIONS_SHEET = "填写说明"
 # Sheets xltool itself adds (instructions, validation results, stored marks): never
 # project sheets, and not "skipped" either.
-SERVICE_SHEETS = frozenset({LISTS_SHEET, "填写说明", "校验结果", "xltool_marks"})
+SERVICE_SHEETS = frozenset({LISTS_SHEET, INSTRUCTIONS_SHEET, RESULTS_SHEET, MARKS_SHEET})
 
 _AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
 _DATE_FIELDS = ("start", "end")

@@ -37,9 +37,8 @@ from . import __version__
 from .errors import EXIT_INPUT, XltoolError
 from .framework import DEFAULT_PROFILE, Profile, get_profile, load_profiles
 from .model import STANDARD_OPERATORS, Indicator, Project, clean_text, parse_target
-from .reader import LISTS_SHEET, PROFILE_KEY
+from .reader import INSTRUCTIONS_SHEET, LISTS_SHEET, PROFILE_KEY
 
-INSTRUCTIONS_SHEET = "填写说明"
 YEAR_KEY = "year"
 SPARE_ROWS = 10
 # Excel refuses these in sheet names; it also compares names case-insensitively.
