@@ -574,7 +574,13 @@ def guard_openpyxl(path: str | os.PathLike[str]) -> Iterator[None]:
     :func:`safe_load_workbook` has returned; wrap that iteration (and nothing else) in
     this so bad content still surfaces as one Chinese message.
     """
-    p = Path(path)
+    with _content_guard(Path(path), f"{_MSG_BAD_XML}，无法读取。请在 Excel 中打开并另存为新的 .xlsx 文件后再试"):
+        yield
+
+
+@contextlib.contextmanager
+def _content_guard(p: Path, message: str) -> Iterator[None]:
+    """Whatever a parser raises on bad content becomes one Chinese message (cause kept)."""
     try:
         yield
     except XltoolError:
@@ -582,7 +588,7 @@ def guard_openpyxl(path: str | os.PathLike[str]) -> Iterator[None]:
     except PermissionError:
         raise _fail(_MSG_LOCKED, p) from None
     except Exception as exc:
-        raise _fail(f"{_MSG_BAD_XML}，无法读取。请在 Excel 中打开并另存为新的 .xlsx 文件后再试", p) from exc
+        raise _fail(message, p) from exc
 
 
 def _is_rust_panic(exc: BaseException) -> bool:
@@ -648,44 +654,39 @@ _R_ATTR = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["']""")
 def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SHEET_CELLS) -> None:
     """Refuse an xlsx whose non-empty cells span more than ``max_cells`` in any part.
 
-    Streams every ``xl/**.xml`` part once through a tag regex that follows ``<row>`` and
-    ``<c>`` positions the way spreadsheet readers do (explicit ``r`` or previous + 1),
-    skipping value-less cells (calamine ignores them too). Work is linear in the part
+    Each ``xl/**.xml`` part is measured once: by C-level regex scans when every cell
+    carries an explicit address (what writers produce), otherwise by a streaming scan
+    that follows positions the way spreadsheet readers do. Work is linear in the part
     sizes, which the gate already bounded.
     """
     p = Path(path)
-    try:
-        with zipfile.ZipFile(p) as zf:
-            for info in zf.infolist():
-                if not (info.filename.startswith("xl/") and info.filename.endswith(".xml")):
-                    continue
-                if info.file_size <= _FAST_PATH_BYTES:
-                    data = zf.read(info)
-                    if b"<c" not in data and b":c" not in data:
-                        continue  # no cell tags at all (styles, shared strings, …)
-                    # Value-less cells count here (the exact scan skips them): a slightly
-                    # larger extent, never a smaller one.
-                    extent = _fast_extent(data) or _scan_extent(io.BytesIO(data))
-                else:
-                    with zf.open(info) as fh:
-                        extent = _scan_extent(fh)
-                if extent is None:
-                    continue
-                (r0, c0), (r1, c1) = extent
-                rows, cols = r1 - r0 + 1, c1 - c0 + 1
-                if rows * cols > max_cells:
-                    corner = cell_ref(r1, c1)
-                    raise _fail(
-                        f"工作表的数据区域过大（{rows} 行 × {cols} 列，部件 {info.filename}），"
-                        f"可能有内容误填在很远的单元格（如 {corner}）中，请删除多余内容后再试",
-                        p,
-                    )
-    except XltoolError:
-        raise
-    except PermissionError:
-        raise _fail(_MSG_LOCKED, p) from None
-    except Exception as exc:
-        raise _fail(f"{_MSG_DAMAGED_ZIP}", p) from exc
+    with _content_guard(p, _MSG_DAMAGED_ZIP), zipfile.ZipFile(p) as zf:
+        for info in zf.infolist():
+            if not (info.filename.startswith("xl/") and info.filename.endswith(".xml")):
+                continue
+            extent = _part_extent(zf, info)
+            if extent is None:
+                continue
+            (r0, c0), (r1, c1) = extent
+            rows, cols = r1 - r0 + 1, c1 - c0 + 1
+            if rows * cols > max_cells:
+                raise _fail(
+                    f"工作表的数据区域过大（{rows} 行 × {cols} 列，部件 {info.filename}），"
+                    f"可能有内容误填在很远的单元格（如 {cell_ref(r1, c1)}）中，请删除多余内容后再试",
+                    p,
+                )
+
+
+def _part_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    if info.file_size > _FAST_PATH_BYTES:
+        with zf.open(info) as fh:
+            return _scan_extent(fh)
+    data = zf.read(info)
+    if b"<c" not in data and b":c" not in data:
+        return None  # no cell tags at all (styles, shared strings, …)
+    # Value-less cells count in the fast path (the exact scan skips them): a slightly
+    # larger extent, never a smaller one.
+    return _fast_extent(data) or _scan_extent(io.BytesIO(data))
 
 
 _FAST_PATH_BYTES = 128 << 20
