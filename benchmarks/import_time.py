@@ -1,4 +1,4 @@
-"""How long a ribbon click waits for ``import xltool.excel``, next to ``import xlwings``.
+"""How long a ribbon click waits for ``import xltool.addin.ribbon``, next to ``import xlwings``.
 
     python benchmarks/import_time.py [--repeat 9]
 
@@ -19,8 +19,8 @@ import time
 COMMANDS = {
     "python（空）": "pass",
     "import xlwings": "import xlwings",
-    "import xltool.excel": "import xltool.excel",
-    "校验所需全部模块": "import xltool.excel, xlwings, xltool.reader, xltool.rules, xltool.report",
+    "import xltool.addin.ribbon": "import xltool.addin.ribbon",
+    "校验所需全部模块": "import xltool.addin.ribbon, xlwings, xltool.parse.reader, xltool.rules, xltool.write.report",
 }
 
 
@@ -34,7 +34,7 @@ def median_seconds(code: str, repeat: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="导入 xltool.excel 与 xlwings 的耗时对比")
+    parser = argparse.ArgumentParser(description="导入 xltool.addin.ribbon 与 xlwings 的耗时对比")
     parser.add_argument("--repeat", type=int, default=9, help="每条命令的运行次数，取中位数（默认 9）")
     args = parser.parse_args(argv)
     results = {label: median_seconds(code, args.repeat) for label, code in COMMANDS.items()}

@@ -45,7 +45,7 @@ def _peaks() -> dict[str, float]:
 
 
 def child_merge(data: Path, out: Path, jobs: int, validate: bool) -> dict[str, Any]:
-    from xltool.merge import merge_workbooks
+    from xltool.apps.merge import merge_workbooks
 
     started = time.perf_counter()
     report = merge_workbooks([data], out, jobs=jobs or None, validate=validate)
@@ -66,7 +66,7 @@ def child_floor(data: Path, out: Path, rows_json: str) -> dict[str, Any]:
     from python_calamine import CalamineWorkbook
 
     started = time.perf_counter()
-    from xltool.summary import SHEET_DEPARTMENT, SHEETS, summary_columns
+    from xltool.write.summary import SHEET_DEPARTMENT, SHEETS, summary_columns
 
     rows_per_sheet: dict[str, int] = json.loads(rows_json)
     columns = {sheet: summary_columns(sheet) for sheet in SHEETS}

@@ -15,25 +15,25 @@ Option Explicit
 
 ' Button "jiao yan ben biao": validate the active sheet.
 Sub ValidateSheet(control As IRibbonControl)
-    RunPython "import xltool.excel as m; m.validate_active_sheet()"
+    RunPython "import xltool.addin.ribbon as m; m.validate_active_sheet()"
 End Sub
 
 ' Button "jiao yan quan bu": validate every project sheet of the active workbook.
 Sub ValidateWorkbook(control As IRibbonControl)
-    RunPython "import xltool.excel as m; m.validate_workbook()"
+    RunPython "import xltool.addin.ribbon as m; m.validate_workbook()"
 End Sub
 
 ' Button "qing chu biao ji": remove the marks left by a validation.
 Sub ClearMarks(control As IRibbonControl)
-    RunPython "import xltool.excel as m; m.clear_marks()"
+    RunPython "import xltool.addin.ribbon as m; m.clear_marks()"
 End Sub
 
 ' Button "xin jian xiang mu biao": add a new, empty project sheet.
 Sub NewProjectSheet(control As IRibbonControl)
-    RunPython "import xltool.excel as m; m.new_project_sheet()"
+    RunPython "import xltool.addin.ribbon as m; m.new_project_sheet()"
 End Sub
 
 ' Button "bang zhu": show the help text (Chinese, shown by Python).
 Sub ShowHelp(control As IRibbonControl)
-    RunPython "import xltool.excel as m; m.show_help()"
+    RunPython "import xltool.addin.ribbon as m; m.show_help()"
 End Sub

@@ -23,8 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from xltool.errors import XltoolError  # noqa: E402
-from xltool.importer import run_import  # noqa: E402
+from xltool.core.errors import XltoolError  # noqa: E402
+from xltool.apps.importer import run_import  # noqa: E402
 
 EXAMPLES = REPO / "examples"
 SOURCE = EXAMPLES / "source" / "区行政审批局_2022.txt"

@@ -17,7 +17,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from xltool.findings import Severity  # noqa: E402
+from xltool.core.findings import Severity  # noqa: E402
 from xltool.rules import RuleInfo, iter_catalogue  # noqa: E402
 
 DOC = REPO / "docs" / "rules.md"

@@ -10,8 +10,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from xltool.findings import Severity
-from xltool.importer import load_source
+from xltool.core.findings import Severity
+from xltool.io.sources import load_source
 from xltool.rules import validate_projects
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "source" / "区行政审批局_2022.txt"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from xltool.model import Project
+from xltool.core.model import Project
 
 ROOT = Path(__file__).resolve().parent.parent
 # The seed (22 real 2022 tables, defects included) is committed as an example source so
@@ -15,7 +15,7 @@ SEED_PATH = ROOT / "examples" / "source" / "区行政审批局_2022.txt"
 
 
 def load_seed_projects() -> list[Project]:
-    from xltool.importer import load_source
+    from xltool.io.sources import load_source
 
     return load_source(SEED_PATH).projects
 

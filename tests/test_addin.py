@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from oletools.olevba import VBA_Parser
 
-from xltool import addin, vba
-from xltool.errors import XltoolError
+from xltool.addin import build as addin, vba
+from xltool.core.errors import XltoolError
 
 MACROS = Path(__file__).resolve().parent.parent / "macros"
 RIBBON_BAS = MACROS / "xltool_ribbon.bas"
@@ -209,16 +209,16 @@ def test_ribbon_module_is_ascii_and_calls_the_excel_entry_points() -> None:
     targets = set()
     for command in commands:
         assert '"' not in command  # goes through cmd.exe /C inside double quotes
-        match = re.fullmatch(r"import xltool\.excel as m; m\.(\w+)\(\)", command)
+        match = re.fullmatch(r"import xltool\.addin\.ribbon as m; m\.(\w+)\(\)", command)
         assert match, command
         targets.add(match.group(1))
     assert targets == EXPECTED_TARGETS
 
 
 def test_excel_entry_points_exist() -> None:
-    excel = pytest.importorskip("xltool.excel")
+    excel = pytest.importorskip("xltool.addin.ribbon")
     for name in EXPECTED_TARGETS:
-        assert callable(getattr(excel, name, None)), f"xltool.excel.{name} is missing"
+        assert callable(getattr(excel, name, None)), f"xltool.addin.ribbon.{name} is missing"
 
 
 # --------------------------------------------------------------------------- install

@@ -1,4 +1,4 @@
-"""Marking workbook files with openpyxl (xltool.annotate): marks, results sheet, undo, safety.
+"""Marking workbook files with openpyxl (xltool.write.marking): marks, results sheet, undo, safety.
 
 Every workbook here is made by the real template writer from seed-like projects
 (the defects are those of the 2022 seed tables), then marked with whatever the
@@ -23,30 +23,16 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.xml.functions import tostring
 
-from xltool.annotate import (
-    MarkResult,
-    clear_file,
-    inspect_package,
-    mark_file,
-)
-from xltool.errors import XltoolError
-from xltool.fileio import LOCKED_MESSAGE
-from xltool.findings import Finding, Severity
-from xltool.model import Funding, Indicator, Project
-from xltool.report import (
-    MARKS_SHEET,
-    NOTE_AUTHOR,
-    RESULTS_HEADERS,
-    RESULTS_SHEET,
-    SEVERITY_COLORS,
-    cells_to_mark,
-    note_size,
-    result_rows,
-    validate_files,
-    worst,
-)
+from xltool.write.marking import MarkResult, clear_file, inspect_package, mark_file
+from xltool.core.errors import XltoolError
+from xltool.io.files import LOCKED_MESSAGE
+from xltool.core.findings import Finding, Severity
+from xltool.core.model import Funding, Indicator, Project
+from xltool.core.names import MARKS_SHEET, RESULTS_SHEET
+from xltool.write.report import NOTE_AUTHOR, RESULTS_HEADERS, SEVERITY_COLORS, cells_to_mark, note_size, result_rows, worst
+from xltool.apps.validate import validate_files
 from xltool.rules import CATALOGUE, rule
-from xltool.template import write_projects
+from xltool.write.template import write_projects
 
 # ---------------------------------------------------------------------------
 # Seed-like projects (content and defects taken from the 2022 seed tables).

@@ -1,4 +1,4 @@
-"""The ribbon's xlwings layer (xltool.excel), run for real on xlwings' remote engine.
+"""The ribbon's xlwings layer (xltool.addin.ribbon), run for real on xlwings' remote engine.
 
 The remote engine takes a workbook as a JSON payload (``xw.Book(json=...)``) and,
 instead of driving Excel, queues the actions Excel would perform
@@ -30,21 +30,13 @@ from typing import Any, Iterator
 import openpyxl
 import pytest
 
-import xltool.excel as excel
-from xltool.findings import Finding, Severity
-from xltool.grid import Grid, cell_ref, split_ref
-from xltool.model import Project
-from xltool.reader import parse_grid, projects_from_grids
-from xltool.report import (
-    MARKS_SHEET,
-    RESULTS_HEADERS,
-    RESULTS_SHEET,
-    cells_to_mark,
-    count_line,
-    hex_color,
-    result_rows,
-    worst,
-)
+import xltool.addin.ribbon as excel
+from xltool.core.findings import Finding, Severity
+from xltool.core.grid import Grid, cell_ref, split_ref
+from xltool.core.model import Project
+from xltool.parse.reader import parse_grid, projects_from_grids
+from xltool.core.names import MARKS_SHEET, RESULTS_SHEET
+from xltool.write.report import RESULTS_HEADERS, cells_to_mark, count_line, hex_color, result_rows, worst
 from xltool.rules import CATALOGUE, rule, validate_projects
 
 try:
@@ -568,10 +560,10 @@ def test_on_desktop_excel_paint_makes_one_call_per_colour_and_address_chunk() ->
 
 
 def test_importing_the_ribbon_module_loads_neither_xlwings_nor_the_parser() -> None:
-    code = ("import sys, xltool.excel; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+    code = ("import sys, xltool.addin.ribbon; print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('xlwings', 'openpyxl', 'pydantic', 'xltool', 'python_calamine')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['xltool', 'xltool.excel']"
+    assert out.strip() == "['xltool', 'xltool.addin', 'xltool.addin.ribbon']"
 
 
 def test_fill_records_written_by_the_openpyxl_marker_are_understood() -> None:

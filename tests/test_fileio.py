@@ -1,4 +1,4 @@
-"""Atomic writes, backups and output checks (xltool.fileio) on real files."""
+"""Atomic writes, backups and output checks (xltool.io.files) on real files."""
 
 from __future__ import annotations
 
@@ -9,17 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from xltool.errors import XltoolError
-from xltool.fileio import (
-    LOCKED_MESSAGE,
-    atomic_output,
-    backup_file,
-    backup_name,
-    check_not_locked,
-    check_output_dir,
-    ensure_not_input,
-    remove_stale_temps,
-)
+from xltool.core.errors import XltoolError
+from xltool.io.files import LOCKED_MESSAGE, atomic_output, backup_file, backup_name, check_not_locked, check_output_dir, ensure_not_input, remove_stale_temps
 
 
 def leftovers(folder: Path) -> list[str]:

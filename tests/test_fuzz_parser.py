@@ -44,9 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import hostile  # noqa: E402  (tests/ is on sys.path, as for conftest)
 from benchmarks.common import IndicatorSpec, ProjectSpec, write_department_workbook  # noqa: E402
-from xltool.errors import XltoolError  # noqa: E402
-from xltool.grid import Grid, split_ref  # noqa: E402
-from xltool.reader import parse_grid, read_workbook  # noqa: E402
+from xltool.core.errors import XltoolError  # noqa: E402
+from xltool.core.grid import Grid, split_ref  # noqa: E402
+from xltool.parse.reader import parse_grid  # noqa: E402
+from xltool.io.calamine import read_workbook  # noqa: E402
 
 POSIX = hasattr(os, "fork")
 

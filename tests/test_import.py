@@ -23,18 +23,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xltool.cli import main
-from xltool.errors import XltoolError
-from xltool.importer import (
-    decode_text,
-    docx_to_grids,
-    load_source,
-    safe_filename,
-    split_operator,
-    split_paths,
-    text_to_grids,
-)
-from xltool.model import Project
-from xltool.reader import LISTS_SHEET, read_workbook
+from xltool.core.errors import XltoolError
+from xltool.io.text import decode_text, text_to_grids
+from xltool.io.docx import docx_to_grids
+from xltool.io.sources import load_source
+from xltool.apps.importer import safe_filename, split_paths
+from xltool.parse.imported import split_operator
+from xltool.core.model import Project
+from xltool.core.names import LISTS_SHEET
+from xltool.io.calamine import read_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "examples" / "source" / "区行政审批局_2022.txt"

@@ -16,9 +16,11 @@ from typing import Any
 import openpyxl
 import pytest
 
-from xltool.model import Indicator
-from xltool.reader import LISTS_SHEET, read_workbook
-from xltool.template import INSTRUCTIONS_SHEET, LAYOUT, build_template
+from xltool.core.model import Indicator
+from xltool.core.names import LISTS_SHEET
+from xltool.io.calamine import read_workbook
+from xltool.core.names import INSTRUCTIONS_SHEET
+from xltool.write.template import LAYOUT, build_template
 
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
     from tests.lo_helper import XLSX_FILTER, convert, run_uno_script, uno_available

@@ -30,9 +30,9 @@ from benchmarks.common import (  # noqa: E402
     generate_departments,
     write_department_workbook,
 )
-from xltool import merge  # noqa: E402
+from xltool.apps import merge  # noqa: E402
 from xltool.cli import main  # noqa: E402
-from xltool.summary import SHEETS  # noqa: E402
+from xltool.write.summary import SHEETS  # noqa: E402
 
 FORMULA_LIKE = {
     "name": '=HYPERLINK("http://example.com","点我")',
@@ -311,7 +311,7 @@ def test_interrupt_leaves_previous_output_untouched(tmp_path: Path, monkeypatch:
     assert calls == 5
     assert not multiprocessing.active_children()
 
-    import xltool.summary as summary
+    import xltool.write.summary as summary
 
     def broken_writer(*args: Any) -> None:
         raise KeyboardInterrupt
@@ -324,7 +324,7 @@ def test_interrupt_leaves_previous_output_untouched(tmp_path: Path, monkeypatch:
 
 
 def test_too_many_rows_for_excel_is_an_error_not_a_silent_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import xltool.summary as summary
+    import xltool.write.summary as summary
 
     generate_departments(tmp_path / "in", 6, per_workbook=(3, 3))
     monkeypatch.setattr(summary, "EXCEL_MAX_ROWS", 40)  # 6 tables hold ~70 indicators

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from xltool.model import Indicator, format_cell_text, normalize_label, normalize_operator, parse_target
+from xltool.core.model import Indicator, format_cell_text, normalize_operator, parse_target
+from xltool.core.text import normalize_label
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from xltool.cli import main
-from xltool.grid import Grid
-from xltool.reader import parse_grid, parse_month, read_workbook
+from xltool.core.grid import Grid
+from xltool.parse.reader import parse_grid, parse_month
+from xltool.io.calamine import read_workbook
 
 HEADER = [
     ["附件3"],

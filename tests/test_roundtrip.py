@@ -17,10 +17,11 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from xltool.framework import get_profile
-from xltool.model import Funding, Indicator, Project
-from xltool.reader import column_field, header_field, read_workbook
-from xltool.template import LAYOUT, write_projects
+from xltool.core.frameworks import get_profile
+from xltool.core.model import Funding, Indicator, Project
+from xltool.parse.reader import column_field, header_field
+from xltool.io.calamine import read_workbook
+from xltool.write.template import LAYOUT, write_projects
 
 def comparable(project: Project, *, cells: bool = False) -> dict[str, Any]:
     """The public JSON minus where it came from (cells only when asked)."""
@@ -93,13 +94,13 @@ _ALPHABET = _CJK + _FULLWIDTH + string.ascii_letters + string.digits + " .-=+%/(
 
 def _plain(text: str) -> bool:
     """Texts the reader is documented to treat as structure are not data: exclude them."""
-    from xltool.reader import _is_title  # noqa: PLC0415 - same rule the reader applies
+    from xltool.parse.reader import _is_title  # noqa: PLC0415 - same rule the reader applies
 
     return header_field(text)[0] is None and column_field(text) is None and not _is_title(text)
 
 
 def _clean(text: str) -> str:
-    from xltool.model import clean_text
+    from xltool.core.text import clean_text
 
     return clean_text(text)
 

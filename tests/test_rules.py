@@ -20,10 +20,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xltool.findings import Finding, Severity
-from xltool.grid import Grid
-from xltool.model import Funding, Indicator, Project
-from xltool.reader import parse_grid
+from xltool.core.findings import Finding, Severity
+from xltool.core.grid import Grid
+from xltool.core.model import Funding, Indicator, Project
+from xltool.parse.reader import parse_grid
 from xltool.rules import CATALOGUE, RuleContext, iter_catalogue, validate_projects
 from xltool.rules.copied import compact
 from xltool.rules.money import overview_amounts

@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 from conftest import SEED_PATH
 
-from xltool.findings import Finding, Severity
-from xltool.model import Project
+from xltool.core.findings import Finding, Severity
+from xltool.core.model import Project
 from xltool.rules import validate_projects
 
 

@@ -26,20 +26,9 @@ try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepe
     from tests import hostile
 except ImportError:  # pragma: no cover
     import hostile  # type: ignore[no-redef]
-from xltool import safety
-from xltool.errors import EXIT_INPUT, XltoolError
-from xltool.safety import (
-    MAX_COLS,
-    MAX_ROWS,
-    bounded,
-    check_input_file,
-    guard_calamine,
-    guard_openpyxl,
-    harden_xml,
-    is_lock_or_hidden,
-    safe_load_workbook,
-    safe_open_calamine,
-)
+from xltool.io import gate as safety
+from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.io.gate import MAX_COLS, MAX_ROWS, bounded, check_input_file, guard_calamine, guard_openpyxl, harden_xml, is_lock_or_hidden, safe_load_workbook, safe_open_calamine
 
 REPO = Path(__file__).resolve().parent.parent
 POSIX = os.name == "posix"
@@ -244,8 +233,8 @@ import json, resource, sys
 limit = 1 << 30
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 path, marker = sys.argv[1], sys.argv[2]
-from xltool.errors import XltoolError
-from xltool import safety
+from xltool.core.errors import XltoolError
+from xltool.io import gate as safety
 
 def chain(exc):
     out = []
@@ -406,7 +395,7 @@ def test_harden_xml_repairs_openpyxl_with_defusedxml_switched_off(corpus: dict[s
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 import openpyxl, openpyxl.reader.strings as s
-from xltool import safety
+from xltool.io import gate as safety
 before = s.iterparse.__module__
 report = safety.harden_xml()
 try:
@@ -611,8 +600,8 @@ def test_fast_extent_equals_the_exact_scan_for_explicit_references(cells: list[t
     """The C-level fast path and the per-cell scan agree on what writers produce."""
     import io
 
-    from xltool.grid import cell_ref
-    from xltool.safety import _fast_extent, _scan_extent
+    from xltool.core.grid import cell_ref
+    from xltool.io.gate import _fast_extent, _scan_extent
 
     body = "".join(f'<row r="{r}"><c r="{cell_ref(r, c)}"><v>1</v></c></row>' for r, c in sorted(cells))
     data = f"<worksheet><sheetData>{body}</sheetData></worksheet>".encode()

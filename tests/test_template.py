@@ -1,7 +1,7 @@
 """The generated 附件3 template: committed file up to date, staff features present, readable.
 
 Everything is checked on real files written by the generator and re-opened with
-openpyxl (what Excel would see) or read back through ``xltool.reader``.
+openpyxl (what Excel would see) or read back through ``xltool.parse.reader``.
 """
 
 from __future__ import annotations
@@ -18,21 +18,13 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltool.cli import main
-from xltool.errors import XltoolError
-from xltool.framework import get_profile, load_profiles
-from xltool.model import STANDARD_OPERATORS, Project
-from xltool.reader import LISTS_SHEET, read_workbook
-from xltool.template import (
-    INSTRUCTIONS_SHEET,
-    LAYOUT,
-    SPARE_ROWS,
-    build_template,
-    default_year,
-    new_project_sheet,
-    sheet_layout,
-    sheet_title,
-    write_projects,
-)
+from xltool.core.errors import XltoolError
+from xltool.core.frameworks import get_profile, load_profiles
+from xltool.core.model import STANDARD_OPERATORS, Project
+from xltool.core.names import LISTS_SHEET
+from xltool.io.calamine import read_workbook
+from xltool.core.names import INSTRUCTIONS_SHEET
+from xltool.write.template import LAYOUT, SPARE_ROWS, build_template, default_year, new_project_sheet, sheet_layout, sheet_title, write_projects
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "templates" / "jixiao_template.xlsx"
@@ -453,14 +445,14 @@ def test_write_projects_names_sheets_and_refuses_empty(tmp_path: Path) -> None:
     ],
 )
 def test_defined_name_rules(name: str, valid: bool) -> None:
-    from xltool.template import _valid_defined_name
+    from xltool.write.template import _valid_defined_name
 
     assert _valid_defined_name(name) is valid
 
 
 def test_invalid_level1_texts_get_sanitised_names_and_a_matching_formula() -> None:
-    from xltool.framework import Level1, Level2, Profile
-    from xltool.template import _list_names, _valid_defined_name
+    from xltool.core.frameworks import Level1, Level2, Profile
+    from xltool.write.template import _list_names, _valid_defined_name
 
     base = get_profile(None)
     odd = Profile(

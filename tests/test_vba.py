@@ -1,4 +1,4 @@
-"""Tests for xltool.vba: MS-OVBA compression/encryption, the CFB writer, the project streams.
+"""Tests for xltool.addin.vba: MS-OVBA compression/encryption, the CFB writer, the project streams.
 
 Independent checks are used wherever possible: the spec's own example vectors,
 olevba's decompressor and project parser, olefile's compound file reader, and
@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from xltool import vba
+from xltool.addin import vba
 
 # [MS-OVBA] 3.2.1 - 3.2.3: (decompressed text, compressed hex)
 SPEC_VECTORS = [

@@ -3,7 +3,7 @@
 A rule is a small pure function over the model, registered with a stable code, a
 default severity, a title and the reviewers' reason (``why``). Per-project rules
 take ``(project, ctx)``; batch rules (copied text between projects) take
-``(projects, ctx)``. Both yield :class:`~xltool.findings.Finding` objects; the
+``(projects, ctx)``. Both yield :class:`~xltool.core.findings.Finding` objects; the
 engine fills in file/sheet/project so rules only say what and where.
 
 Word lists and thresholds come from ``data/rules.toml`` (per profile overrides),
@@ -18,9 +18,9 @@ from functools import cache
 from importlib import resources
 from typing import Any, Callable, Iterable, Iterator
 
-from ..findings import Finding, Severity
-from ..framework import Profile, get_profile
-from ..model import Project
+from xltool.core.findings import Finding, Severity
+from xltool.core.frameworks import Profile, get_profile
+from xltool.core.model import Project
 
 ProjectRule = Callable[[Project, "RuleContext"], Iterable[Finding]]
 BatchRule = Callable[[list[Project], "RuleContext"], Iterable[Finding]]
@@ -139,7 +139,7 @@ def validate_projects(projects: list[Project], *, profile: str | None = None) ->
 
 
 def _sort_key(f: Finding) -> tuple[Any, ...]:
-    from ..grid import split_ref
+    from xltool.core.grid import split_ref
 
     try:
         row, col = split_ref(f.cell) if f.cell else (0, 0)

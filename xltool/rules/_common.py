@@ -11,7 +11,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any, Iterable
 
-from ..model import QUALITATIVE, Indicator, Project
+from xltool.core.model import QUALITATIVE, Indicator, Project
 from . import RuleContext
 
 _SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..findings import Finding, Severity
-from ..model import Project
+from xltool.core.findings import Finding, Severity
+from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import (
     embedded_placeholder,

@@ -16,8 +16,8 @@ from collections import Counter
 from difflib import SequenceMatcher
 from typing import Iterator
 
-from ..findings import Finding, Severity
-from ..model import Project
+from xltool.core.findings import Finding, Severity
+from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import quote
 

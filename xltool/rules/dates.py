@@ -6,8 +6,8 @@ import re
 import unicodedata
 from typing import Iterator
 
-from ..findings import Finding, Severity
-from ..model import Project
+from xltool.core.findings import Finding, Severity
+from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import quote
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from ..findings import Finding, Severity
-from ..model import Indicator, Project
+from xltool.core.findings import Finding, Severity
+from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
 from ._common import (
     first_contained,

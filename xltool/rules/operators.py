@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..findings import Finding, Severity
-from ..model import STANDARD_OPERATORS, Indicator, Project, clean_text
+from xltool.core.findings import Finding, Severity
+from xltool.core.model import STANDARD_OPERATORS, Indicator, Project
+from xltool.core.text import clean_text
 from . import RuleContext, rule
 from ._common import (
     first_contained,

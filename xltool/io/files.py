@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from .errors import EXIT_INPUT, XltoolError
+from xltool.core.errors import EXIT_INPUT, XltoolError
 
 LOCKED_MESSAGE = "文件正被 Excel（或 WPS、LibreOffice）打开，无法写入。请先关闭该文件再重试"
 _TEMP_MARK = ".xltool-tmp-"

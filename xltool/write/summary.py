@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Protocol
 
-from .errors import EXIT_INPUT, XltoolError
+from xltool.core.errors import EXIT_INPUT, XltoolError
 
 SHEET_PROJECTS = "项目汇总"
 SHEET_INDICATORS = "指标明细"
@@ -381,7 +381,7 @@ def _write_projects(
 
 
 def _col(c: int) -> str:
-    from .grid import column_letter
+    from xltool.core.grid import column_letter
 
     return column_letter(c + 1)
 

@@ -1,6 +1,6 @@
 """The ``xltool`` command line: small click commands over the library.
 
-Every command turns :class:`~xltool.errors.XltoolError` into a Chinese message on
+Every command turns :class:`~xltool.core.errors.XltoolError` into a Chinese message on
 stderr and its exit code; nothing a user can cause prints a traceback. Heavy
 imports happen inside commands so ``xltool --help`` stays fast.
 """
@@ -15,9 +15,9 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .errors import EXIT_INPUT, XltoolError
-from .cli_zh import install_chinese_click, localize_metavars
+from xltool import __version__
+from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.cli.zh import install_chinese_click, localize_metavars
 
 install_chinese_click()
 
@@ -79,7 +79,7 @@ def read_command(files: tuple[Path, ...], as_json: bool, profile: str | None) ->
 
     “文件”为一个或多个 .xlsx/.xlsm/.xls/.ods 工作簿。任一文件无法读取时退出码为 2。
     """
-    from .reader import read_workbook
+    from xltool.io.calamine import read_workbook
 
     projects: list[dict[str, Any]] = []
     failed: list[XltoolError] = []
@@ -115,7 +115,7 @@ def read_command(files: tuple[Path, ...], as_json: bool, profile: str | None) ->
 @click.option("--sheets", type=click.IntRange(1, 200), default=1, show_default=True, help="预置的项目表张数。")
 def template_command(output: Path, profile: str | None, year: int | None, sheets: int) -> None:
     """生成空白的项目绩效目标表模板（含下拉列表、输入提示和自动检查）。"""
-    from .template import build_template
+    from xltool.write.template import build_template
 
     path = build_template(output, profile=profile, year=year, sheets=sheets)
     click.echo(f"已生成模板：{path}")
@@ -145,7 +145,7 @@ def import_command(sources: tuple[Path, ...], output: Path | None, split_dir: Pa
     无法对应到模板栏目的内容保留在“项目名称”单元格的批注中，并逐条提示。
     退出码：0 成功；1 有表格未能导入；2 文件无法读取或参数错误（此时不写出任何文件）。
     """
-    from .importer import run_import
+    from xltool.apps.importer import run_import
 
     run = run_import(list(sources), output=output, split_dir=split_dir, profile=profile, year=year)
     for line in run.warnings:
@@ -174,7 +174,7 @@ def validate_command(files: tuple[Path, ...], as_json: bool, mark: bool, mark_to
     退出码：0 无错误；1 发现错误；2 有文件无法读取或无法标注。
     多个文件一起校验时，也会检查不同项目之间相互复制的文字。
     """
-    from .report import run_validate_command
+    from xltool.apps.validate import run_validate_command
 
     out = run_validate_command(list(files), as_json=as_json, mark=mark, mark_to=mark_to, force=force,
                                profile=profile)
@@ -204,7 +204,7 @@ def merge_command(inputs: tuple[Path, ...], output: Path, jobs: int, profile: st
     Excel 临时锁文件（~$ 开头）和隐藏文件自动忽略；无法读取的文件记入文件清单，不影响其他文件。
     退出码：0 全部汇总；1 有文件被跳过或读取失败（汇总表照常写出）；2 没有可汇总的项目或参数错误。
     """
-    from .merge import merge_workbooks, progress_bar
+    from xltool.apps.merge import merge_workbooks, progress_bar
 
     with progress_bar() as progress:
         report = merge_workbooks(list(inputs), output, jobs=jobs or None, profile=profile, progress=progress,
@@ -218,7 +218,7 @@ def merge_command(inputs: tuple[Path, ...], output: Path, jobs: int, profile: st
 # --- addin ---
 
 
-from .addin import addin_group  # noqa: E402  (light: xlwings and the VBA writer load only when building)
+from xltool.addin.build import addin_group  # noqa: E402  (light: xlwings and the VBA writer load only when building)
 
 main.add_command(addin_group, "addin")
 

@@ -4,7 +4,7 @@
 grid by the labels beside their values, then the indicator table by its column
 titles. Rows may be inserted or deleted, cells merged, labels full-width or padded;
 numbers may be stored as text. The workbook adapters at the bottom only turn files
-into :class:`~xltool.grid.Grid` objects (python-calamine fast path, openpyxl for
+into :class:`~xltool.core.grid.Grid` objects (python-calamine fast path, openpyxl for
 what needs styles).
 """
 
@@ -12,29 +12,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import XltoolError
-from .framework import get_profile, guess_profile, load_profiles
-from .grid import Grid
-from .model import Indicator, Project, clean_text, format_cell_text, normalize_label, parse_target
-from .report import MARKS_SHEET, RESULTS_SHEET
+from xltool.core.frameworks import get_profile, guess_profile, load_profiles
+from xltool.core.grid import Grid
+from xltool.core.model import Indicator, Project, format_cell_text, parse_target
+from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
+from xltool.core.text import clean_text, normalize_label
 
-# Name of the very-hidden sheet that holds dropdown lists and the workbook's profile.
-LISTS_SHEET = "xltool_lists"
-PROFILE_KEY = "profile"
-INSTRUCTIONS_SHEET = "填写说明"
-# Sheets xltool itself adds (instructions, validation results, stored marks): never
-# project sheets, and not "skipped" either.
-SERVICE_SHEETS = frozenset({LISTS_SHEET, INSTRUCTIONS_SHEET, RESULTS_SHEET, MARKS_SHEET})
 
 _AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
 _DATE_FIELDS = ("start", "end")
@@ -432,134 +423,3 @@ def projects_from_grids(grids: Iterable[Grid], *, file: str, profile: str | None
     return result
 
 
-def grids_from_calamine(path: Path) -> list[Grid]:
-    """All sheets through python-calamine (fast, no styles), behind the safety gate.
-
-    xlsx cell extents are checked before calamine sees the file. For .xls and .ods no
-    such cheap check exists, and calamine aborts the whole process on a far-away cell;
-    those are read in a forked child so a crash becomes a message, not a dead program.
-    """
-    from .safety import check_input_file, open_checked_calamine
-
-    path = Path(path)
-    kind = check_input_file(path)
-    if kind in ("xls", "ods") and _CHILD_CONTEXT is not None:
-        return _grids_in_child(path, kind)
-    return _grids_from_workbook(open_checked_calamine(path, kind), path)
-
-
-def _grids_from_workbook(workbook: Any, path: Path) -> list[Grid]:
-    from .safety import MAX_COLS, MAX_ROWS
-
-    grids: list[Grid] = []
-    try:
-        metas = {m.name: m for m in workbook.sheets_metadata}
-        for name in workbook.sheet_names:
-            sheet = workbook.get_sheet_by_name(name)
-            rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
-            truncated = len(rows) > MAX_ROWS
-            rows = [[None if v == "" else v for v in row[:MAX_COLS]] for row in rows[:MAX_ROWS]]
-            visible = str(getattr(metas.get(name), "visible", "visible")).lower()
-            grid = Grid(rows=rows, name=name, hidden="visible" not in visible or "hidden" in visible)
-            if truncated:
-                grid.meta["truncated_rows"] = MAX_ROWS
-            grids.append(grid)
-    except XltoolError:
-        raise
-    except Exception as exc:  # calamine raises its own error types for damaged parts
-        raise XltoolError(f"工作簿内容损坏，无法读取（{type(exc).__name__}）", file=path) from exc
-    return grids
-
-
-def _fork_context() -> Any:
-    import multiprocessing
-
-    try:
-        return multiprocessing.get_context("fork")
-    except ValueError:  # Windows: no fork; read in-process
-        return None
-
-
-_CHILD_CONTEXT = _fork_context()
-_CHILD_TIMEOUT = 120.0
-_CHILD_MEMORY = 2 << 30
-
-
-def _child_read(path: str, kind: str, conn: Any) -> None:
-    """In the forked child: silence stderr (calamine's panic text is English), cap memory, read."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (_CHILD_MEMORY, _CHILD_MEMORY))
-    except (OSError, ValueError, ImportError):
-        pass
-    from .safety import open_checked_calamine
-
-    try:
-        grids = _grids_from_workbook(open_checked_calamine(Path(path), kind), Path(path))  # type: ignore[arg-type]
-        conn.send(("ok", grids))
-    except XltoolError as exc:
-        conn.send(("error", exc.message))
-    except MemoryError:
-        conn.send(("error", "文件结构异常，读取所需内存过大"))
-    finally:
-        conn.close()
-
-
-def _grids_in_child(path: Path, kind: str) -> list[Grid]:
-    ctx = _CHILD_CONTEXT
-    receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child_read, args=(str(path), kind, sender), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        if receiver.poll(_CHILD_TIMEOUT):
-            status, payload = receiver.recv()
-        else:
-            status, payload = "error", f"读取超时（超过 {int(_CHILD_TIMEOUT)} 秒），文件可能结构异常"
-    except EOFError:  # the child died without a word: calamine aborted
-        status, payload = "error", "文件结构异常（可能有内容误填在很远的单元格中），读取时程序中止"
-    finally:
-        receiver.close()
-        child.join(timeout=5)
-        if child.is_alive():
-            child.kill()
-            child.join()
-    if status != "ok":
-        raise XltoolError(payload, file=path)
-    return payload
-
-
-def grids_from_openpyxl(workbook: Any) -> list[Grid]:
-    """All sheets of an already opened openpyxl workbook (values, not formulas)."""
-    from .safety import MAX_COLS, MAX_ROWS
-
-    grids: list[Grid] = []
-    for ws in workbook.worksheets:
-        rows = [
-            list(row)
-            for row in ws.iter_rows(
-                min_row=1, max_row=min(ws.max_row or 1, MAX_ROWS), max_col=min(ws.max_column or 1, MAX_COLS),
-                values_only=True,
-            )
-        ]
-        grids.append(Grid(rows=rows, name=ws.title, hidden=ws.sheet_state != "visible"))
-    return grids
-
-
-def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRead:
-    """Read every project sheet of a workbook file (xlsx/xlsm/xls/ods).
-
-    Raises :class:`XltoolError` (exit code 2) when the file cannot be read or holds
-    no project sheet at all.
-    """
-    path = Path(path)
-    grids = grids_from_calamine(path)  # the safety gate inside refuses non-workbooks (.docx too)
-    result = projects_from_grids(grids, file=str(path), profile=profile)
-    if not result.projects:
-        raise XltoolError(
-            "未找到项目绩效目标表：没有任何工作表含“项目名称”和指标表（一级指标/三级指标）栏目", file=path
-        )
-    return result

@@ -13,6 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from xltool.core.text import clean_text, normalize_label  # noqa: F401  (re-exported: the model speaks this text)
+
 # Standard 计算符号 and the spellings real files hold for them.
 QUALITATIVE = "定性"
 STANDARD_OPERATORS: tuple[str, ...] = ("=", "≥", "≤", ">", "<", QUALITATIVE)
@@ -24,25 +26,6 @@ _OPERATOR_FORMS: dict[str, str] = {
     "<": "<", "＜": "<", "小于": "<", "低于": "<",
     "定性": QUALITATIVE,
 }
-
-
-_SPACES = " \t\n\u3000\u00a0\ufeff\u200b"
-
-
-def clean_text(value: Any) -> str:
-    """Strip every kind of space (incl. full-width U+3000 and NBSP) from both ends."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    if "\r" in text:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return text.strip(_SPACES)
-
-
-def normalize_label(value: Any) -> str:
-    """Canonical form for comparing labels: NFKC (full-width → half-width), no spaces."""
-    text = unicodedata.normalize("NFKC", clean_text(value))
-    return re.sub(r"[\s\u3000\u00a0]+", "", text)
 
 
 def normalize_operator(raw: Any) -> str:

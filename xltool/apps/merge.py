@@ -35,20 +35,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, XltoolError
-from .summary import (
-    SHEET_FILES,
-    SHEET_PROJECTS,
-    STATUS_FAILED,
-    STATUS_MERGED,
-    STATUS_SKIPPED,
-    DepartmentIndicatorRow,
-    FileRow,
-    FindingRow,
-    IndicatorRow,
-    ProjectRow,
-    TaskRow,
-)
+from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, XltoolError
+from xltool.write.summary import SHEET_FILES, SHEET_PROJECTS, STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED, DepartmentIndicatorRow, FileRow, FindingRow, IndicatorRow, ProjectRow, TaskRow
 
 # Suffixes read as workbooks; the safety gate judges the bytes, these only select files in folders.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".ods", ".xlsb", ".et"})
@@ -106,7 +94,7 @@ def collect_inputs(inputs: Sequence[str | os.PathLike[str]]) -> CollectedInputs:
     Excel's ``~$`` owner files and hidden files are listed as skipped without being
     read, hidden folders are not entered, and a file named twice is listed once.
     """
-    from .safety import is_lock_or_hidden
+    from xltool.io.gate import is_lock_or_hidden
 
     collected = CollectedInputs()
     seen: set[str] = set()
@@ -194,8 +182,9 @@ def read_file(index: int, path: str, options: ReadOptions = ReadOptions()) -> Fi
 
 
 def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
-    from .reader import grids_from_calamine, projects_from_grids
-    from .rules import CATALOGUE, validate_projects
+    from xltool.io.calamine import grids_from_calamine
+    from xltool.parse.reader import projects_from_grids
+    from xltool.rules import CATALOGUE, validate_projects
 
     grids = grids_from_calamine(Path(path))
     if _is_summary_workbook(g.name for g in grids):
@@ -252,14 +241,14 @@ def _is_placeholder(ind: Any) -> bool:
 @lru_cache(maxsize=8192)
 def _key(text: str) -> str:
     """Comparison form of a name or label (cached: 一级/二级 names repeat in every table)."""
-    from .model import normalize_label
+    from xltool.core.text import normalize_label
 
     return normalize_label(text)
 
 
 @lru_cache(maxsize=None)
 def _level_ranks(profile: str) -> dict[tuple[str, str], int]:
-    from .framework import load_profiles
+    from xltool.core.frameworks import load_profiles
 
     found = load_profiles().get(profile)
     return {(_key(a), _key(b)): i for i, (a, b) in enumerate(found.pairs())} if found else {}
@@ -499,8 +488,8 @@ class MergeStore:
 
     def run_batch_rules(self, profile: str | None) -> int:
         """Copied-text rules across all files, over text-only project stubs."""
-        from .model import Funding, Project
-        from .rules import RuleContext, iter_catalogue
+        from xltool.core.model import Funding, Project
+        from xltool.rules import RuleContext, iter_catalogue
 
         batch = [info for info in iter_catalogue() if info.batch]
         if not batch:
@@ -651,9 +640,9 @@ def merge_workbooks(
     Raises :class:`XltoolError` (exit code 2) for wrong arguments or when not one
     project could be merged; then nothing is written.
     """
-    from .fileio import atomic_output, backup_file, check_not_locked, check_output_dir, ensure_not_input
-    from .framework import get_profile
-    from .summary import write_summary
+    from xltool.io.files import atomic_output, backup_file, check_not_locked, check_output_dir, ensure_not_input
+    from xltool.core.frameworks import get_profile
+    from xltool.write.summary import write_summary
 
     started = time.perf_counter()
     target = Path(output)
@@ -736,7 +725,8 @@ def merge_workbooks(
 
 def _warm_imports() -> None:
     """Import the parser and rules once in the parent, so forked workers start ready."""
-    from . import reader, rules  # noqa: F401
+    from xltool import rules
+    from xltool.parse import reader  # noqa: F401
 
     list(rules.iter_catalogue())  # registers the rule modules
 
@@ -752,7 +742,7 @@ def _is_previous_summary(path: Path, target: Path) -> bool:
     """An existing output found among the inputs is replaced only if it is one of our summaries."""
     if not _same_path(path, target):
         return False
-    from .safety import safe_open_calamine
+    from xltool.io.gate import safe_open_calamine
 
     try:
         return _is_summary_workbook(safe_open_calamine(path).sheet_names)

@@ -13,8 +13,8 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict
 
-from .errors import XltoolError
-from .model import normalize_label
+from xltool.core.errors import XltoolError
+from xltool.core.text import normalize_label
 
 DEFAULT_PROFILE = "district-2022"
 

@@ -22,27 +22,10 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .errors import EXIT_INPUT, XltoolError
-from .findings import Finding
-from .report import (
-    MARKS_HEADERS,
-    MARKS_SHEET,
-    NOTE_AUTHOR,
-    NOTE_HEADER,
-    RESULTS_HEADERS,
-    RESULTS_HEADERS_WITH_FILE,
-    RESULTS_SHEET,
-    RESULTS_WIDTHS,
-    SEVERITY_COLORS,
-    display_width,
-    cells_to_mark,
-    merge_note,
-    note_size,
-    note_text,
-    result_rows,
-    strip_our_note,
-    worst,
-)
+from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.core.findings import Finding
+from xltool.write.report import MARKS_HEADERS, NOTE_AUTHOR, NOTE_HEADER, RESULTS_HEADERS, RESULTS_HEADERS_WITH_FILE, RESULTS_WIDTHS, SEVERITY_COLORS, display_width, cells_to_mark, merge_note, note_size, note_text, result_rows, strip_our_note, worst
+from xltool.core.names import MARKS_SHEET, RESULTS_SHEET
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.workbook.workbook import Workbook
@@ -155,7 +138,7 @@ MARK_MAX_CELLS = 500_000
 
 def load_for_marking(path: str | Path) -> LoadedWorkbook:
     """Open a workbook for rewriting: VBA kept for .xlsm, openpyxl's drop warnings recorded."""
-    from .safety import check_sheet_extents, safe_load_workbook
+    from xltool.io.gate import check_sheet_extents, safe_load_workbook
 
     source = Path(path)
     if source.suffix.lower() not in MARKABLE_SUFFIXES:
@@ -414,7 +397,7 @@ def mark_file(source: str | Path, findings: list[Finding], *, output: str | Path
     In place, content openpyxl cannot keep makes this refuse unless ``force``; to a
     separate output it only warns (``at_risk`` in the result), since the original stays.
     """
-    from .fileio import atomic_output, backup_file, check_not_locked, check_output_dir, ensure_not_input
+    from xltool.io.files import atomic_output, backup_file, check_not_locked, check_output_dir, ensure_not_input
 
     src = Path(source)
     in_place = output is None
@@ -444,7 +427,7 @@ def mark_file(source: str | Path, findings: list[Finding], *, output: str | Path
 
 def clear_file(source: str | Path, *, output: str | Path | None = None) -> int:
     """Remove marks from a file (in place after a backup, or into ``output``)."""
-    from .fileio import atomic_output, backup_file, check_not_locked, ensure_not_input
+    from xltool.io.files import atomic_output, backup_file, check_not_locked, ensure_not_input
 
     src = Path(source)
     dest = src if output is None else Path(output)

@@ -1,15 +1,15 @@
 """The thin xlwings layer behind the Excel ribbon (macros/xltool_ribbon.bas).
 
-Each ribbon button runs ``RunPython "import xltool.excel as m; m.<function>()"``,
+Each ribbon button runs ``RunPython "import xltool.addin.ribbon as m; m.<function>()"``,
 i.e. a fresh Python per click, so this module imports nothing heavy at import time
 (xlwings and the parser/rules are imported inside the functions).
 
 The layer does no validation of its own: it reads each sheet's used range in one
-call, builds a :class:`~xltool.grid.Grid` with the range's real top-left corner,
+call, builds a :class:`~xltool.core.grid.Grid` with the range's real top-left corner,
 and runs the same parser and rules as ``xltool validate``. Writes are batched:
 one colour call per colour (multi-area addresses kept under Excel's 255-character
 limit), one 2-D array for the ``校验结果`` sheet and one for the marks sheet.
-The marks sheet (very hidden, same layout as :mod:`xltool.annotate` writes)
+The marks sheet (very hidden, same layout as :mod:`xltool.write.marking` writes)
 remembers every marked cell's original fill and note, so validating again or
 清除标记 restores them exactly, "no fill" included.
 
@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
 
-    from .findings import Finding
-    from .grid import Grid
+    from xltool.core.findings import Finding
+    from xltool.core.grid import Grid
 
 ALERT_TITLE = "xltool 绩效目标表"
 ADDRESS_LIMIT = 255  # Excel refuses longer multi-area addresses (Range("A1,B2,…"))
@@ -88,7 +88,7 @@ def _run(action: Callable[[Any], None]) -> None:
     except Exception as exc:  # not started from Excel, or Excel went away
         print(f"xltool：无法连接到调用本功能的 Excel 工作簿（{type(exc).__name__}: {exc}）。", file=sys.stderr)
         return
-    from .errors import XltoolError
+    from xltool.core.errors import XltoolError
 
     try:
         action(book)
@@ -126,7 +126,7 @@ class CellAccess:
     def __init__(self, book: Any) -> None:
         self.book = book
         if _is_remote(book):
-            from .errors import XltoolError
+            from xltool.core.errors import XltoolError
 
             raise XltoolError("此功能需要在桌面版 Excel 中使用（当前环境无法读取单元格底色和批注）")
 
@@ -155,7 +155,7 @@ class CellAccess:
         return note.text or "", author
 
     def set_note(self, sheet: str, address: str, text: str) -> None:
-        from .report import note_size
+        from xltool.write.report import note_size
 
         rng = self._range(sheet, address)
         note = rng.note
@@ -198,8 +198,8 @@ def _is_remote(book: Any) -> bool:
 
 def read_grid(sheet: Any) -> Grid:
     """The sheet's used range as a Grid, read in one call and bounded like the file readers."""
-    from .grid import Grid
-    from .safety import MAX_COLS, MAX_ROWS
+    from xltool.core.grid import Grid
+    from xltool.io.gate import MAX_COLS, MAX_ROWS
 
     rng = sheet.used_range
     rows, cols = rng.shape
@@ -210,7 +210,7 @@ def read_grid(sheet: Any) -> Grid:
 
 
 def _is_results_layout(rows: list[list[Any]]) -> bool:
-    from .report import RESULTS_HEADERS
+    from xltool.write.report import RESULTS_HEADERS
 
     return bool(rows) and tuple(v for v in rows[0] if v is not None) == RESULTS_HEADERS
 
@@ -219,9 +219,9 @@ def results_sheet(book: Any) -> tuple[str, Any | None]:
     """Name and sheet (None if absent) of xltool's results sheet.
 
     A user's own sheet that happens to be called 校验结果 is never overwritten: ours
-    then becomes 校验结果2 (as in :mod:`xltool.annotate`).
+    then becomes 校验结果2 (as in :mod:`xltool.write.marking`).
     """
-    from .report import RESULTS_SHEET
+    from xltool.core.names import RESULTS_SHEET
 
     n = 1
     while True:
@@ -260,7 +260,7 @@ class MarkRecord:
 def color_from_fill_record(text: str) -> str | None:
     """The ``#RRGGBB`` (or None) a marks-sheet fill record stands for.
 
-    Records written by :mod:`xltool.annotate` hold openpyxl's fill XML; a solid RGB
+    Records written by :mod:`xltool.write.marking` hold openpyxl's fill XML; a solid RGB
     fill maps exactly, theme/indexed colours cannot be expressed through
     ``Range.color`` and come back as no fill.
     """
@@ -279,7 +279,8 @@ def color_from_fill_record(text: str) -> str | None:
 
 
 def read_marks(book: Any) -> list[MarkRecord]:
-    from .report import MARKS_HEADERS, MARKS_SHEET
+    from xltool.write.report import MARKS_HEADERS
+    from xltool.core.names import MARKS_SHEET
 
     sheet = _find_sheet(book, MARKS_SHEET)
     if sheet is None:
@@ -321,7 +322,7 @@ def paint(book: Any, sheet_name: str, colors: dict[str | None, list[str]]) -> No
     there the same batch is one ``set_colors`` matrix over the cells' bounding box,
     with ``...`` (keep) everywhere else.
     """
-    from .grid import split_ref
+    from xltool.core.grid import split_ref
 
     colors = {c: cells for c, cells in colors.items() if cells}
     if not colors:
@@ -377,7 +378,8 @@ def _hide(sheet: Any) -> None:
 
 
 def write_marks(book: Any, records: list[MarkRecord]) -> None:
-    from .report import MARKS_HEADERS, MARKS_SHEET
+    from xltool.write.report import MARKS_HEADERS
+    from xltool.core.names import MARKS_SHEET
 
     sheet = _ensure_sheet(book, MARKS_SHEET, very_hidden=True)
     sheet.clear_contents()
@@ -387,8 +389,8 @@ def write_marks(book: Any, records: list[MarkRecord]) -> None:
 
 def _findings_from_results(values: list[list[Any]]) -> list[Finding]:
     """Rows of an existing results sheet back into findings (to keep other sheets' rows)."""
-    from .findings import Finding, Severity
-    from .report import RESULTS_HEADERS
+    from xltool.core.findings import Finding, Severity
+    from xltool.write.report import RESULTS_HEADERS
 
     by_label = {s.label: s for s in Severity}
     found: list[Finding] = []
@@ -407,8 +409,8 @@ def _findings_from_results(values: list[list[Any]]) -> list[Finding]:
 
 def write_results(book: Any, findings: list[Finding]) -> None:
     """The ``校验结果`` sheet as one 2-D array; the 单元格 column links to each cell."""
-    from .grid import cell_ref
-    from .report import RESULTS_HEADERS, RESULTS_WIDTHS, hex_color, result_rows
+    from xltool.core.grid import cell_ref
+    from xltool.write.report import RESULTS_HEADERS, RESULTS_WIDTHS, hex_color, result_rows
 
     sheet = _ensure_sheet(book, results_sheet(book)[0])
     sheet.clear()
@@ -434,7 +436,7 @@ def write_results(book: Any, findings: list[Finding]) -> None:
 
 def _cosmetics(sheet: Any, headers: tuple[str, ...], widths: dict[str, float], nrows: int) -> None:
     """Bold header, widths, frozen header row, filter: best effort (engines differ)."""
-    from .grid import column_letter
+    from xltool.core.grid import column_letter
 
     last = column_letter(len(headers))
     steps: list[Callable[[], Any]] = [lambda: setattr(sheet.range(f"A1:{last}1").font, "bold", True)]
@@ -459,17 +461,17 @@ def _cosmetics(sheet: Any, headers: tuple[str, ...], widths: dict[str, float], n
 
 def _read_book(book: Any) -> Any:
     """Every sheet but xltool's own, parsed like a file (``reader.WorkbookRead``)."""
-    from .reader import projects_from_grids
-    from .report import MARKS_SHEET
+    from xltool.parse.reader import projects_from_grids
+    from xltool.core.names import MARKS_SHEET
 
     grids = [read_grid(sheet) for sheet in book.sheets if sheet.name != MARKS_SHEET]
     return projects_from_grids([g for g in grids if not _is_results_layout(g.rows[:1])], file=book.name)
 
 
 def _validate(book: Any, *, only_active: bool) -> None:
-    from .errors import XltoolError
-    from .report import count_line
-    from .rules import validate_projects
+    from xltool.core.errors import XltoolError
+    from xltool.write.report import count_line
+    from xltool.rules import validate_projects
 
     active = book.sheets.active
     read = _read_book(book)
@@ -497,7 +499,7 @@ def _validate(book: Any, *, only_active: bool) -> None:
 
 def apply_marks(book: Any, findings: list[Finding], targets: set[str]) -> int:
     """Replace the marks on ``targets`` sheets with ``findings``; returns cells marked."""
-    from .report import cells_to_mark, hex_color, merge_note, note_text, strip_our_note, worst
+    from xltool.write.report import cells_to_mark, hex_color, merge_note, note_text, strip_our_note, worst
 
     cells = cell_access(book)
     records = read_marks(book)
@@ -543,7 +545,7 @@ def _previous_results(book: Any) -> list[Finding]:
 
 
 def _clear(book: Any) -> None:
-    from .report import MARKS_SHEET
+    from xltool.core.names import MARKS_SHEET
 
     active = book.sheets.active
     records = [r for r in read_marks(book) if _find_sheet(book, r.sheet) is not None]
@@ -594,7 +596,7 @@ def _copy_within_book(book: Any, read: Any) -> str:
     Validations, names and formats stay those of this workbook; marks copied along
     are undone from the marks sheet's records for the source sheet.
     """
-    from .errors import XltoolError
+    from xltool.core.errors import XltoolError
 
     if not read.projects:
         raise XltoolError("本工作簿中还没有项目表可作样板；请先用“xltool template”生成模板工作簿")
@@ -640,8 +642,9 @@ def _copy_from_template(book: Any, read: Any) -> str:
     import tempfile
     from pathlib import Path
 
-    from .reader import LISTS_SHEET
-    from .template import INSTRUCTIONS_SHEET, build_template
+    from xltool.core.names import LISTS_SHEET
+    from xltool.core.names import INSTRUCTIONS_SHEET
+    from xltool.write.template import build_template
 
     year = _lists_value(book, "year")
     with tempfile.TemporaryDirectory(prefix="xltool-") as folder:
@@ -680,8 +683,8 @@ def _has_name(book: Any, name: str) -> bool:
 
 
 def _lists_value(book: Any, key: str) -> Any:
-    from .model import clean_text
-    from .reader import LISTS_SHEET
+    from xltool.core.text import clean_text
+    from xltool.core.names import LISTS_SHEET
 
     sheet = _find_sheet(book, LISTS_SHEET)
     if sheet is None:

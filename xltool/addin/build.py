@@ -13,7 +13,7 @@ installed next to xltool. So the add-in is assembled at build time from
   one for the workbook, so the project mirrors that instead of relying on Excel
   repairing a mismatch.
 
-The VBA project is written by :mod:`xltool.vba`. Nothing here imports xlwings (its
+The VBA project is written by :mod:`xltool.addin.vba`. Nothing here imports xlwings (its
 location is looked up with :func:`importlib.util.find_spec`) and the VBA writer is
 imported only when building, which keeps ``import xltool.addin`` (and thus the CLI
 start-up) cheap.
@@ -34,10 +34,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from xltool.errors import XltoolError
+from xltool.core.errors import XltoolError
 
 if TYPE_CHECKING:  # imported lazily below: only building needs the VBA writer
-    from xltool import vba
+    from xltool.addin import vba
 
 __all__ = [
     "ADDIN_FILENAME",
@@ -54,7 +54,7 @@ __all__ = [
 ADDIN_FILENAME = "xltool.xlam"
 PROJECT_NAME = "xltool"  # VBA project name and xlwings PROJECT_NAME (config file name)
 RIBBON_MODULE = "xltool_ribbon"
-MACROS_DIR = Path(__file__).resolve().parent.parent / "macros"
+MACROS_DIR = Path(__file__).resolve().parents[2] / "macros"
 
 _LINUX_MESSAGE = (
     "未检测到 Microsoft Excel：Linux 上无法安装加载项，请在 Windows 或 macOS 上运行 xltool addin install。"
@@ -167,7 +167,7 @@ def xlwings_version(runtime_source: str) -> str:
 
 def build_modules(package_dir: Path | None = None, macros_dir: Path | None = None) -> list[vba.VbaModule]:
     """All VBA modules of the add-in, in project order."""
-    from xltool import vba
+    from xltool.addin import vba
 
     package_dir = package_dir or xlwings_dir()
     macros_dir = macros_dir or MACROS_DIR
@@ -190,12 +190,12 @@ def build_modules(package_dir: Path | None = None, macros_dir: Path | None = Non
 
 
 def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through :func:`xltool.fileio.atomic_output`, creating the folder first.
+    """Write through :func:`xltool.io.files.atomic_output`, creating the folder first.
 
     A half-written .xlam in XLSTART would make Excel complain at every start-up, and
     Excel's startup folder may not exist yet on a machine that never used add-ins.
     """
-    from .fileio import atomic_output
+    from xltool.io.files import atomic_output
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -210,7 +210,7 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 def build_addin_bytes(package_dir: Path | None = None, macros_dir: Path | None = None) -> dict[str, bytes]:
     """The parts of the .xlam package, by name, in the order they are zipped."""
-    from xltool import vba
+    from xltool.addin import vba
 
     macros_dir = macros_dir or MACROS_DIR
     modules = build_modules(package_dir, macros_dir)

@@ -33,11 +33,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import __version__
-from .errors import EXIT_INPUT, XltoolError
-from .framework import DEFAULT_PROFILE, Profile, get_profile, load_profiles
-from .model import STANDARD_OPERATORS, Indicator, Project, clean_text, parse_target
-from .reader import INSTRUCTIONS_SHEET, LISTS_SHEET, PROFILE_KEY
+from xltool import __version__
+from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.core.frameworks import DEFAULT_PROFILE, Profile, get_profile, load_profiles
+from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, parse_target
+from xltool.core.text import clean_text
+from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET, PROFILE_KEY
 
 YEAR_KEY = "year"
 SPARE_ROWS = 10
@@ -802,7 +803,7 @@ def new_project_sheet(workbook: Workbook, title: str | None = None) -> Worksheet
 
 def save_workbook(wb: Workbook, output: Path) -> Path:
     """Atomic save; an existing file is copied aside first and an open one refused."""
-    from .fileio import atomic_output, backup_file, check_not_locked
+    from xltool.io.files import atomic_output, backup_file, check_not_locked
 
     output = Path(output)
     if output.suffix.lower() != ".xlsx":

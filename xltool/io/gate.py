@@ -4,7 +4,7 @@ Inputs are workbooks collected from many departments, so they are untrusted: a f
 be renamed, truncated, encrypted, a zip bomb, or carry hostile XML. This module decides
 what a file *is* from its bytes (never its extension), refuses what no parser should
 see, and wraps openpyxl / python-calamine so that every failure they can raise on bad
-input reaches the user as one :class:`~xltool.errors.XltoolError` in Chinese, never a
+input reaches the user as one :class:`~xltool.core.errors.XltoolError` in Chinese, never a
 traceback and never an unbounded amount of work. See ``SECURITY.md`` for the promises.
 """
 
@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from xltool.errors import EXIT_INPUT, XltoolError
-from xltool.grid import cell_ref, column_index
+from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.core.grid import cell_ref, column_index
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.workbook.workbook import Workbook

@@ -1,0 +1,132 @@
+"""The package's shape: layers import only downwards, no module imports itself in a circle.
+
+Every ``import``/``from … import`` is read with ast, including the ones inside functions
+(lazy imports are still dependencies). Packages of the same rank (``parse``/``rules``,
+``apps``/``addin``) may not import each other either.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "xltool"
+RANK = {"core": 0, "parse": 1, "rules": 1, "io": 2, "write": 3, "apps": 4, "addin": 4, "cli": 5}
+MAX_LINES = 600
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _modules() -> dict[str, Path]:
+    return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _imports(name: str, path: Path) -> set[str]:
+    """Every xltool module this module imports (absolute or relative)."""
+    is_package = path.name == "__init__.py"
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == "xltool")
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = name.split(".") if is_package else name.split(".")[:-1]
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join(base + ([node.module] if node.module else []))
+            else:
+                module = node.module or ""
+            if module.split(".")[0] != "xltool":
+                continue
+            found.add(module)
+            found.update(f"{module}.{a.name}" for a in node.names)  # "from xltool.io import gate"
+    modules = _modules()
+    return {m for m in found if m in modules and m != name}
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] in RANK:
+        return parts[1]
+    return "cli" if module == "xltool.__main__" else None
+
+
+GRAPH = {name: _imports(name, path) for name, path in _modules().items()}
+
+
+def test_every_module_lives_in_a_layer() -> None:
+    stray = [m for m in GRAPH if _layer(m) is None and m != "xltool"]
+    assert stray == [], f"modules outside the layer packages: {stray}"
+
+
+@pytest.mark.parametrize("module", sorted(GRAPH))
+def test_imports_point_down(module: str) -> None:
+    own = _layer(module)
+    if own is None:
+        return
+    wrong = []
+    for target in sorted(GRAPH[module]):
+        other = _layer(target)
+        if other is None or other == own:
+            continue
+        if RANK[other] >= RANK[own]:
+            wrong.append(f"{module} ({own}) → {target} ({other})")
+    assert wrong == [], "imports against the layer direction:\n" + "\n".join(wrong)
+
+
+def test_no_import_cycles() -> None:
+    """Tarjan's strongly connected components over the module graph (package → its own modules excluded)."""
+    graph = {m: {t for t in targets if not t.startswith(m + ".")} for m, targets in GRAPH.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+    counter = [0]
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    assert cycles == [], f"import cycles: {cycles}"
+
+
+def test_the_layer_check_sees_a_wrong_direction() -> None:
+    """The checker itself: a core module importing from write would be caught."""
+    probe = PACKAGE / "core" / "model.py"
+    fake = ast.parse("from xltool.write.report import format_text")
+    assert any(isinstance(n, ast.ImportFrom) for n in ast.walk(fake))
+    assert _layer("xltool.write.report") == "write" and RANK["write"] > RANK[_layer(_module_name(probe)) or "core"]
+
+
+@pytest.mark.parametrize("module", sorted(GRAPH))
+def test_modules_stay_small(module: str) -> None:
+    lines = len(_modules()[module].read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{module}: {lines} lines (split it by job; the habit is ~400)"

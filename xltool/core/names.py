@@ -1,0 +1,25 @@
+"""Names of the sheets xltool itself adds: every layer must recognise them, none may own them."""
+
+from __future__ import annotations
+
+
+
+
+RESULTS_SHEET = "校验结果"
+
+
+MARKS_SHEET = "xltool_marks"
+
+# Name of the very-hidden sheet that holds dropdown lists and the workbook's profile.
+LISTS_SHEET = "xltool_lists"
+
+
+PROFILE_KEY = "profile"
+
+
+INSTRUCTIONS_SHEET = "填写说明"
+
+
+# Sheets xltool itself adds (instructions, validation results, stored marks): never
+# project sheets, and not "skipped" either.
+SERVICE_SHEETS = frozenset({LISTS_SHEET, INSTRUCTIONS_SHEET, RESULTS_SHEET, MARKS_SHEET})

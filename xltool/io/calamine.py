@@ -1,0 +1,129 @@
+"""Workbook files → grids through python-calamine, behind the file gate; then the one parser."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from xltool.core.errors import XltoolError
+from xltool.core.grid import Grid
+from xltool.io.gate import MAX_COLS, MAX_ROWS, check_input_file, open_checked_calamine
+from xltool.parse.reader import WorkbookRead, projects_from_grids
+
+
+def grids_from_calamine(path: Path) -> list[Grid]:
+    """All sheets through python-calamine (fast, no styles), behind the safety gate.
+
+    xlsx cell extents are checked before calamine sees the file. For .xls and .ods no
+    such cheap check exists, and calamine aborts the whole process on a far-away cell;
+    those are read in a forked child so a crash becomes a message, not a dead program.
+    """
+
+    path = Path(path)
+    kind = check_input_file(path)
+    if kind in ("xls", "ods") and _CHILD_CONTEXT is not None:
+        return _grids_in_child(path, kind)
+    return _grids_from_workbook(open_checked_calamine(path, kind), path)
+
+
+def _grids_from_workbook(workbook: Any, path: Path) -> list[Grid]:
+
+    grids: list[Grid] = []
+    try:
+        metas = {m.name: m for m in workbook.sheets_metadata}
+        for name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(name)
+            rows = sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 1)
+            truncated = len(rows) > MAX_ROWS
+            rows = [[None if v == "" else v for v in row[:MAX_COLS]] for row in rows[:MAX_ROWS]]
+            visible = str(getattr(metas.get(name), "visible", "visible")).lower()
+            grid = Grid(rows=rows, name=name, hidden="visible" not in visible or "hidden" in visible)
+            if truncated:
+                grid.meta["truncated_rows"] = MAX_ROWS
+            grids.append(grid)
+    except XltoolError:
+        raise
+    except Exception as exc:  # calamine raises its own error types for damaged parts
+        raise XltoolError(f"工作簿内容损坏，无法读取（{type(exc).__name__}）", file=path) from exc
+    return grids
+
+
+def _fork_context() -> Any:
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("fork")
+    except ValueError:  # Windows: no fork; read in-process
+        return None
+
+
+_CHILD_CONTEXT = _fork_context()
+
+
+_CHILD_TIMEOUT = 120.0
+
+
+_CHILD_MEMORY = 2 << 30
+
+
+def _child_read(path: str, kind: str, conn: Any) -> None:
+    """In the forked child: silence stderr (calamine's panic text is English), cap memory, read."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (_CHILD_MEMORY, _CHILD_MEMORY))
+    except (OSError, ValueError, ImportError):
+        pass
+
+    try:
+        grids = _grids_from_workbook(open_checked_calamine(Path(path), kind), Path(path))  # type: ignore[arg-type]
+        conn.send(("ok", grids))
+    except XltoolError as exc:
+        conn.send(("error", exc.message))
+    except MemoryError:
+        conn.send(("error", "文件结构异常，读取所需内存过大"))
+    finally:
+        conn.close()
+
+
+def _grids_in_child(path: Path, kind: str) -> list[Grid]:
+    ctx = _CHILD_CONTEXT
+    receiver, sender = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child_read, args=(str(path), kind, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if receiver.poll(_CHILD_TIMEOUT):
+            status, payload = receiver.recv()
+        else:
+            status, payload = "error", f"读取超时（超过 {int(_CHILD_TIMEOUT)} 秒），文件可能结构异常"
+    except EOFError:  # the child died without a word: calamine aborted
+        status, payload = "error", "文件结构异常（可能有内容误填在很远的单元格中），读取时程序中止"
+    finally:
+        receiver.close()
+        child.join(timeout=5)
+        if child.is_alive():
+            child.kill()
+            child.join()
+    if status != "ok":
+        raise XltoolError(payload, file=path)
+    return payload
+
+
+def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRead:
+    """Read every project sheet of a workbook file (xlsx/xlsm/xls/ods).
+
+    Raises :class:`XltoolError` (exit code 2) when the file cannot be read or holds
+    no project sheet at all.
+    """
+    path = Path(path)
+    grids = grids_from_calamine(path)  # the safety gate inside refuses non-workbooks (.docx too)
+    result = projects_from_grids(grids, file=str(path), profile=profile)
+    if not result.projects:
+        raise XltoolError(
+            "未找到项目绩效目标表：没有任何工作表含“项目名称”和指标表（一级指标/三级指标）栏目", file=path
+        )
+    return result

@@ -1,0 +1,105 @@
+"""Text sources (what Word or a web page gives when a table is copied) → grids."""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xltool.core.errors import XltoolError
+from xltool.core.grid import Grid
+from xltool.core.text import clean_text
+from xltool.parse.imported import FREE_ROWS, is_table_start
+
+
+# Text sources larger than this are not a few dozen tables; refuse before decoding.
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+
+
+def decode_text(data: bytes, *, file: str | Path = "") -> str:
+    """Text of a file saved by Notepad, WPS or a mail client: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030."""
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        if b"\x00" in data[:65536]:
+            raise XltoolError("不是文本文件（含二进制内容），无法导入；请导入 .txt、.docx 或工作簿文件", file=file)
+        candidates = ["utf-8", "gb18030"]
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise XltoolError("无法识别文本编码：请将文件另存为 UTF-8 或 GBK/GB18030 编码的文本后再导入", file=file)
+
+
+@dataclass
+class _TextTable:
+    rows: list[list[str | None]] = field(default_factory=list)
+    free_rows: set[int] = field(default_factory=set)
+    has_cells: bool = False
+
+
+def text_to_grids(text: str, *, name: str = "") -> list[Grid]:
+    """One grid per table of a text export.
+
+    The layout is what Word gives when a table is copied as text: each cell is a line
+    led by a tab, a blank line ends a table row, a line without a tab continues the cell
+    above (a line break inside the cell), and "附件3" or the title line starts a table.
+    An empty cell (a merged 一级/二级 cell in Word) is a tab-only line and stays empty.
+    """
+    tables: list[_TextTable] = [_TextTable()]
+    row: list[str] | None = None  # the open table row, if any
+    last_was_cell = False  # a non-tab line right after a cell line continues that cell
+    after_start = False  # "附件3" then the title: one table, not two
+    for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = raw_line.lstrip("\ufeff")
+        if line.startswith("\t"):
+            if row is None:
+                row = []
+                tables[-1].rows.append(row)  # type: ignore[arg-type]
+                tables[-1].has_cells = True
+            row.append(line[1:])
+            last_was_cell, after_start = True, False
+            continue
+        if not line.strip(" \t\u3000\u00a0"):
+            row, last_was_cell = None, False
+            continue
+        if last_was_cell and row and not re.fullmatch(r"附件\s*\d+\s*[:：]?", line.strip()):
+            row[-1] = f"{row[-1]}\n{line}"  # a line break inside the cell, even if it reads like a title
+            continue
+        if is_table_start(line):
+            if not after_start and tables[-1].has_cells:
+                tables.append(_TextTable())
+            tables[-1].rows.append([line])
+            row, last_was_cell, after_start = None, False, True
+            continue
+        # A paragraph outside any table row: kept for the title/notes, never read as an indicator.
+        tables[-1].free_rows.add(len(tables[-1].rows))
+        tables[-1].rows.append([line])
+        row, last_was_cell, after_start = None, False, False
+    grids: list[Grid] = []
+    for index, table in enumerate(t for t in tables if t.rows):
+        rows = [[_cell_value(v) for v in r] for r in table.rows]
+        grids.append(Grid(rows=rows, name=f"{name}#{index + 1}" if name else f"#{index + 1}",
+                          meta={FREE_ROWS: table.free_rows}))
+    return grids
+
+
+def _cell_value(value: str | None) -> str | None:
+    """Cells keep their text exactly; only all-blank cells become empty (None)."""
+    if value is None or clean_text(value) == "":
+        return None
+    return value
+
+
+def _refuse_foreign_text(data: bytes, path: Path) -> None:
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
+    if head.startswith(b"%pdf"):
+        raise XltoolError("这是 PDF 文件，无法直接导入；请从原 Word 文档导入，或把表格复制为文本后再导入", file=path)
+    if head.startswith(b"{\\rtf"):
+        raise XltoolError("这是 RTF 文档，请在 Word 中打开后另存为 .docx 再导入", file=path)
+    if head.startswith((b"<html", b"<!doctype html", b"mime-version")) or b"<html" in head:
+        raise XltoolError("这是网页（HTML/MHT）文件，请在 Word 中打开后另存为 .docx 再导入", file=path)

@@ -1,0 +1,270 @@
+"""Tables not born from our template: layout normalisation and bookkeeping of what did not map.
+
+The one parser (:func:`xltool.parse.reader.parse_grid`) reads the fields; this module moves an
+operator written inside the value to its own column, joins a separate unit column, and keeps
+everything that did not map in ``extra``/``notes``, because the validator, not the importer,
+judges defects.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+from xltool.core.grid import Grid, split_ref
+from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator, parse_target
+from xltool.core.text import clean_text, normalize_label
+from xltool.core.frameworks import load_profiles
+from xltool.parse.reader import column_field, header_field, parse_grid
+
+
+# Grid.meta key: 0-based rows that were free paragraphs (not table rows) in the source.
+FREE_ROWS = "free_rows"
+
+
+_TITLE_MAX = 80
+
+
+def is_table_start(line: Any) -> bool:
+    """A "附件3" line or a form title: where a new table begins in a text or Word source."""
+    text = normalize_label(line)
+    if not text or len(text) > _TITLE_MAX:
+        return False
+    if re.fullmatch(r"附件\d*[:：]?", text):
+        return True
+    return "绩效目标" in text and bool(re.search(r"表(?:[(（][^()（）]*[)）])?$", text))
+
+
+_OPERATOR_PREFIX_RE = re.compile(
+    r"^[\s\u3000]*(?P<op>>=|<=|=>|=<|==|＞＝|＜＝|[<>=≥≤≧≦＞＜＝⩾⩽]|大于等于|小于等于|不低于|不少于|不高于|不超过|不多于|大于|高于|小于|低于)"
+    r"[\s\u3000]*(?=\S)"
+)
+
+
+def split_operator(target: str) -> tuple[str, str]:
+    """("≥", "90%") from "≥90%"; ("", target) when no known operator leads the value.
+
+    Words (不低于 …) count only when a number follows, so "高于预期" stays a phrase.
+    """
+    match = _OPERATOR_PREFIX_RE.match(target)
+    if not match:
+        return "", target
+    op = match.group("op")
+    rest = target[match.end():]
+    if normalize_operator(op) not in STANDARD_OPERATORS:
+        return "", target
+    if not op.isascii() and not re.fullmatch(r"[≥≤≧≦＞＜＝⩾⩽]|＞＝|＜＝", op) and parse_target(rest)[1] is None:
+        return "", target
+    return op, rest
+
+
+def normalise_indicator(indicator: Indicator) -> Indicator:
+    """The template's layout for one row: operator in its own column, unit inside the value.
+
+    The operator moves out of the value only when the 计算符号 column is empty or holds
+    the same sign; two different signs are left as typed, for the validator to report.
+    """
+    operator, target = indicator.operator_raw, indicator.target
+    embedded, rest = split_operator(target)
+    # from_typed already took an embedded sign as the operator, in its standard form
+    if embedded and (not clean_text(operator) or normalize_operator(operator) == normalize_operator(embedded)):
+        operator, target = embedded, rest
+    extra = dict(indicator.extra)
+    _, number, own_unit = parse_target(target)
+    if indicator.unit and not own_unit:
+        if number is not None:
+            target = f"{target}{indicator.unit}"
+        else:
+            extra.setdefault("度量单位", indicator.unit)
+    if (operator, target, extra) == (indicator.operator_raw, indicator.target, indicator.extra):
+        return indicator
+    return Indicator.from_typed(
+        level1=indicator.level1,
+        level2=indicator.level2,
+        name=indicator.name,
+        operator=operator,
+        target=target,
+        cell=indicator.cell,
+        row=indicator.row,
+        cells=dict(indicator.cells),
+        extra=extra,
+    )
+
+
+def _free_text(grid: Grid, r: int) -> str:
+    return "\n".join(clean_text(v) for v in grid.rows[r] if v is not None and clean_text(v))
+
+
+def _unique_key(mapping: dict[str, str], key: str) -> str:
+    key = key or "未命名栏目"
+    candidate, n = key, 2
+    while candidate in mapping:
+        candidate, n = f"{key}{n}", n + 1
+    return candidate
+
+
+def _name_row(grid: Grid, project: Project) -> int:
+    return split_ref(project.cells["name"])[0] - grid.top if "name" in project.cells else 0
+
+
+def _is_column_titles(texts: list[tuple[int, Any]]) -> bool:
+    return sum(column_field(v) is not None for _, v in texts) >= 2
+
+
+def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
+    """Keep what the parser passed over between 项目名称 and the indicators, and say so.
+
+    Unknown header label/value pairs (项目属性, 项目负责人 …) go in as
+    ``extra[label] = value`` and a long-term indicator table stacked above the annual
+    one under 中长期绩效指标 (one line per row); lone texts are returned for 其他说明.
+    The stretch ends at the first indicator (or ``end``, the next project's first row,
+    when there is none).
+    """
+    used = set(project.cells.values())
+    start = _name_row(grid, project)
+    first = min((i.row - grid.top for i in project.indicators), default=end)
+    free = grid.meta.get(FREE_ROWS, set())
+    lone: list[str] = []
+    long_term: list[str] = []
+    in_tables = False
+    for r in range(start, min(first, end)):
+        if r in free:
+            continue  # paragraphs are kept with the other free text
+        cells = [(c, v) for c, v in enumerate(grid.rows[r]) if v is not None and clean_text(v)]
+        if _is_column_titles(cells):
+            in_tables = True
+            continue
+        if len(cells) == 1 and _is_caption(cells[0][1]):
+            continue
+        if in_tables:
+            line = " | ".join(clean_text(v) for _, v in cells)
+            if line:
+                long_term.append(line)
+            continue
+        texts = [(c, v) for c, v in cells if grid.ref(r, c) not in used and header_field(v)[0] is None]
+        while texts:
+            (_, label), rest = texts[0], texts[1:]
+            if rest and len(clean_text(label)) <= 40:
+                key = _unique_key(project.extra, clean_text(label).rstrip(":："))
+                project.extra[key] = format_cell_text(rest[0][1])
+                project.notes.append(f"未识别的栏目“{key}”，内容已保留在附加信息中")
+                texts = rest[1:]
+            else:
+                lone.append(clean_text(label))
+                texts = rest
+    if long_term:
+        project.extra["中长期绩效指标"] = "\n".join(long_term)
+        project.notes.append(
+            f"已按年度绩效指标导入；中长期绩效指标 {len(long_term)} 行未导入指标表，已保留在附加信息“中长期绩效指标”中"
+        )
+    return lone
+
+
+def _is_caption(value: Any) -> bool:
+    """"长期绩效指标" / "年度绩效指标（2023年）": a caption over an indicator table."""
+    text = re.sub(r"[(（].*[)）]$", "", normalize_label(value))
+    return len(text) <= 12 and text.endswith(("绩效指标", "绩效目标"))
+
+
+def _keep_lone(project: Project, lone: list[str]) -> None:
+    lone = [t for t in lone if t]
+    if not lone:
+        return
+    key = "其他说明"
+    project.extra[key] = "\n".join([project.extra[key], *lone]) if key in project.extra else "\n".join(lone)
+    project.notes.append(f"有 {len(lone)} 段文字不属于任何栏目，已保留在附加信息“其他说明”中")
+
+
+def keep_free_rows(grid: Grid, projects: list[Project]) -> list[list[str]]:
+    """Paragraphs around a table (填报单位 above, a remark below) are kept, never read as indicators.
+
+    Each paragraph belongs to the project whose 项目名称 row comes last before it (the
+    first project for paragraphs above every table); form titles are not kept. Returns
+    each project's paragraphs, for 其他说明.
+    """
+    free = grid.meta.get(FREE_ROWS, set())
+    if not free or not projects:
+        return [[] for _ in projects]
+    starts = [_name_row(grid, p) for p in projects]
+    lone: dict[int, list[str]] = {}
+    for r in sorted(free):
+        if any(is_table_start(v) or _is_caption(v) for v in grid.rows[r] if v is not None):
+            continue
+        owner = max((k for k, s in enumerate(starts) if s <= r), default=0)
+        lone.setdefault(owner, []).append(_free_text(grid, r))
+    for project in projects:
+        project.indicators = [i for i in project.indicators if (i.row - grid.top) not in free]
+    return [lone.get(k, []) for k in range(len(projects))]
+
+
+@cache
+def _level_names() -> tuple[frozenset[str], frozenset[str]]:
+
+    profiles = load_profiles().values()
+    return (
+        frozenset(normalize_label(n) for p in profiles for n in p.level1_names()),
+        frozenset(normalize_label(n) for p in profiles for n in p.level2_names()),
+    )
+
+
+def _looks_like_level(text: str, known: frozenset[str]) -> bool:
+    key = normalize_label(text)
+    return "指标" in key or key in known
+
+
+def keep_stray_lines(grid: Grid, project: Project) -> list[str]:
+    """Rows under the indicator table (填报人：…, 审核意见 …) are no indicators.
+
+    The parser reads every row below the column titles. The table ends at the first row
+    (after the first) whose typed 一级 cell is neither an 一级 name nor "…指标" while its
+    二级 is not one either; that row and the rest are returned as text, for 其他说明.
+    """
+    known1, known2 = _level_names()
+    for index, indicator in enumerate(project.indicators):
+        ref = indicator.cells.get("level1")
+        if index == 0:
+            continue  # right under the column titles: an indicator, however its levels are worded
+        typed = clean_text(grid.get(*_grid_pos(grid, ref))) if ref else ""
+        if typed and not _looks_like_level(typed, known1) and not _looks_like_level(indicator.level2, known2):
+            stray = project.indicators[index:]
+            project.indicators = project.indicators[:index]
+            return [" | ".join(clean_text(v) for v in grid.rows[i.row - grid.top] if clean_text(v)) for i in stray]
+    return []
+
+
+def _grid_pos(grid: Grid, ref: str) -> tuple[int, int]:
+    row, col = split_ref(ref)
+    return row - grid.top, col - grid.left
+
+
+_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
+
+
+def find_title(grid: Grid, project: Project) -> None:
+    """Title and year from a title row the parser did not take ("…申报表（2023年度）")."""
+    if project.title:
+        return
+    for r in range(_name_row(grid, project) - 1, max(-1, _name_row(grid, project) - 7), -1):
+        for v in grid.rows[r]:
+            if v is not None and is_table_start(v) and "绩效目标" in str(v):
+                project.title = clean_text(v)
+                match = _YEAR_RE.search(project.title)
+                project.year = int(match.group(1)) if match else project.year
+                return
+
+
+def projects_from_grid(grid: Grid, *, file: str, profile: str | None = None) -> list[Project]:
+    """parse_grid, then the importer's layout normalisation and bookkeeping of what did not map."""
+    projects = parse_grid(grid, file=file, profile=profile)
+    paragraphs = keep_free_rows(grid, projects)
+    ends = [_name_row(grid, p) for p in projects[1:]] + [grid.height]
+    for project, end, lone in zip(projects, ends, paragraphs):
+        find_title(grid, project)
+        stray = keep_stray_lines(grid, project)
+        header_lone = keep_unmapped_header(grid, project, end)
+        _keep_lone(project, lone + header_lone + stray)
+        project.indicators = [normalise_indicator(i) for i in project.indicators]
+        if not project.indicators:
+            project.notes.append("未找到指标表（一级指标、二级指标、三级指标等栏目）")
+    return projects
