@@ -3,7 +3,7 @@
 Two properties, each bounded for CI (the whole file runs in well under a minute):
 
 * ``reader.parse_grid`` on grids built from the form's real vocabulary (every label
-  synonym in ``data/labels.toml``, the seed's titles, operators and targets, full-width
+  synonym in the field table ``data/fields.toml``, the seed's titles, operators and targets, full-width
   and padded text, numbers including NaN/inf, dates, booleans, None), both laid out like
   a real 附件3 table and then disturbed, and as free random rows: it never raises, and
   every cell it reports (indicator cells, their row, the header fields' cells) lies
@@ -28,11 +28,9 @@ import re
 import signal
 import sys
 import tempfile
-import tomllib
 import traceback
 import zipfile
 from collections.abc import Callable
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +54,9 @@ POSIX = hasattr(os, "fork")
 
 
 def _label_synonyms() -> list[str]:
-    data = tomllib.loads((resources.files("xltool") / "data" / "labels.toml").read_text(encoding="utf-8"))
-    return sorted({s for fields in data.values() for synonyms in fields.values() for s in synonyms})
+    from xltool.core.fields import synonyms
+
+    return sorted({s for section in ("header", "columns") for labels in synonyms(section).values() for s in labels})
 
 
 LABELS = _label_synonyms()

@@ -13,13 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any, Iterable
 
+from xltool.core.fields import label, synonyms
 from xltool.core.frameworks import get_profile, guess_profile, load_profiles
 from xltool.core.grid import Grid
 from xltool.core.model import Indicator, Project, format_cell_text, parse_target
@@ -33,12 +32,11 @@ _DATE_FIELDS = ("start", "end")
 
 @cache
 def label_table() -> dict[str, dict[str, str]]:
-    """{"header"|"columns": {normalised synonym: field}} from ``data/labels.toml``."""
-    data = tomllib.loads((resources.files("xltool") / "data" / "labels.toml").read_text(encoding="utf-8"))
-    table: dict[str, dict[str, str]] = {}
-    for section, fields in data.items():
-        table[section] = {normalize_label(s): name for name, synonyms in fields.items() for s in synonyms}
-    return table
+    """{"header"|"columns": {normalised label: field key}} from the field table."""
+    return {
+        section: {normalize_label(s): key for key, labels in synonyms(section).items() for s in labels}
+        for section in ("header", "columns")
+    }
 
 
 _UNIT_SUFFIX_RE = re.compile(r"[(（\[【](万元|元|亿元|千元)[)）\]】]$")
@@ -311,29 +309,9 @@ def _parse_header(grid: Grid, start: int, end: int, project: Project) -> None:
         # Unlabelled text rows inside the header are kept, not dropped.
     for fieldname in ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal"):
         if fieldname not in project.cells:
-            project.notes.append(f"未找到“{_FIELD_LABELS[fieldname]}”栏目")
+            project.notes.append(f"未找到“{label(fieldname)}”栏目")
 
 
-_FIELD_LABELS = {
-    "name": "项目名称",
-    "total": "项目总金额（万元）",
-    "department": "主管部门",
-    "implementer": "实施单位",
-    "funding.province": "部省级财政（万元）",
-    "funding.city": "市级财政（万元）",
-    "funding.district": "区级财政（万元）",
-    "funding.other": "其他（万元）",
-    "start": "计划开始时间",
-    "end": "计划结束时间",
-    "overview": "项目概况",
-    "long_term_goal": "中长期绩效目标",
-    "annual_goal": "年度绩效目标",
-}
-
-
-def field_label(fieldname: str) -> str:
-    """The form's Chinese label of a model field (for messages)."""
-    return _FIELD_LABELS.get(fieldname, fieldname)
 
 
 def _parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: int, project: Project) -> None:

@@ -1,0 +1,84 @@
+"""The one field table (``data/fields.toml``): every field's labels, title, prompt and place.
+
+Regions word the same field differently (主管部门 / 项目主管部门 / 主管预算部门). Keeping
+every wording, the title xltool prints, the template's prompt and the summary's column
+title in one data file means a new region is a one-line change, and the reader, the
+template, the rules' messages and the summary can never disagree about a field's name.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Literal
+
+Section = Literal["header", "columns"]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One row of the field table."""
+
+    key: str  # the model's field path ("funding.city") or indicator column ("target")
+    section: Section
+    title: str  # printed label, without unit
+    unit: str = ""
+    kind: str = "text"  # text | amount | month | period
+    labels: tuple[str, ...] = ()
+    summary: str = ""  # column title in the summary workbook ("" = not a summary column)
+    prompt: str = ""  # the template's input prompt; "{example}" is filled in
+    example: str = ""
+    row: int | None = None  # template row (header fields)
+    side: str = ""  # template side: left | right
+    column: str = ""  # template column (indicator-table fields)
+    required: bool = False
+
+    @property
+    def display(self) -> str:
+        """The label as printed: "项目总金额（万元）"."""
+        return f"{self.title}（{self.unit}）" if self.unit else self.title
+
+
+@cache
+def _table() -> dict[Section, dict[str, Field]]:
+    data = tomllib.loads((resources.files("xltool") / "data" / "fields.toml").read_text(encoding="utf-8"))
+    table: dict[Section, dict[str, Field]] = {}
+    for section in ("header", "columns"):
+        entries = data.get(section, {})
+        table[section] = {  # type: ignore[index]
+            key: Field(key=key, section=section, **{**spec, "labels": tuple(spec.get("labels", ()))})
+            for key, spec in entries.items()
+        }
+    return table
+
+
+def fields(section: Section = "header") -> tuple[Field, ...]:
+    """Every field of a section, in the table's order."""
+    return tuple(_table()[section].values())
+
+
+def field(key: str, section: Section = "header") -> Field:
+    """One field by key; a ``KeyError`` names a field the table does not know."""
+    return _table()[section][key]
+
+
+def label(key: str, section: Section = "header", funding_labels: dict[str, str] | None = None) -> str:
+    """The printed label of a field; a profile's own wording of the funding sources wins."""
+    entry = field(key, section)
+    if funding_labels and key.startswith("funding."):
+        wording = funding_labels.get(key.split(".", 1)[1])
+        if wording:
+            return f"{wording}（{entry.unit}）" if entry.unit else wording
+    return entry.display
+
+
+def synonyms(section: Section) -> dict[str, tuple[str, ...]]:
+    """{key: labels} for the reader's label matching."""
+    return {key: f.labels for key, f in _table()[section].items()}
+
+
+def funding_keys() -> tuple[str, ...]:
+    """The funding sources' keys ("province" …), in the table's order."""
+    return tuple(f.key.split(".", 1)[1] for f in fields("header") if f.key.startswith("funding."))
