@@ -20,7 +20,8 @@ from xltool.core.model import Indicator
 from xltool.core.names import LISTS_SHEET
 from xltool.io.calamine import read_workbook
 from xltool.core.names import INSTRUCTIONS_SHEET
-from xltool.write.template import LAYOUT, build_template
+from xltool.write.sheet_style import LAYOUT
+from xltool.write.template import build_template
 
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
     from tests.lo_helper import XLSX_FILTER, convert, run_uno_script, uno_available

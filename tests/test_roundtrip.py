@@ -21,7 +21,8 @@ from xltool.core.frameworks import get_profile
 from xltool.core.model import Funding, Indicator, Project
 from xltool.parse.reader import column_field, header_field
 from xltool.io.calamine import read_workbook
-from xltool.write.template import LAYOUT, write_projects
+from xltool.write.sheet_style import LAYOUT
+from xltool.write.template import write_projects
 
 def comparable(project: Project, *, cells: bool = False) -> dict[str, Any]:
     """The public JSON minus where it came from (cells only when asked)."""

@@ -24,7 +24,8 @@ from xltool.core.model import STANDARD_OPERATORS, Project
 from xltool.core.names import LISTS_SHEET
 from xltool.io.calamine import read_workbook
 from xltool.core.names import INSTRUCTIONS_SHEET
-from xltool.write.template import LAYOUT, SPARE_ROWS, build_template, default_year, new_project_sheet, sheet_layout, sheet_title, write_projects
+from xltool.write.sheet_style import LAYOUT, SPARE_ROWS, sheet_layout
+from xltool.write.template import build_template, default_year, new_project_sheet, sheet_title, write_projects
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "templates" / "jixiao_template.xlsx"
@@ -445,14 +446,14 @@ def test_write_projects_names_sheets_and_refuses_empty(tmp_path: Path) -> None:
     ],
 )
 def test_defined_name_rules(name: str, valid: bool) -> None:
-    from xltool.write.template import _valid_defined_name
+    from xltool.write.lists_sheet import _valid_defined_name
 
     assert _valid_defined_name(name) is valid
 
 
 def test_invalid_level1_texts_get_sanitised_names_and_a_matching_formula() -> None:
     from xltool.core.frameworks import Level1, Level2, Profile
-    from xltool.write.template import _list_names, _valid_defined_name
+    from xltool.write.lists_sheet import _list_names, _valid_defined_name
 
     base = get_profile(None)
     odd = Profile(

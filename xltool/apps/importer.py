@@ -109,7 +109,7 @@ def _annotate(workbook: Any, projects: list[Project]) -> None:
     from openpyxl.comments import Comment
 
     from xltool.core.names import INSTRUCTIONS_SHEET
-    from xltool.write.template import sheet_layout
+    from xltool.write.sheet_style import sheet_layout
 
     label_cell = sheet_layout().labels["name"]
     sheets = [ws for ws in workbook.worksheets if ws.title not in (INSTRUCTIONS_SHEET, LISTS_SHEET)]

@@ -15,20 +15,13 @@ The committed ``templates/jixiao_template.xlsx`` is generated with
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 import re
-import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.dimensions import ColumnDimension
 from openpyxl.worksheet.worksheet import Worksheet
@@ -36,313 +29,75 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xltool import __version__
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.frameworks import DEFAULT_PROFILE, Profile, get_profile, load_profiles
-from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, parse_target
-from xltool.core.text import clean_text
-from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET, PROFILE_KEY
+from xltool.core.model import Indicator, Project, parse_target
+from xltool.core.fields import label as field_label
+from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET
+from xltool.write.instructions import instructions_sheet
+from xltool.write.lists_sheet import default_year, LEVEL1_LIST_NAME, OPERATOR_LIST_NAME, _list_names, _ListNames, _write_lists_sheet, _workbook_settings
+from xltool.write.sheet_style import (
+    _AMOUNT_FIELDS,
+    _AMOUNT_FORMAT,
+    _BODY_FONT,
+    _CENTER,
+    _FUNDING_TOLERANCE,
+    _HEAD_FILL,
+    _HEADER_ROWS,
+    _INDICATOR_COLUMNS,
+    _LEFT,
+    _LOCKED,
+    _MONTH_FIELDS,
+    _ORANGE_FILL,
+    _RED_FILL,
+    _RED_FONT,
+    _TEXT_ROWS,
+    _TITLE_FONT,
+    _TOP_LEFT,
+    _UNLOCKED,
+    _WIDTHS,
+    _YELLOW_FILL,
+    _ERRORS,
+    LAYOUT,
+    SPARE_ROWS,
+    _height,
+    _input,
+    _label,
+    _merge,
+    _put_text,
+    _safe_text,
+    prompt_for,
+)
 
-YEAR_KEY = "year"
-SPARE_ROWS = 10
 # Excel refuses these in sheet names; it also compares names case-insensitively.
 _FORBIDDEN_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _MAX_SHEET_NAME = 31
-LEVEL1_LIST_NAME = "一级指标列表"
-OPERATOR_LIST_NAME = "计算符号列表"
 
 # ---------------------------------------------------------------------------
 # Layout of a fresh project sheet.
 
 
-@dataclass(frozen=True)
-class Layout:
-    """Where each field sits in a sheet this module writes (1-based rows, letters)."""
-
-    attachment_cell: str = "A1"
-    title_cell: str = "A2"
-    # field path (as in Project.cells) → the value cell
-    cells: Mapping[str, str] = field(default_factory=dict)
-    # field path → the label cell
-    labels: Mapping[str, str] = field(default_factory=dict)
-    indicator_header_row: int = 11
-    first_indicator_row: int = 12
-    # indicator field → column letter
-    columns: Mapping[str, str] = field(default_factory=dict)
-    last_column: str = "E"
-    spare_rows: int = SPARE_ROWS
-
-
-# (row, left field, left label, right field, right label key); right labels depend on the profile.
-_HEADER_ROWS: tuple[tuple[int, str, str, str, str], ...] = (
-    (3, "name", "项目名称", "total", "项目总金额（万元）"),
-    (4, "department", "主管部门", "funding.province", "province"),
-    (5, "implementer", "实施单位", "funding.city", "city"),
-    (6, "start", "计划开始时间", "funding.district", "district"),
-    (7, "end", "计划结束时间", "funding.other", "other"),
-)
-_TEXT_ROWS: tuple[tuple[int, str, str], ...] = (
-    (8, "overview", "项目概况"),
-    (9, "long_term_goal", "中长期绩效目标"),
-    (10, "annual_goal", "年度绩效目标"),
-)
-_INDICATOR_COLUMNS: tuple[tuple[str, str, str], ...] = (
-    ("level1", "A", "一级指标"),
-    ("level2", "B", "二级指标"),
-    ("name", "C", "三级指标"),
-    ("operator", "D", "计算符号"),
-    ("target", "E", "年度目标值"),
-)
-
-LAYOUT = Layout(
-    cells=MappingProxyType(
-        {f: f"B{r}" for r, f, *_ in _HEADER_ROWS}
-        | {f: f"E{r}" for r, _, _, f, _ in _HEADER_ROWS}
-        | {f: f"B{r}" for r, f, _ in _TEXT_ROWS}
-    ),
-    labels=MappingProxyType(
-        {f: f"A{r}" for r, f, *_ in _HEADER_ROWS}
-        | {f: f"D{r}" for r, _, _, f, _ in _HEADER_ROWS}
-        | {f: f"A{r}" for r, f, _ in _TEXT_ROWS}
-    ),
-    columns=MappingProxyType({f: c for f, c, _ in _INDICATOR_COLUMNS}),
-)
-
-
-def sheet_layout() -> Layout:
-    """The layout constants of a fresh project sheet (for writers, not for reading)."""
-    return LAYOUT
-
-
-_AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
-_MONTH_FIELDS = ("start", "end")
-_WIDTHS = {"A": 14.0, "B": 17.0, "C": 34.0, "D": 21.0, "E": 20.0}
-
 # ---------------------------------------------------------------------------
 # Styles.
-
-_BODY_FONT = "宋体"
-_TITLE_FONT = "黑体"
-_THIN = Side(style="thin", color="000000")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_LABEL_FILL = PatternFill(fill_type="solid", start_color="F2F2F2", end_color="F2F2F2")
-_HEAD_FILL = PatternFill(fill_type="solid", start_color="D9E1F2", end_color="D9E1F2")
-_LOCKED = Protection(locked=True)
-_UNLOCKED = Protection(locked=False)
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
-
-# Conditional-format fills (dxf): Excel reads the background colour of a solid pattern.
-_RED_FILL = PatternFill(fill_type="solid", start_color="FFC7CE", end_color="FFC7CE")
-_ORANGE_FILL = PatternFill(fill_type="solid", start_color="FFD08A", end_color="FFD08A")
-_YELLOW_FILL = PatternFill(fill_type="solid", start_color="FFF2A8", end_color="FFF2A8")
-_RED_FONT = Font(color="9C0006")
-
-_TEXT_FORMAT = "@"
-_AMOUNT_FORMAT = "0.00"
-_FUNDING_TOLERANCE = 0.005
-
-
-def default_year(today: dt.date | None = None) -> int:
-    """The budget year a new template is for: next year (tables are filed a year ahead)."""
-    return (today or dt.date.today()).year + 1
 
 
 # ---------------------------------------------------------------------------
 # Prompts (what staff see when they select a cell). Excel caps titles at 32 and
 # texts at 255 characters.
 
-_PROMPTS: dict[str, tuple[str, str]] = {
-    "name": ("项目名称", "填写预算项目的全称，与预算申报系统一致。例：业务档案费"),
-    "department": ("主管部门", "填写主管部门全称。例：区行政审批局"),
-    "implementer": ("实施单位", "填写具体实施项目的单位全称。例：区行政审批局"),
-    "start": ("计划开始时间", "按“年.月”填写，月份两位。例：2022.01"),
-    "end": ("计划结束时间", "按“年.月”填写，月份两位，不早于开始时间。例：2022.12"),
-    "total": ("项目总金额（万元）", "填数字，单位万元，保留两位小数，不要带“万元”。例：115.50"),
-    "funding.province": ("部省级财政（万元）", "填数字（万元）；没有则留空。各资金来源之和应等于项目总金额。"),
-    "funding.city": ("市级财政（万元）", "填数字（万元）；没有则留空。各资金来源之和应等于项目总金额。"),
-    "funding.district": ("区级财政（万元）", "填数字（万元）；没有则留空。各资金来源之和应等于项目总金额。"),
-    "funding.other": ("其他（万元）", "填数字（万元）；没有则留空。各资金来源之和应等于项目总金额。"),
-    "overview": ("项目概况", "写明资金用途和测算依据（数量×单价×月数＝金额），金额应与项目总金额一致。"),
-    "long_term_goal": ("中长期绩效目标", "写明项目实施期内总体要达到的效果，不要与年度目标照抄相同。"),
-    "annual_goal": ("年度绩效目标", "写明本年度要完成的产出和达到的效果，必须填写。"),
-    "level1": ("一级指标", "从下拉列表选择一级指标。需要增加指标时插入整行，一级、二级每行都要填写。"),
-    "level2": ("二级指标", "先选一级指标，再从下拉列表选择对应的二级指标。"),
-    "indicator": ("三级指标", "写具体、可衡量的指标名称。例：档案库房租赁数、服务对象满意率。不要留“……”。"),
-    "operator": ("计算符号", "从下拉列表选择：= ≥ ≤ > < 定性。数量、比率多用 ≥ 或 =；成本、时长多用 ≤。"),
-    "target": ("年度目标值", "定量指标填数字加单位，如 95%、8085.11平方米、750元/人/月；定性指标填“达到预期目标”等等级用语。"),
-}
-_ERRORS: dict[str, tuple[str, str]] = {
-    "amount": ("金额格式不正确", "请填写不小于 0 的数字（单位万元），不要带“万元”等文字。"),
-    "month": ("时间格式不正确", "请按“年.月”填写，如 2022.01（月份为 01～12 的两位数）。"),
-    "level1": ("一级指标不在列表中", "请从下拉列表选择一级指标。选“是”保留所填内容，选“否”重新填写。"),
-    "level2": ("二级指标不在列表中", "请先选一级指标，再从下拉列表选择对应的二级指标。选“是”保留所填内容。"),
-    "operator": ("计算符号不正确", "计算符号只能是 = ≥ ≤ > < 或 定性，请从下拉列表选择。"),
-}
 
 # ---------------------------------------------------------------------------
 # Small helpers.
-
-
-def _safe_text(value: Any) -> str:
-    """Text that can be stored in a cell (control characters removed)."""
-    return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-
-
-def _put_text(ws: Worksheet, ref: str, value: Any) -> None:
-    """Write a value as text, never as a formula or an error code (``=…``, ``#N/A``)."""
-    text = _safe_text(value)
-    cell = ws[ref]
-    if text == "":
-        cell.value = None
-        return
-    cell.value = text
-    cell.data_type = "s"
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def _text_lines(text: str, width_chars: float) -> int:
-    """How many lines ``text`` wraps to in a cell about ``width_chars`` wide."""
-    per_line = max(1.0, width_chars - 2)
-    return sum(max(1, math.ceil(_display_width(part) / per_line)) for part in (text or "").split("\n"))
-
-
-def _height(text: str, width_chars: float, *, minimum: float, line: float = 14.5) -> float:
-    """Row height in points: Excel does not grow rows for wrapped text in merged cells."""
-    return max(minimum, round(_text_lines(text, width_chars) * line + 8, 1))
-
-
-def _valid_defined_name(name: str) -> bool:
-    """Excel's rules for a defined name (MS-XLSB 2.5.166 grammar, no cell-reference look-alike)."""
-    if not name or len(name) > 255 or name.upper() in ("TRUE", "FALSE"):
-        return False
-    first, rest = name[0], name[1:]
-    if not (first.isalpha() or first in "_\\"):
-        return False
-    if not all(ch.isalnum() or ch in "_.?\\" for ch in rest):
-        return False
-    if re.fullmatch(r"[A-Za-z]{1,3}\d+", name) or re.match(r"(?i)^(R\d*C\d*|R\d*|C\d*)$", name):
-        return False
-    return not re.match(r"(?i)^R\d+C\d+", name)
-
-
-@dataclass(frozen=True)
-class _ListNames:
-    """Defined names for the dropdowns, and the 二级 list formula of a row."""
-
-    level1: dict[str, str]  # 一级 text → defined name of its 二级 column
-    bad_chars: tuple[str, ...]  # characters SUBSTITUTEd to "_" (when a 一级 text is no valid name)
-    prefix: str
-
-    def level2_formula(self, row: int) -> str:
-        ref = f"$A{row}"
-        if not self.bad_chars and not self.prefix:
-            return f"INDIRECT({ref})"
-        expr = ref
-        for ch in self.bad_chars:
-            expr = f'SUBSTITUTE({expr},"{ch}","_")'
-        return f'INDIRECT("{self.prefix}"&{expr})'
-
-
-def _list_names(profile: Profile) -> _ListNames:
-    names = profile.level1_names()
-    if all(_valid_defined_name(n) for n in names) and not ({LEVEL1_LIST_NAME, OPERATOR_LIST_NAME} & set(names)):
-        return _ListNames({n: n for n in names}, (), "")
-    bad = sorted({ch for n in names for ch in n if not (ch.isalnum() or ch in "_.")})
-    table = {n: "L1_" + "".join("_" if ch in bad else ch for ch in n) for n in names}
-    return _ListNames(table, tuple(bad), "L1_")
 
 
 # ---------------------------------------------------------------------------
 # The lists sheet and workbook-level parts.
 
 
-def _write_lists_sheet(wb: Workbook, profile: Profile, year: int) -> None:
-    """Very-hidden sheet: profile and year for readers, and the dropdown sources."""
-    ws = wb.create_sheet(LISTS_SHEET)
-    ws.sheet_state = "veryHidden"
-    rows = [(PROFILE_KEY, profile.name), (YEAR_KEY, year), ("label", profile.label), ("generator", f"xltool {__version__}")]
-    for r, (key, value) in enumerate(rows, start=1):
-        ws.cell(r, 1, key)
-        if isinstance(value, int):
-            ws.cell(r, 2, value)
-        else:
-            _put_text(ws, f"B{r}", value)
-    names = _list_names(profile)
-    level1 = profile.level1_names()
-    _put_text(ws, "D1", "一级指标")
-    for i, name in enumerate(level1, start=2):
-        _put_text(ws, f"D{i}", name)
-    _put_text(ws, "E1", "计算符号")
-    for i, op in enumerate(STANDARD_OPERATORS, start=2):
-        _put_text(ws, f"E{i}", op)
-    defined: dict[str, str] = {
-        LEVEL1_LIST_NAME: f"{LISTS_SHEET}!$D$2:$D${len(level1) + 1}",
-        OPERATOR_LIST_NAME: f"{LISTS_SHEET}!$E$2:$E${len(STANDARD_OPERATORS) + 1}",
-    }
-    for offset, l1 in enumerate(profile.level1):
-        col = 7 + offset  # G, H, …
-        letter = ws.cell(1, col).column_letter
-        _put_text(ws, f"{letter}1", l1.name)
-        for i, l2 in enumerate(l1.level2, start=2):
-            _put_text(ws, f"{letter}{i}", l2.name)
-        defined[names.level1[l1.name]] = f"{LISTS_SHEET}!${letter}$2:${letter}${len(l1.level2) + 1}"
-    for name, ref in defined.items():
-        wb.defined_names[name] = DefinedName(name, attr_text=ref)
-    ws.column_dimensions["B"].width = 40
-
-
-def _workbook_settings(wb: Workbook) -> tuple[Profile, int]:
-    """Profile and year recorded in a workbook this module made."""
-    if LISTS_SHEET not in wb.sheetnames:
-        raise XltoolError("该工作簿不是由 xltool 生成的模板（缺少隐藏的列表工作表），无法添加项目表")
-    ws = wb[LISTS_SHEET]
-    found: dict[str, Any] = {}
-    for row in ws.iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
-        if row[0] is not None:
-            found[clean_text(row[0])] = row[1]
-    profile = get_profile(clean_text(found.get(PROFILE_KEY)) or None)
-    try:
-        year = int(found.get(YEAR_KEY) or default_year())
-    except (TypeError, ValueError):
-        year = default_year()
-    return profile, year
-
-
 # ---------------------------------------------------------------------------
 # One project sheet.
 
 
-def _label(ws: Worksheet, ref: str, text: str, *, fill: PatternFill = _LABEL_FILL, bold: bool = False) -> None:
-    _put_text(ws, ref, text)
-    cell = ws[ref]
-    cell.font = Font(name=_BODY_FONT, size=11, bold=bold)
-    cell.fill = fill
-    cell.alignment = _CENTER
-    cell.border = _BORDER
-    cell.protection = _LOCKED
-
-
-def _input(ws: Worksheet, ref: str, *, number_format: str = _TEXT_FORMAT, align: Alignment = _LEFT) -> None:
-    cell = ws[ref]
-    cell.font = Font(name=_BODY_FONT, size=11)
-    cell.alignment = align
-    cell.border = _BORDER
-    cell.protection = _UNLOCKED
-    cell.number_format = number_format
-
-
-def _merge(ws: Worksheet, first: str, last: str) -> None:
-    """Merge a range, keeping the border on every cell so printing shows the grid."""
-    ws.merge_cells(f"{first}:{last}")
-    for row in ws[f"{first}:{last}"]:
-        for cell in row:
-            cell.border = _BORDER
-
-
-def _prompt_validation(key: str, sqref: str, **kwargs: Any) -> DataValidation:
-    title, prompt = _PROMPTS[key]
+def _prompt_validation(key: str, sqref: str, year: int, **kwargs: Any) -> DataValidation:
+    title, prompt = prompt_for(key, year)
     dv = DataValidation(
         sqref=sqref, showInputMessage=True, promptTitle=title, prompt=prompt, allow_blank=True, **kwargs
     )
@@ -388,13 +143,13 @@ def _fill_sheet(
     validations: list[DataValidation] = []
 
     # Rows 3–7: label | value (B:C) | label | amount.
-    for row, left, left_label, right, right_key in _HEADER_ROWS:
+    for row, left, left_label, right in _HEADER_ROWS:
         _label(ws, f"A{row}", left_label)
         ref = lay.cells[left]
         _input(ws, ref)
         _merge(ws, ref, f"C{row}")
         _put_text(ws, ref, values.get(left, ""))
-        right_label = right_key if right == "total" else f"{profile.funding_labels[right_key]}（万元）"
+        right_label = field_label(right, funding_labels=profile.funding_labels)
         if right == "funding.province":
             right_label = f"其中：{right_label}"
         _label(ws, f"D{row}", right_label)
@@ -404,13 +159,13 @@ def _fill_sheet(
         ws[amount_ref].value = amount if isinstance(amount, (int, float)) else None
         ws.row_dimensions[row].height = 30
         if left in _MONTH_FIELDS:
-            month = _prompt_validation(left, ref, type="custom", formula1=_month_formula(ref))
+            month = _prompt_validation(left, ref, year, type="custom", formula1=_month_formula(ref))
             validations.append(_with_error(month, "month"))
         else:
-            validations.append(_prompt_validation(left, ref))
+            validations.append(_prompt_validation(left, ref, year))
         validations.append(
             _with_error(
-                _prompt_validation(right, amount_ref, type="decimal", operator="greaterThanOrEqual", formula1="0"),
+                _prompt_validation(right, amount_ref, year, type="decimal", operator="greaterThanOrEqual", formula1="0"),
                 "amount",
             )
         )
@@ -425,7 +180,7 @@ def _fill_sheet(
         text = values.get(name, "")
         _put_text(ws, ref, text)
         ws.row_dimensions[row].height = min(409, _height(str(text), text_width, minimum=72 if name == "overview" else 54))
-        validations.append(_prompt_validation(name, ref))
+        validations.append(_prompt_validation(name, ref, year))
 
     # Indicator table.
     head = lay.indicator_header_row
@@ -452,14 +207,14 @@ def _fill_sheet(
         return f"{col[field_name]}{first}:{col[field_name]}{last}"
 
     validations += [
-        _with_error(_prompt_validation("level1", column("level1"), type="list", formula1=LEVEL1_LIST_NAME),
+        _with_error(_prompt_validation("level1", column("level1"), year, type="list", formula1=LEVEL1_LIST_NAME),
                     "level1", "warning"),
-        _with_error(_prompt_validation("level2", column("level2"), type="list", formula1=names.level2_formula(first)),
+        _with_error(_prompt_validation("level2", column("level2"), year, type="list", formula1=names.level2_formula(first)),
                     "level2", "warning"),
-        _prompt_validation("indicator", column("name")),
-        _with_error(_prompt_validation("operator", column("operator"), type="list", formula1=OPERATOR_LIST_NAME),
+        _prompt_validation("indicator", column("name"), year),
+        _with_error(_prompt_validation("operator", column("operator"), year, type="list", formula1=OPERATOR_LIST_NAME),
                     "operator"),
-        _prompt_validation("target", column("target")),
+        _prompt_validation("target", column("target"), year),
     ]
     for dv in validations:
         ws.add_data_validation(dv)
@@ -645,114 +400,6 @@ def _reserved_titles() -> set[str]:
 # The 填写说明 sheet.
 
 
-def _instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
-    ws = wb.create_sheet(INSTRUCTIONS_SHEET)
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 26
-    ws.column_dimensions["C"].width = 62
-    ws.sheet_view.showGridLines = False
-    row = 1
-
-    def line(a: str = "", b: str = "", c: str = "", *, bold: bool = False, size: int = 11,
-             merge: bool = False, fill: PatternFill | None = None) -> None:
-        nonlocal row
-        for letter, text in zip("ABC", (a, b, c)):
-            _put_text(ws, f"{letter}{row}", text)
-            cell = ws[f"{letter}{row}"]
-            cell.font = Font(name=_TITLE_FONT if bold else _BODY_FONT, size=size, bold=bold)
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-            if fill is not None:
-                cell.fill = fill
-            if not merge and (b or c):
-                cell.border = _BORDER
-        if merge:
-            ws.merge_cells(f"A{row}:C{row}")
-            ws.row_dimensions[row].height = _height(a, 100, minimum=20 if size <= 11 else 30, line=15)
-        else:
-            ws.row_dimensions[row].height = max(
-                _height(b, 24, minimum=18, line=15), _height(c, 60, minimum=18, line=15)
-            )
-        row += 1
-
-    line(f"填写说明：{profile.title_for(year)}", bold=True, size=16, merge=True)
-    line(f"指标体系：{profile.label}（{profile.name}）", merge=True)
-    line()
-    line("一、怎样填写", bold=True, size=12, merge=True)
-    steps = [
-        "1. 每个项目填一张表（一个工作表）。需要更多项目表时，右键工作表标签→“移动或复制”→勾选“建立副本”，复制一张空白项目表再填写。",
-        "2. 灰色单元格是栏目名称，已锁定，不要修改；白色单元格为填写区。选中单元格时会弹出输入提示。",
-        "3. 金额单位为万元，只填数字（如 115.50），不要带“万元”；各资金来源之和应等于项目总金额，不一致时这些单元格会变红。",
-        "4. 计划开始、结束时间按“年.月”填写，如 2022.01、2022.12（月份两位）；结束早于开始时会变红。",
-        "5. 指标表：一级指标、二级指标从下拉列表选择，每一行都要填写一级和二级；同一个二级指标下有多个三级指标时，插入整行后填写（工作表允许插入、删除行）。",
-        "6. 计算符号从下拉列表选择。定量指标的目标值填“数字+单位”；定性指标的目标值填可评判的等级用语。计算符号为“定性”而目标值以数字开头时，目标值会变橙色；填了三级指标却没填目标值时会变黄色。",
-        "7. 工作表保护未设密码：如需调整格式，可在“审阅→撤消工作表保护”后修改，改完请重新保护。",
-    ]
-    for text in steps:
-        line(text, merge=True)
-    line()
-    line("二、栏目说明", bold=True, size=12, merge=True)
-    line("栏目", "含义", "填写要求", bold=True, fill=_HEAD_FILL)
-    fields = [
-        ("【项目名称】", "预算项目的名称", "与预算申报系统一致；同一部门同一年度内不重复。"),
-        ("【项目总金额】", "本项目年度预算总额（万元）", "不小于 0 的数字，一般保留两位小数。"),
-        ("【资金来源】", "部省级、市级、区级财政和其他资金（万元）", "没有的来源留空；各来源之和等于项目总金额。"),
-        ("【主管部门】", "项目的主管部门", "填写全称。"),
-        ("【实施单位】", "具体实施项目的单位", "填写全称。"),
-        ("【计划开始/结束时间】", "项目计划起止的年月", "格式 YYYY.MM；开始不晚于结束，一般在预算年度内。"),
-        ("【项目概况】", "资金用途和测算依据", "写明数量、单价、月数等测算过程，金额与表头一致。"),
-        ("【中长期绩效目标】", "项目实施期内的总体目标", "与年度目标不同，不与其他项目照抄。"),
-        ("【年度绩效目标】", "本年度要达到的产出和效果", "必须填写，与指标相对应。"),
-        ("【三级指标】", "具体的绩效指标", "每个产出类二级指标至少一个；不要留“……”“XX”等占位符。"),
-        ("【年度目标值】", "本年度指标要达到的值", "定量：数字+单位（95%、8085.11平方米）；定性：等级用语。"),
-    ]
-    for a, b, c in fields:
-        line(a, b, c)
-    line()
-    line("三、计算符号", bold=True, size=12, merge=True)
-    line("符号", "含义", "常见用法", bold=True, fill=_HEAD_FILL)
-    operators = [
-        ("=", "等于", "数量确定的指标，如 档案库房租赁数 = 3。比率指标用“=95%”较少见，请确认。"),
-        ("≥", "大于或等于", "数量、完成率、合格率、满意度，如 服务对象满意率 ≥ 90%。“≥100%”没有意义，应写“=100%”。"),
-        ("≤", "小于或等于", "成本、单价、时长、事故次数，如 人均伙食成本 ≤ 750元/人/月。"),
-        (">", "大于", "严格大于某个数。"),
-        ("<", "小于", "严格小于某个数，如 投诉次数 < 3次。"),
-        ("定性", "定性指标", "目标值填可评判的等级：达到预期目标/部分达到预期目标/未达到预期目标，或 好/较好/一般/较差/差。"),
-    ]
-    for a, b, c in operators:
-        line(a, b, c)
-    line()
-    line("四、目标值示例", bold=True, size=12, merge=True)
-    line("评价", "写法", "说明", bold=True, fill=_HEAD_FILL)
-    examples = [
-        ("好", "≥ 95%", "比率用百分号，方向正确。"),
-        ("好", "= 8085.11平方米", "数字加单位，可核对。"),
-        ("好", "≤ 750元/人/月", "成本指标写单位成本。"),
-        ("好", "定性 达到预期目标", "定性指标用可评判的等级用语。"),
-        ("差", "定性 及时", "不是可评判的等级；时效指标应写完成时间或完成率。"),
-        ("差", "定性 预算数", "成本指标应写金额或单位成本，如 ≤ 115.5万元。"),
-        ("差", "≥ 100%", "不可能超过 100%，应写 = 100%。"),
-        ("差", "定性 5年", "带数字和单位的目标是定量指标，计算符号不应为“定性”。"),
-        ("差", "……", "占位符未删除，应填写具体指标或删除该行。"),
-    ]
-    for a, b, c in examples:
-        line(a, b, c)
-    line()
-    line(f"五、指标体系（{profile.label}）", bold=True, size=12, merge=True)
-    line("一级指标", "二级指标", "", bold=True, fill=_HEAD_FILL)
-    for l1 in profile.level1:
-        line(l1.name, "、".join(l2.name for l2 in l1.level2))
-    for r in range(1, row):
-        for letter in "ABC":
-            ws[f"{letter}{r}"].protection = _LOCKED
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_area = f"A1:C{row - 1}"
-    ws.sheet_properties.tabColor = "A6A6A6"
-
-
 # ---------------------------------------------------------------------------
 # Public API.
 
@@ -761,7 +408,7 @@ def _new_workbook(profile: Profile, year: int) -> tuple[Workbook, _ListNames]:
     wb = Workbook()
     wb.remove(wb.active)
     _write_lists_sheet(wb, profile, year)
-    _instructions_sheet(wb, profile, year)
+    instructions_sheet(wb, profile, year)
     title = profile.title_for(year)
     wb.properties.title = title
     wb.properties.subject = f"{profile.attachment} {title}"

@@ -1,0 +1,100 @@
+"""The 填写说明 sheet: how to fill the form, in the template's own year (prose in ``data/template_help.toml``)."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from xltool.core.frameworks import Profile
+from xltool.core.names import INSTRUCTIONS_SHEET
+from xltool.write.sheet_style import _BODY_FONT, _BORDER, _HEAD_FILL, _LOCKED, _TITLE_FONT, _height, _put_text
+
+
+@cache
+def _help_data() -> dict[str, Any]:
+    return tomllib.loads((resources.files("xltool") / "data" / "template_help.toml").read_text(encoding="utf-8"))
+
+
+def _help(year: int) -> dict[str, list[Any]]:
+    """The 填写说明 prose with its examples in the template's own year."""
+    def fill(value: Any) -> Any:
+        return value.replace("{year}", str(year)) if isinstance(value, str) else [fill(v) for v in value]
+
+    return {key: fill(value) for key, value in _help_data().items()}
+
+
+def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
+    ws = wb.create_sheet(INSTRUCTIONS_SHEET)
+    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["B"].width = 26
+    ws.column_dimensions["C"].width = 62
+    ws.sheet_view.showGridLines = False
+    row = 1
+
+    def line(a: str = "", b: str = "", c: str = "", *, bold: bool = False, size: int = 11,
+             merge: bool = False, fill: PatternFill | None = None) -> None:
+        nonlocal row
+        for letter, text in zip("ABC", (a, b, c)):
+            _put_text(ws, f"{letter}{row}", text)
+            cell = ws[f"{letter}{row}"]
+            cell.font = Font(name=_TITLE_FONT if bold else _BODY_FONT, size=size, bold=bold)
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            if fill is not None:
+                cell.fill = fill
+            if not merge and (b or c):
+                cell.border = _BORDER
+        if merge:
+            ws.merge_cells(f"A{row}:C{row}")
+            ws.row_dimensions[row].height = _height(a, 100, minimum=20 if size <= 11 else 30, line=15)
+        else:
+            ws.row_dimensions[row].height = max(
+                _height(b, 24, minimum=18, line=15), _height(c, 60, minimum=18, line=15)
+            )
+        row += 1
+
+    line(f"填写说明：{profile.title_for(year)}", bold=True, size=16, merge=True)
+    line(f"指标体系：{profile.label}（{profile.name}）", merge=True)
+    line()
+    line("一、怎样填写", bold=True, size=12, merge=True)
+    help_text = _help(year)
+    steps = help_text["steps"]
+    for text in steps:
+        line(text, merge=True)
+    line()
+    line("二、栏目说明", bold=True, size=12, merge=True)
+    line("栏目", "含义", "填写要求", bold=True, fill=_HEAD_FILL)
+    fields = help_text["fields"]
+    for a, b, c in fields:
+        line(a, b, c)
+    line()
+    line("三、计算符号", bold=True, size=12, merge=True)
+    line("符号", "含义", "常见用法", bold=True, fill=_HEAD_FILL)
+    operators = help_text["operators"]
+    for a, b, c in operators:
+        line(a, b, c)
+    line()
+    line("四、目标值示例", bold=True, size=12, merge=True)
+    line("评价", "写法", "说明", bold=True, fill=_HEAD_FILL)
+    examples = help_text["examples"]
+    for a, b, c in examples:
+        line(a, b, c)
+    line()
+    line(f"五、指标体系（{profile.label}）", bold=True, size=12, merge=True)
+    line("一级指标", "二级指标", "", bold=True, fill=_HEAD_FILL)
+    for l1 in profile.level1:
+        line(l1.name, "、".join(l2.name for l2 in l1.level2))
+    for r in range(1, row):
+        for letter in "ABC":
+            ws[f"{letter}{r}"].protection = _LOCKED
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_area = f"A1:C{row - 1}"
+    ws.sheet_properties.tabColor = "A6A6A6"
