@@ -30,7 +30,7 @@ def _help(year: int) -> dict[str, list[Any]]:
 
 def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
     ws = wb.create_sheet(INSTRUCTIONS_SHEET)
-    ws.column_dimensions["A"].width = 16
+    ws.column_dimensions["A"].width = 21
     ws.column_dimensions["B"].width = 26
     ws.column_dimensions["C"].width = 62
     ws.sheet_view.showGridLines = False
