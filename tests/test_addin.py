@@ -132,7 +132,9 @@ def test_every_module_extracts_with_identical_source(xlam: Path) -> None:
     dictionary_body = [line.rstrip("\r") for line in dictionary_body if not line.startswith(("VERSION", "BEGIN", "  MultiUse", "END", "Attribute VB_"))]
 
     extracted = {name: code for _, _, name, code in VBA_Parser(str(xlam)).extract_macros()}
-    assert set(extracted) == {"ThisWorkbook.cls", "Sheet1.cls", "xlwings.bas", "Dictionary.cls", "xltool_ribbon.bas"}
+    assert set(extracted) == {
+        "ThisWorkbook.cls", "Sheet1.cls", "xlwings.bas", "Dictionary.cls", "xltool_text.bas", "xltool_ribbon.bas"
+    }
     assert extracted["xltool_ribbon.bas"] == _crlf(RIBBON_BAS.read_bytes().decode("ascii"))
     assert extracted["xlwings.bas"] == _crlf(runtime)
     assert [line for line in extracted["Dictionary.cls"].split("\r\n") if not line.startswith("Attribute VB_")] == dictionary_body
@@ -296,7 +298,7 @@ def test_cli_help_is_chinese() -> None:
     result = CliRunner().invoke(addin.addin_group, ["--help"])
     assert result.exit_code == 0
     assert "生成" in result.output and "安装" in result.output and "卸载" in result.output
-    assert set(addin.addin_group.commands) == {"build", "install", "uninstall"}
+    assert set(addin.addin_group.commands) == {"build", "install", "uninstall", "doctor"}
 
 
 def test_cli_install_on_linux_raises_the_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
