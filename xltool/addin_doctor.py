@@ -336,7 +336,7 @@ def _macro_checks_windows(machine: Machine, startup_dir: Path) -> list[Check]:
         if security.require_addin_signature:
             checks.append(Check(
                 ATTENTION, title, "组策略要求应用程序加载项必须有受信任发布者的签名；xltool.xlam 没有签名，Excel 会停用它。",
-                "请 IT 关闭“要求应用程序加载项由受信任的发布者签名”，或改用命令行。",
+                "请 IT 关闭“要求应用程序加载项由受信任的发布者签名”。" + _CLI_FALLBACK,
             ))
         if security.all_locations_disabled:
             checks.append(Check(
