@@ -305,7 +305,7 @@ def test_install_trusted_registers_the_startup_folder(tmp_path: Path) -> None:
 
 
 def test_install_trusted_when_already_trusted_writes_nothing(tmp_path: Path) -> None:
-    home, env, startup = _windows_home(tmp_path)
+    home, env, _ = _windows_home(tmp_path)
     registry = DictRegistry(office_registry())
     before = {k: dict(v) for k, v in registry.data.items()}
     result = addin.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
@@ -339,3 +339,17 @@ def test_cli_install_trusted_on_linux_is_refused(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(addin.sys, "platform", "linux")
     result = CliRunner().invoke(addin.addin_group, ["install", "--trusted"])
     assert result.exception is not None and getattr(result.exception, "exit_code", None) == 2
+
+
+def test_install_trusted_reports_a_locked_registry(tmp_path: Path) -> None:
+    class Locked(DictRegistry):
+        def set_value(self, key: str, name: str, value: str | int) -> None:
+            raise PermissionError(5, "拒绝访问")
+
+    home, env, startup = _windows_home(tmp_path)
+    data = office_registry()
+    del data[rf"{SECURITY}\Trusted Locations\Location2"]
+    result = addin.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
+                                 trusted=True, registry=Locked(data))
+    assert any(note.startswith("无法写入注册表（Office 16.0）") and str(startup) in note for note in result.notes)
+    assert result.addin.is_file()  # the add-in itself is installed all the same

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import zipfile
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest

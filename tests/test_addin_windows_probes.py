@@ -130,7 +130,7 @@ class _FakeKernel32:
 
         self.GetShortPathNameW = _GetShortPathNameW()
 
-    def GetACP(self) -> int:  # noqa: N802 (Windows API name)
+    def GetACP(self) -> int:  # the Windows API name
         return self.acp
 
 

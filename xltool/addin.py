@@ -51,6 +51,7 @@ __all__ = [
     "addin_group",
     "build_addin",
     "build_modules",
+    "find_macros_dir",
     "install_addin",
     "install_locations",
     "uninstall_addin",
@@ -462,8 +463,11 @@ def uninstall_addin(
             pass
     if registry is not None:
         for version in addin_registry.office_versions(registry):
-            if addin_registry.remove_trusted_location(registry, version):
-                result.notes.append(f"已删除 xltool 登记的受信任位置（Office {version}）。")
+            try:
+                if addin_registry.remove_trusted_location(registry, version):
+                    result.notes.append(f"已删除 xltool 登记的受信任位置（Office {version}）。")
+            except OSError as exc:
+                result.notes.append(f"无法删除 xltool 登记的受信任位置（Office {version}）：{exc}")
     return result
 
 
@@ -523,6 +527,6 @@ def uninstall_command() -> None:
     click.echo("请重新启动 Excel 以使更改生效。")
 
 
-from xltool.addin_doctor import doctor_command  # noqa: E402  (it imports this module lazily)
+from xltool.addin_doctor import doctor_command  # noqa: E402  (at the end: it imports this module lazily)
 
 addin_group.add_command(doctor_command, "doctor")

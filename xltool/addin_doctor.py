@@ -14,7 +14,6 @@ for a Windows PC (registry values as a dict) on any system.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -116,11 +115,13 @@ def _same_file(a: str, b: str) -> bool:
 
 def _check_python(interpreter: str) -> str | None:
     """None if ``interpreter`` can import xlwings and xltool, else why not (one line)."""
+    import subprocess
+
     if _same_file(interpreter, sys.executable):
         return None if _xlwings_version() else "No module named 'xlwings'"
     try:
         done = subprocess.run(
-            [interpreter, "-c", "import xlwings, xltool"], capture_output=True, text=True, timeout=120
+            [interpreter, "-c", "import xlwings, xltool"], capture_output=True, text=True, timeout=120, check=False
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return f"无法运行（{exc}）"

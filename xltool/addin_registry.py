@@ -23,10 +23,11 @@ from typing import Protocol
 
 __all__ = [
     "ASR_OFFICE_CHILD_PROCESS",
+    "IT_REQUIREMENTS",
+    "TRUSTED_LOCATION_NAME",
     "DictRegistry",
     "MacroSecurity",
     "Registry",
-    "TRUSTED_LOCATION_NAME",
     "TrustedLocation",
     "WinRegistry",
     "asr_blocks_child_processes",
@@ -37,6 +38,7 @@ __all__ = [
     "is_trusted",
     "macro_security",
     "office_versions",
+    "register_trusted_folder",
     "remove_trusted_location",
     "wps_executable",
 ]
@@ -401,8 +403,10 @@ IT_REQUIREMENTS = (
     "如单位电脑由 IT 统一管理，请 IT 确认以下几点（组策略 / Microsoft Defender）：",
     "1. 允许用户自定义的受信任位置，且未启用“禁用所有受信任位置”（或由 IT 把上面的文件夹加为受信任位置）；",
     "2. 未启用“要求应用程序加载项由受信任的发布者签名”（xltool.xlam 由本机生成，没有数字签名）；",
-    "3. 未启用 Defender 攻击面减少规则“阻止所有 Office 应用程序创建子进程”（D4F940AB-401B-4EFC-AADC-AD5F3C50688A），"
-    "或为 EXCEL.EXE 设置例外：每个按钮都要由 Excel 启动 cmd.exe 和 Python；",
+    (
+        "3. 未启用 Defender 攻击面减少规则“阻止所有 Office 应用程序创建子进程”（D4F940AB-401B-4EFC-AADC-AD5F3C50688A），"
+        "或为 EXCEL.EXE 设置例外：每个按钮都要由 Excel 启动 cmd.exe 和 Python；"
+    ),
     "4. 允许运行本机已安装的 Python（AppLocker / 软件限制策略），杀毒软件不拦截 Excel 启动 Python。",
     "无法放行时，可以不用加载项，改用命令行完成同样的工作：xltool validate 文件.xlsx --mark-to 标注副本.xlsx。",
 )
@@ -419,7 +423,12 @@ def register_trusted_folder(registry: Registry | None, folder: str | Path, env: 
     notes = []
     for version in office_versions(registry) or ["16.0"]:
         security = macro_security(registry, version)
-        if ensure_trusted_location(registry, version, folder, env, "xltool 绩效目标表加载项"):
+        try:
+            wrote = ensure_trusted_location(registry, version, folder, env, "xltool 绩效目标表加载项")
+        except OSError as exc:  # e.g. a key locked by IT
+            notes.append(f"无法写入注册表（Office {version}）：{exc}。请 IT 把 {folder} 加为受信任位置。")
+            continue
+        if wrote:
             notes.append(f"已把 {folder} 登记为 Excel（Office {version}）的受信任位置。")
         else:
             notes.append(f"{folder} 已是 Excel（Office {version}）的受信任位置，无需登记。")
