@@ -18,7 +18,9 @@ import pytest
 from click.testing import CliRunner
 from oletools.olevba import VBA_Parser
 
-from xltool.addin import build as addin, vba
+from xltool.addin import build as addin
+from xltool.addin import vba
+from xltool.cli.addin import addin_group
 from xltool.core.errors import XltoolError
 
 MACROS = Path(__file__).resolve().parent.parent / "macros"
@@ -132,7 +134,9 @@ def test_every_module_extracts_with_identical_source(xlam: Path) -> None:
     dictionary_body = [line.rstrip("\r") for line in dictionary_body if not line.startswith(("VERSION", "BEGIN", "  MultiUse", "END", "Attribute VB_"))]
 
     extracted = {name: code for _, _, name, code in VBA_Parser(str(xlam)).extract_macros()}
-    assert set(extracted) == {"ThisWorkbook.cls", "Sheet1.cls", "xlwings.bas", "Dictionary.cls", "xltool_ribbon.bas"}
+    assert set(extracted) == {
+        "ThisWorkbook.cls", "Sheet1.cls", "xlwings.bas", "Dictionary.cls", "xltool_text.bas", "xltool_ribbon.bas"
+    }
     assert extracted["xltool_ribbon.bas"] == _crlf(RIBBON_BAS.read_bytes().decode("ascii"))
     assert extracted["xlwings.bas"] == _crlf(runtime)
     assert [line for line in extracted["Dictionary.cls"].split("\r\n") if not line.startswith("Attribute VB_")] == dictionary_body
@@ -286,22 +290,22 @@ def test_linux_is_refused_with_a_chinese_message(tmp_path: Path, action: str) ->
 
 def test_cli_build(tmp_path: Path, xlam: Path) -> None:
     out = tmp_path / "加载项.xlam"
-    result = CliRunner().invoke(addin.addin_group, ["build", "-o", str(out)])
+    result = CliRunner().invoke(addin_group, ["build", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "已生成加载项" in result.output
     assert out.read_bytes() == xlam.read_bytes()
 
 
 def test_cli_help_is_chinese() -> None:
-    result = CliRunner().invoke(addin.addin_group, ["--help"])
+    result = CliRunner().invoke(addin_group, ["--help"])
     assert result.exit_code == 0
     assert "生成" in result.output and "安装" in result.output and "卸载" in result.output
-    assert set(addin.addin_group.commands) == {"build", "install", "uninstall"}
+    assert set(addin_group.commands) == {"build", "install", "uninstall", "doctor"}
 
 
 def test_cli_install_on_linux_raises_the_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(addin.sys, "platform", "linux")
-    result = CliRunner().invoke(addin.addin_group, ["install"])
+    result = CliRunner().invoke(addin_group, ["install"])
     assert isinstance(result.exception, XltoolError)  # cli.py turns it into text + exit 2
     assert result.exception.exit_code == 2
 

@@ -218,7 +218,7 @@ def merge_command(inputs: tuple[Path, ...], output: Path, jobs: int, profile: st
 # --- addin ---
 
 
-from xltool.addin.build import addin_group  # noqa: E402  (light: xlwings and the VBA writer load only when building)
+from xltool.cli.addin import addin_group  # noqa: E402  (light: the add-in modules load only when a subcommand runs)
 
 main.add_command(addin_group, "addin")
 

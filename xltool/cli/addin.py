@@ -1,0 +1,85 @@
+"""``xltool addin``: build, install, uninstall and check the Excel add-in (click only).
+
+The add-in's work lives in :mod:`xltool.addin`; its modules load only when a
+subcommand runs, so ``xltool --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+_HELP_OPTION = {"help_option_names": ["-h", "--help"]}
+
+
+@click.group(name="addin", context_settings=_HELP_OPTION, help="Excel 加载项（xltool.xlam）：生成、安装、卸载、检查。")
+def addin_group() -> None:
+    """Command group; the subcommands below do the work."""
+
+
+@addin_group.command("build", context_settings=_HELP_OPTION, help="生成 Excel 加载项文件 xltool.xlam。")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("xltool.xlam"),
+    show_default=True,
+    help="输出文件路径。",
+)
+def build_command(output: Path) -> None:
+    from xltool.addin.build import build_addin
+
+    path = build_addin(output)
+    click.echo(f"已生成加载项：{path}")
+
+
+@addin_group.command(
+    "install", context_settings=_HELP_OPTION, help="安装加载项到 Excel 启动文件夹，并配置当前 Python 解释器。"
+)
+@click.option(
+    "--trusted",
+    is_flag=True,
+    help="同时把启动文件夹登记为 Excel 的受信任位置（Windows，写入当前用户的注册表），并列出需要 IT 放行的设置。",
+)
+def install_command(trusted: bool) -> None:
+    from xltool.addin.build import install_addin
+
+    result = install_addin(trusted=trusted)
+    click.echo(f"已安装加载项：{result.addin}")
+    click.echo(f"已写入配置：{result.config_file}")
+    for note in result.notes:
+        click.echo(note)
+    click.echo("请重新启动 Excel，功能区中将出现“绩效目标”选项卡。按钮不能使用时请运行 xltool addin doctor 检查。")
+
+
+@addin_group.command("uninstall", context_settings=_HELP_OPTION, help="从 Excel 启动文件夹卸载加载项。")
+def uninstall_command() -> None:
+    from xltool.addin.build import uninstall_addin
+
+    result = uninstall_addin()
+    for note in result.notes:
+        click.echo(note)
+    if not result.removed:
+        click.echo("未找到已安装的加载项，无需卸载。")
+        return
+    for path in result.removed:
+        click.echo(f"已删除：{path}")
+    click.echo("请重新启动 Excel 以使更改生效。")
+
+
+@addin_group.command(
+    "doctor",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    short_help="检查本机能否使用加载项，并说明需要怎样修改。",
+    help="检查本机是否具备使用加载项的条件（Excel、Python、xlwings、配置文件、宏设置），并说明需要怎样修改。"
+    "退出码：0 没有问题；1 有需要处理的项目。",
+)
+def doctor_command() -> None:
+    from xltool.addin.doctor import Machine, diagnose
+
+    report = diagnose(Machine.current())
+    click.echo(report.render())
+    sys.exit(report.exit_code)
