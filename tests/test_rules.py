@@ -291,6 +291,26 @@ CASES: list[Case] = [
         lambda: clean(total=None, raw={"total": "约20万"}),
         lambda: clean(raw={"total": "20"}),
     ),
+    (
+        "JX604",
+        lambda: clean(overview="租用8085.11平方米办公用房，收费为4元/平方米/月，全年12个月。"),
+        lambda: clean(overview="租用4000平方米办公用房，收费为5元/平方米/月，租用10个月。"),
+    ),
+    (
+        "JX605",
+        lambda: clean(overview="1、设备费12万元；2、安装费5万元；共计20万元。"),
+        lambda: clean(overview="1、设备费12万元；2、安装费8万元；共计20万元。"),
+    ),
+    (
+        "JX606",
+        lambda: clean(overview="1、设备费12万元；2、安装费10万元。"),
+        lambda: clean(overview="1、设备费12万元；2、安装费8万元。"),
+    ),
+    (
+        "JX607",
+        lambda: clean(overview="服务合同期3年，合同总价20万元。"),
+        lambda: clean(overview="服务合同期3年，合同总价60万元，2022年支付20万元。"),
+    ),
     ("JX701", lambda: copy_pair(PROPERTY, PROPERTY), lambda: copy_pair(PROPERTY, PUBLICITY)),
     (
         "JX702",
@@ -535,7 +555,8 @@ def test_catalogue_entries_are_complete_grouped_and_in_chinese() -> None:
         assert all(cjk.search(text) for text in (info.title, info.why, info.bad, info.good)), info.code
         module = info.func.__module__.rsplit(".", 1)[-1]
         group = {"completeness": "1", "operators": "2", "measurability": "3", "cost": "4", "classification": "5",
-                 "money": "6", "copied": "7", "hygiene": "8", "dates": "9"}[module]
+                 "money": "6", "copied": "7", "hygiene": "8", "dates": "9", "overview_math": "6",
+                 "layout": "1"}[module]
         assert info.code[2] == group, (info.code, module)
 
 

@@ -10,6 +10,7 @@ from ..findings import Finding, Severity
 from ..model import Project
 from . import RuleContext, rule
 from ._common import close, fmt_number, quote
+from .overview_math import overview_has_computation
 
 _FUNDING_LABELS: dict[str, str] = {
     "province": "部省级财政",
@@ -81,6 +82,8 @@ def funding_adds_up(project: Project, ctx: RuleContext) -> Iterator[Finding]:
 def overview_amount_matches(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     if project.total is None or not project.overview:
         return
+    if overview_has_computation(project, ctx):
+        return  # JX604–JX606 redo the overview's arithmetic and show it instead
     amounts = overview_amounts(project.overview)
     if not amounts:
         return
