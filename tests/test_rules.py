@@ -172,6 +172,11 @@ CASES: list[Case] = [
     ("JX105", lambda: with_row(clean(), SUSTAIN, "", "", ""), lambda: clean()),
     ("JX106", lambda: with_row(clean(), QUANTITY, "完成评审项目数量", "≥", "XX个"), lambda: clean()),
     ("JX107", lambda: with_row(clean(), QUANTITY, "完成评审项目数量", "≥", ""), lambda: clean()),
+    (
+        "JX108",
+        lambda: clean(start="", overview="", layout_fields=["name", "total", "department", "implementer", "end"]),
+        lambda: clean(layout_fields=["name", "total", "department", "implementer", "start", "end", "overview"]),
+    ),
     ("JX201", lambda: with_row(clean(), QUALITY, "评审报告质量合格率", ">=", "95%"), lambda: clean()),
     ("JX202", lambda: with_row(clean(), QUALITY, "评审报告质量合格率", "", "95%"), lambda: clean()),
     ("JX203", lambda: with_row(clean(), QUALITY, "评审报告质量合格率", "约", "95%"), lambda: clean()),

@@ -17,6 +17,7 @@ from ._common import (
     quote,
     role_of,
 )
+from .layout import in_layout
 
 _FIELD_LABELS: dict[str, str] = {
     "name": "项目名称",
@@ -131,6 +132,8 @@ def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding
 )
 def required_fields(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for field in ctx.get("required_fields", []):
+        if not in_layout(project, field):
+            continue  # the imported table's layout had no such field: JX108 lists it once
         if field == "total":
             if project.total is not None or project.raw.get("total"):
                 continue
