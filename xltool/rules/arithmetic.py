@@ -48,6 +48,14 @@ def _norm(text: Any) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
 
 
+_M2_RE = re.compile(r"(?<=[\d/·每])m2")
+
+
+def pretty(text: str) -> str:
+    """Undo what NFKC did to a unit for display: "8085.11m2" → "8085.11㎡"."""
+    return _M2_RE.sub("㎡", text)
+
+
 def fmt(value: float, places: int = 2) -> str:
     """38.808528 → "38.81", 600.0 → "600", 0.0073 → "0.0073" (small amounts keep 4 places)."""
     if 0 < abs(value) < 0.1:
@@ -279,9 +287,10 @@ class Reading:
     @property
     def working(self) -> str:
         if len(self.terms) == 1:
-            return self.terms[0].text
-        joined = "；".join(t.text for t in self.terms) if self.has_product else " + ".join(t.text for t in self.terms)
-        return f"{joined}{'；合计' if self.has_product else ' = '}{fmt(self.value)}万元"
+            return as_whole(self.terms[0].text)
+        if self.has_product:
+            return f"{'；'.join(t.text for t in self.terms)}；合计{fmt(self.value)}万元"
+        return f"{' + '.join(t.text for t in self.terms)} = {fmt(self.value)}万元"
 
 
 @dataclass(frozen=True)
@@ -456,7 +465,7 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
                 continue  # "2022年" is a date, not a duration
             shown_quantity = f"约{text[start:pos]}" if approx and not unit_match.group(1) else text[start:pos]
             found.append((start, pos, {"kind": "quantity", "value": value, "unit": unit,
-                                       "text": shown_quantity, "approx": approx}))
+                                       "text": pretty(shown_quantity), "approx": approx}))
             continue
         per: list[str] = []
         shown: list[str] = []
@@ -468,8 +477,11 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
             shown.append(suffix.group(1))
             pos = suffix.end()
         prefixed = 0
+        label = ""
         for prefix in pats.per_prefix.finditer(tail(start, window)):
             canonical = per_units.get(prefix.group(1) or "") or per_words.get(prefix.group(2) or "")
+            if canonical == _ANY_COUNT:
+                label = prefix.group(2)  # "单价5万元": per whatever is counted next to it
             if canonical and canonical not in per:
                 per.insert(prefixed, canonical)
                 shown.insert(prefixed, prefix.group(1) or canonical)
@@ -479,9 +491,10 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
             pos, approx = after.end(), True
         amount = value * money[written]
         if per:
-            price = f"{match.group(0)}{written}/{'/'.join(shown)}"
+            units_shown = "/".join(s for s in shown if s != _ANY_COUNT)
+            price = f"{label}{match.group(0)}{written}" + (f"/{units_shown}" if units_shown else "")
             found.append((start, pos, {"kind": "rate", "value": amount, "unit": "万元", "per": tuple(per),
-                                       "text": f"约{price}" if approx else price, "approx": approx}))
+                                       "text": pretty(f"约{price}" if approx else price), "approx": approx}))
         else:
             marked = bool(pats.total_before.search(tail(start, window + 4)))
             shown_amount = text[start:pos] if not approx or after else f"约{text[start:pos]}"
@@ -542,17 +555,30 @@ _LEAD_YEAR_RE = re.compile(r"[ \t\n]*((?:19|20)\d{2})[ \t]?年度?[" + _FW_COMMA
 # ---------------------------------------------------------------------------
 
 
-def agrees(firm: float, approx: float, target: float, tolerance: float, share: float) -> bool:
+@dataclass(frozen=True)
+class Tolerance:
+    """When two amounts (万元) count as the same: rounding, and how rough a "约" figure is."""
+
+    absolute: float = 0.005  # 万元: two decimals
+    relative: float = 0.003  # of the amount compared with: rounded unit prices
+    approx: float = 0.1  # how far an approximate figure may be off, relative to itself
+
+    def allowance(self, target: float) -> float:
+        return max(self.absolute, self.relative * abs(target))
+
+
+def agrees(firm: float, approx: float, target: float, tol: Tolerance) -> bool:
     """Whether terms (firm part + approximate part) agree with ``target`` (万元).
 
-    Approximate terms ("约2万元") may each be off by ``share``; and when the firm part alone
-    matches, the approximate ones are read as contingent (法律顾问费8万元，诉讼费年预估约2万元).
+    Approximate terms ("约2万元") may each be off by ``tol.approx``; and when the firm part
+    alone matches, the approximate ones are read as contingent (法律顾问费8万元，诉讼费年预估约2万元).
     """
+    allowance = tol.allowance(target)
     if approx <= _EPS:
-        return abs(firm - target) <= tolerance + _EPS
-    low = firm + approx * (1 - share) - tolerance
-    high = firm + approx * (1 + share) + tolerance
-    return low - _EPS <= target <= high + _EPS or (firm > _EPS and abs(firm - target) <= tolerance + _EPS)
+        return abs(firm - target) <= allowance + _EPS
+    low = firm + approx * (1 - tol.approx) - allowance
+    high = firm + approx * (1 + tol.approx) + allowance
+    return low - _EPS <= target <= high + _EPS or (firm > _EPS and abs(firm - target) <= allowance + _EPS)
 
 
 def _nearest(candidates: list[Figure], pos: int) -> Figure | None:
@@ -566,6 +592,9 @@ def _nearest(candidates: list[Figure], pos: int) -> Figure | None:
 
 def _unit_word(unit: str) -> str:
     return "个月" if unit == "月" else unit
+
+
+_ANY_COUNT = "*"  # a per-word without its unit ("单价"): per whatever is counted next to it
 
 
 def _product(
@@ -585,7 +614,10 @@ def _product(
     value, approx, certain = rate.value, rate.approx, not outside
     for unit in rate.per:
         timed = unit in in_months
-        wanted = [q for q in quantities if (q.unit in in_months if timed else q.unit == unit)]
+        if unit == _ANY_COUNT:
+            wanted = [q for q in local if q.unit not in in_months]
+        else:
+            wanted = [q for q in quantities if (q.unit in in_months if timed else q.unit == unit)]
         q = _nearest([w for w in wanted if w in local], rate.start) or _nearest(
             [w for w in wanted if w in in_item], rate.start
         )
@@ -620,32 +652,125 @@ def _product(
     return Product(rate, tuple(counts), tuple(times), value, approx, certain and not approx)
 
 
+def _joined(texts: list[str], value: float) -> str:
+    """One working for several products: "a = x万元；b = y万元；小计z万元" (合计 when it is the whole)."""
+    return texts[0] if len(texts) == 1 else f"{'；'.join(texts)}；小计{fmt(value)}万元"
+
+
+def as_whole(text: str) -> str:
+    """A sentence's working shown on its own: its 小计 is the 合计."""
+    return text.replace("；小计", "；合计")
+
+
 def _product_term(products: list[Product]) -> Term:
-    return Term("；".join(p.working for p in products), sum(p.value for p in products),
+    value = sum(p.value for p in products)
+    return Term(_joined([p.working for p in products], value), value,
                 approx=any(p.approx for p in products), certain=all(p.certain for p in products), product=True,
                 notes=tuple(dict.fromkeys(n for p in products for n in p.notes)))
+
+
+def _combined(terms: list[Term]) -> Term:
+    if len(terms) == 1:
+        return terms[0]
+    value = sum(t.value for t in terms)
+    return Term(_joined([t.text for t in terms], value), value, approx=any(t.approx for t in terms),
+                certain=all(t.certain for t in terms), product=True,
+                notes=tuple(dict.fromkeys(n for t in terms for n in t.notes)))
 
 
 def _amount_term(figure: Figure) -> Term:
     return Term(figure.text, figure.value, approx=figure.approx, certain=not figure.approx)
 
 
-def _terms_agree(terms: Iterable[Term], target: Figure, tolerance: float, share: float) -> bool:
+def _terms_agree(terms: Iterable[Term], target: Figure, tol: Tolerance) -> bool:
     listed = list(terms)
     firm = sum(t.value for t in listed if not t.approx)
     rough = sum(t.value for t in listed if t.approx)
     if target.approx:
-        tolerance += share * target.value
-    return agrees(firm, rough, target.value, tolerance, share)
+        tol = Tolerance(tol.absolute + tol.approx * target.value, tol.relative, tol.approx)
+    return agrees(firm, rough, target.value, tol)
 
 
-def _suffix_run(terms: list[Term], target: Figure, tolerance: float, share: float) -> list[Term] | None:
+def _suffix_run(terms: list[Term], target: Figure, tol: Tolerance) -> list[Term] | None:
     """The shortest run of two or more terms, ending with the last, that adds up to ``target``."""
     recent = terms[-MAX_RUN:]
     for count in range(2, len(recent) + 1):
-        if _terms_agree(recent[-count:], target, tolerance, share):
+        if _terms_agree(recent[-count:], target, tol):
             return recent[-count:]
     return None
+
+
+# ---------------------------------------------------------------------------
+# Written-out formulas: "8085.11㎡×4元/㎡/月×12月=38.81万元"
+# ---------------------------------------------------------------------------
+
+_TIMES_GAP_RE = re.compile(r"(?P<unit>[^=×*xX✕。;!?,:、\n" + _FW_COMMA + r"]{0,12}?)[ \t]*(?:×|✕|\*|x|X|乘以)[ \t]*\(?")
+_EQUALS_GAP_RE = re.compile(r"(?P<unit>[^=×*xX✕。;!?,:、\n" + _FW_COMMA + r"]{0,12}?)[ \t]*\)?[ \t]*(?:=|等于)[ \t]*约?")
+
+
+@dataclass(frozen=True)
+class _Chain:
+    factors: tuple[tuple[str, float, float | None], ...]  # (as written, number, factor to 万元 if money)
+    result: Figure
+    start: int
+
+    def value(self, lex: Lexicon) -> tuple[float, bool]:
+        """The product in 万元, and whether the units settled it (a money factor was written)."""
+        raw = 1.0
+        money = [m for _, _, m in self.factors if m is not None]
+        for _, number, _ in self.factors:
+            raw *= number
+        if len(money) == 1:
+            return raw * money[0], True
+        # Bare numbers: the product is in the result's unit, or (prices in 元) in 元.
+        written = self.result.text.lstrip("约")
+        unit = next((w for w, _ in sorted(lex.money, key=lambda m: -len(m[0])) if written.endswith(w)), "万元")
+        per_unit = dict(lex.money).get(unit, 1.0)
+        yuan = dict(lex.money).get("元", 0.0001)
+        candidates = [raw * per_unit, raw * yuan]
+        target = self.result.value or _EPS
+        return min(candidates, key=lambda c: abs(c - target) / max(abs(target), _EPS)), False
+
+
+def _chains(text: str, lex: Lexicon, pats: _Patterns, figures: list[Figure]) -> list[_Chain]:
+    """Every "a × b × c = amount" written out in the text (two or more factors)."""
+    money = dict(lex.money)
+    money_re = re.compile(_alternation(money))
+    results = {f.start: f for f in figures if f.kind == "amount"}
+    numbers = []
+    for count, match in enumerate(pats.number.finditer(text)):
+        if count >= 2 * MAX_FIGURES:
+            break
+        numbers.append(match)
+    chains: list[_Chain] = []
+    current: list[tuple[str, float, float | None]] = []
+    start = 0
+    for index, match in enumerate(numbers):
+        nxt = numbers[index + 1] if index + 1 < len(numbers) else None
+        gap = text[match.end(): nxt.start()] if nxt else text[match.end(): match.end() + 16]
+        number = float(match.group(0).replace(",", ""))
+        times = _TIMES_GAP_RE.fullmatch(gap) if nxt and len(gap) <= 20 else None
+        equals = _EQUALS_GAP_RE.fullmatch(gap) if nxt and len(gap) <= 20 else None
+        unit = (times or equals).group("unit").strip() if (times or equals) else ""
+        head = money_re.match(unit)
+        factor = (pretty(f"{match.group(0)}{unit}"), number, money[head.group(0)] if head else None)
+        if times:
+            if not current:
+                start = match.start()
+            current.append(factor)
+            continue
+        if current and equals and nxt is not None and nxt.start() in results:
+            current.append(factor)
+            chains.append(_Chain(tuple(current), results[nxt.start()], start))
+        current = []
+        if len(chains) >= MAX_FIGURES:
+            break
+    return chains
+
+
+# ---------------------------------------------------------------------------
+# The whole text
+# ---------------------------------------------------------------------------
 
 
 def analyse(
@@ -655,24 +780,21 @@ def analyse(
     year: int | None = None,
     months: float | None = None,
     extra_rates: tuple[str, ...] = (),
-    tolerance: float = 0.005,
-    share: float = 0.1,
+    tolerance: Tolerance | None = None,
 ) -> Analysis:
     """Read ``text`` (a 项目概况) and work out what it implies.
 
     ``year`` is the budget year (to tell amounts of other years), ``months`` the plan
     period (for a monthly or daily price with no period written next to it),
-    ``extra_rates`` unit prices written elsewhere (the cost indicators' targets),
-    ``tolerance`` the rounding (万元) within which figures agree, and ``share`` how far an
-    approximate figure ("约2万元") may be off.
+    ``extra_rates`` unit prices written elsewhere (the cost indicators' targets) and
+    ``tolerance`` when written results count as agreeing.
     """
-    return _analyse(text or "", lex or default_lexicon(), year, months, tuple(extra_rates), tolerance, share)
+    return _analyse(text or "", lex or default_lexicon(), year, months, tuple(extra_rates), tolerance or Tolerance())
 
 
 @lru_cache(maxsize=4096)
 def _analyse(
-    raw: str, lex: Lexicon, year: int | None, months: float | None, extra_rates: tuple[str, ...],
-    tolerance: float, share: float,
+    raw: str, lex: Lexicon, year: int | None, months: float | None, extra_rates: tuple[str, ...], tol: Tolerance
 ) -> Analysis:
     text = normalise(raw)
     pats = _patterns(lex)
@@ -684,19 +806,40 @@ def _analyse(
     if not amounts and not rates and not extra_rates:
         return Analysis(text, tuple(figures), (), None, (), (), contracts)
     quantities = [f for f in figures if f.kind == "quantity"]
+    mismatches: list[Mismatch] = []
+    per_sentence: dict[int, list[Term]] = {}
+    consumed: set[Figure] = set()
 
-    # Products, grouped by the sentence that writes the price.
+    # Formulas written out: their result is what the sentence contributes.
+    chains = _chains(text, lex, pats, figures) if amounts else []
+    in_chain: list[tuple[int, int]] = []
+    for chain in chains:
+        value, settled = chain.value(lex)
+        result = chain.result
+        consumed.update(a for a in amounts if chain.start <= a.start <= result.start)
+        in_chain.append((chain.start, result.end))
+        working = f"{' × '.join(f[0] for f in chain.factors)} = {fmt(value)}万元"
+        computed = Term(working, value, certain=settled)
+        if not _terms_agree([computed], result, tol):
+            mismatches.append(Mismatch("product", (computed,), result))
+        per_sentence.setdefault(result.sentence, []).append(
+            Term(f"{working}（概况写“{result.text}”）", result.value, approx=result.approx, product=True)
+        )
+
+    # Prices next to quantities, grouped by the sentence that writes the price.
     products: list[Product] = []
     by_sentence: dict[int, list[Product]] = {}
     unresolved: set[int] = set()
     for rate in rates:
+        if any(lo <= rate.start < hi for lo, hi in in_chain):
+            continue  # part of a written-out formula
         product = _product(rate, quantities, lex, months)
         if product is None:
             unresolved.add(rate.sentence)
         else:
             products.append(product)
             by_sentence.setdefault(rate.sentence, []).append(product)
-    if not rates and quantities:
+    if not rates and quantities and not chains:
         # A unit price written only as a cost indicator ("750元/人/月"), the head count in the text.
         for source in extra_rates:
             source_text = normalise(source)
@@ -708,36 +851,37 @@ def _analyse(
                     by_sentence.setdefault(_OUTSIDE, []).append(product)
                     break
 
-    # What each sentence with a product contributes: its written result (共计/=), else the products.
-    mismatches: list[Mismatch] = []
-    sentence_terms: dict[int, Term] = {}
-    consumed: set[Figure] = set()
     for sentence, group in by_sentence.items():
-        term = _product_term(group)
-        written = [a for a in amounts if a.sentence == sentence and a.total] if sentence != _OUTSIDE else []
-        if not written:
+        per_sentence.setdefault(sentence, []).append(_product_term(group))
+
+    # What each such sentence contributes: its written result (共计/合计), else what it works out to.
+    sentence_terms: dict[int, Term] = {}
+    for sentence, terms in per_sentence.items():
+        term = _combined(terms)
+        written = [a for a in amounts if a.sentence == sentence and a.total and a not in consumed]
+        if sentence == _OUTSIDE or not written:
             sentence_terms[sentence] = term
             continue
         stated = written[-1]
         consumed.update(written)
-        if sentence not in unresolved and not _terms_agree([term], stated, tolerance, share):
-            mismatches.append(Mismatch("product", (term,), stated))
-        sentence_terms[sentence] = Term(f"{term.text}（概况写“{stated.text}”）", stated.value,
-                                        approx=stated.approx, certain=term.certain, product=True, notes=term.notes)
+        if sentence not in unresolved and not _terms_agree(terms, stated, tol):
+            mismatches.append(Mismatch("product" if len(terms) == 1 else "sum", tuple(terms), stated))
+        sentence_terms[sentence] = Term(f"{term.text}（概况写“{stated.text}”）", stated.value, approx=stated.approx,
+                                        certain=term.certain, product=True, notes=term.notes)
 
     reading: Reading | None = None
     alternatives: list[float] = []
     if len(layout.items) >= 2:
-        reading = _items_reading(layout, figures, amounts, sentence_terms, consumed, tolerance, share, mismatches)
+        reading = _items_reading(layout, figures, amounts, sentence_terms, consumed, tol, mismatches)
     if reading is None:
-        reading = _total_reading(amounts, sentence_terms, consumed, tolerance, share)
+        reading = _total_reading(amounts, sentence_terms, consumed, tol)
     if reading is None and sentence_terms:
         order = sorted(sentence_terms, key=lambda s: (s == _OUTSIDE, s))
         reading = Reading(tuple(sentence_terms[s] for s in order), partial=bool(unresolved - set(sentence_terms)))
         loose = [a for a in amounts if a not in consumed and a.year in (None, year) and not a.previous_year]
         if loose:
             alternatives.extend([reading.value + sum(a.value for a in loose), *(a.value for a in loose)])
-    mismatches.extend(_parts_mismatches(text, amounts, pats, layout, tolerance))
+    mismatches.extend(_parts_mismatches(text, amounts, pats, layout, tol))
     return Analysis(text, tuple(figures), tuple(products), reading, tuple(alternatives), tuple(mismatches),
                     contracts)
 
@@ -747,7 +891,7 @@ _OUTSIDE = -1  # the "sentence" of prices taken from the cost indicators
 
 def _items_reading(
     layout: _Layout, figures: list[Figure], amounts: list[Figure], sentence_terms: dict[int, Term],
-    consumed: set[Figure], tolerance: float, share: float, mismatches: list[Mismatch],
+    consumed: set[Figure], tol: Tolerance, mismatches: list[Mismatch],
 ) -> Reading | None:
     """The listed items' sum, checked against a 共计 written before the list or at its end."""
     terms: list[Term] = []
@@ -777,13 +921,13 @@ def _items_reading(
     before_list = [a for a in amounts if a.item < 0 and a.total and a not in consumed]
     stated = overall or (before_list[-1] if before_list else None)
     reading = Reading(tuple(terms), stated=stated, partial=partial)
-    if stated is not None and not partial and not _terms_agree(terms, stated, tolerance, share):
+    if stated is not None and not partial and not _terms_agree(terms, stated, tol):
         mismatches.append(Mismatch("sum", tuple(terms), stated))
     return reading
 
 
 def _total_reading(
-    amounts: list[Figure], sentence_terms: dict[int, Term], consumed: set[Figure], tolerance: float, share: float
+    amounts: list[Figure], sentence_terms: dict[int, Term], consumed: set[Figure], tol: Tolerance
 ) -> Reading | None:
     """A 共计 the amounts (or products) written before it add up to: "45.6万元 … 148万元，共计193.6万元"."""
     best: Reading | None = None
@@ -794,18 +938,18 @@ def _total_reading(
             if a.start < total.start and a.sentence not in sentence_terms and a not in consumed and not a.total
         ]
         before += [((s, 0), term) for s, term in sentence_terms.items() if 0 <= s <= total.sentence]
-        run = _suffix_run([term for _, term in sorted(before, key=lambda b: b[0])], total, tolerance, share)
+        run = _suffix_run([term for _, term in sorted(before, key=lambda b: b[0])], total, tol)
         if run is not None:
             best = Reading(tuple(run), stated=total)
     return best
 
 
 def _parts_mismatches(
-    text: str, amounts: list[Figure], pats: _Patterns, layout: _Layout, tolerance: float
+    text: str, amounts: list[Figure], pats: _Patterns, layout: _Layout, tol: Tolerance
 ) -> list[Mismatch]:
     """"293.6万元，其中一期145.6万元，二期148万元": the parts may not add up to more than the whole."""
     found: list[Mismatch] = []
-    if len(amounts) < 3:
+    if len(amounts) < 3 or not pats.parts.pattern:
         return found
     for match in pats.parts.finditer(text):
         if len(found) >= 3:
@@ -813,13 +957,15 @@ def _parts_mismatches(
         sentence = layout.sentence_of(match.start())
         whole = [a for a in amounts if a.sentence == sentence and a.end <= match.start()]
         parts = [a for a in amounts if a.sentence == sentence and a.start >= match.end() and not a.total]
-        if whole and len(parts) >= 2 and sum(p.value for p in parts) > whole[-1].value + tolerance + _EPS:
-            found.append(Mismatch("parts", tuple(_amount_term(p) for p in parts), whole[-1]))
+        if whole and len(parts) >= 2:
+            base = whole[-1]
+            if sum(p.value for p in parts) > base.value + tol.allowance(base.value) + _EPS:
+                found.append(Mismatch("parts", tuple(_amount_term(p) for p in parts), base))
     return found
 
 
 def _contracts(text: str, figures: list[Figure], pats: _Patterns, layout: _Layout) -> tuple[Contract, ...]:
-    """Amounts in a sentence that also names a contract of N年 or 分N期 (N ≥ 2)."""
+    """The amount nearest each "N年" or "分N期" (N ≥ 2) in a sentence that names a contract."""
     found: list[Contract] = []
     for span in figures:
         if span.kind != "quantity" or span.unit not in ("年", "期") or not (2 <= span.value <= 10):

@@ -14,7 +14,7 @@ from ..findings import Finding, Severity
 from ..model import Project
 from . import RuleContext, rule
 from ._common import _cache, is_real, money_unit, role_of
-from .arithmetic import Analysis, Mismatch, Reading, analyse, fmt
+from .arithmetic import Analysis, Mismatch, Reading, Tolerance, agrees, analyse, as_whole, fmt
 from .dates import year_month
 
 _FIX = "请核对总金额，或在项目概况中写明本年度的数量、单价和测算过程"
@@ -53,11 +53,22 @@ def overview_analysis(project: Project, ctx: RuleContext) -> Analysis | None:
         year=project.year,
         months=_months(project),
         extra_rates=_unit_prices(project, ctx),
-        tolerance=float(ctx.get("funding_tolerance", 0.005)),
-        share=float(ctx.get("arithmetic_approx", 0.1)),
+        tolerance=_tolerances(ctx),
     )
     memo[id(project)] = (project, result)
     return result
+
+
+def _tolerances(ctx: RuleContext) -> Tolerance:
+    """The settings' rounding and "约" allowances (memoised per validation run)."""
+    memo = _cache(ctx, "overview_math_tolerance")
+    if "value" not in memo:
+        memo["value"] = Tolerance(
+            absolute=float(ctx.get("funding_tolerance", 0.005)),
+            relative=float(ctx.get("arithmetic_agree", 0.003)),
+            approx=float(ctx.get("arithmetic_approx", 0.1)),
+        )
+    return memo["value"]
 
 
 def overview_has_computation(project: Project, ctx: RuleContext) -> bool:
@@ -67,7 +78,7 @@ def overview_has_computation(project: Project, ctx: RuleContext) -> bool:
 
 
 def _tolerance(total: float, ctx: RuleContext) -> float:
-    return max(float(ctx.get("funding_tolerance", 0.005)), float(ctx.get("arithmetic_agree", 0.003)) * abs(total))
+    return _tolerances(ctx).allowance(total)
 
 
 def _severity(difference: float, total: float, certain: bool, ctx: RuleContext) -> Severity:
@@ -81,11 +92,8 @@ def _severity(difference: float, total: float, certain: bool, ctx: RuleContext) 
 
 
 def _agrees_with_total(reading: Reading, analysis: Analysis, total: float, ctx: RuleContext) -> bool:
-    from .arithmetic import agrees
-
     tolerance = _tolerance(total, ctx)
-    share = float(ctx.get("arithmetic_approx", 0.1))
-    if agrees(reading.firm, reading.approx, total, tolerance, share):
+    if agrees(reading.firm, reading.approx, total, _tolerances(ctx)):
         return True
     if reading.stated is not None and abs(reading.stated.value - total) <= tolerance:
         return True
@@ -165,7 +173,7 @@ def product_matches_total(project: Project, ctx: RuleContext) -> Iterator[Findin
         certain = mismatch.certain and not mismatch.approx
         yield ctx.finding(
             "JX604",
-            f"{_lead(certain)}{term.text}{_notes(term.notes)}，与概况中写的{mismatch.stated.text}"
+            f"{_lead(certain)}{as_whole(term.text)}{_notes(term.notes)}，与概况中写的{mismatch.stated.text}"
             f"相差{fmt(abs(difference))}万元："
             f"请核对数量、单价或写出的金额。",
             severity=_severity(difference, mismatch.stated.value, certain, ctx),
