@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -24,6 +24,7 @@ from typing import Any, Iterable, Mapping
 
 MAX_FIGURES = 400  # a 项目概况 holds a handful; more is not a calculation worth redoing
 MAX_RUN = 12  # how many preceding figures a 共计 may add up
+MAX_NUMBERS = 5000  # numbers looked at at all (dates and counts included)
 _EPS = 1e-9
 
 _CN_DIGITS: dict[str, int] = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -186,7 +187,7 @@ def _patterns(lex: Lexicon) -> _Patterns:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: each figure is one place in the text
 class Figure:
     """A number with its unit as the text writes it.
 
@@ -384,10 +385,15 @@ class _Layout:
         return self.sentences[sentence], end
 
 
+_BREAK_RE = re.compile("[。;!?,、:.\n" + _FW_COMMA + "]")
+
+
 def _layout(text: str) -> _Layout:
     sentences, clauses = [0], [0]
     length = len(text)
-    for i, ch in enumerate(text):
+    for found in _BREAK_RE.finditer(text):
+        i = found.start()
+        ch = text[i]
         end_sentence = ch in _SENTENCE_END
         end_clause = ch in _CLAUSE_END
         if ch in ".:,":
@@ -447,8 +453,8 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
     def tail(start: int, size: int) -> str:
         return text[max(layout.clause(start, length)[0], start - size): start]
 
-    for match in pats.number.finditer(text):
-        if len(found) >= MAX_FIGURES:
+    for count, match in enumerate(pats.number.finditer(text)):
+        if len(found) >= MAX_FIGURES or count >= MAX_NUMBERS:
             break
         start, end = match.span()
         unit_match = pats.unit.match(text, end)
@@ -458,11 +464,11 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
         value = float(digits + (match.group(2) or ""))
         written = unit_match.group(2)
         pos = unit_match.end()
+        if written not in money and units[written] == "年" and (len(digits) == 4 or value >= 100):
+            continue  # "2022年" is a date, not a duration
         approx = bool(unit_match.group(1)) or bool(pats.approx_before.search(tail(start, 6)))
         if written not in money:
             unit = units[written]
-            if unit == "年" and (len(digits) == 4 or value >= 100):
-                continue  # "2022年" is a date, not a duration
             shown_quantity = f"约{text[start:pos]}" if approx and not unit_match.group(1) else text[start:pos]
             found.append((start, pos, {"kind": "quantity", "value": value, "unit": unit,
                                        "text": pretty(shown_quantity), "approx": approx}))
@@ -534,13 +540,15 @@ def _year_of(
 ) -> tuple[int | None, bool]:
     """The year the text states an amount for: a year in its clause, else its sentence's lead ("2021年，…")."""
     c_start, c_end = layout.clause(start, len(text))
-    in_clause = [(p, y) for p, y in years if c_start <= p < c_end]
+    lo = bisect_left(years, (c_start, 0))
+    hi = bisect_left(years, (c_end, 0))
+    in_clause = years[lo:hi]
     if in_clause:
         if budget is not None and any(y == budget for _, y in in_clause):
             return budget, False
         before = [y for p, y in in_clause if p < start]
         return (before[-1] if before else in_clause[0][1]), False
-    if any(c_start <= p < c_end for p in previous):
+    if bisect_left(previous, c_end) > bisect_left(previous, c_start):
         return None, True
     s_start = layout.sentences[layout.sentence_of(start)]
     lead = _LEAD_YEAR_RE.match(text, s_start)
@@ -607,8 +615,14 @@ def _product(
     not written next to the price makes the product uncertain.
     """
     in_months = dict(lex.time_in_months)
-    local = [] if outside else [q for q in quantities if q.sentence == rate.sentence]
-    in_item = [] if outside or rate.item < 0 else [q for q in quantities if q.item == rate.item]
+
+    def is_local(q: Figure) -> bool:
+        return not outside and q.sentence == rate.sentence
+
+    def in_item(q: Figure) -> bool:
+        return not outside and rate.item >= 0 and q.item == rate.item
+
+    local = [q for q in quantities if is_local(q)]
     counts: list[Factor] = []
     times: list[Factor] = []
     value, approx, certain = rate.value, rate.approx, not outside
@@ -618,8 +632,8 @@ def _product(
             wanted = [q for q in local if q.unit not in in_months]
         else:
             wanted = [q for q in quantities if (q.unit in in_months if timed else q.unit == unit)]
-        q = _nearest([w for w in wanted if w in local], rate.start) or _nearest(
-            [w for w in wanted if w in in_item], rate.start
+        q = _nearest([w for w in wanted if is_local(w)], rate.start) or _nearest(
+            [w for w in wanted if in_item(w)], rate.start
         )
         if q is None and wanted:
             sizes = {w.value * (in_months[w.unit] if timed else 1.0) for w in wanted}
@@ -642,11 +656,11 @@ def _product(
             count = q.value * in_months[q.unit] / in_months[unit]
             written_out = q.unit == unit and any(ch.isdigit() for ch in q.text)
             shown = q.text if written_out else f"{q.text}（{fmt(count)}{_unit_word(unit)}）"
-            times.append(Factor(shown, count, assumed=q not in local))
+            times.append(Factor(shown, count, assumed=not is_local(q)))
             approx = approx or q.approx
         else:
             count = q.value
-            counts.append(Factor(q.text, count, assumed=q not in local))
+            counts.append(Factor(q.text, count, assumed=not is_local(q)))
             approx = approx or q.approx
         value *= count
     return Product(rate, tuple(counts), tuple(times), value, approx, certain and not approx)
@@ -708,6 +722,10 @@ _TIMES_GAP_RE = re.compile(r"(?P<unit>[^=×*xX✕。;!?,:、\n" + _FW_COMMA + r"
 _EQUALS_GAP_RE = re.compile(r"(?P<unit>[^=×*xX✕。;!?,:、\n" + _FW_COMMA + r"]{0,12}?)[ \t]*\)?[ \t]*(?:=|等于)[ \t]*约?")
 
 
+_TIMES_RE = re.compile("[×✕*xX]|乘以")
+_DIGIT_RE = re.compile("[0-9一二两三四五六七八九十]")
+
+
 @dataclass(frozen=True)
 class _Chain:
     factors: tuple[tuple[str, float, float | None], ...]  # (as written, number, factor to 万元 if money)
@@ -739,7 +757,7 @@ def _chains(text: str, lex: Lexicon, pats: _Patterns, figures: list[Figure]) -> 
     results = {f.start: f for f in figures if f.kind == "amount"}
     numbers = []
     for count, match in enumerate(pats.number.finditer(text)):
-        if count >= 2 * MAX_FIGURES:
+        if count >= MAX_NUMBERS:
             break
         numbers.append(match)
     chains: list[_Chain] = []
@@ -797,6 +815,8 @@ def _analyse(
     raw: str, lex: Lexicon, year: int | None, months: float | None, extra_rates: tuple[str, ...], tol: Tolerance
 ) -> Analysis:
     text = normalise(raw)
+    if not _DIGIT_RE.search(text):
+        return Analysis(text, (), (), None, (), (), ())  # no figure to work with
     pats = _patterns(lex)
     layout = _layout(text)
     figures = _scan(text, lex, pats, layout, year)
@@ -811,7 +831,7 @@ def _analyse(
     consumed: set[Figure] = set()
 
     # Formulas written out: their result is what the sentence contributes.
-    chains = _chains(text, lex, pats, figures) if amounts else []
+    chains = _chains(text, lex, pats, figures) if amounts and _TIMES_RE.search(text) else []
     in_chain: list[tuple[int, int]] = []
     for chain in chains:
         value, settled = chain.value(lex)
@@ -951,8 +971,8 @@ def _parts_mismatches(
     found: list[Mismatch] = []
     if len(amounts) < 3 or not pats.parts.pattern:
         return found
-    for match in pats.parts.finditer(text):
-        if len(found) >= 3:
+    for count, match in enumerate(pats.parts.finditer(text)):
+        if len(found) >= 3 or count >= MAX_RUN:
             break
         sentence = layout.sentence_of(match.start())
         whole = [a for a in amounts if a.sentence == sentence and a.end <= match.start()]
@@ -967,15 +987,20 @@ def _parts_mismatches(
 def _contracts(text: str, figures: list[Figure], pats: _Patterns, layout: _Layout) -> tuple[Contract, ...]:
     """The amount nearest each "N年" or "分N期" (N ≥ 2) in a sentence that names a contract."""
     found: list[Contract] = []
-    for span in figures:
-        if span.kind != "quantity" or span.unit not in ("年", "期") or not (2 <= span.value <= 10):
-            continue
-        if not float(span.value).is_integer():
-            continue
+    spans = [f for f in figures if f.kind == "quantity" and f.unit in ("年", "期") and 2 <= f.value <= 10
+             and float(f.value).is_integer()]
+    if not spans:
+        return ()
+    words = [m.start() for m in pats.contract.finditer(text)] if pats.contract.pattern else []
+    amounts: dict[int, list[Figure]] = {}
+    for figure in figures:
+        if figure.kind == "amount":
+            amounts.setdefault(figure.sentence, []).append(figure)
+    for span in spans:
         start, end = layout.sentence_span(span.sentence, len(text))
-        if span.unit == "年" and not pats.contract.search(text, start, end):
-            continue
-        near = [f for f in figures if f.kind == "amount" and f.sentence == span.sentence]
+        if span.unit == "年" and bisect_right(words, end - 1) == bisect_right(words, start - 1):
+            continue  # no contract word in the sentence
+        near = amounts.get(span.sentence, [])
         if near:
             amount = min(near, key=lambda f: (f.start - span.end) if f.start >= span.end else (span.start - f.end))
             found.append(Contract(amount, int(span.value), span.unit, span.text))
