@@ -482,9 +482,17 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
             per.append(per_units[suffix.group(1)])
             shown.append(suffix.group(1))
             pos = suffix.end()
+        unknown = _PER_MARK_RE.match(text, pos)
+        if unknown:  # "800元/亩": per a unit the vocabulary does not know, so nothing to multiply
+            per.append(_UNKNOWN)
+            shown.append(text[unknown.end(): unknown.end() + 2].rstrip("。;,:、" + _FW_COMMA))
+        before = tail(start, window)
+        if _unknown_per(before, pats):
+            per.insert(0, _UNKNOWN)
+            shown.insert(0, "…")
         prefixed = 0
         label = ""
-        for prefix in pats.per_prefix.finditer(tail(start, window)):
+        for prefix in pats.per_prefix.finditer(before):
             canonical = per_units.get(prefix.group(1) or "") or per_words.get(prefix.group(2) or "")
             if canonical == _ANY_COUNT:
                 label = prefix.group(2)  # "单价5万元": per whatever is counted next to it
@@ -603,6 +611,14 @@ def _unit_word(unit: str) -> str:
 
 
 _ANY_COUNT = "*"  # a per-word without its unit ("单价"): per whatever is counted next to it
+_UNKNOWN = "?"  # per a unit the vocabulary does not know ("每亩"): the price is left alone
+_PER_MARK_RE = re.compile(r"[ \t]?(?:/|每)[ \t]?(?=[^\d\s。;,:、" + _FW_COMMA + "])")
+
+
+def _unknown_per(before: str, pats: _Patterns) -> bool:
+    """A "每…" before a price whose unit is not in the vocabulary ("每亩每年800元")."""
+    known = {m.start() for m in pats.per_prefix.finditer(before) if m.group(1)}
+    return any(i not in known for i, ch in enumerate(before) if ch == "每" and i + 1 < len(before))
 
 
 def _product(
@@ -626,6 +642,8 @@ def _product(
     counts: list[Factor] = []
     times: list[Factor] = []
     value, approx, certain = rate.value, rate.approx, not outside
+    if _UNKNOWN in rate.per:
+        return None
     for unit in rate.per:
         timed = unit in in_months
         if unit == _ANY_COUNT:
@@ -718,8 +736,9 @@ def _suffix_run(terms: list[Term], target: Figure, tol: Tolerance) -> list[Term]
 # Written-out formulas: "8085.11㎡×4元/㎡/月×12月=38.81万元"
 # ---------------------------------------------------------------------------
 
-_TIMES_GAP_RE = re.compile(r"(?P<unit>[^=×*xX✕。;!?,:、\n" + _FW_COMMA + r"]{0,12}?)[ \t]*(?:×|✕|\*|x|X|乘以)[ \t]*\(?")
-_EQUALS_GAP_RE = re.compile(r"(?P<unit>[^=×*xX✕。;!?,:、\n" + _FW_COMMA + r"]{0,12}?)[ \t]*\)?[ \t]*(?:=|等于)[ \t]*约?")
+_GAP_UNIT = r"(?P<unit>[^=×*xX✕。;!?,:、\n" + _FW_COMMA + r"]{0,12}?)"
+_TIMES_GAP_RE = re.compile(_GAP_UNIT + r"[ \t]*(?:×|✕|\*|x|X|乘以)[ \t]*\(?")
+_EQUALS_GAP_RE = re.compile(_GAP_UNIT + r"[ \t]*\)?[ \t]*(?:=|等于)[ \t]*约?")
 
 
 _TIMES_RE = re.compile("[×✕*xX]|乘以")

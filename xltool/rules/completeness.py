@@ -115,7 +115,8 @@ def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding
         return
     elsewhere = [i for i in project.indicators if is_real(i, ctx) and "满意" in norm(i.name)]
     hint = (
-        f"（{quote(elsewhere[0].name)}写在{quote(elsewhere[0].level2, empty='（未填二级指标）')}下，应移到“{names[0]}”）"
+        f"（{quote(elsewhere[0].name)}写在{quote(elsewhere[0].level2, empty='（未填二级指标）')}"
+        f"下，应移到“{names[0]}”）"
         if elsewhere
         else ""
     )
@@ -241,7 +242,8 @@ def placeholders(project: Project, ctx: RuleContext) -> Iterator[Finding]:
                 continue  # only an operator typed in an empty row: nothing to name
             yield ctx.finding(
                 "JX106",
-                f"{quote(ind.level2, empty='（未填二级指标）')}一行残留占位符{quote(filler)}：没有该类指标就清空此格，否则填写三级指标和目标值。",
+                f"{quote(ind.level2, empty='（未填二级指标）')}"
+                f"一行残留占位符{quote(filler)}：没有该类指标就清空此格，否则填写三级指标和目标值。",
                 severity=Severity.WARNING,
                 **indicator_where(ind, "name"),
             )

@@ -128,7 +128,8 @@ def operator_direction(project: Project, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             yield ctx.finding(
                 "JX204",
-                f"{quote(ind.name, empty='（未填三级指标）')}是{kind}，一般越多越好，却用了“{ind.operator}”（{quote(ind.target)}成了上限）："
+                f"{quote(ind.name, empty='（未填三级指标）')}"
+                f"是{kind}，一般越多越好，却用了“{ind.operator}”（{quote(ind.target)}成了上限）："
                 f"请改为“≥”或“=”；确为上限的，请在指标名称中写明（如“…不超过”）。",
                 **_operator_where(ind),
             )
