@@ -163,6 +163,38 @@ def test_amounts_of_another_year_and_contracts_over_several_years() -> None:
     assert not read("使用年限3年，采购费用90万元").contracts  # no contract word
 
 
+def test_a_price_per_year_next_to_its_working_is_the_result_not_an_addend() -> None:
+    text = "租赁办公用房面积1200平方米，租金每平方米每天1.5元，年租金{}万元。"
+    agreed = read(text.format("65.7"))
+    assert agreed.reading is not None and agreed.reading.value == 65.7 and not agreed.mismatches
+    (off,) = read(text.format("60")).mismatches
+    assert off.kind == "product" and round(off.value, 2) == 65.7 and off.stated.value == 60.0
+
+
+def test_a_closing_total_adds_up_every_sentence_before_it() -> None:
+    text = "采购台式电脑20台，单价0.6万元；打印机5台，单价0.3万元，合计{}万元。"
+    agreed = read(text.format("13.5"))
+    assert agreed.reading is not None and agreed.reading.value == 13.5 and not agreed.mismatches
+    (off,) = read(text.format("15")).mismatches
+    assert off.kind == "sum" and off.value == 13.5 and off.stated.value == 15.0
+    assert value("1、人员经费：聘用人员5人，每人每月3000元，计18万元；2、办公经费2万元。") == 20.0
+    assert value("(1)设备50万元；(2)开发30万元。合计：80万元") == 80.0
+    assert value("全年印刷各类证照10万份，单价0.4元，共计4万元") == 4.0  # 10万份
+
+
+def test_counts_are_not_guessed_across_kinds() -> None:
+    # Priced per 人次 with only 个 and 人 written: no product rather than a wrong one.
+    assert read("预计评审项目200个，每个项目平均邀请专家3人，每人次500元。").reading is None
+    assert value("预计全年召开评审会50次，每次专家5人，专家费每人每次800元，共计20万元。") == 20.0
+    assert read("流转土地50亩，800元/亩/年。").reading is None  # a unit the vocabulary does not know
+
+
+def test_only_a_contract_total_is_taken_for_several_years() -> None:
+    assert not read("根据合同，每年支付软件运维费用25万元，合同期3年（2021-2023年）。").contracts
+    (split,) = read("项目总预算120万元，分三年实施，2022年安排40万元。").contracts
+    assert (split.amount.value, split.count, split.text) == (120.0, 3, "分三年")
+
+
 def test_dates_document_numbers_and_versions_are_not_quantities() -> None:
     analysis = read(
         "2021年7月止，依据苏办发〔2017〕27号，等级保护2.0标准于2019年发布，FM886每周一至周五10:00播出1小时。"
@@ -281,8 +313,12 @@ def test_other_years_and_multi_year_contracts() -> None:
     (contract,) = found("服务合同期3年，合同总价60万元。", 60.0)["JX607"]
     assert "3年" in contract.message and "约20万元" in contract.message and contract.severity is Severity.WARNING
     assert not found("服务合同期3年，合同总价60万元。", 20.0).get("JX607")
-    # A past figure next to a budget-year computation that agrees is background, not a finding.
+    # A past figure next to a budget-year computation or amount that agrees is background, not a finding.
     assert not found("2021年支付10万元。租用5000平方米，收费为4元/平方米/月，租期10个月。", 20.0).get("JX607")
+    assert not found("2021年实际支出35万元，2022年预计需20万元。", 20.0).get("JX607")
+    assert not found("根据合同，每年支付软件运维费用20万元，合同期3年。", 20.0).get("JX607")
+    (split,) = found("项目总预算60万元，分三年实施。", 60.0)["JX607"]
+    assert "分三年" in split.message and split.severity is Severity.WARNING
 
 
 def test_jx602_stays_for_amounts_without_a_computation() -> None:

@@ -81,11 +81,14 @@ class Lexicon:
     time_in_months: tuple[tuple[str, float], ...]
     periods: tuple[tuple[str, float], ...]
     totals: tuple[str, ...] = ()
+    totals_adjacent: tuple[str, ...] = ()
     parts: tuple[str, ...] = ()
     approx_before: tuple[str, ...] = ()
     approx_after: tuple[str, ...] = ()
     previous_year: tuple[str, ...] = ()
     contract: tuple[str, ...] = ()
+    contract_total: tuple[str, ...] = ()
+    generic_count: tuple[str, ...] = ()
     window: int = 8
 
     @classmethod
@@ -109,11 +112,14 @@ class Lexicon:
             time_in_months=pairs(data.get("time_in_months"), float),
             periods=pairs(words.get("periods"), float),
             totals=wordlist("totals"),
+            totals_adjacent=wordlist("totals_adjacent"),
             parts=wordlist("parts"),
             approx_before=wordlist("approx_before"),
             approx_after=wordlist("approx_after"),
             previous_year=wordlist("previous_year"),
             contract=wordlist("contract"),
+            contract_total=wordlist("contract_total"),
+            generic_count=wordlist("generic_count"),
             window=max(1, min(int(words.get("window", 8) or 8), 40)),
         )
 
@@ -141,11 +147,13 @@ class _Patterns:
     approx_before: re.Pattern[str]
     approx_after: re.Pattern[str]
     total_before: re.Pattern[str]
+    unit_thousands: re.Pattern[str]
     year: re.Pattern[str]
     previous_year: re.Pattern[str]
     period: re.Pattern[str]
     parts: re.Pattern[str]
     contract: re.Pattern[str]
+    contract_total: re.Pattern[str]
 
 
 _ENUM_RE = re.compile(
@@ -173,12 +181,17 @@ def _patterns(lex: Lexicon) -> _Patterns:
         per_prefix=re.compile(rf"每[ \t]?({_alternation(per)})|({_alternation(w for w, _ in lex.per_words)})"),
         approx_before=re.compile(rf"(?:{_alternation(lex.approx_before)})(?:为|需|需要|是|在)?[ \t]?$"),
         approx_after=re.compile(rf"[ \t]?(?:{_alternation(lex.approx_after)})"),
-        total_before=re.compile(rf"(?:(?:{_alternation(lex.totals)})[^。;!?,、:{_FW_COMMA}]{{0,{window}}}|=[ \t]?)$"),
+        total_before=re.compile(
+            rf"(?:(?:{_alternation(lex.totals)})[^。;!?,、{_FW_COMMA}]{{0,{window}}}"
+            rf"|(?:{_alternation(lex.totals_adjacent)})[ \t]?(?:约)?[ \t]?|=[ \t]?)$"
+        ),
+        unit_thousands=re.compile(rf"[ \t]?(万|千)({_alternation(units)})"),
         year=re.compile(r"(?<!\d)((?:19|20)\d{2})[ \t]?年(?!\d)"),
         previous_year=re.compile(_alternation(lex.previous_year)),
         period=re.compile(_alternation(w for w, _ in lex.periods)),
         parts=re.compile(_alternation(lex.parts)),
         contract=re.compile(_alternation(lex.contract)),
+        contract_total=re.compile(_alternation(lex.contract_total)),
     )
 
 
@@ -459,6 +472,11 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
         start, end = match.span()
         unit_match = pats.unit.match(text, end)
         if not unit_match:
+            scaled = pats.unit_thousands.match(text, end)  # "10万份"
+            if scaled and len(found) < MAX_FIGURES:
+                number = float(match.group(0).replace(",", "")) * (10000 if scaled.group(1) == "万" else 1000)
+                found.append((start, scaled.end(), {"kind": "quantity", "value": number,
+                                                    "unit": units[scaled.group(2)], "text": text[start:scaled.end()]}))
             continue
         digits = match.group(1).replace(",", "")
         value = float(digits + (match.group(2) or ""))
@@ -510,7 +528,8 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
             found.append((start, pos, {"kind": "rate", "value": amount, "unit": "万元", "per": tuple(per),
                                        "text": pretty(f"约{price}" if approx else price), "approx": approx}))
         else:
-            marked = bool(pats.total_before.search(tail(start, window + 4)))
+            lead = text[max(layout.sentences[layout.sentence_of(start)], start - window - 4): start]
+            marked = bool(pats.total_before.search(lead))  # "合计：80万元" crosses the colon
             shown_amount = text[start:pos] if not approx or after else f"约{text[start:pos]}"
             found.append((start, pos, {"kind": "amount", "value": amount, "unit": "万元",
                                        "text": shown_amount, "approx": approx, "total": marked}))
@@ -525,7 +544,7 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
             break
         number = cn_number(match.group(2))
         unit = "月" if text.startswith("个月", match.end()) else text[match.end(): match.end() + 1]
-        if number is None or (unit == "期") != bool(match.group(1)):
+        if number is None or (unit == "期" and not match.group(1)):
             continue  # "分两期" counts phases; "二期" names one
         stop = match.end() + (2 if unit == "月" else 1)
         found.append((match.start(), stop, {"kind": "quantity", "value": float(number), "unit": unit,
@@ -657,7 +676,7 @@ def _product(
             sizes = {w.value * (in_months[w.unit] if timed else 1.0) for w in wanted}
             if len(sizes) == 1:
                 q, certain = wanted[0], False
-        if q is None and not timed:
+        if q is None and not timed and unit in lex.generic_count:
             generic = [w for w in local if w.unit == "个" and w.start < rate.start]
             if generic:
                 q, certain = generic[-1], False
@@ -890,20 +909,39 @@ def _analyse(
                     by_sentence.setdefault(_OUTSIDE, []).append(product)
                     break
 
+    own_results: dict[int, Figure] = {}
     for sentence, group in by_sentence.items():
+        counted = [p for p in group if p.counts]
+        per_time = [p for p in group if not p.counts]
+        if counted and per_time and sentence != _OUTSIDE:
+            # "…每平方米每天1.5元，年租金65.7万元": a price per year alone next to quantity × price
+            # products is their written result, not one more addend.
+            group = counted
+            own_results[sentence] = _as_result(per_time)
         per_sentence.setdefault(sentence, []).append(_product_term(group))
 
     # What each such sentence contributes: its written result (共计/合计), else what it works out to.
+    # A 共计 that its own sentence does not add up to may total several sentences: it waits for
+    # the whole text to be read before it is called a mismatch.
     sentence_terms: dict[int, Term] = {}
+    waiting: list[tuple[list[Term], Figure]] = []
     for sentence, terms in per_sentence.items():
         term = _combined(terms)
         written = [a for a in amounts if a.sentence == sentence and a.total and a not in consumed]
+        if sentence in own_results:
+            written.append(own_results[sentence])
         if sentence == _OUTSIDE or not written:
             sentence_terms[sentence] = term
             continue
-        stated = written[-1]
-        consumed.update(written)
-        if sentence not in unresolved and not _terms_agree(terms, stated, tol):
+        agreeing = [w for w in written if _terms_agree(terms, w, tol)]
+        stated = agreeing[-1] if agreeing else own_results.get(sentence)
+        if stated is None:
+            if sentence not in unresolved:
+                waiting.append((terms, written[-1]))
+            sentence_terms[sentence] = term
+            continue
+        consumed.add(stated)
+        if not agreeing and sentence not in unresolved:
             mismatches.append(Mismatch("product" if len(terms) == 1 else "sum", tuple(terms), stated))
         sentence_terms[sentence] = Term(f"{term.text}（概况写“{stated.text}”）", stated.value, approx=stated.approx,
                                         certain=term.certain, product=True, notes=term.notes)
@@ -920,12 +958,31 @@ def _analyse(
         loose = [a for a in amounts if a not in consumed and a.year in (None, year) and not a.previous_year]
         if loose:
             alternatives.extend([reading.value + sum(a.value for a in loose), *(a.value for a in loose)])
+    for terms, total in waiting:
+        if reading is not None and reading.stated is total:
+            continue
+        # A closing 共计 more likely totals every worked-out sentence before it than its own alone.
+        running = [term for s, term in sorted(sentence_terms.items()) if 0 <= s <= total.sentence]
+        if len(running) > 1 and abs(sum(r.value for r in running) - total.value) < abs(
+            sum(r.value for r in terms) - total.value
+        ):
+            terms = running
+        mismatches.append(Mismatch("product" if len(terms) == 1 else "sum", tuple(terms), total))
+        alternatives.append(total.value)
     mismatches.extend(_parts_mismatches(text, amounts, pats, layout, tol))
     return Analysis(text, tuple(figures), tuple(products), reading, tuple(alternatives), tuple(mismatches),
                     contracts)
 
 
 _OUTSIDE = -1  # the "sentence" of prices taken from the cost indicators
+
+
+def _as_result(products: list[Product]) -> Figure:
+    """Prices per period alone ("年租金65.7万元") read as the written result of their sentence."""
+    first = products[0].rate
+    return Figure(kind="amount", value=sum(p.value for p in products), unit="万元",
+                  text="、".join(p.rate.text for p in products), start=first.start, end=products[-1].rate.end,
+                  approx=any(p.approx for p in products), total=True, sentence=first.sentence, item=first.item)
 
 
 def _items_reading(
@@ -1015,11 +1072,18 @@ def _contracts(text: str, figures: list[Figure], pats: _Patterns, layout: _Layou
     for figure in figures:
         if figure.kind == "amount":
             amounts.setdefault(figure.sentence, []).append(figure)
+    length = len(text)
+
+    def whole_contract(amount: Figure) -> bool:
+        low, high = layout.clause(amount.start, length)
+        return bool(pats.contract_total.pattern) and pats.contract_total.search(text, low, high) is not None
+
     for span in spans:
-        start, end = layout.sentence_span(span.sentence, len(text))
-        if span.unit == "年" and bisect_right(words, end - 1) == bisect_right(words, start - 1):
+        start, end = layout.sentence_span(span.sentence, length)
+        split = span.text.startswith("分") or text[span.start - 1: span.start] == "分"  # "分三年实施"
+        if span.unit == "年" and not split and bisect_right(words, end - 1) == bisect_right(words, start - 1):
             continue  # no contract word in the sentence
-        near = amounts.get(span.sentence, [])
+        near = [a for a in amounts.get(span.sentence, []) if whole_contract(a)]
         if near:
             amount = min(near, key=lambda f: (f.start - span.end) if f.start >= span.end else (span.start - f.end))
             found.append(Contract(amount, int(span.value), span.unit, span.text))

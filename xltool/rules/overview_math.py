@@ -277,13 +277,13 @@ def other_year_amounts(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     )
     contract_reported = False
     for contract in analysis.contracts:
-        if not is_total(contract.amount.value) or contract.amount.year == project.year and project.year:
+        if not is_total(contract.amount.value) or (project.year and contract.amount.year == project.year):
             continue
         share = contract.amount.value / contract.count
         what = "一年" if contract.unit == "年" else "本期"
         yield ctx.finding(
             "JX607",
-            f"项目总金额{fmt(total or 0.0)}万元等于项目概况中{contract.text}合同的总额{contract.amount.text}："
+            f"项目总金额{fmt(total or 0.0)}万元等于项目概况中的{contract.amount.text}（{contract.text}的总额）："
             f"本年度一般只安排{what}应付的部分（平均约{fmt(share)}万元），请核对总金额或写明本年度的安排。",
             severity=Severity.WARNING,
             **_where(project),
@@ -295,6 +295,8 @@ def other_year_amounts(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     others = analysis.other_year(project.year)
     if not others:
         return
+    if any(is_total(f.value) for f in analysis.figures if f.kind == "amount" and f not in others):
+        return  # the text also states this year's amount: the others are background
     by_year: dict[str, list[str]] = {}
     for figure in others:
         by_year.setdefault(f"{figure.year}年" if figure.year else "上年", []).append(figure.text)
@@ -302,7 +304,7 @@ def other_year_amounts(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     yield ctx.finding(
         "JX607",
         f"项目概况中写的{listed}不是{project.year}年度的金额：请写明{project.year}年度的安排和测算依据"
-        f"（往年的金额可留作背景说明）。",
+        f"（其他年度的金额可留作背景说明）。",
         severity=Severity.WARNING if any(is_total(f.value) for f in others) else Severity.INFO,
         **_where(project),
     )
