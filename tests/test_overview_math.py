@@ -161,6 +161,7 @@ def test_amounts_of_another_year_and_contracts_over_several_years() -> None:
     assert read("三年服务合同，总价90万元").contracts[0].count == 3
     assert not read("二期建设费用148万元").contracts  # "二期" names a phase, "分两期" counts them
     assert not read("使用年限3年，采购费用90万元").contracts  # no contract word
+    assert not read("培训班4期，合计费用10万元").contracts  # "4期" alone is not a phased contract
 
 
 def test_a_price_per_year_next_to_its_working_is_the_result_not_an_addend() -> None:
@@ -187,6 +188,18 @@ def test_counts_are_not_guessed_across_kinds() -> None:
     assert read("预计评审项目200个，每个项目平均邀请专家3人，每人次500元。").reading is None
     assert value("预计全年召开评审会50次，每次专家5人，专家费每人每次800元，共计20万元。") == 20.0
     assert read("流转土地50亩，800元/亩/年。").reading is None  # a unit the vocabulary does not know
+
+
+def test_counts_no_price_uses_make_the_reading_uncertain_with_their_alternatives() -> None:
+    guards = read("保安10人，保洁6人，每人每月3000元。")
+    assert guards.reading is not None and not guards.reading.certain
+    assert any(abs(a - 57.6) < 1e-6 for a in guards.alternatives)  # (10 + 6) × 3000 × 12
+    courses = read("培训班4期，每期培训50人，人均培训费500元。")
+    assert courses.reading is not None and not courses.reading.certain and 10.0 in courses.alternatives
+    assert not read("培训班4期，每期培训50人，人均培训费500元，共计10万元。").mismatches
+    assert not found("保安10人，保洁6人，每人每月3000元。", 57.6).get("JX604")
+    (finding,) = found("保安10人，保洁6人，每人每月3000元。", 30.0)["JX604"]
+    assert finding.severity is Severity.WARNING  # never an error on an unclear reading
 
 
 def test_only_a_contract_total_is_taken_for_several_years() -> None:

@@ -17,7 +17,7 @@ import re
 import tomllib
 import unicodedata
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Iterable, Mapping
@@ -243,6 +243,7 @@ class Product:
     value: float
     approx: bool
     certain: bool
+    used: tuple[Figure, ...] = ()  # the written quantities it multiplies
 
     @property
     def working(self) -> str:
@@ -660,6 +661,7 @@ def _product(
     local = [q for q in quantities if is_local(q)]
     counts: list[Factor] = []
     times: list[Factor] = []
+    used: list[Figure] = []
     value, approx, certain = rate.value, rate.approx, not outside
     if _UNKNOWN in rate.per:
         return None
@@ -694,13 +696,15 @@ def _product(
             written_out = q.unit == unit and any(ch.isdigit() for ch in q.text)
             shown = q.text if written_out else f"{q.text}（{fmt(count)}{_unit_word(unit)}）"
             times.append(Factor(shown, count, assumed=not is_local(q)))
+            used.append(q)
             approx = approx or q.approx
         else:
             count = q.value
             counts.append(Factor(q.text, count, assumed=not is_local(q)))
+            used.append(q)
             approx = approx or q.approx
         value *= count
-    return Product(rate, tuple(counts), tuple(times), value, approx, certain and not approx)
+    return Product(rate, tuple(counts), tuple(times), value, approx, certain and not approx, tuple(used))
 
 
 def _joined(texts: list[str], value: float) -> str:
@@ -909,6 +913,31 @@ def _analyse(
                     by_sentence.setdefault(_OUTSIDE, []).append(product)
                     break
 
+    # Counts the sentence writes but no price uses ("保安10人，保洁6人，每人每月3000元", "培训4期，
+    # 每期50人，人均500元") make the reading uncertain, and what they would give is kept as an
+    # alternative, so the text is not blamed for a reading it does not clearly state.
+    in_months = dict(lex.time_in_months)
+    other_readings: dict[int, list[float]] = {}
+    for sentence, group in list(by_sentence.items()):
+        if sentence == _OUTSIDE:
+            continue
+        used = {id(q) for p in group for q in p.used}
+        spare = [q for q in quantities if q.sentence == sentence and q.unit not in in_months and id(q) not in used]
+        if not spare:
+            continue
+        by_sentence[sentence] = group = [replace(p, certain=False) for p in group]
+        options = other_readings.setdefault(sentence, [])
+        for product in group:
+            others = sum(p.value for p in group if p is not product)
+            for unit in {q.unit for q in spare}:
+                same = [q for q in spare if q.unit == unit]
+                mine = [q for q in product.used if q.unit == unit]
+                if mine and mine[0].value:
+                    summed = product.value / mine[0].value * (mine[0].value + sum(q.value for q in same))
+                    options.append(others + summed)
+                elif not mine:
+                    options.extend(others + product.value * q.value for q in same)
+
     own_results: dict[int, Figure] = {}
     for sentence, group in by_sentence.items():
         counted = [p for p in group if p.counts]
@@ -933,7 +962,11 @@ def _analyse(
         if sentence == _OUTSIDE or not written:
             sentence_terms[sentence] = term
             continue
-        agreeing = [w for w in written if _terms_agree(terms, w, tol)]
+        options = other_readings.get(sentence, [])
+        agreeing = [
+            w for w in written
+            if _terms_agree(terms, w, tol) or any(abs(o - w.value) <= tol.allowance(w.value) for o in options)
+        ]
         stated = agreeing[-1] if agreeing else own_results.get(sentence)
         if stated is None:
             if sentence not in unresolved:
@@ -958,6 +991,11 @@ def _analyse(
         loose = [a for a in amounts if a not in consumed and a.year in (None, year) and not a.previous_year]
         if loose:
             alternatives.extend([reading.value + sum(a.value for a in loose), *(a.value for a in loose)])
+    if reading is not None:
+        for sentence, options in other_readings.items():
+            term = sentence_terms.get(sentence)
+            if term is not None and any(t is term for t in reading.terms):
+                alternatives.extend(reading.value - term.value + option for option in options)
     for terms, total in waiting:
         if reading is not None and reading.stated is total:
             continue
@@ -1081,8 +1119,8 @@ def _contracts(text: str, figures: list[Figure], pats: _Patterns, layout: _Layou
     for span in spans:
         start, end = layout.sentence_span(span.sentence, length)
         split = span.text.startswith("分") or text[span.start - 1: span.start] == "分"  # "分三年实施"
-        if span.unit == "年" and not split and bisect_right(words, end - 1) == bisect_right(words, start - 1):
-            continue  # no contract word in the sentence
+        if not split and bisect_right(words, end - 1) == bisect_right(words, start - 1):
+            continue  # neither "分N年/期" nor a contract word in the sentence
         near = [a for a in amounts.get(span.sentence, []) if whole_contract(a)]
         if near:
             amount = min(near, key=lambda f: (f.start - span.end) if f.start >= span.end else (span.start - f.end))
