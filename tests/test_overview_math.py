@@ -94,6 +94,13 @@ def test_a_written_period_is_used_and_makes_the_reading_certain() -> None:
     assert "8085.11㎡ × 4元/㎡/月" in read("8085.11㎡，4元/㎡/月").reading.working  # type: ignore[union-attr]
 
 
+def test_a_span_of_months_is_a_period() -> None:
+    reading = read("支付2022年1-12月物业费，面积8085.11平方米，收费标准4元/平方米/月，合计38.81万元。", months=3.0).reading
+    assert reading is not None and reading.certain and "× 12个月（1-12月）" in reading.working
+    assert value("2022年3月至8月租用场地，每月租金2万元。") == 12.0
+    assert not [f for f in read("2021年7月止，需租用地面停车位20个").figures if f.unit == "月"]
+
+
 def test_head_counts_times_a_standard() -> None:
     assert value("现有保安10人，每人每月3000元，保洁6人，每人每月2500元。") == 54.0
     assert value("考核标准为人均每月750元，窗口人员97人。") == 87.3
@@ -188,6 +195,14 @@ def test_counts_are_not_guessed_across_kinds() -> None:
     assert read("预计评审项目200个，每个项目平均邀请专家3人，每人次500元。").reading is None
     assert value("预计全年召开评审会50次，每次专家5人，专家费每人每次800元，共计20万元。") == 20.0
     assert read("流转土地50亩，800元/亩/年。").reading is None  # a unit the vocabulary does not know
+
+
+def test_a_period_in_the_prices_own_unit_wins_and_more_prices_per_unit_are_an_alternative() -> None:
+    meeting = read("会议费：全年召开会议6次，每次参会人数100人，标准为每人每天400元，会期1天，共计24万元。")
+    assert meeting.reading is not None and "× 1天 = 4万元" in meeting.reading.working and not meeting.mismatches
+    trips = read("差旅费：预计出差20人次，每人次住宿费450元、伙食补助100元，交通费平均1000元。")
+    assert trips.reading is not None and any(abs(a - 3.1) < 1e-6 for a in trips.alternatives)
+    assert not found("差旅费：预计出差20人次，每人次住宿费450元、伙食补助100元，交通费平均1000元。", 3.1).get("JX604")
 
 
 def test_counts_no_price_uses_make_the_reading_uncertain_with_their_alternatives() -> None:

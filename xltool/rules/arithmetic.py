@@ -452,6 +452,9 @@ def _items(text: str) -> list[int]:
     return sorted(pos for run in runs[style] if len(run) >= 2 for _, pos in run)
 
 
+_MONTH_SPAN_RE = re.compile(r"(?<![\d.])(\d{1,2})[ \t]?月?[ \t]?(?:-|—|–|~|至|到)[ \t]?(\d{1,2})[ \t]?月(?!\d)")
+
+
 def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int | None) -> list[Figure]:
     """Every amount, unit price and quantity, in text order."""
     money = dict(lex.money)
@@ -540,6 +543,14 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
             break
         found.append((match.start(), match.end(), {"kind": "quantity", "value": periods[match.group(0)],
                                                     "unit": "月", "text": match.group(0)}))
+    for match in _MONTH_SPAN_RE.finditer(text):  # "1-12月", "3月至8月": that many months
+        first, last = int(match.group(1)), int(match.group(2))
+        if len(found) >= 2 * MAX_FIGURES:
+            break
+        if 1 <= first <= last <= 12:
+            count = last - first + 1
+            found.append((match.start(), match.end(), {"kind": "quantity", "value": float(count), "unit": "月",
+                                                        "text": f"{count}个月（{match.group(0)}）"}))
     for match in pats.cn_number.finditer(text):
         if len(found) >= 2 * MAX_FIGURES:
             break
@@ -671,8 +682,13 @@ def _product(
             wanted = [q for q in local if q.unit not in in_months]
         else:
             wanted = [q for q in quantities if (q.unit in in_months if timed else q.unit == unit)]
-        q = _nearest([w for w in wanted if is_local(w)], rate.start) or _nearest(
-            [w for w in wanted if in_item(w)], rate.start
+        # A period in the price's own unit ("会期1天" for a price per day) before a converted one ("全年").
+        exact = [w for w in wanted if w.unit == unit] if timed else wanted
+        q = (
+            _nearest([w for w in exact if is_local(w)], rate.start)
+            or _nearest([w for w in exact if in_item(w)], rate.start)
+            or _nearest([w for w in wanted if is_local(w)], rate.start)
+            or _nearest([w for w in wanted if in_item(w)], rate.start)
         )
         if q is None and wanted:
             sizes = {w.value * (in_months[w.unit] if timed else 1.0) for w in wanted}
@@ -937,6 +953,23 @@ def _analyse(
                     options.append(others + summed)
                 elif not mine:
                     options.extend(others + product.value * q.value for q in same)
+
+    # "每人次住宿费450元、伙食补助100元": small amounts in 元 after a price in its sentence may be
+    # further prices per the same unit; that reading is kept as an alternative, not the reading.
+    yuan = dict(lex.money).get("元")
+    for sentence, group in list(by_sentence.items()):
+        if sentence == _OUTSIDE or yuan is None:
+            continue
+        first = min(p.rate.start for p in group)
+        loose = [a for a in amounts if a.sentence == sentence and not a.total and a.start > first
+                 and a.text.lstrip("约").endswith("元") and not a.text.lstrip("约").endswith("万元")]
+        if not loose:
+            continue
+        by_sentence[sentence] = group = [replace(p, certain=False) for p in group]
+        base = group[-1]
+        factor = base.value / base.rate.value if base.rate.value else 0.0
+        whole = sum(p.value for p in group)
+        other_readings.setdefault(sentence, []).append(whole + sum(a.value for a in loose) * factor)
 
     own_results: dict[int, Figure] = {}
     for sentence, group in by_sentence.items():
