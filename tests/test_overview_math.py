@@ -95,7 +95,8 @@ def test_a_written_period_is_used_and_makes_the_reading_certain() -> None:
 
 
 def test_a_span_of_months_is_a_period() -> None:
-    reading = read("支付2022年1-12月物业费，面积8085.11平方米，收费标准4元/平方米/月，合计38.81万元。", months=3.0).reading
+    text = "支付2022年1-12月物业费，面积8085.11平方米，收费标准4元/平方米/月，合计38.81万元。"
+    reading = read(text, months=3.0).reading
     assert reading is not None and reading.certain and "× 12个月（1-12月）" in reading.working
     assert value("2022年3月至8月租用场地，每月租金2万元。") == 12.0
     assert not [f for f in read("2021年7月止，需租用地面停车位20个").figures if f.unit == "月"]
