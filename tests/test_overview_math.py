@@ -353,6 +353,8 @@ def test_other_years_and_multi_year_contracts() -> None:
 def test_jx602_stays_for_amounts_without_a_computation() -> None:
     assert "JX602" in found("二期建设费用193.6万元，一期145.6万元。", 20.0)
     assert "JX602" not in found("1、设备费12万元；2、安装费10万元。", 20.0)  # JX606 shows the sum
+    # A lower bound that settles nothing leaves the plain check to JX602.
+    assert set(found("1、设备费12万元；2、安装调试。", 20.0)) & {"JX602", *ARITHMETIC} == {"JX602"}
 
 
 # ---------------------------------------------------------------------------

@@ -72,9 +72,17 @@ def _tolerances(ctx: RuleContext) -> Tolerance:
 
 
 def overview_has_computation(project: Project, ctx: RuleContext) -> bool:
-    """True when JX604–JX606 check the overview's figures (JX602's plainer check then stays quiet)."""
+    """True when JX604–JX606 check the overview's figures (JX602's plainer check then stays quiet).
+
+    A sum that is only a lower bound (a listed item without an amount) settles nothing unless
+    it already exceeds the total, so JX602 still speaks for it.
+    """
     analysis = overview_analysis(project, ctx)
-    return analysis is not None and analysis.has_computation
+    if analysis is None or not analysis.has_computation:
+        return False
+    if analysis.mismatches or analysis.reading is None or not analysis.reading.partial:
+        return True
+    return _reading_against_total(project, ctx) is not None
 
 
 def _tolerance(total: float, ctx: RuleContext) -> float:
