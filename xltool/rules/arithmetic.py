@@ -29,6 +29,7 @@ _EPS = 1e-9
 
 _CN_DIGITS: dict[str, int] = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN = "一二两三四五六七八九十"
+_CN_RE = re.compile(f"[{_CN}]")
 # Full-width comma kept apart from "," (which may be a thousands separator) through NFKC.
 _FW_COMMA = "\x00"
 
@@ -70,9 +71,9 @@ def fmt(value: float, places: int = 2) -> str:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: a cache key looked up once per text
 class Lexicon:
-    """The words of ``data/arithmetic.toml``, normalised, as hashable tuples."""
+    """The words of ``data/arithmetic.toml``, normalised, as tuples."""
 
     money: tuple[tuple[str, float], ...]
     units: tuple[tuple[str, str], ...]
@@ -139,6 +140,11 @@ def _alternation(words: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class _Patterns:
+    money: dict[str, float]
+    units: dict[str, str]
+    per_units: dict[str, str]  # units and the words only prices use ("车", "日")
+    per_words: dict[str, str]
+    periods: dict[str, float]
     number: re.Pattern[str]
     cn_number: re.Pattern[str]
     unit: re.Pattern[str]
@@ -174,6 +180,11 @@ def _patterns(lex: Lexicon) -> _Patterns:
     per = units + [w for w, _ in lex.per_units]
     window = lex.window
     return _Patterns(
+        money=dict(lex.money),
+        units=dict(lex.units),
+        per_units={**dict(lex.units), **dict(lex.per_units)},
+        per_words=dict(lex.per_words),
+        periods=dict(lex.periods),
         number=re.compile(r"(?<![\d.A-Za-z])(\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(\.\d+)?"),
         cn_number=re.compile(r"(?<![第一二两三四五六七八九十〇零])(分)?([一二两三四五六七八九十]{1,3})(?=个月|年|期)"),
         unit=re.compile(rf"[ \t]?({_alternation(lex.approx_after)})?[ \t]?({_alternation(money + units)})"),
@@ -457,10 +468,7 @@ _MONTH_SPAN_RE = re.compile(r"(?<![\d.])(\d{1,2})[ \t]?月?[ \t]?(?:-|—|–|~|
 
 def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int | None) -> list[Figure]:
     """Every amount, unit price and quantity, in text order."""
-    money = dict(lex.money)
-    units = dict(lex.units)
-    per_units = {**units, **dict(lex.per_units)}
-    per_words = dict(lex.per_words)
+    money, units, per_units, per_words = pats.money, pats.units, pats.per_units, pats.per_words
     years = [(m.start(), int(m.group(1))) for m in pats.year.finditer(text)]
     previous = [m.start() for m in pats.previous_year.finditer(text)] if lex.previous_year else []
     window = lex.window
@@ -537,13 +545,13 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
             shown_amount = text[start:pos] if not approx or after else f"约{text[start:pos]}"
             found.append((start, pos, {"kind": "amount", "value": amount, "unit": "万元",
                                        "text": shown_amount, "approx": approx, "total": marked}))
-    periods = dict(lex.periods)
+    periods = pats.periods
     for match in pats.period.finditer(text) if periods else ():
         if len(found) >= 2 * MAX_FIGURES:
             break
         found.append((match.start(), match.end(), {"kind": "quantity", "value": periods[match.group(0)],
                                                     "unit": "月", "text": match.group(0)}))
-    for match in _MONTH_SPAN_RE.finditer(text):  # "1-12月", "3月至8月": that many months
+    for match in _MONTH_SPAN_RE.finditer(text) if "月" in text else ():  # "1-12月", "3月至8月"
         first, last = int(match.group(1)), int(match.group(2))
         if len(found) >= 2 * MAX_FIGURES:
             break
@@ -551,7 +559,7 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
             count = last - first + 1
             found.append((match.start(), match.end(), {"kind": "quantity", "value": float(count), "unit": "月",
                                                         "text": f"{count}个月（{match.group(0)}）"}))
-    for match in pats.cn_number.finditer(text):
+    for match in pats.cn_number.finditer(text) if _CN_RE.search(text) else ():
         if len(found) >= 2 * MAX_FIGURES:
             break
         number = cn_number(match.group(2))
