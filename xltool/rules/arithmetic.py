@@ -211,7 +211,7 @@ def _patterns(lex: Lexicon) -> _Patterns:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, eq=False)  # compared by identity: each figure is one place in the text
+@dataclass(eq=False, slots=True)  # compared by identity: each figure is one place in the text
 class Figure:
     """A number with its unit as the text writes it.
 
@@ -469,7 +469,7 @@ _MONTH_SPAN_RE = re.compile(r"(?<![\d.])(\d{1,2})[ \t]?月?[ \t]?(?:-|—|–|~|
 def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int | None) -> list[Figure]:
     """Every amount, unit price and quantity, in text order."""
     money, units, per_units, per_words = pats.money, pats.units, pats.per_units, pats.per_words
-    years = [(m.start(), int(m.group(1))) for m in pats.year.finditer(text)]
+    years = [(m.start(), int(m.group(1))) for m in pats.year.finditer(text)] if "年" in text else []
     previous = [m.start() for m in pats.previous_year.finditer(text)] if lex.previous_year else []
     window = lex.window
     length = len(text)

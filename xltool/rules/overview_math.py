@@ -8,12 +8,13 @@ taken from the plan dates, a count found elsewhere, a "约" figure) is never an 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 from ..findings import Finding, Severity
 from ..model import Project
 from . import RuleContext, rule
-from ._common import _cache, is_real, money_unit, role_of
+from ._common import _cache, money_unit, role_of
 from .arithmetic import Analysis, Mismatch, Reading, Tolerance, agrees, analyse, as_whole, fmt
 from .dates import year_month
 
@@ -21,8 +22,13 @@ _FIX = "请核对总金额，或在项目概况中写明本年度的数量、单
 
 
 def _months(project: Project) -> float | None:
+    return _period(project.start, project.end)
+
+
+@lru_cache(maxsize=1024)
+def _period(first: str, last: str) -> float | None:
     """Length of the plan period in months (2022.01–2022.12 → 12), None when unknown."""
-    start, end = year_month(project.start), year_month(project.end)
+    start, end = year_month(first), year_month(last)
     if not start or not end or end < start:
         return None
     return float((end[0] - start[0]) * 12 + end[1] - start[1] + 1)
@@ -32,10 +38,11 @@ def _unit_prices(project: Project, ctx: RuleContext) -> tuple[str, ...]:
     """Cost indicators' targets that are unit prices ("750元/人/月")."""
     found: list[str] = []
     for ind in project.indicators:
-        if ind.value is None or "/" not in ind.unit and "每" not in ind.unit:
-            continue
-        unit = money_unit(ind.unit, ctx)
-        if unit and unit[2] and is_real(ind, ctx) and role_of(ind, ctx) == "cost":
+        unit = ind.unit
+        if ind.value is None or "元" not in unit or ("/" not in unit and "每" not in unit):
+            continue  # cheap string checks first: this runs for every indicator of every table
+        money = money_unit(unit, ctx)
+        if money and money[2] and role_of(ind, ctx) == "cost":
             found.append(ind.target)
     return tuple(found)
 
