@@ -6,9 +6,12 @@ with its working written out. It knows nothing of projects, rules or findings (t
 plain data out), so the rule module alone decides what a difference means.
 
 The vocabulary (units and their synonyms, 共计/合计, 约 …) is data: ``data/arithmetic.toml``.
-There is no eval, and every pattern is a literal alternation or a simple character class
-scanned once, so a 100 KB text is read in linear time; at most ``MAX_FIGURES`` figures are
-considered, and sums look back over at most ``MAX_RUN`` figures.
+There is no eval, and every pattern is a literal alternation or a bounded character class
+scanned once, so a 100 KB text is read in linear time; at most ``MAX_NUMBERS`` numbers and
+``MAX_FIGURES`` figures are considered, and sums look back over at most ``MAX_RUN`` terms.
+Whatever the reading had to assume (a period from the plan dates, a count from another
+sentence, counts no price uses) makes it uncertain, and plausible other readings are kept
+as ``alternatives`` so the rules never blame a text for a reading it does not clearly state.
 """
 
 from __future__ import annotations
@@ -194,7 +197,7 @@ def _patterns(lex: Lexicon) -> _Patterns:
         approx_after=re.compile(rf"[ \t]?(?:{_alternation(lex.approx_after)})"),
         total_before=re.compile(
             rf"(?:(?:{_alternation(lex.totals)})[^。;!?,、{_FW_COMMA}]{{0,{window}}}"
-            rf"|(?:{_alternation(lex.totals_adjacent)})[ \t]?(?:约)?[ \t]?|=[ \t]?)$"
+            rf"|(?:{_alternation(lex.totals_adjacent)})[ \t]?(?:{_alternation(lex.approx_before)})?[ \t]?|=[ \t]?)$"
         ),
         unit_thousands=re.compile(rf"[ \t]?(万|千)({_alternation(units)})"),
         year=re.compile(r"(?<!\d)((?:19|20)\d{2})[ \t]?年(?!\d)"),
