@@ -172,6 +172,11 @@ CASES: list[Case] = [
     ("JX105", lambda: with_row(clean(), SUSTAIN, "", "", ""), lambda: clean()),
     ("JX106", lambda: with_row(clean(), QUANTITY, "完成评审项目数量", "≥", "XX个"), lambda: clean()),
     ("JX107", lambda: with_row(clean(), QUANTITY, "完成评审项目数量", "≥", ""), lambda: clean()),
+    (
+        "JX108",
+        lambda: clean(start="", overview="", layout_fields=["name", "total", "department", "implementer", "end"]),
+        lambda: clean(layout_fields=["name", "total", "department", "implementer", "start", "end", "overview"]),
+    ),
     ("JX201", lambda: with_row(clean(), QUALITY, "评审报告质量合格率", ">=", "95%"), lambda: clean()),
     ("JX202", lambda: with_row(clean(), QUALITY, "评审报告质量合格率", "", "95%"), lambda: clean()),
     ("JX203", lambda: with_row(clean(), QUALITY, "评审报告质量合格率", "约", "95%"), lambda: clean()),
@@ -290,6 +295,26 @@ CASES: list[Case] = [
         "JX603",
         lambda: clean(total=None, raw={"total": "约20万"}),
         lambda: clean(raw={"total": "20"}),
+    ),
+    (
+        "JX604",
+        lambda: clean(overview="租用8085.11平方米办公用房，收费为4元/平方米/月，全年12个月。"),
+        lambda: clean(overview="租用4000平方米办公用房，收费为5元/平方米/月，租用10个月。"),
+    ),
+    (
+        "JX605",
+        lambda: clean(overview="1、设备费12万元；2、安装费5万元；共计20万元。"),
+        lambda: clean(overview="1、设备费12万元；2、安装费8万元；共计20万元。"),
+    ),
+    (
+        "JX606",
+        lambda: clean(overview="1、设备费12万元；2、安装费10万元。"),
+        lambda: clean(overview="1、设备费12万元；2、安装费8万元。"),
+    ),
+    (
+        "JX607",
+        lambda: clean(overview="服务合同期3年，合同总价20万元。"),
+        lambda: clean(overview="服务合同期3年，合同总价60万元，2022年支付20万元。"),
     ),
     ("JX701", lambda: copy_pair(PROPERTY, PROPERTY), lambda: copy_pair(PROPERTY, PUBLICITY)),
     (
@@ -535,7 +560,8 @@ def test_catalogue_entries_are_complete_grouped_and_in_chinese() -> None:
         assert all(cjk.search(text) for text in (info.title, info.why, info.bad, info.good)), info.code
         module = info.func.__module__.rsplit(".", 1)[-1]
         group = {"completeness": "1", "operators": "2", "measurability": "3", "cost": "4", "classification": "5",
-                 "money": "6", "copied": "7", "hygiene": "8", "dates": "9"}[module]
+                 "money": "6", "copied": "7", "hygiene": "8", "dates": "9", "overview_math": "6",
+                 "layout": "1"}[module]
         assert info.code[2] == group, (info.code, module)
 
 

@@ -45,8 +45,9 @@ def test_a_careful_reviewers_findings_are_all_there(seed: tuple[list[Project], l
     assert copied.field == "overview" and "大楼物业费" in copied.message and copied.severity is Severity.ERROR
     assert not of(findings, "大楼物业费", "JX701")
     platform = "武进区政务服务一体化平台升级改造项目建设费用"
-    (amount,) = of(findings, platform, "JX602")
-    assert "193.6万元" in amount.message and "164万元" in amount.message
+    # 45.6万元 + 148万元 = 193.6万元 ("共计193.6万元") against 164: JX606 shows the sum, JX602 stays quiet.
+    (amount,) = of(findings, platform, "JX606")
+    assert "193.6万元" in amount.message and "164万元" in amount.message and not of(findings, platform, "JX602")
     (satisfaction,) = of(findings, platform, "JX102")
     assert satisfaction.indicator == "对保障机关正常运转的持续影响程度" and satisfaction.severity is Severity.ERROR
     assert [f.indicator for f in of(findings, platform, "JX504")] == ["服务事项办理时限压缩度"]

@@ -95,7 +95,7 @@ def _import_comment(project: Project) -> str:
     lines = [f"{key}：{value}" for key, value in project.extra.items()]
     for indicator in project.indicators:
         for key, value in indicator.extra.items():
-            lines.append(f"指标“{indicator.name or indicator.level2}”的{key}：{value}")
+            lines.append(f"指标“{indicator.name or indicator.level2 or '（未填三级指标）'}”的{key}：{value}")
     if not lines:
         return ""
     return "导入时保留的、模板中没有对应栏目的内容：\n" + "\n".join(lines)

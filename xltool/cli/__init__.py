@@ -95,7 +95,8 @@ def read_command(files: tuple[Path, ...], as_json: bool, profile: str | None) ->
         projects.extend(p.to_json_dict() for p in result.projects)
         for project in result.projects:
             for note in project.notes:
-                click.echo(f"提示：文件 {project.file}，工作表 {project.sheet}，项目“{project.name}”：{note}", err=True)
+                label = project.name or "（未填写项目名称）"
+                click.echo(f"提示：文件 {project.file}，工作表 {project.sheet}，项目“{label}”：{note}", err=True)
     if as_json:
         _echo_json(projects)
     else:

@@ -54,9 +54,14 @@ def first_contained(text: str, candidates: Iterable[str]) -> str | None:
     return None
 
 
-def quote(text: Any, limit: int = 40) -> str:
-    """“text” for a message, shortened so a long 项目概况 does not flood the report."""
+def quote(text: Any, limit: int = 40, empty: str = "（空）") -> str:
+    """“text” for a message, shortened so a long 项目概况 does not flood the report.
+
+    An empty value shows ``empty`` (e.g. "（未填二级指标）") instead of a bare “”.
+    """
     value = str(text if text is not None else "").replace("\n", " ").strip()
+    if not value:
+        return empty
     if len(value) > limit:
         value = value[: limit - 1] + "…"
     return f"“{value}”"

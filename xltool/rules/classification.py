@@ -60,8 +60,9 @@ def satisfaction_elsewhere(project: Project, ctx: RuleContext) -> Iterator[Findi
             continue
         yield ctx.finding(
             "JX502",
-            f"{quote(ind.name)}衡量的是满意度，却写在“{ind.level2}”下：请移到“{target[0]}”，"
-            f"并在“{ind.level2}”下改填衡量该类效果的指标。",
+            f"{quote(ind.name)}衡量的是满意度，却写在{quote(ind.level2, empty='（未填二级指标）')}"
+            f"下：请移到“{target[0]}”"
+            f"{f'，并在“{ind.level2}”下改填衡量该类效果的指标' if ind.level2 else ''}。",
             **indicator_where(ind, "name"),
         )
 
@@ -83,7 +84,7 @@ def non_satisfaction_under_satisfaction(project: Project, ctx: RuleContext) -> I
             continue
         yield ctx.finding(
             "JX503",
-            f"{quote(ind.name)}不是满意度，却写在“{ind.level2}”下：请移到相应的效益指标下。",
+            f"{quote(ind.name, empty='（未填三级指标）')}不是满意度，却写在“{ind.level2}”下：请移到相应的效益指标下。",
             **indicator_where(ind, "name"),
         )
 
@@ -108,7 +109,8 @@ def ecological_is_ecological(project: Project, ctx: RuleContext) -> Iterator[Fin
         reason = f"（“{about}”属于时效、可持续影响或社会效益）" if about else ""
         yield ctx.finding(
             "JX504",
-            f"{quote(ind.name)}与生态环境无关{reason}：请移到合适的二级指标下；项目没有生态效益的，此行留空即可。",
+            f"{quote(ind.name, empty='（未填三级指标）')}"
+            f"与生态环境无关{reason}：请移到合适的二级指标下；项目没有生态效益的，此行留空即可。",
             **indicator_where(ind, "name"),
         )
 

@@ -17,6 +17,7 @@ from ._common import (
     quote,
     role_of,
 )
+from .layout import in_layout
 
 _FIELD_LABELS: dict[str, str] = {
     "name": "项目名称",
@@ -107,13 +108,18 @@ def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding
         wrong = rows[0]
         yield ctx.finding(
             "JX102",
-            f"满意度指标下的{quote(wrong.name)}不是满意度：请改为衡量服务对象满意程度的指标，"
+            f"满意度指标下的{quote(wrong.name, empty='（未填三级指标）')}不是满意度：请改为衡量服务对象满意程度的指标，"
             f"如“服务对象满意度 ≥ 90%”，原指标移到合适的二级指标下。",
             **indicator_where(wrong, "name"),
         )
         return
     elsewhere = [i for i in project.indicators if is_real(i, ctx) and "满意" in norm(i.name)]
-    hint = f"（{quote(elsewhere[0].name)}写在“{elsewhere[0].level2}”下，应移到“{names[0]}”）" if elsewhere else ""
+    hint = (
+        f"（{quote(elsewhere[0].name)}写在{quote(elsewhere[0].level2, empty='（未填二级指标）')}"
+        f"下，应移到“{names[0]}”）"
+        if elsewhere
+        else ""
+    )
     yield ctx.finding(
         "JX102",
         f"“{names[0]}”下没有满意度指标{hint}：请填写如“服务对象满意度 ≥ 90%”。",
@@ -131,6 +137,8 @@ def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding
 )
 def required_fields(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for field in ctx.get("required_fields", []):
+        if not in_layout(project, field):
+            continue  # the imported table's layout had no such field: JX108 lists it once
         if field == "total":
             if project.total is not None or project.raw.get("total"):
                 continue
@@ -234,7 +242,8 @@ def placeholders(project: Project, ctx: RuleContext) -> Iterator[Finding]:
                 continue  # only an operator typed in an empty row: nothing to name
             yield ctx.finding(
                 "JX106",
-                f"“{ind.level2}”一行残留占位符{quote(filler)}：没有该类指标就清空此格，否则填写三级指标和目标值。",
+                f"{quote(ind.level2, empty='（未填二级指标）')}"
+                f"一行残留占位符{quote(filler)}：没有该类指标就清空此格，否则填写三级指标和目标值。",
                 severity=Severity.WARNING,
                 **indicator_where(ind, "name"),
             )

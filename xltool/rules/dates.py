@@ -10,6 +10,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import quote
+from .layout import in_layout
 
 _MONTH_RE = re.compile(r"^(\d{4})\.(\d{2})$")
 # What looks like a year and a month but the month is impossible ("2022.13", "2022年0月").
@@ -41,7 +42,7 @@ def _typed(project: Project, field: str) -> str:
 def date_format(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for field, label in _LABELS.items():
         value = getattr(project, field)
-        if not value or year_month(value) is not None:
+        if not value or year_month(value) is not None or not in_layout(project, field):
             continue
         if _BAD_MONTH_RE.match(unicodedata.normalize("NFKC", value)):
             continue  # JX902 names the impossible month
@@ -64,7 +65,7 @@ def date_format(project: Project, ctx: RuleContext) -> Iterator[Finding]:
 def month_range(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for field, label in _LABELS.items():
         value = getattr(project, field)
-        if not value or year_month(value) is not None:
+        if not value or year_month(value) is not None or not in_layout(project, field):
             continue
         match = _BAD_MONTH_RE.match(unicodedata.normalize("NFKC", value))
         if match and not 1 <= int(match.group(2)) <= 12:
@@ -86,7 +87,7 @@ def month_range(project: Project, ctx: RuleContext) -> Iterator[Finding]:
 )
 def start_before_end(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     start, end = year_month(project.start), year_month(project.end)
-    if start and end and start > end:
+    if start and end and start > end and in_layout(project, "start") and in_layout(project, "end"):
         yield ctx.finding(
             "JX903",
             f"计划开始时间{quote(project.start)}晚于计划结束时间{quote(project.end)}：请核对，两者可能填反了。",
@@ -108,7 +109,7 @@ def within_budget_year(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         return
     for field, label in _LABELS.items():
         ym = year_month(getattr(project, field))
-        if ym and ym[0] != project.year:
+        if ym and ym[0] != project.year and in_layout(project, field):
             yield ctx.finding(
                 "JX904",
                 f"“{label}”{quote(getattr(project, field))}不在{project.year}年度内（见表标题）："

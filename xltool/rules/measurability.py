@@ -104,7 +104,8 @@ def number_needs_unit(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         example = f"{fmt_number(ind.value)}%" if is_rate_name(ind.name, ctx) else f"{fmt_number(ind.value)}个/次/间"
         yield ctx.finding(
             "JX302",
-            f"{quote(ind.name)}的目标值{quote(ind.target)}没有单位：请补上计量单位，如“{example}”。",
+            f"{quote(ind.name, empty='（未填三级指标）')}"
+            f"的目标值{quote(ind.target)}没有单位：请补上计量单位，如“{example}”。",
             **indicator_where(ind, "target"),
         )
 
@@ -125,7 +126,8 @@ def rate_in_percent(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield ctx.finding(
             "JX303",
-            f"{quote(ind.name)}是比率，目标值{quote(ind.target)}却以“{ind.unit}”计：请改为百分比（如“≥95%”），"
+            f"{quote(ind.name, empty='（未填三级指标）')}"
+            f"是比率，目标值{quote(ind.target)}却以“{ind.unit}”计：请改为百分比（如“≥95%”），"
             f"或把指标名称改为与“{ind.unit}”相符的说法（如“…时间”“…次数”）。",
             **indicator_where(ind, "target"),
         )
@@ -147,7 +149,8 @@ def disguised_number(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue  # JX401 reports cost rows
         yield ctx.finding(
             "JX304",
-            f"{quote(ind.name)}的目标值{quote(ind.target)}是数值，却标为“定性”：请把计算符号改为“≥”“≤”或“=”，"
+            f"{quote(ind.name, empty='（未填三级指标）')}"
+            f"的目标值{quote(ind.target)}是数值，却标为“定性”：请把计算符号改为“≥”“≤”或“=”，"
             f"目标值只写一个数值加单位。",
             **indicator_where(ind, "operator" if "operator" in ind.cells else "target"),
         )
@@ -168,7 +171,8 @@ def qualitative_not_judgeable(project: Project, ctx: RuleContext) -> Iterator[Fi
             continue
         yield ctx.finding(
             "JX305",
-            f"{quote(ind.name)}的目标值{quote(ind.target)}无法评判是否达成：能量化的请改为定量目标"
+            f"{quote(ind.name, empty='（未填三级指标）')}"
+            f"的目标值{quote(ind.target)}无法评判是否达成：能量化的请改为定量目标"
             f"（如“≥95%”“≥20次”），否则写成分级表述，如{_GRADES_HINT}。",
             **indicator_where(ind, "target"),
         )
@@ -191,7 +195,8 @@ def qualitative_vague(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield ctx.finding(
             "JX306",
-            f"{quote(ind.name)}的目标值{quote(ind.target)}含糊（“{phrase}”没有衡量标准）：请改为可量化的目标，"
+            f"{quote(ind.name, empty='（未填三级指标）')}"
+            f"的目标值{quote(ind.target)}含糊（“{phrase}”没有衡量标准）：请改为可量化的目标，"
             f"或分级表述，如{_GRADES_HINT}。",
             **indicator_where(ind, "target"),
         )
@@ -211,6 +216,7 @@ def qualitative_graded(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue
         yield ctx.finding(
             "JX307",
-            f"{quote(ind.name)}的定性目标值{quote(ind.target)}不是分级表述：建议写成{_GRADES_HINT}中的一档。",
+            f"{quote(ind.name, empty='（未填三级指标）')}"
+            f"的定性目标值{quote(ind.target)}不是分级表述：建议写成{_GRADES_HINT}中的一档。",
             **indicator_where(ind, "target"),
         )

@@ -10,6 +10,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import close, fmt_number, quote
+from .overview_math import overview_has_computation
 
 _FUNDING_LABELS: dict[str, str] = {
     "province": "部省级财政",
@@ -74,13 +75,16 @@ def funding_adds_up(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     "JX602",
     Severity.WARNING,
     "项目概况中的金额与总金额不符",
-    why="项目概况写明的金额（测算依据）应与表头总金额一致；不一致常见于沿用上年或别的项目的文字。",
+    why="项目概况写明的金额（测算依据）应与表头总金额一致；不一致常见于沿用上年或别的项目的文字。"
+    "概况写出了能重算的测算过程（数量×单价、分项金额、共计）时，由 JX604–JX606 列出算式，本条不再重复。",
     bad="项目概况：二期建设费用193.6万元；项目总金额 164",
     good="项目概况：二期建设费用164万元；项目总金额 164",
 )
 def overview_amount_matches(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     if project.total is None or not project.overview:
         return
+    if overview_has_computation(project, ctx):
+        return  # JX604–JX606 redo the overview's arithmetic and show it instead
     amounts = overview_amounts(project.overview)
     if not amounts:
         return

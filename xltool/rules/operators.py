@@ -76,7 +76,7 @@ def missing_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             hint = "定性指标请填写“定性”"
         yield ctx.finding(
             "JX202",
-            f"三级指标{quote(ind.name)}（目标值{quote(ind.target)}）没有计算符号：{hint}。",
+            f"三级指标{quote(ind.name, empty='（未填三级指标）')}（目标值{quote(ind.target)}）没有计算符号：{hint}。",
             **_operator_where(ind),
         )
 
@@ -129,7 +129,8 @@ def operator_direction(project: Project, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             yield ctx.finding(
                 "JX204",
-                f"{quote(ind.name)}是{kind}，一般越多越好，却用了“{ind.operator}”（{quote(ind.target)}成了上限）："
+                f"{quote(ind.name, empty='（未填三级指标）')}"
+                f"是{kind}，一般越多越好，却用了“{ind.operator}”（{quote(ind.target)}成了上限）："
                 f"请改为“≥”或“=”；确为上限的，请在指标名称中写明（如“…不超过”）。",
                 **_operator_where(ind),
             )
