@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_rules import ROWS, SATISFY, clean, codes, row, with_row
 
-from xltool.findings import Finding, Severity
-from xltool.model import Project
+from xltool.core.findings import Finding, Severity
+from xltool.core.model import Project
 from xltool.rules import RuleContext, validate_projects
 from xltool.rules.arithmetic import Analysis, Lexicon, Tolerance, analyse, cn_number, default_lexicon
 
