@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
+from xltool.core.fields import label as field_label
 from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import (
@@ -19,24 +20,13 @@ from ._common import (
 )
 from .layout import in_layout
 
-_FIELD_LABELS: dict[str, str] = {
-    "name": "项目名称",
-    "total": "项目总金额（万元）",
-    "department": "主管部门",
-    "implementer": "实施单位",
-    "start": "计划开始时间",
-    "end": "计划结束时间",
-    "overview": "项目概况",
-    "long_term_goal": "中长期绩效目标",
-    "annual_goal": "年度绩效目标",
-}
 _FIELD_HINTS: dict[str, str] = {
     "name": "请填写项目名称",
     "total": "请填写项目总金额（万元，数字）",
     "department": "请填写主管部门",
     "implementer": "请填写实施单位",
-    "start": "请按“2022.01”格式填写计划开始时间",
-    "end": "请按“2022.12”格式填写计划结束时间",
+    "start": "请按“年.月”格式填写计划开始时间（如 {year}.01）",
+    "end": "请按“年.月”格式填写计划结束时间（如 {year}.12）",
     "overview": "请写明项目内容和测算依据（数量×单价＝金额）",
     "annual_goal": "请写明本年度要完成什么、达到什么效果",
 }
@@ -144,11 +134,11 @@ def required_fields(project: Project, ctx: RuleContext) -> Iterator[Finding]:
                 continue
         elif _text_value(project, field).strip():
             continue
-        label = _FIELD_LABELS.get(field, field)
+        label = field_label(field)
         missing = "未找到该栏目" if field not in project.cells else "为空"
         yield ctx.finding(
             "JX103",
-            f"“{label}”{missing}：{_FIELD_HINTS.get(field, '请填写')}。",
+            f"“{label}”{missing}：{_FIELD_HINTS.get(field, '请填写').replace('{year}', str(project.year or 'YYYY'))}。",
             cell=project.cells.get(field, ""),
             field=field,
         )
@@ -223,7 +213,7 @@ def expected_effects(project: Project, ctx: RuleContext) -> Iterator[Finding]:
 def placeholders(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for field in ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal"):
         value = _text_value(project, field)
-        label = _FIELD_LABELS[field]
+        label = field_label(field)
         cell = project.cells.get(field, "")
         if is_placeholder(value, ctx):
             yield ctx.finding(

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
+from xltool.core.fields import field
 from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import quote
@@ -15,7 +16,7 @@ from .layout import in_layout
 _MONTH_RE = re.compile(r"^(\d{4})\.(\d{2})$")
 # What looks like a year and a month but the month is impossible ("2022.13", "2022年0月").
 _BAD_MONTH_RE = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*月?$")
-_LABELS = {"start": "计划开始时间", "end": "计划结束时间"}
+_LABELS = {key: field(key).title for key in ("start", "end")}
 
 
 def year_month(value: str) -> tuple[int, int] | None:

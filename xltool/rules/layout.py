@@ -12,22 +12,15 @@ from __future__ import annotations
 from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
+from xltool.core.fields import field, funding_keys
 from xltool.core.model import Project
 from . import RuleContext, rule
 
 # The template's header fields, in the order the form shows them, and their labels.
 LAYOUT_LABELS: dict[str, str] = {
-    "name": "项目名称",
-    "total": "项目总金额",
-    "department": "主管部门",
-    "implementer": "实施单位",
-    "funding": "资金来源（部省级、市级、区级、其他）",
-    "start": "计划开始时间",
-    "end": "计划结束时间",
-    "overview": "项目概况",
-    "long_term_goal": "中长期绩效目标",
-    "annual_goal": "年度绩效目标",
-}
+    key: field(key).title
+    for key in ("name", "total", "department", "implementer", "start", "end", "overview", "long_term_goal", "annual_goal")
+} | {"funding": "资金来源（" + "、".join(field(f"funding.{k}").title for k in funding_keys()) + "）"}
 
 
 def in_layout(project: Project, field: str) -> bool:

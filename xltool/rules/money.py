@@ -7,21 +7,24 @@ import unicodedata
 from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
+from xltool.core.fields import field, funding_keys
+from xltool.core.fields import label as field_label
 from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import close, fmt_number, quote
 from .overview_math import overview_has_computation
 
-_FUNDING_LABELS: dict[str, str] = {
-    "province": "部省级财政",
-    "city": "市级财政",
-    "district": "区级财政",
-    "other": "其他",
-}
-_AMOUNT_LABELS: dict[str, str] = {
-    "total": "项目总金额",
-    **{f"funding.{k}": f"{v}（万元）" for k, v in _FUNDING_LABELS.items()},
-}
+def _amount_labels(ctx: RuleContext) -> dict[str, str]:
+    """{field: printed label} of the amounts, in the profile's wording of the funding sources."""
+    return {"total": field("total").title} | {
+        f"funding.{k}": field_label(f"funding.{k}", funding_labels=ctx.profile.funding_labels) for k in funding_keys()
+    }
+
+
+def _source_name(key: str, ctx: RuleContext) -> str:
+    return ctx.profile.funding_labels.get(key) or field(f"funding.{key}").title
+
+
 
 # "193.6万元", "1,234.5 万元", "约2万元" (the prefix tells an estimate).
 _WAN_RE = re.compile(
@@ -60,7 +63,7 @@ def funding_adds_up(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     total = sum(given.values())
     if close(total, project.total, tolerance):
         return
-    detail = " + ".join(f"{_FUNDING_LABELS[k]}{fmt_number(v)}" for k, v in given.items())
+    detail = " + ".join(f"{_source_name(k, ctx)}{fmt_number(v)}" for k, v in given.items())
     diff = project.total - total
     yield ctx.finding(
         "JX601",
@@ -116,7 +119,7 @@ def overview_amount_matches(project: Project, ctx: RuleContext) -> Iterator[Find
     good="项目总金额：100",
 )
 def amounts_are_numbers(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for field, label in _AMOUNT_LABELS.items():
+    for field, label in _amount_labels(ctx).items():
         value = project.total if field == "total" else getattr(project.funding, field.split(".", 1)[1])
         raw = project.raw.get(field, "")
         if value is None and raw:
