@@ -10,23 +10,20 @@ traceback and never an unbounded amount of work. See ``SECURITY.md`` for the pro
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import functools
-import io
 import os
-import re
 import stat
 import struct
 import sys
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.core.grid import cell_ref, column_index
+from xltool.core.grid import cell_ref
+from xltool.io.extents import part_extent
+from xltool.io.xmlguard import harden_xml, scan_prolog
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.workbook.workbook import Workbook
@@ -53,10 +50,6 @@ MAX_COMPRESSION_RATIO = 200
 
 RATIO_CHECK_MIN_SIZE = 1024 * 1024
 """Small entries may have any ratio (a 1 KB run of spaces is harmless)."""
-
-MAX_XML_PROLOG = 8 * 1024
-"""Bytes inspected before an XML part's root element. Excel writes ~60 (one ``<?xml?>``
-line); a longer prolog only serves to hide a DOCTYPE from scanners."""
 
 MAX_ROWS = 5_000
 MAX_COLS = 50
@@ -124,26 +117,6 @@ def is_lock_or_hidden(path: str | os.PathLike[str]) -> bool:
             return False
         return bool(attrs & (stat.FILE_ATTRIBUTE_HIDDEN | stat.FILE_ATTRIBUTE_SYSTEM))
     return False
-
-
-class Bounds(NamedTuple):
-    """How much of a sheet to read, and whether that cuts anything off."""
-
-    rows: int
-    cols: int
-    truncated: bool
-
-
-def bounded(max_row: int | None, max_col: int | None) -> Bounds:
-    """Clamp a sheet's declared extent to ``MAX_ROWS`` x ``MAX_COLS``.
-
-    ``None`` (unknown extent, e.g. openpyxl read-only mode without a dimension) maps to
-    the limit itself, so callers can pass ``ws.max_row`` / ``ws.max_column`` blindly.
-    """
-    rows = MAX_ROWS if max_row is None else max(0, min(max_row, MAX_ROWS))
-    cols = MAX_COLS if max_col is None else max(0, min(max_col, MAX_COLS))
-    truncated = (max_row is not None and max_row > MAX_ROWS) or (max_col is not None and max_col > MAX_COLS)
-    return Bounds(rows, cols, truncated)
 
 
 # ---------------------------------------------------------------------------
@@ -309,7 +282,7 @@ def _check_xml_prologs(p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo
             continue
         try:
             with zf.open(info) as fh:
-                verdict = _scan_prolog(fh)
+                verdict = scan_prolog(fh)
         except PermissionError:
             raise
         except Exception as exc:  # zlib.error, BadZipFile (header mismatch, CRC), EOFError…
@@ -321,75 +294,6 @@ def _check_xml_prologs(p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo
             )
         if verdict == "too_long":
             raise _fail(f"{_MSG_BAD_XML}：部件 {info.filename} 的 XML 声明区异常冗长，已拒绝读取", p)
-
-
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
-def _guess_encoding(start: bytes) -> tuple[str, int]:
-    """XML autodetection (XML 1.0 appendix F): encoding and BOM length."""
-    for bom, enc in _BOMS:
-        if start.startswith(bom):
-            return enc, len(bom)
-    if start.startswith(b"\0\0\0<"):
-        return "utf-32-be", 0
-    if start.startswith(b"<\0\0\0"):
-        return "utf-32-le", 0
-    if start.startswith(b"\0<"):
-        return "utf-16-be", 0
-    if start.startswith(b"<\0"):
-        return "utf-16-le", 0
-    return "latin-1", 0  # every ASCII-compatible encoding reads markup the same way
-
-
-def _scan_prolog(fh: Any) -> Literal["clean", "dtd", "too_long"]:
-    """Walk an XML prolog (declaration, PIs, comments, whitespace) up to the root tag."""
-    raw = fh.read(min(1024, MAX_XML_PROLOG))
-    encoding, skip = _guess_encoding(raw[:4])
-    while True:
-        text = raw[skip:].decode(encoding, "ignore")
-        state = _prolog_state(text)
-        if state != "incomplete":
-            return state
-        if len(raw) >= MAX_XML_PROLOG:
-            return "too_long"
-        more = fh.read(MAX_XML_PROLOG - len(raw))
-        if not more:
-            return "clean"  # ends inside the prolog: malformed, the parser will say so
-        raw += more
-
-
-def _prolog_state(text: str) -> Literal["clean", "dtd", "incomplete"]:
-    i, n = 0, len(text)
-    while True:
-        while i < n and text[i] in " \t\r\n":
-            i += 1
-        if i >= n:
-            return "incomplete"
-        if text[i] != "<":
-            return "clean"  # not XML at all (image, vbaProject.bin…): not our concern
-        if text.startswith("<?", i):
-            end = text.find("?>", i + 2)
-            if end < 0:
-                return "incomplete"
-            i = end + 2
-        elif text.startswith("<!--", i):
-            end = text.find("-->", i + 4)
-            if end < 0:
-                return "incomplete"
-            i = end + 3
-        elif "<!--".startswith(text[i:]):
-            return "incomplete"  # buffer ends inside "<!-": could still be a comment
-        elif text.startswith("<!", i):
-            return "dtd"  # "<!DOCTYPE" (or any markup declaration) before the root
-        else:
-            return "clean"
 
 
 # ---------------------------------------------------------------------------
@@ -441,85 +345,6 @@ def biff_has_filepass(stream: bytes, max_records: int = 64) -> bool:
             return False
         pos += 4 + size
     return False
-
-
-# ---------------------------------------------------------------------------
-# XML parser hardening
-
-
-@dataclass(frozen=True)
-class XmlHardening:
-    """What :func:`harden_xml` found and did (for tests and ``--debug`` output)."""
-
-    openpyxl_defusedxml: bool
-    openpyxl_lxml: bool
-    patched_modules: tuple[str, ...]
-
-
-_STRICT_LXML_PARSER: Any = None
-
-
-def _strict_fromstring() -> Any:
-    """An lxml ``fromstring`` that neither expands entities nor loads DTDs or URLs."""
-    global _STRICT_LXML_PARSER
-    from lxml import etree
-
-    if _STRICT_LXML_PARSER is None:
-        _STRICT_LXML_PARSER = etree.XMLParser(
-            resolve_entities=False, load_dtd=False, no_network=True, dtd_validation=False, huge_tree=False
-        )
-    return functools.partial(etree.fromstring, parser=_STRICT_LXML_PARSER)
-
-
-_HARDENED_FROMSTRING: Any = None
-
-
-def harden_xml() -> XmlHardening:
-    """Make sure openpyxl parses every package part without entity expansion. Idempotent.
-
-    openpyxl picks its XML functions at import time: with defusedxml installed
-    (``openpyxl.xml.DEFUSEDXML``) its streaming ``iterparse`` (sheets, shared strings) is
-    defusedxml's, which raises on any entity declaration; with lxml installed
-    (``openpyxl.xml.LXML``) its ``fromstring`` (workbook, rels, properties, styles) is lxml
-    with ``resolve_entities=False``. Both can be switched off by the environment
-    variables ``OPENPYXL_DEFUSEDXML`` / ``OPENPYXL_LXML``, so instead of trusting them this
-    installs the safe functions into every loaded openpyxl module. The gate's DTD refusal
-    (:func:`check_input_file`) is the first line; this is the second.
-    """
-    global _HARDENED_FROMSTRING
-    import defusedxml.ElementTree as defused_et
-    import openpyxl
-    import openpyxl.reader.excel  # noqa: F401  (imports every reader module we patch)
-    import openpyxl.xml.functions as oxf
-    from xml.etree import ElementTree as std_et
-
-    if _HARDENED_FROMSTRING is None:
-        _HARDENED_FROMSTRING = _strict_fromstring() if openpyxl.xml.LXML else defused_et.fromstring
-    unsafe_fromstrings: list[Any] = [std_et.fromstring, std_et.XML]
-    if openpyxl.xml.LXML:
-        from lxml import etree
-
-        unsafe_fromstrings.append(etree.fromstring)
-    safe_iterparse = defused_et.iterparse
-
-    patched: list[str] = []
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("openpyxl") or module is None:
-            continue
-        changed = False
-        current = getattr(module, "iterparse", None)
-        if current is not None and current is not safe_iterparse:
-            module.iterparse = safe_iterparse  # type: ignore[attr-defined]
-            changed = True
-        current = getattr(module, "fromstring", None)
-        if current is not None and current is not _HARDENED_FROMSTRING:
-            base = current.func if isinstance(current, functools.partial) else current
-            if base in unsafe_fromstrings or base is defused_et.fromstring or module is oxf:
-                module.fromstring = _HARDENED_FROMSTRING  # type: ignore[attr-defined]
-                changed = True
-        if changed:
-            patched.append(name)
-    return XmlHardening(bool(openpyxl.xml.DEFUSEDXML), bool(openpyxl.xml.LXML), tuple(sorted(patched)))
 
 
 # ---------------------------------------------------------------------------
@@ -644,13 +469,6 @@ def open_checked_calamine(p: Path, kind: Kind) -> CalamineWorkbook:
         return CalamineWorkbook.from_path(str(p))
 
 
-_NAME = rb"(?:[A-Za-z_][\w.\-]*:)?"
-_CELL_OR_ROW = re.compile(
-    rb"<" + _NAME + rb"(row|c)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>(\s*</" + _NAME + rb"c>)?"
-)
-_R_ATTR = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["']""")
-
-
 def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SHEET_CELLS) -> None:
     """Refuse an xlsx whose non-empty cells span more than ``max_cells`` in any part.
 
@@ -664,7 +482,7 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
         for info in zf.infolist():
             if not (info.filename.startswith("xl/") and info.filename.endswith(".xml")):
                 continue
-            extent = _part_extent(zf, info)
+            extent = part_extent(zf, info)
             if extent is None:
                 continue
             (r0, c0), (r1, c1) = extent
@@ -675,104 +493,3 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
                     f"可能有内容误填在很远的单元格（如 {cell_ref(r1, c1)}）中，请删除多余内容后再试",
                     p,
                 )
-
-
-def _part_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    if info.file_size > _FAST_PATH_BYTES:
-        with zf.open(info) as fh:
-            return _scan_extent(fh)
-    data = zf.read(info)
-    if b"<c" not in data and b":c" not in data:
-        return None  # no cell tags at all (styles, shared strings, …)
-    # Value-less cells count in the fast path (the exact scan skips them): a slightly
-    # larger extent, never a smaller one.
-    return _fast_extent(data) or _scan_extent(io.BytesIO(data))
-
-
-_FAST_PATH_BYTES = 128 << 20
-_CELL_TAG = re.compile(rb"<c[\s>]")
-_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,2}(\d+)"')
-_PREFIXED_TAG = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:row|c)[\s>/]")
-
-
-def _fast_extent(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """((min row, min col), (max row, max col)) of a part's cells, or None when not cheap.
-
-    What writers (Excel, openpyxl, xlsxwriter) produce: every ``<c>`` carries an
-    explicit ``r`` with at most two column letters (its own row number included). Then the
-    extent is found by C-level regex scans instead of a Python step per cell. Anything else
-    (implicit positions, prefixed tags, three-letter columns) returns None: exact scan.
-    """
-    if _PREFIXED_TAG.search(data):
-        return None
-    cell_rows = _CELL_ROW.findall(data)
-    if len(cell_rows) != len(_CELL_TAG.findall(data)):
-        return None
-    if not cell_rows:
-        return None
-    numbers = list(map(int, cell_rows))
-    low_col, high_col = _column_range(data)
-    return (min(numbers), low_col), (max(numbers), high_col)
-
-
-def _column_range(data: bytes) -> tuple[int, int]:
-    """(narrowest, widest) column of a part whose cells carry one- or two-letter references.
-
-    At most a few dozen C-level searches (one per candidate letter), whatever the size.
-    """
-    letters = [bytes([c]) for c in range(65, 91)]
-
-    def present(prefix: bytes) -> bool:
-        return re.search(b'<c r="' + prefix + rb"\d", data) is not None
-
-    singles = [i + 1 for i, a in enumerate(letters) if present(a)]
-    firsts = [i + 1 for i, a in enumerate(letters) if re.search(b'<c r="' + a + rb"[A-Z]\d", data)]
-    width_of = lambda first, second: first * 26 + second  # noqa: E731  (AA = 27)
-    low = singles[0] if singles else None
-    high = singles[-1] if singles else None
-    if firsts:
-        lo_first, hi_first = firsts[0], firsts[-1]
-        seconds_hi = [j + 1 for j, b in enumerate(letters) if present(letters[hi_first - 1] + b)]
-        high = width_of(hi_first, seconds_hi[-1])
-        if low is None:
-            seconds_lo = [j + 1 for j, b in enumerate(letters) if present(letters[lo_first - 1] + b)]
-            low = width_of(lo_first, seconds_lo[0])
-    return low or 1, high or 1
-
-
-def _scan_extent(fh: Any) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """((min_row, min_col), (max_row, max_col)) of value-bearing cells, or None."""
-    row = col = 0
-    lo_r = lo_c = sys.maxsize
-    hi_r = hi_c = 0
-    carry = b""
-    while True:
-        chunk = fh.read(1 << 20)
-        buf = carry + chunk
-        for m in _CELL_OR_ROW.finditer(buf):
-            tag, attrs, self_closing, empty_close = m.groups()
-            r = _R_ATTR.search(attrs)
-            if tag == b"row":
-                row = int(r.group(2)) if r and r.group(2) else row + 1
-                col = 0
-                continue
-            if r and r.group(1):
-                col = column_index(r.group(1).decode("ascii"))
-                if r.group(2):
-                    row = int(r.group(2))
-            else:
-                col += 1
-            if self_closing or empty_close:
-                continue  # style-only cell: readers skip it, it costs no allocation
-            lo_r, lo_c = min(lo_r, row), min(lo_c, col)
-            hi_r, hi_c = max(hi_r, row), max(hi_c, col)
-        if not chunk:
-            break
-        # Keep an unfinished tag for the next round ("<" never occurs inside attributes).
-        last = buf.rfind(b"<")
-        carry = buf[last:] if last >= 0 and buf.find(b">", last) < 0 else b""
-        if len(carry) > 1 << 20:
-            raise ValueError("tag longer than 1 MiB")
-    if hi_r == 0:
-        return None
-    return (lo_r, lo_c), (hi_r, hi_c)
