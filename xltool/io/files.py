@@ -199,19 +199,3 @@ def backup_file(path: str | os.PathLike[str]) -> Path:
     except PermissionError:
         raise XltoolError("无法读取该文件以制作备份（文件被占用或无权限）", file=source, exit_code=EXIT_INPUT) from None
     return target
-
-
-def remove_stale_temps(folder: str | os.PathLike[str], older_than_s: float = 24 * 3600) -> list[Path]:
-    """Delete temporary files an earlier run left behind when the process was killed.
-
-    Only names this module creates are touched, and only when they are old enough
-    that no other running xltool can still be writing them.
-    """
-    removed: list[Path] = []
-    now = dt.datetime.now().timestamp()
-    for entry in Path(folder).glob(f".*{_TEMP_MARK}*"):
-        with suppress(OSError):
-            if entry.is_file() and now - entry.stat().st_mtime > older_than_s:
-                entry.unlink()
-                removed.append(entry)
-    return removed

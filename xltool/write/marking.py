@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.findings import Finding
-from xltool.write.report import MARKS_HEADERS, NOTE_AUTHOR, NOTE_HEADER, RESULTS_HEADERS, RESULTS_HEADERS_WITH_FILE, RESULTS_WIDTHS, SEVERITY_COLORS, display_width, cells_to_mark, merge_note, note_size, note_text, result_rows, strip_our_note, worst
+from xltool.write.report import MARKS_HEADERS, NOTE_AUTHOR, NOTE_HEADER, RESULTS_HEADERS, RESULTS_WIDTHS, SEVERITY_COLORS, display_width, cells_to_mark, merge_note, note_size, note_text, result_rows, strip_our_note, worst
 from xltool.core.names import MARKS_SHEET, RESULTS_SHEET
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -224,7 +224,7 @@ def _anchor(ws: Worksheet, ref: str) -> str:
 def _is_our_results_sheet(ws: Worksheet) -> bool:
     first = tuple(c.value for c in next(ws.iter_rows(min_row=1, max_row=1), ()))
     first = tuple(v for v in first if v is not None)
-    return first in (RESULTS_HEADERS, RESULTS_HEADERS_WITH_FILE)
+    return first == RESULTS_HEADERS
 
 
 def clear_marks(workbook: Workbook) -> int:

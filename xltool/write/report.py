@@ -13,7 +13,6 @@ import math
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
 from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
@@ -37,9 +36,8 @@ NOTE_HEADER = "【xltool 校验】"
 """First line of every note xltool writes; tells its notes from the user's own."""
 
 RESULTS_HEADERS: tuple[str, ...] = ("序号", "工作表", "项目", "单元格", "级别", "代码", "说明")
-RESULTS_HEADERS_WITH_FILE: tuple[str, ...] = ("序号", "文件", "工作表", "项目", "单元格", "级别", "代码", "说明")
 RESULTS_WIDTHS: dict[str, float] = {
-    "序号": 6, "文件": 24, "工作表": 14, "项目": 28, "单元格": 9, "级别": 7, "代码": 9, "说明": 80,
+    "序号": 6, "工作表": 14, "项目": 28, "单元格": 9, "级别": 7, "代码": 9, "说明": 80,
 }
 
 MARKS_HEADERS: tuple[str, ...] = ("工作表", "单元格", "原填充", "原批注", "原批注作者")
@@ -71,8 +69,7 @@ class ResultRow:
     severity: Severity
 
 
-def result_rows(findings: Iterable[Finding], *, with_file: bool = False,
-                sheets: Iterable[str] | None = None) -> list[ResultRow]:
+def result_rows(findings: Iterable[Finding], *, sheets: Iterable[str] | None = None) -> list[ResultRow]:
     """The results-sheet rows of ``findings`` in report order.
 
     ``sheets`` (the workbook's sheet names) limits links to sheets that exist, so a
@@ -83,8 +80,6 @@ def result_rows(findings: Iterable[Finding], *, with_file: bool = False,
     for index, f in enumerate(findings, start=1):
         cell_text = f.cell or "（整表）"
         values: tuple[Any, ...] = (index, f.sheet, f.project, cell_text, f.severity.label, f.code, f.message)
-        if with_file:
-            values = (index, Path(f.file).name if f.file else "", *values[1:])
         link = link_location(f.sheet, f.cell) if f.sheet and (known is None or f.sheet in known) else ""
         rows.append(ResultRow(values, link, values.index(cell_text, 1), f.severity))
     return rows
