@@ -163,11 +163,19 @@ def clear_marks(target: MarkTarget) -> int:
     return restored
 
 
-def restore_cells(target: MarkTarget, records: list[MarkRecord]) -> int:
-    """Put the recorded fills and notes back (the records themselves are not touched)."""
+def restore_cells(target: MarkTarget, records: list[MarkRecord], *, notes_are_ours: bool = False) -> int:
+    """Put the recorded fills and notes back (the records themselves are not touched).
+
+    ``notes_are_ours``: the cells are known to carry xltool's notes (a copied marked
+    sheet), so a cell without an original note loses its note without reading it first.
+    """
     restores: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for record in records:
-        _restore(target, record, restores)
+        if notes_are_ours and not record.note:
+            restores[record.sheet][record.fill].append(record.cell)
+            target.delete_note(record.sheet, record.cell)
+        else:
+            _restore(target, record, restores)
     for sheet, by_fill in restores.items():
         target.set_fills(sheet, {}, dict(by_fill))
     return len(records)
