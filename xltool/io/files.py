@@ -199,3 +199,11 @@ def backup_file(path: str | os.PathLike[str]) -> Path:
     except PermissionError:
         raise XltoolError("无法读取该文件以制作备份（文件被占用或无权限）", file=source, exit_code=EXIT_INPUT) from None
     return target
+
+
+def require_suffix(output: str | os.PathLike[str], suffix: str = ".xlsx", message: str | None = None) -> Path:
+    """Refuse an output whose extension Excel would not open as intended (one check for all writers)."""
+    path = Path(output)
+    if path.suffix.lower() != suffix.lower():
+        raise XltoolError(message or f"输出文件须以 {suffix} 结尾", file=path, exit_code=EXIT_INPUT)
+    return path

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
 from xltool.core.findings import Finding, Severity, count_by_severity
+from xltool.core.text import display_width
 
 # ---------------------------------------------------------------------------
 # Shared look of a marked workbook (openpyxl and xlwings use the same values).
@@ -103,11 +103,6 @@ def strip_our_note(text: str) -> str:
     """What remains of a note once xltool's part (from ``NOTE_HEADER`` on) is removed."""
     head, sep, _ = text.partition(NOTE_HEADER)
     return head.rstrip() if sep else text
-
-
-def display_width(text: str) -> int:
-    """Width in half-width units: a Chinese character counts two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def note_size(text: str) -> tuple[int, int]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -37,7 +36,7 @@ from xltool import __version__
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.frameworks import DEFAULT_PROFILE, Profile, get_profile, load_profiles
 from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, parse_target
-from xltool.core.text import clean_text
+from xltool.core.text import clean_text, display_width
 from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET, PROFILE_KEY
 
 YEAR_KEY = "year"
@@ -198,14 +197,10 @@ def _put_text(ws: Worksheet, ref: str, value: Any) -> None:
     cell.data_type = "s"
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
 def _text_lines(text: str, width_chars: float) -> int:
     """How many lines ``text`` wraps to in a cell about ``width_chars`` wide."""
     per_line = max(1.0, width_chars - 2)
-    return sum(max(1, math.ceil(_display_width(part) / per_line)) for part in (text or "").split("\n"))
+    return sum(max(1, math.ceil(display_width(part) / per_line)) for part in (text or "").split("\n"))
 
 
 def _height(text: str, width_chars: float, *, minimum: float, line: float = 14.5) -> float:

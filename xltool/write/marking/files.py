@@ -158,12 +158,9 @@ def load_for_marking(path: str | Path) -> LoadedWorkbook:
 
 def check_output_suffix(source: Path, output: Path) -> None:
     """Excel refuses a macro workbook named .xlsx (and the reverse), so keep the extension."""
-    if output.suffix.lower() != source.suffix.lower():
-        raise XltoolError(
-            f"输出文件的扩展名必须与原文件相同（{source.suffix}），否则 Excel 无法打开",
-            file=output,
-            exit_code=EXIT_INPUT,
-        )
+    from xltool.io.files import require_suffix
+
+    require_suffix(output, source.suffix, f"输出文件的扩展名必须与原文件相同（{source.suffix}），否则 Excel 无法打开")
 
 
 # ---------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from xltool.core.findings import Finding
 from xltool.core.names import MARKS_SHEET, RESULTS_SHEET
 import xltool.write.marking.engine as engine
 from xltool.write.marking.engine import MarkRecord, ResultsTable
-from xltool.write.report import MARKS_HEADERS, NOTE_HEADER, SEVERITY_COLORS, display_width, note_size
+from xltool.core.text import display_width
+from xltool.write.report import MARKS_HEADERS, NOTE_HEADER, SEVERITY_COLORS, note_size
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.workbook.workbook import Workbook
