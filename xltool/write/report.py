@@ -1,8 +1,9 @@
 """Validation runs and how their findings are shown: text, JSON and the results sheet.
 
 This module is the one place that defines what a reviewer sees of a finding, so the
-CLI report, the marked workbook (``annotate``) and the Excel ribbon (``excel``) agree:
-the severity colours, the ``校验结果`` sheet's columns and the link to each cell.
+CLI report and the marking engine (:mod:`xltool.write.marking`, for files and for the
+Excel ribbon) agree: the severity colours, the notes, the ``校验结果`` sheet's columns and
+the link to each cell.
 It imports no spreadsheet library, so the Excel layer can use it cheaply.
 """
 
@@ -28,8 +29,6 @@ SEVERITY_COLORS: dict[Severity, str] = {
     Severity.INFO: "DDEBF7",  # light blue
 }
 """Fill colour (RRGGBB, no '#') of a marked cell, by its most severe finding."""
-
-"""Very hidden sheet remembering what marking changed, so it can be undone exactly."""
 
 NOTE_AUTHOR = "xltool"
 NOTE_HEADER = "【xltool 校验】"
@@ -228,10 +227,3 @@ def format_text(run: ValidationRun) -> str:
 
 def format_json(run: ValidationRun) -> str:
     return json.dumps(run.to_json_dict(), ensure_ascii=False, indent=2)
-
-
-# ---------------------------------------------------------------------------
-# The ``xltool validate`` command (click only wires options to this).
-# ---------------------------------------------------------------------------
-
-
