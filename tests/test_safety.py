@@ -27,7 +27,7 @@ try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepe
     from tests import hostile
 except ImportError:  # pragma: no cover
     import hostile  # type: ignore[no-redef]
-from xltool.io import gate as safety
+from xltool.io import containers, gate as safety
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.io.extents import fast_extent, scan_extent
 from xltool.io.gate import MAX_COLS, MAX_ROWS, check_input_file, guard_calamine, guard_openpyxl, is_lock_or_hidden, safe_load_workbook, safe_open_calamine
@@ -493,9 +493,9 @@ def test_bounded_clamps_declared_extent() -> None:
 
 
 def test_biff_filepass_detection() -> None:
-    assert safety.biff_has_filepass(hostile.biff_globals(encrypted=True))
-    assert not safety.biff_has_filepass(hostile.biff_globals(encrypted=False))
-    assert not safety.biff_has_filepass(b"\x09\x08")  # truncated: no verdict, no crash
+    assert containers.biff_has_filepass(hostile.biff_globals(encrypted=True))
+    assert not containers.biff_has_filepass(hostile.biff_globals(encrypted=False))
+    assert not containers.biff_has_filepass(b"\x09\x08")  # truncated: no verdict, no crash
 
 
 @pytest.mark.parametrize(
