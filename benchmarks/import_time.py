@@ -20,7 +20,7 @@ COMMANDS = {
     "python（空）": "pass",
     "import xlwings": "import xlwings",
     "import xltool.addin.ribbon": "import xltool.addin.ribbon",
-    "校验所需全部模块": "import xltool.addin.ribbon, xlwings, xltool.parse.reader, xltool.rules, xltool.write.report",
+    "校验所需全部模块": "import xltool.addin.ribbon, xlwings, xltool.parse.reader, xltool.rules, xltool.write.marking.xlwings_backend",
 }
 
 

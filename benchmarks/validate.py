@@ -8,7 +8,7 @@ then times, in the same run and on the same files:
 * baseline — reading every workbook into projects (``reader.read_workbook``);
 * rules    — the rule catalogue over all projects at once (``rules.validate_projects``);
 * validate — what ``xltool validate`` does (read + rules, ``report.validate_files``);
-* mark     — writing a marked copy of every workbook (``annotate.mark_file``).
+* mark     — writing a marked copy of every workbook (``xltool.write.marking.mark_file``).
 
 Each figure is the best of ``--repeat`` runs, printed per table and as a ratio to the
 baseline, so the numbers compare across machines. Nothing here asserts a time.

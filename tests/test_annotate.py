@@ -23,7 +23,8 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 from openpyxl.xml.functions import tostring
 
-from xltool.write.marking import MarkResult, clear_file, inspect_package, mark_file
+from xltool.write.marking import MarkResult, inspect_package, load_for_marking, mark_file
+from xltool.write.marking.openpyxl_backend import clear_workbook
 from xltool.core.errors import XltoolError
 from xltool.io.files import LOCKED_MESSAGE
 from xltool.core.findings import Finding, Severity
@@ -33,6 +34,14 @@ from xltool.write.report import NOTE_AUTHOR, RESULTS_HEADERS, SEVERITY_COLORS, c
 from xltool.apps.validate import validate_files
 from xltool.rules import CATALOGUE, rule
 from xltool.write.template import write_projects
+
+def clear_file(path: Path) -> int:
+    """Remove xltool's marks from a file in place (the ribbon's 清除标记, on a file)."""
+    loaded = load_for_marking(path)
+    restored = clear_workbook(loaded.workbook)
+    loaded.workbook.save(path)
+    return restored
+
 
 # ---------------------------------------------------------------------------
 # Seed-like projects (content and defects taken from the 2022 seed tables).

@@ -31,6 +31,7 @@ import openpyxl
 import pytest
 
 import xltool.addin.ribbon as excel
+import xltool.write.marking.xlwings_backend as xlbackend
 from xltool.core.findings import Finding, Severity
 from xltool.core.grid import Grid, cell_ref, split_ref
 from xltool.core.model import Project
@@ -230,7 +231,7 @@ class FakeExcel:
         self.active = action["args"][0]
 
 
-class RecordingNote(excel.CellAccess):
+class RecordingNote(xlbackend.CellAccess):
     """Stand-in for ``Range.note`` and for reading ``Range.color``, which only a real Excel can do.
 
     Notes and fills live in the :class:`FakeExcel`; every note call is recorded.
@@ -454,7 +455,7 @@ def test_validate_active_sheet_on_a_sheet_without_a_table_says_so_in_chinese(fak
 
 def test_a_python_error_becomes_a_chinese_message_box_not_a_traceback(fake: FakeExcel,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(book: Any) -> excel.CellAccess:
+    def broken(book: Any) -> xlbackend.CellAccess:
         raise RuntimeError("模拟的故障")
 
     monkeypatch.setattr(excel, "cell_access", broken)
@@ -508,12 +509,12 @@ def test_new_project_sheet_copies_a_table_within_the_book_and_empties_its_inputs
 
 def test_address_chunks_stay_under_excels_limit_and_cover_every_cell() -> None:
     cells = [cell_ref(r, c) for r in range(1, 120) for c in (3, 5)]
-    chunks = excel.address_chunks(cells)
-    assert all(len(chunk) <= excel.ADDRESS_LIMIT for chunk in chunks)
+    chunks = xlbackend.address_chunks(cells)
+    assert all(len(chunk) <= xlbackend.ADDRESS_LIMIT for chunk in chunks)
     assert [a for chunk in chunks for a in chunk.split(",")] == cells
     for chunk, following in zip(chunks, chunks[1:]):  # greedy: no chunk could have taken one more cell
-        assert len(chunk) + 1 + len(following.split(",")[0]) > excel.ADDRESS_LIMIT
-    assert excel.address_chunks(["A1"]) == ["A1"] and excel.address_chunks([]) == []
+        assert len(chunk) + 1 + len(following.split(",")[0]) > xlbackend.ADDRESS_LIMIT
+    assert xlbackend.address_chunks(["A1"]) == ["A1"] and xlbackend.address_chunks([]) == []
 
 
 class _DesktopRange:
@@ -550,13 +551,13 @@ class _DesktopBook:
 def test_on_desktop_excel_paint_makes_one_call_per_colour_and_address_chunk() -> None:
     book = _DesktopBook()
     errors = [cell_ref(r, 5) for r in range(14, 80)]
-    excel.paint(book, "项目1", {"#FFC7CE": errors, None: ["B3", "B4"]})
+    xlbackend.paint(book, "项目1", {"#FFC7CE": errors, None: ["B3", "B4"]})
     calls = book.log
     assert {c for _, c in calls} == {"#FFC7CE", None}
-    assert all(len(address) <= excel.ADDRESS_LIMIT for address, _ in calls)
+    assert all(len(address) <= xlbackend.ADDRESS_LIMIT for address, _ in calls)
     assert sorted(a for address, c in calls if c == "#FFC7CE" for a in address.split(",")) == sorted(errors)
     assert [address for address, c in calls if c is None] == ["B3,B4"]
-    assert len(calls) == len(excel.address_chunks(errors)) + 1
+    assert len(calls) == len(xlbackend.address_chunks(errors)) + 1
 
 
 def test_importing_the_ribbon_module_loads_neither_xlwings_nor_the_parser() -> None:
@@ -569,10 +570,10 @@ def test_importing_the_ribbon_module_loads_neither_xlwings_nor_the_parser() -> N
 def test_fill_records_written_by_the_openpyxl_marker_are_understood() -> None:
     solid = json.dumps({"xml": '<fill><patternFill patternType="solid"><fgColor rgb="FFFFFF00"/></patternFill></fill>'})
     empty = json.dumps({"xml": "<fill><patternFill/></fill>"})
-    assert excel.color_from_fill_record(solid) == "#FFFF00"
-    assert excel.color_from_fill_record(empty) is None
-    assert excel.color_from_fill_record(json.dumps({"color": "#D9E1F2"})) == "#D9E1F2"
-    assert excel.color_from_fill_record("not json") is None
+    assert xlbackend.color_from_fill_record(solid) == "#FFFF00"
+    assert xlbackend.color_from_fill_record(empty) is None
+    assert xlbackend.color_from_fill_record(json.dumps({"color": "#D9E1F2"})) == "#D9E1F2"
+    assert xlbackend.color_from_fill_record("not json") is None
 
 
 def test_a_users_own_sheet_called_like_the_results_sheet_is_never_overwritten(fake: FakeExcel) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from xltool.core.errors import XltoolError
-from xltool.io.files import LOCKED_MESSAGE, atomic_output, backup_file, backup_name, check_not_locked, check_output_dir, ensure_not_input, remove_stale_temps
+from xltool.io.files import LOCKED_MESSAGE, atomic_output, backup_file, backup_name, check_not_locked, check_output_dir, ensure_not_input
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -144,15 +144,3 @@ def test_a_workbook_open_in_excel_or_libreoffice_is_reported_as_locked(tmp_path:
     with pytest.raises(XltoolError) as err:
         check_not_locked(book)
     assert err.value.message == LOCKED_MESSAGE and err.value.exit_code == 2
-
-
-def test_only_old_temps_of_our_own_are_removed(tmp_path: Path) -> None:
-    old = tmp_path / ".结果.xltool-tmp-abc.xlsx"
-    fresh = tmp_path / ".结果.xltool-tmp-def.xlsx"
-    foreign = tmp_path / ".other-tmp.xlsx"
-    for p in (old, fresh, foreign):
-        p.write_bytes(b"x")
-    os.utime(old, (0, 0))
-    os.utime(foreign, (0, 0))
-    assert remove_stale_temps(tmp_path) == [old]
-    assert not old.exists() and fresh.exists() and foreign.exists()

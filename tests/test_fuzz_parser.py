@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import faulthandler
 import os
 import pickle
 import re
@@ -218,6 +219,9 @@ def _isolated(fn: Callable[[], Any], *, seconds: int = 20, memory: int = 1 << 30
             resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 2)  # a native abort's message would only clutter the report: the signal is kept
+            # pytest's faulthandler writes to its own copy of the old stderr, which the dup2
+            # does not reach: switch it off so an abort prints no "Fatal Python error".
+            faulthandler.disable()
             signal.signal(signal.SIGALRM, signal.SIG_DFL)  # pytest-timeout may have installed a handler
             signal.alarm(seconds)
             try:

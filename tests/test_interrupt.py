@@ -206,7 +206,7 @@ def test_in_place_mark_keeps_a_backup_and_every_value_of_every_sheet(tmp_path: P
     sheets = openpyxl.load_workbook(book, read_only=True).sheetnames
     done = subprocess.run([XLTOOL, "validate", "--mark", str(book)], capture_output=True, text=True,  # type: ignore[list-item]
                           preexec_fn=limit_memory, timeout=120)
-    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr  # marked; the tables have warnings only
     assert "Traceback" not in done.stdout + done.stderr
     backups = sorted(tmp_path.glob("区档案局.bak-*.xlsx"))
     assert len(backups) == 1 and sha(backups[0]) == original_sha

@@ -74,3 +74,44 @@ def test_parse_target_reads_back_numbers_it_formats(number: float, unit: str) ->
     _, value, parsed_unit = parse_target(f"{format_cell_text(number)}{unit}")
     assert value == pytest.approx(number)
     assert parsed_unit == unit
+
+
+def test_the_operator_prefix_is_derived_from_the_one_spelling_table() -> None:
+    """core.model's table is the only list of spellings; the importer's prefix agrees with it."""
+    from xltool.core.model import OPERATOR_PREFIX_RE, OPERATOR_SPELLINGS, normalize_operator
+    from xltool.parse.imported import _OPERATOR_PREFIX_RE
+
+    for spelling in OPERATOR_SPELLINGS:
+        assert normalize_operator(spelling) in ("=", "≥", "≤", ">", "<")
+        for text in (f"{spelling}90%", f"  {spelling} 5"):
+            ours, theirs = OPERATOR_PREFIX_RE.match(text), _OPERATOR_PREFIX_RE.match(text)
+            assert ours is not None and theirs is not None, text
+            assert (ours.group("op"), ours.end()) == (theirs.group("op"), theirs.end()), text
+    assert OPERATOR_PREFIX_RE.match("定性 好") is None
+
+
+def test_one_text_normaliser_drops_spaces_and_zero_width_characters() -> None:
+    from xltool.core.text import normalize_label
+    from xltool.rules._common import norm
+
+    assert normalize_label("项目\u200b名称") == "项目名称" == norm("项目\u200b名称")
+    assert normalize_label("\ufeff项目 名称（万元）\u3000") == "项目名称(万元)"
+    assert norm is normalize_label
+
+
+def test_display_width_counts_chinese_characters_twice() -> None:
+    from xltool.core.text import display_width
+
+    assert display_width("abc") == 3
+    assert display_width("项目总成本（万元）") == 18
+    assert display_width("≥90%") == 4
+
+
+def test_year_check_is_shared() -> None:
+    from xltool.core.errors import XltoolError
+    from xltool.core.model import check_year
+
+    assert check_year(2027) == 2027
+    for bad in (99, 10000, "二〇二七"):
+        with pytest.raises(XltoolError, match="预算年度"):
+            check_year(bad)

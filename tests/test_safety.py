@@ -17,6 +17,7 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,9 +27,11 @@ try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepe
     from tests import hostile
 except ImportError:  # pragma: no cover
     import hostile  # type: ignore[no-redef]
-from xltool.io import gate as safety
+from xltool.io import containers, gate as safety
 from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.io.gate import MAX_COLS, MAX_ROWS, bounded, check_input_file, guard_calamine, guard_openpyxl, harden_xml, is_lock_or_hidden, safe_load_workbook, safe_open_calamine
+from xltool.io.extents import fast_extent, scan_extent
+from xltool.io.gate import MAX_COLS, MAX_ROWS, check_input_file, guard_calamine, guard_openpyxl, is_lock_or_hidden, safe_load_workbook, safe_open_calamine
+from xltool.io.xmlguard import harden_xml, scan_prolog
 
 REPO = Path(__file__).resolve().parent.parent
 POSIX = os.name == "posix"
@@ -234,7 +237,7 @@ limit = 1 << 30
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 path, marker = sys.argv[1], sys.argv[2]
 from xltool.core.errors import XltoolError
-from xltool.io import gate as safety
+from xltool.io import gate as safety, xmlguard
 
 def chain(exc):
     out = []
@@ -248,7 +251,8 @@ def openpyxl_values(wb):
     vals += [(n, d.attr_text) for n, d in wb.defined_names.items()]
     for ws in wb.worksheets:
         vals.append(ws.title)
-        rows, cols, _ = safety.bounded(ws.max_row, ws.max_column)
+        rows = min(ws.max_row or safety.MAX_ROWS, safety.MAX_ROWS)
+        cols = min(ws.max_column or safety.MAX_COLS, safety.MAX_COLS)
         vals += list(ws.iter_rows(max_row=rows, max_col=cols, values_only=True))
     return vals
 
@@ -260,7 +264,7 @@ def calamine_values(wb):
 
 def raw_openpyxl():
     import openpyxl
-    safety.harden_xml()
+    xmlguard.harden_xml()
     vals = []
     for ro in (False, True):
         vals += openpyxl_values(openpyxl.load_workbook(path, read_only=ro))
@@ -395,9 +399,9 @@ def test_harden_xml_repairs_openpyxl_with_defusedxml_switched_off(corpus: dict[s
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 import openpyxl, openpyxl.reader.strings as s
-from xltool.io import gate as safety
+from xltool.io import gate as safety, xmlguard
 before = s.iterparse.__module__
-report = safety.harden_xml()
+report = xmlguard.harden_xml()
 try:
     openpyxl.load_workbook(sys.argv[1])
     outcome = "loaded"
@@ -428,6 +432,27 @@ print(json.dumps({"defused": report.openpyxl_defusedxml, "lxml": report.openpyxl
 # python-calamine would abort (SIGABRT) on a far-away cell: refused before it can
 
 
+class Bounds(NamedTuple):
+    """How much of a sheet to read, and whether that cuts anything off (a test helper: the
+    readers clamp to MAX_ROWS x MAX_COLS themselves)."""
+
+    rows: int
+    cols: int
+    truncated: bool
+
+
+def bounded(max_row: int | None, max_col: int | None) -> Bounds:
+    """Clamp a sheet's declared extent to ``MAX_ROWS`` x ``MAX_COLS``.
+
+    ``None`` (unknown extent, e.g. openpyxl read-only mode without a dimension) maps to
+    the limit itself, so callers can pass ``ws.max_row`` / ``ws.max_column`` blindly.
+    """
+    rows = MAX_ROWS if max_row is None else max(0, min(max_row, MAX_ROWS))
+    cols = MAX_COLS if max_col is None else max(0, min(max_col, MAX_COLS))
+    truncated = (max_row is not None and max_row > MAX_ROWS) or (max_col is not None and max_col > MAX_COLS)
+    return Bounds(rows, cols, truncated)
+
+
 def test_far_away_cell_is_refused_before_calamine_allocates(corpus: dict[str, Path]) -> None:
     path = corpus["far_cell"]
     assert check_input_file(path) == "xlsx"  # a valid workbook…
@@ -445,7 +470,7 @@ def test_sheet_extent_scanner_follows_implicit_positions() -> None:
         b"<row><c><v>3</v></c><c s='1'/><c></c></row>"
         b'<x:row r="9"><x:c r="AA9" t="s"><x:v>0</x:v></x:c></x:row></sheetData></worksheet>'
     )
-    assert safety._scan_extent(io.BytesIO(xml)) == ((3, 1), (9, 27))
+    assert scan_extent(io.BytesIO(xml)) == ((3, 1), (9, 27))
 
 
 # ---------------------------------------------------------------------------
@@ -468,9 +493,9 @@ def test_bounded_clamps_declared_extent() -> None:
 
 
 def test_biff_filepass_detection() -> None:
-    assert safety.biff_has_filepass(hostile.biff_globals(encrypted=True))
-    assert not safety.biff_has_filepass(hostile.biff_globals(encrypted=False))
-    assert not safety.biff_has_filepass(b"\x09\x08")  # truncated: no verdict, no crash
+    assert containers.biff_has_filepass(hostile.biff_globals(encrypted=True))
+    assert not containers.biff_has_filepass(hostile.biff_globals(encrypted=False))
+    assert not containers.biff_has_filepass(b"\x09\x08")  # truncated: no verdict, no crash
 
 
 @pytest.mark.parametrize(
@@ -489,7 +514,7 @@ def test_biff_filepass_detection() -> None:
     ],
 )
 def test_prolog_scanner(data: bytes, verdict: str) -> None:
-    assert safety._scan_prolog(io.BytesIO(data)) == verdict
+    assert scan_prolog(io.BytesIO(data)) == verdict
 
 
 def test_gate_never_modifies_inputs(corpus: dict[str, Path]) -> None:
@@ -601,8 +626,7 @@ def test_fast_extent_equals_the_exact_scan_for_explicit_references(cells: list[t
     import io
 
     from xltool.core.grid import cell_ref
-    from xltool.io.gate import _fast_extent, _scan_extent
 
     body = "".join(f'<row r="{r}"><c r="{cell_ref(r, c)}"><v>1</v></c></row>' for r, c in sorted(cells))
     data = f"<worksheet><sheetData>{body}</sheetData></worksheet>".encode()
-    assert _fast_extent(data) == _scan_extent(io.BytesIO(data))
+    assert fast_extent(data) == scan_extent(io.BytesIO(data))

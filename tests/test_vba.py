@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oletools.olevba import VBA_Parser, decompress_stream
 
-from xltool.addin import vba
+from xltool.addin import cfb, ovba, vba
 
 # [MS-OVBA] 3.2.1 - 3.2.3: (decompressed text, compressed hex)
 SPEC_VECTORS = [
@@ -54,9 +54,9 @@ def _excel_vba_project() -> bytes:
 
 def _roundtrip(data: bytes) -> None:
     """decompress(compress(x)) == x, checked with our decompressor and olevba's."""
-    container = vba.compress(data)
-    out = vba.decompress(container)
-    if vba._has_raw_chunk(container):
+    container = ovba.compress(data)
+    out = ovba.decompress(container)
+    if ovba.has_raw_chunk(container):
         # A raw chunk is always 4096 bytes (2.4.1.3.10), so only a trailing raw
         # chunk can add (zero) padding.
         assert out[: len(data)] == data
@@ -71,17 +71,17 @@ def _roundtrip(data: bytes) -> None:
 
 @pytest.mark.parametrize(("text", "compressed"), SPEC_VECTORS)
 def test_spec_examples_compress_exactly(text: bytes, compressed: str) -> None:
-    assert vba.compress(text) == bytes.fromhex(compressed)
+    assert ovba.compress(text) == bytes.fromhex(compressed)
 
 
 @pytest.mark.parametrize(("text", "compressed"), SPEC_VECTORS)
 def test_spec_examples_decompress_exactly(text: bytes, compressed: str) -> None:
-    assert vba.decompress(bytes.fromhex(compressed)) == text
+    assert ovba.decompress(bytes.fromhex(compressed)) == text
 
 
 def test_empty_input() -> None:
-    assert vba.compress(b"") == b"\x01"
-    assert vba.decompress(b"\x01") == b""
+    assert ovba.compress(b"") == b"\x01"
+    assert ovba.decompress(b"\x01") == b""
 
 
 @pytest.mark.parametrize(
@@ -90,9 +90,9 @@ def test_empty_input() -> None:
      (4096, 12, 18)],
 )
 def test_copy_token_help(difference: int, bit_count: int, maximum_length: int) -> None:
-    assert vba._copy_token_help(difference)[0] == bit_count
-    assert vba._copy_token_help(difference)[2] == maximum_length
-    assert vba._copy_token_help(difference)[1] == 0xFFFF >> bit_count
+    assert ovba._copy_token_help(difference)[0] == bit_count
+    assert ovba._copy_token_help(difference)[2] == maximum_length
+    assert ovba._copy_token_help(difference)[1] == 0xFFFF >> bit_count
 
 
 # Where the offset bit count changes (difference 2**n -> 2**n + 1), plus chunk edges.
@@ -144,9 +144,9 @@ _WORDS = ["Sub ", "End Sub", "Dim ", " As String", "RunPython ", '"', "\r\n", " 
 @given(st.lists(st.sampled_from(_WORDS), max_size=3000))
 def test_roundtrip_source_like_text(words: list[str]) -> None:
     data = "".join(words).encode("ascii")
-    container = vba.compress(data)
-    assert not vba._has_raw_chunk(container)  # text like VBA always compresses
-    assert vba.decompress(container) == data
+    container = ovba.compress(data)
+    assert not ovba.has_raw_chunk(container)  # text like VBA always compresses
+    assert ovba.decompress(container) == data
     assert bytes(decompress_stream(bytearray(container))) == data
 
 
@@ -155,8 +155,8 @@ def test_roundtrip_source_like_text(words: list[str]) -> None:
 def test_roundtrip_low_entropy_text_over_several_chunks(seed: int, length: int, alphabet: str) -> None:
     rng = random.Random(seed)
     data = "".join(rng.choice(alphabet) for _ in range(length)).encode("ascii")
-    container = vba.compress(data)
-    assert not vba._has_raw_chunk(container)
+    container = ovba.compress(data)
+    assert not ovba.has_raw_chunk(container)
     _roundtrip(data)
 
 
@@ -207,21 +207,21 @@ def _spec_compress(data: bytes) -> bytes:
     ),
 ))
 def test_tokens_equal_the_spec_exhaustive_search(data: bytes) -> None:
-    assert vba.compress(data) == _spec_compress(data)
+    assert ovba.compress(data) == _spec_compress(data)
 
 
 def test_raw_chunk_for_incompressible_data() -> None:
     data = random.Random(7).randbytes(4096 * 2)
-    container = vba.compress(data)
-    assert vba._has_raw_chunk(container)
-    assert vba.decompress(container) == data  # full raw chunks are exact
+    container = ovba.compress(data)
+    assert ovba.has_raw_chunk(container)
+    assert ovba.decompress(container) == data  # full raw chunks are exact
     assert bytes(decompress_stream(bytearray(container))) == data
 
 
 def test_decompresses_excel_written_streams_like_olevba() -> None:
     ole = olefile.OleFileIO(_excel_vba_project())
     dir_container = ole.openstream("VBA/dir").read()
-    dir_data = vba.decompress(dir_container)
+    dir_data = ovba.decompress(dir_container)
     assert dir_data == bytes(decompress_stream(bytearray(dir_container)))
     records = _dir_records(dir_data)
     streams = [payload.decode("cp1252") for rid, payload in records if rid == 0x001A]
@@ -229,7 +229,7 @@ def test_decompresses_excel_written_streams_like_olevba() -> None:
     assert len(streams) == len(offsets) >= 5
     for name, offset in zip(streams, offsets):
         container = ole.openstream(f"VBA/{name}").read()[offset:]
-        ours = vba.decompress(container)
+        ours = ovba.decompress(container)
         assert ours == bytes(decompress_stream(bytearray(container)))
         assert ours.startswith(f'Attribute VB_Name = "{name}"'.encode())
 
@@ -241,7 +241,7 @@ def test_decompresses_excel_written_streams_like_olevba() -> None:
 )
 def test_decompress_rejects_malformed_input(bad: bytes) -> None:
     with pytest.raises(ValueError):
-        vba.decompress(bad)
+        ovba.decompress(bad)
 
 
 # --------------------------------------------------------------------------- encryption
@@ -256,19 +256,19 @@ def test_decompress_rejects_malformed_input(bad: bytes) -> None:
     ],
 )
 def test_decrypts_excel_written_values(hex_text: str, plain: bytes) -> None:
-    assert vba.decrypt_data(hex_text) == plain
+    assert ovba.decrypt_data(hex_text) == plain
 
 
 def test_encryption_reproduces_excel_output() -> None:
     # Same project ID, seed and (free-choice) ignored bytes as that Excel file.
     project_id = "{318BEE36-5BE1-492A-826D-473DB19B0F30}"
-    assert vba.encrypt_data(project_id, bytes(4), 0x5D, bytes.fromhex("9BFF")) == "5D5F8AADDAA8DEA8DEA8DEA8DE"
+    assert ovba.encrypt_data(project_id, bytes(4), 0x5D, bytes.fromhex("9BFF")) == "5D5F8AADDAA8DEA8DEA8DEA8DE"
 
 
 @given(st.binary(max_size=64), st.integers(0, 255), st.uuids())
 def test_encryption_roundtrip(data: bytes, seed: int, guid: object) -> None:
     project_id = "{" + str(guid).upper() + "}"
-    assert vba.decrypt_data(vba.encrypt_data(project_id, data, seed)) == data
+    assert ovba.decrypt_data(ovba.encrypt_data(project_id, data, seed)) == data
 
 
 # --------------------------------------------------------------------------- compound file
@@ -291,7 +291,7 @@ def test_compound_file_streams_read_back_with_olefile() -> None:
         "VBA/Sub/deeper": b"nested",
         **{f"VBA/Module{i}": rng.randbytes(rng.randrange(1, 3000)) for i in range(20)},
     }
-    ole = _olefile(vba.write_compound_file(streams))
+    ole = _olefile(cfb.write_compound_file(streams))
     found = {"/".join(entry) for entry in ole.listdir()}
     assert found == set(streams)
     for path, data in streams.items():
@@ -302,7 +302,7 @@ def test_compound_file_streams_read_back_with_olefile() -> None:
 
 def test_compound_file_sibling_trees_are_ordered_binary_search_trees() -> None:
     names = [f"M{'x' * (i % 7)}{i}" for i in range(40)]
-    ole = _olefile(vba.write_compound_file({f"VBA/{n}": b"x" for n in names}))
+    ole = _olefile(cfb.write_compound_file({f"VBA/{n}": b"x" for n in names}))
 
     def in_order(sid: int) -> list[str]:
         if sid == olefile.NOSTREAM:
@@ -314,14 +314,14 @@ def test_compound_file_sibling_trees_are_ordered_binary_search_trees() -> None:
     storage = ole.direntries[ole.root.sid_child]
     assert storage.name == "VBA"
     ordered = in_order(storage.sid_child)
-    assert ordered == sorted(names, key=vba._cfb_order)
+    assert ordered == sorted(names, key=cfb._cfb_order)
 
 
 def test_compound_file_rejects_bad_names() -> None:
     with pytest.raises(ValueError):
-        vba.write_compound_file({"x" * 32: b""})
+        cfb.write_compound_file({"x" * 32: b""})
     with pytest.raises(ValueError):
-        vba.write_compound_file({"a": b"", "a/b": b""})
+        cfb.write_compound_file({"a": b"", "a/b": b""})
 
 
 # --------------------------------------------------------------------------- modules
@@ -435,15 +435,15 @@ def test_project_streams() -> None:
     assert lines[1:5] == ["Document=ThisWorkbook/&H00000000", "Document=Sheet1/&H00000000", "Module=Tools", "Class=Counter"]
     assert 'Name="Demo"' in lines
     values = {line.split("=", 1)[0]: line.split("=", 1)[1].strip('"') for line in lines if line[:3] in ("CMG", "DPB", "GC=")}
-    assert vba.decrypt_data(values["CMG"]) == bytes(4)
-    assert vba.decrypt_data(values["DPB"]) == b"\x00"
-    assert vba.decrypt_data(values["GC"]) == b"\xff"
+    assert ovba.decrypt_data(values["CMG"]) == bytes(4)
+    assert ovba.decrypt_data(values["DPB"]) == b"\x00"
+    assert ovba.decrypt_data(values["GC"]) == b"\xff"
 
     wm = ole.openstream("PROJECTwm").read()
     assert wm.startswith(b"ThisWorkbook\x00" + "ThisWorkbook".encode("utf-16-le") + b"\x00\x00")
     assert wm.endswith("Counter".encode("utf-16-le") + b"\x00\x00\x00\x00")
 
-    records = _dir_records(vba.decompress(ole.openstream("VBA/dir").read()))
+    records = _dir_records(ovba.decompress(ole.openstream("VBA/dir").read()))
     ids = [record_id for record_id, _ in records]
     assert ids[:4] == [0x0001, 0x0002, 0x0014, 0x0003]
     assert dict(records)[0x0003] == struct.pack("<H", 1252)

@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.io.sources import SourceResult, load_source
-from xltool.core.model import Project
+from xltool.core.model import Project, check_year
 from xltool.core.text import clean_text
 from xltool.core.names import LISTS_SHEET
 
@@ -166,20 +166,19 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
     Raises :class:`XltoolError` (exit code 2) for wrong arguments and for any source that
     cannot be read; nothing is written then.
     """
-    from xltool.io.files import check_output_dir, ensure_not_input
+    from xltool.io.files import check_output_dir, ensure_not_input, require_suffix
     from xltool.core.frameworks import get_profile
 
     if (output is None) == (split_dir is None):
         raise XltoolError("请用 -o 指定输出工作簿，或用 --split 指定输出文件夹（二者选一）", exit_code=EXIT_INPUT)
     if profile is not None:
         get_profile(profile)
-    if year is not None and not 1900 <= year <= 9999:
-        raise XltoolError(f"预算年度“{year}”不正确，应为四位年份", exit_code=EXIT_INPUT)
+    if year is not None:
+        check_year(year)
     if output is not None:
         ensure_not_input(output, sources)
         check_output_dir(output)
-        if output.suffix.lower() != ".xlsx":
-            raise XltoolError("输出文件须以 .xlsx 结尾", file=output, exit_code=EXIT_INPUT)
+        require_suffix(output, ".xlsx")
     elif split_dir is not None and split_dir.exists() and not split_dir.is_dir():
         raise XltoolError("--split 需要一个文件夹，但该路径是文件", file=split_dir, exit_code=EXIT_INPUT)
 

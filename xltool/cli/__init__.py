@@ -17,15 +17,17 @@ import click
 
 from xltool import __version__
 from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.cli.zh import install_chinese_click, localize_metavars
-
-install_chinese_click()
+from xltool.cli.zh import VERSION_HELP, ZhGroup
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class XltoolGroup(click.Group):
-    """A group whose commands report failures in Chinese, never as tracebacks."""
+class XltoolGroup(ZhGroup):
+    """A group whose commands report failures in Chinese, never as tracebacks.
+
+    Usage and parameter errors are :class:`~xltool.cli.zh.ZhGroup`'s; this adds what
+    the commands themselves raise.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -53,7 +55,7 @@ class XltoolGroup(click.Group):
 
 
 @click.group(cls=XltoolGroup, context_settings=CONTEXT_SETTINGS)
-@click.version_option(__version__, "-V", "--version", message="xltool %(version)s")
+@click.version_option(__version__, "-V", "--version", message="xltool %(version)s", help=VERSION_HELP)
 def main() -> None:
     """xltool：项目绩效目标表（附件3）的模板、导入、校验与汇总工具。
 
@@ -221,6 +223,4 @@ def merge_command(inputs: tuple[Path, ...], output: Path, jobs: int, profile: st
 
 from xltool.cli.addin import addin_group  # noqa: E402  (light: the add-in modules load only when a subcommand runs)
 
-main.add_command(addin_group, "addin")
-
-localize_metavars(main)
+main.add_command(addin_group, "addin")  # rebuilt from the Chinese classes by ZhGroup.add_command

@@ -1,110 +1,386 @@
-"""Simplified Chinese for click's own words (usage, help, parameter errors).
+"""xltool's own click classes: every word click would show a user comes out in Chinese.
 
-click marks its messages with gettext but ships no catalogues; rather than build
-.mo files we swap the ``_``/``ngettext`` each click module bound at import for a
-lookup in this table. Unknown messages pass through unchanged.
+click marks its messages for gettext but ships no translations, and swapping the
+``_`` of its modules changes click for the whole process. Instead the commands are
+built from these subclasses, which use click's documented hooks only:
+
+* :class:`ZhContext` picks :class:`ZhFormatter` (the ``用法：`` line);
+* :class:`ZhCommand` / :class:`ZhGroup` write the option and command sections, the
+  help option's text, the ``[选项]`` placeholders, extra-argument and unknown-command
+  errors themselves, and :meth:`ZhGroup.main` prints every usage error in Chinese;
+* the parameter types (:class:`ZhInt`, :class:`ZhIntRange`, :class:`ZhPath`,
+  :class:`ZhChoice`, …) convert and complain in Chinese; a command built from plain
+  click types gets them swapped in (:func:`zh_type`), so ``type=int`` keeps working.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import os
+import stat
+import sys
+from typing import Any, NoReturn
 
-if TYPE_CHECKING:
-    import click
-
-
-ZH: dict[str, str] = {
-    "Usage:": "用法：",
-    "Options": "选项",
-    "Commands": "命令",
-    "Show this message and exit.": "显示本帮助并退出。",
-    "Show the version and exit.": "显示版本号并退出。",
-    "Error: {message}": "错误：{message}",
-    "Try '{command} {option}' for help.": "运行 '{command} {option}' 查看帮助。",
-    "Missing argument": "缺少参数",
-    "Missing option": "缺少选项",
-    "Missing parameter": "缺少参数",
-    "Missing parameter: {param_name}": "缺少参数：{param_name}",
-    "Missing {param_type}": "缺少{param_type}",
-    "Missing command.": "缺少命令。",
-    "No such command {name!r}.": "没有名为 {name!r} 的命令。",
-    "No such option {name!r}.": "没有选项 {name!r}。",
-    "No such option: {name}": "没有选项：{name}",
-    "Option {name!r} does not take a value.": "选项 {name!r} 不接受取值。",
-    "Option {name!r} requires an argument.": "选项 {name!r} 需要一个取值。",
-    "Option {name!r} requires {nargs} arguments.": "选项 {name!r} 需要 {nargs} 个取值。",
-    "Got unexpected extra argument ({args})": "多余的参数（{args}）",
-    "Got unexpected extra arguments ({args})": "多余的参数（{args}）",
-    "Invalid value for {param_hint}: {message}": "{param_hint} 的取值无效：{message}",
-    "Invalid value: {message}": "取值无效：{message}",
-    "{value!r} is not one of {choices}.": "{value!r} 不是可选值 {choices} 之一。",
-    "{value!r} is not {choice}.": "{value!r} 不是 {choice}。",
-    "{value!r} is not a valid {number_type}.": "{value!r} 不是有效的{number_type}。",
-    "{value} is not in the range {range}.": "{value} 不在范围 {range} 内。",
-    "{name} {filename!r} does not exist.": "{name} {filename!r} 不存在。",
-    "{name} {filename!r} is a directory.": "{name} {filename!r} 是文件夹。",
-    "{name} {filename!r} is a file.": "{name} {filename!r} 是文件。",
-    "{name} {filename!r} is not readable.": "{name} {filename!r} 不可读。",
-    "{name} {filename!r} is not writable.": "{name} {filename!r} 不可写。",
-    "Could not open file {filename!r}: {message}": "无法打开文件 {filename!r}：{message}",
-    "file": "文件",
-    "directory": "文件夹",
-    "path": "路径",
-    "default: {default}": "默认：{default}",
-    "env var: {var}": "环境变量：{var}",
-    "Aborted!": "已中止！",
-    "Did you mean {possibility}?": "您是否想输入 {possibility}？",
-    "(Did you mean one of: {possibilities}?)": "（您是否想输入其中之一：{possibilities}？）",
-    "Choose from:\n\t{choices}": "可选：\n\t{choices}",
-    "Do you want to continue?": "是否继续？",
-    "Press any key to continue...": "按任意键继续……",
-    "Takes {nargs} values but 1 was given.": "需要 {nargs} 个取值，但只给了 1 个。",
-    "Takes {nargs} values but {len} were given.": "需要 {nargs} 个取值，但给了 {len} 个。",
-    "integer": "整数",
-    "float": "数字",
-    "required": "必填",
-}
-
-# Metavars click derives from type names ("TEXT", "INTEGER") in help texts.
-_TYPE_NAMES = {"STRING": "文本", "INT": "整数", "FLOAT": "数字", "BOOL": "是/否"}
-
-
-def gettext_zh(message: str) -> str:
-    return ZH.get(message, message)
-
-
-def ngettext_zh(singular: str, plural: str, n: int) -> str:
-    return ZH.get(singular if n == 1 else plural, singular if n == 1 else plural)
-
-
-def install_chinese_click() -> None:
-    """Point every click module's message functions at the Chinese table (idempotent)."""
-    import click
-    import importlib
-
-    for name in ("core", "parser", "exceptions", "types", "decorators", "formatting", "termui", "utils"):
-        module = importlib.import_module(f"click.{name}")
-        if hasattr(module, "_"):
-            module._ = gettext_zh  # type: ignore[attr-defined]
-        if hasattr(module, "ngettext"):
-            module.ngettext = ngettext_zh  # type: ignore[attr-defined]
-    for attr, name in _TYPE_NAMES.items():
-        getattr(click, attr).name = name
-
+import click
+from click.formatting import join_options
 
 # Names shown for positional arguments in usage lines ("xltool read [选项] 文件...").
 ARGUMENT_NAMES = {"files": "文件", "sources": "源文件", "inputs": "文件或文件夹"}
 
+HELP_TEXT = "显示本帮助并退出。"
+VERSION_HELP = "显示版本号并退出。"
 
-def localize_metavars(command: click.Command) -> None:
-    """Chinese placeholders in every usage line of a command tree ([选项], 命令, 文件...)."""
-    import click
 
-    command.options_metavar = "[选项]"
-    if isinstance(command, click.Group):
-        command.subcommand_metavar = "命令 [参数]..."
-        for sub in command.commands.values():
-            localize_metavars(sub)
-    for param in command.params:
-        if isinstance(param, click.Argument) and param.name in ARGUMENT_NAMES:
-            param.metavar = ARGUMENT_NAMES[param.name] + ("..." if param.nargs == -1 else "")
+class ZhUsageError(click.UsageError):
+    """A usage error whose message xltool wrote (already Chinese)."""
+
+
+# ---------------------------------------------------------------------------
+# Parameter types
+# ---------------------------------------------------------------------------
+
+
+class ZhText(click.types.StringParamType):
+    name = "文本"
+
+
+class ZhInt(click.types.IntParamType):
+    name = "整数"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            self.fail(f"“{value}”不是整数。", param, ctx)
+
+
+class ZhFloat(click.types.FloatParamType):
+    name = "数字"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            self.fail(f"“{value}”不是数字。", param, ctx)
+
+
+class ZhIntRange(click.IntRange):
+    """An integer within bounds; the help shows the range as ``1～200``."""
+
+    name = "整数"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"“{value}”不是整数。", param, ctx)
+        low = self.min is not None and (number <= self.min if self.min_open else number < self.min)
+        high = self.max is not None and (number >= self.max if self.max_open else number > self.max)
+        if not (low or high):
+            return number
+        if self.clamp:
+            return self._clamp(self.min if low else self.max, 1 if low else -1, self.min_open if low else self.max_open)
+        self.fail(f"{number} 不在取值范围 {self.describe()} 内。", param, ctx)
+
+    def describe(self) -> str:
+        """The range in words: ``1～200``, ``≥ 0``, ``< 10``."""
+        if self.min is not None and self.max is not None and not (self.min_open or self.max_open):
+            return f"{self.min}～{self.max}"
+        parts = []
+        if self.min is not None:
+            parts.append(f"{'>' if self.min_open else '≥'} {self.min}")
+        if self.max is not None:
+            parts.append(f"{'<' if self.max_open else '≤'} {self.max}")
+        return "且".join(parts)
+
+
+class ZhChoice(click.Choice):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            choices = "、".join(str(c) for c in self.choices)
+            self.fail(f"“{value}”不是可选值（{choices}）之一。", param, ctx)
+
+
+class ZhPath(click.Path):
+    """A path; the same checks as click.Path, said in Chinese."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.name = "文件" if not self.dir_okay else "文件夹" if not self.file_okay else "路径"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        shown = os.fsdecode(value)
+        rv = value
+        if self.file_okay and self.allow_dash and rv in (b"-", "-"):
+            return self.coerce_path_result(rv)
+        if self.resolve_path:
+            rv = os.path.realpath(rv)
+        try:
+            st = os.stat(rv)
+        except OSError:
+            if not self.exists:
+                return self.coerce_path_result(rv)
+            self.fail(f"“{shown}”不存在。", param, ctx)
+        if not self.file_okay and stat.S_ISREG(st.st_mode):
+            self.fail(f"“{shown}”是文件，这里需要文件夹。", param, ctx)
+        if not self.dir_okay and stat.S_ISDIR(st.st_mode):
+            self.fail(f"“{shown}”是文件夹，这里需要文件。", param, ctx)
+        if self.readable and not os.access(rv, os.R_OK):
+            self.fail(f"“{shown}”无权读取。", param, ctx)
+        if self.writable and not os.access(rv, os.W_OK):
+            self.fail(f"“{shown}”无权写入。", param, ctx)
+        if self.executable and not os.access(value, os.X_OK):
+            self.fail(f"“{shown}”不可执行。", param, ctx)
+        return self.coerce_path_result(rv)
+
+
+def zh_type(kind: click.ParamType) -> click.ParamType:
+    """The Chinese equivalent of a click parameter type (itself when already ours or unknown)."""
+    if isinstance(kind, (ZhText, ZhInt, ZhFloat, ZhIntRange, ZhChoice, ZhPath)):
+        return kind
+    if isinstance(kind, click.IntRange):
+        return ZhIntRange(kind.min, kind.max, min_open=kind.min_open, max_open=kind.max_open, clamp=kind.clamp)
+    if isinstance(kind, click.Choice):
+        return ZhChoice(kind.choices, case_sensitive=kind.case_sensitive)
+    if isinstance(kind, click.Path):
+        return ZhPath(exists=kind.exists, file_okay=kind.file_okay, dir_okay=kind.dir_okay, writable=kind.writable,
+                      readable=kind.readable, resolve_path=kind.resolve_path, allow_dash=kind.allow_dash,
+                      path_type=kind.type, executable=kind.executable)
+    if type(kind) is click.types.IntParamType:
+        return ZhInt()
+    if type(kind) is click.types.FloatParamType:
+        return ZhFloat()
+    if type(kind) is click.types.StringParamType:
+        return ZhText()
+    return kind
+
+
+# ---------------------------------------------------------------------------
+# Help output
+# ---------------------------------------------------------------------------
+
+
+class ZhFormatter(click.HelpFormatter):
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading}：\n")
+
+
+class ZhContext(click.Context):
+    formatter_class = ZhFormatter
+
+
+def help_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] | None:
+    """An option's line in the help: names, metavar, help and ``[默认：…；必填]``."""
+    if not isinstance(param, click.Option):
+        return param.get_help_record(ctx)
+    if param.hidden:
+        return None
+    names = []
+    for opts in (param.opts, param.secondary_opts):
+        if opts:
+            text = join_options(opts)[0]
+            names.append(text if param.is_flag or param.count else f"{text} {param.make_metavar(ctx)}")
+    extra = param.get_help_extra(ctx)
+    items = []
+    if "envvars" in extra:
+        items.append("环境变量：" + "、".join(extra["envvars"]))
+    if "default" in extra:
+        items.append(f"默认：{extra['default']}")
+    if isinstance(param.type, ZhIntRange):
+        items.append(f"取值 {param.type.describe()}")
+    if "required" in extra:
+        items.append("必填")
+    text = param.help or ""
+    if items:
+        text = f"{text}  [{'；'.join(items)}]" if text else f"[{'；'.join(items)}]"
+    return " / ".join(names), text
+
+
+class _ZhMixin:
+    """What a Chinese command and group share (mixed in before click's class)."""
+
+    context_class = ZhContext
+
+    def _localize(self: Any) -> None:
+        self.options_metavar = "[选项]"
+        for param in self.params:
+            param.type = zh_type(param.type)
+            if isinstance(param, click.Argument) and param.metavar is None and param.name in ARGUMENT_NAMES:
+                param.metavar = ARGUMENT_NAMES[param.name] + ("..." if param.nargs == -1 else "")
+
+    def get_help_option(self: Any, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = HELP_TEXT
+        return option
+
+    def format_options(self: Any, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [r for r in (help_record(p, ctx) for p in self.get_params(ctx)) if r is not None]
+        if rows:
+            with formatter.section("选项"):
+                formatter.write_dl(rows)
+
+    def parse_args(self: Any, ctx: click.Context, args: list[str]) -> list[str]:
+        allowed = ctx.allow_extra_args
+        ctx.allow_extra_args = True  # checked here, so the message is ours
+        try:
+            rest = super().parse_args(ctx, args)  # type: ignore[misc]
+        except click.UsageError as exc:
+            if exc.ctx is None:  # the option parser raises without one: the usage line needs it
+                exc.ctx = ctx
+            raise
+        finally:
+            ctx.allow_extra_args = allowed
+        if rest and not allowed and not ctx.resilient_parsing:
+            raise ZhUsageError(f"多余的参数（{' '.join(map(str, rest))}）。", ctx)
+        return rest
+
+
+class ZhCommand(_ZhMixin, click.Command):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._localize()
+
+
+class ZhGroup(_ZhMixin, click.Group):
+    command_class = ZhCommand
+    group_class = type  # subgroups are ZhGroups too
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._localize()
+        self.subcommand_metavar = "命令 [参数]..."
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        """Commands built elsewhere with plain click classes are rebuilt as Chinese ones."""
+        super().add_command(adopt(cmd), name)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_options(ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        commands = [(n, c) for n in self.list_commands(ctx) if (c := self.get_command(ctx, n)) and not c.hidden]
+        if commands:
+            limit = formatter.width - 6 - max(len(n) for n, _ in commands)
+            with formatter.section("命令"):
+                formatter.write_dl([(n, c.get_short_help_str(limit)) for n, c in commands])
+
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except (click.NoSuchOption, click.BadOptionUsage, ZhUsageError):
+            raise
+        except click.UsageError:
+            raise ZhUsageError(f"没有名为“{args[0]}”的命令。", ctx) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as exc:
+            if type(exc) is click.UsageError and exc.ctx is ctx:  # the group's own "Missing command."
+                raise ZhUsageError("缺少命令。", ctx) from None
+            raise
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: str | None = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        """click's main, with every usage error, abort and parameter error printed in Chinese."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            rv = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            click.echo(exc.ctx.get_help() if exc.ctx else "", err=True)
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            _show_usage_error(exc)
+        except click.ClickException as exc:
+            click.echo(f"错误：{_chinese(exc)}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("已中止。", err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def adopt(cmd: click.Command) -> click.Command:
+    """``cmd`` rebuilt from xltool's Chinese classes (a group with all its subcommands)."""
+    if isinstance(cmd, (ZhCommand, ZhGroup)):
+        return cmd
+    common = dict(name=cmd.name, context_settings=cmd.context_settings, callback=cmd.callback, params=cmd.params,
+                  help=cmd.help, epilog=cmd.epilog, short_help=cmd.short_help, add_help_option=cmd.add_help_option,
+                  no_args_is_help=cmd.no_args_is_help, hidden=cmd.hidden, deprecated=cmd.deprecated)
+    if isinstance(cmd, click.Group):
+        group = ZhGroup(invoke_without_command=cmd.invoke_without_command, chain=cmd.chain, **common)
+        for name, sub in cmd.commands.items():
+            group.add_command(sub, name)
+        return group
+    return ZhCommand(**common)
+
+
+# ---------------------------------------------------------------------------
+# Errors
+# ---------------------------------------------------------------------------
+
+
+def _hint(exc: click.BadParameter) -> str:
+    if exc.param_hint is not None:
+        hint = exc.param_hint
+        return " / ".join(f"“{h}”" for h in hint) if isinstance(hint, (list, tuple)) else f"“{hint}”"
+    if exc.param is not None:
+        if isinstance(exc.param, click.Argument):
+            return f"“{exc.param.make_metavar(exc.ctx)}”" if exc.ctx else "参数"
+        return " / ".join(f"“{o}”" for o in exc.param.opts)
+    return "参数"
+
+
+def _option(ctx: click.Context | None, name: str) -> click.Option | None:
+    if ctx is None:
+        return None
+    for param in ctx.command.params:
+        if isinstance(param, click.Option) and name in (*param.opts, *param.secondary_opts):
+            return param
+    return None
+
+
+def _chinese(exc: click.ClickException) -> str:
+    """The Chinese message for any exception click raises on a command line."""
+    if isinstance(exc, ZhUsageError):
+        return exc.message
+    if isinstance(exc, click.NoSuchOption):
+        text = f"没有选项 {exc.option_name}。"
+        if exc.possibilities:
+            text += f"您是否想输入 {'、'.join(sorted(exc.possibilities))}？"
+        return text
+    if isinstance(exc, click.BadOptionUsage):
+        option = _option(exc.ctx, exc.option_name)
+        if option is not None and (option.is_flag or option.count):
+            return f"选项 {exc.option_name} 不接受取值。"
+        if option is not None and option.nargs > 1:
+            return f"选项 {exc.option_name} 需要 {option.nargs} 个取值。"
+        return f"选项 {exc.option_name} 需要一个取值。"
+    if isinstance(exc, click.MissingParameter):
+        kind = exc.param_type or (exc.param.param_type_name if exc.param else "parameter")
+        return f"缺少{'选项' if kind == 'option' else '参数'} {_hint(exc)}。"
+    if isinstance(exc, click.BadParameter):
+        return f"{_hint(exc)} 的取值无效：{exc.message}"
+    if isinstance(exc, click.UsageError):
+        return "命令行参数有误。"
+    if isinstance(exc, click.FileError):
+        return f"无法打开文件“{exc.ui_filename}”。"
+    return "命令执行失败。"
+
+
+def _show_usage_error(exc: click.UsageError) -> NoReturn:
+    ctx = exc.ctx
+    if ctx is not None:
+        lines = [ctx.get_usage()]
+        if ctx.command.get_help_option(ctx) is not None:
+            lines.append(f"运行“{ctx.command_path} {ctx.help_option_names[0]}”查看帮助。")
+        click.echo("\n".join(lines) + "\n", err=True)
+    click.echo(f"错误：{_chinese(exc)}", err=True)
+    sys.exit(exc.exit_code)

@@ -26,6 +26,14 @@ _OPERATOR_FORMS: dict[str, str] = {
     "<": "<", "＜": "<", "小于": "<", "低于": "<",
     "定性": QUALITATIVE,
 }
+OPERATOR_SPELLINGS: tuple[str, ...] = tuple(
+    sorted((k for k, v in _OPERATOR_FORMS.items() if v != QUALITATIVE), key=lambda k: (-len(k), k))
+)
+"""Every spelling of a comparison 计算符号, longest first (so ">=" wins over ">")."""
+OPERATOR_PREFIX_RE = re.compile(
+    r"^[\s\u3000]*(?P<op>" + "|".join(map(re.escape, OPERATOR_SPELLINGS)) + r")[\s\u3000]*(?=\S)"
+)
+"""A comparison leading a typed value ("≥90%", "不低于 95%"), for splitting it off."""
 
 
 def normalize_operator(raw: Any) -> str:
@@ -223,3 +231,16 @@ def format_cell_text(value: Any) -> str:
             return str(int(value))
         return repr(round(value, 10)).rstrip("0").rstrip(".") if "e" not in repr(value) else str(value)
     return clean_text(value)
+
+
+def check_year(year: Any) -> int:
+    """A 预算年度 as an int, or the one Chinese refusal (template and import share it)."""
+    from xltool.core.errors import EXIT_INPUT, XltoolError
+
+    try:
+        value = int(year)
+    except (TypeError, ValueError):
+        value = 0
+    if not 1900 <= value <= 9999:
+        raise XltoolError(f"预算年度“{year}”不正确，应为四位年份", exit_code=EXIT_INPUT)
+    return value

@@ -1,13 +1,30 @@
-"""Text normalisation: the one meaning of 'the same text' across reader, rules and merge."""
+"""Text normalisation: the one meaning of 'the same text' across reader, rules and merge,
+and the one measure of how wide text shows in a cell or note."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
-
 _SPACES = " \t\n\u3000\u00a0\ufeff\u200b"
+# Every space and every zero-width character (ZWSP, ZWNJ, ZWJ, word joiner, BOM): a
+# label or a word compared with one of these inside is still the same label.
+_INVISIBLE_RE = re.compile(r"[\s\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
+# East Asian wide and full-width characters (what Excel's CJK fonts draw two units wide):
+# ranges from Unicode's East Asian Width table (W and F), merged; emoji blocks whole.
+_WIDE_RE = re.compile(
+    "[\u1100-\u115f\u231a\u231b\u2329\u232a\u23e9-\u23ec\u23f0\u23f3\u25fd\u25fe\u2614\u2615"
+    "\u2648-\u2653\u267f\u2693\u26a1\u26aa\u26ab\u26bd\u26be\u26c4\u26c5\u26ce\u26d4\u26ea\u26f2"
+    "\u26f3\u26f5\u26fa\u26fd\u2705\u270a\u270b\u2728\u274c\u274e\u2753-\u2755\u2757\u2795-\u2797"
+    "\u27b0\u27bf\u2b1b\u2b1c\u2b50\u2b55"
+    "\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\ua960-\ua97f"
+    "\uac00-\ud7a3\uf900-\ufaff\ufe10-\ufe19\ufe30-\ufe6f\uff00-\uff60\uffe0-\uffe6"
+    "\U00016fe0-\U0001b2fb\U0001f004\U0001f0cf\U0001f18e\U0001f191-\U0001f19a\U0001f200-\U0001f265"
+    "\U0001f300-\U0001f64f\U0001f680-\U0001f6fc\U0001f7e0-\U0001f7f0\U0001f900-\U0001f9ff"
+    "\U0001fa70-\U0001faf6\U00020000-\U0003fffd]"
+)
 
 
 def clean_text(value: Any) -> str:
@@ -21,6 +38,25 @@ def clean_text(value: Any) -> str:
 
 
 def normalize_label(value: Any) -> str:
-    """Canonical form for comparing labels: NFKC (full-width → half-width), no spaces."""
-    text = unicodedata.normalize("NFKC", clean_text(value))
-    return re.sub(r"[\s\u3000\u00a0]+", "", text)
+    """Canonical form for comparing labels and words: NFKC (full-width → half-width),
+    no spaces and no zero-width characters anywhere."""
+    if value is None:
+        return ""
+    return _normalize_str(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=65536)
+def _normalize_str(text: str) -> str:
+    # Rules normalise the same cell text many times; the cache makes that one NFKC pass per text.
+    return _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def display_width(text: str) -> int:
+    """Width in half-width units: a Chinese (wide or full-width) character counts two.
+
+    One C-level regex count instead of a per-character width lookup, because the
+    summary measures hundreds of thousands of cells.
+    """
+    if text.isascii():
+        return len(text)
+    return len(text) + len(_WIDE_RE.findall(text))

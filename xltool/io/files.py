@@ -201,17 +201,9 @@ def backup_file(path: str | os.PathLike[str]) -> Path:
     return target
 
 
-def remove_stale_temps(folder: str | os.PathLike[str], older_than_s: float = 24 * 3600) -> list[Path]:
-    """Delete temporary files an earlier run left behind when the process was killed.
-
-    Only names this module creates are touched, and only when they are old enough
-    that no other running xltool can still be writing them.
-    """
-    removed: list[Path] = []
-    now = dt.datetime.now().timestamp()
-    for entry in Path(folder).glob(f".*{_TEMP_MARK}*"):
-        with suppress(OSError):
-            if entry.is_file() and now - entry.stat().st_mtime > older_than_s:
-                entry.unlink()
-                removed.append(entry)
-    return removed
+def require_suffix(output: str | os.PathLike[str], suffix: str = ".xlsx", message: str | None = None) -> Path:
+    """Refuse an output whose extension Excel would not open as intended (one check for all writers)."""
+    path = Path(output)
+    if path.suffix.lower() != suffix.lower():
+        raise XltoolError(message or f"输出文件须以 {suffix} 结尾", file=path, exit_code=EXIT_INPUT)
+    return path

@@ -10,29 +10,28 @@ traceback and never an unbounded amount of work. See ``SECURITY.md`` for the pro
 
 from __future__ import annotations
 
-import codecs
 import contextlib
-import functools
-import io
 import os
-import re
 import stat
-import struct
 import sys
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.core.grid import cell_ref, column_index
+from xltool.core.errors import XltoolError
+from xltool.core.grid import cell_ref
+from xltool.io.extents import part_extent
+from xltool.io.containers import (  # noqa: F401  (the zip limits and Kind are the gate's too)
+    MAX_COMPRESSION_RATIO, MAX_TOTAL_UNCOMPRESSED, MAX_ZIP_ENTRIES, MSG_BAD_XML, MSG_DAMAGED_ZIP, MSG_ENCRYPTED,
+    MSG_LOCKED, MSG_NOT_EXCEL, MSG_SAVE_AS, RATIO_CHECK_MIN_SIZE, Kind, biff_has_filepass, check_ole, check_zip, mb,
+    refuse,
+)
+from xltool.io.xmlguard import harden_xml
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.workbook.workbook import Workbook
     from python_calamine import CalamineWorkbook
-
-Kind = Literal["xlsx", "xls", "ods", "docx"]
 
 # ---------------------------------------------------------------------------
 # Limits. Budget workbooks are a few hundred KB; every limit is far above that, and
@@ -40,23 +39,6 @@ Kind = Literal["xlsx", "xls", "ods", "docx"]
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 """Largest input file accepted (on disk). Real 绩效目标表 files are < 5 MB."""
-
-MAX_ZIP_ENTRIES = 10_000
-"""More entries than this is a bomb (or not a workbook): each costs parser work."""
-
-MAX_TOTAL_UNCOMPRESSED = 500 * 1024 * 1024
-"""Sum of declared uncompressed sizes. Python's zipfile never inflates an entry past its
-declared size, so this bounds what openpyxl can be made to decompress."""
-
-MAX_COMPRESSION_RATIO = 200
-"""Deflate on real spreadsheet XML gives ~5–50:1; 1000:1 is the signature of zeros."""
-
-RATIO_CHECK_MIN_SIZE = 1024 * 1024
-"""Small entries may have any ratio (a 1 KB run of spaces is harmless)."""
-
-MAX_XML_PROLOG = 8 * 1024
-"""Bytes inspected before an XML part's root element. Excel writes ~60 (one ``<?xml?>``
-line); a longer prolog only serves to hide a DOCTYPE from scanners."""
 
 MAX_ROWS = 5_000
 MAX_COLS = 50
@@ -82,25 +64,7 @@ one in ``A1`` asks for 512 GB. 5 M cells is ~160 MB, far above any real 绩效�
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 
-_MSG_LOCKED = "文件被占用或无权限读取，请关闭 Excel 中打开的该文件后再试"
-_MSG_ENCRYPTED = (
-    "工作簿已设置打开密码，请在 Excel 中取消密码"
-    "（文件→信息→保护工作簿→用密码进行加密，清空密码）后再试"
-)
-_MSG_NOT_EXCEL = "不是有效的 Excel 工作簿"
-_MSG_BAD_XML = "工作簿内容损坏或包含不安全的 XML 结构"
-_MSG_DAMAGED_ZIP = "文件已损坏或不完整（压缩结构无法读取），可能在复制或下载时被截断，请重新获取原文件"
-_MSG_SAVE_AS = "请在 Excel 中打开后“另存为”Excel 工作簿（*.xlsx）再试"
-
 _open_binary = open  # seam so tests can simulate a Windows sharing violation
-
-
-def _fail(message: str, path: Path) -> XltoolError:
-    return XltoolError(message, file=path, exit_code=EXIT_INPUT)
-
-
-def _mb(n: int) -> str:
-    return f"{n / (1024 * 1024):.0f} MB"
 
 
 # ---------------------------------------------------------------------------
@@ -126,26 +90,6 @@ def is_lock_or_hidden(path: str | os.PathLike[str]) -> bool:
     return False
 
 
-class Bounds(NamedTuple):
-    """How much of a sheet to read, and whether that cuts anything off."""
-
-    rows: int
-    cols: int
-    truncated: bool
-
-
-def bounded(max_row: int | None, max_col: int | None) -> Bounds:
-    """Clamp a sheet's declared extent to ``MAX_ROWS`` x ``MAX_COLS``.
-
-    ``None`` (unknown extent, e.g. openpyxl read-only mode without a dimension) maps to
-    the limit itself, so callers can pass ``ws.max_row`` / ``ws.max_column`` blindly.
-    """
-    rows = MAX_ROWS if max_row is None else max(0, min(max_row, MAX_ROWS))
-    cols = MAX_COLS if max_col is None else max(0, min(max_col, MAX_COLS))
-    truncated = (max_row is not None and max_row > MAX_ROWS) or (max_col is not None and max_col > MAX_COLS)
-    return Bounds(rows, cols, truncated)
-
-
 # ---------------------------------------------------------------------------
 # The gate
 
@@ -162,364 +106,54 @@ def check_input_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_M
     try:
         st = os.stat(p)
     except (FileNotFoundError, NotADirectoryError):
-        raise _fail("文件不存在，请检查路径是否正确", p) from None
+        raise refuse("文件不存在，请检查路径是否正确", p) from None
     except PermissionError:
-        raise _fail(_MSG_LOCKED, p) from None
+        raise refuse(MSG_LOCKED, p) from None
     except OSError as exc:
-        raise _fail(f"无法读取文件（{exc.strerror or exc}）", p) from None
+        raise refuse(f"无法读取文件（{exc.strerror or exc}）", p) from None
     if stat.S_ISDIR(st.st_mode):
-        raise _fail("这是一个文件夹，不是 Excel 文件", p)
+        raise refuse("这是一个文件夹，不是 Excel 文件", p)
     if not stat.S_ISREG(st.st_mode):
-        raise _fail("不是普通文件（可能是设备或管道），无法作为工作簿读取", p)
+        raise refuse("不是普通文件（可能是设备或管道），无法作为工作簿读取", p)
     if st.st_size == 0:
-        raise _fail("文件为空（0 字节），可能在复制或下载时中断，请重新获取该文件", p)
+        raise refuse("文件为空（0 字节），可能在复制或下载时中断，请重新获取该文件", p)
     if st.st_size > max_bytes:
-        raise _fail(f"文件过大（{_mb(st.st_size)}），超过上限 {_mb(max_bytes)}，不像是绩效目标表", p)
+        raise refuse(f"文件过大（{mb(st.st_size)}），超过上限 {mb(max_bytes)}，不像是绩效目标表", p)
 
     try:
         with _open_binary(p, "rb") as fh:
             head = fh.read(4096)
     except PermissionError:
-        raise _fail(_MSG_LOCKED, p) from None
+        raise refuse(MSG_LOCKED, p) from None
     except OSError as exc:
-        raise _fail(f"无法读取文件（{exc.strerror or exc}）", p) from None
+        raise refuse(f"无法读取文件（{exc.strerror or exc}）", p) from None
 
     try:
         if head.startswith(_ZIP_MAGIC):
-            return _check_zip(p)
+            return check_zip(p)
         if head.startswith(_OLE_MAGIC):
-            return _check_ole(p)
+            return check_ole(p)
     except PermissionError:
-        raise _fail(_MSG_LOCKED, p) from None
+        raise refuse(MSG_LOCKED, p) from None
     if p.name.startswith("~$"):
-        raise _fail("这是 Excel 打开工作簿时生成的临时锁文件（以 ~$ 开头），不是工作簿，请忽略它", p)
-    raise _fail(_describe_foreign(head), p)
+        raise refuse("这是 Excel 打开工作簿时生成的临时锁文件（以 ~$ 开头），不是工作簿，请忽略它", p)
+    raise refuse(_describe_foreign(head), p)
 
 
 def _describe_foreign(head: bytes) -> str:
     """Name what a non-Excel file most likely is, so the user knows how to fix it."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith(b"%pdf"):
-        return f"{_MSG_NOT_EXCEL}：该文件实际是 PDF 文档"
+        return f"{MSG_NOT_EXCEL}：该文件实际是 PDF 文档"
     if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
-        return f"{_MSG_NOT_EXCEL}：该文件实际是“XML 表格 2003”格式，{_MSG_SAVE_AS}"
+        return f"{MSG_NOT_EXCEL}：该文件实际是“XML 表格 2003”格式，{MSG_SAVE_AS}"
     if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in text[:512]:
-        return f"{_MSG_NOT_EXCEL}：该文件实际是网页（HTML）格式，只是扩展名像 Excel 文件，{_MSG_SAVE_AS}"
+        return f"{MSG_NOT_EXCEL}：该文件实际是网页（HTML）格式，只是扩展名像 Excel 文件，{MSG_SAVE_AS}"
     if text.startswith(b"mime-version"):
-        return f"{_MSG_NOT_EXCEL}：该文件实际是单个文件网页（MHT）格式，{_MSG_SAVE_AS}"
+        return f"{MSG_NOT_EXCEL}：该文件实际是单个文件网页（MHT）格式，{MSG_SAVE_AS}"
     if head.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):
-        return f"{_MSG_NOT_EXCEL}：该文件实际是压缩包（RAR/7z/gz），请先解压"
-    return f"{_MSG_NOT_EXCEL}（文件内容既不是 .xlsx 也不是 .xls 格式，可能是改了扩展名的其他文件，或已损坏）"
-
-
-# ---------------------------------------------------------------------------
-# OOXML / ODF (zip)
-
-
-def _check_zip(p: Path) -> Kind:
-    try:
-        zf = zipfile.ZipFile(p)
-    except PermissionError:
-        raise
-    except Exception as exc:  # BadZipFile, struct.error, ValueError, NotImplementedError…
-        raise _fail(_MSG_DAMAGED_ZIP, p) from exc
-    with zf:
-        infos = zf.infolist()
-        _check_zip_directory(p, zf, infos)
-        kind = _zip_kind(p, zf)
-        _check_xml_prologs(p, zf, infos)
-    return kind
-
-
-def _check_zip_directory(p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """Refuse bombs and tampering using only what the central directory declares."""
-    bomb = "疑似压缩炸弹（恶意构造的文件），已拒绝读取"
-    if len(infos) > MAX_ZIP_ENTRIES:
-        raise _fail(f"压缩包内有 {len(infos)} 个条目，超过上限 {MAX_ZIP_ENTRIES}，{bomb}", p)
-    names = [i.filename for i in infos]
-    if len(set(names)) != len(names):
-        raise _fail("压缩包内存在重名的部件，文件可能被篡改，已拒绝读取", p)
-    total = sum(info.file_size for info in infos)
-    if total > MAX_TOTAL_UNCOMPRESSED:
-        raise _fail(f"解压后总大小声明为 {_mb(total)}，超过上限 {_mb(MAX_TOTAL_UNCOMPRESSED)}，{bomb}", p)
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise _fail(f"压缩包条目 {info.filename} 已加密，无法读取", p)
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _fail(f"压缩包条目 {info.filename} 使用了 Excel 不会使用的压缩方式，已拒绝读取", p)
-        if info.file_size > RATIO_CHECK_MIN_SIZE and info.file_size > MAX_COMPRESSION_RATIO * max(
-            info.compress_size, 1
-        ):
-            ratio = info.file_size // max(info.compress_size, 1)
-            raise _fail(f"压缩包条目 {info.filename} 的压缩比高达 {ratio}:1，{bomb}", p)
-        # Deflate never grows data by more than ~0.03 % + a few bytes; a larger
-        # compressed size means the declared uncompressed size is a lie.
-        if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-            raise _fail(f"压缩包条目 {info.filename} 的声明大小自相矛盾，{bomb}", p)
-        if info.compress_size > info.file_size + info.file_size // 100 + 1024:
-            raise _fail(f"压缩包条目 {info.filename} 的声明大小自相矛盾，{bomb}", p)
-
-    # Overlapping entries (several directory records sharing compressed data) are how
-    # non-recursive bombs reach huge sizes with valid ratios; real zips never overlap.
-    end_of_data = getattr(zf, "start_dir", None)
-    ordered = sorted(infos, key=lambda i: i.header_offset)
-    for cur, nxt in zip(ordered, [*ordered[1:], None]):
-        raw_name = cur.orig_filename.encode("utf-8" if cur.flag_bits & 0x800 else "cp437", "replace")
-        min_end = cur.header_offset + 30 + len(raw_name) + cur.compress_size
-        limit = nxt.header_offset if nxt is not None else end_of_data
-        if limit is not None and min_end > limit:
-            raise _fail(f"压缩包条目 {cur.filename} 与其他条目的数据重叠，{bomb}", p)
-
-
-def _zip_kind(p: Path, zf: zipfile.ZipFile) -> Kind:
-    """Which document a zip holds, judged by the parts its readers need."""
-    names = set(zf.namelist())
-    if "mimetype" in names:
-        with zf.open("mimetype") as fh:
-            mimetype = fh.read(128).decode("ascii", "replace").strip()
-        if mimetype == "application/vnd.oasis.opendocument.spreadsheet":
-            if "content.xml" not in names:
-                raise _fail("OpenDocument 表格缺少必需的部件 content.xml，文件已损坏", p)
-            return "ods"
-        if mimetype.startswith("application/vnd.oasis.opendocument"):
-            raise _fail(f"{_MSG_NOT_EXCEL}：这是 OpenDocument 文档（{mimetype}），不是表格", p)
-    if "[Content_Types].xml" not in names:
-        raise _fail(f"{_MSG_NOT_EXCEL}：压缩包中缺少工作簿必需的部件 [Content_Types].xml（可能是改了扩展名的普通压缩包）", p)
-    if "xl/workbook.xml" in names:
-        return "xlsx"
-    if "word/document.xml" in names:
-        return "docx"
-    if "xl/workbook.bin" in names:
-        raise _fail(f"这是 Excel 二进制工作簿（.xlsb），{_MSG_SAVE_AS}", p)
-    if "ppt/presentation.xml" in names:
-        raise _fail(f"{_MSG_NOT_EXCEL}：这是 PowerPoint 演示文稿", p)
-    raise _fail(f"{_MSG_NOT_EXCEL}：缺少工作簿必需的部件 xl/workbook.xml", p)
-
-
-def _check_xml_prologs(p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
-    """Refuse any part whose XML prolog declares a DTD.
-
-    Excel, WPS and LibreOffice never write a DTD into a package part, and a DTD is the
-    only way to declare the entities behind billion-laughs and XXE attacks. Refusing it
-    here protects every parser behind the gate, whatever its own settings. Only the
-    prolog (at most ``MAX_XML_PROLOG`` bytes per part) is decompressed.
-    """
-    for info in infos:
-        if info.is_dir() or info.file_size == 0:
-            continue
-        try:
-            with zf.open(info) as fh:
-                verdict = _scan_prolog(fh)
-        except PermissionError:
-            raise
-        except Exception as exc:  # zlib.error, BadZipFile (header mismatch, CRC), EOFError…
-            raise _fail(f"{_MSG_DAMAGED_ZIP}（部件 {info.filename}）", p) from exc
-        if verdict == "dtd":
-            raise _fail(
-                f"{_MSG_BAD_XML}：部件 {info.filename} 含有 DTD/实体声明（正常的 Excel 文件不会包含），已拒绝读取",
-                p,
-            )
-        if verdict == "too_long":
-            raise _fail(f"{_MSG_BAD_XML}：部件 {info.filename} 的 XML 声明区异常冗长，已拒绝读取", p)
-
-
-_BOMS: tuple[tuple[bytes, str], ...] = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
-def _guess_encoding(start: bytes) -> tuple[str, int]:
-    """XML autodetection (XML 1.0 appendix F): encoding and BOM length."""
-    for bom, enc in _BOMS:
-        if start.startswith(bom):
-            return enc, len(bom)
-    if start.startswith(b"\0\0\0<"):
-        return "utf-32-be", 0
-    if start.startswith(b"<\0\0\0"):
-        return "utf-32-le", 0
-    if start.startswith(b"\0<"):
-        return "utf-16-be", 0
-    if start.startswith(b"<\0"):
-        return "utf-16-le", 0
-    return "latin-1", 0  # every ASCII-compatible encoding reads markup the same way
-
-
-def _scan_prolog(fh: Any) -> Literal["clean", "dtd", "too_long"]:
-    """Walk an XML prolog (declaration, PIs, comments, whitespace) up to the root tag."""
-    raw = fh.read(min(1024, MAX_XML_PROLOG))
-    encoding, skip = _guess_encoding(raw[:4])
-    while True:
-        text = raw[skip:].decode(encoding, "ignore")
-        state = _prolog_state(text)
-        if state != "incomplete":
-            return state
-        if len(raw) >= MAX_XML_PROLOG:
-            return "too_long"
-        more = fh.read(MAX_XML_PROLOG - len(raw))
-        if not more:
-            return "clean"  # ends inside the prolog: malformed, the parser will say so
-        raw += more
-
-
-def _prolog_state(text: str) -> Literal["clean", "dtd", "incomplete"]:
-    i, n = 0, len(text)
-    while True:
-        while i < n and text[i] in " \t\r\n":
-            i += 1
-        if i >= n:
-            return "incomplete"
-        if text[i] != "<":
-            return "clean"  # not XML at all (image, vbaProject.bin…): not our concern
-        if text.startswith("<?", i):
-            end = text.find("?>", i + 2)
-            if end < 0:
-                return "incomplete"
-            i = end + 2
-        elif text.startswith("<!--", i):
-            end = text.find("-->", i + 4)
-            if end < 0:
-                return "incomplete"
-            i = end + 3
-        elif "<!--".startswith(text[i:]):
-            return "incomplete"  # buffer ends inside "<!-": could still be a comment
-        elif text.startswith("<!", i):
-            return "dtd"  # "<!DOCTYPE" (or any markup declaration) before the root
-        else:
-            return "clean"
-
-
-# ---------------------------------------------------------------------------
-# Legacy OLE compound files
-
-
-def _check_ole(p: Path) -> Kind:
-    import olefile
-
-    try:
-        with olefile.OleFileIO(str(p)) as ole:
-            streams = {"/".join(entry) for entry in ole.listdir(streams=True, storages=False)}
-            if "EncryptedPackage" in streams:
-                raise _fail(_MSG_ENCRYPTED, p)
-            book = "Workbook" if "Workbook" in streams else "Book" if "Book" in streams else None
-            if book is None:
-                if "WordDocument" in streams:
-                    raise _fail(f"{_MSG_NOT_EXCEL}：这是旧版 Word 文档（.doc）", p)
-                if "PowerPoint Document" in streams:
-                    raise _fail(f"{_MSG_NOT_EXCEL}：这是旧版 PowerPoint 演示文稿（.ppt）", p)
-                raise _fail(f"{_MSG_NOT_EXCEL}（旧版 Office 复合文档中没有工作簿数据）", p)
-            with ole.openstream(book) as fh:
-                head = fh.read(64 * 1024)
-    except XltoolError:
-        raise
-    except PermissionError:
-        raise
-    except Exception as exc:  # olefile raises OSError, struct.error, IndexError… on garbage
-        raise _fail("文件已损坏（旧版 .xls 复合文档结构无法读取），请重新获取原文件", p) from exc
-    if biff_has_filepass(head):
-        raise _fail(_MSG_ENCRYPTED.replace("工作簿已设置打开密码", "工作簿（旧版 .xls）已设置打开密码"), p)
-    return "xls"
-
-
-def biff_has_filepass(stream: bytes, max_records: int = 64) -> bool:
-    """True if a BIFF workbook stream is encrypted.
-
-    [MS-XLS] places FILEPASS (0x002F) right after the globals BOF, so walking the first
-    records is enough; this avoids depending on msoffcrypto at run time.
-    """
-    pos = 0
-    for _ in range(max_records):
-        if pos + 4 > len(stream):
-            return False
-        rtype, size = struct.unpack_from("<HH", stream, pos)
-        if rtype == 0x002F:
-            return True
-        if rtype == 0x000A:  # EOF of the globals substream
-            return False
-        pos += 4 + size
-    return False
-
-
-# ---------------------------------------------------------------------------
-# XML parser hardening
-
-
-@dataclass(frozen=True)
-class XmlHardening:
-    """What :func:`harden_xml` found and did (for tests and ``--debug`` output)."""
-
-    openpyxl_defusedxml: bool
-    openpyxl_lxml: bool
-    patched_modules: tuple[str, ...]
-
-
-_STRICT_LXML_PARSER: Any = None
-
-
-def _strict_fromstring() -> Any:
-    """An lxml ``fromstring`` that neither expands entities nor loads DTDs or URLs."""
-    global _STRICT_LXML_PARSER
-    from lxml import etree
-
-    if _STRICT_LXML_PARSER is None:
-        _STRICT_LXML_PARSER = etree.XMLParser(
-            resolve_entities=False, load_dtd=False, no_network=True, dtd_validation=False, huge_tree=False
-        )
-    return functools.partial(etree.fromstring, parser=_STRICT_LXML_PARSER)
-
-
-_HARDENED_FROMSTRING: Any = None
-
-
-def harden_xml() -> XmlHardening:
-    """Make sure openpyxl parses every package part without entity expansion. Idempotent.
-
-    openpyxl picks its XML functions at import time: with defusedxml installed
-    (``openpyxl.xml.DEFUSEDXML``) its streaming ``iterparse`` (sheets, shared strings) is
-    defusedxml's, which raises on any entity declaration; with lxml installed
-    (``openpyxl.xml.LXML``) its ``fromstring`` (workbook, rels, properties, styles) is lxml
-    with ``resolve_entities=False``. Both can be switched off by the environment
-    variables ``OPENPYXL_DEFUSEDXML`` / ``OPENPYXL_LXML``, so instead of trusting them this
-    installs the safe functions into every loaded openpyxl module. The gate's DTD refusal
-    (:func:`check_input_file`) is the first line; this is the second.
-    """
-    global _HARDENED_FROMSTRING
-    import defusedxml.ElementTree as defused_et
-    import openpyxl
-    import openpyxl.reader.excel  # noqa: F401  (imports every reader module we patch)
-    import openpyxl.xml.functions as oxf
-    from xml.etree import ElementTree as std_et
-
-    if _HARDENED_FROMSTRING is None:
-        _HARDENED_FROMSTRING = _strict_fromstring() if openpyxl.xml.LXML else defused_et.fromstring
-    unsafe_fromstrings: list[Any] = [std_et.fromstring, std_et.XML]
-    if openpyxl.xml.LXML:
-        from lxml import etree
-
-        unsafe_fromstrings.append(etree.fromstring)
-    safe_iterparse = defused_et.iterparse
-
-    patched: list[str] = []
-    for name, module in list(sys.modules.items()):
-        if not name.startswith("openpyxl") or module is None:
-            continue
-        changed = False
-        current = getattr(module, "iterparse", None)
-        if current is not None and current is not safe_iterparse:
-            module.iterparse = safe_iterparse  # type: ignore[attr-defined]
-            changed = True
-        current = getattr(module, "fromstring", None)
-        if current is not None and current is not _HARDENED_FROMSTRING:
-            base = current.func if isinstance(current, functools.partial) else current
-            if base in unsafe_fromstrings or base is defused_et.fromstring or module is oxf:
-                module.fromstring = _HARDENED_FROMSTRING  # type: ignore[attr-defined]
-                changed = True
-        if changed:
-            patched.append(name)
-    return XmlHardening(bool(openpyxl.xml.DEFUSEDXML), bool(openpyxl.xml.LXML), tuple(sorted(patched)))
+        return f"{MSG_NOT_EXCEL}：该文件实际是压缩包（RAR/7z/gz），请先解压"
+    return f"{MSG_NOT_EXCEL}（文件内容既不是 .xlsx 也不是 .xls 格式，可能是改了扩展名的其他文件，或已损坏）"
 
 
 # ---------------------------------------------------------------------------
@@ -533,10 +167,10 @@ def _refuse_kind(kind: Kind, p: Path, allowed: tuple[Kind, ...]) -> None:
     if kind in allowed:
         return
     if kind == "xls":
-        raise _fail(f"这是旧版 .xls 工作簿，{_MSG_SAVE_AS}", p)
+        raise refuse(f"这是旧版 .xls 工作簿，{MSG_SAVE_AS}", p)
     if kind == "ods":
-        raise _fail(f"这是 OpenDocument 表格（.ods），{_MSG_SAVE_AS}", p)
-    raise _fail(f"{_MSG_NOT_EXCEL}：这是 Word 文档（.docx）", p)
+        raise refuse(f"这是 OpenDocument 表格（.ods），{MSG_SAVE_AS}", p)
+    raise refuse(f"{MSG_NOT_EXCEL}：这是 Word 文档（.docx）", p)
 
 
 def safe_load_workbook(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, **kw: Any) -> Workbook:
@@ -561,7 +195,7 @@ def safe_load_workbook(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT
         try:
             source = io.BytesIO(p.read_bytes())
         except PermissionError:
-            raise _fail(_MSG_LOCKED, p) from None
+            raise refuse(MSG_LOCKED, p) from None
     with guard_openpyxl(p):
         return openpyxl.load_workbook(source, **kw)
 
@@ -574,7 +208,7 @@ def guard_openpyxl(path: str | os.PathLike[str]) -> Iterator[None]:
     :func:`safe_load_workbook` has returned; wrap that iteration (and nothing else) in
     this so bad content still surfaces as one Chinese message.
     """
-    with _content_guard(Path(path), f"{_MSG_BAD_XML}，无法读取。请在 Excel 中打开并另存为新的 .xlsx 文件后再试"):
+    with _content_guard(Path(path), f"{MSG_BAD_XML}，无法读取。请在 Excel 中打开并另存为新的 .xlsx 文件后再试"):
         yield
 
 
@@ -586,9 +220,9 @@ def _content_guard(p: Path, message: str) -> Iterator[None]:
     except XltoolError:
         raise
     except PermissionError:
-        raise _fail(_MSG_LOCKED, p) from None
+        raise refuse(MSG_LOCKED, p) from None
     except Exception as exc:
-        raise _fail(message, p) from exc
+        raise refuse(message, p) from exc
 
 
 def _is_rust_panic(exc: BaseException) -> bool:
@@ -611,14 +245,14 @@ def guard_calamine(path: str | os.PathLike[str]) -> Iterator[None]:
     except XltoolError:
         raise
     except PasswordError:
-        raise _fail(_MSG_ENCRYPTED, p) from None
+        raise refuse(MSG_ENCRYPTED, p) from None
     except PermissionError:
-        raise _fail(_MSG_LOCKED, p) from None
+        raise refuse(MSG_LOCKED, p) from None
     except (CalamineError, ValueError, OverflowError, UnicodeError, OSError, IndexError) as exc:
-        raise _fail(f"{_MSG_BAD_XML}，无法读取。请在 Excel 中打开并另存为新的 .xlsx 文件后再试", p) from exc
+        raise refuse(f"{MSG_BAD_XML}，无法读取。请在 Excel 中打开并另存为新的 .xlsx 文件后再试", p) from exc
     except BaseException as exc:
         if _is_rust_panic(exc):
-            raise _fail(f"{_MSG_BAD_XML}，无法读取（解析器异常）", p) from exc
+            raise refuse(f"{MSG_BAD_XML}，无法读取（解析器异常）", p) from exc
         raise
 
 
@@ -644,13 +278,6 @@ def open_checked_calamine(p: Path, kind: Kind) -> CalamineWorkbook:
         return CalamineWorkbook.from_path(str(p))
 
 
-_NAME = rb"(?:[A-Za-z_][\w.\-]*:)?"
-_CELL_OR_ROW = re.compile(
-    rb"<" + _NAME + rb"(row|c)((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>(\s*</" + _NAME + rb"c>)?"
-)
-_R_ATTR = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["']""")
-
-
 def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SHEET_CELLS) -> None:
     """Refuse an xlsx whose non-empty cells span more than ``max_cells`` in any part.
 
@@ -660,119 +287,18 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
     sizes, which the gate already bounded.
     """
     p = Path(path)
-    with _content_guard(p, _MSG_DAMAGED_ZIP), zipfile.ZipFile(p) as zf:
+    with _content_guard(p, MSG_DAMAGED_ZIP), zipfile.ZipFile(p) as zf:
         for info in zf.infolist():
             if not (info.filename.startswith("xl/") and info.filename.endswith(".xml")):
                 continue
-            extent = _part_extent(zf, info)
+            extent = part_extent(zf, info)
             if extent is None:
                 continue
             (r0, c0), (r1, c1) = extent
             rows, cols = r1 - r0 + 1, c1 - c0 + 1
             if rows * cols > max_cells:
-                raise _fail(
+                raise refuse(
                     f"工作表的数据区域过大（{rows} 行 × {cols} 列，部件 {info.filename}），"
                     f"可能有内容误填在很远的单元格（如 {cell_ref(r1, c1)}）中，请删除多余内容后再试",
                     p,
                 )
-
-
-def _part_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    if info.file_size > _FAST_PATH_BYTES:
-        with zf.open(info) as fh:
-            return _scan_extent(fh)
-    data = zf.read(info)
-    if b"<c" not in data and b":c" not in data:
-        return None  # no cell tags at all (styles, shared strings, …)
-    # Value-less cells count in the fast path (the exact scan skips them): a slightly
-    # larger extent, never a smaller one.
-    return _fast_extent(data) or _scan_extent(io.BytesIO(data))
-
-
-_FAST_PATH_BYTES = 128 << 20
-_CELL_TAG = re.compile(rb"<c[\s>]")
-_CELL_ROW = re.compile(rb'<c r="[A-Z]{1,2}(\d+)"')
-_PREFIXED_TAG = re.compile(rb"<[A-Za-z_][\w.\-]*:(?:row|c)[\s>/]")
-
-
-def _fast_extent(data: bytes) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """((min row, min col), (max row, max col)) of a part's cells, or None when not cheap.
-
-    What writers (Excel, openpyxl, xlsxwriter) produce: every ``<c>`` carries an
-    explicit ``r`` with at most two column letters (its own row number included). Then the
-    extent is found by C-level regex scans instead of a Python step per cell. Anything else
-    (implicit positions, prefixed tags, three-letter columns) returns None: exact scan.
-    """
-    if _PREFIXED_TAG.search(data):
-        return None
-    cell_rows = _CELL_ROW.findall(data)
-    if len(cell_rows) != len(_CELL_TAG.findall(data)):
-        return None
-    if not cell_rows:
-        return None
-    numbers = list(map(int, cell_rows))
-    low_col, high_col = _column_range(data)
-    return (min(numbers), low_col), (max(numbers), high_col)
-
-
-def _column_range(data: bytes) -> tuple[int, int]:
-    """(narrowest, widest) column of a part whose cells carry one- or two-letter references.
-
-    At most a few dozen C-level searches (one per candidate letter), whatever the size.
-    """
-    letters = [bytes([c]) for c in range(65, 91)]
-
-    def present(prefix: bytes) -> bool:
-        return re.search(b'<c r="' + prefix + rb"\d", data) is not None
-
-    singles = [i + 1 for i, a in enumerate(letters) if present(a)]
-    firsts = [i + 1 for i, a in enumerate(letters) if re.search(b'<c r="' + a + rb"[A-Z]\d", data)]
-    width_of = lambda first, second: first * 26 + second  # noqa: E731  (AA = 27)
-    low = singles[0] if singles else None
-    high = singles[-1] if singles else None
-    if firsts:
-        lo_first, hi_first = firsts[0], firsts[-1]
-        seconds_hi = [j + 1 for j, b in enumerate(letters) if present(letters[hi_first - 1] + b)]
-        high = width_of(hi_first, seconds_hi[-1])
-        if low is None:
-            seconds_lo = [j + 1 for j, b in enumerate(letters) if present(letters[lo_first - 1] + b)]
-            low = width_of(lo_first, seconds_lo[0])
-    return low or 1, high or 1
-
-
-def _scan_extent(fh: Any) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """((min_row, min_col), (max_row, max_col)) of value-bearing cells, or None."""
-    row = col = 0
-    lo_r = lo_c = sys.maxsize
-    hi_r = hi_c = 0
-    carry = b""
-    while True:
-        chunk = fh.read(1 << 20)
-        buf = carry + chunk
-        for m in _CELL_OR_ROW.finditer(buf):
-            tag, attrs, self_closing, empty_close = m.groups()
-            r = _R_ATTR.search(attrs)
-            if tag == b"row":
-                row = int(r.group(2)) if r and r.group(2) else row + 1
-                col = 0
-                continue
-            if r and r.group(1):
-                col = column_index(r.group(1).decode("ascii"))
-                if r.group(2):
-                    row = int(r.group(2))
-            else:
-                col += 1
-            if self_closing or empty_close:
-                continue  # style-only cell: readers skip it, it costs no allocation
-            lo_r, lo_c = min(lo_r, row), min(lo_c, col)
-            hi_r, hi_c = max(hi_r, row), max(hi_c, col)
-        if not chunk:
-            break
-        # Keep an unfinished tag for the next round ("<" never occurs inside attributes).
-        last = buf.rfind(b"<")
-        carry = buf[last:] if last >= 0 and buf.find(b">", last) < 0 else b""
-        if len(carry) > 1 << 20:
-            raise ValueError("tag longer than 1 MiB")
-    if hi_r == 0:
-        return None
-    return (lo_r, lo_c), (hi_r, hi_c)

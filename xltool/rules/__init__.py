@@ -14,17 +14,13 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, wraps
 from importlib import resources
 from typing import Any, Callable, Iterable, Iterator
 
 from xltool.core.findings import Finding, Severity
 from xltool.core.frameworks import Profile, get_profile
 from xltool.core.model import Project
-
-ProjectRule = Callable[[Project, "RuleContext"], Iterable[Finding]]
-BatchRule = Callable[[list[Project], "RuleContext"], Iterable[Finding]]
-
 
 @dataclass(frozen=True)
 class RuleInfo:
@@ -46,13 +42,34 @@ CATALOGUE: dict[str, RuleInfo] = {}
 def rule(
     code: str, severity: Severity, title: str, *, why: str, bad: str, good: str, batch: bool = False
 ) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
-    """Register a rule function under a stable code."""
+    """Register a rule function under a stable code.
+
+    The registered (and returned) function is a wrapper that tells the context which
+    rule runs while each finding is produced, so ``ctx.finding(message)`` takes the
+    code and default severity from here — also when a caller runs ``info.func``
+    itself, and even if two rules' generators are consumed interleaved.
+    """
 
     def register(func: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
         if code in CATALOGUE:
             raise ValueError(f"duplicate rule code {code}")
-        CATALOGUE[code] = RuleInfo(code, severity, title, why, bad, good, func, batch)
-        return func
+
+        @wraps(func)
+        def bound(subject: Any, ctx: RuleContext) -> Iterator[Finding]:
+            found = iter(func(subject, ctx))
+            while True:
+                previous, ctx.rule = ctx.rule, info
+                try:
+                    item = next(found)
+                except StopIteration:
+                    return
+                finally:
+                    ctx.rule = previous
+                yield item
+
+        info = RuleInfo(code, severity, title, why, bad, good, bound, batch)
+        CATALOGUE[code] = info
+        return bound
 
     return register
 
@@ -72,6 +89,7 @@ class RuleContext:
 
     profile: Profile
     settings: dict[str, Any] = field(default_factory=dict)
+    rule: RuleInfo | None = None  # the rule running right now (set by :func:`rule`'s wrapper)
 
     @classmethod
     def for_profile(cls, name: str | None) -> "RuleContext":
@@ -84,9 +102,20 @@ class RuleContext:
     def get(self, key: str, default: Any = None) -> Any:
         return self.settings.get(key, default)
 
-    def finding(self, code: str, message: str, *, severity: Severity | None = None, **where: str) -> Finding:
-        """A finding for a registered code with its default severity."""
-        info = CATALOGUE[code]
+    def finding(self, *args: str, severity: Severity | None = None, **where: str) -> Finding:
+        """A finding of the running rule: ``finding(message, cell=…)``.
+
+        The code is the decorator's, so a rule never repeats it; the older form
+        ``finding(code, message, …)`` is still accepted while rules are converted.
+        """
+        if len(args) == 2:
+            code, message = args
+            info = CATALOGUE[code]
+        elif len(args) == 1 and self.rule is not None:
+            (message,), info = args, self.rule
+            code = info.code
+        else:
+            raise TypeError("finding() takes (message) inside a running rule, or (code, message)")
         return Finding(code=code, severity=severity or info.severity, message=message, **where)
 
 

@@ -12,23 +12,10 @@ from functools import lru_cache
 from typing import Any, Iterable
 
 from xltool.core.model import QUALITATIVE, Indicator, Project
+from xltool.core.text import normalize_label as norm  # the form rules compare: NFKC, no spaces
 from . import RuleContext
 
-_SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 _TRAILING_BRACKET_RE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]$")
-
-
-def norm(text: Any) -> str:
-    """NFKC (full-width → half-width) with every space removed: the form rules compare."""
-    if text is None:
-        return ""
-    return _norm_str(text if isinstance(text, str) else str(text))
-
-
-@lru_cache(maxsize=65536)
-def _norm_str(text: str) -> str:
-    # Many rules normalise the same cell text; the cache makes that one NFKC pass per text.
-    return _SPACE_RE.sub("", unicodedata.normalize("NFKC", text))
 
 
 def _cache(ctx: RuleContext, name: str) -> dict[Any, Any]:

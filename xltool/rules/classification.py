@@ -34,7 +34,6 @@ def process_indicator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue
         hint = _PROCESS_HINTS.get(role_of(ind, ctx) or "", "").format(year=project.year or 2022)
         yield ctx.finding(
-            "JX501",
             f"{quote(ind.name)}是过程性指标（反映资金管理，不是本项目的产出或效果）：请换成衡量本项目"
             f"{ind.level2 or '产出'}的指标{('，' + hint) if hint else ''}。",
             **indicator_where(ind, "name"),
@@ -59,7 +58,6 @@ def satisfaction_elsewhere(project: Project, ctx: RuleContext) -> Iterator[Findi
         if role_of(ind, ctx) == "satisfaction":
             continue
         yield ctx.finding(
-            "JX502",
             f"{quote(ind.name)}衡量的是满意度，却写在{quote(ind.level2, empty='（未填二级指标）')}"
             f"下：请移到“{target[0]}”"
             f"{f'，并在“{ind.level2}”下改填衡量该类效果的指标' if ind.level2 else ''}。",
@@ -83,7 +81,6 @@ def non_satisfaction_under_satisfaction(project: Project, ctx: RuleContext) -> I
         if "满意" in norm(ind.name):
             continue
         yield ctx.finding(
-            "JX503",
             f"{quote(ind.name, empty='（未填三级指标）')}不是满意度，却写在“{ind.level2}”下：请移到相应的效益指标下。",
             **indicator_where(ind, "name"),
         )
@@ -108,7 +105,6 @@ def ecological_is_ecological(project: Project, ctx: RuleContext) -> Iterator[Fin
         about = first_contained(ind.name, not_eco)
         reason = f"（“{about}”属于时效、可持续影响或社会效益）" if about else ""
         yield ctx.finding(
-            "JX504",
             f"{quote(ind.name, empty='（未填三级指标）')}"
             f"与生态环境无关{reason}：请移到合适的二级指标下；项目没有生态效益的，此行留空即可。",
             **indicator_where(ind, "name"),
@@ -133,7 +129,6 @@ def level_names_known(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             seen.add(("1", ind.level1))
             choices = "、".join(ctx.profile.level1_names())
             yield ctx.finding(
-                "JX505",
                 f"一级指标{quote(ind.level1)}不在“{ctx.profile.label}”指标体系中：应为{choices}之一。",
                 cell=ind.cells.get("level1") or ind.cell,
                 field="indicator",
@@ -143,7 +138,6 @@ def level_names_known(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             seen.add(("2", ind.level2))
             choices = "、".join(ctx.profile.level2_names())
             yield ctx.finding(
-                "JX505",
                 f"二级指标{quote(ind.level2)}不在“{ctx.profile.label}”指标体系中：应为{choices}之一。",
                 cell=ind.cells.get("level2") or ind.cell,
                 field="indicator",

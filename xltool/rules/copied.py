@@ -116,7 +116,6 @@ def copied_between_projects(projects: list[Project], ctx: RuleContext) -> Iterat
             for project in _suspects(group, field):
                 others = [p for p in group if p is not project]
                 yield ctx.finding(
-                    "JX701",
                     f"{label}与{_others_label(others)}的{label}完全相同：请按本项目的实际内容重写"
                     f"（{quote(getattr(project, field), 30)}）。",
                     **_where(project, field),
@@ -147,7 +146,6 @@ def near_copies(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
                 ratio = scored[0][0]
                 others = [p for _, _, p in scored] + [p for p in group[8:] if p is not project]
                 yield ctx.finding(
-                    "JX702",
                     f"{label}与{_others_label(others)}的{label}几乎相同（相似度{ratio:.0%}）：请确认不是复制后"
                     f"漏改，按本项目的实际内容填写。",
                     **_where(project, field),
@@ -231,7 +229,6 @@ def long_term_equals_annual(project: Project, ctx: RuleContext) -> Iterator[Find
         return
     same = "相同" if ratio == 1.0 else f"几乎相同（相似度{ratio:.0%}）"
     yield ctx.finding(
-        "JX703",
         f"年度绩效目标与中长期绩效目标{same}：年度目标应写明本年度要完成的任务和达到的效果（数量、质量、时间）。",
         cell=project.cells.get("annual_goal", ""),
         field="annual_goal",
@@ -258,7 +255,6 @@ def goal_copies_overview(project: Project, ctx: RuleContext) -> Iterator[Finding
         if overview in goal or similarity(overview, goal, threshold) >= threshold:
             label = _TEXT_FIELDS[field]
             yield ctx.finding(
-                "JX704",
                 f"{label}照抄了项目概况：请改写为本项目要达到的产出和效果（做到什么程度、带来什么变化）。",
                 cell=project.cells.get(field, ""),
                 field=field,

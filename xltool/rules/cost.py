@@ -48,7 +48,6 @@ def cost_is_amount(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         if ind.value is not None:
             continue
         yield ctx.finding(
-            "JX401",
             f"成本指标{quote(ind.name, empty='（未填三级指标）')}"
             f"的目标值{quote(ind.target)}不是金额：请把计算符号改为“≤”，"
             f"目标值写金额，如{_suggest(project)}（按人、按月测算的可写单位成本，如“750元/人/月”）。",
@@ -70,7 +69,6 @@ def cost_unit_is_money(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue
         unit = f"“{ind.unit}”" if ind.unit else "没有单位"
         yield ctx.finding(
-            "JX402",
             f"成本指标{quote(ind.name, empty='（未填三级指标）')}的目标值{quote(ind.target)}"
             f"{'以' + unit + '计' if ind.unit else unit}，不是金额："
             f"请改为金额或单位成本（元、万元、元/人/月），如{_suggest(project)}。",
@@ -94,7 +92,6 @@ def cost_unit_matches_sheet(project: Project, ctx: RuleContext) -> Iterator[Find
             continue
         converted = ind.value * found[1]
         yield ctx.finding(
-            "JX403",
             f"成本指标{quote(ind.name, empty='（未填三级指标）')}"
             f"的目标值{quote(ind.target)}即{fmt_number(converted)}万元，数值没错，"
             f"但与表头单位不一致：建议写成“{fmt_number(converted)}万元”。",
@@ -119,7 +116,6 @@ def cost_within_total(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         if amount is None or amount <= project.total + tolerance:
             continue
         yield ctx.finding(
-            "JX404",
             f"成本指标{quote(ind.name, empty='（未填三级指标）')}"
             f"的目标值{quote(ind.target)}（{fmt_number(amount)}万元）超过项目总金额"
             f"{fmt_number(project.total)}万元：请核对数字和单位（元/万元）。",
@@ -148,7 +144,6 @@ def total_cost_matches(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         if amount is None or close(amount, project.total, tolerance) or amount > project.total:
             continue  # above the total is JX404's error
         yield ctx.finding(
-            "JX405",
             f"{quote(ind.name, empty='（未填三级指标）')}"
             f"为{fmt_number(amount)}万元，与项目总金额{fmt_number(project.total)}万元不一致："
             f"请核对；如只是部分成本，请把指标名称写具体（如“设备采购成本”）。",

@@ -60,7 +60,6 @@ def two_indicators_in_one(project: Project, ctx: RuleContext) -> Iterator[Findin
         key = norm(ind.name)
         if _TWO_MEASURES_RE.search(key) or _SLASH_RE.search(key):
             yield ctx.finding(
-                "JX801",
                 f"三级指标{quote(ind.name)}把两个指标写在一格里：请拆成两行，每行一个指标、一个目标值。",
                 **indicator_where(ind, "name"),
             )
@@ -87,7 +86,6 @@ def two_units_in_one(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         else:
             continue
         yield ctx.finding(
-            "JX802",
             f"目标值{quote(ind.target)}{problem}：请只保留一个数值和一个单位，不同的量拆成几个三级指标。",
             **indicator_where(ind, "target"),
         )
@@ -106,7 +104,6 @@ def odd_spaces(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         value = getattr(project, field) or ""
         if _ODD_SPACE_RE.search(value):
             yield ctx.finding(
-                "JX803",
                 f"“{label}”中夹有全角空格或特殊空格：请删除（{quote(value, 30)}）。",
                 cell=project.cells.get(field, ""),
                 field=field,
@@ -115,7 +112,6 @@ def odd_spaces(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         for column, text in (("name", ind.name), ("target", ind.target)):
             if text and _ODD_SPACE_RE.search(text):
                 yield ctx.finding(
-                    "JX803",
                     f"{quote(text)}中夹有全角空格或特殊空格：请删除。",
                     **indicator_where(ind, column),
                 )
@@ -134,7 +130,6 @@ def mixed_brackets(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         value = getattr(project, field) or ""
         if value and brackets_mismatched(value):
             yield ctx.finding(
-                "JX804",
                 f"“{label}”中括号全角半角混用或不成对：请统一为全角“（）”并成对使用。",
                 cell=project.cells.get(field, ""),
                 field=field,
@@ -143,7 +138,6 @@ def mixed_brackets(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         for column, text in (("name", ind.name), ("target", ind.target)):
             if text and brackets_mismatched(text):
                 yield ctx.finding(
-                    "JX804",
                     f"{quote(text)}中括号全角半角混用或不成对：请统一为全角“（）”并成对使用。",
                     **indicator_where(ind, column),
                 )
@@ -164,7 +158,6 @@ def name_is_indicator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         key = norm(ind.name)
         if len(key) <= 2 or key[0].isdigit():
             yield ctx.finding(
-                "JX805",
                 f"三级指标{quote(ind.name)}没有说清衡量什么：请写成“…数量”“…率”“…时间”这样的指标名称。",
                 **indicator_where(ind, "name"),
             )

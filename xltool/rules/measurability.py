@@ -82,7 +82,6 @@ def quantitative_needs_number(project: Project, ctx: RuleContext) -> Iterator[Fi
         if is_placeholder(ind.target, ctx):
             continue
         yield ctx.finding(
-            "JX301",
             f"计算符号为“{ind.operator}”，目标值{quote(ind.target)}却不是数值：请写成数值+单位（如“95%”“12个”），"
             f"确属定性描述的，把计算符号改为“定性”。",
             **indicator_where(ind, "target"),
@@ -103,7 +102,6 @@ def number_needs_unit(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue
         example = f"{fmt_number(ind.value)}%" if is_rate_name(ind.name, ctx) else f"{fmt_number(ind.value)}个/次/间"
         yield ctx.finding(
-            "JX302",
             f"{quote(ind.name, empty='（未填三级指标）')}"
             f"的目标值{quote(ind.target)}没有单位：请补上计量单位，如“{example}”。",
             **indicator_where(ind, "target"),
@@ -125,7 +123,6 @@ def rate_in_percent(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         if not is_rate_name(ind.name, ctx) or is_percent_unit(ind.unit, ctx):
             continue
         yield ctx.finding(
-            "JX303",
             f"{quote(ind.name, empty='（未填三级指标）')}"
             f"是比率，目标值{quote(ind.target)}却以“{ind.unit}”计：请改为百分比（如“≥95%”），"
             f"或把指标名称改为与“{ind.unit}”相符的说法（如“…时间”“…次数”）。",
@@ -148,7 +145,6 @@ def disguised_number(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         if role_of(ind, ctx) == "cost":
             continue  # JX401 reports cost rows
         yield ctx.finding(
-            "JX304",
             f"{quote(ind.name, empty='（未填三级指标）')}"
             f"的目标值{quote(ind.target)}是数值，却标为“定性”：请把计算符号改为“≥”“≤”或“=”，"
             f"目标值只写一个数值加单位。",
@@ -170,7 +166,6 @@ def qualitative_not_judgeable(project: Project, ctx: RuleContext) -> Iterator[Fi
         if not _not_judgeable(ind, ctx):
             continue
         yield ctx.finding(
-            "JX305",
             f"{quote(ind.name, empty='（未填三级指标）')}"
             f"的目标值{quote(ind.target)}无法评判是否达成：能量化的请改为定量目标"
             f"（如“≥95%”“≥20次”），否则写成分级表述，如{_GRADES_HINT}。",
@@ -194,7 +189,6 @@ def qualitative_vague(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         if phrase is None:
             continue
         yield ctx.finding(
-            "JX306",
             f"{quote(ind.name, empty='（未填三级指标）')}"
             f"的目标值{quote(ind.target)}含糊（“{phrase}”没有衡量标准）：请改为可量化的目标，"
             f"或分级表述，如{_GRADES_HINT}。",
@@ -215,7 +209,6 @@ def qualitative_graded(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         if _not_judgeable(ind, ctx) or _vague(ind, ctx) is not None or _graded(ind, ctx):
             continue
         yield ctx.finding(
-            "JX307",
             f"{quote(ind.name, empty='（未填三级指标）')}"
             f"的定性目标值{quote(ind.target)}不是分级表述：建议写成{_GRADES_HINT}中的一档。",
             **indicator_where(ind, "target"),

@@ -51,7 +51,6 @@ def nonstandard_operator(project: Project, ctx: RuleContext) -> Iterator[Finding
         raw = clean_text(ind.operator_raw)
         if raw and ind.operator in STANDARD_OPERATORS and raw != ind.operator:
             yield ctx.finding(
-                "JX201",
                 f"计算符号“{raw}”不是标准写法：请改为“{ind.operator}”。",
                 **_operator_where(ind),
             )
@@ -75,7 +74,6 @@ def missing_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         else:
             hint = "定性指标请填写“定性”"
         yield ctx.finding(
-            "JX202",
             f"三级指标{quote(ind.name, empty='（未填三级指标）')}（目标值{quote(ind.target)}）没有计算符号：{hint}。",
             **_operator_where(ind),
         )
@@ -94,7 +92,6 @@ def unknown_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         raw = clean_text(ind.operator_raw)
         if raw and ind.operator not in STANDARD_OPERATORS:
             yield ctx.finding(
-                "JX203",
                 f"计算符号{quote(raw)}无法识别：请改为 =、≥、≤、>、< 或“定性”之一。",
                 **_operator_where(ind),
             )
@@ -115,7 +112,6 @@ def operator_direction(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         smaller = smaller_is_better(ind, ctx)
         if ind.operator in ("≥", ">") and smaller:
             yield ctx.finding(
-                "JX204",
                 f"{quote(ind.name)}越小越好（成本、时长或事故类），却用了“{ind.operator}”：请改为“≤”或“<”，"
                 f"即“≤{fmt_number(ind.value)}{ind.unit}”表示不超过该值。",
                 **_operator_where(ind),
@@ -128,7 +124,6 @@ def operator_direction(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             else:
                 continue
             yield ctx.finding(
-                "JX204",
                 f"{quote(ind.name, empty='（未填三级指标）')}"
                 f"是{kind}，一般越多越好，却用了“{ind.operator}”（{quote(ind.target)}成了上限）："
                 f"请改为“≥”或“=”；确为上限的，请在指标名称中写明（如“…不超过”）。",
@@ -154,14 +149,12 @@ def over_hundred(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue
         if ind.value > 100:
             yield ctx.finding(
-                "JX205",
                 f"{quote(ind.name)}的目标值{quote(ind.target)}超过100%，比率不可能达到：请改为不超过100%的值。",
                 **indicator_where(ind, "target"),
             )
         elif ind.value == 100 and ind.operator in ("≥", ">"):
             better = "“=100%”" if ind.operator == "≥" else "“=100%”或“≥95%”之类可达到的值"
             yield ctx.finding(
-                "JX205",
                 f"{quote(ind.name)}“{ind.operator}100%”没有意义（比率最多100%）：请改为{better}。",
                 **_operator_where(ind),
             )
@@ -182,7 +175,6 @@ def equals_on_rate(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         if is_percent_unit(ind.unit, ctx) and ind.value < 100:
             better = "≤" if smaller_is_better(ind, ctx) else "≥"
             yield ctx.finding(
-                "JX206",
                 f"{quote(ind.name)}“={fmt_number(ind.value)}{ind.unit}”要求恰好等于该值，很可能不是本意："
                 f"请改为“{better}{fmt_number(ind.value)}{ind.unit}”。",
                 **_operator_where(ind),
@@ -206,7 +198,6 @@ def satisfaction_level(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue
         if ind.value < minimum:
             yield ctx.finding(
-                "JX207",
                 f"{quote(ind.name)}目标{quote(ind.target)}低于习惯上的{fmt_number(minimum)}%："
                 f"如无特殊原因，建议定为“≥{fmt_number(minimum)}%”。",
                 **indicator_where(ind, "target"),

@@ -1,8 +1,9 @@
 """Validation runs and how their findings are shown: text, JSON and the results sheet.
 
 This module is the one place that defines what a reviewer sees of a finding, so the
-CLI report, the marked workbook (``annotate``) and the Excel ribbon (``excel``) agree:
-the severity colours, the ``校验结果`` sheet's columns and the link to each cell.
+CLI report and the marking engine (:mod:`xltool.write.marking`, for files and for the
+Excel ribbon) agree: the severity colours, the notes, the ``校验结果`` sheet's columns and
+the link to each cell.
 It imports no spreadsheet library, so the Excel layer can use it cheaply.
 """
 
@@ -10,14 +11,13 @@ from __future__ import annotations
 
 import json
 import math
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Iterable
 
 from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
 from xltool.core.findings import Finding, Severity, count_by_severity
+from xltool.core.text import display_width
 
 # ---------------------------------------------------------------------------
 # Shared look of a marked workbook (openpyxl and xlwings use the same values).
@@ -30,16 +30,13 @@ SEVERITY_COLORS: dict[Severity, str] = {
 }
 """Fill colour (RRGGBB, no '#') of a marked cell, by its most severe finding."""
 
-"""Very hidden sheet remembering what marking changed, so it can be undone exactly."""
-
 NOTE_AUTHOR = "xltool"
 NOTE_HEADER = "【xltool 校验】"
 """First line of every note xltool writes; tells its notes from the user's own."""
 
 RESULTS_HEADERS: tuple[str, ...] = ("序号", "工作表", "项目", "单元格", "级别", "代码", "说明")
-RESULTS_HEADERS_WITH_FILE: tuple[str, ...] = ("序号", "文件", "工作表", "项目", "单元格", "级别", "代码", "说明")
 RESULTS_WIDTHS: dict[str, float] = {
-    "序号": 6, "文件": 24, "工作表": 14, "项目": 28, "单元格": 9, "级别": 7, "代码": 9, "说明": 80,
+    "序号": 6, "工作表": 14, "项目": 28, "单元格": 9, "级别": 7, "代码": 9, "说明": 80,
 }
 
 MARKS_HEADERS: tuple[str, ...] = ("工作表", "单元格", "原填充", "原批注", "原批注作者")
@@ -71,8 +68,7 @@ class ResultRow:
     severity: Severity
 
 
-def result_rows(findings: Iterable[Finding], *, with_file: bool = False,
-                sheets: Iterable[str] | None = None) -> list[ResultRow]:
+def result_rows(findings: Iterable[Finding], *, sheets: Iterable[str] | None = None) -> list[ResultRow]:
     """The results-sheet rows of ``findings`` in report order.
 
     ``sheets`` (the workbook's sheet names) limits links to sheets that exist, so a
@@ -83,8 +79,6 @@ def result_rows(findings: Iterable[Finding], *, with_file: bool = False,
     for index, f in enumerate(findings, start=1):
         cell_text = f.cell or "（整表）"
         values: tuple[Any, ...] = (index, f.sheet, f.project, cell_text, f.severity.label, f.code, f.message)
-        if with_file:
-            values = (index, Path(f.file).name if f.file else "", *values[1:])
         link = link_location(f.sheet, f.cell) if f.sheet and (known is None or f.sheet in known) else ""
         rows.append(ResultRow(values, link, values.index(cell_text, 1), f.severity))
     return rows
@@ -108,11 +102,6 @@ def strip_our_note(text: str) -> str:
     """What remains of a note once xltool's part (from ``NOTE_HEADER`` on) is removed."""
     head, sep, _ = text.partition(NOTE_HEADER)
     return head.rstrip() if sep else text
-
-
-def display_width(text: str) -> int:
-    """Width in half-width units: a Chinese character counts two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def note_size(text: str) -> tuple[int, int]:
@@ -238,10 +227,3 @@ def format_text(run: ValidationRun) -> str:
 
 def format_json(run: ValidationRun) -> str:
     return json.dumps(run.to_json_dict(), ensure_ascii=False, indent=2)
-
-
-# ---------------------------------------------------------------------------
-# The ``xltool validate`` command (click only wires options to this).
-# ---------------------------------------------------------------------------
-
-

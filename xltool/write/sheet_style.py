@@ -7,7 +7,6 @@ template prints exactly the wording the reader recognises.
 from __future__ import annotations
 
 import math
-import unicodedata
 from dataclasses import dataclass, field as dc_field
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -17,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltool.core.fields import Field, field, fields
+from xltool.core.text import display_width
 
 
 SPARE_ROWS = 10
@@ -184,14 +184,10 @@ def _put_text(ws: Worksheet, ref: str, value: Any) -> None:
     cell.data_type = "s"
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
 def _text_lines(text: str, width_chars: float) -> int:
     """How many lines ``text`` wraps to in a cell about ``width_chars`` wide."""
     per_line = max(1.0, width_chars - 2)
-    return sum(max(1, math.ceil(_display_width(part) / per_line)) for part in (text or "").split("\n"))
+    return sum(max(1, math.ceil(display_width(part) / per_line)) for part in (text or "").split("\n"))
 
 
 def _height(text: str, width_chars: float, *, minimum: float, line: float = 14.5) -> float:

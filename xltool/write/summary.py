@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Protocol
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.core.text import display_width
 
 SHEET_PROJECTS = "项目汇总"
 SHEET_INDICATORS = "指标明细"
@@ -162,13 +163,8 @@ class SummarySource(Protocol):
 
 
 def text_width(text: str) -> int:
-    """Display width in Excel's character units: CJK counts double.
-
-    ``(utf-8 bytes + chars) / 2`` is 1 for ASCII and 2 for CJK (3 bytes), without a
-    per-character width lookup on hundreds of thousands of cells.
-    """
-    first_line = text.split("\n", 1)[0]
-    return (len(first_line.encode("utf-8")) + len(first_line)) // 2
+    """Display width of the first line in Excel's character units: CJK counts double."""
+    return display_width(text.split("\n", 1)[0])
 
 
 def _fit(text: str) -> str:

@@ -29,9 +29,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 from xltool import __version__
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.frameworks import DEFAULT_PROFILE, Profile, get_profile, load_profiles
-from xltool.core.model import Indicator, Project, parse_target
+from xltool.core.model import Indicator, Project, check_year, parse_target
 from xltool.core.fields import label as field_label
 from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET
+from xltool.io.files import require_suffix
 from xltool.write.instructions import instructions_sheet
 from xltool.write.lists_sheet import default_year, LEVEL1_LIST_NAME, OPERATOR_LIST_NAME, _list_names, _ListNames, _write_lists_sheet, _workbook_settings
 from xltool.write.sheet_style import (
@@ -453,8 +454,7 @@ def save_workbook(wb: Workbook, output: Path) -> Path:
     from xltool.io.files import atomic_output, backup_file, check_not_locked
 
     output = Path(output)
-    if output.suffix.lower() != ".xlsx":
-        raise XltoolError("输出文件须以 .xlsx 结尾", file=output, exit_code=EXIT_INPUT)
+    require_suffix(output)
     check_not_locked(output)
     with atomic_output(output) as temp:
         wb.save(temp)
@@ -465,11 +465,7 @@ def save_workbook(wb: Workbook, output: Path) -> Path:
 
 def _resolve(profile: str | None, year: int | None) -> tuple[Profile, int]:
     chosen = get_profile(profile)
-    if year is None:
-        year = default_year()
-    if not 1900 <= int(year) <= 9999:
-        raise XltoolError(f"预算年度“{year}”不正确，应为四位年份", exit_code=EXIT_INPUT)
-    return chosen, int(year)
+    return chosen, check_year(default_year() if year is None else year)
 
 
 def build_template(output: Path, *, profile: str | None = None, year: int | None = None, sheets: int = 1) -> Path:
