@@ -21,7 +21,8 @@ from xltool.cli import main
 
 # Proper nouns and values a user types literally (profile names, file types).
 ALLOWED = {
-    "xltool", "Excel", "WPS", "JSON", "Word", "Python", "openpyxl", "CPU", "UTF", "GBK", "XLTOOL_DEBUG",
+    "xltool", "Excel", "WPS", "JSON", "Word", "Python", "openpyxl", "xlwings", "Windows", "macOS", "Linux", "CPU",
+    "UTF", "GBK", "XLTOOL_DEBUG",
     "district", "national", "docx", "txt", "xlsx", "xlsm", "xls", "ods", "xlam",
 }
 _OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")
