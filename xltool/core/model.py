@@ -168,6 +168,7 @@ class Project(BaseModel):
     raw: dict[str, str] = Field(default_factory=dict)  # typed text of numeric/date fields
     extra: dict[str, str] = Field(default_factory=dict)  # header labels that did not map
     notes: list[str] = Field(default_factory=list)  # what the reader/importer did not understand
+    layout_fields: list[str] | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         """The public JSON shape of ``xltool read --json``."""

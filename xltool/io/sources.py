@@ -10,7 +10,7 @@ from pathlib import Path
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
 from xltool.core.model import Project
-from xltool.core.names import LISTS_SHEET, INSTRUCTIONS_SHEET
+from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET, SERVICE_SHEETS
 from xltool.io.calamine import grids_from_calamine
 from xltool.io.docx import docx_to_grids
 from xltool.io.gate import check_input_file
@@ -129,4 +129,4 @@ def _is_word97(path: Path) -> bool:
 def _workbook_grids(path: Path) -> list[Grid]:
     """Visible sheets of another region's workbook (or an earlier template), lists sheet left out."""
 
-    return [g for g in grids_from_calamine(path) if g.name != LISTS_SHEET and not g.hidden]
+    return [g for g in grids_from_calamine(path) if g.name not in (LISTS_SHEET, *SERVICE_SHEETS) and not g.hidden]

@@ -1,0 +1,252 @@
+"""The indicator table: column titles classified by the field table, rows aligned to them.
+
+Column titles are matched like header labels (scored, each field claimed once by its best
+title; "(长期)" / "(年度)" qualifiers tell side-by-side tables apart). A row copied from a
+web page or PDF loses its merged cells and is shorter than the title row: its cells are
+aligned to the columns by content (a level name goes to 一级/二级, a number to the target),
+the leftmost merged columns being the ones that vanish.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache, lru_cache
+from typing import Any, Callable
+
+from xltool.core.frameworks import load_profiles
+from xltool.core.grid import Grid
+from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator
+from xltool.core.text import clean_text, normalize_label
+from xltool.parse.labels import THRESHOLD, match, split_label
+
+RowTexts = Callable[[Grid, int], list[tuple[int, Any]]]
+
+_LONG_RE = re.compile(r"长期|中期|实施期")
+MAIN = ("level1", "level2", "name", "operator", "target", "unit")
+
+
+@cache
+def level_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Every 一级 and 二级 name of the known frameworks, normalised."""
+    profiles = load_profiles().values()
+    return (
+        frozenset(normalize_label(n) for p in profiles for n in p.level1_names()),
+        frozenset(normalize_label(n) for p in profiles for n in p.level2_names()),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _column_candidates(text: str) -> tuple[tuple[str, float], ...]:
+    """(field, score) for a column title, best first; qualifiers pick long-term columns."""
+    core, _, qualifier = split_label(text)
+    found = match(text, "columns")
+    out: list[tuple[str, float]] = []
+    if found is not None:
+        out.append((found.key, found.score))
+    if 2 < len(core) <= 6 and (found is None or found.score < 1.0):  # a title that lost a character ("级指标")
+        from xltool.core.fields import synonyms  # noqa: PLC0415
+
+        for key, labels in synonyms("columns").items():
+            if any(core in split_label(s)[0] and len(core) / len(split_label(s)[0]) >= 0.6 for s in labels):
+                out.append((key, 0.6))
+    long_term = bool(_LONG_RE.search(qualifier + core)) and "年度" not in qualifier
+    result = []
+    for key, score in out:
+        if long_term and key == "target":
+            key = "long_term_target"
+        elif long_term and key in ("level2", "name", "operator", "unit"):
+            key = f"long:{key}"
+        elif "年度" in qualifier:
+            score += 0.05
+        result.append((key, score))
+    return tuple(result)
+
+
+def classify_columns(texts: list[tuple[int, Any]]) -> dict[int, str]:
+    """{column: field} for a row of titles: each field once, each title once, best score first."""
+    offers = []
+    for c, v in texts:
+        if isinstance(v, str) and len(v) <= 30:
+            offers.extend((score, -c, c, key) for key, score in _column_candidates(v) if score >= THRESHOLD)
+    columns: dict[int, str] = {}
+    for _, _, c, key in sorted(offers, reverse=True):
+        if c not in columns and key not in columns.values():
+            columns[c] = key
+    return dict(sorted(columns.items()))
+
+
+def find_header_row(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tuple[int, dict[int, str]] | None:
+    """First row in [start, end) whose cells are indicator column titles."""
+    for r in range(start, end):
+        texts = row_texts(grid, r)
+        if len(texts) < 2:
+            continue
+        columns = classify_columns(texts)
+        fields = set(columns.values())
+        if "name" in fields and len(fields) >= 2 and ({"level1", "level2"} & fields or "target" in fields):
+            return r, columns
+    return None
+
+
+_LONG_TERM_RE = re.compile(r"长期|中期")
+
+
+def annual_indicator_header(
+    grid: Grid, first: tuple[int, dict[int, str]] | None, end: int, row_texts: RowTexts
+) -> tuple[int, dict[int, str]] | None:
+    """The annual indicator table's column-title row when a block holds several tables.
+
+    Other regions' forms (e.g. 财预〔2015〕88号 申报表) list 长期绩效指标 and then
+    年度绩效指标, each under its own column titles; the annual table is the one a
+    budget year is judged by. A table counts as annual when the nearest text row above
+    its titles (or a cell of the title row that is not a column) says 年度, not 长期/中期.
+    With a single table, or no such marker, the first table is kept.
+    """
+    if first is None:
+        return None
+    candidates = [first]
+    while (found := find_header_row(grid, candidates[-1][0] + 1, end, row_texts)) is not None:
+        candidates.append(found)
+    if len(candidates) == 1:
+        return first
+    for row, columns in reversed(candidates):
+        above = next((r for r in (row - 1, row - 2) if r >= 0 and row_texts(grid, r)), None)
+        marker_cells = [v for _, v in row_texts(grid, above)] if above is not None else []
+        marker_cells += [v for c, v in row_texts(grid, row) if c not in columns]
+        markers = [normalize_label(v) for v in marker_cells if isinstance(v, str)]
+        if any("年度" in m and not _LONG_TERM_RE.search(m) for m in markers):
+            return row, columns
+    return first
+
+
+# --- aligning a short row to the title row --------------------------------------------
+
+_TARGET_RE = re.compile(r"^(?:[<>=≥≤≧≦＞＜＝]|>=|<=)?\s*[-+]?\d")
+_SKIP_COST = {"level1": 0.0, "level2": 0.0, "caption": 0.0, "remark": -0.2, "long": -0.2,
+              "operator": -1.0, "unit": -1.0, "name": -3.0, "target": -3.0}
+
+
+def _kind(key: str | None) -> str:
+    if key is None:
+        return "caption"
+    if key.startswith("long") or key == "long_term_target":
+        return "long"
+    return key if key in _SKIP_COST else "remark"
+
+
+@lru_cache(maxsize=16384)
+def _fit(text: str, kind: str, title: str) -> float:
+    """How well a cell's text fits a column kind (higher is better)."""
+    if not text:
+        return 0.0
+    key = normalize_label(text)
+    known1, known2 = level_names()
+    levelish = len(key) <= 14 and (key.endswith(("指标", "值")) or "指标(" in key) and not key[:1].isdigit()
+    target = bool(_TARGET_RE.match(unicodedata.normalize("NFKC", text))) and len(key) <= 20
+    if kind == "level1":
+        return 2.0 if key in known1 else (1.0 if levelish else -2.0)
+    if kind == "level2":
+        return 2.0 if key in known2 else (1.0 if levelish else -2.0)
+    if kind == "caption":
+        return 2.0 if key == title else -1.0
+    if kind == "name":
+        return -1.5 if (key in known1 or key in known2) else (-1.0 if target else 1.0)
+    if kind == "target":
+        return -2.0 if (key in known1 or key in known2) else (2.0 if target else 0.0)
+    if kind == "operator":
+        return 2.0 if normalize_operator(text) in STANDARD_OPERATORS else -2.0
+    if kind == "unit":
+        return 1.0 if len(key) <= 6 and not any(ch.isdigit() for ch in key) else -1.0
+    return -0.1
+
+
+def align_row(row: list[Any], kinds: list[str], titles: list[str]) -> list[int]:
+    """Column index of each cell of a short row: the monotone mapping that fits best."""
+    k, n = len(row), len(kinds)
+    texts = [clean_text(v) if v is not None else "" for v in row]
+    neg = float("-inf")
+    best = [[neg] * (n + 1) for _ in range(k + 1)]
+    back: list[list[bool]] = [[False] * (n + 1) for _ in range(k + 1)]  # True: cell i-1 → column j-1
+    best[0][0] = 0.0
+    for j in range(1, n + 1):
+        best[0][j] = best[0][j - 1] + _SKIP_COST[kinds[j - 1]]
+    for i in range(1, k + 1):
+        for j in range(i, n + 1):
+            skip = best[i][j - 1] + _SKIP_COST[kinds[j - 1]] if j - 1 >= i else neg
+            take = best[i - 1][j - 1] + _fit(texts[i - 1], kinds[j - 1], titles[j - 1]) + 0.001 * j
+            best[i][j], back[i][j] = (take, True) if take >= skip else (skip, False)
+    mapping = [0] * k
+    i, j = k, n
+    while i > 0:
+        if back[i][j]:
+            mapping[i - 1] = j - 1
+            i -= 1
+        j -= 1
+    return mapping
+
+
+def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: int, project: Project,
+                     row_texts: RowTexts, is_title: Callable[[Any], bool]) -> None:
+    """Every row under the column titles becomes an indicator; merged 一级/二级 fill down."""
+    title_cells = grid.rows[header_row]
+    width = len(title_cells)
+    kinds = [_kind(columns.get(c)) for c in range(width)]
+    titles = [normalize_label(v) if v is not None else "" for v in title_cells]
+    ragged = bool(grid.meta.get("ragged_rows"))
+    extra_cols = {c: clean_text(v) for c, v in row_texts(grid, header_row) if c not in columns}
+    level1 = level2 = ""
+    for r in range(header_row + 1, end):
+        texts = row_texts(grid, r)
+        if not texts or any(is_title(v) for _, v in texts):
+            continue
+        if r == header_row + 1 and _is_subtitle_row(texts):
+            continue  # "2021年实际实现值 | 预期2022年实现值": sub-titles of a split column
+        row = grid.rows[r]
+        if ragged and len(row) < width:
+            positions = align_row(row, kinds, titles)
+        else:
+            positions = list(range(len(row)))
+        by_field: dict[str, tuple[Any, int]] = {}
+        extra: dict[str, str] = {}
+        for c, v in enumerate(row):
+            col = positions[c]
+            key = columns.get(col)
+            if key is not None:
+                by_field[key] = (v, c)
+            elif v is not None and clean_text(v):
+                title = extra_cols.get(col) or f"第{col + 1}列"
+                if not (col in extra_cols and normalize_label(v) == titles[col]):  # a merged caption repeated
+                    extra[title] = format_cell_text(v)
+        for key in [k for k in by_field if k.startswith("long:") or k == "remark"]:
+            v, _ = by_field.pop(key)
+            if v is not None and clean_text(v):
+                extra[_title_of(columns, key, title_cells)] = format_cell_text(v)
+        value = {k: v for k, (v, _) in by_field.items()}
+        typed1, typed2 = clean_text(value.get("level1")), clean_text(value.get("level2"))
+        if typed1:
+            if typed1 != level1:
+                level2 = ""
+            level1 = typed1
+        if typed2:
+            level2 = typed2
+        if value.get("long_term_target") is not None and clean_text(value.get("long_term_target")):
+            extra["中长期指标值"] = format_cell_text(value["long_term_target"])
+        cells = {k: grid.ref(r, c) for k, (_, c) in by_field.items() if k in MAIN}
+        target_col = by_field.get("target", by_field.get("name", (None, 0)))[1]
+        project.indicators.append(Indicator.from_typed(
+            level1=level1, level2=level2, name=value.get("name"), operator=value.get("operator"),
+            target=value.get("target"), unit=format_cell_text(value.get("unit")),
+            cell=grid.ref(r, target_col), row=grid.sheet_row(r), cells=cells, extra=extra,
+        ))
+
+
+def _is_subtitle_row(texts: list[tuple[int, Any]]) -> bool:
+    """Every cell a short "…值" title: the second line of a two-line title row."""
+    cores = [split_label(v)[0] if isinstance(v, str) else "" for _, v in texts]
+    return all(0 < len(c) <= 16 and c.endswith("值") for c in cores)
+
+
+def _title_of(columns: dict[int, str], key: str, title_cells: list[Any]) -> str:
+    col = next(c for c, k in columns.items() if k == key)
+    return clean_text(title_cells[col]) if col < len(title_cells) else key

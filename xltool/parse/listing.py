@@ -1,0 +1,65 @@
+"""List layouts: one row per indicator, 项目名称 / 预算数 repeated as columns.
+
+Budget systems export a department's projects as one long table. Each distinct project
+name starts a project; rows with the name left blank (a merged cell) or repeated continue
+it, so two projects are never merged into one and one is never split. Rows before the
+first named row (a department's subtotal line) belong to no project and are kept as text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from xltool.core.grid import Grid
+from xltool.core.model import Project
+from xltool.core.text import clean_text, normalize_label
+from xltool.parse.header import set_field, sheet_unit
+from xltool.parse.indicators import classify_columns, parse_indicators
+from xltool.parse.labels import THRESHOLD, match
+
+RowTexts = Callable[[Grid, int], list[tuple[int, Any]]]
+
+
+def parse_list(grid: Grid, title_row: int, row_texts: RowTexts, *, file: str) -> list[Project]:
+    """The projects of a list table whose column titles are in ``title_row``."""
+    texts = row_texts(grid, title_row)
+    columns = classify_columns(texts)
+    header_cols: dict[int, str] = {}
+    for c, v in texts:
+        found = match(v, "header")
+        if c not in columns and found is not None and found.score >= THRESHOLD and found.key not in header_cols.values():
+            header_cols[c] = found.key
+    name_col = next(c for c, k in header_cols.items() if k == "name")
+    unit = sheet_unit(grid, 0, title_row)
+    starts: list[tuple[int, str]] = []
+    stray: list[str] = []
+    for r in range(title_row + 1, grid.height):
+        name = clean_text(grid.get(r, name_col))
+        if name and (not starts or normalize_label(name) != normalize_label(starts[-1][1])):
+            starts.append((r, name))
+        elif not starts and row_texts(grid, r):
+            stray.append(" | ".join(clean_text(v) for _, v in row_texts(grid, r)))
+    projects: list[Project] = []
+    seen: dict[str, Project] = {}
+    for k, (r, name) in enumerate(starts):
+        end = starts[k + 1][0] if k + 1 < len(starts) else grid.height
+        key = normalize_label(name)
+        project = seen.get(key)
+        if project is None:
+            project = seen[key] = Project(sheet=grid.name, file=file)
+            projects.append(project)
+            for c, fieldname in header_cols.items():
+                value = grid.get(r, c)
+                if value is not None and clean_text(value):
+                    set_field(project, fieldname, value, grid.ref(r, c), "", unit)
+            for c, v in texts:
+                if c not in columns and c not in header_cols and clean_text(grid.get(r, c)):
+                    project.extra[clean_text(v)] = clean_text(grid.get(r, c))
+        before = len(project.indicators)
+        parse_indicators(grid, title_row, columns, end, project, row_texts, lambda v: False)
+        # parse_indicators starts under the titles; keep only this stretch's rows
+        project.indicators[before:] = [i for i in project.indicators[before:] if r <= i.row - grid.top < end]
+    if projects and stray:
+        projects[0].extra["其他说明"] = "\n".join(stray)
+        projects[0].notes.append(f"有 {len(stray)} 行不属于任何项目（如部门合计行），已保留在附加信息“其他说明”中")
+    return projects
