@@ -158,10 +158,16 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
         setattr(project, fieldname, format_cell_text(value))
 
 
-def _offer(project: Project, fieldname: str, value: Any, ref: str, unit: str, default_unit: str) -> None:
-    """Set a field unless an earlier label already gave it a value."""
+def _offer(project: Project, fieldname: str, value: Any, ref: str, unit: str, default_unit: str,
+           label_text: Any = "") -> None:
+    """Set a field unless an earlier label already gave it a value; a second value is kept aside."""
     if fieldname not in project.cells or (value is not None and claimed_without_value(project, fieldname)):
         set_field(project, fieldname, value, ref, unit, default_unit)
+    elif value is not None and clean_text(value) and label_text and project.cells.get(fieldname) != ref:
+        key = clean_text(label_text).rstrip(":：")
+        if key not in project.extra:
+            project.extra[key] = format_cell_text(value)
+            project.notes.append(f"“{key}”与已读取的栏目重复，内容已保留在附加信息中")
 
 
 def _is_value(v: Any) -> bool:
@@ -174,7 +180,8 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
     for r in range(start, end):
         texts = row_texts(grid, r)
         labels = {c: match(v, "header") for c, v in texts}
-        title_row = bool(texts) and all(looks_like_label(v) for _, v in texts)
+        title_row = sum(_is_label(m) for m in labels.values()) >= 1 and all(
+            looks_like_label(v) or _is_caption(v) for _, v in texts)
         for idx, (c, v) in enumerate(texts):
             if (r, c) in used:
                 continue
@@ -182,7 +189,7 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
             if found is None or found.score < THRESHOLD:
                 pairs = inner_pairs(v)
                 for key, text, pair_unit in pairs:
-                    _offer(project, key, text, grid.ref(r, c), pair_unit, unit)
+                    _offer(project, key, text, grid.ref(r, c), pair_unit, unit, v)
                 if pairs:
                     used.add((r, c))
                 continue
@@ -190,7 +197,7 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
             value_pos: tuple[int, int] | None = None
             if idx + 1 < len(texts):
                 c2, v2 = texts[idx + 1]
-                if (r, c2) not in used and _is_value(v2) and not _is_label(labels.get(c2)):
+                if (r, c2) not in used and (_is_value(v2) or _value_after_all(texts, idx + 1, labels)):
                     value_pos = (r, c2)
             if value_pos is None and title_row:
                 below = _below(grid, r, c, end)
@@ -206,8 +213,20 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
                 for key, text, pair_unit in pairs:  # "项目资金 | 资金总额: 250 一、预算资金: 250 …"
                     _offer(project, key, text, grid.ref(*value_pos), pair_unit or found.unit, unit)
                 continue
-            _offer(project, found.key, value, grid.ref(*value_pos), found.unit, unit)
+            _offer(project, found.key, value, grid.ref(*value_pos), found.unit, unit, v)
     return used
+
+
+def _value_after_all(texts: list[tuple[int, Any]], idx: int, labels: dict[int, Any]) -> bool:
+    """A cell that merely contains a label ("市财政局" ⊃ …) is a value when nothing follows it."""
+    found = labels.get(texts[idx][0])
+    return found is not None and found.score < 1.0 and idx + 1 == len(texts)
+
+
+def _is_caption(value: Any) -> bool:
+    """A short title cell without digits over a funding grid ("资金来源")."""
+    text = clean_text(value)
+    return 0 < len(text) <= 8 and not any(ch.isdigit() for ch in text)
 
 
 def _is_label(found: Any) -> bool:

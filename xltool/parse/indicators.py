@@ -189,6 +189,7 @@ def align_row(row: list[Any], kinds: list[str], titles: list[str]) -> list[int]:
 def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: int, project: Project,
                      row_texts: RowTexts, is_title: Callable[[Any], bool]) -> None:
     """Every row under the column titles becomes an indicator; merged 一级/二级 fill down."""
+    columns = refine_columns(grid, header_row, columns, end)
     title_cells = grid.rows[header_row]
     width = len(title_cells)
     kinds = [_kind(columns.get(c)) for c in range(width)]
@@ -239,6 +240,35 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             target=value.get("target"), unit=format_cell_text(value.get("unit")),
             cell=grid.ref(r, target_col), row=grid.sheet_row(r), cells=cells, extra=extra,
         ))
+
+
+def _levelish(text: Any) -> bool:
+    key = normalize_label(text)
+    return key in level_names()[1] or (0 < len(key) <= 14 and key.endswith("指标"))
+
+
+def refine_columns(grid: Grid, header_row: int, columns: dict[int, str], end: int) -> dict[int, str]:
+    """A 指标名称 column holding 数量指标/质量指标 … is the 二级 column; the description names the row.
+
+    Some forms (浙江's project library) have no 三级 column: the row's own words are in the
+    first explanation column to the right, so that column becomes the name. Judged on the
+    full-width rows, whose cells sit under their titles.
+    """
+    if "level2" in columns.values() or "name" not in columns.values():
+        return columns
+    width = len(grid.rows[header_row])
+    name_col = next(c for c, k in columns.items() if k == "name")
+    values = [grid.get(r, name_col) for r in range(header_row + 1, min(end, header_row + 40))
+              if len(grid.rows[r]) >= width and grid.get(r, name_col) is not None]
+    if not values or sum(_levelish(v) for v in values) < 0.6 * len(values):
+        return columns
+    source = next((c for c in range(name_col + 1, width)
+                   if columns.get(c) in (None, "remark") and grid.get(header_row, c) is not None), None)
+    if source is None:
+        return columns
+    refined = dict(columns)
+    refined[name_col], refined[source] = "level2", "name"
+    return refined
 
 
 def _is_subtitle_row(texts: list[tuple[int, Any]]) -> bool:

@@ -89,7 +89,8 @@ def _match_text(text: str, section: Section) -> Match | None:
         return None
     best: Match | None = None
     n = len(core)
-    for size in range(min(n - 1, _longest(section)), 2, -1):  # two-character labels match only whole
+    shortest = 4 if section == "header" else 3  # short labels ("区财政") match only whole: values contain them
+    for size in range(min(n - 1, _longest(section)), shortest - 1, -1):
         for start in range(n - size + 1):
             found = table.get(core[start:start + size])
             if found:
@@ -132,21 +133,23 @@ def inner_pairs(value: Any) -> list[tuple[str, str, str]]:
     Also "上级资金16" (label then a number) and several pairs in one multi-line cell
     ("资金总额: 250 一、预算资金:250 二、自有资金:0"). Only recognised labels count.
     """
-    if not isinstance(value, str) or not (":" in value or "：" in value or value[-1:].isdigit()):
+    if not isinstance(value, str) or not (":" in value or "：" in value or re.search(r"\d\s*(?:万元|万|元)?\s*(?:\n|$)", value)):
         return []
-    text = unicodedata.normalize("NFKC", value).replace("\n", " ")
-    text = re.sub(r"^\s*其中\s*[:：]", "", text)
     pairs: list[tuple[str, str, str]] = []
-    for label, rest in _INNER_RE.findall(text):
-        found = match(label)
-        if found and found.score >= THRESHOLD and rest.strip():
-            pairs.append((found.key, rest.strip(), found.unit))
-    if not pairs:
-        tail = re.fullmatch(r"\s*([^\d:：]{2,20}?)\s*([\d,]+(?:\.\d+)?\s*(?:万元|万|元)?)\s*", text)
-        if tail:
-            found = match(tail.group(1))
-            if found and found.score >= THRESHOLD:
-                pairs.append((found.key, tail.group(2), found.unit))
+    for line in unicodedata.normalize("NFKC", value).split("\n"):
+        line = re.sub(r"^\s*其中\s*[:：]", "", line)
+        found_here = False
+        for label, rest in _INNER_RE.findall(line):
+            found = match(label)
+            if found and found.score >= THRESHOLD and rest.strip():
+                pairs.append((found.key, rest.strip(), found.unit))
+                found_here = True
+        if not found_here:
+            tail = re.fullmatch(r"\s*([^\d:：]{2,20}?)\s*([\d,]+(?:\.\d+)?\s*(?:万元|万|元)?)\s*", line)
+            if tail:
+                found = match(tail.group(1))
+                if found and found.score >= THRESHOLD:
+                    pairs.append((found.key, tail.group(2), found.unit))
     return pairs
 
 

@@ -63,3 +63,66 @@ def parse_list(grid: Grid, title_row: int, row_texts: RowTexts, *, file: str) ->
         projects[0].extra["其他说明"] = "\n".join(stray)
         projects[0].notes.append(f"有 {len(stray)} 行不属于任何项目（如部门合计行），已保留在附加信息“其他说明”中")
     return projects
+
+
+# --- outline (tree) layouts: 单位 → 项目 → 一级 → 二级 → 三级 in one indented column ----------
+
+
+def _indent(value: Any) -> int | None:
+    if not isinstance(value, str) or not clean_text(value):
+        return None
+    return len(value) - len(value.lstrip(" \u3000\u00a0\t"))
+
+
+def find_tree(grid: Grid, row_texts: RowTexts) -> int | None:
+    """The title row of an outline table: a 指标值 column and ≥ 4 indent depths in the first column."""
+    for r in range(min(grid.height, 30)):
+        texts = row_texts(grid, r)
+        if len(texts) < 2 or texts[0][0] != 0 or "target" not in classify_columns(texts).values():
+            continue
+        depths = {_indent(grid.get(r2, 0)) for r2 in range(r + 1, min(grid.height, r + 80))}
+        if len(depths - {None}) >= 4:
+            return r
+    return None
+
+
+def parse_tree(grid: Grid, title_row: int, row_texts: RowTexts, *, file: str) -> list[Project]:
+    """Projects of an outline table: the deepest rows are indicators, the three above them
+    二级, 一级 and the project; anything shallower (the unit) is the 主管部门."""
+    texts = row_texts(grid, title_row)
+    columns = classify_columns(texts)
+    target_col = next(c for c, k in columns.items() if k == "target")
+    amount_col = next((c for c, v in texts if c != 0 and (m := match(v, "header")) is not None
+                       and m.score >= THRESHOLD and m.key == "total"), None)
+    unit = sheet_unit(grid, 0, title_row)
+    depths = sorted({d for r in range(title_row + 1, grid.height) if (d := _indent(grid.get(r, 0))) is not None})
+    indicator, level2_d, level1_d, project_d = depths[-1], depths[-2], depths[-3], depths[-4]
+    projects: list[Project] = []
+    department = level1 = level2 = ""
+    from xltool.core.model import Indicator  # noqa: PLC0415
+
+    for r in range(title_row + 1, grid.height):
+        depth = _indent(grid.get(r, 0))
+        if depth is None:
+            continue
+        text = clean_text(grid.get(r, 0))
+        if depth < project_d:
+            department = text
+        elif depth == project_d:
+            project = Project(sheet=grid.name, file=file, name=text, department=department)
+            project.cells["name"] = grid.ref(r, 0)
+            if amount_col is not None and grid.get(r, amount_col) is not None:
+                set_field(project, "total", grid.get(r, amount_col), grid.ref(r, amount_col), "", unit)
+            projects.append(project)
+            level1 = level2 = ""
+        elif depth == level1_d:
+            level1, level2 = text, ""
+        elif depth == level2_d:
+            level2 = text
+        elif projects:
+            projects[-1].indicators.append(Indicator.from_typed(
+                level1=level1, level2=level2, name=text, target=grid.get(r, target_col),
+                cell=grid.ref(r, target_col), row=grid.sheet_row(r),
+                cells={"name": grid.ref(r, 0), "target": grid.ref(r, target_col)},
+            ))
+    return projects

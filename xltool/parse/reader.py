@@ -72,6 +72,11 @@ def parse_grid(grid: Grid, *, file: str = "", profile: str | None = None) -> lis
         projects_after = parse_list(grid, listed, _row_texts, file=file)
     else:
         projects_after = []
+        if not name_rows:
+            from xltool.parse.listing import find_tree, parse_tree  # noqa: PLC0415
+
+            tree = find_tree(grid, _row_texts)
+            projects_after = parse_tree(grid, tree, _row_texts, file=file) if tree is not None else []
     blocks = [
         _Block(r, name_rows[i + 1] if i + 1 < len(name_rows) else (listed if listed is not None else grid.height))
         for i, r in enumerate(name_rows)
