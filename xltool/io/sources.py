@@ -105,11 +105,26 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
             result.warnings.append(f"工作表“{grid.name}”中没有项目绩效目标表，已跳过")
     if not result.projects:
         what = {"docx": "文档中的表格", "workbook": "工作簿中的工作表", "text": "文本中"}[result.kind]
-        raise XltoolError(
-            f"未找到项目绩效目标表：{what}没有“项目名称”栏目和指标表（一级指标、二级指标、三级指标），没有可导入的内容",
-            file=path,
-        )
+        raise XltoolError(f"未找到项目绩效目标表：{what}{_what_was_found(grids)}，没有可导入的内容", file=path)
     return result
+
+
+def _what_was_found(grids: list[Grid]) -> str:
+    """Say what part of a 绩效目标表 was recognised, so the user knows what is missing."""
+    from xltool.parse.indicators import find_header_row  # noqa: PLC0415
+    from xltool.parse.labels import THRESHOLD, match  # noqa: PLC0415
+
+    def row_texts(grid: Grid, r: int) -> list[tuple[int, object]]:
+        return [(c, v) for c, v in enumerate(grid.rows[r]) if v is not None and str(v).strip()]
+
+    indicators = any(find_header_row(g, 0, g.height, row_texts) for g in grids)
+    labels = sorted({m.key for g in grids for row in g.rows for v in row
+                     if (m := match(v)) is not None and m.score >= THRESHOLD})
+    if indicators:
+        return "找到了指标表，但没有找到“项目名称”栏目"
+    if labels:
+        return "找到了部分表头栏目，但没有找到“项目名称”栏目和指标表（一级指标、二级指标、三级指标）"
+    return "没有“项目名称”栏目和指标表（一级指标、二级指标、三级指标）"
 
 
 def _has_table(grid: Grid) -> bool:

@@ -14,7 +14,7 @@ from typing import Any
 from xltool.core.grid import Grid, split_ref
 from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator, parse_target
 from xltool.core.text import clean_text, normalize_label
-from xltool.parse.indicators import level_names
+from xltool.parse.indicators import level_names, tidy_unit
 from xltool.parse.labels import is_footer
 from xltool.parse.reader import column_field, header_field, parse_grid
 
@@ -255,7 +255,7 @@ def projects_from_grid(grid: Grid, *, file: str, profile: str | None = None) -> 
         stray = keep_stray_lines(grid, project)
         header_lone = keep_unmapped_header(grid, project, end)
         _keep_lone(project, lone + header_lone + stray)
-        project.indicators = [normalise_indicator(i) for i in project.indicators]
+        project.indicators = [tidy_unit(normalise_indicator(i)) for i in project.indicators]
         if not project.indicators:
             project.notes.append("未找到指标表（一级指标、二级指标、三级指标等栏目）")
     return projects

@@ -235,11 +235,28 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             extra["中长期指标值"] = format_cell_text(value["long_term_target"])
         cells = {k: grid.ref(r, c) for k, (_, c) in by_field.items() if k in MAIN}
         target_col = by_field.get("target", by_field.get("name", (None, 0)))[1]
-        project.indicators.append(Indicator.from_typed(
+        project.indicators.append(tidy_unit(Indicator.from_typed(
             level1=level1, level2=level2, name=value.get("name"), operator=value.get("operator"),
             target=value.get("target"), unit=format_cell_text(value.get("unit")),
             cell=grid.ref(r, target_col), row=grid.sheet_row(r), cells=cells, extra=extra,
-        ))
+        )))
+
+
+_UNIT_RE = re.compile(r"^(?:%|‰|℃|°|[A-Za-z]{1,5}|[\u4e00-\u9fff]{1,4})(?:/(?:[\u4e00-\u9fff]{1,3}|[A-Za-z]{1,4}))*$")
+_NOT_UNIT_RE = re.compile(r"[底前内以上下完成到位左右约达及或和的之后起止]")
+
+
+def tidy_unit(indicator: Indicator) -> Indicator:
+    """A sentence is no number with a unit: "2022年12月底完成…" keeps its text, loses value and unit.
+
+    A unit is taken only when it is one (平方米, 元/人/月, %, 个, 工作日).
+    """
+    unit = unicodedata.normalize("NFKC", indicator.unit).replace(" ", "")
+    if indicator.value is not None and unit and (not _UNIT_RE.match(unit) or _NOT_UNIT_RE.search(unit)):
+        indicator.value = None
+        indicator.unit = ""
+        indicator.qualitative = indicator.operator in ("", "定性")
+    return indicator
 
 
 def _levelish(text: Any) -> bool:
