@@ -220,7 +220,7 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
 def _value_after_all(texts: list[tuple[int, Any]], idx: int, labels: dict[int, Any]) -> bool:
     """A cell that merely contains a label ("市财政局" ⊃ …) is a value when nothing follows it."""
     found = labels.get(texts[idx][0])
-    return found is not None and found.score < 1.0 and idx + 1 == len(texts)
+    return found is not None and THRESHOLD <= found.score < 1.0 and idx + 1 == len(texts)
 
 
 def _is_caption(value: Any) -> bool:

@@ -224,7 +224,7 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             if v is not None and clean_text(v):
                 extra[_title_of(columns, key, title_cells)] = format_cell_text(v)
         value = {k: v for k, (v, _) in by_field.items()}
-        typed1, typed2 = clean_text(value.get("level1")), clean_text(value.get("level2"))
+        typed1, typed2 = _upright(value.get("level1")), _upright(value.get("level2"))
         if typed1:
             if typed1 != level1:
                 level2 = ""
@@ -235,11 +235,11 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             extra["中长期指标值"] = format_cell_text(value["long_term_target"])
         cells = {k: grid.ref(r, c) for k, (_, c) in by_field.items() if k in MAIN}
         target_col = by_field.get("target", by_field.get("name", (None, 0)))[1]
-        project.indicators.append(tidy_unit(Indicator.from_typed(
+        project.indicators.append(Indicator.from_typed(
             level1=level1, level2=level2, name=value.get("name"), operator=value.get("operator"),
             target=value.get("target"), unit=format_cell_text(value.get("unit")),
             cell=grid.ref(r, target_col), row=grid.sheet_row(r), cells=cells, extra=extra,
-        )))
+        ))
 
 
 _UNIT_RE = re.compile(r"^(?:%|‰|℃|°|[A-Za-z]{1,5}|[\u4e00-\u9fff]{1,4})(?:/(?:[\u4e00-\u9fff]{1,3}|[A-Za-z]{1,4}))*$")
@@ -249,7 +249,8 @@ _NOT_UNIT_RE = re.compile(r"[底前内以上下完成到位左右约达及或和
 def tidy_unit(indicator: Indicator) -> Indicator:
     """A sentence is no number with a unit: "2022年12月底完成…" keeps its text, loses value and unit.
 
-    A unit is taken only when it is one (平方米, 元/人/月, %, 个, 工作日).
+    A unit is taken only when it is one (平方米, 元/人/月, %, 个, 工作日). Applied on import,
+    where other regions' text comes in; our own template reads back exactly as typed.
     """
     unit = unicodedata.normalize("NFKC", indicator.unit).replace(" ", "")
     if indicator.value is not None and unit and (not _UNIT_RE.match(unit) or _NOT_UNIT_RE.search(unit)):
@@ -286,6 +287,15 @@ def refine_columns(grid: Grid, header_row: int, columns: dict[int, str], end: in
     refined = dict(columns)
     refined[name_col], refined[source] = "level2", "name"
     return refined
+
+
+def _upright(value: Any) -> str:
+    """A level name written one character per line ("产\n出\n指\n标") read as one word."""
+    text = clean_text(value)
+    parts = text.split()
+    if len(parts) > 1 and all(len(p) <= 2 for p in parts):
+        return "".join(parts)
+    return text
 
 
 def _is_subtitle_row(texts: list[tuple[int, Any]]) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from xltool.core.fields import words
 from xltool.core.grid import Grid
 from xltool.core.model import Project
 from xltool.core.text import clean_text, normalize_label
@@ -33,8 +34,11 @@ def parse_list(grid: Grid, title_row: int, row_texts: RowTexts, *, file: str) ->
     unit = sheet_unit(grid, 0, title_row)
     starts: list[tuple[int, str]] = []
     stray: list[str] = []
+    totals = {normalize_label(w) for w in words("total")}
     for r in range(title_row + 1, grid.height):
         name = clean_text(grid.get(r, name_col))
+        if normalize_label(name) in totals:
+            name = ""  # a subtotal row: kept as text, no project
         if name and (not starts or normalize_label(name) != normalize_label(starts[-1][1])):
             starts.append((r, name))
         elif not starts and row_texts(grid, r):
