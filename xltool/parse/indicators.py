@@ -242,8 +242,7 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         ))
 
 
-_UNIT_RE = re.compile(r"^(?:%|‰|℃|°|[A-Za-z]{1,5}|[\u4e00-\u9fff]{1,4})(?:/(?:[\u4e00-\u9fff]{1,3}|[A-Za-z]{1,4}))*$")
-_NOT_UNIT_RE = re.compile(r"[底前内以上下完成到位左右约达及或和的之后起止]")
+_SENTENCE_RE = re.compile(r"以上|以下|以内|之前|之内|底|完成|到位|^[年月日]\d")
 
 
 def tidy_unit(indicator: Indicator) -> Indicator:
@@ -253,7 +252,8 @@ def tidy_unit(indicator: Indicator) -> Indicator:
     where other regions' text comes in; our own template reads back exactly as typed.
     """
     unit = unicodedata.normalize("NFKC", indicator.unit).replace(" ", "")
-    if indicator.value is not None and unit and (not _UNIT_RE.match(unit) or _NOT_UNIT_RE.search(unit)):
+    sentence = len(unit) > 12 or unit.endswith(("。", ".")) or _SENTENCE_RE.search(unit)
+    if indicator.value is not None and unit and sentence:
         indicator.value = None
         indicator.unit = ""
         indicator.qualitative = indicator.operator in ("", "定性")
