@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 from typing import Any, Callable
 
 from xltool.core.frameworks import load_profiles
-from xltool.core.grid import Grid
+from xltool.core.grid import Grid, column_letter
 from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator
 from xltool.core.text import clean_text, normalize_label
 from xltool.parse.labels import THRESHOLD, match, split_label
@@ -80,7 +80,8 @@ def find_header_row(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tu
     """First row in [start, end) whose cells are indicator column titles."""
     for r in range(start, end):
         texts = row_texts(grid, r)
-        if len(texts) < 2:
+        if len(texts) < 2 or sum(1 for _, v in texts if isinstance(v, str) and len(v) <= 30
+                                 and _column_candidates(v)) < 2:
             continue
         columns = classify_columns(texts)
         fields = set(columns.values())
@@ -196,6 +197,13 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
     titles = [normalize_label(v) if v is not None else "" for v in title_cells]
     ragged = bool(grid.meta.get("ragged_rows"))
     extra_cols = {c: clean_text(v) for c, v in row_texts(grid, header_row) if c not in columns}
+    letters: dict[int, str] = {}
+
+    def letter(c: int) -> str:
+        if c not in letters:
+            letters[c] = column_letter(grid.left + c)
+        return letters[c]
+
     level1 = level2 = ""
     for r in range(header_row + 1, end):
         texts = row_texts(grid, r)
@@ -204,21 +212,22 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         if r == header_row + 1 and _is_subtitle_row(texts):
             continue  # "2021年实际实现值 | 预期2022年实现值": sub-titles of a split column
         row = grid.rows[r]
+        extra: dict[str, str] = {}
         if ragged and len(row) < width:
             positions = align_row(row, kinds, titles)
+            by_field: dict[str, tuple[Any, int]] = {}
+            for c, v in enumerate(row):
+                col = positions[c]
+                key = columns.get(col)
+                if key is not None:
+                    by_field[key] = (v, c)
+                elif v is not None and clean_text(v):
+                    _keep_extra(extra, extra_cols, titles, col, v)
         else:
-            positions = list(range(len(row)))
-        by_field: dict[str, tuple[Any, int]] = {}
-        extra: dict[str, str] = {}
-        for c, v in enumerate(row):
-            col = positions[c]
-            key = columns.get(col)
-            if key is not None:
-                by_field[key] = (v, c)
-            elif v is not None and clean_text(v):
-                title = extra_cols.get(col) or f"第{col + 1}列"
-                if not (col in extra_cols and normalize_label(v) == titles[col]):  # a merged caption repeated
-                    extra[title] = format_cell_text(v)
+            by_field = {k: (row[c] if c < len(row) else None, c) for c, k in columns.items()}
+            for c, v in texts:
+                if c not in columns:
+                    _keep_extra(extra, extra_cols, titles, c, v)
         for key in [k for k in by_field if k.startswith("long:") or k == "remark"]:
             v, _ = by_field.pop(key)
             if v is not None and clean_text(v):
@@ -233,12 +242,13 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             level2 = typed2
         if value.get("long_term_target") is not None and clean_text(value.get("long_term_target")):
             extra["中长期指标值"] = format_cell_text(value["long_term_target"])
-        cells = {k: grid.ref(r, c) for k, (_, c) in by_field.items() if k in MAIN}
+        sheet_row = grid.top + r
+        cells = {k: f"{letter(c)}{sheet_row}" for k, (_, c) in by_field.items() if k in MAIN}
         target_col = by_field.get("target", by_field.get("name", (None, 0)))[1]
         project.indicators.append(Indicator.from_typed(
             level1=level1, level2=level2, name=value.get("name"), operator=value.get("operator"),
             target=value.get("target"), unit=format_cell_text(value.get("unit")),
-            cell=grid.ref(r, target_col), row=grid.sheet_row(r), cells=cells, extra=extra,
+            cell=f"{letter(target_col)}{sheet_row}", row=sheet_row, cells=cells, extra=extra,
         ))
 
 
@@ -287,6 +297,13 @@ def refine_columns(grid: Grid, header_row: int, columns: dict[int, str], end: in
     refined = dict(columns)
     refined[name_col], refined[source] = "level2", "name"
     return refined
+
+
+def _keep_extra(extra: dict[str, str], extra_cols: dict[int, str], titles: list[str], col: int, v: Any) -> None:
+    """A cell under no known column is kept by its column's title (a repeated merged caption is not)."""
+    if col in extra_cols and col < len(titles) and normalize_label(v) == titles[col]:
+        return
+    extra[extra_cols.get(col) or f"第{col + 1}列"] = format_cell_text(v)
 
 
 def _upright(value: Any) -> str:

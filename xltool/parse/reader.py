@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable
 
 from xltool.core.fields import fields, label
@@ -34,6 +35,12 @@ def column_field(value: Any) -> str | None:
 
 
 _TITLE_RE = re.compile(r"(\d{4})\s*年")
+
+
+@lru_cache(maxsize=65536)
+def _names_project(text: str) -> bool:
+    """A 项目名称 label (any wording of the field table): where a project table starts."""
+    return header_field(text)[0] == "name"
 
 
 def _is_title(value: Any) -> bool:
@@ -61,7 +68,7 @@ def _row_texts(grid: Grid, r: int) -> list[tuple[int, Any]]:
 def parse_grid(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
     """Every project table on one sheet, in order."""
     name_rows = [
-        r for r in range(grid.height) if any(header_field(v)[0] == "name" for _, v in _row_texts(grid, r))
+        r for r in range(grid.height) if any(isinstance(v, str) and _names_project(v) for _, v in _row_texts(grid, r))
     ]
     projects: list[Project] = []
     listed = next((r for r in name_rows if find_header_row(grid, r, r + 1, _row_texts)), None)
