@@ -177,3 +177,22 @@ def test_indicators_without_a_name_label_say_what_was_found(tmp_path: Path) -> N
     result = CliRunner().invoke(main, ["import", str(source), "-o", str(out)])
     assert result.exit_code == 2 and "找到了指标表，但没有找到“项目名称”栏目" in result.stderr
     assert not out.exists()
+
+
+def test_label_and_value_in_one_cell_and_a_first_level_written_late() -> None:
+    from xltool.parse.imported import projects_from_grid
+
+    grid = Grid(rows=[
+        ["2023年项目绩效目标表"],
+        ["项目名称：乡村道路养护", "主管部门：区交通局"],
+        ["项目资金：120万元"],
+        ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "计量单位"],
+        [None, "数量指标", "养护里程", "定量", "80", "公里"],
+        ["产出指标", None, "桥梁巡查次数", "≥", "12", "次"],
+    ])
+    [p] = projects_from_grid(grid, file="x")
+    assert (p.name, p.department, p.total) == ("乡村道路养护", "区交通局", 120.0)
+    assert [(i.level1, i.level2, i.operator, i.target) for i in p.indicators] == [
+        ("产出指标", "数量指标", "", "80公里"), ("产出指标", "数量指标", "≥", "12次"),
+    ]
+    assert p.indicators[0].extra == {"指标性质": "定量"}

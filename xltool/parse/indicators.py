@@ -205,6 +205,7 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         return letters[c]
 
     level1 = level2 = ""
+    before = len(project.indicators)
     for r in range(header_row + 1, end):
         texts = row_texts(grid, r)
         if not texts or any(is_title(v) for _, v in texts):
@@ -233,9 +234,12 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             if v is not None and clean_text(v):
                 extra[_title_of(columns, key, title_cells)] = format_cell_text(v)
         value = {k: v for k, (v, _) in by_field.items()}
+        if clean_text(value.get("operator")) == "定量":  # 指标性质 "定量" says quantitative, names no sign
+            extra[_title_of(columns, "operator", title_cells)] = "定量"
+            value["operator"] = None
         typed1, typed2 = _upright(value.get("level1")), _upright(value.get("level2"))
         if typed1:
-            if typed1 != level1:
+            if level1 and typed1 != level1:
                 level2 = ""
             level1 = typed1
         if typed2:
@@ -250,6 +254,16 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             target=value.get("target"), unit=format_cell_text(value.get("unit")),
             cell=f"{letter(target_col)}{sheet_row}", row=sheet_row, cells=cells, extra=extra,
         ))
+    _backfill_level1(project.indicators[before:])
+
+
+def _backfill_level1(indicators: list[Indicator]) -> None:
+    """A merged 一级 cell whose text a web copy put on a later row: the first rows take it too."""
+    first = next((i.level1 for i in indicators if i.level1), "")
+    for indicator in indicators:
+        if indicator.level1:
+            break
+        indicator.level1 = first
 
 
 _SENTENCE_RE = re.compile(r"以上|以下|以内|之前|之内|底|完成|到位|^[年月日]\d")

@@ -85,8 +85,8 @@ def _match_text(text: str, section: Section) -> Match | None:
     key = table.get(core) or table.get(whole)
     if key:
         return Match(key, 1.0, unit, qualifier)
-    if len(core) > _MAX_CONTAINING or core.endswith("表") or any(ch.isdigit() for ch in core):
-        return None
+    if len(core) > _MAX_CONTAINING or core.endswith("表") or ":" in core or any(ch.isdigit() for ch in core):
+        return None  # "项目名称：乡村道路" is a label and its value in one cell: see inner_pairs
     best: Match | None = None
     n = len(core)
     shortest = 4 if section == "header" else 3  # short labels ("区财政") match only whole: values contain them

@@ -25,7 +25,7 @@ from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's publ
     claimed_without_value, header_field, parse_amount, parse_header, parse_month, sheet_unit,
 )
 from xltool.parse.indicators import annual_indicator_header, find_header_row, parse_indicators
-from xltool.parse.labels import THRESHOLD, match
+from xltool.parse.labels import THRESHOLD, inner_pairs, match
 
 
 def column_field(value: Any) -> str | None:
@@ -40,7 +40,7 @@ _TITLE_RE = re.compile(r"(\d{4})\s*年")
 @lru_cache(maxsize=65536)
 def _names_project(text: str) -> bool:
     """A 项目名称 label (any wording of the field table): where a project table starts."""
-    return header_field(text)[0] == "name"
+    return header_field(text)[0] == "name" or any(key == "name" for key, _, _ in inner_pairs(text))
 
 
 def _is_title(value: Any) -> bool:
