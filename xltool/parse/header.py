@@ -17,7 +17,7 @@ from typing import Any
 from xltool.core.grid import Grid
 from xltool.core.model import Project, format_cell_text, parse_target
 from xltool.core.text import clean_text
-from xltool.parse.labels import THRESHOLD, inner_pairs, looks_like_label, match
+from xltool.parse.labels import THRESHOLD, inner_pairs, looks_like_label, match, split_label
 
 AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
 DATE_FIELDS = ("start", "end")
@@ -194,6 +194,9 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
                     used.add((r, c))
                 continue
             used.add((r, c))
+            if found.key in AMOUNT_FIELDS and _LONG_AMOUNT_RE.search(split_label(v)[0]):
+                _keep_long_amount(project, grid, r, c, texts, idx, used)  # 中期资金总额: not this year's
+                continue
             value_pos: tuple[int, int] | None = None
             if idx + 1 < len(texts):
                 c2, v2 = texts[idx + 1]
@@ -215,6 +218,19 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
                 continue
             _offer(project, found.key, value, grid.ref(*value_pos), found.unit, unit, v)
     return used
+
+
+_LONG_AMOUNT_RE = re.compile(r"中期|长期|实施期|中长期")
+
+
+def _keep_long_amount(project: Project, grid: Grid, r: int, c: int, texts: list[tuple[int, Any]], idx: int,
+                      used: set[tuple[int, int]]) -> None:
+    """A medium-term amount (中期资金总额) is kept aside: the table's total is the year's."""
+    key = clean_text(texts[idx][1]).rstrip(":：")
+    if idx + 1 < len(texts) and _is_value(texts[idx + 1][1]):
+        c2, v2 = texts[idx + 1]
+        used.add((r, c2))
+        project.extra.setdefault(key, format_cell_text(v2))
 
 
 def _value_after_all(texts: list[tuple[int, Any]], idx: int, labels: dict[int, Any]) -> bool:

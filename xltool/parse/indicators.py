@@ -69,11 +69,21 @@ def classify_columns(texts: list[tuple[int, Any]]) -> dict[int, str]:
     for c, v in texts:
         if isinstance(v, str) and len(v) <= 30:
             offers.extend((score, -c, c, key) for key, score in _column_candidates(v) if score >= THRESHOLD)
+    # equal titles side by side (中期 | 年度 without qualifiers): the rightmost is the year's
+    offers = [(score, c, c, key) for score, _, c, key in offers]
     columns: dict[int, str] = {}
     for _, _, c, key in sorted(offers, reverse=True):
         if c not in columns and key not in columns.values():
             columns[c] = key
+        elif c not in columns and key in ("target", "name", "level2") and _duplicate_left(columns, key, c):
+            columns[c] = "long_term_target" if key == "target" else f"long:{key}"
     return dict(sorted(columns.items()))
+
+
+def _duplicate_left(columns: dict[int, str], key: str, c: int) -> bool:
+    """A second title for a field, left of the one that won: the medium-term twin."""
+    taken = next(col for col, k in columns.items() if k == key)
+    return c < taken and ("long_term_target" if key == "target" else f"long:{key}") not in columns.values()
 
 
 def find_header_row(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tuple[int, dict[int, str]] | None:
