@@ -156,15 +156,15 @@ def test_a_new_wording_is_one_line_in_the_field_table(monkeypatch: pytest.Monkey
     from xltool.core import fields
     from xltool.parse.labels import reset_caches
 
-    grid = Grid(rows=[["项目名称", "丁项目", "年度资金规模", 42]])
+    grid = Grid(rows=[["项目名称", "丁项目", "年度经费额度", 42]])
     assert parse_grid(grid)[0].total is None
     data = fields._data()
     patched = {**data, "header": {**data["header"], "total": {
-        **data["header"]["total"], "labels": [*data["header"]["total"]["labels"], "年度资金规模"]}}}
+        **data["header"]["total"], "labels": [*data["header"]["total"]["labels"], "年度经费额度"]}}}
     monkeypatch.setattr(fields, "_data", lambda: patched)
     reset_caches()
     try:
-        assert parse_grid(Grid(rows=[["项目名称", "丁项目", "年度资金规模", 42]]))[0].total == 42
+        assert parse_grid(Grid(rows=[["项目名称", "丁项目", "年度经费额度", 42]]))[0].total == 42
     finally:
         monkeypatch.undo()
         reset_caches()
@@ -196,3 +196,22 @@ def test_label_and_value_in_one_cell_and_a_first_level_written_late() -> None:
         ("产出指标", "数量指标", "", "80公里"), ("产出指标", "数量指标", "≥", "12次"),
     ]
     assert p.indicators[0].extra == {"指标性质": "定量"}
+
+
+def test_vertical_labels_copied_one_character_per_line(tmp_path: Path) -> None:
+    text = "项目名称\t丁项目\n年度\n目标\t完成十件事\n产\n出\n指\n标\t一级指标\t二级指标\t三级指标\t指标值\n" \
+           "\t产出指标\t数量指标\t件数\t10件\n"
+    [p] = read(tmp_path, text)
+    assert (p.name, p.annual_goal, ops(p)) == ("丁项目", "完成十件事", [("件数", "", "10件")])
+
+
+def test_medium_term_amounts_and_twin_columns_keep_the_year(tmp_path: Path) -> None:
+    [p] = read(tmp_path, tsv(
+        "项目支出绩效目标申报表",
+        "项目名称 | 社区卫生服务补助",
+        "中期资金总额 | 300 | 年度资金总额 | 100",
+        "绩效指标 | 一级指标 | 二级指标 | 三级指标 | 指标值 | 二级指标 | 三级指标 | 指标值",
+        "产出指标 | 数量指标 | 服务人次 | 30000人次 | 数量指标 | 服务人次 | 10000人次",
+    ))
+    assert p.total == 100 and p.extra["中期资金总额"] == "300"
+    assert ops(p) == [("服务人次", "", "10000人次")] and p.indicators[0].extra["中长期指标值"] == "30000人次"

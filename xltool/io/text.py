@@ -96,10 +96,21 @@ def _tsv_to_grids(lines: list[str]) -> list[Grid]:
         return _word_to_grids(lines)
     first, last = tabbed[0], tabbed[-1]
     table = _TextTable(has_cells=True)
+    pending: list[str] = []  # a vertical label ("绩\n效\n指\n标") copied one character per line
     for k, line in enumerate(rows):
         if "\t" not in line and (k < first or k > last):
             table.free_rows.add(len(table.rows))
-        table.rows.append(line.split("\t"))
+        elif "\t" not in line and len(line.strip(" \u3000\u00a0")) <= 2:
+            pending.append(line.strip(" \u3000\u00a0"))
+            continue
+        cells = line.split("\t")
+        if pending and "\t" in line:
+            cells[0] = "\n".join([*pending, cells[0]])
+        else:
+            table.rows.extend([p] for p in pending)
+        pending = []
+        table.rows.append(cells)
+    table.rows.extend([p] for p in pending)
     rows_out = [[_cell_value(v) for v in r] for r in table.rows]
     return [Grid(rows=rows_out, meta={FREE_ROWS: table.free_rows, RAGGED: True})]
 

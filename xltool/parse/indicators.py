@@ -44,7 +44,9 @@ def _column_candidates(text: str) -> tuple[tuple[str, float], ...]:
     out: list[tuple[str, float]] = []
     if found is not None:
         out.append((found.key, found.score))
-    if 2 < len(core) <= 6 and (found is None or found.score < 1.0):  # a title that lost a character ("级指标")
+    header = match(text, "header")
+    if 2 < len(core) <= 6 and (found is None or found.score < 1.0) and (header is None or header.score < THRESHOLD):
+        # a title that lost a character ("级指标"), unless it is a header field's label ("年度目标")
         from xltool.core.fields import synonyms  # noqa: PLC0415
 
         for key, labels in synonyms("columns").items():
@@ -75,15 +77,17 @@ def classify_columns(texts: list[tuple[int, Any]]) -> dict[int, str]:
     for _, _, c, key in sorted(offers, reverse=True):
         if c not in columns and key not in columns.values():
             columns[c] = key
-        elif c not in columns and key in ("target", "name", "level2") and _duplicate_left(columns, key, c):
+        elif c not in columns and key in ("target", "name", "level2") and _duplicate_left(columns, key, c, texts):
             columns[c] = "long_term_target" if key == "target" else f"long:{key}"
     return dict(sorted(columns.items()))
 
 
-def _duplicate_left(columns: dict[int, str], key: str, c: int) -> bool:
-    """A second title for a field, left of the one that won: the medium-term twin."""
+def _duplicate_left(columns: dict[int, str], key: str, c: int, texts: list[tuple[int, Any]]) -> bool:
+    """The same title again, left of the one that won: the medium-term twin."""
     taken = next(col for col, k in columns.items() if k == key)
-    return c < taken and ("long_term_target" if key == "target" else f"long:{key}") not in columns.values()
+    title = dict(texts)
+    same = split_label(str(title[c]))[0] == split_label(str(title[taken]))[0]
+    return same and c < taken and ("long_term_target" if key == "target" else f"long:{key}") not in columns.values()
 
 
 def find_header_row(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tuple[int, dict[int, str]] | None:
