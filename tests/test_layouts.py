@@ -215,3 +215,9 @@ def test_medium_term_amounts_and_twin_columns_keep_the_year(tmp_path: Path) -> N
     ))
     assert p.total == 100 and p.extra["中期资金总额"] == "300"
     assert ops(p) == [("服务人次", "", "10000人次")] and p.indicators[0].extra["中长期指标值"] == "30000人次"
+
+
+def test_a_wrapped_text_cell_in_a_web_copy_stays_one_value(tmp_path: Path) -> None:
+    [p] = read(tmp_path, tsv("项目名称 | 戊项目", "年度目标 | 1.完成十件事；", "2.再完成五件事。",
+                             "一级指标 | 二级指标 | 三级指标 | 指标值", "产出指标 | 数量指标 | 件数 | 15件"))
+    assert p.annual_goal == "1.完成十件事；\n2.再完成五件事。" and ops(p) == [("件数", "", "15件")]

@@ -103,6 +103,9 @@ def _tsv_to_grids(lines: list[str]) -> list[Grid]:
         elif "\t" not in line and len(line.strip(" \u3000\u00a0")) <= 2:
             pending.append(line.strip(" \u3000\u00a0"))
             continue
+        if "\t" not in line and first < k < last and _continues(table.rows, line):
+            table.rows[-1][-1] = f"{table.rows[-1][-1]}\n{line}"  # a line break inside the last cell
+            continue
         cells = line.split("\t")
         if pending and "\t" in line:
             cells[0] = "\n".join([*pending, cells[0]])
@@ -113,6 +116,18 @@ def _tsv_to_grids(lines: list[str]) -> list[Grid]:
     table.rows.extend([p] for p in pending)
     rows_out = [[_cell_value(v) for v in r] for r in table.rows]
     return [Grid(rows=rows_out, meta={FREE_ROWS: table.free_rows, RAGGED: True})]
+
+
+def _continues(rows: list[list[str]], line: str) -> bool:
+    """A tab-less line under a row ending in running text continues that text (a wrapped cell)."""
+    from xltool.parse.labels import is_footer, looks_like_label  # noqa: PLC0415
+
+    if not rows or len(rows[-1]) < 2:
+        return False
+    last = rows[-1][-1].strip(" \u3000\u00a0")
+    text = line.strip(" \u3000\u00a0")
+    return (len(last) >= 8 and not looks_like_label(last.split("\n")[-1]) and not looks_like_label(text)
+            and not is_footer(text) and not is_table_start(text))
 
 
 def _word_to_grids(lines: list[str]) -> list[Grid]:
