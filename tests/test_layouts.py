@@ -154,7 +154,7 @@ def test_layout_fields_record_what_the_source_had(tmp_path: Path) -> None:
 
 def test_a_new_wording_is_one_line_in_the_field_table(monkeypatch: pytest.MonkeyPatch) -> None:
     from xltool.core import fields
-    from xltool.parse.labels import reset_caches
+    from xltool.parse.indicators import reset_caches
 
     grid = Grid(rows=[["项目名称", "丁项目", "年度经费额度", 42]])
     assert parse_grid(grid)[0].total is None

@@ -352,3 +352,15 @@ def _is_subtitle_row(texts: list[tuple[int, Any]]) -> bool:
 def _title_of(columns: dict[int, str], key: str, title_cells: list[Any]) -> str:
     col = next(c for c, k in columns.items() if k == key)
     return clean_text(title_cells[col]) if col < len(title_cells) else key
+
+
+def reset_caches() -> None:
+    """Forget the field table as loaded (tests change it to show a wording is data)."""
+    from xltool.core import fields  # noqa: PLC0415
+    from xltool.parse import labels  # noqa: PLC0415
+
+    for cached in (fields._data, fields._table, labels._labels, labels._longest, labels._match_text,
+                   labels._footer_words, _column_candidates):
+        clear = getattr(cached, "cache_clear", None)
+        if clear is not None:
+            clear()

@@ -168,14 +168,3 @@ def is_footer(value: Any) -> bool:
     head = text[:24]
     return any(w in head for w in _footer_words())
 
-
-def reset_caches() -> None:
-    """Forget the field table as loaded (tests change it to show a wording is data)."""
-    from xltool.core import fields  # noqa: PLC0415
-    from xltool.parse import indicators  # noqa: PLC0415
-
-    for cached in (fields._data, fields._table, _labels, _longest, _match_text, _footer_words,
-                   indicators._column_candidates):
-        clear = getattr(cached, "cache_clear", None)
-        if clear is not None:
-            clear()
