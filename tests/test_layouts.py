@@ -221,3 +221,17 @@ def test_a_wrapped_text_cell_in_a_web_copy_stays_one_value(tmp_path: Path) -> No
     [p] = read(tmp_path, tsv("项目名称 | 戊项目", "年度目标 | 1.完成十件事；", "2.再完成五件事。",
                              "一级指标 | 二级指标 | 三级指标 | 指标值", "产出指标 | 数量指标 | 件数 | 15件"))
     assert p.annual_goal == "1.完成十件事；\n2.再完成五件事。" and ops(p) == [("件数", "", "15件")]
+
+
+def test_list_layout_copied_from_the_web_drops_merged_project_cells(tmp_path: Path) -> None:
+    projects = read(tmp_path, tsv(
+        "项目名称 | 预算数 | 一级指标 | 二级指标 | 三级指标 | 指标值",
+        "食堂运行 | 20 | 产出指标 | 数量指标 | 就餐人数 | 300人",
+        "满意度指标 | 服务对象满意度指标 | 满意度 | ≥90%",
+        "车辆维护 | 8 | 产出指标 | 数量指标 | 车辆数 | 5辆",
+        "成本指标 | 单车成本 | ≤1.6万元",
+    ))
+    assert [(p.name, p.total, ops(p)) for p in projects] == [
+        ("食堂运行", 20, [("就餐人数", "", "300人"), ("满意度", "≥", "90%")]),
+        ("车辆维护", 8, [("车辆数", "", "5辆"), ("单车成本", "≤", "1.6万元")]),
+    ]

@@ -35,8 +35,11 @@ def parse_list(grid: Grid, title_row: int, row_texts: RowTexts, *, file: str) ->
     starts: list[tuple[int, str]] = []
     stray: list[str] = []
     totals = {normalize_label(w) for w in words("total")}
+    width = len(grid.rows[title_row])
+    ragged = bool(grid.meta.get("ragged_rows"))
     for r in range(title_row + 1, grid.height):
-        name = clean_text(grid.get(r, name_col))
+        # a web copy drops the merged project cells of the rows that continue a project
+        name = "" if ragged and len(grid.rows[r]) < width else clean_text(grid.get(r, name_col))
         if normalize_label(name) in totals:
             name = ""  # a subtotal row: kept as text, no project
         if name and (not starts or normalize_label(name) != normalize_label(starts[-1][1])):
