@@ -180,8 +180,7 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
     for r in range(start, end):
         texts = row_texts(grid, r)
         labels = {c: match(v, "header") for c, v in texts}
-        title_row = sum(_is_label(m) for m in labels.values()) >= 1 and all(
-            looks_like_label(v) or _is_caption(v) for _, v in texts)
+        title_row: bool | None = None  # computed when a label has nothing to its right
         for idx, (c, v) in enumerate(texts):
             if (r, c) in used:
                 continue
@@ -202,6 +201,8 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
                 c2, v2 = texts[idx + 1]
                 if (r, c2) not in used and (_is_value(v2) or _value_after_all(texts, idx + 1, labels)):
                     value_pos = (r, c2)
+            if value_pos is None and title_row is None:
+                title_row = all(looks_like_label(v) or _is_caption(v) for _, v in texts)
             if value_pos is None and title_row:
                 below = _below(grid, r, c, end)
                 if below is not None and below not in used:
