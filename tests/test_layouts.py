@@ -235,3 +235,10 @@ def test_list_layout_copied_from_the_web_drops_merged_project_cells(tmp_path: Pa
         ("食堂运行", 20, [("就餐人数", "", "300人"), ("满意度", "≥", "90%")]),
         ("车辆维护", 8, [("车辆数", "", "5辆"), ("单车成本", "≤", "1.6万元")]),
     ]
+
+
+def test_a_title_like_line_inside_a_word_cell_starts_no_table() -> None:
+    text = "2022年度项目绩效目标表\n\t项目名称\n\t甲项目\n\n\t项目概况\n\t依据\n2021年度项目绩效目标表\n\n" \
+           "\t一级指标\n\t二级指标\n\t三级指标\n\t年度目标值\n\n"
+    [grid] = text_to_grids(text)
+    assert grid.rows[2] == ["项目概况", "依据\n2021年度项目绩效目标表"]

@@ -75,12 +75,15 @@ def _chunks(lines: list[str]) -> list[list[str]]:
     """Stretches of lines between table starts (a title or "附件3" outside a Word cell)."""
     chunks: list[list[str]] = [[]]
     seen_cells = False
+    previous = ""
     for line in lines:
-        if "\t" not in line and is_table_start(line) and seen_cells:
+        continues_cell = previous.startswith("\t") and "\t" not in previous[1:]  # Word: a line break in a cell
+        if "\t" not in line and is_table_start(line) and seen_cells and not continues_cell:
             chunks.append([])
             seen_cells = False
         chunks[-1].append(line)
         seen_cells = seen_cells or "\t" in line
+        previous = line if line.strip(" \u3000\u00a0") or not line else ""
     return [c for c in chunks if any(line.strip(" \u3000\u00a0") for line in c)]
 
 
