@@ -242,3 +242,9 @@ def test_a_title_like_line_inside_a_word_cell_starts_no_table() -> None:
            "\t一级指标\n\t二级指标\n\t三级指标\n\t年度目标值\n\n"
     [grid] = text_to_grids(text)
     assert grid.rows[2] == ["项目概况", "依据\n2021年度项目绩效目标表"]
+
+
+def test_values_under_titles_right_aligned_when_a_merged_caption_vanished(tmp_path: Path) -> None:
+    [p] = read(tmp_path, tsv("项目名称 | 甲项目", "项目资金(万元) | 年度资金总额 | 财政拨款 | 其他资金", "100 | 80 | 20",
+                             "一级指标 | 二级指标 | 三级指标 | 指标值", "产出指标 | 数量指标 | 户数 | 1个"))
+    assert (p.total, p.funding.district, p.funding.other) == (100, 80, 20)

@@ -258,6 +258,9 @@ def _below(grid: Grid, r: int, c: int, end: int) -> tuple[int, int] | None:
             continue
         if any(looks_like_label(v) for v in row if v is not None):
             return None
-        v = grid.get(r2, c)
+        shift = len(grid.rows[r]) - len(row)
+        if grid.meta.get("ragged_rows") and shift > 0 and len(row) > 1:
+            c -= shift  # a web copy dropped the merged caption on the left of the values' row
+        v = grid.get(r2, c) if c >= 0 else None
         return (r2, c) if v is not None and clean_text(v) else None
     return None
