@@ -59,8 +59,9 @@ def parse_list(grid: Grid, title_row: int, row_texts: RowTexts, *, file: str) ->
                 value = grid.get(r, c)
                 if value is not None and clean_text(value):
                     set_field(project, fieldname, value, grid.ref(r, c), "", unit)
-            for c, v in texts:
-                if c not in columns and c not in header_cols and clean_text(grid.get(r, c)):
+            first_indicator_col = min(columns, default=0)
+            for c, v in texts:  # project columns sit left of the indicator columns
+                if c < first_indicator_col and c not in header_cols and clean_text(grid.get(r, c)):
                     project.extra[clean_text(v)] = clean_text(grid.get(r, c))
         before = len(project.indicators)
         parse_indicators(grid, title_row, columns, end, project, row_texts, lambda v: False)
