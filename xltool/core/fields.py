@@ -42,8 +42,13 @@ class Field:
 
 
 @cache
+def _data() -> dict:
+    return tomllib.loads((resources.files("xltool") / "data" / "fields.toml").read_text(encoding="utf-8"))
+
+
+@cache
 def _table() -> dict[Section, dict[str, Field]]:
-    data = tomllib.loads((resources.files("xltool") / "data" / "fields.toml").read_text(encoding="utf-8"))
+    data = _data()
     table: dict[Section, dict[str, Field]] = {}
     for section in ("header", "columns"):
         entries = data.get(section, {})
@@ -82,3 +87,8 @@ def synonyms(section: Section) -> dict[str, tuple[str, ...]]:
 def funding_keys() -> tuple[str, ...]:
     """The funding sources' keys ("province" …), in the table's order."""
     return tuple(f.key.split(".", 1)[1] for f in fields("header") if f.key.startswith("funding."))
+
+
+def words(kind: str) -> tuple[str, ...]:
+    """A word list of the table's [words] section ("footer" …); empty when absent."""
+    return tuple(_data().get("words", {}).get(kind, ()))

@@ -10,7 +10,7 @@ from pathlib import Path
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
 from xltool.core.model import Project
-from xltool.core.names import LISTS_SHEET, INSTRUCTIONS_SHEET
+from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET, SERVICE_SHEETS
 from xltool.io.calamine import grids_from_calamine
 from xltool.io.docx import docx_to_grids
 from xltool.io.gate import check_input_file
@@ -105,11 +105,26 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
             result.warnings.append(f"工作表“{grid.name}”中没有项目绩效目标表，已跳过")
     if not result.projects:
         what = {"docx": "文档中的表格", "workbook": "工作簿中的工作表", "text": "文本中"}[result.kind]
-        raise XltoolError(
-            f"未找到项目绩效目标表：{what}没有“项目名称”栏目和指标表（一级指标、二级指标、三级指标），没有可导入的内容",
-            file=path,
-        )
+        raise XltoolError(f"未找到项目绩效目标表：{what}{_what_was_found(grids)}，没有可导入的内容", file=path)
     return result
+
+
+def _what_was_found(grids: list[Grid]) -> str:
+    """Say what part of a 绩效目标表 was recognised, so the user knows what is missing."""
+    from xltool.parse.indicators import find_header_row  # noqa: PLC0415
+    from xltool.parse.labels import THRESHOLD, match  # noqa: PLC0415
+
+    def row_texts(grid: Grid, r: int) -> list[tuple[int, object]]:
+        return [(c, v) for c, v in enumerate(grid.rows[r]) if v is not None and str(v).strip()]
+
+    indicators = any(find_header_row(g, 0, g.height, row_texts) for g in grids)
+    labels = sorted({m.key for g in grids for row in g.rows for v in row
+                     if (m := match(v)) is not None and m.score >= THRESHOLD})
+    if indicators:
+        return "找到了指标表，但没有找到“项目名称”栏目"
+    if labels:
+        return "找到了部分表头栏目，但没有找到“项目名称”栏目和指标表（一级指标、二级指标、三级指标）"
+    return "没有“项目名称”栏目和指标表（一级指标、二级指标、三级指标）"
 
 
 def _has_table(grid: Grid) -> bool:
@@ -129,4 +144,4 @@ def _is_word97(path: Path) -> bool:
 def _workbook_grids(path: Path) -> list[Grid]:
     """Visible sheets of another region's workbook (or an earlier template), lists sheet left out."""
 
-    return [g for g in grids_from_calamine(path) if g.name != LISTS_SHEET and not g.hidden]
+    return [g for g in grids_from_calamine(path) if g.name not in (LISTS_SHEET, *SERVICE_SHEETS) and not g.hidden]

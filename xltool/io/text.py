@@ -42,10 +42,99 @@ class _TextTable:
     has_cells: bool = False
 
 
-def text_to_grids(text: str, *, name: str = "") -> list[Grid]:
-    """One grid per table of a text export.
+# Grid.meta key: rows keep the cells the source gave, so a merged cell copied from a web
+# page or PDF is missing and the row is shorter than the column titles (align from the right).
+RAGGED = "ragged_rows"
 
-    The layout is what Word gives when a table is copied as text: each cell is a line
+
+def text_to_grids(text: str, *, name: str = "") -> list[Grid]:
+    """One grid per table of a text export: Word's copy format or TAB-separated rows, per table.
+
+    A table copied from Word holds one cell per tab-led line; one copied from a web page
+    holds one row per line, its cells split by tabs. Each stretch between table starts
+    is read in the format most of its lines are in.
+    """
+    lines = [raw.lstrip("\ufeff") for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    grids: list[Grid] = []
+    for chunk in _chunks(lines):
+        found = _tsv_to_grids(chunk) if _is_tsv(chunk) else _word_to_grids(chunk)
+        grids.extend(found)
+    for index, grid in enumerate(grids):
+        grid.name = f"{name}#{index + 1}" if name else f"#{index + 1}"
+    return grids
+
+
+def _is_tsv(lines: list[str]) -> bool:
+    """Web-copy rows (a tab between two cells) outnumber Word's one-cell lines."""
+    inner = sum(1 for line in lines if "\t" in line.lstrip("\t") and line.strip(" \t\u3000\u00a0"))
+    word = sum(1 for line in lines if line.startswith("\t") and "\t" not in line[1:])
+    return inner > word
+
+
+def _chunks(lines: list[str]) -> list[list[str]]:
+    """Stretches of lines between table starts (a title or "附件3" outside a Word cell)."""
+    chunks: list[list[str]] = [[]]
+    seen_cells = False
+    previous = ""
+    for line in lines:
+        continues_cell = previous.startswith("\t") and "\t" not in previous[1:]  # Word: a line break in a cell
+        if "\t" not in line and is_table_start(line) and seen_cells and not continues_cell:
+            chunks.append([])
+            seen_cells = False
+        chunks[-1].append(line)
+        seen_cells = seen_cells or "\t" in line
+        previous = line if line.strip(" \u3000\u00a0") or not line else ""
+    return [c for c in chunks if any(line.strip(" \u3000\u00a0") for line in c)]
+
+
+def _tsv_to_grids(lines: list[str]) -> list[Grid]:
+    """One row per line, cells split by tabs; lines outside the tabbed rows are paragraphs.
+
+    One-cell lines between the first and the last tabbed row belong to the table (a label
+    and its value on their own lines); those above and below are titles and remarks.
+    """
+    rows = [line for line in lines if line.strip(" \t\u3000\u00a0")]
+    tabbed = [k for k, line in enumerate(rows) if "\t" in line]
+    if not tabbed:
+        return _word_to_grids(lines)
+    first, last = tabbed[0], tabbed[-1]
+    table = _TextTable(has_cells=True)
+    pending: list[str] = []  # a vertical label ("绩\n效\n指\n标") copied one character per line
+    for k, line in enumerate(rows):
+        if "\t" not in line and (k < first or k > last):
+            table.free_rows.add(len(table.rows))
+        elif "\t" not in line and len(line.strip(" \u3000\u00a0")) <= 2:
+            pending.append(line.strip(" \u3000\u00a0"))
+            continue
+        if "\t" not in line and first < k < last and _continues(table.rows, line):
+            table.rows[-1][-1] = f"{table.rows[-1][-1]}\n{line}"  # a line break inside the last cell
+            continue
+        cells = line.split("\t")
+        if pending and "\t" in line:
+            cells[0] = "\n".join([*pending, cells[0]])
+        else:
+            table.rows.extend([p] for p in pending)
+        pending = []
+        table.rows.append(cells)
+    table.rows.extend([p] for p in pending)
+    rows_out = [[_cell_value(v) for v in r] for r in table.rows]
+    return [Grid(rows=rows_out, meta={FREE_ROWS: table.free_rows, RAGGED: True})]
+
+
+def _continues(rows: list[list[str]], line: str) -> bool:
+    """A tab-less line under a row ending in running text continues that text (a wrapped cell)."""
+    from xltool.parse.labels import is_footer, looks_like_label  # noqa: PLC0415
+
+    if not rows or len(rows[-1]) < 2:
+        return False
+    last = rows[-1][-1].strip(" \u3000\u00a0")
+    text = line.strip(" \u3000\u00a0")
+    return (len(last) >= 8 and not looks_like_label(last.split("\n")[-1]) and not looks_like_label(text)
+            and not is_footer(text) and not is_table_start(text))
+
+
+def _word_to_grids(lines: list[str]) -> list[Grid]:
+    """The layout is what Word gives when a table is copied as text: each cell is a line
     led by a tab, a blank line ends a table row, a line without a tab continues the cell
     above (a line break inside the cell), and "附件3" or the title line starts a table.
     An empty cell (a merged 一级/二级 cell in Word) is a tab-only line and stays empty.
@@ -54,8 +143,7 @@ def text_to_grids(text: str, *, name: str = "") -> list[Grid]:
     row: list[str] | None = None  # the open table row, if any
     last_was_cell = False  # a non-tab line right after a cell line continues that cell
     after_start = False  # "附件3" then the title: one table, not two
-    for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = raw_line.lstrip("\ufeff")
+    for line in lines:
         if line.startswith("\t"):
             if row is None:
                 row = []
@@ -81,10 +169,9 @@ def text_to_grids(text: str, *, name: str = "") -> list[Grid]:
         tables[-1].rows.append([line])
         row, last_was_cell, after_start = None, False, False
     grids: list[Grid] = []
-    for index, table in enumerate(t for t in tables if t.rows):
+    for table in (t for t in tables if t.rows):
         rows = [[_cell_value(v) for v in r] for r in table.rows]
-        grids.append(Grid(rows=rows, name=f"{name}#{index + 1}" if name else f"#{index + 1}",
-                          meta={FREE_ROWS: table.free_rows}))
+        grids.append(Grid(rows=rows, meta={FREE_ROWS: table.free_rows}))
     return grids
 
 

@@ -9,13 +9,13 @@ judges defects.
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
 from xltool.core.grid import Grid, split_ref
 from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator, parse_target
 from xltool.core.text import clean_text, normalize_label
-from xltool.core.frameworks import load_profiles
+from xltool.parse.indicators import level_names, tidy_unit
+from xltool.parse.labels import is_footer
 from xltool.parse.reader import column_field, header_field, parse_grid
 
 
@@ -198,35 +198,26 @@ def keep_free_rows(grid: Grid, projects: list[Project]) -> list[list[str]]:
     return [lone.get(k, []) for k in range(len(projects))]
 
 
-@cache
-def _level_names() -> tuple[frozenset[str], frozenset[str]]:
-
-    profiles = load_profiles().values()
-    return (
-        frozenset(normalize_label(n) for p in profiles for n in p.level1_names()),
-        frozenset(normalize_label(n) for p in profiles for n in p.level2_names()),
-    )
-
-
 def _looks_like_level(text: str, known: frozenset[str]) -> bool:
     key = normalize_label(text)
-    return "指标" in key or key in known
+    return "指标" in key or key in known or (len(key) <= 8 and key.endswith("值"))
 
 
 def keep_stray_lines(grid: Grid, project: Project) -> list[str]:
     """Rows under the indicator table (填报人：…, 审核意见 …) are no indicators.
 
     The parser reads every row below the column titles. The table ends at the first row
-    (after the first) whose typed 一级 cell is neither an 一级 name nor "…指标" while its
-    二级 is not one either; that row and the rest are returned as text, for 其他说明.
+    that starts with a footer word of the field table (审核意见, 填报人 …), or (after the
+    first) whose typed 一级 cell is neither an 一级 name nor "…指标" while its 二级 is not
+    one either; that row and the rest are returned as text, for 其他说明.
     """
-    known1, known2 = _level_names()
+    known1, known2 = level_names()
     for index, indicator in enumerate(project.indicators):
         ref = indicator.cells.get("level1")
-        if index == 0:
-            continue  # right under the column titles: an indicator, however its levels are worded
-        typed = clean_text(grid.get(*_grid_pos(grid, ref))) if ref else ""
-        if typed and not _looks_like_level(typed, known1) and not _looks_like_level(indicator.level2, known2):
+        first = next((v for v in grid.rows[indicator.row - grid.top] if v is not None and clean_text(v)), None)
+        typed = clean_text(grid.get(*_grid_pos(grid, ref))) if ref and index else ""
+        footer = is_footer(first)
+        if footer or (typed and not _looks_like_level(typed, known1) and not _looks_like_level(indicator.level2, known2)):
             stray = project.indicators[index:]
             project.indicators = project.indicators[:index]
             return [" | ".join(clean_text(v) for v in grid.rows[i.row - grid.top] if clean_text(v)) for i in stray]
@@ -264,7 +255,7 @@ def projects_from_grid(grid: Grid, *, file: str, profile: str | None = None) -> 
         stray = keep_stray_lines(grid, project)
         header_lone = keep_unmapped_header(grid, project, end)
         _keep_lone(project, lone + header_lone + stray)
-        project.indicators = [normalise_indicator(i) for i in project.indicators]
+        project.indicators = [tidy_unit(normalise_indicator(i)) for i in project.indicators]
         if not project.indicators:
             project.notes.append("未找到指标表（一级指标、二级指标、三级指标等栏目）")
     return projects

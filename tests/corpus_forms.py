@@ -1,0 +1,102 @@
+"""The corpus tables as .docx and .xlsx files, merged cells made as Word and Excel users make them.
+
+A corpus ``source.txt`` is a table copied from a web page (TAB-separated rows). Here it is
+laid back into a rectangle: lines above and below the table become paragraphs (Word) or
+one-cell rows (Excel); a row shorter than the table has its last cell merged across the
+rest (a label's value spanning the form); an empty 一级/二级 cell under a filled one is
+merged into it vertically. Only tables whose rows keep their empty cells ("first-row-only"
+or "none" in meta.json) can be laid out without guessing, so only those are used.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+FORMS_TABLES = (
+    "03_tianjin_ninghe_minbanyuan_dakun",
+    "07_hunan_nanyue_lvyoufupin",
+    "09_hunan_yueyang_gaobiaozhunnongtian",
+    "13_anhui_huaibei_songxi",
+    "16_sichuan_ganzi_shipinanquan_list",
+    "17_sichuan_jingyan_cunzuganbu_list",
+    "20_anhui_jinzhai_wuyeguanli",
+    "21_anhui_shucheng_yigongdaizhen",
+)
+
+
+def _layout(source: Path) -> tuple[list[str], list[list[str]], list[str], list[tuple[int, int, int, int]]]:
+    """(paragraphs above, table rows padded to the width, paragraphs below, merges r0,c0,r1,c1)."""
+    lines = [line for line in source.read_text(encoding="utf-8").split("\n") if line.strip(" \t")]
+    tabbed = [k for k, line in enumerate(lines) if "\t" in line]
+    first, last = tabbed[0], tabbed[-1]
+    rows = [line.split("\t") for line in lines[first:last + 1]]
+    width = max(len(r) for r in rows)
+    merges: list[tuple[int, int, int, int]] = []
+    title = next((r for r, row in enumerate(rows) if any("二级" in v for v in row)), None)
+    for r, row in enumerate(rows):
+        filled = max((c for c, v in enumerate(row) if v.strip()), default=0)
+        if (title is None or r < title) and filled < width - 1 and len([v for v in row if v.strip()]) <= 2:
+            merges.append((r, filled, r, width - 1))  # the last value spans the rest of the row
+        rows[r] = row + [""] * (width - len(row))
+    if title is not None:
+        level_cols = [c for c, v in enumerate(rows[title]) if "级" in v and "三级" not in v][:2]
+        for c in level_cols:
+            start = None
+            for r in range(title + 1, len(rows) + 1):
+                value = rows[r][c].strip() if r < len(rows) else "END"
+                empty_row = r < len(rows) and not any(v.strip() for v in rows[r])
+                if value or empty_row:
+                    if start is not None and r - 1 > start:
+                        merges.append((start, c, r - 1, c))
+                    start = r if value and value != "END" else None
+    return lines[:first], rows, lines[last + 1:], merges
+
+
+def write_form(source: Path, out: Path, form: str) -> Path:
+    """Write ``source`` (a corpus source.txt) as ``out`` in ``form`` ("docx" or "xlsx")."""
+    above, rows, below, merges = _layout(source)
+    if form == "docx":
+        import docx  # noqa: PLC0415
+
+        document = docx.Document()
+        for line in above:
+            document.add_paragraph(line)
+        table = document.add_table(rows=len(rows), cols=len(rows[0]))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                if text.strip():
+                    table.cell(r, c).text = text
+        for r0, c0, r1, c1 in merges:
+            table.cell(r0, c0).merge(table.cell(r1, c1))
+        for line in below:
+            document.add_paragraph(line)
+        document.save(str(out))
+    elif form == "xlsx":
+        import openpyxl  # noqa: PLC0415
+
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "绩效目标表"
+        for line in above:
+            ws.append([line])
+        top = len(above) + 1
+        for row in rows:
+            ws.append([v if v.strip() else None for v in row])
+        for line in below:
+            ws.append([line])
+        for r0, c0, r1, c1 in merges:
+            ws.merge_cells(start_row=top + r0, start_column=c0 + 1, end_row=top + r1, end_column=c1 + 1)
+        wb.save(out)
+    else:
+        raise ValueError(form)
+    return out
+
+
+def forms_tables(corpus: Path) -> list[Path]:
+    """The corpus folders laid out as .docx/.xlsx (their rows keep empty cells)."""
+    folders = [corpus / name for name in FORMS_TABLES]
+    for folder in folders:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        assert meta["merged_cells"] in ("first-row-only", "none"), folder
+    return folders

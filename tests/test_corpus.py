@@ -1,0 +1,66 @@
+"""The acceptance corpus (tests/corpus): published 绩效目标表 read as text, .docx and .xlsx.
+
+Scored by scripts/corpus_fidelity.py: project name, total, every indicator's name and its
+operator+target. The floors are below today's figures on purpose: a new wording that costs
+a point somewhere is a review question, not a broken build; a project merged or split is.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "tests" / "corpus"
+sys.path.insert(0, str(REPO / "tests"))
+
+_spec = importlib.util.spec_from_file_location("corpus_fidelity", REPO / "scripts" / "corpus_fidelity.py")
+assert _spec and _spec.loader
+fidelity = importlib.util.module_from_spec(_spec)
+sys.modules["corpus_fidelity"] = fidelity  # dataclasses look their module up
+_spec.loader.exec_module(fidelity)
+
+OVERALL_FLOOR = 0.95
+TABLE_FLOOR = 0.85
+
+
+@pytest.fixture(scope="module")
+def text_scores() -> list:
+    return fidelity.score_corpus(("text",))
+
+
+def test_corpus_index_matches_the_folders() -> None:
+    index = json.loads((CORPUS / "index.json").read_text(encoding="utf-8"))
+    assert sorted(e["dir"] for e in index) == [p.name for p in fidelity.corpus_dirs()]
+    assert len(index) >= 21 and len({e["province"] for e in index}) >= 9
+
+
+def test_text_corpus_reads_at_least_95_percent(text_scores: list) -> None:
+    points = sum(s.points for s in text_scores)
+    total = sum(s.total for s in text_scores)
+    assert points / total >= OVERALL_FLOOR, [(s.name, s.misses) for s in text_scores if s.misses]
+
+
+def test_every_table_above_its_floor_and_no_project_merged_or_split(text_scores: list) -> None:
+    for s in text_scores:
+        assert s.projects[0] == s.projects[1], (s.name, "项目数", s.projects)
+        assert s.score >= TABLE_FLOOR, (s.name, s.score, s.misses)
+
+
+@pytest.mark.parametrize("form", ["docx", "xlsx"])
+def test_corpus_as_word_and_excel_files_with_merged_cells(form: str) -> None:
+    scores = fidelity.score_corpus((form,))
+    assert len(scores) >= 8
+    points, total = sum(s.points for s in scores), sum(s.total for s in scores)
+    assert points / total >= OVERALL_FLOOR, [(s.name, s.misses) for s in scores if s.misses]
+    assert all(s.projects[0] == s.projects[1] for s in scores), [(s.name, s.projects) for s in scores]
+
+
+def test_fidelity_script_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    assert fidelity.main(["--forms", "text"]) == 0
+    out = capsys.readouterr().out
+    assert "合计" in out and "01_hubei_huangshi_zhutiban" in out

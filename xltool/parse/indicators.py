@@ -1,0 +1,366 @@
+"""The indicator table: column titles classified by the field table, rows aligned to them.
+
+Column titles are matched like header labels (scored, each field claimed once by its best
+title; "(长期)" / "(年度)" qualifiers tell side-by-side tables apart). A row copied from a
+web page or PDF loses its merged cells and is shorter than the title row: its cells are
+aligned to the columns by content (a level name goes to 一级/二级, a number to the target),
+the leftmost merged columns being the ones that vanish.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache, lru_cache
+from typing import Any, Callable
+
+from xltool.core.frameworks import load_profiles
+from xltool.core.grid import Grid, column_letter
+from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator
+from xltool.core.text import clean_text, normalize_label
+from xltool.parse.labels import THRESHOLD, match, split_label
+
+RowTexts = Callable[[Grid, int], list[tuple[int, Any]]]
+
+_LONG_RE = re.compile(r"长期|中期|实施期")
+MAIN = ("level1", "level2", "name", "operator", "target", "unit")
+
+
+@cache
+def level_names() -> tuple[frozenset[str], frozenset[str]]:
+    """Every 一级 and 二级 name of the known frameworks, normalised."""
+    profiles = load_profiles().values()
+    return (
+        frozenset(normalize_label(n) for p in profiles for n in p.level1_names()),
+        frozenset(normalize_label(n) for p in profiles for n in p.level2_names()),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _column_candidates(text: str) -> tuple[tuple[str, float], ...]:
+    """(field, score) for a column title, best first; qualifiers pick long-term columns."""
+    core, _, qualifier = split_label(text)
+    found = match(text, "columns")
+    out: list[tuple[str, float]] = []
+    if found is not None:
+        out.append((found.key, found.score))
+    header = match(text, "header")
+    if 2 < len(core) <= 6 and (found is None or found.score < 1.0) and (header is None or header.score < THRESHOLD):
+        # a title that lost a character ("级指标"), unless it is a header field's label ("年度目标")
+        from xltool.core.fields import synonyms  # noqa: PLC0415
+
+        for key, labels in synonyms("columns").items():
+            if any(core in split_label(s)[0] and len(core) / len(split_label(s)[0]) >= 0.6 for s in labels):
+                out.append((key, 0.6))
+    long_term = bool(_LONG_RE.search(qualifier + core)) and "年度" not in qualifier
+    result = []
+    for key, score in out:
+        if long_term and key == "target":
+            key = "long_term_target"
+        elif long_term and key in ("level2", "name", "operator", "unit"):
+            key = f"long:{key}"
+        elif "年度" in qualifier:
+            score += 0.05
+        result.append((key, score))
+    return tuple(result)
+
+
+def classify_columns(texts: list[tuple[int, Any]]) -> dict[int, str]:
+    """{column: field} for a row of titles: each field once, each title once, best score first."""
+    offers = []
+    for c, v in texts:
+        if isinstance(v, str) and len(v) <= 30:
+            offers.extend((score, -c, c, key) for key, score in _column_candidates(v) if score >= THRESHOLD)
+    # equal titles side by side (中期 | 年度 without qualifiers): the rightmost is the year's
+    offers = [(score, c, c, key) for score, _, c, key in offers]
+    columns: dict[int, str] = {}
+    for _, _, c, key in sorted(offers, reverse=True):
+        if c not in columns and key not in columns.values():
+            columns[c] = key
+        elif c not in columns and key in ("target", "name", "level2") and _duplicate_left(columns, key, c, texts):
+            columns[c] = "long_term_target" if key == "target" else f"long:{key}"
+    return dict(sorted(columns.items()))
+
+
+def _duplicate_left(columns: dict[int, str], key: str, c: int, texts: list[tuple[int, Any]]) -> bool:
+    """The same title again, left of the one that won: the medium-term twin."""
+    taken = next(col for col, k in columns.items() if k == key)
+    title = dict(texts)
+    same = split_label(str(title[c]))[0] == split_label(str(title[taken]))[0]
+    return same and c < taken and ("long_term_target" if key == "target" else f"long:{key}") not in columns.values()
+
+
+def find_header_row(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tuple[int, dict[int, str]] | None:
+    """First row in [start, end) whose cells are indicator column titles."""
+    for r in range(start, end):
+        texts = row_texts(grid, r)
+        if len(texts) < 2 or sum(1 for _, v in texts if isinstance(v, str) and len(v) <= 30
+                                 and _column_candidates(v)) < 2:
+            continue
+        columns = classify_columns(texts)
+        fields = set(columns.values())
+        if "name" in fields and len(fields) >= 2 and ({"level1", "level2"} & fields or "target" in fields):
+            return r, columns
+    return None
+
+
+_LONG_TERM_RE = re.compile(r"长期|中期")
+
+
+def annual_indicator_header(
+    grid: Grid, first: tuple[int, dict[int, str]] | None, end: int, row_texts: RowTexts
+) -> tuple[int, dict[int, str]] | None:
+    """The annual indicator table's column-title row when a block holds several tables.
+
+    Other regions' forms (e.g. 财预〔2015〕88号 申报表) list 长期绩效指标 and then
+    年度绩效指标, each under its own column titles; the annual table is the one a
+    budget year is judged by. A table counts as annual when the nearest text row above
+    its titles (or a cell of the title row that is not a column) says 年度, not 长期/中期.
+    With a single table, or no such marker, the first table is kept.
+    """
+    if first is None:
+        return None
+    candidates = [first]
+    while (found := find_header_row(grid, candidates[-1][0] + 1, end, row_texts)) is not None:
+        candidates.append(found)
+    if len(candidates) == 1:
+        return first
+    for row, columns in reversed(candidates):
+        above = next((r for r in (row - 1, row - 2) if r >= 0 and row_texts(grid, r)), None)
+        marker_cells = [v for _, v in row_texts(grid, above)] if above is not None else []
+        marker_cells += [v for c, v in row_texts(grid, row) if c not in columns]
+        markers = [normalize_label(v) for v in marker_cells if isinstance(v, str)]
+        if any("年度" in m and not _LONG_TERM_RE.search(m) for m in markers):
+            return row, columns
+    return first
+
+
+# --- aligning a short row to the title row --------------------------------------------
+
+_TARGET_RE = re.compile(r"^(?:[<>=≥≤≧≦＞＜＝]|>=|<=)?\s*[-+]?\d")
+_SKIP_COST = {"level1": 0.0, "level2": 0.0, "caption": 0.0, "remark": -0.2, "long": -0.2,
+              "operator": -1.0, "unit": -1.0, "name": -3.0, "target": -3.0}
+
+
+def _kind(key: str | None) -> str:
+    if key is None:
+        return "caption"
+    if key.startswith("long") or key == "long_term_target":
+        return "long"
+    return key if key in _SKIP_COST else "remark"
+
+
+@lru_cache(maxsize=16384)
+def _fit(text: str, kind: str, title: str) -> float:
+    """How well a cell's text fits a column kind (higher is better)."""
+    if not text:
+        return 0.0
+    key = normalize_label(text)
+    known1, known2 = level_names()
+    levelish = len(key) <= 14 and (key.endswith(("指标", "值")) or "指标(" in key) and not key[:1].isdigit()
+    target = bool(_TARGET_RE.match(unicodedata.normalize("NFKC", text))) and len(key) <= 20
+    if kind == "level1":
+        return 2.0 if key in known1 else (1.0 if levelish else -2.0)
+    if kind == "level2":
+        return 2.0 if key in known2 else (1.0 if levelish else -2.0)
+    if kind == "caption":
+        return 2.0 if key == title else -1.0
+    if kind == "name":
+        return -1.5 if (key in known1 or key in known2) else (-1.0 if target else 1.0)
+    if kind == "target":
+        return -2.0 if (key in known1 or key in known2) else (2.0 if target else 0.0)
+    if kind == "operator":
+        return 2.0 if normalize_operator(text) in STANDARD_OPERATORS else -2.0
+    if kind == "unit":
+        return 1.0 if len(key) <= 6 and not any(ch.isdigit() for ch in key) else -1.0
+    return -0.1
+
+
+def align_row(row: list[Any], kinds: list[str], titles: list[str]) -> list[int]:
+    """Column index of each cell of a short row: the monotone mapping that fits best."""
+    k, n = len(row), len(kinds)
+    texts = [clean_text(v) if v is not None else "" for v in row]
+    neg = float("-inf")
+    best = [[neg] * (n + 1) for _ in range(k + 1)]
+    back: list[list[bool]] = [[False] * (n + 1) for _ in range(k + 1)]  # True: cell i-1 → column j-1
+    best[0][0] = 0.0
+    for j in range(1, n + 1):
+        best[0][j] = best[0][j - 1] + _SKIP_COST[kinds[j - 1]]
+    for i in range(1, k + 1):
+        for j in range(i, n + 1):
+            skip = best[i][j - 1] + _SKIP_COST[kinds[j - 1]] if j - 1 >= i else neg
+            take = best[i - 1][j - 1] + _fit(texts[i - 1], kinds[j - 1], titles[j - 1]) + 0.001 * j
+            best[i][j], back[i][j] = (take, True) if take >= skip else (skip, False)
+    mapping = [0] * k
+    i, j = k, n
+    while i > 0:
+        if back[i][j]:
+            mapping[i - 1] = j - 1
+            i -= 1
+        j -= 1
+    return mapping
+
+
+def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: int, project: Project,
+                     row_texts: RowTexts, is_title: Callable[[Any], bool]) -> None:
+    """Every row under the column titles becomes an indicator; merged 一级/二级 fill down."""
+    columns = refine_columns(grid, header_row, columns, end)
+    title_cells = grid.rows[header_row]
+    width = len(title_cells)
+    kinds = [_kind(columns.get(c)) for c in range(width)]
+    titles = [normalize_label(v) if v is not None else "" for v in title_cells]
+    ragged = bool(grid.meta.get("ragged_rows"))
+    extra_cols = {c: clean_text(v) for c, v in row_texts(grid, header_row) if c not in columns}
+    letters: dict[int, str] = {}
+
+    def letter(c: int) -> str:
+        if c not in letters:
+            letters[c] = column_letter(grid.left + c)
+        return letters[c]
+
+    level1 = level2 = ""
+    before = len(project.indicators)
+    for r in range(header_row + 1, end):
+        texts = row_texts(grid, r)
+        if not texts or any(is_title(v) for _, v in texts):
+            continue
+        if r == header_row + 1 and _is_subtitle_row(texts):
+            continue  # "2021年实际实现值 | 预期2022年实现值": sub-titles of a split column
+        row = grid.rows[r]
+        extra: dict[str, str] = {}
+        if ragged and len(row) < width:
+            positions = align_row(row, kinds, titles)
+            by_field: dict[str, tuple[Any, int]] = {}
+            for c, v in enumerate(row):
+                col = positions[c]
+                key = columns.get(col)
+                if key is not None:
+                    by_field[key] = (v, c)
+                elif v is not None and clean_text(v):
+                    _keep_extra(extra, extra_cols, titles, col, v)
+        else:
+            by_field = {k: (row[c] if c < len(row) else None, c) for c, k in columns.items()}
+            for c, v in texts:
+                if c not in columns:
+                    _keep_extra(extra, extra_cols, titles, c, v)
+        for key in [k for k in by_field if k.startswith("long:") or k == "remark"]:
+            v, _ = by_field.pop(key)
+            if v is not None and clean_text(v):
+                extra[_title_of(columns, key, title_cells)] = format_cell_text(v)
+        value = {k: v for k, (v, _) in by_field.items()}
+        if clean_text(value.get("operator")) == "定量":  # 指标性质 "定量" says quantitative, names no sign
+            extra[_title_of(columns, "operator", title_cells)] = "定量"
+            value["operator"] = None
+        typed1, typed2 = _upright(value.get("level1")), _upright(value.get("level2"))
+        if typed1:
+            if level1 and typed1 != level1:
+                level2 = ""
+            level1 = typed1
+        if typed2:
+            level2 = typed2
+        if value.get("long_term_target") is not None and clean_text(value.get("long_term_target")):
+            extra["中长期指标值"] = format_cell_text(value["long_term_target"])
+        sheet_row = grid.top + r
+        cells = {k: f"{letter(c)}{sheet_row}" for k, (_, c) in by_field.items() if k in MAIN}
+        target_col = by_field.get("target", by_field.get("name", (None, 0)))[1]
+        project.indicators.append(Indicator.from_typed(
+            level1=level1, level2=level2, name=value.get("name"), operator=value.get("operator"),
+            target=value.get("target"), unit=format_cell_text(value.get("unit")),
+            cell=f"{letter(target_col)}{sheet_row}", row=sheet_row, cells=cells, extra=extra,
+        ))
+    _backfill_level1(project.indicators[before:])
+
+
+def _backfill_level1(indicators: list[Indicator]) -> None:
+    """A merged 一级 cell whose text a web copy put on a later row: the first rows take it too."""
+    first = next((i.level1 for i in indicators if i.level1), "")
+    for indicator in indicators:
+        if indicator.level1:
+            break
+        indicator.level1 = first
+
+
+_SENTENCE_RE = re.compile(r"以上|以下|以内|之前|之内|底|完成|到位|^[年月日]\d")
+
+
+def tidy_unit(indicator: Indicator) -> Indicator:
+    """A sentence is no number with a unit: "2022年12月底完成…" keeps its text, loses value and unit.
+
+    A unit is taken only when it is one (平方米, 元/人/月, %, 个, 工作日). Applied on import,
+    where other regions' text comes in; our own template reads back exactly as typed.
+    """
+    unit = unicodedata.normalize("NFKC", indicator.unit).replace(" ", "")
+    sentence = len(unit) > 12 or unit.endswith(("。", ".")) or _SENTENCE_RE.search(unit)
+    if indicator.value is not None and unit and sentence:
+        indicator.value = None
+        indicator.unit = ""
+        indicator.qualitative = indicator.operator in ("", "定性")
+    return indicator
+
+
+def _levelish(text: Any) -> bool:
+    key = normalize_label(text)
+    return key in level_names()[1] or (0 < len(key) <= 14 and key.endswith("指标"))
+
+
+def refine_columns(grid: Grid, header_row: int, columns: dict[int, str], end: int) -> dict[int, str]:
+    """A 指标名称 column holding 数量指标/质量指标 … is the 二级 column; the description names the row.
+
+    Some forms (浙江's project library) have no 三级 column: the row's own words are in the
+    first explanation column to the right, so that column becomes the name. Judged on the
+    full-width rows, whose cells sit under their titles.
+    """
+    if "level2" in columns.values() or "name" not in columns.values():
+        return columns
+    width = len(grid.rows[header_row])
+    name_col = next(c for c, k in columns.items() if k == "name")
+    values = [grid.get(r, name_col) for r in range(header_row + 1, min(end, header_row + 40))
+              if len(grid.rows[r]) >= width and grid.get(r, name_col) is not None]
+    if not values or sum(_levelish(v) for v in values) < 0.6 * len(values):
+        return columns
+    source = next((c for c in range(name_col + 1, width)
+                   if columns.get(c) in (None, "remark") and grid.get(header_row, c) is not None), None)
+    if source is None:
+        return columns
+    refined = dict(columns)
+    refined[name_col], refined[source] = "level2", "name"
+    return refined
+
+
+def _keep_extra(extra: dict[str, str], extra_cols: dict[int, str], titles: list[str], col: int, v: Any) -> None:
+    """A cell under no known column is kept by its column's title (a repeated merged caption is not)."""
+    if col in extra_cols and col < len(titles) and normalize_label(v) == titles[col]:
+        return
+    extra[extra_cols.get(col) or f"第{col + 1}列"] = format_cell_text(v)
+
+
+def _upright(value: Any) -> str:
+    """A level name written one character per line ("产\n出\n指\n标") read as one word."""
+    text = clean_text(value)
+    parts = text.split()
+    if len(parts) > 1 and all(len(p) <= 2 for p in parts):
+        return "".join(parts)
+    return text
+
+
+def _is_subtitle_row(texts: list[tuple[int, Any]]) -> bool:
+    """Every cell a short "…值" title: the second line of a two-line title row."""
+    cores = [split_label(v)[0] if isinstance(v, str) else "" for _, v in texts]
+    return all(0 < len(c) <= 16 and c.endswith("值") for c in cores)
+
+
+def _title_of(columns: dict[int, str], key: str, title_cells: list[Any]) -> str:
+    col = next(c for c, k in columns.items() if k == key)
+    return clean_text(title_cells[col]) if col < len(title_cells) else key
+
+
+def reset_caches() -> None:
+    """Forget the field table as loaded (tests change it to show a wording is data)."""
+    from xltool.core import fields  # noqa: PLC0415
+    from xltool.parse import labels  # noqa: PLC0415
+
+    for cached in (fields._data, fields._table, labels._labels, labels._longest, labels._match_text,
+                   labels._footer_words, _column_candidates):
+        clear = getattr(cached, "cache_clear", None)
+        if clear is not None:
+            clear()

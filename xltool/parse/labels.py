@@ -1,0 +1,170 @@
+"""Scored label matching: which field a cell's text names, and how sure we are.
+
+Regions word the same field differently and decorate it (spaces between characters,
+line breaks, "其中：", "(万元)", "(长期)", a prefix such as 项目主管部门 ⊃ 主管部门). The
+field table (data/fields.toml) lists the wordings; this module normalises a cell and
+scores every label it contains, so the best label wins and a new wording is data, not code.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Any
+
+from xltool.core.fields import Section, synonyms, words
+
+# Exact match scores 1; a label inside a longer cell scores the share of the cell it
+# covers, plus a bonus when it starts or ends the cell. Below this it is no label.
+THRESHOLD = 0.5
+_EDGE_BONUS = 0.15
+_MAX_LABEL = 40  # longer cells are values
+_MAX_CONTAINING = 20  # containment is tried on cells up to this many characters
+
+_UNIT_RE = re.compile(r"^(?:(?:金额)?单位[:：]?)?(万元|元|亿元|千元|%|人|个)$")
+_LEADING_RE = re.compile(r"^(?:其中[:：]?|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十\d]+[、.．])+")
+_TRAILING_BRACKET_RE = re.compile(r"[(（\[【]([^()（）\[\]【】]*)[)）\]】]$")
+
+
+@dataclass(frozen=True)
+class Match:
+    """A cell read as a label: the field, the score, a unit and a qualifier in brackets."""
+
+    key: str
+    score: float
+    unit: str = ""
+    qualifier: str = ""  # "长期" in "指标值(长期)"
+
+
+@lru_cache(maxsize=32768)
+def split_label(text: str) -> tuple[str, str, str]:
+    """(core, unit, qualifier): "其中：市级财政（万元）" → ("市级财政", "万元", "")."""
+    core = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    core = _LEADING_RE.sub("", core).rstrip(":：")
+    unit = qualifier = ""
+    for _ in range(2):
+        match = _TRAILING_BRACKET_RE.search(core)
+        if not match or match.start() == 0:
+            break
+        inside = match.group(1)
+        unit_match = _UNIT_RE.match(inside.replace("单位:", "单位").replace("单位：", "单位"))
+        if unit_match:
+            unit = unit or unit_match.group(1)
+        else:
+            qualifier = qualifier or inside
+        core = core[: match.start()].rstrip(":：")
+    return core, unit, qualifier
+
+
+@cache
+def _labels(section: Section) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for key, labels in synonyms(section).items():
+        for label in labels:
+            table.setdefault(split_label(label)[0], key)
+            table.setdefault(re.sub(r"\s+", "", unicodedata.normalize("NFKC", label)), key)
+    return table
+
+
+@cache
+def _longest(section: Section) -> int:
+    return max(len(k) for k in _labels(section))
+
+
+@lru_cache(maxsize=65536)
+def _match_text(text: str, section: Section) -> Match | None:
+    if len(text) > _MAX_LABEL * 2:
+        return None
+    core, unit, qualifier = split_label(text)
+    if not core or len(core) > _MAX_LABEL:
+        return None
+    table = _labels(section)
+    whole = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).rstrip(":：")
+    key = table.get(core) or table.get(whole)
+    if key:
+        return Match(key, 1.0, unit, qualifier)
+    if len(core) > _MAX_CONTAINING or core.endswith("表") or ":" in core or any(ch.isdigit() for ch in core):
+        return None  # "项目名称：乡村道路" is a label and its value in one cell: see inner_pairs
+    best: Match | None = None
+    n = len(core)
+    shortest = 4 if section == "header" else 3  # short labels ("区财政") match only whole: values contain them
+    for size in range(min(n - 1, _longest(section)), shortest - 1, -1):
+        for start in range(n - size + 1):
+            found = table.get(core[start:start + size])
+            if found:
+                edge = start == 0 or start + size == n
+                score = size / n + (_EDGE_BONUS if edge else 0.0)
+                if best is None or score > best.score:
+                    best = Match(found, score, unit, qualifier)
+        if best is not None:
+            return best  # the longest label inside wins
+    return None
+
+
+def match(value: Any, section: Section = "header") -> Match | None:
+    """The field a cell names, scored (≥ THRESHOLD: a label), or None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return _match_text(value, section)
+
+
+def is_label(value: Any, section: Section = "header") -> bool:
+    found = match(value, section)
+    return found is not None and found.score >= THRESHOLD
+
+
+def looks_like_label(value: Any) -> bool:
+    """A short, digit-free cell holding some label: a column title, never a value."""
+    found = match(value, "header")
+    if found is None:
+        return False
+    core = split_label(value)[0]
+    return found.score >= THRESHOLD or (len(core) <= 12 and not any(ch.isdigit() for ch in core))
+
+
+_INNER_RE = re.compile(r"([^\s:：,，;；、\d]{2,20})\s*[:：]\s*([^:：]*?)(?=(?:\s|[,，;；])*(?:[一二三四五六七八九十]、|[^\s:：,，;；、\d]{2,20}\s*[:：])|$)")
+
+
+def inner_pairs(value: Any) -> list[tuple[str, str, str]]:
+    """Label/value pairs written inside one cell: "年度资金总额:16" → [("total", "16", unit)].
+
+    Also "上级资金16" (label then a number) and several pairs in one multi-line cell
+    ("资金总额: 250 一、预算资金:250 二、自有资金:0"). Only recognised labels count.
+    """
+    if not isinstance(value, str) or not (":" in value or "：" in value or re.search(r"\d\s*(?:万元|万|元)?\s*(?:\n|$)", value)):
+        return []
+    pairs: list[tuple[str, str, str]] = []
+    for line in unicodedata.normalize("NFKC", value).split("\n"):
+        line = re.sub(r"^\s*其中\s*[:：]", "", line)
+        found_here = False
+        for label, rest in _INNER_RE.findall(line):
+            found = match(label)
+            if found and found.score >= THRESHOLD and rest.strip():
+                pairs.append((found.key, rest.strip(), found.unit))
+                found_here = True
+        if not found_here:
+            tail = re.fullmatch(r"\s*([^\d:：]{2,20}?)\s*([\d,]+(?:\.\d+)?\s*(?:万元|万|元)?)\s*", line)
+            if tail:
+                found = match(tail.group(1))
+                if found and found.score >= THRESHOLD:
+                    pairs.append((found.key, tail.group(2), found.unit))
+    return pairs
+
+
+@cache
+def _footer_words() -> tuple[str, ...]:
+    return tuple(re.sub(r"\s+", "", unicodedata.normalize("NFKC", w)) for w in words("footer"))
+
+
+def is_footer(value: Any) -> bool:
+    """A cell that belongs under the table (审核意见, 填报人, 联系电话 …), per the field table."""
+    if not isinstance(value, str):
+        return False
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    if not text:
+        return False
+    head = text[:24]
+    return any(w in head for w in _footer_words())
+
