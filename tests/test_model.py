@@ -76,17 +76,17 @@ def test_parse_target_reads_back_numbers_it_formats(number: float, unit: str) ->
     assert parsed_unit == unit
 
 
-def test_the_operator_prefix_is_derived_from_the_one_spelling_table() -> None:
-    """core.model's table is the only list of spellings; the importer's prefix agrees with it."""
+def test_every_operator_spelling_is_split_off_a_typed_value() -> None:
+    """core.model's table is the only list of spellings; the importer splits each one off."""
     from xltool.core.model import OPERATOR_PREFIX_RE, OPERATOR_SPELLINGS, normalize_operator
-    from xltool.parse.imported import _OPERATOR_PREFIX_RE
+    from xltool.parse.imported import split_operator
 
     for spelling in OPERATOR_SPELLINGS:
         assert normalize_operator(spelling) in ("=", "≥", "≤", ">", "<")
         for text in (f"{spelling}90%", f"  {spelling} 5"):
-            ours, theirs = OPERATOR_PREFIX_RE.match(text), _OPERATOR_PREFIX_RE.match(text)
-            assert ours is not None and theirs is not None, text
-            assert (ours.group("op"), ours.end()) == (theirs.group("op"), theirs.end()), text
+            match = OPERATOR_PREFIX_RE.match(text)
+            assert match is not None and match.group("op") == spelling, text
+            assert split_operator(text.strip())[1].strip() in ("90%", "5"), text
     assert OPERATOR_PREFIX_RE.match("定性 好") is None
 
 

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from xltool.core.grid import Grid, split_ref
-from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator, parse_target
+from xltool.core.model import OPERATOR_PREFIX_RE, STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator, parse_target
 from xltool.core.text import clean_text, normalize_label
 from xltool.parse.indicators import level_names, tidy_unit
 from xltool.parse.labels import is_footer
@@ -36,10 +36,6 @@ def is_table_start(line: Any) -> bool:
     return "绩效目标" in text and bool(re.search(r"表(?:[(（][^()（）]*[)）])?$", text))
 
 
-_OPERATOR_PREFIX_RE = re.compile(
-    r"^[\s\u3000]*(?P<op>>=|<=|=>|=<|==|＞＝|＜＝|[<>=≥≤≧≦＞＜＝⩾⩽]|大于等于|小于等于|不低于|不少于|不高于|不超过|不多于|大于|高于|小于|低于)"
-    r"[\s\u3000]*(?=\S)"
-)
 
 
 def split_operator(target: str) -> tuple[str, str]:
@@ -47,7 +43,7 @@ def split_operator(target: str) -> tuple[str, str]:
 
     Words (不低于 …) count only when a number follows, so "高于预期" stays a phrase.
     """
-    match = _OPERATOR_PREFIX_RE.match(target)
+    match = OPERATOR_PREFIX_RE.match(target)
     if not match:
         return "", target
     op = match.group("op")

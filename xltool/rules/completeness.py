@@ -58,7 +58,6 @@ def _text_value(project: Project, field: str) -> str:
 def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     if not any(is_real(i, ctx) for i in project.indicators):
         yield ctx.finding(
-            "JX101",
             "指标表中没有任何三级指标：请按产出、效果（效益）、满意度逐项填写三级指标和年度目标值。",
             cell=project.indicators[0].cells.get("name", project.indicators[0].cell) if project.indicators else "",
             field="indicator",
@@ -72,7 +71,6 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
             continue
         level2 = names[0]
         yield ctx.finding(
-            "JX101",
             f"“{level2}”下没有三级指标：请至少填写一项，例如"
             f"{_ROLE_EXAMPLES.get(role, '').format(year=project.year or 2022)}。",
             **level2_where(project, level2),
@@ -97,7 +95,6 @@ def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding
     if rows:
         wrong = rows[0]
         yield ctx.finding(
-            "JX102",
             f"满意度指标下的{quote(wrong.name, empty='（未填三级指标）')}不是满意度：请改为衡量服务对象满意程度的指标，"
             f"如“服务对象满意度 ≥ 90%”，原指标移到合适的二级指标下。",
             **indicator_where(wrong, "name"),
@@ -111,7 +108,6 @@ def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding
         else ""
     )
     yield ctx.finding(
-        "JX102",
         f"“{names[0]}”下没有满意度指标{hint}：请填写如“服务对象满意度 ≥ 90%”。",
         **level2_where(project, names[0]),
     )
@@ -137,7 +133,6 @@ def required_fields(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         label = field_label(field)
         missing = "未找到该栏目" if field not in project.cells else "为空"
         yield ctx.finding(
-            "JX103",
             f"“{label}”{missing}：{_FIELD_HINTS.get(field, '请填写').replace('{year}', str(project.year or 'YYYY'))}。",
             cell=project.cells.get(field, ""),
             field=field,
@@ -162,7 +157,6 @@ def effect_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     where = level2_where(project, social[0]) if social else {"cell": "", "field": "indicator"}
     if not rows:
         yield ctx.finding(
-            "JX104",
             "效果（效益）指标全部为空：请至少填写一项社会效益或经济效益指标，"
             f"例如{_ROLE_EXAMPLES['social']}。",
             severity=Severity.ERROR,
@@ -171,7 +165,6 @@ def effect_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     elif all(role_of(i, ctx) == "sustainability" for i in rows):
         only = "、".join(quote(i.name, 30) for i in rows)
         yield ctx.finding(
-            "JX104",
             f"效果指标只有可持续影响指标{only}：请补充能衡量效果的社会效益（或经济、生态效益）指标，"
             f"例如{_ROLE_EXAMPLES['social']}。",
             **where,
@@ -196,7 +189,6 @@ def expected_effects(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         names = ctx.profile.names_with_role(role)
         if names and role not in have:
             yield ctx.finding(
-                "JX105",
                 f"“{names[0]}”未填写：请补充一项，例如{_ROLE_EXAMPLES.get(role, '')}。",
                 **level2_where(project, names[0]),
             )
@@ -217,11 +209,11 @@ def placeholders(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         cell = project.cells.get(field, "")
         if is_placeholder(value, ctx):
             yield ctx.finding(
-                "JX106", f"“{label}”只有占位符{quote(value)}：请填写实际内容。", cell=cell, field=field
+                f"“{label}”只有占位符{quote(value)}：请填写实际内容。", cell=cell, field=field
             )
         elif slot := embedded_placeholder(value):
             yield ctx.finding(
-                "JX106", f"“{label}”中残留占位符“{slot}”：请换成实际内容。", cell=cell, field=field
+                f"“{label}”中残留占位符“{slot}”：请换成实际内容。", cell=cell, field=field
             )
     for ind in project.indicators:
         if ind.is_blank:
@@ -231,7 +223,6 @@ def placeholders(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             if not filler:
                 continue  # only an operator typed in an empty row: nothing to name
             yield ctx.finding(
-                "JX106",
                 f"{quote(ind.level2, empty='（未填二级指标）')}"
                 f"一行残留占位符{quote(filler)}：没有该类指标就清空此格，否则填写三级指标和目标值。",
                 severity=Severity.WARNING,
@@ -241,11 +232,10 @@ def placeholders(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         for column, text, label in (("name", ind.name, "三级指标"), ("target", ind.target, "年度目标值")):
             if is_placeholder(text, ctx):
                 yield ctx.finding(
-                    "JX106", f"{label}只有占位符{quote(text)}：请填写实际内容。", **indicator_where(ind, column)
+                    f"{label}只有占位符{quote(text)}：请填写实际内容。", **indicator_where(ind, column)
                 )
             elif slot := embedded_placeholder(text):
                 yield ctx.finding(
-                    "JX106",
                     f"{label}{quote(text)}中残留占位符“{slot}”：请换成实际数值或文字。",
                     **indicator_where(ind, column),
                 )
@@ -265,13 +255,11 @@ def indicator_pairs(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue
         if ind.name and not ind.target:
             yield ctx.finding(
-                "JX107",
                 f"三级指标{quote(ind.name)}没有年度目标值：请填写目标值（定量写数值+单位，定性写等级）。",
                 **indicator_where(ind, "target"),
             )
         elif ind.target and not ind.name:
             yield ctx.finding(
-                "JX107",
                 f"目标值{quote(ind.target)}没有对应的三级指标名称：请填写指标名称。",
                 **indicator_where(ind, "name"),
             )

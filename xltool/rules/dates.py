@@ -48,7 +48,6 @@ def date_format(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         if _BAD_MONTH_RE.match(unicodedata.normalize("NFKC", value)):
             continue  # JX902 names the impossible month
         yield ctx.finding(
-            "JX901",
             f"“{label}”{quote(_typed(project, field))}不是“年.月”格式：请写成如“2022.01”。",
             cell=project.cells.get(field, ""),
             field=field,
@@ -71,7 +70,6 @@ def month_range(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         match = _BAD_MONTH_RE.match(unicodedata.normalize("NFKC", value))
         if match and not 1 <= int(match.group(2)) <= 12:
             yield ctx.finding(
-                "JX902",
                 f"“{label}”{quote(_typed(project, field))}的月份“{match.group(2)}”不存在：月份应为01–12，请改正。",
                 cell=project.cells.get(field, ""),
                 field=field,
@@ -90,7 +88,6 @@ def start_before_end(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     start, end = year_month(project.start), year_month(project.end)
     if start and end and start > end and in_layout(project, "start") and in_layout(project, "end"):
         yield ctx.finding(
-            "JX903",
             f"计划开始时间{quote(project.start)}晚于计划结束时间{quote(project.end)}：请核对，两者可能填反了。",
             cell=project.cells.get("start", ""),
             field="start",
@@ -112,7 +109,6 @@ def within_budget_year(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         ym = year_month(getattr(project, field))
         if ym and ym[0] != project.year and in_layout(project, field):
             yield ctx.finding(
-                "JX904",
                 f"“{label}”{quote(getattr(project, field))}不在{project.year}年度内（见表标题）："
                 f"如非跨年度项目，请改为{project.year}年内的月份。",
                 cell=project.cells.get(field, ""),

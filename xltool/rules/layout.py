@@ -62,7 +62,6 @@ def fields_to_fill_after_import(project: Project, ctx: RuleContext) -> Iterator[
     labels = "、".join(LAYOUT_LABELS[f] for f in missing)
     first = missing[0] if missing[0] != "funding" else "funding.district"
     yield ctx.finding(
-        "JX108",
         f"导入的表原版式中没有以下栏目，请导入后补填：{labels}。",
         cell=project.cells.get(first, ""),
         field=first,

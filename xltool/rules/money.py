@@ -66,7 +66,6 @@ def funding_adds_up(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     detail = " + ".join(f"{_source_name(k, ctx)}{fmt_number(v)}" for k, v in given.items())
     diff = project.total - total
     yield ctx.finding(
-        "JX601",
         f"资金来源合计{fmt_number(total)}万元（{detail}）与项目总金额{fmt_number(project.total)}万元不一致，"
         f"{'少' if diff > 0 else '多'}{fmt_number(abs(diff))}万元：请核对各资金来源或总金额。",
         cell=project.cells.get("total", ""),
@@ -102,7 +101,6 @@ def overview_amount_matches(project: Project, ctx: RuleContext) -> Iterator[Find
         return  # the overview lists the parts of the total
     listed = "、".join(dict.fromkeys(f"{fmt_number(n)}万元" for n, _, _ in amounts))
     yield ctx.finding(
-        "JX602",
         f"项目概况中写的金额（{listed}）没有一项等于项目总金额{fmt_number(project.total)}万元："
         f"请核对总金额，或按本年实际安排修改项目概况中的测算依据。",
         cell=project.cells.get("overview", ""),
@@ -124,14 +122,12 @@ def amounts_are_numbers(project: Project, ctx: RuleContext) -> Iterator[Finding]
         raw = project.raw.get(field, "")
         if value is None and raw:
             yield ctx.finding(
-                "JX603",
                 f"“{label}”填写的{quote(raw)}不是数字：请只填写以万元计的数字，如“100”或“38.4”。",
                 cell=project.cells.get(field, ""),
                 field=field,
             )
         elif value is not None and value < 0:
             yield ctx.finding(
-                "JX603",
                 f"“{label}”为负数（{fmt_number(value)}）：金额不能为负，请核对。",
                 cell=project.cells.get(field, ""),
                 field=field,

@@ -176,7 +176,6 @@ def product_matches_total(project: Project, ctx: RuleContext) -> Iterator[Findin
         certain = reading.certain
         total = project.total or 0.0
         yield ctx.finding(
-            "JX604",
             f"{_lead(certain)}{reading.working}{_notes(reading.notes)}，与项目总金额{fmt(total)}万元"
             f"相差{fmt(abs(difference))}万元：{_FIX}。",
             severity=_severity(difference, total, certain, ctx),
@@ -187,7 +186,6 @@ def product_matches_total(project: Project, ctx: RuleContext) -> Iterator[Findin
         difference = term.value - mismatch.stated.value
         certain = mismatch.certain and not mismatch.approx
         yield ctx.finding(
-            "JX604",
             f"{_lead(certain)}{as_whole(term.text)}{_notes(term.notes)}，与概况中写的{mismatch.stated.text}"
             f"相差{fmt(abs(difference))}万元："
             f"请核对数量、单价或写出的金额。",
@@ -218,7 +216,6 @@ def items_add_up(project: Project, ctx: RuleContext) -> Iterator[Finding]:
                        f"相差{fmt(abs(difference))}万元：请核对各项金额或合计。")
         certain = mismatch.certain and not mismatch.approx
         yield ctx.finding(
-            "JX605",
             message,
             severity=min(_severity(difference, mismatch.stated.value, certain, ctx), Severity.WARNING, key=_rank),
             **_where(project),
@@ -228,7 +225,6 @@ def items_add_up(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         _, reading, difference = found
         total = project.total or 0.0
         yield ctx.finding(
-            "JX605",
             f"项目概况所列金额相加：{reading.working}{_notes(reading.notes)}，比项目总金额{fmt(total)}万元"
             f"少{fmt(abs(difference))}万元："
             f"请补全测算依据，或核对总金额。",
@@ -259,7 +255,6 @@ def items_within_total(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     total = project.total or 0.0
     partial = "（另有未写金额的项目）" if reading.partial else ""
     yield ctx.finding(
-        "JX606",
         f"项目概况所列金额相加：{reading.working}{_notes(reading.notes)}{partial}，比项目总金额{fmt(total)}万元"
         f"多{fmt(difference)}万元："
         f"请按本年度实际安排核对总金额或概况中的测算依据。",
@@ -297,7 +292,6 @@ def other_year_amounts(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         share = contract.amount.value / contract.count
         what = "一年" if contract.unit == "年" else "本期"
         yield ctx.finding(
-            "JX607",
             f"项目总金额{fmt(total or 0.0)}万元等于项目概况中的{contract.amount.text}（{contract.text}的总额）："
             f"本年度一般只安排{what}应付的部分（平均约{fmt(share)}万元），请核对总金额或写明本年度的安排。",
             severity=Severity.WARNING,
@@ -317,7 +311,6 @@ def other_year_amounts(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         by_year.setdefault(f"{figure.year}年" if figure.year else "上年", []).append(figure.text)
     listed = "，".join(f"{year}的{'、'.join(dict.fromkeys(texts))}" for year, texts in by_year.items())
     yield ctx.finding(
-        "JX607",
         f"项目概况中写的{listed}不是{project.year}年度的金额：请写明{project.year}年度的安排和测算依据"
         f"（其他年度的金额可留作背景说明）。",
         severity=Severity.WARNING if any(is_total(f.value) for f in others) else Severity.INFO,
