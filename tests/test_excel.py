@@ -36,7 +36,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.grid import Grid, cell_ref, split_ref
 from xltool.core.model import Project
 from xltool.parse.reader import parse_grid, projects_from_grids
-from xltool.core.names import MARKS_SHEET, RESULTS_SHEET
+from xltool.core.names import MARKS_SHEET, RESULTS_SHEET, SERVICE_SHEETS
 from xltool.write.report import RESULTS_HEADERS, cells_to_mark, count_line, hex_color, result_rows, worst
 from xltool.rules import CATALOGUE, rule, validate_projects
 
@@ -296,7 +296,7 @@ def fake(remote: Any, template_path: Path, monkeypatch: pytest.MonkeyPatch) -> F
 
 
 def project_sheets(fake: FakeExcel) -> list[str]:
-    return [s["name"] for s in fake.sheets if parse_grid(fake.grid(s["name"]))]
+    return [s["name"] for s in fake.sheets if s["name"] not in SERVICE_SHEETS and parse_grid(fake.grid(s["name"]))]
 
 
 def library_findings(fake: FakeExcel) -> list[Finding]:

@@ -156,7 +156,8 @@ def test_a_new_wording_is_one_line_in_the_field_table(monkeypatch: pytest.Monkey
     from xltool.core import fields
     from xltool.parse.indicators import reset_caches
 
-    grid = Grid(rows=[["项目名称", "丁项目", "年度经费额度", 42]])
+    grid = Grid(rows=[["项目名称", "丁项目", "年度经费额度", 42],
+                      ["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "场次", "3场"]])
     assert parse_grid(grid)[0].total is None
     data = fields._data()
     patched = {**data, "header": {**data["header"], "total": {

@@ -134,6 +134,8 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
             break
     unit = sheet_unit(grid, search_from, header_end)
     parse_header(grid, block.name_row, header_end, project, _row_texts, unit)
+    if header is None and not set(project.cells) - {"name"}:
+        return None  # a 项目名称 label alone, no other field, no indicators: not a 绩效目标表
     for fieldname in ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal"):
         if fieldname not in project.cells:
             project.notes.append(f"未找到“{label(fieldname)}”栏目")
