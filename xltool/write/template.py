@@ -351,6 +351,14 @@ def _prompt_validation(key: str, sqref: str, **kwargs: Any) -> DataValidation:
     return dv
 
 
+def _follow_year(dv: DataValidation, year: int) -> None:
+    """Examples of dates in prompts name the template's own year (2027.01, not 2022.01)."""
+    for attr in ("prompt", "error"):
+        text = getattr(dv, attr)
+        if text and "2022." in text:
+            setattr(dv, attr, text.replace("2022.", f"{year}."))
+
+
 def _with_error(dv: DataValidation, key: str, style: str = "stop") -> DataValidation:
     dv.errorTitle, dv.error = _ERRORS[key]
     dv.errorStyle = style
@@ -462,6 +470,7 @@ def _fill_sheet(
         _prompt_validation("target", column("target")),
     ]
     for dv in validations:
+        _follow_year(dv, year)
         ws.add_data_validation(dv)
 
     _conditional_formats(ws, first, last)
@@ -682,7 +691,7 @@ def _instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
         "1. 每个项目填一张表（一个工作表）。需要更多项目表时，右键工作表标签→“移动或复制”→勾选“建立副本”，复制一张空白项目表再填写。",
         "2. 灰色单元格是栏目名称，已锁定，不要修改；白色单元格为填写区。选中单元格时会弹出输入提示。",
         "3. 金额单位为万元，只填数字（如 115.50），不要带“万元”；各资金来源之和应等于项目总金额，不一致时这些单元格会变红。",
-        "4. 计划开始、结束时间按“年.月”填写，如 2022.01、2022.12（月份两位）；结束早于开始时会变红。",
+        f"4. 计划开始、结束时间按“年.月”填写，如 {year}.01、{year}.12（月份两位）；结束早于开始时会变红。",
         "5. 指标表：一级指标、二级指标从下拉列表选择，每一行都要填写一级和二级；同一个二级指标下有多个三级指标时，插入整行后填写（工作表允许插入、删除行）。",
         "6. 计算符号从下拉列表选择。定量指标的目标值填“数字+单位”；定性指标的目标值填可评判的等级用语。计算符号为“定性”而目标值以数字开头时，目标值会变橙色；填了三级指标却没填目标值时会变黄色。",
         "7. 工作表保护未设密码：如需调整格式，可在“审阅→撤消工作表保护”后修改，改完请重新保护。",
