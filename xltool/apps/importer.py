@@ -175,6 +175,13 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         get_profile(profile)
     if year is not None and not 1900 <= year <= 9999:
         raise XltoolError(f"预算年度“{year}”不正确，应为四位年份", exit_code=EXIT_INPUT)
+    # The same discovery as validate and merge: folders searched; locks, hidden files, backups skipped and named.
+    from xltool.io.discovery import WORKBOOK_SUFFIXES, discover
+
+    found = discover(sources, suffixes=WORKBOOK_SUFFIXES | {".txt", ".docx"}, noted={})
+    sources = [f.path for f in found.to_read]
+    if not sources:
+        raise XltoolError("没有可导入的文件：\n" + "\n".join(found.notice_lines()[:20]), exit_code=EXIT_INPUT)
     if output is not None:
         ensure_not_input(output, sources)
         check_output_dir(output)
@@ -184,6 +191,7 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         raise XltoolError("--split 需要一个文件夹，但该路径是文件", file=split_dir, exit_code=EXIT_INPUT)
 
     run = ImportRun()
+    run.warnings.extend(found.notice_lines())
     failures: list[XltoolError] = []
     results: list[SourceResult] = []
     for source in sources:
