@@ -29,14 +29,17 @@ class Checked:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
 
 
-def _read(path: Path, profile: str | None, *, skip_own: bool) -> tuple[Any, str]:
-    """(WorkbookRead, "") or (None, reason to skip); raises XltoolError for unreadable files."""
+def _read(path: Path, profile: str | None, *, skip_own: bool, explicit: bool = True) -> tuple[Any, str]:
+    """(WorkbookRead, "") or (None, reason to skip); raises XltoolError for unreadable files.
+
+    A summary named explicitly is refused; one found in a folder is skipped like merge skips it.
+    """
     from xltool.io.calamine import grids_from_calamine
     from xltool.parse.reader import projects_from_grids
 
     grids = grids_from_calamine(path)
     own = own_output_reason((g.name for g in grids), path if skip_own else None)
-    if own == SUMMARY_REASON:
+    if own == SUMMARY_REASON and explicit:
         raise XltoolError(SUMMARY_REFUSED, file=path, exit_code=EXIT_INPUT)
     if own:
         return None, own
@@ -48,7 +51,8 @@ def _read(path: Path, profile: str | None, *, skip_own: bool) -> tuple[Any, str]
     return result, ""
 
 
-def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip_own: bool = False) -> Checked:
+def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip_own: bool = False,
+                found_in_folder: frozenset[str] = frozenset()) -> Checked:
     """Read every file and run the rules once over all projects (copied text is a batch rule).
 
     A file that cannot be read is reported and skipped; the others are still validated.
@@ -60,7 +64,7 @@ def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip
     for path in files:
         status = FileStatus(file=str(path))
         try:
-            result, reason = _read(Path(path), profile, skip_own=skip_own)
+            result, reason = _read(Path(path), profile, skip_own=skip_own, explicit=str(path) not in found_in_folder)
         except XltoolError as exc:
             status.status = "failed"
             status.message = exc.message
@@ -125,7 +129,10 @@ def run_validate_command(files: list[Path], *, as_json: bool = False, mark: bool
         ensure_not_input(mark_to, to_read)
         check_output_suffix(to_read[0], Path(mark_to))
         check_output_dir(mark_to)
-    checked = check_files(to_read, profile=profile, skip_own=True)
+    in_folders = frozenset(f.display for f in found.to_read if not f.explicit)
+    if mark and to_read and all(p.suffix.lower() not in _MARKABLE for p in to_read):
+        raise _not_markable(to_read[0])
+    checked = check_files(to_read, profile=profile, skip_own=True, found_in_folder=in_folders)
     run = checked.run
     notices = [f"提示：{line}" for line in found.notice_lines()]
     notices += [f"提示：已跳过 {file}：{reason}" for file, reason in checked.skipped]

@@ -59,6 +59,7 @@ class InputFile:
     path: Path
     skip: str = ""
     kind: str = ""  # SKIP_* when skipped
+    explicit: bool = False  # named on the command line, not found in a folder
 
     @property
     def display(self) -> str:
@@ -180,7 +181,7 @@ def discover(
         if not kind and suffix in noted and suffix not in wanted:
             kind, reason = SKIP_NOTED, noted[suffix]
         seen.add(key)
-        found.files.append(InputFile(len(found.files), path, reason, kind))
+        found.files.append(InputFile(len(found.files), path, reason, kind, explicit))
 
     for raw in inputs:
         path = Path(raw)
