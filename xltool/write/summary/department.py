@@ -54,7 +54,7 @@ class _Form:
 
     def block(self, first: int, title: str) -> None:
         """The block title in column A, merged over the block's rows."""
-        self.rows[first][0] = (title, self.fmt.form_label)
+        self.rows[first][0] = (title, self.fmt.form_block)
         last = self.next - 1
         if last > first:
             self.merges.append((first, 0, last, 0))

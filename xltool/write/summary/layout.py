@@ -113,6 +113,7 @@ class Formats:
     warning: Any
     title: Any
     form_label: Any
+    form_block: Any
     form_cell: Any
     form_center: Any
     form_amount: Any
@@ -138,6 +139,8 @@ class Formats:
             warning=wb.add_format({**cell, "text_wrap": True, "font_color": "#9C5700", "bg_color": "#FFEB9C"}),
             title=wb.add_format({**base, "bold": True, "font_size": 15, "align": "center", "valign": "vcenter"}),
             form_label=wb.add_format({**form, "bold": True, "align": "center", "bg_color": "#F2F2F2"}),
+            # A block title over many rows: at the top, so it prints on the block's first page.
+            form_block=wb.add_format({**form, "bold": True, "align": "center", "valign": "top", "bg_color": "#F2F2F2"}),
             form_cell=wb.add_format(form),
             form_center=wb.add_format({**form, "align": "center"}),
             form_amount=wb.add_format({**form, "num_format": AMOUNT_FORMAT}),
@@ -171,36 +174,47 @@ class Sheet:
         self.row += 1
 
     def values(self, values: Iterable[Any], formats: dict[int, Any] | None = None, default: Any = None) -> None:
-        """One row; wrapped columns size the row, others are cut to one line on screen."""
+        """One row; wrapped columns size the row, others are cut to one line on screen.
+
+        The hot path of a merge (every 指标明细 row): plain loops, the line count only
+        for text long enough to wrap.
+        """
         check_row(self.ws, self.row)
-        ws, r, fmt = self.ws, self.row, self.fmt
+        ws, r = self.ws, self.row
+        wrap, widths, ncols = self.wrap, self.widths, len(self.headers)
+        text_fmt, wrap_fmt = self.fmt.text, self.fmt.wrap
         lines = 1
         cells: list[tuple[int, Any, Any]] = []
         for c, value in enumerate(values):
-            cell_fmt = (formats or {}).get(c, default)
+            cell_fmt = formats.get(c, default) if formats else default
             if value is None or value == "":
-                if cell_fmt is not None or c < len(self.headers):
-                    cells.append((c, None, cell_fmt or fmt.text))
+                if cell_fmt is not None or c < ncols:
+                    cells.append((c, None, cell_fmt or text_fmt))
                 continue
-            if isinstance(value, str):
-                value = fit_text(value)
-                if c in self.wrap:
-                    value = clean_breaks(value)
-                    lines = max(lines, line_count(value, self.widths[c]))
+            if value.__class__ is str:
+                if len(value) > EXCEL_CELL_LIMIT:
+                    value = fit_text(value)
+                if c in wrap:
+                    if "\n" in value or "\r" in value:
+                        value = clean_breaks(value)
+                    if 2 * len(value) >= widths[c] - 1 or "\n" in value:
+                        lines = max(lines, line_count(value, widths[c]))
+                    cell_fmt = cell_fmt or wrap_fmt
                 elif "\n" in value:
                     value = " ".join(value.split())
-                if not self.fixed and r <= _WIDTH_SAMPLE_ROWS and c < len(self.widths):
-                    self.widths[c] = min(max(self.widths[c], text_width(value) + 2), _MAX_WIDTH)
-            cells.append((c, value, cell_fmt or (fmt.wrap if c in self.wrap else fmt.text)))
+                if not self.fixed and r <= _WIDTH_SAMPLE_ROWS and c < len(widths):
+                    widths[c] = min(max(widths[c], text_width(value) + 2), _MAX_WIDTH)
+            cells.append((c, value, cell_fmt or text_fmt))
         if lines > 1:
             ws.set_row(r, wrapped_height(lines))
+        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
         for c, value, cell_fmt in cells:
             if value is None:
-                ws.write_blank(r, c, None, cell_fmt)
-            elif isinstance(value, str):
-                ws.write_string(r, c, value, cell_fmt)
+                write_blank(r, c, None, cell_fmt)
+            elif value.__class__ is str:
+                write_string(r, c, value, cell_fmt)
             else:
-                ws.write_number(r, c, value, cell_fmt)
+                write_number(r, c, value, cell_fmt)
         self.row += 1
 
     def finish(self, *, filter_rows: int | None = None, landscape: bool = True, repeat_cols: str | None = None) -> None:

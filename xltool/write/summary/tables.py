@@ -41,13 +41,15 @@ class Totals:
 
 
 def projects_sheet(wb: Any, fmt: Formats) -> Sheet:
-    widths = (5, 22, 12, 12, 11, 10, 10, 10, 9, 8, 8, 36, 5, 5, 5, 18, 9, 16, 5)
+    widths = (6, 22, 12, 12, 11, 10, 10, 10, 9, 8, 8, 36, 7, 7, 7, 18, 9, 16, 9)  # short headers on one line
     return Sheet(wb, SHEET_PROJECTS, PROJECT_HEADERS, fmt, widths, wrap=(1, 2, 3, 11, 15, 16, 17))
 
 
 def indicators_sheet(wb: Any, fmt: Formats) -> Sheet:
-    widths = (24, 10, 12, 24, 6, 14, 8, 8, 6, 22, 9, 7)
-    sheet = Sheet(wb, SHEET_INDICATORS, INDICATOR_HEADERS, fmt, widths, wrap=(0, 1, 2, 3, 5, 9, 10))
+    # The longest sheet: only the texts that run long wrap, so most rows keep the default height
+    # (sizing every row would cost a third of the merge's writing time).
+    widths = (30, 10, 12, 24, 6, 14, 8, 8, 6, 30, 9, 7)
+    sheet = Sheet(wb, SHEET_INDICATORS, INDICATOR_HEADERS, fmt, widths, wrap=(0, 3, 5))
     sheet.header()
     sheet.ws.freeze_panes(1, 1)
     return sheet
