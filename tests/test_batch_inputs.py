@@ -98,7 +98,7 @@ def test_a_project_sent_twice_is_listed_twice_counted_once_and_named(folder: dic
     assert run.exit_code == 1, run.output
     assert "重复项目" in run.output and again.name in run.output and "补报.xlsx" in run.output
     rows = _sheet(out, "项目汇总")
-    header = rows[0]
+    header = tuple(str(h).replace("\n", "") for h in rows[0])
     same = [r for r in rows if r[1] == again.name]
     assert len(same) == 2 and [r[header.index("计入合计")] for r in same] == ["是", "否"]
     assert str(same[1][header.index("备注")]).startswith("重复，不计入合计")

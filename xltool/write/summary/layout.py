@@ -166,9 +166,14 @@ class Sheet:
         self.fixed = bool(widths)
 
     def header(self) -> None:
-        lines = max((line_count(h, w) for h, w in zip(self.headers, self.widths)), default=1)
+        """The header row; a title too wide for its column breaks before its unit, never inside "（万元）"."""
+        titles = [
+            h.replace("（", "\n（", 1) if "（" in h and text_width(h) > w - 1 else h
+            for h, w in zip(self.headers, self.widths)
+        ]
+        lines = max((line_count(h, w) for h, w in zip(titles, self.widths)), default=1)
         self.ws.set_row(self.row, wrapped_height(lines))
-        for c, title in enumerate(self.headers):
+        for c, title in enumerate(titles):
             self.ws.write_string(self.row, c, title, self.fmt.header)
         self.ws.freeze_panes(self.row + 1, 0)
         self.row += 1
