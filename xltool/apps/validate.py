@@ -8,7 +8,7 @@ explicitly is refused (exit 2) — its rows are not project tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -111,8 +111,8 @@ def run_validate_command(files: list[Path], *, as_json: bool = False, mark: bool
                          profile: str | None = None) -> CommandOutput:
     """Discover, validate, optionally mark, and render the report; argument errors raise XltoolError.
 
-    Each message is printed once: in text mode everything is in the report on stdout and
-    stderr only names skipped files; with ``--json`` the errors also go to stderr.
+    Each message is printed once: errors and warnings about files on stderr (the report on
+    stdout points to them), findings in the report, skipped files as notices on stderr.
     """
     if mark and mark_to is not None:
         raise XltoolError("--mark 与 --mark-to 只能选用一个", exit_code=EXIT_INPUT)
@@ -137,8 +137,9 @@ def run_validate_command(files: list[Path], *, as_json: bool = False, mark: bool
     notices = [f"提示：{line}" for line in found.notice_lines()]
     notices += [f"提示：已跳过 {file}：{reason}" for file, reason in checked.skipped]
     if not run.files:
-        lines = "\n".join(f"  {n.removeprefix('提示：')}" for n in notices[:20])
-        raise XltoolError(f"没有可校验的项目绩效目标表：\n{lines}" if lines else "没有可校验的工作簿", exit_code=EXIT_INPUT)
+        given = "、".join(str(f) for f in files)
+        lines = "".join(f"\n  {n.removeprefix('提示：')}" for n in notices[:20])
+        raise XltoolError(f"输入（{given}）中没有可校验的工作簿（.xlsx/.xlsm/.xls/.ods）{lines}", exit_code=EXIT_INPUT)
     errors: list[str] = []
     if mark or mark_to is not None:
         from xltool.write.marking import lost_message, mark_file
@@ -167,5 +168,19 @@ def run_validate_command(files: list[Path], *, as_json: bool = False, mark: bool
                 errors.append(f"警告：文件 {status.file}：{warning}")
             status.notes.extend(result.notices)
     errors += [f"错误：文件 {s.file}：{s.message}" for s in run.files if s.status == "failed"]
-    text = format_json(run) if as_json else format_text(run)
-    return CommandOutput(text, notices + (errors if as_json else []), run.exit_code)
+    text = format_json(run) if as_json else format_text(_pointing_to_stderr(run))
+    return CommandOutput(text, notices + errors, run.exit_code)
+
+
+def _pointing_to_stderr(run: ValidationRun) -> ValidationRun:
+    """The report for stdout with each error said once: where stderr carries the reason
+    (scripts and the ribbon read it there), the report only points to it."""
+    see = "原因见下方“错误：”一行"
+    statuses = []
+    for s in run.files:
+        if s.status in ("failed", "not_marked"):
+            s = replace(s, message=see, notes=[n for n in s.notes if "可能缺失或变样" not in n])
+        elif any("可能缺失或变样" in n for n in s.notes):
+            s = replace(s, notes=[n if "可能缺失或变样" not in n else "部分内容无法完整保留，见下方“警告：”一行" for n in s.notes])
+        statuses.append(s)
+    return ValidationRun(statuses, run.findings)
