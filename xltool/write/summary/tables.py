@@ -48,7 +48,7 @@ def projects_sheet(wb: Any, fmt: Formats) -> Sheet:
 def indicators_sheet(wb: Any, fmt: Formats) -> Sheet:
     # The longest sheet: only the texts that run long wrap, so most rows keep the default height
     # (sizing every row would cost a third of the merge's writing time).
-    widths = (30, 10, 12, 24, 6, 14, 8, 8, 6, 30, 9, 7)
+    widths = (34, 10, 12, 24, 6, 14, 8, 8, 6, 30, 9, 7)
     sheet = Sheet(wb, SHEET_INDICATORS, INDICATOR_HEADERS, fmt, widths, wrap=(0, 3, 5))
     sheet.header()
     sheet.ws.freeze_panes(1, 1)
