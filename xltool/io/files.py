@@ -62,7 +62,8 @@ def check_not_locked(path: str | os.PathLike[str]) -> None:
     checking the owner file first gives the message before anything is written.
     """
     target = Path(path)
-    locks = lock_files(target)
+    # A lock beside a workbook that does not exist is stale (nothing can be open): no obstacle.
+    locks = lock_files(target) if target.exists() else []
     if locks:
         # A lock left by a crashed Excel blocks forever unless the user knows which file to delete.
         raise XltoolError(

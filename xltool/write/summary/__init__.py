@@ -170,17 +170,15 @@ class SummaryWriter:
     def __init__(self, path: str | Path) -> None:
         import xlsxwriter
 
+        from . import department, funding, tables
         from .layout import Formats
-        from .tables import indicators_sheet
 
         self.wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
         self.fmt = Formats.create(self.wb)
-        self.sheets: dict[str, Any] = {}
         self.closed = False
-        from . import department, funding, tables
-
+        self.sheets: dict[str, Any] = {}
         self.sheets[SHEET_PROJECTS] = tables.projects_sheet(self.wb, self.fmt)
-        self.sheets[SHEET_INDICATORS] = indicators_sheet(self.wb, self.fmt)
+        self.sheets[SHEET_INDICATORS] = tables.indicators_sheet(self.wb, self.fmt)
         self.sheets[SHEET_FUNDING] = funding.funding_sheet(self.wb, self.fmt)
         self.sheets[SHEET_CHARTS] = funding.charts_sheet(self.wb, self.fmt)
         self.sheets[SHEET_DEPARTMENT] = department.department_sheet(self.wb, self.fmt)

@@ -50,7 +50,7 @@ def write_funding(sheet: Sheet, totals: Totals) -> None:
         grand.add(subtotal.amounts, subtotal.projects)
     sheet.values(_funding_values("合计", "", grand), {2: fmt.total_int, **total_formats}, fmt.total_label)
     sheet.finish(filter_rows=data_rows, landscape=True)
-    totals.__dict__["grand"] = grand
+    totals.grand = grand
 
 
 def _funding_values(department: str, implementer: str, funding: Funding) -> tuple[Any, ...]:
@@ -82,7 +82,7 @@ def _bars(totals: Totals) -> tuple[str, list[tuple[str, float]]]:
 def write_charts(wb: Any, sheet: Sheet, totals: Totals) -> None:
     """Doughnut of the funding sources on page 1, bars on page 2, their data after them."""
     fmt, ws = sheet.fmt, sheet.ws
-    grand: Funding = totals.__dict__.get("grand") or Funding()
+    grand = totals.grand
     title, bars = _bars(totals)
     doughnut_rows = 18
     bar_height = max(240, 90 + _BAR_PX * len(bars))

@@ -38,6 +38,7 @@ class Totals:
     departments: dict[str, float] = field(default_factory=dict)
     projects: list[tuple[str, str, float]] = field(default_factory=list)  # (name, unit, total), first ones
     counted: int = 0
+    grand: Funding = field(default_factory=Funding)  # filled by 资金汇总, drawn by the charts
 
 
 def projects_sheet(wb: Any, fmt: Formats) -> Sheet:
@@ -149,5 +150,3 @@ def write_files(sheet: Sheet, rows: Iterable[FileRow]) -> None:
         n += 1
     sheet.finish(filter_rows=n)
 
-
-__all__ = ["SHEET_FILES", "SHEET_FINDINGS", "SHEET_INDICATORS", "INDICATOR_HEADERS"]
