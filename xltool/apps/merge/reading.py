@@ -58,6 +58,7 @@ def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
     projects: list[ProjectRecord] = []
     indicators: list[IndicatorRecord] = []
     findings: list[FindingRecord] = []
+    contexts: dict[str | None, Any] = {}  # per file: the rules' text memos must not grow with the run
     for seq, p in enumerate(read.projects[: SEQ_LIMIT - 1]):
         pord = base + seq
         kept = p.real_indicators
@@ -81,16 +82,22 @@ def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
                 ranks.get((_key(ind.level1), _key(ind.level2)), len(ranks)), _form_value(ind.operator, ind.target),
             ))
         if options.validate:
-            findings.extend(_project_findings(p, pord, options.profile))
+            findings.extend(_project_findings(p, pord, options.profile, contexts))
     skipped = f"；未含项目表的工作表：{'、'.join(read.skipped_sheets)}" if read.skipped_sheets else ""
     return FileResult(index, STATUS_MERGED, f"{len(projects)} 个项目{skipped}", projects, indicators, findings)
 
 
-def _project_findings(project: Any, pord: int, profile: str | None) -> list[FindingRecord]:
-    """The per-project rules, in cell order; contexts (and their memos) live for the whole worker."""
+def _project_findings(
+    project: Any, pord: int, profile: str | None, contexts: dict[str | None, Any]
+) -> list[FindingRecord]:
+    """The per-project rules, in cell order (as ``validate_projects`` sorts them)."""
     from xltool.core.grid import split_ref
+    from xltool.rules import RuleContext
 
-    ctx = _context(profile or project.profile or None)
+    name = profile or project.profile or None
+    ctx = contexts.get(name)
+    if ctx is None:
+        ctx = contexts[name] = RuleContext.for_profile(name)
     found = []
     for info in _project_rules():
         for f in info.func(project, ctx):
@@ -112,13 +119,6 @@ def _project_rules() -> tuple[Any, ...]:
     from xltool.rules import iter_catalogue
 
     return tuple(info for info in iter_catalogue() if not info.batch)
-
-
-@lru_cache(maxsize=16)
-def _context(profile: str | None) -> Any:
-    from xltool.rules import RuleContext
-
-    return RuleContext.for_profile(profile)
 
 
 @lru_cache(maxsize=8192)

@@ -164,6 +164,8 @@ class Sheet:
         self.widths = list(widths) or [max(6, text_width(h) + 2) for h in headers]
         self.wrap = frozenset(wrap)
         self.fixed = bool(widths)
+        self.row_info: dict[int, Any] | None = getattr(self.ws, "row_info", None)
+        self.row_sizes: dict[int, Any] = getattr(self.ws, "row_sizes", {})
 
     def header(self) -> None:
         """The header row; a title too wide for its column breaks before its unit, never inside "（万元）"."""
@@ -220,6 +222,11 @@ class Sheet:
                 write_string(r, c, value, cell_fmt)
             else:
                 write_number(r, c, value, cell_fmt)
+        if r > 1 and self.row_info is not None:
+            # xlsxwriter keeps every sized row's height for placing images; list sheets have none, and
+            # writing this row flushed the previous one (constant memory): let it go, memory stays flat.
+            self.row_info.pop(r - 1, None)
+            self.row_sizes.pop(r - 1, None)
         self.row += 1
 
     def finish(self, *, filter_rows: int | None = None, landscape: bool = True, repeat_cols: str | None = None) -> None:
