@@ -105,7 +105,13 @@ def _run_pool(
     lost: list[list[tuple[int, str]]] = []
     pool = _new_pool(min(jobs, len(chunks)), options)
     try:
-        futures = {pool.submit(reading.read_chunk, chunk, options): chunk for chunk in chunks}
+        futures = {}
+        for k, chunk in enumerate(chunks):
+            try:
+                futures[pool.submit(reading.read_chunk, chunk, options)] = chunk
+            except BrokenProcessPool:  # a worker died while chunks were still being handed out
+                lost.extend(chunks[k:])
+                break
         for future in as_completed(futures):
             chunk = futures.pop(future)  # a finished future holds its results: let them go
             try:
