@@ -118,16 +118,14 @@ def template_command(output: Path, profile: str | None, year: int | None, sheets
     """生成空白的项目绩效目标表模板（含下拉列表、输入提示和自动检查）。"""
     from xltool.write.template import build_template
 
-    existed = output.exists()
+    def backups() -> set[Path]:
+        return set(output.parent.glob(f"{output.stem}.bak-*{output.suffix}"))
+
+    before = backups()
     path = build_template(output, profile=profile, year=year, sheets=sheets)
     click.echo(f"已生成模板：{path}")
-    if existed:
-        from xltool.io.discovery import backup_source
-
-        backups = [b for b in path.parent.glob(f"{path.stem}.bak-*{path.suffix}") if backup_source(b) == path.name]
-        if backups:
-            newest = max(backups, key=lambda b: (b.stat().st_mtime, b.name))
-            click.echo(f"原有的同名文件已备份为：{newest}")
+    for backup in sorted(backups() - before):  # the file that was there is never replaced silently
+        click.echo(f"原有的同名文件已备份为：{backup}")
 
 
 # --- import ---

@@ -40,7 +40,7 @@ SKIP_HIDDEN = "hidden"
 SKIP_OWN = "own"  # xltool's own output: backup, marked copy, summary
 SKIP_NOTED = "noted"  # a document to convert first
 
-LOCK_REASON = "Excel/WPS 打开工作簿时生成的临时锁文件（~$ 开头），不是工作簿"
+LOCK_REASON = "Excel、WPS 或 LibreOffice 打开工作簿时生成的临时锁文件，不是工作簿"
 HIDDEN_REASON = "隐藏文件，不作为输入"
 SUMMARY_REASON = "xltool merge 生成的汇总表，不作为输入（其中的金额已来自各单位的原表）"
 
@@ -143,7 +143,9 @@ def _by_name(path: Path) -> tuple[str, str]:
     from xltool.io.gate import is_lock_or_hidden
 
     if is_lock_or_hidden(path):
-        return (SKIP_LOCK, LOCK_REASON) if path.name.startswith("~$") else (SKIP_HIDDEN, HIDDEN_REASON)
+        if path.name.startswith(("~$", ".~lock.")):
+            return SKIP_LOCK, LOCK_REASON
+        return SKIP_HIDDEN, HIDDEN_REASON
     original = backup_source(path)
     if original:
         return SKIP_OWN, backup_reason(original)
