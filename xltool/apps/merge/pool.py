@@ -10,7 +10,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -18,6 +18,7 @@ from . import reading
 from .records import POOL_MIN_FILES, FileResult, ReadOptions
 
 _DEFAULT_JOBS_CAP = 4
+IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: enough to keep it busy, bounded in memory
 
 
 def _worker_init(memory_mb: int) -> None:
@@ -101,28 +102,48 @@ def _new_pool(jobs: int, options: ReadOptions) -> ProcessPoolExecutor:
 def _run_pool(
     chunks: list[list[tuple[int, str]]], on_result: Callable[[FileResult], None], *, jobs: int, options: ReadOptions
 ) -> list[list[tuple[int, str]]]:
-    """Run chunks in one pool; return the chunks lost to a worker's death."""
+    """Run chunks in one pool; return the chunks lost to a worker's death.
+
+    At most ``IN_FLIGHT_PER_WORKER`` chunks per worker are handed out at a time: when the
+    parent (writing as results arrive) is slower than the workers, finished results would
+    otherwise pile up in memory, growing with the number of tables.
+    """
     lost: list[list[tuple[int, str]]] = []
-    pool = _new_pool(min(jobs, len(chunks)), options)
-    try:
-        futures = {}
-        for k, chunk in enumerate(chunks):
+    workers = min(jobs, len(chunks))
+    pool = _new_pool(workers, options)
+    queue = iter(enumerate(chunks))
+    running: dict[Any, list[tuple[int, str]]] = {}
+
+    def hand_out() -> bool:
+        for k, chunk in queue:
             try:
-                futures[pool.submit(reading.read_chunk, chunk, options)] = chunk
+                running[pool.submit(reading.read_chunk, chunk, options)] = chunk
             except BrokenProcessPool:  # a worker died while chunks were still being handed out
-                lost.extend(chunks[k:])
+                lost.extend([chunk] + [c for _, c in queue])
+                return False
+            if len(running) >= workers * IN_FLIGHT_PER_WORKER:
                 break
-        for future in as_completed(futures):
-            chunk = futures.pop(future)  # a finished future holds its results: let them go
-            try:
-                results = future.result()
-            except BrokenProcessPool:
-                lost.append(chunk)
-                continue
-            except Exception as exc:  # e.g. a result that cannot be sent back
-                results = [reading.failed(i, f"读取时程序出错（{type(exc).__name__}）") for i, _ in chunk]
-            for result in results:
-                on_result(result)
+        return True
+
+    try:
+        alive = hand_out()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk = running.pop(future)  # a finished future holds its results: let them go
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    lost.append(chunk)
+                    alive = False
+                    continue
+                except Exception as exc:  # e.g. a result that cannot be sent back
+                    results = [reading.failed(i, f"读取时程序出错（{type(exc).__name__}）") for i, _ in chunk]
+                for result in results:
+                    on_result(result)
+            if alive:
+                alive = hand_out()
+        lost.extend(c for _, c in queue)  # not handed out after a death: re-run by the caller
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return lost

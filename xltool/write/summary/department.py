@@ -73,6 +73,9 @@ class _Form:
                     ws.write_string(r, c, fit_text(value), cell_fmt)
                 else:
                     ws.write_number(r, c, value, cell_fmt)
+            if r > 0:  # flushed (constant memory): xlsxwriter need not keep its height (see layout.Sheet)
+                ws.row_info.pop(r - 1, None)
+                ws.row_sizes.pop(r - 1, None)
         for r1, c1, r2, c2 in self.merges:
             _merge(ws, self.start + r1, c1, self.start + r2, c2)
         return self.start + len(self.rows)
