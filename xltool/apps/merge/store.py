@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from sys import intern
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +50,7 @@ CREATE TABLE findings (
 _INDEXES = "CREATE INDEX projects_by_department ON projects (department, pord);"
 
 _SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+_TEXT_CELLS = ("overview", "long_term_goal", "annual_goal")
 
 
 @dataclass(slots=True)
@@ -187,7 +189,11 @@ class MergeStore:
             "SELECT pord, name, overview, long_term_goal, annual_goal, file, sheet, profile, cells "
             "FROM projects ORDER BY pord"
         ):
-            stubs.append(_TextStub(name, overview, long_goal, goal, file, sheet, json.loads(cells or "{}")))
+            where_cells = json.loads(cells or "{}")
+            stubs.append(_TextStub(
+                name, overview, long_goal, goal, intern(file), intern(sheet),
+                {k: where_cells[k] for k in _TEXT_CELLS if k in where_cells},  # all the rules point to
+            ))
             where.setdefault((file, sheet, name), pord)
             first_profile = first_profile or prof
         if not stubs:
