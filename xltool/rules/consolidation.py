@@ -18,7 +18,6 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from xltool.core.text import normalize_label
 from . import RuleContext, rule
-from .copied import compact
 
 CODE_DUPLICATE = "HZ001"
 CODE_FILE_FAILED = "HZ002"
@@ -37,14 +36,19 @@ def content_fingerprint(
 ) -> str:
     """A digest of a table's texts and indicators ("" when there is too little to compare).
 
-    ``indicators`` are (二级, 三级, 计算符号, 目标值). Compared in compact form, so a
-    changed comma or a full-width space does not hide a copy.
+    ``indicators`` are (二级, 三级, 计算符号, 目标值). Spacing (full-width spaces, line
+    breaks) is ignored; every other character counts, since the rule is about word-for-word copies.
     """
-    inds = sorted("|".join(compact(part) for part in ind) for ind in indicators)
-    texts = [compact(overview), compact(long_term_goal), compact(annual_goal)]
+    # Word-for-word means the same characters; only spacing is ignored (cheap: every table pays it).
+    inds = sorted("|".join(_squeeze(part) for part in ind) for ind in indicators)
+    texts = [_squeeze(overview), _squeeze(long_term_goal), _squeeze(annual_goal)]
     if len(inds) < 3 or not (texts[0] or texts[2]):
         return ""
     return hashlib.blake2b("\x1f".join(texts + inds).encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split()) if text else ""
 
 
 def project_fingerprint(project: Project) -> str:
