@@ -37,6 +37,10 @@ def main() -> int:
         merge_workbooks([root / "in"], root / "汇总.xlsx", jobs=1)
         pdf = convert(root / "汇总.xlsx", "pdf", root / "pdf")
         pages = _pages(pdf)
+        per_sheet: dict[str, int] = {}
+        for p in pages:
+            per_sheet[p["sheet"]] = per_sheet.get(p["sheet"], 0) + 1
+        print(f"共 {len(pages)} 页：" + "，".join(f"{k} {v} 页" for k, v in per_sheet.items()))
         for sheet, name in TARGETS.items():
             number = next(i for i, p in enumerate(pages, start=1) if p["sheet"] == sheet)
             prefix = root / name.removesuffix(".png")
