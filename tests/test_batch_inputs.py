@@ -189,3 +189,15 @@ def test_template_announces_its_backup_and_follows_its_year(tmp_path: Path) -> N
     prompts = " ".join(dv.prompt or "" for ws in wb.worksheets for dv in ws.data_validations.dataValidation)
     assert "2027.01" in text and "2022.01" not in text
     assert "2027.01" in prompts and "2022." not in prompts
+
+
+def test_many_projects_are_charted_by_department_each_bar_labelled(tmp_path: Path) -> None:
+    specs = generate_departments(tmp_path / "in", 60, per_workbook=(4, 6), workbooks_per_department=2, seed=9)
+    out = tmp_path / "汇总.xlsx"
+    assert cli("merge", tmp_path / "in", "-o", out).exit_code == 0
+    rows = _sheet(out, "资金图表")
+    title = next(i for i, r in enumerate(rows) if str(r[0]).startswith("各主管部门金额"))
+    bars = [r for r in rows[title + 2 :] if r[0]]
+    departments = {p.department for s in specs for p in s.projects}
+    assert {r[0] for r in bars} == departments  # one labelled bar per department, not 60 crowded ones
+    assert sum(r[1] for r in bars) == pytest.approx(sum(p.total for s in specs for p in s.projects), abs=0.05)
