@@ -70,7 +70,7 @@ def child_floor(data: Path, out: Path, rows_json: str) -> dict[str, Any]:
 
     rows_per_sheet: dict[str, int] = json.loads(rows_json)
     columns = {sheet: summary_columns(sheet) for sheet in SHEETS}
-    assert columns[SHEET_DEPARTMENT] == 6
+    assert columns[SHEET_DEPARTMENT] == 7
     values: list[Any] = []
     for path in sorted(data.rglob("*.xlsx")):
         wb = CalamineWorkbook.from_path(str(path))

@@ -32,6 +32,7 @@ GROUPS: dict[str, str] = {
     "7": "文字照抄",
     "8": "规范书写（一格两指标等）",
     "9": "时间",
+    "HZ0": "汇总（多个文件之间）",
 }
 
 _HEADER = """\
@@ -39,7 +40,7 @@ _HEADER = """\
 
 本页由 `python scripts/make_rules_doc.py` 根据规则目录自动生成，请勿手工修改。
 
-每条规则有一个永久不变的编号（JX + 三位数字），按百位分组。严重程度：
+每条规则有一个永久不变的编号（JX + 三位数字，按百位分组；汇总多个文件时才能发现的问题为 HZ + 三位数字）。严重程度：
 
 | 级别 | 含义 |
 |---|---|
@@ -64,10 +65,10 @@ def render(rules: list[RuleInfo]) -> str:
         lines.append(f"| [{info.code}](#{info.code.lower()}) | {_cell(info.title)} | {info.severity.label} | {scope} |")
     current = ""
     for info in rules:
-        group = info.code[2] if len(info.code) > 2 else ""
+        group = info.code[:3]
         if group != current:
             current = group
-            lines += ["", f"## JX{group}xx {GROUPS.get(group, '其他')}"]
+            lines += ["", f"## {group}xx {GROUPS.get(group[2:] if group.startswith('JX') else group, '其他')}"]
         lines += [
             "",
             f"### {info.code}",
@@ -109,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         return 0
     write_atomic(DOC, text)
-    print(f"已写入 {DOC.relative_to(REPO)}（{text.count('### JX')} 条规则）")
+    print(f"已写入 {DOC.relative_to(REPO)}（{text.count('### ')} 条规则）")
     return 0
 
 

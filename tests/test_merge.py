@@ -109,17 +109,18 @@ def _rows(path: Path, sheet: str, *, data_only: bool = True) -> list[tuple[Any, 
 
 def _table(path: Path, sheet: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     rows = _rows(path, sheet)
-    return list(rows[0]), rows[1:]
+    return [str(h).replace("\n", "") for h in rows[0]], rows[1:]  # a long title breaks before its unit
 
 
 def test_cli_reports_and_exits_1_when_some_inputs_were_skipped(corpus: dict[str, Any]) -> None:
     result = corpus["result"]
     assert result.exit_code == 1, result.output
     projects = sum(len(w.projects) for w in corpus["good"])
-    assert f"共 {projects} 个项目" in result.output
+    assert f"共 {projects - 1} 个项目" in result.output  # the duplicate counts once
     for path in corpus["failed"] + corpus["skipped"]:
         assert str(path) in result.output  # each problem file is named on stderr
     assert "跳过 2 个、失败 2 个" in result.output
+    assert "重复项目：" in result.output and corpus["duplicate"].name in result.output
 
 
 def test_every_input_is_accounted_for_in_file_list(corpus: dict[str, Any]) -> None:
@@ -133,14 +134,23 @@ def test_every_input_is_accounted_for_in_file_list(corpus: dict[str, Any]) -> No
     assert {k: (v[1], v[3]) for k, v in listed.items()} == expected  # nothing missing, nothing extra
     assert "空" in listed[str(corpus["failed"][0])][2]
     assert "锁文件" in listed[str(corpus["silent"][0])][2]
+    assert "隐藏文件" in listed[str(corpus["silent"][1])][2]
     assert "未找到项目绩效目标表" in listed[str(corpus["skipped"][0])][2]
     assert "xltool import" in listed[str(corpus["skipped"][1])][2]
+
+
+def _counted(corpus: dict[str, Any]) -> list[ProjectSpec]:
+    """The projects every total counts: the duplicate sent again only once."""
+    specs = [p for w in corpus["good"] for p in w.projects]
+    specs.remove(corpus["duplicate"])
+    return specs
 
 
 def test_project_rows_totals_and_total_row(corpus: dict[str, Any]) -> None:
     headers, rows = _table(corpus["out"], "项目汇总")
     col = {h: i for i, h in enumerate(headers)}
     specs = [p for w in corpus["good"] for p in w.projects]
+    counted = _counted(corpus)
     *data, total_row = rows
     assert len(data) == len(specs)
     assert [r[col["序号"]] for r in data] == list(range(1, len(specs) + 1))
@@ -149,14 +159,16 @@ def test_project_rows_totals_and_total_row(corpus: dict[str, Any]) -> None:
         (r[col["项目名称"]], r[col["实施单位"]], r[col["总额（万元）"]], r[col["区级（万元）"]], r[col["指标数"]]) for r in data
     )
     assert got == by_key
-    assert total_row[0] == "合计" and total_row[1] == f"{len(specs)} 个项目"
+    assert total_row[0] == "合计" and total_row[1] == f"{len(counted)} 个项目（另有 1 行重复，不计入）"
     for header, attr in (("总额（万元）", "total"), ("部省级（万元）", "province"), ("市级（万元）", "city"), ("区级（万元）", "district")):
-        expected = round(sum(getattr(p, attr) or 0 for p in specs), 2)
+        expected = round(sum(getattr(p, attr) or 0 for p in counted), 2)
         assert total_row[col[header]] == pytest.approx(expected, abs=0.005)
-    assert total_row[col["指标数"]] == sum(len(p.real_indicators) for p in specs)
+    assert total_row[col["指标数"]] == sum(len(p.real_indicators) for p in counted)
+    assert sorted(r[col["计入合计"]] for r in data).count("否") == 1
     # The 合计 cells are live formulas (they follow the filter), with the value stored.
     formulas = _rows(corpus["out"], "项目汇总", data_only=False)[-1]
     assert str(formulas[col["总额（万元）"]]).startswith("=SUBTOTAL(109,E2:E")
+    assert '-SUMIFS(E2:E' in str(formulas[col["总额（万元）"]])  # duplicates taken out again
     # Errors/warnings per project agree with the findings listed for it.
     fh, findings = _table(corpus["out"], "问题清单")
     errors = Counter((r[fh.index("文件")], r[fh.index("工作表")]) for r in findings if r[fh.index("严重程度")] == "错误")
@@ -180,7 +192,7 @@ def test_indicator_detail_lists_every_real_indicator(corpus: dict[str, Any]) -> 
 def test_funding_summary_by_department_and_unit(corpus: dict[str, Any]) -> None:
     headers, rows = _table(corpus["out"], "资金汇总")
     col = {h: i for i, h in enumerate(headers)}
-    specs = [p for w in corpus["good"] for p in w.projects]
+    specs = _counted(corpus)
     units: dict[tuple[str, str], list[ProjectSpec]] = defaultdict(list)
     for p in specs:
         units[(p.department, p.implementer)].append(p)
@@ -193,27 +205,32 @@ def test_funding_summary_by_department_and_unit(corpus: dict[str, Any]) -> None:
     assert grand[col["项目数"]] == len(specs)
     assert grand[col["总额（万元）"]] == pytest.approx(sum(p.total for p in specs), abs=0.01)
     assert grand[col["差额（万元）"]] == pytest.approx(0, abs=0.01)  # generated sources add up
-    # Chart data under the table: the four sources and the largest projects.
-    share = {r[0]: r[1] for r in rows[total_at + 1 :] if r[0] in ("部省级", "市级", "区级", "其他")}
+    # The charts have a sheet of their own, their data under them: the four sources, then the bars.
+    share = {r[0]: r[1] for r in _rows(corpus["out"], "资金图表") if r[0] in ("部省级", "市级", "区级", "其他")}
     assert share["区级"] == pytest.approx(sum(p.district or 0 for p in specs), abs=0.01)
-    assert len(_load(corpus["out"], corpus["out"].stat().st_mtime, False)["资金汇总"]._charts) == 2
+    assert len(_load(corpus["out"], corpus["out"].stat().st_mtime, False)["资金图表"]._charts) == 2
 
 
 def test_department_form_per_department(corpus: dict[str, Any]) -> None:
     rows = _rows(corpus["out"], "部门整体绩效目标")
-    specs = [p for w in corpus["good"] for p in w.projects]
+    specs = _counted(corpus)
     by_dept: dict[str, list[ProjectSpec]] = defaultdict(list)
     for p in specs:
         by_dept[p.department].append(p)
-    names = [r[1] for r in rows if r[0] == "部门（单位）名称"]
+    names = [r[2] for r in rows if r[0] == "部门（单位）名称"]
     assert sorted(names) == sorted(by_dept)
-    sums = [r[5] for r in rows if r[0] == "金额合计"]
+    sums = [r[4] for r in rows if r[1] == "金额合计"]
     for dept, total in zip(names, sums):
         assert total == pytest.approx(round(sum(p.total for p in by_dept[dept]), 2), abs=0.005)
-    goals = [r[1] for r in rows if r[0] == "年度总体目标"]
-    assert all(p.annual_goal in goals[names.index(p.department)] for p in specs)
-    # Indicator rows (一级 … 指标值, 所属项目): operator folded into the value as on the form.
-    assert any(r[2] == "满意度指标" and r[4] == "≥90%" for r in rows)
+    # 年度总体目标: one numbered item per row, each with the project's whole goal.
+    goals = [r[1] for r in rows if isinstance(r[1], str) and r[1].startswith("目标")]
+    assert len(goals) == len(specs)
+    assert all(any(p.annual_goal in g for g in goals) for p in specs)
+    # 年度主要任务: each project with its amount.
+    tasks = {(r[1], r[4]) for r in rows if r[1] in {p.name for p in specs}}
+    assert {(p.name, p.total) for p in specs} <= tasks
+    # Indicator rows (一级 | 二级 | 三级 | 指标值): operator folded into the value as on the form.
+    assert any(r[3] == "服务对象满意率" and r[4] == "≥90%" for r in rows)
 
 
 def test_duplicates_flagged_and_both_kept(corpus: dict[str, Any]) -> None:
@@ -222,7 +239,9 @@ def test_duplicates_flagged_and_both_kept(corpus: dict[str, Any]) -> None:
     col = {h: i for i, h in enumerate(headers)}
     same = [r for r in rows if r[col["项目名称"]] == dup.name]
     assert len(same) == 2
-    assert all(str(r[col["备注"]]).startswith("重复") for r in same)
+    assert str(same[0][col["备注"]]).startswith("重复报送，本行计入合计")
+    assert str(same[1][col["备注"]]).startswith("重复，不计入合计") and same[0][col["来源文件"]] in same[1][col["备注"]]
+    assert [r[col["计入合计"]] for r in same] == ["是", "否"]
     assert sum(1 for r in rows if r[col["备注"]]) == 2  # nobody else is marked
     fh, findings = _table(corpus["out"], "问题清单")
     flagged = [r for r in findings if r[fh.index("规则代码")] == merge.CODE_DUPLICATE]
@@ -253,6 +272,13 @@ def test_sheet_layout(corpus: dict[str, Any]) -> None:
         ws = wb[name]
         assert ws.freeze_panes is not None and ws.freeze_panes.endswith("2")
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+        assert ws.print_title_rows.replace("$", "") == "1:1"
+    for ws in wb.worksheets:  # A4, one page wide, footer with sheet name and page x/y
+        assert ws.page_setup.paperSize == 9 and "&A" in ws.oddFooter.left.text and "&P" in ws.oddFooter.right.text
+        if ws.title != "资金图表":
+            assert ws.page_setup.fitToWidth in (1, None) and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert wb["项目汇总"].print_title_cols.replace("$", "") == "A:B" and wb["项目汇总"].page_setup.orientation == "landscape"
+    assert wb["部门整体绩效目标"].page_setup.orientation == "portrait"
     ws = wb["项目汇总"]
     assert ws["E2"].number_format == "#,##0.00"
     assert 8 < ws.column_dimensions["B"].width <= 60
@@ -311,12 +337,12 @@ def test_interrupt_leaves_previous_output_untouched(tmp_path: Path, monkeypatch:
     assert calls == 5
     assert not multiprocessing.active_children()
 
-    import xltool.write.summary as summary
+    import xltool.write.summary.tables as tables
 
     def broken_writer(*args: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(summary, "_write_files", broken_writer)
+    monkeypatch.setattr(tables, "write_files", broken_writer)
     with pytest.raises(KeyboardInterrupt):
         merge.merge_workbooks([tmp_path / "in"], out, jobs=1)
     assert out.read_bytes() == b"previous summary"
@@ -324,10 +350,10 @@ def test_interrupt_leaves_previous_output_untouched(tmp_path: Path, monkeypatch:
 
 
 def test_too_many_rows_for_excel_is_an_error_not_a_silent_cut(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import xltool.write.summary as summary
+    import xltool.write.summary.layout as layout
 
     generate_departments(tmp_path / "in", 6, per_workbook=(3, 3))
-    monkeypatch.setattr(summary, "EXCEL_MAX_ROWS", 40)  # 6 tables hold ~70 indicators
+    monkeypatch.setattr(layout, "EXCEL_MAX_ROWS", 40)  # 6 tables hold ~70 indicators
     result = CliRunner().invoke(main, ["merge", str(tmp_path / "in"), "-o", str(tmp_path / "汇总.xlsx"), "-j", "1"])
     assert result.exit_code == 2 and "指标明细" in result.output and "上限" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
@@ -338,7 +364,7 @@ def test_a_crashing_or_memory_hungry_file_fails_alone(tmp_path: Path, monkeypatc
     specs = generate_departments(tmp_path / "in", 24, per_workbook=(2, 2))
     shutil.copy(specs[0].path, tmp_path / "in" / "crash.xlsx")
     shutil.copy(specs[1].path, tmp_path / "in" / "hog.xlsx")
-    real = merge._read_file
+    real = merge.reading._read_file
 
     def misbehave(index: int, path: str, options: merge.ReadOptions) -> merge.FileResult:
         name = Path(path).name
@@ -348,7 +374,7 @@ def test_a_crashing_or_memory_hungry_file_fails_alone(tmp_path: Path, monkeypatc
             bytearray(2 * 1024**3)  # 2 GiB: more than the worker may take, though the machine has it
         return real(index, path, options)
 
-    monkeypatch.setattr(merge, "_read_file", misbehave)  # forked workers inherit the patch
+    monkeypatch.setattr(merge.reading, "_read_file", misbehave)  # forked workers inherit the patch
     report = merge.merge_workbooks([tmp_path / "in"], tmp_path / "汇总.xlsx", jobs=2, memory_mb=512, validate=False)
     assert report.exit_code == 1
     assert (report.merged, report.failed, report.projects) == (len(specs), 2, 24)
@@ -362,10 +388,9 @@ def test_collect_inputs(tmp_path: Path) -> None:
     (tmp_path / "a" / ".svn").mkdir()
     for name in ("a/b/二.xlsx", "a/一.XLSX", "a/三.ods", "a/~$一.XLSX", "a/.svn/x.xlsx", "a/图.png", "a/旧.docx"):
         (tmp_path / name).write_bytes(b"x")
-    got = merge.collect_inputs([tmp_path / "a", tmp_path / "a" / "一.XLSX"])
-    assert [(f.path.relative_to(tmp_path).as_posix(), bool(f.silent), bool(f.noted)) for f in got.files] == [
-        ("a/~$一.XLSX", True, False), ("a/一.XLSX", False, False), ("a/三.ods", False, False),
-        ("a/旧.docx", False, True), ("a/b/二.xlsx", False, False),
+    got = merge.discover([tmp_path / "a", tmp_path / "a" / "一.XLSX"])
+    assert [(f.path.relative_to(tmp_path).as_posix(), f.kind) for f in got.files] == [
+        ("a/~$一.XLSX", "lock"), ("a/一.XLSX", ""), ("a/三.ods", ""), ("a/旧.docx", "noted"), ("a/b/二.xlsx", ""),
     ]
     assert got.ignored == 1  # the picture
 
@@ -403,8 +428,8 @@ def test_summary_opens_in_libreoffice_with_charts(corpus: dict[str, Any]) -> Non
         args={"path": str(corpus["out"])},
     )
     assert info["sheets"] == list(SHEETS)
-    assert info["charts"]["资金汇总"] == 2 and sum(info["charts"].values()) == 2
-    specs = [p for w in corpus["good"] for p in w.projects]
+    assert info["charts"]["资金图表"] == 2 and sum(info["charts"].values()) == 2
+    specs = _counted(corpus)
     assert info["total_label"] == "合计"
     assert info["recalculated"] == pytest.approx(sum(p.total for p in specs), abs=0.01)
     assert info["cached"] == pytest.approx(info["recalculated"], abs=0.001)

@@ -175,6 +175,21 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         get_profile(profile)
     if year is not None:
         check_year(year)
+    # The same discovery as validate and merge: folders searched; locks, hidden files, backups skipped and named.
+    from xltool.io.discovery import WORKBOOK_SUFFIXES, discover
+
+    expanded: list[Path] = []
+    notices: list[str] = []
+    for source in sources:
+        if not (Path(source).exists() or Path(source).is_symlink()):
+            expanded.append(Path(source))  # load_source says what is missing, as before
+            continue
+        found = discover([source], suffixes=WORKBOOK_SUFFIXES | {".txt", ".docx"}, noted={})
+        expanded += [f.path for f in found.to_read]
+        notices += found.notice_lines()
+    sources = expanded
+    if not sources:
+        raise XltoolError("没有可导入的文件：\n" + "\n".join(notices[:20]), exit_code=EXIT_INPUT)
     if output is not None:
         ensure_not_input(output, sources)
         check_output_dir(output)
@@ -183,6 +198,7 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         raise XltoolError("--split 需要一个文件夹，但该路径是文件", file=split_dir, exit_code=EXIT_INPUT)
 
     run = ImportRun()
+    run.warnings.extend(notices)
     failures: list[XltoolError] = []
     results: list[SourceResult] = []
     for source in sources:

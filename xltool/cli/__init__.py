@@ -94,17 +94,18 @@ def read_command(files: tuple[Path, ...], as_json: bool, profile: str | None) ->
             failed.append(exc)
             click.echo(f"错误：{exc.describe()}", err=True)
             continue
-        projects.extend(p.to_json_dict() for p in result.projects)
+        # One count everywhere: template rows left blank or "……" are not indicators (as in validate and merge).
+        projects.extend({**p.to_json_dict(), "_count": len(p.real_indicators)} for p in result.projects)
         for project in result.projects:
             for note in project.notes:
                 label = project.name or "（未填写项目名称）"
                 click.echo(f"提示：文件 {project.file}，工作表 {project.sheet}，项目“{label}”：{note}", err=True)
     if as_json:
-        _echo_json(projects)
+        _echo_json([{k: v for k, v in p.items() if k != "_count"} for p in projects])
     else:
         for p in projects:
             total = "" if p["total"] is None else f"{p['total']:.2f} 万元"
-            click.echo(f"{p['file']} [{p['sheet']}] {p['name']}  {total}  指标 {len(p['indicators'])} 条")
+            click.echo(f"{p['file']} [{p['sheet']}] {p['name']}  {total}  指标 {p['_count']} 条")
         click.echo(f"共 {len(projects)} 个项目。")
     if failed:
         sys.exit(EXIT_INPUT)
@@ -120,8 +121,14 @@ def template_command(output: Path, profile: str | None, year: int | None, sheets
     """生成空白的项目绩效目标表模板（含下拉列表、输入提示和自动检查）。"""
     from xltool.write.template import build_template
 
+    def backups() -> set[Path]:
+        return set(output.parent.glob(f"{output.stem}.bak-*{output.suffix}"))
+
+    before = backups()
     path = build_template(output, profile=profile, year=year, sheets=sheets)
     click.echo(f"已生成模板：{path}")
+    for backup in sorted(backups() - before):  # the file that was there is never replaced silently
+        click.echo(f"原有的同名文件已备份为：{backup}")
 
 
 # --- import ---
@@ -174,8 +181,10 @@ def validate_command(files: tuple[Path, ...], as_json: bool, mark: bool, mark_to
     """校验项目绩效目标表，按文件和项目列出问题（错误/警告/提示）。
 
     \b
+    “文件”可以是工作簿或文件夹（逐级查找其中的工作簿）；锁文件、隐藏文件和 xltool 生成的备份、
+    标注副本会跳过并逐个提示；汇总表不能校验。
     退出码：0 无错误；1 发现错误；2 有文件无法读取或无法标注。
-    多个文件一起校验时，也会检查不同项目之间相互复制的文字。
+    多个文件一起校验时，也会检查不同项目之间相互复制的文字和重复报送的项目。
     """
     from xltool.apps.validate import run_validate_command
 
@@ -203,9 +212,10 @@ def merge_command(inputs: tuple[Path, ...], output: Path, jobs: int, profile: st
 
     \b
     “文件或文件夹”为工作簿（.xlsx/.xlsm/.xls/.ods）或文件夹（逐级查找其中的工作簿）。
-    汇总表含：项目汇总、指标明细、资金汇总、部门整体绩效目标、问题清单、文件清单。
-    Excel 临时锁文件（~$ 开头）和隐藏文件自动忽略；无法读取的文件记入文件清单，不影响其他文件。
-    退出码：0 全部汇总；1 有文件被跳过或读取失败（汇总表照常写出）；2 没有可汇总的项目或参数错误。
+    汇总表含：项目汇总、指标明细、资金汇总、资金图表、部门整体绩效目标、问题清单、文件清单。
+    Excel 临时锁文件（~$ 开头）、隐藏文件和 xltool 自己生成的文件（备份、标注副本、汇总表）
+    不计入，逐个列在文件清单中并说明原因；同一项目（名称+实施单位）在两个文件中出现时只计一次。
+    退出码：0 全部汇总；1 有文件被跳过、读取失败或项目重复（汇总表照常写出）；2 没有可汇总的项目或参数错误。
     """
     from xltool.apps.merge import merge_workbooks, progress_bar
 

@@ -133,6 +133,14 @@ class Indicator(BaseModel):
         """A pre-laid row with no 三级 indicator typed (only levels, or 'placeholder' dots)."""
         return not (self.name or self.operator_raw or self.target)
 
+    @property
+    def is_placeholder(self) -> bool:
+        """Blank, or a '……' row left from the template: no indicator to count or list.
+
+        The one definition read, validate and merge all count by.
+        """
+        return not self.operator_raw and not self.target and not self.name.strip("…．.。·、 -—xX")
+
 
 class Funding(BaseModel):
     """其中：部省级 / 市级 / 区级 / 其他 (万元)."""
@@ -180,6 +188,11 @@ class Project(BaseModel):
     # fields a foreign layout never had are listed once to fill in, not reported one by one.
     # None: unknown, or our own template (every field present).
     layout_fields: list[str] | None = None
+
+    @property
+    def real_indicators(self) -> list[Indicator]:
+        """The indicators to count and list (template placeholder rows left out)."""
+        return [i for i in self.indicators if not i.is_placeholder]
 
     def to_json_dict(self) -> dict[str, Any]:
         """The public JSON shape of ``xltool read --json``."""

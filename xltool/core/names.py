@@ -23,3 +23,11 @@ INSTRUCTIONS_SHEET = "填写说明"
 # Sheets xltool itself adds (instructions, validation results, stored marks): never
 # project sheets, and not "skipped" either.
 SERVICE_SHEETS = frozenset({LISTS_SHEET, INSTRUCTIONS_SHEET, RESULTS_SHEET, MARKS_SHEET})
+
+# Sheets of the summary workbook ``xltool merge`` writes; two of them together mark a
+# workbook as xltool's summary wherever it turns up (an input folder, ``validate``).
+SUMMARY_PROJECTS_SHEET = "项目汇总"
+SUMMARY_FILES_SHEET = "文件清单"
+
+# Custom document property a marked copy (``validate --mark-to``) carries: the source's name.
+MARKED_COPY_PROPERTY = "xltool_marked_copy_of"

@@ -62,8 +62,16 @@ def check_not_locked(path: str | os.PathLike[str]) -> None:
     checking the owner file first gives the message before anything is written.
     """
     target = Path(path)
-    if lock_files(target):
-        raise XltoolError(LOCKED_MESSAGE, file=target, exit_code=EXIT_INPUT)
+    # A lock beside a workbook that does not exist is stale (nothing can be open): no obstacle.
+    locks = lock_files(target) if target.exists() else []
+    if locks:
+        # A lock left by a crashed Excel blocks forever unless the user knows which file to delete.
+        raise XltoolError(
+            f"{LOCKED_MESSAGE}。发现锁文件：{locks[0]}；如果该文件其实没有打开（例如 Excel 异常退出后留下的锁文件），"
+            "删除这个锁文件后重试",
+            file=target,
+            exit_code=EXIT_INPUT,
+        )
     if target.exists():
         try:
             with open(target, "r+b"):

@@ -218,6 +218,8 @@ def _fill_sheet(
         _prompt_validation("target", column("target"), year),
     ]
     for dv in validations:
+        if dv.error:
+            dv.error = dv.error.replace("{year}", str(year))  # examples name the template's own year
         ws.add_data_validation(dv)
 
     _conditional_formats(ws, first, last)

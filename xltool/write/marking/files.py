@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterable
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.findings import Finding
+from xltool.core.names import MARKED_COPY_PROPERTY
 from xltool.write.marking.openpyxl_backend import mark_workbook
 from xltool.write.report import NOTE_HEADER
 
@@ -215,7 +216,19 @@ def mark_file(source: str | Path, findings: list[Finding], *, output: str | Path
     if in_place and at_risk and not force:  # openpyxl's own warnings may add to the list
         raise _refusal(src, at_risk)
     marked = mark_workbook(loaded.workbook, findings)
+    if not in_place:
+        _tag_copy(loaded.workbook, src)
     backup = backup_file(src) if in_place else (backup_file(dest) if dest.exists() else None)
     with atomic_output(dest) as temp:
         loaded.workbook.save(temp)
     return MarkResult(dest, backup, marked, at_risk, loaded.notices)
+
+
+def _tag_copy(workbook: Workbook, source: Path) -> None:
+    """Record the source in a copy, so a later merge of the folder knows not to count it twice."""
+    from openpyxl.packaging.custom import StringProperty
+
+    props = workbook.custom_doc_props
+    for prop in [p for p in props.props if p.name == MARKED_COPY_PROPERTY]:
+        props.props.remove(prop)
+    props.append(StringProperty(name=MARKED_COPY_PROPERTY, value=source.name))

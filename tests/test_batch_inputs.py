@@ -1,0 +1,203 @@
+"""The reviewer's folder, end to end: what departments sent plus what xltool itself left there.
+
+Every extra file is made by the CLI itself (``validate --mark`` backups, ``--mark-to``
+copies, an earlier ``merge`` output) or by Excel (a ``~$`` lock file); the merge must
+count every yuan once and account for every file, and ``validate FOLDER`` must skip
+the same files for the same reasons.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.common import ProjectSpec, generate_departments, write_department_workbook  # noqa: E402
+from xltool.cli import main  # noqa: E402
+from xltool.io.discovery import discover  # noqa: E402
+
+
+def cli(*args: Any) -> Any:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def _sheet(path: Path, name: str) -> list[tuple[Any, ...]]:
+    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    try:
+        return [tuple(r) for r in wb[name].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> dict[str, Any]:
+    specs = generate_departments(tmp_path / "src", 9, per_workbook=(3, 3), seed=21)
+    root = tmp_path / "收件"
+    root.mkdir()
+    books = []
+    for spec in specs:
+        books.append(Path(shutil.copy(spec.path, root / spec.path.name)))
+    total = round(sum(p.total for s in specs for p in s.projects), 2)
+    return {"root": root, "books": books, "specs": specs, "total": total}
+
+
+def test_a_folder_with_backups_marked_copies_an_old_summary_and_a_lock_counts_every_yuan_once(
+    folder: dict[str, Any], tmp_path: Path
+) -> None:
+    root, books = folder["root"], folder["books"]
+    assert cli("validate", books[0], "--mark").exit_code in (0, 1)  # leaves a .bak- copy beside it
+    assert cli("validate", books[1], "--mark-to", root / "标注副本.xlsx").exit_code in (0, 1)
+    first = cli("merge", root, "-o", root / "汇总.xlsx")
+    assert first.exit_code == 0, first.output
+    (root / f"~${books[2].name}").write_bytes(b"\x08zhangsan" + b"\x00" * 150)
+    backups = list(root.glob("*.bak-*.xlsx"))
+    assert len(backups) == 1
+
+    out = tmp_path / "新汇总.xlsx"
+    run = cli("merge", root, "-o", out)
+    assert run.exit_code == 0, run.output
+    rows = _sheet(out, "项目汇总")
+    assert rows[-1][0] == "合计" and rows[-1][4] == pytest.approx(folder["total"], abs=0.01)
+    assert len(rows) - 2 == 9
+    funding = _sheet(out, "资金汇总")
+    assert next(r for r in funding if r[0] == "合计")[3] == pytest.approx(folder["total"], abs=0.01)
+
+    listed = {Path(r[0]).name: (r[1], r[2]) for r in _sheet(out, "文件清单")[1:]}
+    assert set(listed) == {p.name for p in root.iterdir()}  # every file accounted for
+    assert all(listed[b.name][0] == "已汇总" for b in books)
+    assert "备份" in listed[backups[0].name][1] and books[0].name in listed[backups[0].name][1]
+    assert "标注副本" in listed["标注副本.xlsx"][1] and books[1].name in listed["标注副本.xlsx"][1]
+    assert "汇总表" in listed["汇总.xlsx"][1]
+    assert "锁文件" in listed[f"~${books[2].name}"][1]
+    for name in listed:  # the console names each skipped file with its reason
+        if listed[name][0] == "已跳过":
+            assert name in run.output
+
+    checked = cli("validate", root)
+    assert checked.exit_code in (0, 1), checked.output
+    for name in (backups[0].name, "标注副本.xlsx", "汇总.xlsx", f"~${books[2].name}"):
+        assert f"已跳过 {root / name}" in checked.output
+    refused = cli("validate", root / "汇总.xlsx")
+    assert refused.exit_code == 2 and "汇总表" in refused.output and "问题清单" in refused.output
+
+
+def test_a_project_sent_twice_is_listed_twice_counted_once_and_named(folder: dict[str, Any], tmp_path: Path) -> None:
+    root, specs = folder["root"], folder["specs"]
+    again = specs[0].projects[0]
+    (root / "补报").mkdir()
+    write_department_workbook(root / "补报" / "补报.xlsx", [again])
+    out = tmp_path / "汇总.xlsx"
+    run = cli("merge", root, "-o", out)
+    assert run.exit_code == 1, run.output
+    assert "重复项目" in run.output and again.name in run.output and "补报.xlsx" in run.output
+    rows = _sheet(out, "项目汇总")
+    header = tuple(str(h).replace("\n", "") for h in rows[0])
+    same = [r for r in rows if r[1] == again.name]
+    assert len(same) == 2 and [r[header.index("计入合计")] for r in same] == ["是", "否"]
+    assert str(same[1][header.index("备注")]).startswith("重复，不计入合计")
+    assert rows[-1][4] == pytest.approx(folder["total"], abs=0.01)
+    codes = [r[4] for r in _sheet(out, "问题清单")]
+    assert codes.count("HZ001") == 2
+
+    checked = cli("validate", root, "--json")
+    assert '"HZ001"' in checked.output
+
+
+def test_identical_tables_from_different_units_are_a_finding(tmp_path: Path) -> None:
+    [spec] = generate_departments(tmp_path / "src", 1, per_workbook=(1, 1), seed=3)
+    base = spec.projects[0]
+    root = tmp_path / "in"
+    root.mkdir()
+    for k, unit in enumerate(("区民政局", "区残联", "区老龄办")):
+        copy = ProjectSpec(**{**base.__dict__, "department": unit, "implementer": unit})
+        write_department_workbook(root / f"{unit}.xlsx", [copy])
+    out = tmp_path / "汇总.xlsx"
+    assert cli("merge", root, "-o", out).exit_code == 0
+    findings = [r for r in _sheet(out, "问题清单") if r[4] == "HZ004"]
+    assert len(findings) == 3 and "逐字相同" in findings[0][6]
+    assert '"HZ004"' in cli("validate", root, "--json").output
+
+
+def test_a_stale_lock_file_names_itself_and_the_way_out(folder: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "汇总.xlsx"
+    lock = tmp_path / "~$汇总.xlsx"
+    lock.write_bytes(b"\x08zhangsan")
+    first = cli("merge", folder["root"], "-o", out)  # no workbook: the lock cannot be live
+    assert first.exit_code == 0 and out.exists(), first.output
+    run = cli("merge", folder["root"], "-o", out)  # a workbook behind the lock: may be open
+    assert run.exit_code == 2 and str(lock) in run.output and "删除" in run.output
+    assert not list(tmp_path.glob("*.bak-*"))
+
+
+def test_discovery_is_one_for_every_command(folder: dict[str, Any]) -> None:
+    root, books = folder["root"], folder["books"]
+    (root / f"~${books[0].name}").write_bytes(b"x")
+    (root / "单位.bak-20260101-120000.xlsx").write_bytes(b"x")
+    found = discover([root])
+    assert [f.path.name for f in found.to_read] == sorted(b.name for b in books)
+    assert {f.kind for f in found.skipped} == {"lock", "own"}
+    # validate of the lock file named on the command line (a shell's *.xlsx): skipped, not exit 2
+    run = cli("validate", *sorted(root.iterdir()))
+    assert run.exit_code in (0, 1) and "锁文件" in run.output
+
+
+def test_ods_marking_says_what_to_do(tmp_path: Path) -> None:
+    ods = tmp_path / "表.ods"
+    ods.write_bytes(b"PK\x03\x04")
+    for option in (["--mark-to", tmp_path / "x.xlsx"], ["--mark-to", tmp_path / "x.ods"], ["--mark"]):
+        run = cli("validate", ods, *option)
+        assert run.exit_code == 2
+        assert "另存为" in run.output and "表.xlsx" in run.output and "扩展名必须" not in run.output
+
+
+def test_one_indicator_count_everywhere(folder: dict[str, Any], tmp_path: Path) -> None:
+    spec = folder["specs"][0]
+    project = spec.projects[0]
+    real = len(project.real_indicators)
+    assert real < len(project.indicators)  # the generator lays a "……" row
+    read = cli("read", folder["books"][0])
+    assert f"{project.name}" in read.output and f"指标 {real} 条" in read.output.split(project.name, 1)[1].split("\n")[0]
+    out = tmp_path / "汇总.xlsx"
+    cli("merge", folder["books"][0], "-o", out)
+    row = next(r for r in _sheet(out, "项目汇总") if r[1] == project.name)
+    assert row[12] == real
+
+
+def test_each_error_is_printed_once(tmp_path: Path) -> None:
+    bad = tmp_path / "坏.xlsx"
+    bad.write_text("不是工作簿", encoding="utf-8")
+    run = cli("validate", bad)
+    assert run.exit_code == 2
+    assert run.output.count("不是有效的 Excel 工作簿") == 1, run.output  # the reason once, on stderr
+    assert "不是有效的 Excel 工作簿" in run.stderr and "原因见下方" in run.stdout
+
+
+def test_template_announces_its_backup_and_follows_its_year(tmp_path: Path) -> None:
+    out = tmp_path / "模板.xlsx"
+    assert cli("template", "-o", out, "--year", "2027").exit_code == 0
+    again = cli("template", "-o", out, "--year", "2027")
+    assert again.exit_code == 0 and "已备份为" in again.output and ".bak-" in again.output
+    wb = openpyxl.load_workbook(out)
+    text = " ".join(str(c.value) for row in wb["填写说明"].iter_rows() for c in row if c.value)
+    prompts = " ".join(dv.prompt or "" for ws in wb.worksheets for dv in ws.data_validations.dataValidation)
+    assert "2027.01" in text and "2022.01" not in text
+    assert "2027.01" in prompts and "2022." not in prompts
+
+
+def test_many_projects_are_charted_by_department_each_bar_labelled(tmp_path: Path) -> None:
+    specs = generate_departments(tmp_path / "in", 60, per_workbook=(4, 6), workbooks_per_department=2, seed=9)
+    out = tmp_path / "汇总.xlsx"
+    assert cli("merge", tmp_path / "in", "-o", out).exit_code == 0
+    rows = _sheet(out, "资金图表")
+    title = next(i for i, r in enumerate(rows) if str(r[0]).startswith("各主管部门金额"))
+    bars = [r for r in rows[title + 2 :] if r[0]]
+    departments = {p.department for s in specs for p in s.projects}
+    assert {r[0] for r in bars} == departments  # one labelled bar per department, not 60 crowded ones
+    assert sum(r[1] for r in bars) == pytest.approx(sum(p.total for s in specs for p in s.projects), abs=0.05)

@@ -1,0 +1,168 @@
+"""Running the reads: in-process for a few files, else in a pool of forked workers.
+
+A file that raises, exhausts its memory limit or kills its worker is reported as
+failed for that file alone; results reach the caller one file at a time, in any order.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from . import reading
+from .records import POOL_MIN_FILES, FileResult, ReadOptions
+
+_DEFAULT_JOBS_CAP = 4
+IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: enough to keep it busy, bounded in memory
+
+
+def _worker_init(memory_mb: int) -> None:
+    """Workers leave Ctrl-C to the parent and get an address-space limit, so a runaway
+    file raises MemoryError inside its own try/except instead of starving the machine."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # a native crash (calamine's allocation failure) prints English text: keep it off the user's screen
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
+    if memory_mb <= 0:
+        return
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = current + memory_mb * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        if soft == resource.RLIM_INFINITY or soft > limit:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):  # not Linux: no limit, isolation still holds
+        pass
+
+
+def default_jobs() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, _DEFAULT_JOBS_CAP))
+
+
+def _pool_context() -> Any:
+    import multiprocessing
+
+    # fork starts a worker in milliseconds with the parser already imported.
+    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _chunks(items: list[tuple[int, str]], jobs: int) -> list[list[tuple[int, str]]]:
+    size = max(1, min(16, len(items) // (jobs * 8)))
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def read_all(
+    items: list[tuple[int, str]], on_result: Callable[[FileResult], None], *, jobs: int, options: ReadOptions
+) -> None:
+    """Read ``(index, path)`` items, calling ``on_result`` once per file, in any order.
+
+    With a pool, a worker's death (BrokenProcessPool) loses only the unfinished
+    chunks: they are re-run file by file in a fresh pool, and files still unfinished
+    after a second death run one at a time, so exactly the file that kills its
+    worker is reported as failed.
+    """
+    if jobs <= 1 or len(items) < POOL_MIN_FILES:
+        for index, path in items:
+            on_result(reading.read_file(index, path, options))
+        return
+    pending = _chunks(items, jobs)
+    for _ in range(2):
+        pending = _run_pool(pending, on_result, jobs=jobs, options=options)
+        if not pending:
+            return
+        pending = [[item] for chunk in pending for item in chunk]
+    _run_isolated([item for chunk in pending for item in chunk], on_result, options=options)
+
+
+def _new_pool(jobs: int, options: ReadOptions) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init, initargs=(options.memory_mb,)
+    )
+
+
+def _run_pool(
+    chunks: list[list[tuple[int, str]]], on_result: Callable[[FileResult], None], *, jobs: int, options: ReadOptions
+) -> list[list[tuple[int, str]]]:
+    """Run chunks in one pool; return the chunks lost to a worker's death.
+
+    At most ``IN_FLIGHT_PER_WORKER`` chunks per worker are handed out at a time: when the
+    parent (writing as results arrive) is slower than the workers, finished results would
+    otherwise pile up in memory, growing with the number of tables.
+    """
+    lost: list[list[tuple[int, str]]] = []
+    workers = min(jobs, len(chunks))
+    pool = _new_pool(workers, options)
+    queue = iter(enumerate(chunks))
+    running: dict[Any, list[tuple[int, str]]] = {}
+
+    def hand_out() -> bool:
+        for k, chunk in queue:
+            try:
+                running[pool.submit(reading.read_chunk, chunk, options)] = chunk
+            except BrokenProcessPool:  # a worker died while chunks were still being handed out
+                lost.extend([chunk] + [c for _, c in queue])
+                return False
+            if len(running) >= workers * IN_FLIGHT_PER_WORKER:
+                break
+        return True
+
+    try:
+        alive = hand_out()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                chunk = running.pop(future)  # a finished future holds its results: let them go
+                try:
+                    results = future.result()
+                except BrokenProcessPool:
+                    lost.append(chunk)
+                    alive = False
+                    continue
+                except Exception as exc:  # e.g. a result that cannot be sent back
+                    results = [reading.failed(i, f"读取时程序出错（{type(exc).__name__}）") for i, _ in chunk]
+                for result in results:
+                    on_result(result)
+            if alive:
+                alive = hand_out()
+        lost.extend(c for _, c in queue)  # not handed out after a death: re-run by the caller
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return lost
+
+
+def _run_isolated(
+    items: list[tuple[int, str]], on_result: Callable[[FileResult], None], *, options: ReadOptions
+) -> None:
+    """One file at a time in a single worker: a death now names its file."""
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for index, path in items:
+            pool = pool or _new_pool(1, options)
+            try:
+                on_result(pool.submit(reading.read_file, index, path, options).result())
+            except BrokenProcessPool:
+                on_result(reading.failed(index, "读取该文件时进程异常退出（文件可能已损坏或占用内存过多）"))
+                pool.shutdown(wait=True)
+                pool = None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,148 @@
+"""Reading one input file into records (runs in a worker process or in-process).
+
+Only the per-project rules run here; the copied-text (batch) rules need every file
+and run once over the store afterwards, so no file pays for them twice.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from xltool.core.errors import XltoolError
+from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
+from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord, ProjectRecord, ReadOptions
+
+_QUALITATIVE = "定性"
+NO_PROJECT_REASON = "未找到项目绩效目标表（没有含“项目名称”和指标表栏目的工作表；工作表：{sheets}）"
+
+
+def failed(index: int, reason: str) -> FileResult:
+    return FileResult(index, STATUS_FAILED, reason, [], [], [])
+
+
+def read_file(index: int, path: str, options: ReadOptions = ReadOptions()) -> FileResult:
+    """Read, parse and check one file; never raises for anything the file can cause."""
+    try:
+        return _read_file(index, path, options)
+    except XltoolError as exc:
+        return failed(index, exc.message)
+    except MemoryError:
+        return failed(index, "读取时内存不足：文件过大或结构异常")
+    except RecursionError:
+        return failed(index, "文件结构嵌套过深，无法读取")
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a parser bug (or a Rust panic, a BaseException) costs one file, not the run
+        return failed(index, f"读取时程序出错（{type(exc).__name__}），请把该文件发给维护人员")
+
+
+def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
+    from xltool.io.calamine import grids_from_calamine
+    from xltool.io.discovery import own_output_reason
+    from xltool.parse.reader import projects_from_grids
+    from xltool.rules.consolidation import content_fingerprint, project_key
+
+    grids = grids_from_calamine(Path(path))
+    own = own_output_reason((g.name for g in grids), Path(path))
+    if own:
+        return FileResult(index, STATUS_SKIPPED, own, [], [], [], True)
+    read = projects_from_grids(grids, file=path, profile=options.profile)
+    del grids
+    if not read.projects:
+        sheets = "、".join(read.skipped_sheets) or "无"
+        return FileResult(index, STATUS_SKIPPED, NO_PROJECT_REASON.format(sheets=sheets), [], [], [])
+    base = index * SEQ_LIMIT
+    projects: list[ProjectRecord] = []
+    indicators: list[IndicatorRecord] = []
+    findings: list[FindingRecord] = []
+    contexts: dict[str | None, Any] = {}  # per file: the rules' text memos must not grow with the run
+    for seq, p in enumerate(read.projects[: SEQ_LIMIT - 1]):
+        pord = base + seq
+        kept = p.real_indicators
+        name_key, impl_key = project_key(p.name, p.implementer)
+        fingerprint = content_fingerprint(
+            p.overview, p.long_term_goal, p.annual_goal,
+            ((i.level2, i.name, i.operator or i.operator_raw, i.target) for i in kept),
+        )
+        projects.append(ProjectRecord(
+            pord, index, p.name, p.department, p.implementer, p.total,
+            p.raw.get("total", "") if p.total is None else "",
+            p.funding.province, p.funding.city, p.funding.district, p.funding.other,
+            p.start, p.end, p.overview, p.long_term_goal, p.annual_goal, len(kept), path, p.sheet, p.profile,
+            json.dumps(p.cells, ensure_ascii=False), name_key, impl_key, fingerprint,
+        ))
+        ranks = _level_ranks(p.profile)
+        for k, ind in enumerate(kept):
+            indicators.append(IndicatorRecord(
+                pord, k, p.name, ind.level1, ind.level2, ind.name, ind.operator or ind.operator_raw, ind.target,
+                ind.value, ind.unit, _QUALITATIVE if ind.qualitative else "定量", path, p.sheet, ind.cell,
+                ranks.get((_key(ind.level1), _key(ind.level2)), len(ranks)), _form_value(ind.operator, ind.target),
+            ))
+        if options.validate:
+            findings.extend(_project_findings(p, pord, options.profile, contexts))
+    skipped = f"；未含项目表的工作表：{'、'.join(read.skipped_sheets)}" if read.skipped_sheets else ""
+    return FileResult(index, STATUS_MERGED, f"{len(projects)} 个项目{skipped}", projects, indicators, findings)
+
+
+def _project_findings(
+    project: Any, pord: int, profile: str | None, contexts: dict[str | None, Any]
+) -> list[FindingRecord]:
+    """The per-project rules, in cell order (as ``validate_projects`` sorts them)."""
+    from xltool.core.grid import split_ref
+    from xltool.rules import RuleContext
+
+    name = profile or project.profile or None
+    ctx = contexts.get(name)
+    if ctx is None:
+        ctx = contexts[name] = RuleContext.for_profile(name)
+    found = []
+    for info in _project_rules():
+        for f in info.func(project, ctx):
+            try:
+                row, col = split_ref(f.cell) if f.cell else (0, 0)
+            except ValueError:
+                row, col = 0, 0
+            found.append(((row, col, f.severity.rank, f.code), f))
+    found.sort(key=lambda item: item[0])
+    return [
+        FindingRecord(pord, pord, f.file or project.file, f.sheet or project.sheet, f.cell, f.project or project.name,
+                      f.code, f.severity.value, f.message)
+        for _, f in found
+    ]
+
+
+@lru_cache(maxsize=1)
+def _project_rules() -> tuple[Any, ...]:
+    from xltool.rules import iter_catalogue
+
+    return tuple(info for info in iter_catalogue() if not info.batch)
+
+
+@lru_cache(maxsize=8192)
+def _key(text: str) -> str:
+    """Comparison form of a name or label (cached: 一级/二级 names repeat in every table)."""
+    from xltool.core.text import normalize_label
+
+    return normalize_label(text)
+
+
+@lru_cache(maxsize=None)
+def _level_ranks(profile: str) -> dict[tuple[str, str], int]:
+    from xltool.core.frameworks import load_profiles
+
+    found = load_profiles().get(profile)
+    return {(_key(a), _key(b)): i for i, (a, b) in enumerate(found.pairs())} if found else {}
+
+
+def _form_value(operator: str, target: str) -> str:
+    """指标值 as the 部门整体 form shows it: ``≥90%``; "=" and 定性 are not repeated."""
+    if operator and operator not in ("=", _QUALITATIVE) and target and not target.startswith(operator):
+        return f"{operator}{target}"
+    return target
+
+
+def read_chunk(chunk: list[tuple[int, str]], options: ReadOptions) -> list[FileResult]:
+    return [read_file(index, path, options) for index, path in chunk]

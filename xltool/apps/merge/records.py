@@ -1,0 +1,96 @@
+"""The records a merge passes from reading workers to the store and the writer.
+
+Named records (NamedTuple: pickled as a class reference plus a tuple, so as cheap to
+send between processes as plain tuples) instead of long positional tuples: a field
+added to one stage cannot silently shift every later column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+POOL_MIN_FILES = 8  # below this, starting worker processes costs more than it saves
+WORKER_MEMORY_MB = 2048  # address space a worker may add while reading one chunk
+SEQ_LIMIT = 1_000_000  # projects per file; the ordering key is file index * limit + seq
+
+
+class ProjectRecord(NamedTuple):
+    pord: int  # order of the project in the whole run
+    file_idx: int
+    name: str
+    department: str
+    implementer: str
+    total: float | None
+    total_text: str  # what was typed when it is not a number
+    province: float | None
+    city: float | None
+    district: float | None
+    other: float | None
+    start: str
+    end: str
+    overview: str
+    long_term_goal: str
+    annual_goal: str
+    n_ind: int
+    file: str
+    sheet: str
+    profile: str
+    cells: str  # JSON of field → cell
+    name_key: str
+    impl_key: str
+    fingerprint: str  # content digest for HZ004 ("" = too little to compare)
+
+
+class IndicatorRecord(NamedTuple):
+    """One 指标明细 row plus what the department form needs to group it."""
+
+    pord: int
+    seq: int
+    project: str
+    level1: str
+    level2: str
+    name: str
+    operator: str
+    target: str
+    value: float | None
+    unit: str
+    kind: str  # 定量 / 定性
+    file: str
+    sheet: str
+    cell: str
+    l_rank: int  # position of (一级, 二级) in the profile
+    form_value: str  # 指标值 as the 部门整体 form shows it
+
+
+class FindingRecord(NamedTuple):
+    sort_key: int
+    pord: int | None
+    file: str
+    sheet: str
+    cell: str
+    project: str
+    code: str
+    severity: str  # error / warning / info
+    message: str
+
+
+class FileResult(NamedTuple):
+    """What reading one file yields."""
+
+    index: int
+    status: str
+    reason: str
+    projects: list[ProjectRecord]
+    indicators: list[IndicatorRecord]
+    findings: list[FindingRecord]
+    own: bool = False  # xltool's own output (summary, marked copy): listed, not the user's problem
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How each file is read; sent to the workers with every chunk."""
+
+    profile: str | None = None
+    validate: bool = True  # run the per-project rules
+    memory_mb: int = WORKER_MEMORY_MB  # address-space budget of a worker (0 = none)

@@ -1,0 +1,240 @@
+"""The whole merge run: discover, read (writing 指标明细 as results arrive), check across files, write.
+
+The summary is written to a temporary file beside the output, which replaces the
+output only when complete; a bad file never stops the run, and every input file
+appears in 文件清单 with its status.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, XltoolError
+from xltool.io.discovery import SUMMARY_REASON, InputFile, discover
+from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
+from .pool import default_jobs, read_all
+from .records import WORKER_MEMORY_MB, FileResult, IndicatorRecord, ReadOptions
+from .store import MergeStore, indicator_row
+
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass
+class MergeReport:
+    """What a merge did, for the CLI's message and exit code."""
+
+    output: Path
+    backup: Path | None = None
+    files: int = 0
+    merged: int = 0
+    skipped: int = 0  # reported skips (inputs that are the user's problem)
+    failed: int = 0
+    quiet: list[tuple[str, str]] = field(default_factory=list)  # (file, reason): locks, hidden, own outputs
+    ignored: int = 0  # non-workbook files in folders
+    projects: int = 0  # counted once
+    indicators: int = 0
+    findings: int = 0
+    duplicates: list[str] = field(default_factory=list)  # one console line per duplicated project
+    seconds: float = 0.0
+    rows: dict[str, int] = field(default_factory=dict)  # rows written per summary sheet
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (for the benchmark)
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (file, status, reason)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_FINDINGS if self.skipped or self.failed or self.duplicates else EXIT_OK
+
+    def problem_lines(self) -> list[str]:
+        """One line per file skipped or failed and per duplicated project (for stderr)."""
+        return [f"{status}：{file}：{reason}" for file, status, reason in self.problems] + self.duplicates
+
+    def summary_line(self) -> str:
+        parts = [f"已汇总 {self.merged}/{self.files - len(self.quiet)} 个文件，共 {self.projects} 个项目、{self.indicators} 条指标"]
+        if self.skipped or self.failed:
+            parts.append(f"跳过 {self.skipped} 个、失败 {self.failed} 个（原因见文件清单）")
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates)} 个项目重复报送，各只计一次")
+        parts.append(f"问题 {self.findings} 条")
+        lines = ["；".join(parts) + "。", f"汇总表：{self.output}（用时 {self.seconds:.1f} 秒）"]
+        if self.backup:
+            lines.append(f"原有的同名文件已备份为：{self.backup}")
+        lines += [f"已跳过 {file}：{reason}" for file, reason in self.quiet[:20]]
+        if len(self.quiet) > 20:
+            lines.append(f"……另有 {len(self.quiet) - 20} 个文件已跳过（见文件清单）")
+        if self.ignored:
+            lines.append(f"文件夹中另有 {self.ignored} 个非工作簿文件（图片、PDF 等），未列入。")
+        return "\n".join(lines)
+
+
+def merge_workbooks(
+    inputs: Sequence[str | os.PathLike[str]],
+    output: str | os.PathLike[str],
+    *,
+    jobs: int | None = None,
+    profile: str | None = None,
+    progress: ProgressCallback | None = None,
+    validate: bool = True,
+    memory_mb: int = WORKER_MEMORY_MB,
+) -> MergeReport:
+    """Merge workbooks and folders of workbooks into the summary workbook ``output``.
+
+    Raises :class:`XltoolError` (exit code 2) for wrong arguments or when not one
+    project could be merged; then nothing is written.
+    """
+    from xltool.core.frameworks import get_profile
+    from xltool.io.files import atomic_output, backup_file, check_not_locked, check_output_dir, ensure_not_input
+    from xltool.write.summary import SummaryWriter
+
+    started = time.perf_counter()
+    target = Path(output)
+    if target.suffix.lower() != ".xlsx":
+        raise XltoolError("汇总表须保存为 .xlsx 文件（例如 汇总.xlsx）", file=target, exit_code=EXIT_INPUT)
+    if profile:
+        get_profile(profile)
+    check_output_dir(target)
+    found = discover(inputs)
+    if not found.files:
+        given = "、".join(str(i) for i in inputs)
+        raise XltoolError(
+            f"输入（{given}）中没有找到任何工作簿（.xlsx/.xlsm/.xls/.ods；~$ 开头的锁文件和隐藏文件不计）",
+            exit_code=EXIT_INPUT,
+        )
+    previous = [f for f in found.files if _same_path(f.path, target)]
+    ensure_not_input(target, [f.path for f in found.files if f not in previous or not _is_previous_summary(f.path)])
+    check_not_locked(target)
+    report = MergeReport(output=target, files=len(found.files), ignored=found.ignored)
+    entries = {f.index: f for f in found.files}
+    done = 0
+    waiting: dict[int, list[IndicatorRecord]] = {}  # 指标明细 is written in input order
+    next_index = 0
+
+    with (
+        tempfile.TemporaryDirectory(prefix="xltool-merge-") as tmp,
+        closing(MergeStore(Path(tmp) / "merge.sqlite")) as store,
+        atomic_output(target) as temp,
+    ):
+        writer = SummaryWriter(temp)
+        try:
+
+            def record(entry: InputFile, result: FileResult) -> None:
+                nonlocal done, next_index
+                store.add_result(entry, result)
+                if entry.quiet or result.own:
+                    report.quiet.append((entry.display, result.reason))
+                elif result.status == STATUS_MERGED:
+                    report.merged += 1
+                else:
+                    report.skipped += result.status == STATUS_SKIPPED
+                    report.failed += result.status == STATUS_FAILED
+                    report.problems.append((entry.display, result.status, result.reason))
+                waiting[entry.index] = result.indicators
+                while next_index in waiting:
+                    writer.add_indicators(indicator_row(r) for r in waiting.pop(next_index))
+                    next_index += 1
+                done += 1
+                if progress:
+                    progress(done, len(found.files))
+
+            to_read: list[tuple[int, str]] = []
+            for entry in found.files:
+                if entry in previous:
+                    entry = entries[entry.index] = InputFile(entry.index, entry.path, SUMMARY_REASON, "own")
+                if entry.skip:
+                    record(entry, FileResult(entry.index, STATUS_SKIPPED, entry.skip, [], [], []))
+                else:
+                    to_read.append((entry.index, entry.display))
+            _warm_imports()
+            stage = time.perf_counter()
+            read_all(
+                to_read, lambda r: record(entries[r.index], r),
+                jobs=jobs or default_jobs(), options=ReadOptions(profile, validate, memory_mb),
+            )
+            if report.merged == 0:
+                raise XltoolError(_nothing_merged(report, inputs), exit_code=EXIT_INPUT)
+            report.timings["read"] = time.perf_counter() - stage
+            stage = time.perf_counter()
+            store.finish_loading()
+            report.duplicates = store.mark_duplicates()
+            if validate:
+                store.mark_same_content()
+                store.run_batch_rules(profile)
+            report.projects, report.indicators, report.findings = store.counts()
+            report.timings["batch"] = time.perf_counter() - stage
+            stage = time.perf_counter()
+            report.rows = writer.finish(store)
+        except BaseException:
+            writer.abandon()
+            raise
+        if target.exists():
+            report.backup = backup_file(target)
+        report.timings["write"] = time.perf_counter() - stage
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _warm_imports() -> None:
+    """Import the parser and rules once in the parent, so forked workers start ready."""
+    from xltool import rules
+    from xltool.parse import reader  # noqa: F401
+
+    list(rules.iter_catalogue())  # registers the rule modules
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def _is_previous_summary(path: Path) -> bool:
+    """An existing output found among the inputs is replaced only if it is one of our summaries."""
+    from xltool.io.discovery import own_output_reason
+    from xltool.io.gate import safe_open_calamine
+
+    try:
+        return own_output_reason(safe_open_calamine(path).sheet_names) == SUMMARY_REASON
+    except XltoolError:
+        return False
+
+
+def _nothing_merged(report: MergeReport, inputs: Iterable[str | Path]) -> str:
+    given = "、".join(str(i) for i in inputs)
+    lines = [f"没有可汇总的项目表：输入（{given}）中的 {report.files} 个文件均未能汇总。"]
+    lines += [f"  {status} {file}：{reason}" for file, status, reason in report.problems[:20]]
+    lines += [f"  已跳过 {file}：{reason}" for file, reason in report.quiet[:20]]
+    if len(report.problems) > 20:
+        lines.append(f"  ……另有 {len(report.problems) - 20} 个文件")
+    return "\n".join(lines)
+
+
+@contextmanager
+def progress_bar(label: str = "正在读取") -> Iterator[ProgressCallback | None]:
+    """A click progress bar on stderr when it is a terminal; None otherwise."""
+    import click
+
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

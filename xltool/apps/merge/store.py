@@ -1,0 +1,265 @@
+"""The store: every file's records in a temporary SQLite file.
+
+The duplicate check, the grouping by department and the sort orders of the summary
+sheets are queries here, not Python objects of every project held at once, so memory
+stays flat from a hundred tables to ten thousand. Implements ``summary.SummarySource``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from sys import intern
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xltool.io.discovery import InputFile
+from xltool.rules.consolidation import (
+    CODE_DUPLICATE, CODE_FILE_FAILED, CODE_FILE_SKIPPED, CODE_SAME_CONTENT, MERGE_HANDLED, place,
+    same_content_message,
+)
+from xltool.write.summary import (
+    STATUS_FAILED, STATUS_MERGED, DepartmentIndicatorRow, FileRow, FindingRow, ProjectRow, TaskRow,
+)
+from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord
+
+DUPLICATE_NOTE = "重复，不计入合计"
+
+_SCHEMA = """
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+PRAGMA temp_store = FILE;
+CREATE TABLE files (idx INTEGER PRIMARY KEY, path TEXT, status TEXT, reason TEXT, projects INTEGER, quiet INTEGER);
+CREATE TABLE projects (
+    pord INTEGER PRIMARY KEY, file_idx INTEGER, name TEXT, department TEXT, implementer TEXT, total REAL,
+    total_text TEXT, province REAL, city REAL, district REAL, other REAL, start TEXT, end_ TEXT, overview TEXT,
+    long_term_goal TEXT, annual_goal TEXT, n_ind INTEGER, file TEXT, sheet TEXT, profile TEXT, cells TEXT,
+    name_key TEXT, impl_key TEXT, fingerprint TEXT, note TEXT NOT NULL DEFAULT '', counted INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE indicators (
+    pord INTEGER, seq INTEGER, level1 TEXT, level2 TEXT, name TEXT, l_rank INTEGER, form_value TEXT,
+    PRIMARY KEY (pord, seq)
+) WITHOUT ROWID;
+CREATE TABLE findings (
+    id INTEGER PRIMARY KEY, sort_key INTEGER, pord INTEGER, file TEXT, sheet TEXT, cell TEXT, project TEXT,
+    code TEXT, severity TEXT, message TEXT
+);
+"""
+_INDEXES = "CREATE INDEX projects_by_department ON projects (department, pord);"
+
+_SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+_TEXT_CELLS = ("overview", "long_term_goal", "annual_goal")
+
+
+@dataclass(slots=True)
+class _TextStub:
+    """What the copied-text rules read of a project: far lighter than a pydantic Project."""
+
+    name: str
+    overview: str
+    long_term_goal: str
+    annual_goal: str
+    file: str
+    sheet: str
+    cells: dict[str, str]
+
+
+class MergeStore:
+    """Compact rows of every file in SQLite."""
+
+    def __init__(self, path: Path) -> None:
+        self.db = sqlite3.connect(str(path))
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- filling
+
+    def add_result(self, entry: InputFile, result: FileResult) -> None:
+        quiet = entry.quiet or result.own
+        with self.db:
+            self.db.execute(
+                "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
+                (entry.index, entry.display, result.status, result.reason, len(result.projects), int(quiet)),
+            )
+            self.db.executemany(f"INSERT INTO projects VALUES ({', '.join('?' * 24)}, '', 1)", result.projects)
+            self.db.executemany(
+                "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((i.pord, i.seq, i.level1, i.level2, i.name, i.l_rank, i.form_value) for i in result.indicators),
+            )
+            self.add_findings(result.findings)
+            if result.status != STATUS_MERGED and not quiet:
+                code = CODE_FILE_FAILED if result.status == STATUS_FAILED else CODE_FILE_SKIPPED
+                severity = "error" if result.status == STATUS_FAILED else "warning"
+                self.add_findings([FindingRecord(
+                    entry.index * SEQ_LIMIT - 1, None, entry.display, "", "", "", code, severity,
+                    f"该文件{result.status}，未计入汇总：{result.reason}",
+                )])
+
+    def add_findings(self, rows: Iterable[FindingRecord | tuple[Any, ...]]) -> None:
+        self.db.executemany(
+            "INSERT INTO findings (sort_key, pord, file, sheet, cell, project, code, severity, message) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def finish_loading(self) -> None:
+        self.db.executescript(_INDEXES)
+
+    # -- across files
+
+    def mark_duplicates(self) -> list[str]:
+        """Same 项目名称 + 实施单位 in two files: every row listed, counted once.
+
+        The first occurrence (in input order) is counted; each other one is marked
+        "重复，不计入合计" and points to the first. Returns one console line per group.
+        """
+        groups = self.db.execute(
+            "SELECT group_concat(pord) FROM projects WHERE name_key != '' "
+            "GROUP BY name_key, impl_key HAVING count(DISTINCT file_idx) > 1"
+        ).fetchall()
+        lines: list[str] = []
+        rows_out: list[FindingRecord] = []
+        with self.db:
+            for (pords,) in groups:
+                keys = sorted(int(p) for p in pords.split(","))
+                rows = self.db.execute(
+                    f"SELECT pord, name, implementer, file, sheet, cells FROM projects "
+                    f"WHERE pord IN ({','.join('?' * len(keys))}) ORDER BY pord",
+                    keys,
+                ).fetchall()
+                first = rows[0]
+                for k, (pord, name, implementer, file, sheet, cells) in enumerate(rows):
+                    others = [place(o[3], o[4]) for o in rows if o[0] != pord]
+                    shown = "、".join(others[:5]) + (f"等 {len(others)} 处" if len(others) > 5 else "")
+                    if k == 0:
+                        note, counted = f"重复报送，本行计入合计；另见 {shown}", 1
+                    else:
+                        note, counted = f"{DUPLICATE_NOTE}：与 {place(first[3], first[4])} 重复", 0
+                    self.db.execute("UPDATE projects SET note = ?, counted = ? WHERE pord = ?", (note, counted, pord))
+                    message = (
+                        f"项目“{name}”（实施单位：{implementer or '未填写'}）在 {len(rows)} 个位置出现，另见 {shown}"
+                        f"（{'本行计入合计' if k == 0 else DUPLICATE_NOTE}）；请核实并撤回多余的一份"
+                    )
+                    cell = json.loads(cells or "{}").get("name", "")
+                    rows_out.append(FindingRecord(pord, pord, file, sheet, cell, name, CODE_DUPLICATE, "error", message))
+                lines.append(
+                    f"重复项目：“{first[1]}”（实施单位：{first[2] or '未填写'}）出现在 "
+                    + "、".join(place(r[3], r[4]) for r in rows) + f"；只计入 {place(first[3], first[4])} 的金额"
+                )
+            self.add_findings(rows_out)
+        return lines
+
+    def mark_same_content(self) -> int:
+        """HZ004: tables of different units whose texts and indicators are identical."""
+        groups = self.db.execute(
+            "SELECT fingerprint FROM projects WHERE fingerprint != '' AND counted = 1 GROUP BY fingerprint "
+            "HAVING count(DISTINCT impl_key || '|' || department) > 1"
+        ).fetchall()
+        found: list[FindingRecord] = []
+        for (digest,) in groups:
+            rows = self.db.execute(
+                "SELECT pord, name, impl_key, file, sheet, cells FROM projects "
+                "WHERE fingerprint = ? AND counted = 1 ORDER BY pord", (digest,)
+            ).fetchall()
+            for pord, name, impl, file, sheet, cells in rows:
+                others = [place(o[3], o[4]) for o in rows if o[2] != impl]
+                shown = "、".join(others[:5]) + (f"等 {len(others)} 处" if len(others) > 5 else "")
+                cell = json.loads(cells or "{}").get("overview", "")
+                found.append(FindingRecord(pord, pord, file, sheet, cell, name, CODE_SAME_CONTENT, "warning",
+                                           same_content_message(len(rows), shown)))
+        with self.db:
+            self.add_findings(found)
+        return len(found)
+
+    def run_batch_rules(self, profile: str | None) -> int:
+        """The copied-text rules, once, over all files (light text stubs, not models)."""
+        from xltool.rules import RuleContext, iter_catalogue
+
+        batch = [info for info in iter_catalogue() if info.batch and info.code not in MERGE_HANDLED]
+        if not batch:
+            return 0
+        stubs: list[Any] = []
+        where: dict[tuple[str, str, str], int] = {}
+        first_profile = ""
+        for pord, name, overview, long_goal, goal, file, sheet, prof, cells in self.db.execute(
+            "SELECT pord, name, overview, long_term_goal, annual_goal, file, sheet, profile, cells "
+            "FROM projects ORDER BY pord"
+        ):
+            where_cells = json.loads(cells or "{}")
+            stubs.append(_TextStub(
+                name, overview, long_goal, goal, intern(file), intern(sheet),
+                {k: where_cells[k] for k in _TEXT_CELLS if k in where_cells},  # all the rules point to
+            ))
+            where.setdefault((file, sheet, name), pord)
+            first_profile = first_profile or prof
+        if not stubs:
+            return 0
+        ctx = RuleContext.for_profile(profile or first_profile or None)
+        rows = []
+        for info in batch:
+            for f in info.func(stubs, ctx):
+                pord = where.get((f.file, f.sheet, f.project))
+                rows.append(FindingRecord(pord if pord is not None else -1, pord, f.file, f.sheet, f.cell, f.project,
+                                          f.code, f.severity.value, f.message))
+        with self.db:
+            self.add_findings(rows)
+        return len(rows)
+
+    def counts(self) -> tuple[int, int, int]:
+        """(projects, indicators, findings) stored; duplicates count once."""
+        projects, indicators = self.db.execute("SELECT count(*), coalesce(sum(n_ind), 0) FROM projects WHERE counted = 1").fetchone()
+        findings = self.db.execute("SELECT count(*) FROM findings").fetchone()[0]
+        return projects, indicators, findings
+
+    # -- SummarySource
+
+    def projects(self) -> Iterator[ProjectRow]:
+        sql = (
+            "SELECT p.name, p.department, p.implementer, p.total, p.total_text, p.province, p.city, p.district, "
+            "p.other, p.start, p.end_, p.annual_goal, p.n_ind, coalesce(e.errors, 0), coalesce(e.warnings, 0), "
+            "p.file, p.sheet, p.note, p.counted FROM projects p LEFT JOIN ("
+            "  SELECT pord, sum(severity = 'error') AS errors, sum(severity = 'warning') AS warnings "
+            "  FROM findings WHERE pord IS NOT NULL GROUP BY pord) e ON e.pord = p.pord ORDER BY p.pord"
+        )
+        return (ProjectRow(*r[:-1], counted=bool(r[-1])) for r in self.db.execute(sql))
+
+    def departments(self) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT department FROM projects WHERE counted = 1 GROUP BY department ORDER BY min(pord)")]
+
+    def department_tasks(self, department: str) -> Iterator[TaskRow]:
+        sql = ("SELECT name, overview, total, annual_goal, province, city, district, other, start FROM projects "
+               "WHERE department = ? AND counted = 1 ORDER BY pord")
+        return (TaskRow._make(r) for r in self.db.execute(sql, (department,)))
+
+    def department_indicators(self, department: str) -> Iterator[DepartmentIndicatorRow]:
+        """The department's indicators in form order; the same indicator with the same
+        value in several projects is one row naming its projects."""
+        sql = (
+            "SELECT i.level1, i.level2, i.name, i.form_value, count(*), group_concat(p.name, '、') "
+            "FROM indicators i JOIN projects p ON p.pord = i.pord WHERE p.department = ? AND p.counted = 1 "
+            "GROUP BY i.l_rank, i.level1, i.level2, i.name, i.form_value ORDER BY i.l_rank, min(i.pord), min(i.seq)"
+        )
+        for level1, level2, name, value, count, projects in self.db.execute(sql, (department,)):
+            shown = projects if count <= 3 else "、".join(projects.split("、", 3)[:3]) + f"等 {count} 个项目"
+            yield DepartmentIndicatorRow(level1, level2, name, value, shown)
+
+    def findings(self) -> Iterator[FindingRow]:
+        sql = "SELECT file, sheet, cell, project, code, severity, message FROM findings ORDER BY sort_key, id"
+        return (
+            FindingRow(f, s, c, p, code, _SEVERITY_LABELS.get(sev, sev), m)
+            for f, s, c, p, code, sev, m in self.db.execute(sql)
+        )
+
+    def files(self) -> Iterator[FileRow]:
+        sql = "SELECT path, status, reason, projects FROM files ORDER BY idx"
+        return (FileRow._make(r) for r in self.db.execute(sql))
+
+
+def indicator_row(record: IndicatorRecord) -> tuple[Any, ...]:
+    """The 指标明细 columns of a record."""
+    return record[2:14]

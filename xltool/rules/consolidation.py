@@ -1,0 +1,154 @@
+"""HZ0xx consolidation: what only shows when many departments' files are put together.
+
+The same project sent twice inflates the department's total; identical tables under
+different 实施单位 are what reviewers look for as copying. ``validate`` of a folder
+runs these as batch rules over the projects; ``merge`` finds the same groups with
+queries over its store (using :func:`project_key` and :func:`content_fingerprint`
+so both agree) and reports them under the same codes. HZ002/HZ003 are the file-level
+findings merge writes into 问题清单; they are catalogued here so docs/rules.md lists
+every code a reviewer can meet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Iterable, Iterator
+
+from xltool.core.findings import Finding, Severity
+from xltool.core.model import Project
+from xltool.core.text import normalize_label
+from . import RuleContext, rule
+
+CODE_DUPLICATE = "HZ001"
+CODE_FILE_FAILED = "HZ002"
+CODE_FILE_SKIPPED = "HZ003"
+CODE_SAME_CONTENT = "HZ004"
+MERGE_HANDLED = frozenset({CODE_DUPLICATE, CODE_FILE_FAILED, CODE_FILE_SKIPPED, CODE_SAME_CONTENT})
+
+
+def project_key(name: str, implementer: str) -> tuple[str, str]:
+    """What makes two tables the same project: 项目名称 + 实施单位 (spacing, width ignored)."""
+    return normalize_label(name), normalize_label(implementer)
+
+
+def content_fingerprint(
+    overview: str, long_term_goal: str, annual_goal: str, indicators: Iterable[tuple[str, str, str, str]]
+) -> str:
+    """A digest of a table's texts and indicators ("" when there is too little to compare).
+
+    ``indicators`` are (二级, 三级, 计算符号, 目标值). Spacing (full-width spaces, line
+    breaks) is ignored; every other character counts, since the rule is about word-for-word copies.
+    """
+    # Word-for-word means the same characters; only spacing is ignored (cheap: every table pays it).
+    inds = sorted("|".join(_squeeze(part) for part in ind) for ind in indicators)
+    texts = [_squeeze(overview), _squeeze(long_term_goal), _squeeze(annual_goal)]
+    if len(inds) < 3 or not (texts[0] or texts[2]):
+        return ""
+    return hashlib.blake2b("\x1f".join(texts + inds).encode("utf-8"), digest_size=12).hexdigest()
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split()) if text else ""
+
+
+def project_fingerprint(project: Project) -> str:
+    return content_fingerprint(
+        project.overview, project.long_term_goal, project.annual_goal,
+        ((i.level2, i.name, i.operator or i.operator_raw, i.target) for i in project.real_indicators),
+    )
+
+
+def place(file: str, sheet: str) -> str:
+    return f"{file}［{sheet}］" if sheet else file
+
+
+def _places(projects: list[Project], limit: int = 5) -> str:
+    shown = "、".join(place(p.file, p.sheet) for p in projects[:limit])
+    return shown + (f"等 {len(projects)} 处" if len(projects) > limit else "")
+
+
+@rule(
+    CODE_DUPLICATE,
+    Severity.ERROR,
+    "同一项目在两个文件中重复出现",
+    why="同名同实施单位的项目报送两次（补报、备份或副本混入），汇总金额就会重复计算；汇总时只计一次，需核实撤回哪一份。",
+    bad="“档案整理项目”（实施单位：区档案馆）既在 民政局.xlsx 又在 补报/民政局（改）.xlsx 中",
+    good="每个项目只在一个文件中报送；修改后的表替换原表，而不是另存一份放在同一文件夹",
+    batch=True,
+)
+def duplicate_projects(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
+    groups: dict[tuple[str, str], list[Project]] = {}
+    for p in projects:
+        key = project_key(p.name, p.implementer)
+        if key[0]:
+            groups.setdefault(key, []).append(p)
+    for group in groups.values():
+        if len({p.file for p in group}) < 2:
+            continue  # two sheets of one file: the department's own business, JX rules cover it
+        for k, p in enumerate(group):
+            others = [o for o in group if o is not p]
+            counted = "本行计入合计" if k == 0 else "重复，不计入合计"
+            yield ctx.finding(
+                CODE_DUPLICATE,
+                f"项目“{p.name}”（实施单位：{p.implementer or '未填写'}）在 {len(group)} 个位置出现，另见 "
+                f"{_places(others)}（{counted}）；请核实并撤回多余的一份",
+                file=p.file, sheet=p.sheet, project=p.name, cell=p.cells.get("name", ""),
+            )
+
+
+@rule(
+    CODE_FILE_FAILED,
+    Severity.ERROR,
+    "文件无法读取，未计入汇总",
+    why="损坏、加密或并非工作簿的文件无法汇总；汇总表照常生成，但其中的项目没有计入。",
+    bad="空文件.xlsx（0 字节）、把 .csv 改名为 .xlsx",
+    good="请报送单位重新发送可以在 Excel 中打开的 .xlsx 文件",
+    batch=True,
+)
+def _file_failed(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
+    return iter(())  # written by merge per file; catalogued for the documentation
+
+
+@rule(
+    CODE_FILE_SKIPPED,
+    Severity.WARNING,
+    "文件中没有项目绩效目标表，已跳过",
+    why="文件可以打开，但没有含“项目名称”和指标表的工作表（如填报说明、Word 文档），因此未计入汇总。",
+    bad="填报说明.xlsx、旧表.docx 放在汇总文件夹中",
+    good="Word 表先用 xltool import 导入为工作簿；与汇总无关的文件移出文件夹",
+    batch=True,
+)
+def _file_skipped(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
+    return iter(())  # written by merge per file; catalogued for the documentation
+
+
+@rule(
+    CODE_SAME_CONTENT,
+    Severity.WARNING,
+    "不同单位的项目表内容完全相同",
+    why="不同实施单位的项目概况、绩效目标和全部指标逐字相同，几乎总是照抄他人的表，是审核重点。",
+    bad="区民政局、区残联、区老龄办三张表的概况、目标和 12 条指标一字不差，只改了实施单位",
+    good="每个单位按本单位的任务、数量和标准填写",
+    batch=True,
+)
+def same_content(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
+    groups: dict[str, list[Project]] = {}
+    for p in projects:
+        digest = project_fingerprint(p)
+        if digest:
+            groups.setdefault(digest, []).append(p)
+    for group in groups.values():
+        units = {normalize_label(p.implementer) or normalize_label(p.department) for p in group}
+        if len(units) < 2:
+            continue
+        for p in group:
+            others = [o for o in group if normalize_label(o.implementer) != normalize_label(p.implementer)]
+            yield ctx.finding(CODE_SAME_CONTENT, same_content_message(len(group), _places(others)),
+                              file=p.file, sheet=p.sheet, project=p.name, cell=p.cells.get("overview", ""))
+
+
+def same_content_message(count: int, others: str) -> str:
+    return (
+        f"本表的项目概况、绩效目标和全部指标与其他单位的表逐字相同（共 {count} 张，另见 {others}）："
+        "请核实是否照抄，按本单位的实际任务填写"
+    )

@@ -1,0 +1,231 @@
+"""The department summary workbook (xlsxwriter, constant-memory, row by row).
+
+``merge`` hands over rows through a :class:`SummarySource` (and 指标明细 rows while it
+is still reading); this package only lays them out: ``tables`` (the list sheets),
+``funding`` (资金汇总 and the chart sheet), ``department`` (the 部门整体支出绩效目标表
+form), ``layout`` (formats, wrapped rows and print set-up). Everything is streamed:
+xlsxwriter's ``constant_memory`` mode flushes each sheet row to its own temporary
+file, so 10,000 tables cost the same memory as 100.
+
+Text is never turned into a formula, number or link: the workbook is opened with
+``strings_to_formulas/numbers/urls=False`` and every cell is written with its typed
+method. The only formulas are the 合计 cells, written with their computed values so
+readers without a calc engine agree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, NamedTuple, Protocol
+
+from xltool.core.names import SUMMARY_FILES_SHEET, SUMMARY_PROJECTS_SHEET
+
+SHEET_PROJECTS = SUMMARY_PROJECTS_SHEET
+SHEET_INDICATORS = "指标明细"
+SHEET_FUNDING = "资金汇总"
+SHEET_CHARTS = "资金图表"
+SHEET_DEPARTMENT = "部门整体绩效目标"
+SHEET_FINDINGS = "问题清单"
+SHEET_FILES = SUMMARY_FILES_SHEET
+SHEETS = (SHEET_PROJECTS, SHEET_INDICATORS, SHEET_FUNDING, SHEET_CHARTS, SHEET_DEPARTMENT, SHEET_FINDINGS, SHEET_FILES)
+
+STATUS_MERGED = "已汇总"
+STATUS_SKIPPED = "已跳过"
+STATUS_FAILED = "失败"
+
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+}
+
+PROJECT_HEADERS = (
+    "序号", "项目名称", "主管部门", "实施单位", "总额（万元）", "部省级（万元）", "市级（万元）", "区级（万元）",
+    "其他（万元）", "开始", "结束", "年度绩效目标", "指标数", "错误数", "警告数", "来源文件", "来源工作表", "备注",
+    "计入合计",
+)
+INDICATOR_HEADERS = (
+    "项目名称", "一级指标", "二级指标", "三级指标", "计算符号", "目标值", "数值", "单位", "定量/定性",
+    "来源文件", "来源工作表", "单元格",
+)
+FUNDING_HEADERS = (
+    "主管部门", "实施单位", "项目数", "总额（万元）", "部省级（万元）", "市级（万元）", "区级（万元）",
+    "其他（万元）", "来源合计（万元）", "差额（万元）",
+)
+FINDING_HEADERS = ("文件", "工作表", "单元格", "项目名称", "规则代码", "严重程度", "问题说明")
+FILE_HEADERS = ("文件", "状态", "原因", "项目数")
+FUNDING_SOURCES = ("部省级", "市级", "区级", "其他")
+DEPARTMENT_COLUMNS = 7
+
+
+def summary_columns(sheet: str) -> int:
+    """Columns of a summary sheet (the benchmark's floor writes as many cells)."""
+    headers = {
+        SHEET_PROJECTS: PROJECT_HEADERS, SHEET_INDICATORS: INDICATOR_HEADERS, SHEET_FUNDING: FUNDING_HEADERS,
+        SHEET_FINDINGS: FINDING_HEADERS, SHEET_FILES: FILE_HEADERS,
+    }
+    return len(headers[sheet]) if sheet in headers else {SHEET_CHARTS: 3}.get(sheet, DEPARTMENT_COLUMNS)
+
+
+class ProjectRow(NamedTuple):
+    name: str
+    department: str
+    implementer: str
+    total: float | None
+    total_text: str  # what was typed when it is not a number
+    province: float | None
+    city: float | None
+    district: float | None
+    other: float | None
+    start: str
+    end: str
+    annual_goal: str
+    indicators: int
+    errors: int
+    warnings: int
+    file: str
+    sheet: str
+    note: str
+    counted: bool = True  # False: a duplicate, listed but left out of every total
+
+
+class IndicatorRow(NamedTuple):
+    project: str
+    level1: str
+    level2: str
+    name: str
+    operator: str
+    target: str
+    value: float | None
+    unit: str
+    kind: str  # 定量 / 定性
+    file: str
+    sheet: str
+    cell: str
+
+
+class TaskRow(NamedTuple):
+    """A 年度主要任务 line of the 部门整体 form: one project."""
+
+    name: str
+    content: str
+    amount: float | None
+    annual_goal: str
+    province: float | None = None
+    city: float | None = None
+    district: float | None = None
+    other: float | None = None
+    start: str = ""
+
+
+class DepartmentIndicatorRow(NamedTuple):
+    level1: str
+    level2: str
+    name: str
+    value: str  # 指标值 as the form shows it, e.g. "≥90%"
+    project: str
+
+
+class FindingRow(NamedTuple):
+    file: str
+    sheet: str
+    cell: str
+    project: str
+    code: str
+    severity: str  # 错误 / 警告 / 提示
+    message: str
+
+
+class FileRow(NamedTuple):
+    file: str
+    status: str  # STATUS_*
+    reason: str
+    projects: int
+
+
+class SummarySource(Protocol):
+    """What the writer reads once 指标明细 is written; each method is called once and may stream."""
+
+    def projects(self) -> Iterable[ProjectRow]: ...
+
+    def departments(self) -> Iterable[str]: ...
+
+    def department_tasks(self, department: str) -> Iterable[TaskRow]: ...
+
+    def department_indicators(self, department: str) -> Iterable[DepartmentIndicatorRow]: ...
+
+    def findings(self) -> Iterable[FindingRow]: ...
+
+    def files(self) -> Iterable[FileRow]: ...
+
+
+class SummaryWriter:
+    """The summary workbook, open while the inputs are read.
+
+    Sheets are created up front (their order is fixed); 指标明细 takes rows as they
+    arrive (:meth:`add_indicators`), the other sheets are written by :meth:`finish`.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        import xlsxwriter
+
+        from . import department, funding, tables
+        from .layout import Formats
+
+        self.wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+        self.fmt = Formats.create(self.wb)
+        self.closed = False
+        self.sheets: dict[str, Any] = {}
+        self.sheets[SHEET_PROJECTS] = tables.projects_sheet(self.wb, self.fmt)
+        self.sheets[SHEET_INDICATORS] = tables.indicators_sheet(self.wb, self.fmt)
+        self.sheets[SHEET_FUNDING] = funding.funding_sheet(self.wb, self.fmt)
+        self.sheets[SHEET_CHARTS] = funding.charts_sheet(self.wb, self.fmt)
+        self.sheets[SHEET_DEPARTMENT] = department.department_sheet(self.wb, self.fmt)
+        self.sheets[SHEET_FINDINGS] = tables.findings_sheet(self.wb, self.fmt)
+        self.sheets[SHEET_FILES] = tables.files_sheet(self.wb, self.fmt)
+        self.indicator_rows = 0
+
+    def add_indicators(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        sheet = self.sheets[SHEET_INDICATORS]
+        for row in rows:
+            sheet.values(row)
+            self.indicator_rows += 1
+
+    def finish(self, source: SummarySource) -> dict[str, int]:
+        """Write every other sheet and close; returns the rows written per sheet."""
+        from . import department, funding, tables
+
+        sheets = self.sheets
+        sheets[SHEET_INDICATORS].finish(filter_rows=self.indicator_rows, repeat_cols="A:A")
+        totals = tables.write_projects(sheets[SHEET_PROJECTS], source.projects())
+        funding.write_funding(sheets[SHEET_FUNDING], totals)
+        funding.write_charts(self.wb, sheets[SHEET_CHARTS], totals)
+        department.write_department(sheets[SHEET_DEPARTMENT], source)
+        tables.write_findings(sheets[SHEET_FINDINGS], source.findings())
+        tables.write_files(sheets[SHEET_FILES], source.files())
+        rows = {name: sheet.row for name, sheet in sheets.items()}
+        self.wb.set_properties({"title": "项目绩效目标汇总表", "comments": "由 xltool merge 生成"})
+        self.closed = True
+        self.wb.close()
+        return rows
+
+    def abandon(self) -> None:
+        """Release the temporary files after a failure (the caller deletes the output)."""
+        if not self.closed:
+            self.closed = True
+            try:
+                self.wb.close()
+            except Exception:  # noqa: BLE001 - the run already failed; its error is the one to report
+                pass
+
+
+def write_summary(path: str | Path, source: Any) -> dict[str, int]:
+    """Write the whole summary from ``source`` (with an ``indicators()`` method) in one go."""
+    writer = SummaryWriter(path)
+    try:
+        writer.add_indicators(source.indicators())
+        return writer.finish(source)
+    except BaseException:
+        writer.abandon()
+        raise

@@ -1,0 +1,235 @@
+"""How a summary sheet looks on screen and on paper: formats, widths, wrapped rows, print set-up.
+
+The reviewer prints the summary for the director, so every sheet is set up to print:
+A4, one page wide (landscape where the table is wide), the header row repeated on
+every page, the name column repeated where a sheet is still wider than a page, long
+texts wrapped in rows as tall as their lines, and a footer with the sheet name and
+page x/y. Excel and LibreOffice do not size rows of wrapped text written by
+xlsxwriter, so heights are computed here from the text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.core.text import display_width
+
+EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
+EXCEL_MAX_ROWS = 1_048_576
+MAX_ROW_POINTS = 409  # Excel's highest row
+LINE_POINTS = 14.5  # one wrapped line of the 10.5 pt body font
+_MAX_WIDTH = 60
+_WIDTH_SAMPLE_ROWS = 2000  # column widths are judged on the first rows only
+AMOUNT_FORMAT = "#,##0.00"
+FONT = "宋体"
+FONT_SIZE = 10.5
+FOOTER = "&L&8&A&R&8第 &P 页 / 共 &N 页"  # sheet name left, page x of y right
+_BREAKS = re.compile(r"\r\n?|\u2028|\u2029")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def text_width(text: str) -> int:
+    """Display width in Excel's character units of the longest line: CJK counts double."""
+    return max(display_width(line) for line in text.split("\n"))
+
+
+def clean_breaks(text: str) -> str:
+    """Line breaks as typed (\\r\\n, \\r, blank lines, trailing spaces) → single \\n."""
+    if "\r" in text or "\u2028" in text or "\u2029" in text:
+        text = _BREAKS.sub("\n", text)
+    if "\n" in text:
+        text = _BLANK_LINES.sub("\n", "\n".join(line.strip() for line in text.split("\n"))).strip("\n")
+    return text
+
+
+def fit_text(text: str) -> str:
+    """Excel silently cuts cells at 32,767 characters; say so instead."""
+    if len(text) <= EXCEL_CELL_LIMIT:
+        return text
+    tail = "……（超出单元格长度上限，已截断）"
+    return text[: EXCEL_CELL_LIMIT - len(tail)] + tail
+
+
+def line_count(text: str, width: float) -> int:
+    """Lines ``text`` takes wrapped in a column ``width`` characters wide."""
+    usable = max(1.0, width - 1)
+    return sum(max(1, -(-((len(line.encode("utf-8")) + len(line)) // 2) // int(usable))) for line in text.split("\n"))
+
+
+def wrapped_height(lines: int) -> float:
+    return min(MAX_ROW_POINTS, LINE_POINTS * lines + 4)
+
+
+def check_row(ws: Any, row: int) -> None:
+    """xlsxwriter silently drops rows past Excel's limit; losing data must be an error."""
+    if row >= EXCEL_MAX_ROWS:
+        raise XltoolError(
+            f"汇总表的“{ws.name}”超过 Excel 单个工作表 {EXCEL_MAX_ROWS} 行的上限，请把输入分成几批分别汇总",
+            exit_code=EXIT_INPUT,
+        )
+
+
+def col_letter(c: int) -> str:
+    from xltool.core.grid import column_letter
+
+    return column_letter(c + 1)
+
+
+def print_setup(ws: Any, *, landscape: bool, title_rows: int | None = 0, repeat_cols: str | None = None,
+                fit: bool = True) -> None:
+    """A4, one page wide (``fit``), header row(s) and name column repeated, footer with sheet and page x/y."""
+    ws.set_paper(9)
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    if fit:
+        ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_footer(FOOTER)
+    if title_rows is not None:
+        ws.repeat_rows(0, title_rows)
+    if repeat_cols:
+        ws.repeat_columns(repeat_cols)
+
+
+@dataclass
+class Formats:
+    header: Any
+    text: Any
+    wrap: Any
+    amount: Any
+    integer: Any
+    total_label: Any
+    total_amount: Any
+    total_int: Any
+    error: Any
+    warning: Any
+    title: Any
+    form_label: Any
+    form_block: Any
+    form_cell: Any
+    form_center: Any
+    form_amount: Any
+    section: Any
+
+    @classmethod
+    def create(cls, wb: Any) -> "Formats":
+        base = {"font_name": FONT, "font_size": FONT_SIZE, "valign": "top"}
+        cell = {**base, "border": 1, "border_color": "#BFBFBF"}
+        form = {**base, "border": 1, "valign": "vcenter", "text_wrap": True}
+        total = {**base, "bold": True, "top": 2, "bg_color": "#F2F2F2"}
+        return cls(
+            header=wb.add_format({**cell, "bold": True, "bg_color": "#DDEBF7", "align": "center",
+                                  "valign": "vcenter", "text_wrap": True}),
+            text=wb.add_format(cell),
+            wrap=wb.add_format({**cell, "text_wrap": True}),
+            amount=wb.add_format({**cell, "num_format": AMOUNT_FORMAT}),
+            integer=wb.add_format({**cell, "num_format": "0"}),
+            total_label=wb.add_format(total),
+            total_amount=wb.add_format({**total, "num_format": AMOUNT_FORMAT}),
+            total_int=wb.add_format({**total, "num_format": "0"}),
+            error=wb.add_format({**cell, "font_color": "#9C0006", "bg_color": "#FFC7CE"}),
+            warning=wb.add_format({**cell, "text_wrap": True, "font_color": "#9C5700", "bg_color": "#FFEB9C"}),
+            title=wb.add_format({**base, "bold": True, "font_size": 15, "align": "center", "valign": "vcenter"}),
+            form_label=wb.add_format({**form, "bold": True, "align": "center", "bg_color": "#F2F2F2"}),
+            # A block title over many rows: at the top, so it prints on the block's first page.
+            form_block=wb.add_format({**form, "bold": True, "align": "center", "valign": "top", "bg_color": "#F2F2F2"}),
+            form_cell=wb.add_format(form),
+            form_center=wb.add_format({**form, "align": "center"}),
+            form_amount=wb.add_format({**form, "num_format": AMOUNT_FORMAT}),
+            section=wb.add_format({**base, "bold": True, "font_size": 12}),
+        )
+
+
+class Sheet:
+    """A worksheet written strictly row by row (constant-memory mode).
+
+    Column widths are fixed (``widths``, characters); columns in ``wrap`` wrap their
+    text and each row is made as tall as its longest wrapped cell.
+    """
+
+    def __init__(self, workbook: Any, name: str, headers: tuple[str, ...], fmt: Formats,
+                 widths: tuple[float, ...] = (), wrap: Iterable[int] = ()) -> None:
+        self.ws = workbook.add_worksheet(name)
+        self.fmt = fmt
+        self.headers = headers
+        self.row = 0
+        self.widths = list(widths) or [max(6, text_width(h) + 2) for h in headers]
+        self.wrap = frozenset(wrap)
+        self.fixed = bool(widths)
+        self.row_info: dict[int, Any] | None = getattr(self.ws, "row_info", None)
+        self.row_sizes: dict[int, Any] = getattr(self.ws, "row_sizes", {})
+
+    def header(self) -> None:
+        """The header row; a title too wide for its column breaks before its unit, never inside "（万元）"."""
+        titles = [
+            h.replace("（", "\n（", 1) if "（" in h and text_width(h) > w - 1 else h
+            for h, w in zip(self.headers, self.widths)
+        ]
+        lines = max((line_count(h, w) for h, w in zip(titles, self.widths)), default=1)
+        self.ws.set_row(self.row, wrapped_height(lines))
+        for c, title in enumerate(titles):
+            self.ws.write_string(self.row, c, title, self.fmt.header)
+        self.ws.freeze_panes(self.row + 1, 0)
+        self.row += 1
+
+    def values(self, values: Iterable[Any], formats: dict[int, Any] | None = None, default: Any = None) -> None:
+        """One row; wrapped columns size the row, others are cut to one line on screen.
+
+        The hot path of a merge (every 指标明细 row): plain loops, the line count only
+        for text long enough to wrap.
+        """
+        check_row(self.ws, self.row)
+        ws, r = self.ws, self.row
+        wrap, widths, ncols = self.wrap, self.widths, len(self.headers)
+        text_fmt, wrap_fmt = self.fmt.text, self.fmt.wrap
+        lines = 1
+        cells: list[tuple[int, Any, Any]] = []
+        for c, value in enumerate(values):
+            cell_fmt = formats.get(c, default) if formats else default
+            if value is None or value == "":
+                if cell_fmt is not None or c < ncols:
+                    cells.append((c, None, cell_fmt or text_fmt))
+                continue
+            if value.__class__ is str:
+                if len(value) > EXCEL_CELL_LIMIT:
+                    value = fit_text(value)
+                if c in wrap:
+                    if "\n" in value or "\r" in value:
+                        value = clean_breaks(value)
+                    if 2 * len(value) >= widths[c] - 1 or "\n" in value:
+                        lines = max(lines, line_count(value, widths[c]))
+                    cell_fmt = cell_fmt or wrap_fmt
+                elif "\n" in value:
+                    value = " ".join(value.split())
+                if not self.fixed and r <= _WIDTH_SAMPLE_ROWS and c < len(widths):
+                    widths[c] = min(max(widths[c], text_width(value) + 2), _MAX_WIDTH)
+            cells.append((c, value, cell_fmt or text_fmt))
+        if lines > 1:
+            ws.set_row(r, wrapped_height(lines))
+        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
+        for c, value, cell_fmt in cells:
+            if value is None:
+                write_blank(r, c, None, cell_fmt)
+            elif value.__class__ is str:
+                write_string(r, c, value, cell_fmt)
+            else:
+                write_number(r, c, value, cell_fmt)
+        if r > 1 and self.row_info is not None:
+            # xlsxwriter keeps every sized row's height for placing images; list sheets have none, and
+            # writing this row flushed the previous one (constant memory): let it go, memory stays flat.
+            self.row_info.pop(r - 1, None)
+            self.row_sizes.pop(r - 1, None)
+        self.row += 1
+
+    def finish(self, *, filter_rows: int | None = None, landscape: bool = True, repeat_cols: str | None = None) -> None:
+        """Widths, the autofilter over the header and ``filter_rows`` data rows, print set-up."""
+        for c, width in enumerate(self.widths):
+            self.ws.set_column(c, c, width)
+        if filter_rows is not None and self.headers:
+            self.ws.autofilter(0, 0, max(filter_rows, 1), len(self.headers) - 1)
+        print_setup(self.ws, landscape=landscape, title_rows=0 if self.headers else None, repeat_cols=repeat_cols)
