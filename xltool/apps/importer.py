@@ -187,6 +187,8 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         found = discover([source], suffixes=WORKBOOK_SUFFIXES | {".txt", ".docx"}, noted={})
         expanded += [f.path for f in found.to_read]
         notices += found.notice_lines()
+        if not found.to_read and Path(source).is_dir():
+            notices.append(f"文件夹 {source} 中没有可导入的文件（.txt、.docx 或 Excel 工作簿）")
     sources = expanded
     if not sources:
         raise XltoolError("没有可导入的文件：\n" + "\n".join(notices[:20]), exit_code=EXIT_INPUT)

@@ -117,11 +117,11 @@ def merge_workbooks(
     next_index = 0
 
     with (
-        tempfile.TemporaryDirectory(prefix="xltool-merge-") as tmp,
+        tempfile.TemporaryDirectory(prefix="xltool-merge-", ignore_cleanup_errors=True) as tmp,
         closing(MergeStore(Path(tmp) / "merge.sqlite")) as store,
         atomic_output(target) as temp,
     ):
-        writer = SummaryWriter(temp)
+        writer = SummaryWriter(temp, tmpdir=tmp)
         try:
 
             def record(entry: InputFile, result: FileResult) -> None:

@@ -167,13 +167,16 @@ class SummaryWriter:
     arrive (:meth:`add_indicators`), the other sheets are written by :meth:`finish`.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, tmpdir: str | Path | None = None) -> None:
+        """``tmpdir``: where xlsxwriter keeps its constant-memory row files (the run's own folder,
+        so an interrupted merge leaves none behind)."""
         import xlsxwriter
 
         from . import department, funding, tables
         from .layout import Formats
 
-        self.wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
+        options = {**WORKBOOK_OPTIONS, **({"tmpdir": str(tmpdir)} if tmpdir is not None else {})}
+        self.wb = xlsxwriter.Workbook(str(path), options)
         self.fmt = Formats.create(self.wb)
         self.closed = False
         self.sheets: dict[str, Any] = {}
