@@ -90,13 +90,11 @@ def merge_workbooks(
     project could be merged; then nothing is written.
     """
     from xltool.core.frameworks import get_profile
-    from xltool.io.files import atomic_output, backup_file, check_not_locked, check_output_dir, ensure_not_input
+    from xltool.io.files import atomic_output, backup_file, check_not_locked, check_output_dir, ensure_not_input, require_suffix
     from xltool.write.summary import SummaryWriter
 
     started = time.perf_counter()
-    target = Path(output)
-    if target.suffix.lower() != ".xlsx":
-        raise XltoolError("汇总表须保存为 .xlsx 文件（例如 汇总.xlsx）", file=target, exit_code=EXIT_INPUT)
+    target = require_suffix(output, ".xlsx", "汇总表须保存为 .xlsx 文件（例如 汇总.xlsx）")
     if profile:
         get_profile(profile)
     check_output_dir(target)
