@@ -20,4 +20,4 @@ fi
 
 PY=${PYTHON:-python3}
 echo "== 安装 xltool 及测试依赖（pip）…"
-"$PY" -m pip install -q --disable-pip-version-check -e ".[test]"
+"$PY" -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".[test]"

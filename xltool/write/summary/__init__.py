@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Protocol
 
+from xltool.core.fields import field, funding_keys
 from xltool.core.names import SUMMARY_FILES_SHEET, SUMMARY_PROJECTS_SHEET
 
 SHEET_PROJECTS = SUMMARY_PROJECTS_SHEET
@@ -40,22 +41,26 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
     "strings_to_urls": False,
 }
 
+def _titles(*keys: str) -> tuple[str, ...]:
+    """Summary column titles of header fields, from the field table (one wording everywhere)."""
+    return tuple(field(k).summary for k in keys)
+
+
+_AMOUNT_KEYS = ("total", *(f"funding.{k}" for k in funding_keys()))
 PROJECT_HEADERS = (
-    "序号", "项目名称", "主管部门", "实施单位", "总额（万元）", "部省级（万元）", "市级（万元）", "区级（万元）",
-    "其他（万元）", "开始", "结束", "年度绩效目标", "指标数", "错误数", "警告数", "来源文件", "来源工作表", "备注",
-    "计入合计",
+    "序号", *_titles("name", "department", "implementer", *_AMOUNT_KEYS, "start", "end", "annual_goal"),
+    "指标数", "错误数", "警告数", "来源文件", "来源工作表", "备注", "计入合计",
 )
 INDICATOR_HEADERS = (
-    "项目名称", "一级指标", "二级指标", "三级指标", "计算符号", "目标值", "数值", "单位", "定量/定性",
-    "来源文件", "来源工作表", "单元格",
+    field("name").summary, *(field(k, "columns").summary for k in ("level1", "level2", "name", "operator", "target")),
+    "数值", "单位", "定量/定性", "来源文件", "来源工作表", "单元格",
 )
 FUNDING_HEADERS = (
-    "主管部门", "实施单位", "项目数", "总额（万元）", "部省级（万元）", "市级（万元）", "区级（万元）",
-    "其他（万元）", "来源合计（万元）", "差额（万元）",
+    *_titles("department", "implementer"), "项目数", *_titles(*_AMOUNT_KEYS), "来源合计（万元）", "差额（万元）",
 )
 FINDING_HEADERS = ("文件", "工作表", "单元格", "项目名称", "规则代码", "严重程度", "问题说明")
 FILE_HEADERS = ("文件", "状态", "原因", "项目数")
-FUNDING_SOURCES = ("部省级", "市级", "区级", "其他")
+FUNDING_SOURCES = tuple(field(f"funding.{k}").summary.split("（")[0] for k in funding_keys())
 DEPARTMENT_COLUMNS = 7
 
 
