@@ -64,3 +64,28 @@ def test_fidelity_script_prints_a_table(capsys: pytest.CaptureFixture[str]) -> N
     assert fidelity.main(["--forms", "text"]) == 0
     out = capsys.readouterr().out
     assert "合计" in out and "01_hubei_huangshi_zhutiban" in out
+
+
+def _word_copy(text: str) -> str:
+    """The same table as Word's text copy lays it out: one tab-led line per cell, a blank line per row.
+
+    A web table pasted into Word and copied out again keeps the web copy's short rows (its
+    merged cells are gone), so the reader must align them in this format too.
+    """
+    out: list[str] = []
+    for line in text.split("\n"):
+        out += [*(f"\t{cell}" for cell in line.split("\t")), ""] if "\t" in line else [line]
+    return "\n".join(out)
+
+
+def test_corpus_in_words_copy_format_and_gbk_reads_as_well(tmp_path: Path) -> None:
+    points = total = 0
+    for folder in fidelity.corpus_dirs():
+        expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        text = (folder / "source.txt").read_text(encoding="utf-8")
+        source = tmp_path / f"{folder.name}.txt"
+        source.write_bytes(_word_copy(text).replace("\n", "\r\n").encode("gb18030"))  # Notepad on Chinese Windows
+        score = fidelity.score_file(source, expected, folder.name)
+        assert score.projects[0] == score.projects[1], (folder.name, score.projects)
+        points, total = points + score.points, total + score.total
+    assert points / total >= OVERALL_FLOOR

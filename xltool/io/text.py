@@ -171,7 +171,9 @@ def _word_to_grids(lines: list[str]) -> list[Grid]:
     grids: list[Grid] = []
     for table in (t for t in tables if t.rows):
         rows = [[_cell_value(v) for v in r] for r in table.rows]
-        grids.append(Grid(rows=rows, meta={FREE_ROWS: table.free_rows}))
+        # Word gives merged cells as empty cells; text pasted through a web page may not, so
+        # short rows are aligned the same way (a full-width row is left as it is).
+        grids.append(Grid(rows=rows, meta={FREE_ROWS: table.free_rows, RAGGED: True}))
     return grids
 
 
