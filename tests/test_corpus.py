@@ -89,3 +89,30 @@ def test_corpus_in_words_copy_format_and_gbk_reads_as_well(tmp_path: Path) -> No
         assert score.projects[0] == score.projects[1], (folder.name, score.projects)
         points, total = points + score.points, total + score.total
     assert points / total >= OVERALL_FLOOR
+
+
+def test_corpus_as_pipe_rows_reads_too(tmp_path: Path) -> None:
+    """"| a | b |" rows (Markdown, a wiki or a mail client's text copy). Only the outline
+    table (11), whose levels are leading spaces that a pipe cell trims, cannot survive it."""
+    points = total = 0
+    for folder in fidelity.corpus_dirs():
+        if folder.name.startswith("11_"):
+            continue
+        expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        rows = (folder / "source.txt").read_text(encoding="utf-8").split("\n")
+        header_done = False
+        out = []
+        for line in rows:
+            if "\t" in line:
+                out.append("| " + " | ".join(line.split("\t")) + " |")
+                if not header_done:  # a Markdown rule under the first row
+                    out.append("|" + "---|" * len(line.split("\t")))
+                    header_done = True
+            else:
+                out.append(line)
+        source = tmp_path / f"{folder.name}.md.txt"
+        source.write_text("\n".join(out), encoding="utf-8")
+        score = fidelity.score_file(source, expected, folder.name)
+        assert score.projects[0] == score.projects[1], (folder.name, score.projects, score.misses[:3])
+        points, total = points + score.points, total + score.total
+    assert points / total >= OVERALL_FLOOR

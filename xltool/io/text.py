@@ -56,12 +56,41 @@ def text_to_grids(text: str, *, name: str = "") -> list[Grid]:
     """
     lines = [raw.lstrip("\ufeff") for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     grids: list[Grid] = []
+    lines = _pipes_to_tabs(lines)
     for chunk in _chunks(lines):
         found = _tsv_to_grids(chunk) if _is_tsv(chunk) else _word_to_grids(chunk)
         grids.extend(found)
     for index, grid in enumerate(grids):
         grid.name = f"{name}#{index + 1}" if name else f"#{index + 1}"
     return grids
+
+
+_PIPE_ROW_RE = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE_RE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
+
+
+def _pipes_to_tabs(lines: list[str]) -> list[str]:
+    """A table saved as "| a | b |" rows (Markdown, or a wiki or mail client's text copy) → tab rows.
+
+    Only a text without tabs whose rows are mostly pipe rows is converted; the "|---|" rule
+    under the column titles is dropped.
+    """
+    if any("\t" in line for line in lines):
+        return lines
+    filled = [line for line in lines if line.strip()]
+    pipes = [line for line in filled if _PIPE_ROW_RE.match(line)]
+    if len(pipes) < 2 or len(pipes) * 2 < len(filled):
+        return lines
+    out: list[str] = []
+    for line in lines:
+        if _PIPE_RULE_RE.match(line):
+            continue
+        if _PIPE_ROW_RE.match(line):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            out.append("\t".join(cells) if len(cells) > 1 else cells[0])
+        else:
+            out.append(line)
+    return out
 
 
 def _is_tsv(lines: list[str]) -> bool:
