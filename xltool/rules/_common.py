@@ -20,8 +20,13 @@ _TRAILING_BRACKET_RE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]$")
 
 def _cache(ctx: RuleContext, name: str) -> dict[Any, Any]:
     """A per-context memo (contexts live for one validation run, settings do not change)."""
-    store: dict[Any, Any] = ctx.__dict__.setdefault("_xltool_cache", {})
-    return store.setdefault(name, {})
+    store: dict[Any, Any] | None = ctx.__dict__.get("_xltool_cache")
+    if store is None:  # no setdefault: it would build a throw-away dict on every call (hot path)
+        store = ctx.__dict__["_xltool_cache"] = {}
+    cache = store.get(name)
+    if cache is None:
+        cache = store[name] = {}
+    return cache
 
 
 def words(ctx: RuleContext, key: str) -> list[str]:
