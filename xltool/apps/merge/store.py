@@ -261,5 +261,5 @@ class MergeStore:
 
 
 def indicator_row(record: IndicatorRecord) -> tuple[Any, ...]:
-    """The 指标明细 columns of a record."""
+    """The 指标明细 columns of a record: fields 2–13 are IndicatorRow's, in its order (a test holds them together)."""
     return record[2:14]
