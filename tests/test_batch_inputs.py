@@ -52,8 +52,8 @@ def test_a_folder_with_backups_marked_copies_an_old_summary_and_a_lock_counts_ev
     folder: dict[str, Any], tmp_path: Path
 ) -> None:
     root, books = folder["root"], folder["books"]
-    assert cli("validate", books[0], "--mark").exit_code in (0, 1)  # leaves a .bak- copy beside it
-    assert cli("validate", books[1], "--mark-to", root / "标注副本.xlsx").exit_code in (0, 1)
+    assert cli("validate", books[0], "--mark").exit_code == 0  # warnings only; leaves a .bak- copy beside it
+    assert cli("validate", books[1], "--mark-to", root / "标注副本.xlsx").exit_code == 0
     first = cli("merge", root, "-o", root / "汇总.xlsx")
     assert first.exit_code == 0, first.output
     (root / f"~${books[2].name}").write_bytes(b"\x08zhangsan" + b"\x00" * 150)
@@ -81,7 +81,7 @@ def test_a_folder_with_backups_marked_copies_an_old_summary_and_a_lock_counts_ev
             assert name in run.output
 
     checked = cli("validate", root)
-    assert checked.exit_code in (0, 1), checked.output
+    assert checked.exit_code == 0, checked.output  # the generated tables hold warnings only
     for name in (backups[0].name, "标注副本.xlsx", "汇总.xlsx", f"~${books[2].name}"):
         assert f"已跳过 {root / name}" in checked.output
     refused = cli("validate", root / "汇总.xlsx")
@@ -145,7 +145,7 @@ def test_discovery_is_one_for_every_command(folder: dict[str, Any]) -> None:
     assert {f.kind for f in found.skipped} == {"lock", "own"}
     # validate of the lock file named on the command line (a shell's *.xlsx): skipped, not exit 2
     run = cli("validate", *sorted(root.iterdir()))
-    assert run.exit_code in (0, 1) and "锁文件" in run.output
+    assert run.exit_code == 0 and "锁文件" in run.output
 
 
 def test_ods_marking_says_what_to_do(tmp_path: Path) -> None:
