@@ -23,7 +23,11 @@ def _help_data() -> dict[str, Any]:
 def _help(year: int) -> dict[str, list[Any]]:
     """The 填写说明 prose with its examples in the template's own year."""
     def fill(value: Any) -> Any:
-        return value.replace("{year}", str(year)) if isinstance(value, str) else [fill(v) for v in value]
+        if isinstance(value, str):
+            return value.replace("{year}", str(year))
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        return [fill(v) for v in value]
 
     return {key: fill(value) for key, value in _help_data().items()}
 
@@ -62,28 +66,15 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
     line()
     line("一、怎样填写", bold=True, size=12, merge=True)
     help_text = _help(year)
-    steps = help_text["steps"]
-    for text in steps:
+    for text in help_text["steps"]:
         line(text, merge=True)
     line()
-    line("二、栏目说明", bold=True, size=12, merge=True)
-    line("栏目", "含义", "填写要求", bold=True, fill=_HEAD_FILL)
-    fields = help_text["fields"]
-    for a, b, c in fields:
-        line(a, b, c)
-    line()
-    line("三、计算符号", bold=True, size=12, merge=True)
-    line("符号", "含义", "常见用法", bold=True, fill=_HEAD_FILL)
-    operators = help_text["operators"]
-    for a, b, c in operators:
-        line(a, b, c)
-    line()
-    line("四、目标值示例", bold=True, size=12, merge=True)
-    line("评价", "写法", "说明", bold=True, fill=_HEAD_FILL)
-    examples = help_text["examples"]
-    for a, b, c in examples:
-        line(a, b, c)
-    line()
+    for table in help_text["table"]:
+        line(table["title"], bold=True, size=12, merge=True)
+        line(*table["columns"], bold=True, fill=_HEAD_FILL)
+        for a, b, c in table["rows"]:
+            line(a, b, c)
+        line()
     line(f"五、指标体系（{profile.label}）", bold=True, size=12, merge=True)
     line("一级指标", "二级指标", "", bold=True, fill=_HEAD_FILL)
     for l1 in profile.level1:
