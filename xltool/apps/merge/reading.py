@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xltool.core.text import normalize_label
 from xltool.core.errors import XltoolError
 from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
 from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord, ProjectRecord, ReadOptions
@@ -79,7 +80,7 @@ def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
             indicators.append(IndicatorRecord(
                 pord, k, p.name, ind.level1, ind.level2, ind.name, ind.operator or ind.operator_raw, ind.target,
                 ind.value, ind.unit, _QUALITATIVE if ind.qualitative else "定量", path, p.sheet, ind.cell,
-                ranks.get((_key(ind.level1), _key(ind.level2)), len(ranks)), _form_value(ind.operator, ind.target),
+                ranks.get((normalize_label(ind.level1), normalize_label(ind.level2)), len(ranks)), _form_value(ind.operator, ind.target),
             ))
         if options.validate:
             findings.extend(_project_findings(p, pord, options.profile, contexts))
@@ -121,20 +122,12 @@ def _project_rules() -> tuple[Any, ...]:
     return tuple(info for info in iter_catalogue() if not info.batch)
 
 
-@lru_cache(maxsize=8192)
-def _key(text: str) -> str:
-    """Comparison form of a name or label (cached: 一级/二级 names repeat in every table)."""
-    from xltool.core.text import normalize_label
-
-    return normalize_label(text)
-
-
 @lru_cache(maxsize=None)
 def _level_ranks(profile: str) -> dict[tuple[str, str], int]:
     from xltool.core.frameworks import load_profiles
 
     found = load_profiles().get(profile)
-    return {(_key(a), _key(b)): i for i, (a, b) in enumerate(found.pairs())} if found else {}
+    return {(normalize_label(a), normalize_label(b)): i for i, (a, b) in enumerate(found.pairs())} if found else {}
 
 
 def _form_value(operator: str, target: str) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Iterable, Mapping
+
+from xltool.core.text import normalize_label
 
 import tomllib
 
@@ -36,7 +37,8 @@ def cn_number(text: str) -> int | None:
 
 
 def _norm(text: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+    """Vocabulary words compared the way every rule compares words (core.text)."""
+    return normalize_label(text)
 
 
 _M2_RE = re.compile(r"(?<=[\d/·每])m2")
