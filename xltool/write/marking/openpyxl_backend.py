@@ -173,11 +173,13 @@ def _draw_results(workbook: Workbook, table: ResultsTable) -> None:
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=row.link, display=str(cell.value))
             cell.font = link_font
         ws.cell(row=r, column=table.level_column + 1).fill = _solid(SEVERITY_COLORS[row.severity])
-        for cell in ws[r][:-1]:
-            cell.alignment = top
-        ws.cell(row=r, column=len(headers)).alignment = wrap
-        # Row heights are not recomputed by every reader; give wrapped messages their lines.
-        lines = math.ceil(display_width(str(row.values[-1])) / table.widths[headers[-1]])
+        # Every text wraps inside its column (a long sheet or project name printed over its
+        # neighbour otherwise); row heights are not recomputed by every reader, so set them.
+        lines = 1
+        for cell, title, value in zip(ws[r], headers, row.values):
+            cell.alignment = wrap if isinstance(value, str) else top
+            if isinstance(value, str):
+                lines = max(lines, math.ceil(display_width(value) / max(1.0, table.widths[title] - 1)))
         if lines > 1:
             ws.row_dimensions[r].height = 15 * lines
     if not table.rows:
@@ -188,6 +190,7 @@ def _draw_results(workbook: Workbook, table: ResultsTable) -> None:
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(table.rows) + 1, 1)}"
     # Printed for the review meeting: landscape, all columns on one page width, header repeated.
     ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
