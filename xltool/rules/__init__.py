@@ -90,6 +90,7 @@ class RuleContext:
     profile: Profile
     settings: dict[str, Any] = field(default_factory=dict)
     rule: RuleInfo | None = None  # the rule running right now (set by :func:`rule`'s wrapper)
+    memo: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False, compare=False)  # rules' memos
 
     @classmethod
     def for_profile(cls, name: str | None) -> "RuleContext":

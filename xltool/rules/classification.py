@@ -7,7 +7,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
-from ._common import first_contained, indicator_where, is_real, norm, quote, role_of, words
+from ._common import first_contained, indicator_where, norm, quote, real, role_of, words
 
 _PROCESS_HINTS: dict[str, str] = {
     "quality": "如“验收合格率 ≥ 95%”",
@@ -26,9 +26,7 @@ _PROCESS_HINTS: dict[str, str] = {
 )
 def process_indicator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     process = words(ctx, "process_indicators")
-    for ind in project.indicators:
-        if not is_real(ind, ctx):
-            continue
+    for ind in real(project, ctx):
         found = first_contained(ind.name, process)
         if not found:
             continue
@@ -52,8 +50,8 @@ def satisfaction_elsewhere(project: Project, ctx: RuleContext) -> Iterator[Findi
     target = ctx.profile.names_with_role("satisfaction")
     if not target:
         return
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or "满意" not in norm(ind.name):
+    for ind in real(project, ctx):
+        if "满意" not in norm(ind.name):
             continue
         if role_of(ind, ctx) == "satisfaction":
             continue
@@ -74,7 +72,7 @@ def satisfaction_elsewhere(project: Project, ctx: RuleContext) -> Iterator[Findi
     good="满意度指标：服务对象满意度 ≥ 90%（持续影响移到可持续影响指标）",
 )
 def non_satisfaction_under_satisfaction(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    rows = [i for i in project.indicators if is_real(i, ctx) and role_of(i, ctx) == "satisfaction"]
+    rows = [i for i in real(project, ctx) if role_of(i, ctx) == "satisfaction"]
     if not any("满意" in norm(i.name) for i in rows):
         return  # JX102 reports the missing satisfaction indicator
     for ind in rows:
@@ -97,8 +95,8 @@ def non_satisfaction_under_satisfaction(project: Project, ctx: RuleContext) -> I
 def ecological_is_ecological(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     eco = words(ctx, "ecological_words")
     not_eco = words(ctx, "not_ecological_words")
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or role_of(ind, ctx) != "ecological":
+    for ind in real(project, ctx):
+        if role_of(ind, ctx) != "ecological":
             continue
         if first_contained(ind.name, eco):
             continue

@@ -16,6 +16,7 @@ from ._common import (
     level2_where,
     norm,
     quote,
+    real,
     role_of,
 )
 from .layout import in_layout
@@ -56,7 +57,7 @@ def _text_value(project: Project, field: str) -> str:
     good="产出时效指标：项目按期完成率 ≥ 95%",
 )
 def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    if not any(is_real(i, ctx) for i in project.indicators):
+    if not real(project, ctx):
         yield ctx.finding(
             "指标表中没有任何三级指标：请按产出、效果（效益）、满意度逐项填写三级指标和年度目标值。",
             cell=project.indicators[0].cells.get("name", project.indicators[0].cell) if project.indicators else "",
@@ -67,7 +68,7 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
         names = ctx.profile.names_with_role(role)
         if not names:
             continue
-        if any(is_real(i, ctx) and role_of(i, ctx) == role for i in project.indicators):
+        if any(role_of(i, ctx) == role for i in real(project, ctx)):
             continue
         level2 = names[0]
         yield ctx.finding(
@@ -87,9 +88,9 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
 )
 def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     names = ctx.profile.names_with_role("satisfaction")
-    if not names or not any(is_real(i, ctx) for i in project.indicators):
+    if not names or not real(project, ctx):
         return  # an empty indicator table is reported once, by JX101
-    rows = [i for i in project.indicators if is_real(i, ctx) and role_of(i, ctx) == "satisfaction"]
+    rows = [i for i in real(project, ctx) if role_of(i, ctx) == "satisfaction"]
     if any("满意" in norm(i.name) for i in rows):
         return
     if rows:
@@ -100,7 +101,7 @@ def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding
             **indicator_where(wrong, "name"),
         )
         return
-    elsewhere = [i for i in project.indicators if is_real(i, ctx) and "满意" in norm(i.name)]
+    elsewhere = [i for i in real(project, ctx) if "满意" in norm(i.name)]
     hint = (
         f"（{quote(elsewhere[0].name)}写在{quote(elsewhere[0].level2, empty='（未填二级指标）')}"
         f"下，应移到“{names[0]}”）"
@@ -149,10 +150,10 @@ def required_fields(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="社会效益指标：减少群众跑动次数 ≥ 3000次；可持续影响指标：……",
 )
 def effect_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    if not any(is_real(i, ctx) for i in project.indicators):
+    if not real(project, ctx):
         return  # an empty indicator table is reported once, by JX101
     effect_roles = set(ctx.get("effect_roles", []))
-    rows = [i for i in project.indicators if is_real(i, ctx) and role_of(i, ctx) in effect_roles]
+    rows = [i for i in real(project, ctx) if role_of(i, ctx) in effect_roles]
     social = ctx.profile.names_with_role("social")
     where = level2_where(project, social[0]) if social else {"cell": "", "field": "indicator"}
     if not rows:
@@ -181,7 +182,7 @@ def effect_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
 )
 def expected_effects(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     effect_roles = set(ctx.get("effect_roles", []))
-    rows = [i for i in project.indicators if is_real(i, ctx) and role_of(i, ctx) in effect_roles]
+    rows = [i for i in real(project, ctx) if role_of(i, ctx) in effect_roles]
     if not rows or all(role_of(i, ctx) == "sustainability" for i in rows):
         return  # JX104 already asks for effect indicators
     have = {role_of(i, ctx) for i in rows}
@@ -250,9 +251,7 @@ def placeholders(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="考核次数 = 4次",
 )
 def indicator_pairs(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx):
-            continue
+    for ind in real(project, ctx):
         if ind.name and not ind.target:
             yield ctx.finding(
                 f"三级指标{quote(ind.name)}没有年度目标值：请填写目标值（定量写数值+单位，定性写等级）。",

@@ -14,18 +14,18 @@ from ._common import (
     fmt_number,
     indicator_where,
     is_placeholder,
-    is_real,
     money_unit,
     norm,
     quote,
+    real,
     role_of,
     words,
 )
 
 
 def _cost_rows(project: Project, ctx: RuleContext) -> Iterator[Indicator]:
-    for ind in project.indicators:
-        if is_real(ind, ctx) and ind.target and not is_placeholder(ind.target, ctx) and role_of(ind, ctx) == "cost":
+    for ind in real(project, ctx):
+        if ind.target and not is_placeholder(ind.target, ctx) and role_of(ind, ctx) == "cost":
             yield ind
 
 

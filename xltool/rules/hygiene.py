@@ -9,7 +9,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
-from ._common import indicator_where, is_placeholder, is_real, norm, quote
+from ._common import indicator_where, is_placeholder, norm, quote, real
 
 # "知晓率、普及率", "印刷册数、份数", "条数或个数", "人数/…数量": two measures joined.
 _TWO_MEASURES_RE = re.compile(r"[率度数量性][、/或和与][^、/或和与]{0,12}[率度数量性]$")
@@ -54,8 +54,8 @@ def brackets_mismatched(text: str) -> bool:
     good="拆成两行：制服配发人数 ≥ 78人；制服换装数量 ≥ 78套",
 )
 def two_indicators_in_one(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or not ind.name:
+    for ind in real(project, ctx):
+        if not ind.name:
             continue
         key = norm(ind.name)
         if _TWO_MEASURES_RE.search(key) or _SLASH_RE.search(key):
@@ -74,8 +74,8 @@ def two_indicators_in_one(project: Project, ctx: RuleContext) -> Iterator[Findin
     good="印刷册数 ≥ 60000册；印刷份数 ≥ 40000份（分两行）",
 )
 def two_units_in_one(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or not ind.target or is_placeholder(ind.target, ctx):
+    for ind in real(project, ctx):
+        if not ind.target or is_placeholder(ind.target, ctx):
             continue
         unit = unicodedata.normalize("NFKC", ind.unit) if ind.value is not None else ""
         target = _THOUSANDS_RE.sub("", unicodedata.normalize("NFKC", ind.target))
@@ -152,8 +152,8 @@ def mixed_brackets(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="租用办公面积 = 8085.11平方米；项目完成时间 ≤ 2022.12",
 )
 def name_is_indicator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or not ind.name or is_placeholder(ind.name, ctx):
+    for ind in real(project, ctx):
+        if not ind.name or is_placeholder(ind.name, ctx):
             continue
         key = norm(ind.name)
         if len(key) <= 2 or key[0].isdigit():

@@ -17,9 +17,9 @@ from ._common import (
     is_qualitative,
     is_quantitative,
     is_rate_name,
-    is_real,
     norm,
     quote,
+    real,
     role_of,
     words,
 )
@@ -34,8 +34,8 @@ def _phrase(text: str) -> str:
 
 def _qualitative_rows(project: Project, ctx: RuleContext) -> Iterator[Indicator]:
     """Real 定性 rows with a non-numeric target, cost rows excluded (JX401 covers those)."""
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or not is_qualitative(ind) or not ind.target or ind.value is not None:
+    for ind in real(project, ctx):
+        if not is_qualitative(ind) or not ind.target or ind.value is not None:
             continue
         if is_placeholder(ind.target, ctx) or role_of(ind, ctx) == "cost":
             continue
@@ -76,8 +76,8 @@ _GRADES_HINT = "“达到预期目标/部分达到预期目标/未达到预期�
     good="档案查询率 ≥ 95%，或：计算符号“定性”，目标值“较高”",
 )
 def quantitative_needs_number(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or not is_quantitative(ind) or not ind.target or ind.value is not None:
+    for ind in real(project, ctx):
+        if not is_quantitative(ind) or not ind.target or ind.value is not None:
             continue
         if is_placeholder(ind.target, ctx):
             continue
@@ -97,8 +97,8 @@ def quantitative_needs_number(project: Project, ctx: RuleContext) -> Iterator[Fi
     good="档案库房租赁数 = 3间",
 )
 def number_needs_unit(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or not is_quantitative(ind) or ind.value is None or ind.unit:
+    for ind in real(project, ctx):
+        if not is_quantitative(ind) or ind.value is None or ind.unit:
             continue
         example = f"{fmt_number(ind.value)}%" if is_rate_name(ind.name, ctx) else f"{fmt_number(ind.value)}个/次/间"
         yield ctx.finding(
@@ -117,8 +117,8 @@ def number_needs_unit(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="维保及时率 ≥ 95%，或：维保响应时间 ≤ 3天",
 )
 def rate_in_percent(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or not is_quantitative(ind) or ind.value is None or not ind.unit:
+    for ind in real(project, ctx):
+        if not is_quantitative(ind) or ind.value is None or not ind.unit:
             continue
         if not is_rate_name(ind.name, ctx) or is_percent_unit(ind.unit, ctx):
             continue
@@ -139,8 +139,8 @@ def rate_in_percent(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="系统正常使用年限 ≥ 5年",
 )
 def disguised_number(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or not is_qualitative(ind) or ind.value is None:
+    for ind in real(project, ctx):
+        if not is_qualitative(ind) or ind.value is None:
             continue
         if role_of(ind, ctx) == "cost":
             continue  # JX401 reports cost rows

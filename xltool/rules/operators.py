@@ -15,9 +15,9 @@ from ._common import (
     is_percent_unit,
     is_quantitative,
     is_rate_name,
-    is_real,
     norm,
     quote,
+    real,
     role_of,
     words,
 )
@@ -65,8 +65,8 @@ def nonstandard_operator(project: Project, ctx: RuleContext) -> Iterator[Finding
     good="培训人次 ≥ 100人次",
 )
 def missing_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or not ind.target or ind.operator_raw:
+    for ind in real(project, ctx):
+        if not ind.target or ind.operator_raw:
             continue
         if ind.value is not None:
             choice = "“≤”或“<”" if smaller_is_better(ind, ctx) else "“≥”或“=”"
@@ -106,8 +106,8 @@ def unknown_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="车位数 = 135个；系统故障响应时间 ≤ 1小时",
 )
 def operator_direction(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or not is_quantitative(ind) or ind.value is None:
+    for ind in real(project, ctx):
+        if not is_quantitative(ind) or ind.value is None:
             continue
         smaller = smaller_is_better(ind, ctx)
         if ind.operator in ("≥", ">") and smaller:
@@ -140,8 +140,8 @@ def operator_direction(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="档案查询执行率 = 100%（或 ≥ 95%）",
 )
 def over_hundred(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or not is_quantitative(ind) or ind.value is None:
+    for ind in real(project, ctx):
+        if not is_quantitative(ind) or ind.value is None:
             continue
         if not is_percent_unit(ind.unit, ctx) or norm(ind.unit).startswith("‰"):
             continue
@@ -169,8 +169,8 @@ def over_hundred(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="水电费全额缴费及时率 ≥ 95%",
 )
 def equals_on_rate(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or ind.operator != "=" or ind.value is None:
+    for ind in real(project, ctx):
+        if ind.operator != "=" or ind.value is None:
             continue
         if is_percent_unit(ind.unit, ctx) and ind.value < 100:
             better = "≤" if smaller_is_better(ind, ctx) else "≥"
@@ -191,8 +191,8 @@ def equals_on_rate(project: Project, ctx: RuleContext) -> Iterator[Finding]:
 )
 def satisfaction_level(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     minimum = float(ctx.get("satisfaction_min_percent", 90))
-    for ind in project.indicators:
-        if not is_real(ind, ctx) or role_of(ind, ctx) != "satisfaction" or "满意" not in norm(ind.name):
+    for ind in real(project, ctx):
+        if role_of(ind, ctx) != "satisfaction" or "满意" not in norm(ind.name):
             continue
         if ind.value is None or not is_percent_unit(ind.unit, ctx) or ind.operator in ("≤", "<"):
             continue
