@@ -34,6 +34,7 @@ class RuleInfo:
     good: str  # a good example (Chinese)
     func: Callable[..., Iterable[Finding]]
     batch: bool = False
+    raw: Callable[..., Iterable[Finding]] | None = None  # the undecorated function (see :func:`run_rule`)
 
 
 CATALOGUE: dict[str, RuleInfo] = {}
@@ -67,7 +68,7 @@ def rule(
                     ctx.rule = previous
                 yield item
 
-        info = RuleInfo(code, severity, title, why, bad, good, bound, batch)
+        info = RuleInfo(code, severity, title, why, bad, good, bound, batch, func)
         CATALOGUE[code] = info
         return bound
 
@@ -120,6 +121,20 @@ class RuleContext:
         return Finding(code=code, severity=severity or info.severity, message=message, **where)
 
 
+def run_rule(info: RuleInfo, subject: Any, ctx: RuleContext) -> list[Finding]:
+    """Every finding of one rule, run as a whole: the engine's way in.
+
+    ``info.func`` re-announces its rule around each step of its generator so that
+    interleaved callers stay right; consumed in one go, announcing it once is enough,
+    and across 50 rules and thousands of tables that step is measurable.
+    """
+    previous, ctx.rule = ctx.rule, info
+    try:
+        return list((info.raw or info.func)(subject, ctx))
+    finally:
+        ctx.rule = previous
+
+
 def _load_rule_modules() -> None:
     """Import the rule modules so their decorators register them."""
     from importlib import import_module
@@ -156,13 +171,13 @@ def validate_projects(projects: list[Project], *, profile: str | None = None) ->
         ctx = ctx_for(project)
         for info in CATALOGUE.values():
             if not info.batch:
-                findings.extend(_stamp(f, project) for f in info.func(project, ctx))
+                findings.extend(_stamp(f, project) for f in run_rule(info, project, ctx))
     if projects:
         ctx = ctx_for(projects[0])
         by_key = {(p.file, p.sheet, p.name): p for p in projects}
         for info in CATALOGUE.values():
             if info.batch:
-                for f in info.func(projects, ctx):
+                for f in run_rule(info, projects, ctx):
                     findings.append(f if f.file else _stamp(f, by_key.get((f.file, f.sheet, f.project), projects[0])))
     findings.sort(key=_sort_key)
     return findings

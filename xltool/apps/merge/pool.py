@@ -18,13 +18,22 @@ from . import reading
 from .records import POOL_MIN_FILES, FileResult, ReadOptions
 
 _DEFAULT_JOBS_CAP = 4
+WORKER_NICENESS = 10  # below the writing parent (Unix; ignored elsewhere)
 IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: enough to keep it busy, bounded in memory
 
 
 def _worker_init(memory_mb: int) -> None:
     """Workers leave Ctrl-C to the parent and get an address-space limit, so a runaway
-    file raises MemoryError inside its own try/except instead of starving the machine."""
+    file raises MemoryError inside its own try/except instead of starving the machine.
+
+    They also run at a lower priority: the parent, writing rows in input order, is the
+    critical path, and the user's machine stays responsive during a long merge.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):  # Windows has no nice(); the pool works the same
+        pass
     try:  # a native crash (calamine's allocation failure) prints English text: keep it off the user's screen
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
@@ -166,3 +175,40 @@ def _run_isolated(
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+class Beside:
+    """``func(*args)`` run in one forked process while the caller goes on (``result()`` joins).
+
+    Where fork is not available (Windows), or the process cannot start or dies, the
+    call runs in the caller instead: slower, never a different answer.
+    """
+
+    def __init__(self, func: Callable[..., Any], *args: Any) -> None:
+        self.func, self.args = func, args
+        self.pool: ProcessPoolExecutor | None = None
+        self.future: Any = None
+        context = _pool_context()
+        if context.get_start_method() != "fork":
+            return
+        try:
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self.future = self.pool.submit(func, *args)
+        except (OSError, BrokenProcessPool):
+            self.close()
+
+    def result(self) -> Any:
+        try:
+            if self.future is not None:
+                try:
+                    return self.future.result()
+                except BrokenProcessPool:
+                    pass
+            return self.func(*self.args)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = self.future = None

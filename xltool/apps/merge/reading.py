@@ -93,7 +93,7 @@ def _project_findings(
 ) -> list[FindingRecord]:
     """The per-project rules, in cell order (as ``validate_projects`` sorts them)."""
     from xltool.core.grid import split_ref
-    from xltool.rules import RuleContext
+    from xltool.rules import RuleContext, run_rule
 
     name = profile or project.profile or None
     ctx = contexts.get(name)
@@ -101,7 +101,7 @@ def _project_findings(
         ctx = contexts[name] = RuleContext.for_profile(name)
     found = []
     for info in _project_rules():
-        for f in info.func(project, ctx):
+        for f in run_rule(info, project, ctx):
             try:
                 row, col = split_ref(f.cell) if f.cell else (0, 0)
             except ValueError:

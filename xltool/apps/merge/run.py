@@ -20,9 +20,9 @@ from typing import Any
 from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, XltoolError
 from xltool.io.discovery import SUMMARY_REASON, InputFile, discover
 from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
-from .pool import default_jobs, read_all
+from .pool import Beside, default_jobs, read_all
 from .records import WORKER_MEMORY_MB, FileResult, IndicatorRecord, ReadOptions
-from .store import MergeStore, indicator_row
+from .store import MergeStore, batch_findings, indicator_row
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -163,7 +163,13 @@ def merge_workbooks(
             report.duplicates = store.mark_duplicates()
             if validate:
                 store.mark_same_content()
-                store.run_batch_rules(profile)
+                # The copied-text rules run beside the 部门整体 form, which does not depend on them.
+                batch = Beside(batch_findings, store.path, profile)
+                try:
+                    writer.write_department(store)
+                    store.add_batch_findings(batch.result())
+                finally:
+                    batch.close()
             report.projects, report.indicators, report.findings = store.counts()
             report.timings["batch"] = time.perf_counter() - stage
             stage = time.perf_counter()

@@ -70,6 +70,7 @@ class MergeStore:
     """Compact rows of every file in SQLite."""
 
     def __init__(self, path: Path) -> None:
+        self.path = path
         self.db = sqlite3.connect(str(path))
         self.db.executescript(_SCHEMA)
 
@@ -176,35 +177,10 @@ class MergeStore:
         return len(found)
 
     def run_batch_rules(self, profile: str | None) -> int:
-        """The copied-text rules, once, over all files (light text stubs, not models)."""
-        from xltool.rules import RuleContext, iter_catalogue
+        """The copied-text rules, once, over all files (see :func:`batch_findings`)."""
+        return self.add_batch_findings(batch_findings(self.path, profile))
 
-        batch = [info for info in iter_catalogue() if info.batch and info.code not in MERGE_HANDLED]
-        if not batch:
-            return 0
-        stubs: list[Any] = []
-        where: dict[tuple[str, str, str], int] = {}
-        first_profile = ""
-        for pord, name, overview, long_goal, goal, file, sheet, prof, cells in self.db.execute(
-            "SELECT pord, name, overview, long_term_goal, annual_goal, file, sheet, profile, cells "
-            "FROM projects ORDER BY pord"
-        ):
-            where_cells = json.loads(cells or "{}")
-            stubs.append(_TextStub(
-                name, overview, long_goal, goal, intern(file), intern(sheet),
-                {k: where_cells[k] for k in _TEXT_CELLS if k in where_cells},  # all the rules point to
-            ))
-            where.setdefault((file, sheet, name), pord)
-            first_profile = first_profile or prof
-        if not stubs:
-            return 0
-        ctx = RuleContext.for_profile(profile or first_profile or None)
-        rows = []
-        for info in batch:
-            for f in info.func(stubs, ctx):
-                pord = where.get((f.file, f.sheet, f.project))
-                rows.append(FindingRecord(pord if pord is not None else -1, pord, f.file, f.sheet, f.cell, f.project,
-                                          f.code, f.severity.value, f.message))
+    def add_batch_findings(self, rows: list[FindingRecord]) -> int:
         with self.db:
             self.add_findings(rows)
         return len(rows)
@@ -263,3 +239,44 @@ class MergeStore:
 def indicator_row(record: IndicatorRecord) -> tuple[Any, ...]:
     """The 指标明细 columns of a record: fields 2–13 are IndicatorRow's, in its order (a test holds them together)."""
     return record[2:14]
+
+
+def batch_findings(path: Path, profile: str | None) -> list[FindingRecord]:
+    """The copied-text rules over every stored project, read through a connection of its own.
+
+    A function of the store's file rather than a method, so it can run in a process of
+    its own while the parent writes the sheets that do not depend on it.
+    """
+    from xltool.rules import RuleContext, iter_catalogue, run_rule
+
+    batch = [info for info in iter_catalogue() if info.batch and info.code not in MERGE_HANDLED]
+    if not batch:
+        return []
+    stubs: list[Any] = []
+    where: dict[tuple[str, str, str], int] = {}
+    first_profile = ""
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        for pord, name, overview, long_goal, goal, file, sheet, prof, cells in db.execute(
+            "SELECT pord, name, overview, long_term_goal, annual_goal, file, sheet, profile, cells "
+            "FROM projects ORDER BY pord"
+        ):
+            where_cells = json.loads(cells or "{}")
+            stubs.append(_TextStub(
+                name, overview, long_goal, goal, intern(file), intern(sheet),
+                {k: where_cells[k] for k in _TEXT_CELLS if k in where_cells},  # all the rules point to
+            ))
+            where.setdefault((file, sheet, name), pord)
+            first_profile = first_profile or prof
+    finally:
+        db.close()
+    if not stubs:
+        return []
+    ctx = RuleContext.for_profile(profile or first_profile or None)
+    rows = []
+    for info in batch:
+        for f in run_rule(info, stubs, ctx):
+            pord = where.get((f.file, f.sheet, f.project))
+            rows.append(FindingRecord(pord if pord is not None else -1, pord, f.file, f.sheet, f.cell, f.project,
+                                      f.code, f.severity.value, f.message))
+    return rows

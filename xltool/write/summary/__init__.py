@@ -193,6 +193,7 @@ class SummaryWriter:
         self.sheets[SHEET_FINDINGS] = tables.findings_sheet(self.wb, self.fmt)
         self.sheets[SHEET_FILES] = tables.files_sheet(self.wb, self.fmt)
         self.indicator_rows = 0
+        self.department_written = False
 
     def add_indicators(self, rows: Iterable[tuple[Any, ...]]) -> None:
         sheet = self.sheets[SHEET_INDICATORS]
@@ -200,16 +201,24 @@ class SummaryWriter:
             sheet.values(row)
             self.indicator_rows += 1
 
+    def write_department(self, source: SummarySource) -> None:
+        """The 部门整体 forms; callable before :meth:`finish` (they need no findings), else written there."""
+        from . import department
+
+        department.write_department(self.sheets[SHEET_DEPARTMENT], source)
+        self.department_written = True
+
     def finish(self, source: SummarySource) -> dict[str, int]:
         """Write every other sheet and close; returns the rows written per sheet."""
-        from . import department, funding, tables
+        from . import funding, tables
 
         sheets = self.sheets
         sheets[SHEET_INDICATORS].finish(filter_rows=self.indicator_rows, repeat_cols="A:A")
         totals = tables.write_projects(sheets[SHEET_PROJECTS], source.projects())
         funding.write_funding(sheets[SHEET_FUNDING], totals)
         funding.write_charts(self.wb, sheets[SHEET_CHARTS], totals)
-        department.write_department(sheets[SHEET_DEPARTMENT], source)
+        if not self.department_written:
+            self.write_department(source)
         tables.write_findings(sheets[SHEET_FINDINGS], source.findings())
         tables.write_files(sheets[SHEET_FILES], source.files())
         rows = {name: sheet.row for name, sheet in sheets.items()}

@@ -180,45 +180,41 @@ class Sheet:
     def values(self, values: Iterable[Any], formats: dict[int, Any] | None = None, default: Any = None) -> None:
         """One row; wrapped columns size the row, others are cut to one line on screen.
 
-        The hot path of a merge (every 指标明细 row): plain loops, the line count only
-        for text long enough to wrap.
+        The hot path of a merge (every 指标明细 row): one plain loop that writes as it
+        goes, the line count only for text long enough to wrap. The row height is set
+        after the cells, which constant-memory mode allows until the next row starts.
         """
-        check_row(self.ws, self.row)
         ws, r = self.ws, self.row
+        if r >= EXCEL_MAX_ROWS:
+            check_row(ws, r)
         wrap, widths, ncols = self.wrap, self.widths, len(self.headers)
-        text_fmt, wrap_fmt = self.fmt.text, self.fmt.wrap
+        text_fmt = self.fmt.text
+        sample = not self.fixed and r <= _WIDTH_SAMPLE_ROWS
         lines = 1
-        cells: list[tuple[int, Any, Any]] = []
         for c, value in enumerate(values):
             cell_fmt = formats.get(c, default) if formats else default
             if value is None or value == "":
                 if cell_fmt is not None or c < ncols:
-                    cells.append((c, None, cell_fmt or text_fmt))
+                    ws.write_blank(r, c, None, cell_fmt or text_fmt)
                 continue
-            if value.__class__ is str:
-                if len(value) > EXCEL_CELL_LIMIT:
-                    value = fit_text(value)
-                if c in wrap:
-                    if "\n" in value or "\r" in value:
-                        value = clean_breaks(value)
-                    if 2 * len(value) >= widths[c] - 1 or "\n" in value:
-                        lines = max(lines, line_count(value, widths[c]))
-                    cell_fmt = cell_fmt or wrap_fmt
-                elif "\n" in value:
-                    value = " ".join(value.split())
-                if not self.fixed and r <= _WIDTH_SAMPLE_ROWS and c < len(widths):
-                    widths[c] = min(max(widths[c], text_width(value) + 2), _MAX_WIDTH)
-            cells.append((c, value, cell_fmt or text_fmt))
+            if value.__class__ is not str:
+                ws.write_number(r, c, value, cell_fmt or text_fmt)
+                continue
+            if len(value) > EXCEL_CELL_LIMIT:
+                value = fit_text(value)
+            if c in wrap:
+                if "\n" in value or "\r" in value:
+                    value = clean_breaks(value)
+                if 2 * len(value) >= widths[c] - 1 or "\n" in value:
+                    lines = max(lines, line_count(value, widths[c]))
+                cell_fmt = cell_fmt or self.fmt.wrap
+            elif "\n" in value:
+                value = " ".join(value.split())
+            if sample and c < len(widths):
+                widths[c] = min(max(widths[c], text_width(value) + 2), _MAX_WIDTH)
+            ws.write_string(r, c, value, cell_fmt or text_fmt)
         if lines > 1:
             ws.set_row(r, wrapped_height(lines))
-        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
-        for c, value, cell_fmt in cells:
-            if value is None:
-                write_blank(r, c, None, cell_fmt)
-            elif value.__class__ is str:
-                write_string(r, c, value, cell_fmt)
-            else:
-                write_number(r, c, value, cell_fmt)
         if r > 1 and self.row_info is not None:
             # xlsxwriter keeps every sized row's height for placing images; list sheets have none, and
             # writing this row flushed the previous one (constant memory): let it go, memory stays flat.

@@ -1,0 +1,88 @@
+"""The merge's process plumbing: worker priority and the batch rules run beside the writer."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from xltool.apps.merge import pool
+from xltool.apps.merge.records import ReadOptions
+from xltool.apps.merge.store import MergeStore, batch_findings
+
+needs_fork = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are a Linux/Unix path")
+
+
+def _niceness() -> int:
+    return os.nice(0)
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+def _dies_unless_in(parent: int) -> str:
+    if os.getpid() != parent:
+        os._exit(3)  # a worker killed by the OS (out of memory, a native crash)
+    return "在本进程中运行"
+
+
+@needs_fork
+def test_workers_run_below_the_writing_parent() -> None:
+    executor = pool._new_pool(1, ReadOptions(memory_mb=0))
+    try:
+        assert executor.submit(_niceness).result() == os.nice(0) + pool.WORKER_NICENESS
+    finally:
+        executor.shutdown()
+
+
+@needs_fork
+def test_beside_runs_in_another_process_and_joins() -> None:
+    beside = pool.Beside(_pid)
+    assert beside.result() != os.getpid()
+    assert beside.pool is None  # joined and shut down
+
+
+@needs_fork
+def test_beside_falls_back_to_the_caller_when_its_process_dies() -> None:
+    beside = pool.Beside(_dies_unless_in, os.getpid())
+    assert beside.result() == "在本进程中运行"
+
+
+def test_batch_findings_beside_equal_the_in_process_ones(tmp_path: Path) -> None:
+    """The copied-text rules read the store through their own connection: same findings either way,
+    and the merge (which runs them beside the 部门整体 form) lists them in 问题清单."""
+    import dataclasses
+
+    import openpyxl
+
+    from benchmarks.common import generate_departments, write_department_workbook
+    from xltool.apps.merge import merge_workbooks
+    from xltool.apps.merge.reading import read_file
+    from xltool.io.discovery import discover
+
+    data = tmp_path / "data"
+    specs = generate_departments(data, 30, seed=3)
+    original = specs[0].projects[0]
+    copy = dataclasses.replace(original, name="另一个项目", department="区另一局", implementer="区另一局")
+    write_department_workbook(data / "区另一局.xlsx", [copy])  # another department files the same texts
+
+    report = merge_workbooks([data], tmp_path / "汇总.xlsx", jobs=2)
+    wb = openpyxl.load_workbook(tmp_path / "汇总.xlsx", read_only=True)
+    codes = [row[4] for row in wb["问题清单"].iter_rows(min_row=2, values_only=True)]
+    wb.close()
+    assert "JX701" in codes and report.findings == len(codes)
+
+    store = MergeStore(tmp_path / "store.sqlite")
+    try:
+        for entry in discover([data]).files:
+            store.add_result(entry, read_file(entry.index, entry.display))
+        store.finish_loading()
+        here = batch_findings(store.path, None)
+        there = pool.Beside(batch_findings, store.path, None).result()
+    finally:
+        store.close()
+    assert "JX701" in {f.code for f in here}
+    assert here == there
