@@ -290,12 +290,10 @@ def test_severity_thresholds_come_from_the_settings() -> None:
     ctx = RuleContext.for_profile("district-2022")
     (finding,) = product_matches_total(project(PROPERTY, 38.4), ctx)
     assert finding.severity is Severity.WARNING
-    ctx = RuleContext.for_profile("district-2022")
-    ctx.settings["arithmetic_info"] = 0.02
+    ctx = RuleContext.for_profile("district-2022").with_settings(arithmetic_info=0.02)
     (finding,) = product_matches_total(project(PROPERTY, 38.4), ctx)
     assert finding.severity is Severity.INFO
-    ctx = RuleContext.for_profile("district-2022")
-    ctx.settings["arithmetic_agree"] = 0.02
+    ctx = RuleContext.for_profile("district-2022").with_settings(arithmetic_agree=0.02)
     assert list(product_matches_total(project(PROPERTY, 38.4), ctx)) == []
 
 

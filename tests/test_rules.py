@@ -513,7 +513,7 @@ def test_settings_from_rules_toml_change_what_a_rule_reports() -> None:
     project = with_row(clean(), SATISFY, "服务对象满意度", "≥", "92%")
     ctx = RuleContext.for_profile("district-2022")
     assert list(satisfaction_level(project, ctx)) == []
-    ctx.settings["satisfaction_min_percent"] = 95
+    ctx = ctx.with_settings(satisfaction_min_percent=95)
     (finding,) = satisfaction_level(project, ctx)
     assert "95%" in finding.message and finding.severity is Severity.INFO
 

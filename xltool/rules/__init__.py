@@ -16,7 +16,8 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache, wraps
 from importlib import resources
-from typing import Any, Callable, Iterable, Iterator
+from types import MappingProxyType
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from xltool.core.findings import Finding, Severity
 from xltool.core.frameworks import Profile, get_profile
@@ -86,20 +87,29 @@ def rule_settings() -> dict[str, Any]:
 
 @dataclass
 class RuleContext:
-    """What a rule may consult besides the project: the profile and the settings."""
+    """What a rule may consult besides the project: the profile and the settings.
+
+    Settings are read-only (a context with other settings is :meth:`with_settings`), so
+    what rules derive from them alone (word lists, unit tables, roles of 二级 names) is
+    kept in ``shared``, one memo for every context of a profile; ``memo`` holds what
+    depends on the projects and lives as long as the context.
+    """
 
     profile: Profile
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
     rule: RuleInfo | None = None  # the rule running right now (set by :func:`rule`'s wrapper)
-    memo: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False, compare=False)  # rules' memos
+    memo: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False, compare=False)  # per run
+    shared: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False, compare=False)  # per settings
 
     @classmethod
     def for_profile(cls, name: str | None) -> "RuleContext":
         profile = get_profile(name)
-        base = dict(rule_settings())
-        overrides = base.pop("profile", {}).get(profile.name, {})
-        merged = {**base, **overrides}
-        return cls(profile=profile, settings=merged)
+        settings, shared = _profile_settings(profile.name)
+        return cls(profile=profile, settings=settings, shared=shared)
+
+    def with_settings(self, **changes: Any) -> "RuleContext":
+        """The same profile with some settings changed (and memos of its own)."""
+        return RuleContext(profile=self.profile, settings=MappingProxyType({**self.settings, **changes}))
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.settings.get(key, default)
@@ -133,6 +143,14 @@ def run_rule(info: RuleInfo, subject: Any, ctx: RuleContext) -> list[Finding]:
         return list((info.raw or info.func)(subject, ctx))
     finally:
         ctx.rule = previous
+
+
+@cache
+def _profile_settings(profile: str) -> tuple[Mapping[str, Any], dict[str, dict[Any, Any]]]:
+    """A profile's settings (``rules.toml`` with its overrides), read-only, and their shared memo."""
+    base = dict(rule_settings())
+    overrides = base.pop("profile", {}).get(profile, {})
+    return MappingProxyType({**base, **overrides}), {}
 
 
 def _load_rule_modules() -> None:

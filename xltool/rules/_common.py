@@ -27,9 +27,21 @@ def _cache(ctx: RuleContext, name: str) -> dict[Any, Any]:
     return cache
 
 
+_SHARED_TEXTS = 4096  # entries a shared memo keyed by typed text (units, 二级 names) may hold
+
+
+def _shared(ctx: RuleContext, name: str) -> dict[Any, Any]:
+    """A memo of what depends on the settings alone: shared by every context of a profile."""
+    memo = ctx.shared
+    cache = memo.get(name)
+    if cache is None:
+        cache = memo[name] = {}
+    return cache
+
+
 def words(ctx: RuleContext, key: str) -> list[str]:
     """A word list from the settings, normalised like the text it is compared with."""
-    cache = _cache(ctx, "words")
+    cache = _shared(ctx, "words")
     if key not in cache:
         cache[key] = [n for n in (norm(w) for w in ctx.get(key, []) or []) if n]
     return cache[key]
@@ -85,7 +97,10 @@ def _placeholder(text: Any, ctx: RuleContext) -> bool:
         return False
     if bool(_DOTS_RE.match(key)) or key.lower() in ("xx", "xxx"):
         return True
-    return key in set(words(ctx, "placeholder_whole"))
+    whole = _shared(ctx, "placeholder_whole")
+    if not whole:
+        whole["set"] = frozenset(words(ctx, "placeholder_whole"))
+    return key in whole["set"]
 
 
 _XX_RE = re.compile(r"(?<![A-Za-z])(?:[Xx]{2,}|×{2,}|＊{2,}|\*{2,}|○{2,}|□{2,})(?![A-Za-z])")
@@ -143,10 +158,17 @@ _ROLE_GUESS: tuple[tuple[str, str], ...] = (
 
 def role_of(ind: Indicator, ctx: RuleContext) -> str | None:
     """The 二级's role in the profile; for names the profile lacks, a guess by its words."""
-    cache = _cache(ctx, "roles")
-    if ind.level2 not in cache:
-        cache[ind.level2] = _resolve_role(ind.level2, ctx)
-    return cache[ind.level2]
+    cache = _shared(ctx, "roles")
+    level2 = ind.level2
+    role = cache.get(level2, _UNSEEN)
+    if role is _UNSEEN:
+        if len(cache) > _SHARED_TEXTS:
+            cache.clear()  # 二级 names are few; a flood of odd ones must not grow memory
+        role = cache[level2] = _resolve_role(level2, ctx)
+    return role
+
+
+_UNSEEN: Any = object()
 
 
 def _resolve_role(level2: str, ctx: RuleContext) -> str | None:
@@ -218,18 +240,31 @@ def is_qualitative(ind: Indicator) -> bool:
 
 def money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
     """(money unit, factor to 万元, is a unit cost) for "元", "万元", "元/人/月" …; else None."""
+    cache = _shared(ctx, "money_unit")
+    if unit not in cache:
+        if len(cache) > _SHARED_TEXTS:
+            cache.clear()  # units are few; a flood of odd ones must not grow memory
+        cache[unit] = _money_unit(unit, ctx)
+    return cache[unit]
+
+
+
+def _money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
     key = norm(unit)
-    units: dict[str, float] = {norm(k): float(v) for k, v in (ctx.get("money_units", {}) or {}).items()}
+    units = _shared(ctx, "money_units")
+    if not units:
+        table = {norm(k): float(v) for k, v in (ctx.get("money_units", {}) or {}).items()}
+        units.update(sorted(table.items(), key=lambda item: len(item[0]), reverse=True))  # longest first
     head, sep, _rest = key.partition("/")
     if not head and not sep:
         return None
-    for name in sorted(units, key=len, reverse=True):
+    for name, factor in units.items():
         if head == name:
-            return name, units[name], bool(sep)
+            return name, factor, bool(sep)
     # "元每人" / "元人" and similar are unit costs too.
-    for name in sorted(units, key=len, reverse=True):
+    for name, factor in units.items():
         if head.startswith(name + "每"):
-            return name, units[name], True
+            return name, factor, True
     return None
 
 

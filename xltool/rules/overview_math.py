@@ -14,7 +14,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
-from ._common import _cache, money_unit, role_of
+from ._common import _cache, _shared, money_unit, role_of
 from .arithmetic import Analysis, Mismatch, Reading, Tolerance, agrees, analyse, as_whole, fmt
 from .dates import year_month
 
@@ -68,7 +68,7 @@ def overview_analysis(project: Project, ctx: RuleContext) -> Analysis | None:
 
 def _tolerances(ctx: RuleContext) -> Tolerance:
     """The settings' rounding and "约" allowances (memoised per validation run)."""
-    memo = _cache(ctx, "overview_math_tolerance")
+    memo = _shared(ctx, "overview_math_tolerance")
     if "value" not in memo:
         memo["value"] = Tolerance(
             absolute=float(ctx.get("funding_tolerance", 0.005)),
