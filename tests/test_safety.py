@@ -630,3 +630,23 @@ def test_fast_extent_equals_the_exact_scan_for_explicit_references(cells: list[t
     body = "".join(f'<row r="{r}"><c r="{cell_ref(r, c)}"><v>1</v></c></row>' for r, c in sorted(cells))
     data = f"<worksheet><sheetData>{body}</sheetData></worksheet>".encode()
     assert fast_extent(data) == scan_extent(io.BytesIO(data))
+    # The same cells in a part too big for the one-scan path: the letter-by-letter passes agree.
+    padded = data.replace(b"</sheetData>", b"</sheetData><!--" + b" " * (1 << 20) + b"-->")
+    assert fast_extent(padded) == scan_extent(io.BytesIO(padded))
+
+
+def test_parts_without_cell_tags_are_not_measured_and_prefixed_cells_are(tmp_path: Path) -> None:
+    """<cellXfs>/<color> are not cells (no extent); a prefixed <x:c> anywhere under xl/ is."""
+    import zipfile
+
+    from xltool.io.extents import part_extent
+
+    path = tmp_path / "parts.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/styles.xml", b"<styleSheet><cellXfs count='1'><xf/></cellXfs><colors><color rgb='FF'/></colors></styleSheet>")
+        zf.writestr("xl/odd.xml", b"<x:worksheet><x:sheetData><x:row r='3'><x:c r='C3'><x:v>1</x:v></x:c></x:row></x:sheetData></x:worksheet>")
+        zf.writestr("xl/bare.xml", b"<worksheet><sheetData><row><c><v>1</v></c><c/><c><v>2</v></c></row></sheetData></worksheet>")
+    with zipfile.ZipFile(path) as zf:
+        assert part_extent(zf, zf.getinfo("xl/styles.xml")) is None
+        assert part_extent(zf, zf.getinfo("xl/odd.xml")) == ((3, 3), (3, 3))
+        assert part_extent(zf, zf.getinfo("xl/bare.xml")) == ((1, 1), (1, 3))
