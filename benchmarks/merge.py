@@ -121,18 +121,34 @@ def child_openpyxl(data: Path, out: Path) -> dict[str, Any]:
 REPEAT = 1  # set from --repeat: best of N runs, for shared machines
 
 
+def _run_once(task: str, *args: str) -> dict[str, Any]:
+    """One run of a child task in a fresh process (its peaks are that run's)."""
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", task, *args],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"child {task} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _run_child(task: str, *args: str) -> dict[str, Any]:
-    """The fastest of ``REPEAT`` runs (each a fresh process; peaks are that run's)."""
-    runs = []
+    """The fastest of ``REPEAT`` runs."""
+    return min((_run_once(task, *args) for _ in range(REPEAT)), key=lambda r: r["seconds"])
+
+
+def _measure(data: Path, tmp: str, jobs: int) -> dict[str, dict[str, Any]]:
+    """merge, merge --no-validate and the floor, best of ``REPEAT`` each, run in turn
+    (merge, bare, floor, merge, …) so that a slow spell of a shared machine does not
+    fall on one of them only; the ratio compares runs of the same minutes."""
+    runs: dict[str, list[dict[str, Any]]] = {"merge": [], "bare": [], "floor": []}
+    rows = ""
     for _ in range(REPEAT):
-        done = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--child", task, *args],
-            capture_output=True, text=True, check=False,
-        )
-        if done.returncode != 0:
-            raise SystemExit(f"child {task} failed:\n{done.stderr[-3000:]}")
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return min(runs, key=lambda r: r["seconds"])
+        runs["merge"].append(_run_once("merge", str(data), f"{tmp}/merge.xlsx", str(jobs), "1"))
+        runs["bare"].append(_run_once("merge", str(data), f"{tmp}/bare.xlsx", str(jobs), "0"))
+        rows = rows or json.dumps(runs["merge"][0]["rows"], ensure_ascii=False)
+        runs["floor"].append(_run_once("floor", str(data), f"{tmp}/floor.xlsx", rows))
+    return {task: min(found, key=lambda r: r["seconds"]) for task, found in runs.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -181,14 +197,13 @@ def main() -> None:
     REPEAT = max(1, args.repeat)
     args.cache.mkdir(parents=True, exist_ok=True)
     sizes = [1000, args.tables] if args.tables > 1000 else [args.tables]
-    print(f"CPU {os.cpu_count()} 核；jobs={args.jobs or '自动'}；每项取 {REPEAT} 次中最快")
+    print(f"CPU {os.cpu_count()} 核；jobs={args.jobs or '自动'}；每项取 {REPEAT} 次中最快（三项轮流运行）")
     results: dict[int, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="xltool-bench-out-") as tmp:
         for tables in sizes:
             data = _dataset(tables, args.cache)
-            merge = _run_child("merge", str(data), f"{tmp}/merge.xlsx", str(args.jobs), "1")
-            bare = _run_child("merge", str(data), f"{tmp}/bare.xlsx", str(args.jobs), "0")
-            floor = _run_child("floor", str(data), f"{tmp}/floor.xlsx", json.dumps(merge["rows"], ensure_ascii=False))
+            measured = _measure(data, tmp, args.jobs)
+            merge, bare, floor = measured["merge"], measured["bare"], measured["floor"]
             results[tables] = {"merge": merge, "bare": bare, "floor": floor}
             rows = sum(merge["rows"].values())
             print(f"\n== {tables} 张表（{merge['files']} 个文件，{merge['indicators']} 条指标，汇总表 {rows} 行）==")
