@@ -45,6 +45,13 @@ def test_indicator_keeps_what_was_typed() -> None:
     assert not ind.qualitative
 
 
+def test_box_drawing_equals_sign_is_an_operator() -> None:
+    """Yunnan's published 自评表 types "═100%" (U+2550): the same "=" as "＝"."""
+    ind = Indicator.from_typed(name="完成率", target="═100%")
+    assert (ind.operator, ind.value, ind.unit) == ("=", 100.0, "%")
+    assert Indicator.from_typed(name="完成率", operator="═", target="100%").operator == "="
+
+
 def test_operator_inside_value_is_split_out_when_column_empty() -> None:
     ind = Indicator.from_typed(name="满意度", operator="", target="≥90%")
     assert (ind.operator, ind.value, ind.unit, ind.target) == ("≥", 90.0, "%", "≥90%")

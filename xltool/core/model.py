@@ -19,7 +19,7 @@ from xltool.core.text import clean_text, normalize_label  # noqa: F401  (re-expo
 QUALITATIVE = "定性"
 STANDARD_OPERATORS: tuple[str, ...] = ("=", "≥", "≤", ">", "<", QUALITATIVE)
 _OPERATOR_FORMS: dict[str, str] = {
-    "=": "=", "＝": "=", "==": "=",
+    "=": "=", "＝": "=", "==": "=", "═": "=",  # ═: a box-drawing "=" some published tables use
     "≥": "≥", ">=": "≥", "≧": "≥", "＞＝": "≥", "=>": "≥", "⩾": "≥", "大于等于": "≥", "不低于": "≥", "不少于": "≥",
     "≤": "≤", "<=": "≤", "≦": "≤", "＜＝": "≤", "=<": "≤", "⩽": "≤", "小于等于": "≤", "不高于": "≤", "不超过": "≤", "不多于": "≤",
     ">": ">", "＞": ">", "大于": ">", "高于": ">",
@@ -47,7 +47,7 @@ def normalize_operator(raw: Any) -> str:
 
 
 _NUMBER_RE = re.compile(
-    r"^(?P<op>(?:>=|<=|=>|=<|==|[<>=≥≤≧≦＞＜＝⩾⩽]))?\s*"
+    r"^(?P<op>(?:>=|<=|=>|=<|==|[<>=≥≤≧≦＞＜＝⩾⩽═]))?\s*"
     r"(?P<num>[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(?P<unit>.*)$",
     re.S,
 )
