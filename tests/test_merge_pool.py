@@ -86,3 +86,31 @@ def test_batch_findings_beside_equal_the_in_process_ones(tmp_path: Path) -> None
         store.close()
     assert "JX701" in {f.code for f in here}
     assert here == there
+
+
+@needs_fork
+def test_interrupt_while_the_copied_text_rules_run_beside_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl+C while the 部门整体 form is written (the batch process running): no output, no
+    temporary folder, no process left behind."""
+    import multiprocessing
+    import tempfile
+
+    from benchmarks.common import generate_departments
+    from xltool.apps.merge import merge_workbooks
+    from xltool.write.summary import SummaryWriter
+
+    data = tmp_path / "data"
+    generate_departments(data, 30, seed=4)
+    work = tmp_path / "tmp"
+    work.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(work))
+
+    def interrupted(self: SummaryWriter, source: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SummaryWriter, "write_department", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        merge_workbooks([data], tmp_path / "汇总.xlsx", jobs=2)
+    assert not (tmp_path / "汇总.xlsx").exists()
+    assert list(work.iterdir()) == []
+    assert multiprocessing.active_children() == []
