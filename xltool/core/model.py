@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,6 +54,7 @@ _NUMBER_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)  # tables repeat their targets ("100%", "≥95%"): parse each once
 def parse_target(target: str) -> tuple[str, float | None, str]:
     """Split a typed 年度目标值 into (embedded operator, number, unit).
 

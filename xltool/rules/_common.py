@@ -171,8 +171,27 @@ def role_of(ind: Indicator, ctx: RuleContext) -> str | None:
 _UNSEEN: Any = object()
 
 
+def profile_role(level2: str, ctx: RuleContext) -> str | None:
+    """The 二级's role in the profile itself (no guessing), memoised per profile."""
+    cache = _shared(ctx, "profile_roles")
+    role = cache.get(level2, _UNSEEN)
+    if role is _UNSEEN:
+        if len(cache) > _SHARED_TEXTS:
+            cache.clear()
+        role = cache[level2] = ctx.profile.role_of(level2) if level2 else None
+    return role
+
+
+def names_with_role(ctx: RuleContext, role: str) -> list[str]:
+    """The profile's 二级 names of a role, in form order (memoised per profile)."""
+    cache = _shared(ctx, "names_with_role")
+    if role not in cache:
+        cache[role] = ctx.profile.names_with_role(role)
+    return cache[role]
+
+
 def _resolve_role(level2: str, ctx: RuleContext) -> str | None:
-    role = ctx.profile.role_of(level2) if level2 else None
+    role = profile_role(level2, ctx)
     if role:
         return role
     key = norm(level2)

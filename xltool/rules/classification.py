@@ -7,7 +7,9 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
-from ._common import first_contained, indicator_where, norm, quote, real, role_of, words
+from ._common import (
+    _shared, first_contained, indicator_where, names_with_role, norm, profile_role, quote, real, role_of, words,
+)
 
 _PROCESS_HINTS: dict[str, str] = {
     "quality": "如“验收合格率 ≥ 95%”",
@@ -47,7 +49,7 @@ def process_indicator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="社会效益指标：窗口办件差错率 ≤ 1%；满意度指标：服务对象满意度 ≥ 95%",
 )
 def satisfaction_elsewhere(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    target = ctx.profile.names_with_role("satisfaction")
+    target = names_with_role(ctx, "satisfaction")
     if not target:
         return
     for ind in real(project, ctx):
@@ -109,6 +111,14 @@ def ecological_is_ecological(project: Project, ctx: RuleContext) -> Iterator[Fin
         )
 
 
+def _level1_keys(ctx: RuleContext) -> frozenset[str]:
+    """The profile's 一级 names as rules compare them (memoised per profile)."""
+    cache = _shared(ctx, "level1_keys")
+    if not cache:
+        cache["keys"] = frozenset(norm(n) for n in ctx.profile.level1_names())
+    return cache["keys"]
+
+
 @rule(
     "JX505",
     Severity.WARNING,
@@ -118,7 +128,7 @@ def ecological_is_ecological(project: Project, ctx: RuleContext) -> Iterator[Fin
     good="二级指标：社会效益指标",
 )
 def level_names_known(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    level1_names = {norm(n) for n in ctx.profile.level1_names()}
+    level1_names = _level1_keys(ctx)
     seen: set[tuple[str, str]] = set()
     for ind in project.indicators:
         if ind.is_blank and not ind.level2:
@@ -132,7 +142,7 @@ def level_names_known(project: Project, ctx: RuleContext) -> Iterator[Finding]:
                 field="indicator",
                 level2=ind.level2,
             )
-        if ind.level2 and ctx.profile.role_of(ind.level2) is None and ("2", ind.level2) not in seen:
+        if ind.level2 and profile_role(ind.level2, ctx) is None and ("2", ind.level2) not in seen:
             seen.add(("2", ind.level2))
             choices = "、".join(ctx.profile.level2_names())
             yield ctx.finding(

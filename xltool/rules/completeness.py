@@ -14,6 +14,7 @@ from ._common import (
     is_placeholder,
     is_real,
     level2_where,
+    names_with_role,
     norm,
     quote,
     real,
@@ -65,7 +66,7 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
         )
         return  # one finding says it all; JX102/JX104 stay quiet too
     for role in ctx.get("required_output_roles", []):
-        names = ctx.profile.names_with_role(role)
+        names = names_with_role(ctx, role)
         if not names:
             continue
         if any(role_of(i, ctx) == role for i in real(project, ctx)):
@@ -87,7 +88,7 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
     good="满意度指标：服务对象满意度 ≥ 90%",
 )
 def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    names = ctx.profile.names_with_role("satisfaction")
+    names = names_with_role(ctx, "satisfaction")
     if not names or not real(project, ctx):
         return  # an empty indicator table is reported once, by JX101
     rows = [i for i in real(project, ctx) if role_of(i, ctx) == "satisfaction"]
@@ -154,7 +155,7 @@ def effect_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         return  # an empty indicator table is reported once, by JX101
     effect_roles = set(ctx.get("effect_roles", []))
     rows = [i for i in real(project, ctx) if role_of(i, ctx) in effect_roles]
-    social = ctx.profile.names_with_role("social")
+    social = names_with_role(ctx, "social")
     where = level2_where(project, social[0]) if social else {"cell": "", "field": "indicator"}
     if not rows:
         yield ctx.finding(
@@ -187,7 +188,7 @@ def expected_effects(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         return  # JX104 already asks for effect indicators
     have = {role_of(i, ctx) for i in rows}
     for role in ctx.get("expected_effect_roles", []):
-        names = ctx.profile.names_with_role(role)
+        names = names_with_role(ctx, role)
         if names and role not in have:
             yield ctx.finding(
                 f"“{names[0]}”未填写：请补充一项，例如{_ROLE_EXAMPLES.get(role, '')}。",

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
@@ -29,6 +30,7 @@ _TEXT_FIELDS: dict[str, str] = {
 _STRIP_RE = re.compile(r"[\W_]+", re.UNICODE)
 
 
+@lru_cache(maxsize=4096)  # the same overview is compared by several rules
 def compact(text: str) -> str:
     """Text reduced to letters and digits: what 'the same text' means here."""
     return _STRIP_RE.sub("", unicodedata.normalize("NFKC", text or "")).lower()

@@ -75,12 +75,11 @@ def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
             p.start, p.end, p.overview, p.long_term_goal, p.annual_goal, len(kept), path, p.sheet, p.profile,
             json.dumps(p.cells, ensure_ascii=False), name_key, impl_key, fingerprint,
         ))
-        ranks = _level_ranks(p.profile)
         for k, ind in enumerate(kept):
             indicators.append(IndicatorRecord(
                 pord, k, p.name, ind.level1, ind.level2, ind.name, ind.operator or ind.operator_raw, ind.target,
                 ind.value, ind.unit, _QUALITATIVE if ind.qualitative else "定量", path, p.sheet, ind.cell,
-                ranks.get((normalize_label(ind.level1), normalize_label(ind.level2)), len(ranks)), _form_value(ind.operator, ind.target),
+                _rank(p.profile, ind.level1, ind.level2), _form_value(ind.operator, ind.target),
             ))
         if options.validate:
             findings.extend(_project_findings(p, pord, options.profile, contexts))
@@ -128,6 +127,13 @@ def _level_ranks(profile: str) -> dict[tuple[str, str], int]:
 
     found = load_profiles().get(profile)
     return {(normalize_label(a), normalize_label(b)): i for i, (a, b) in enumerate(found.pairs())} if found else {}
+
+
+@lru_cache(maxsize=8192)  # a run has few distinct (一级, 二级) spellings
+def _rank(profile: str, level1: str, level2: str) -> int:
+    """Position of (一级, 二级) in the profile's form; pairs it lacks sort last."""
+    ranks = _level_ranks(profile)
+    return ranks.get((normalize_label(level1), normalize_label(level2)), len(ranks))
 
 
 def _form_value(operator: str, target: str) -> str:
