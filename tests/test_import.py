@@ -850,3 +850,15 @@ def test_safe_filename() -> None:
     assert safe_filename('a/b\\c:d*e?f"g<h>i|j') == "a_b_c_d_e_f_g_h_i_j"
     assert safe_filename("  ") == "未命名项目" and safe_filename("CON") == "_CON"
     assert len(safe_filename("很" * 200)) == 80
+
+
+def test_import_of_a_self_evaluation_says_what_it_is(tmp_path: Path) -> None:
+    """A 绩效自评表 copied from a web page: exit 2, named as such, nothing written."""
+    from test_reader import SELF_EVALUATION  # tests/ is on sys.path, as for conftest
+
+    source = tmp_path / "自评.txt"
+    source.write_text("\n".join("\t".join("" if v is None else str(v) for v in row) for row in SELF_EVALUATION),
+                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(source), "-o", str(tmp_path / "导入.xlsx")])
+    assert result.exit_code == 2 and "绩效自评表" in result.output
+    assert not (tmp_path / "导入.xlsx").exists()

@@ -140,3 +140,80 @@ def test_read_rejects_non_workbook_and_workbook_without_project(tmp_path: Path) 
         assert result.exit_code == 2, result.output
         assert path.name in result.output and "错误" in result.output
         assert "Traceback" not in result.output
+
+
+# A 绩效自评表 sent instead of a 绩效目标表: rows as published by 池州市贵池区棠溪镇 (2022),
+# https://www.anthempetcare.com/upload_cz/download?id=502364&siteId=2 (a mirror of the 安徽 notice).
+SELF_EVALUATION = [
+    ["项目支出绩效自评表"],
+    ["(2022年度)"],
+    ["项目名称", "委托业务项目"],
+    ["主管部门", "219-池州市贵池区棠溪镇人民政府", None, None, "实施单位", "219001-池州市贵池区棠溪镇人民政府"],
+    ["项目资金 (万元)", None, "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    [None, "年度资金总额:", 0, 0, 0, 10, 0, 0],
+    ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因分析及改进措施"],
+    [None, "产出指标(50分)", "数量指标", "基建工程委托业务项目数量", "≥50个", "50", 8, 8],
+    [None, None, "质量指标", "委托业务报告合格率", "≥100百分比", "100", 8, 8],
+    [None, "满意度指标(10分)", "满意度指标", "公众满意度", "≥90%", "95%", 10, 10],
+]
+
+
+def _self_evaluation_grid(title: str | None = "项目支出绩效自评表") -> Grid:
+    rows = [list(r) for r in SELF_EVALUATION]
+    rows[0] = [title]
+    return Grid(rows=rows, name="自评表")
+
+
+@pytest.mark.parametrize("title", ["项目支出绩效自评表", "项目支出绩效表", None])
+def test_a_self_evaluation_is_named_not_read_as_targets(title: str | None) -> None:
+    """By its title, or (title lost in a copy) by its actual-value and score columns."""
+    from xltool.parse.reader import projects_from_grids
+
+    read = projects_from_grids([_self_evaluation_grid(title)], file="自评.xlsx")
+    assert read.projects == [] and read.self_evaluations == ["自评表"]
+    assert "绩效自评表" in read.no_project_message() and "“自评表”" in read.no_project_message()
+
+
+def test_a_target_table_showing_last_years_actual_value_is_still_read() -> None:
+    """黄石's 批复表 has "2021年实际实现值 | 预期2022年实现值" but no score: a 目标表."""
+    rows = [
+        ["项目支出绩效目标批复表"],
+        ["项目名称", "主体班", "项目金额", "164万元"],
+        ["一级指标", "二级指标", "三级指标", "上年实际完成值", "年度指标值"],
+        ["产出指标", "数量指标", "培训人次", "260人次", "280人次"],
+    ]
+    projects = parse_grid(Grid(rows=rows, name="批复表"), file="x.xlsx")
+    assert [p.name for p in projects] == ["主体班"] and projects[0].indicators[0].target == "280人次"
+
+
+def test_merge_and_validate_say_a_self_evaluation_workbook_is_not_a_target_table(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    from xltool.apps.merge import merge_workbooks
+
+    folder = tmp_path / "各单位"
+    folder.mkdir()
+    wb = xlsxwriter.Workbook(str(folder / "棠溪镇自评.xlsx"))
+    ws = wb.add_worksheet("自评表")
+    for r, row in enumerate(SELF_EVALUATION):
+        ws.write_row(r, 0, row)
+    wb.close()
+    _write_target(folder / "目标表.xlsx")
+
+    report = merge_workbooks([folder], tmp_path / "汇总.xlsx", jobs=1)
+    assert report.exit_code == 1 and report.merged == 1
+    ((file, status, reason),) = report.problems
+    assert file.endswith("棠溪镇自评.xlsx") and status == "已跳过" and "绩效自评表" in reason
+
+    result = CliRunner().invoke(main, ["validate", str(folder / "棠溪镇自评.xlsx")])
+    assert result.exit_code == 2 and "绩效自评表" in result.output and "Traceback" not in result.output
+
+
+def _write_target(path: Path) -> None:
+    import random
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from benchmarks.common import make_project, write_department_workbook
+
+    write_department_workbook(path, [make_project(0, department="区某局", implementer="区某局", rng=random.Random(1))])

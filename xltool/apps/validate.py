@@ -45,9 +45,7 @@ def _read(path: Path, profile: str | None, *, skip_own: bool, explicit: bool = T
         return None, own
     result = projects_from_grids(grids, file=str(path), profile=profile)
     if not result.projects:
-        raise XltoolError(
-            "未找到项目绩效目标表：没有任何工作表含“项目名称”和指标表（一级指标/三级指标）栏目", file=path
-        )
+        raise XltoolError(result.no_project_message(), file=path)
     return result, ""
 
 
@@ -77,7 +75,7 @@ def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip
         status.projects = len(result.projects)
         status.message = f"项目表 {len(result.projects)} 张"
         if result.skipped_sheets:
-            status.notes.append("未包含项目表、已跳过的工作表：" + "、".join(result.skipped_sheets))
+            status.notes.append("未包含项目表、已跳过的工作表：" + result.skipped_note())
         for project in result.projects:
             status.notes.extend(f"工作表“{project.sheet}”：{n}" for n in project.notes)
         projects.extend(result.projects)

@@ -123,7 +123,5 @@ def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRe
     grids = grids_from_calamine(path)  # the safety gate inside refuses non-workbooks (.docx too)
     result = projects_from_grids(grids, file=str(path), profile=profile)
     if not result.projects:
-        raise XltoolError(
-            "未找到项目绩效目标表：没有任何工作表含“项目名称”和指标表（一级指标/三级指标）栏目", file=path
-        )
+        raise XltoolError(result.no_project_message(), file=path)
     return result

@@ -97,6 +97,9 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
         found = projects_from_grid(grid, file=str(path), profile=profile)
         if found:
             result.projects.extend(found)
+        elif grid.meta.get("self_evaluation"):
+            where = f"工作表“{grid.name}”" if result.kind == "workbook" else f"第 {grid.name.rsplit('#', 1)[-1]} 张表"
+            result.warnings.append(f"{where}是绩效自评表（填报实际完成值和得分），不是项目绩效目标表，未导入")
         elif result.kind != "workbook" and _has_table(grid):
             result.skipped_tables += 1
             result.warnings.append(f"第 {grid.name.rsplit('#', 1)[-1]} 张表中没有“项目名称”栏目，未导入")
@@ -104,6 +107,8 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
             # other sheets of a workbook (lists, notes) are normal: said, not counted as skipped
             result.warnings.append(f"工作表“{grid.name}”中没有项目绩效目标表，已跳过")
     if not result.projects:
+        if any(g.meta.get("self_evaluation") for g in grids):
+            raise XltoolError("这是绩效自评表（填报上年的实际完成值和得分），不是项目绩效目标表，没有可导入的内容", file=path)
         what = {"docx": "文档中的表格", "workbook": "工作簿中的工作表", "text": "文本中"}[result.kind]
         raise XltoolError(f"未找到项目绩效目标表：{what}{_what_was_found(grids)}，没有可导入的内容", file=path)
     return result

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
 
-from xltool.core.fields import fields, label
+from xltool.core.fields import fields, label, words
 from xltool.core.frameworks import get_profile, guess_profile, load_profiles
 from xltool.core.grid import Grid
 from xltool.core.model import Project
@@ -132,6 +132,9 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
                 break
         if project.title:
             break
+    if _is_self_evaluation(grid, block, search_from, header):
+        grid.meta["self_evaluation"] = True
+        return None
     unit = sheet_unit(grid, search_from, header_end)
     parse_header(grid, block.name_row, header_end, project, _row_texts, unit)
     if header is None and not set(project.cells) - {"name"}:
@@ -143,6 +146,24 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
         parse_indicators(grid, header[0], header[1], block.end_row, project, _row_texts, _is_title)
     finish_project(project, profile)
     return project
+
+
+def _is_self_evaluation(grid: Grid, block: _Block, search_from: int, header: Any) -> bool:
+    """A 绩效自评表 (results and scores, not targets): by its title above the 项目名称 row, or
+    by an indicator table with both an actual-value and a score column (a 目标表 may show
+    last year's actual value, never a score)."""
+    titles = words("self_evaluation_title")
+    for r in range(max(search_from, block.name_row - 6), block.name_row):
+        for _, v in _row_texts(grid, r):
+            if isinstance(v, str) and len(v) <= 60 and any(w in normalize_label(v) for w in titles):
+                return True
+    if not header:
+        return False
+    top = header[0]
+    cells = [normalize_label(v) for r in (top, top + 1) if r < grid.height for _, v in _row_texts(grid, r)]
+    return any(w in c for c in cells for w in words("self_evaluation_actual")) and any(
+        c.startswith(w) for c in cells for w in words("self_evaluation_score")
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -158,6 +179,24 @@ class WorkbookRead:
     projects: list[Project] = field(default_factory=list)
     profile: str | None = None
     skipped_sheets: list[str] = field(default_factory=list)
+    self_evaluations: list[str] = field(default_factory=list)  # skipped sheets that are 绩效自评表
+
+    def no_project_message(self) -> str:
+        """Why no project was read: a 自评表 sent by mistake is named as such."""
+        if self.self_evaluations:
+            sheets = "、".join(f"“{s}”" for s in self.self_evaluations)
+            return (f"工作表{sheets}是绩效自评表（填报上年的实际完成值和得分），不是项目绩效目标表；"
+                    "请改交本年度的项目绩效目标表")
+        return NO_PROJECT_MESSAGE
+
+    def skipped_note(self) -> str:
+        """The sheets passed over, 自评表 marked, for a file that did yield projects ("" if none)."""
+        if not self.skipped_sheets:
+            return ""
+        return "、".join(f"{s}（绩效自评表）" if s in self.self_evaluations else s for s in self.skipped_sheets)
+
+
+NO_PROJECT_MESSAGE = "未找到项目绩效目标表：没有任何工作表含“项目名称”和指标表（一级指标/三级指标）栏目"
 
 
 def profile_from_lists(grid: Grid) -> str | None:
@@ -187,6 +226,8 @@ def projects_from_grids(grids: Iterable[Grid], *, file: str, profile: str | None
             result.projects.extend(found)
         else:
             result.skipped_sheets.append(grid.name)
+            if grid.meta.get("self_evaluation"):
+                result.self_evaluations.append(grid.name)
     return result
 
 

@@ -53,6 +53,8 @@ def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
     read = projects_from_grids(grids, file=path, profile=options.profile)
     del grids
     if not read.projects:
+        if read.self_evaluations:
+            return FileResult(index, STATUS_SKIPPED, read.no_project_message(), [], [], [])
         sheets = "、".join(read.skipped_sheets) or "无"
         return FileResult(index, STATUS_SKIPPED, NO_PROJECT_REASON.format(sheets=sheets), [], [], [])
     base = index * SEQ_LIMIT
@@ -83,7 +85,7 @@ def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
             ))
         if options.validate:
             findings.extend(_project_findings(p, pord, options.profile, contexts))
-    skipped = f"；未含项目表的工作表：{'、'.join(read.skipped_sheets)}" if read.skipped_sheets else ""
+    skipped = f"；未含项目表的工作表：{read.skipped_note()}" if read.skipped_sheets else ""
     return FileResult(index, STATUS_MERGED, f"{len(projects)} 个项目{skipped}", projects, indicators, findings)
 
 
