@@ -96,6 +96,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     }
 
 
+def shown(path: Path, folder: Path) -> str:
+    """How outputs name a file found in the folder given by its full path: from the folder's name down."""
+    return str(path.relative_to(folder.parent))
+
+
 @functools.cache
 def _load(path: Path, mtime: float, data_only: bool) -> Any:
     """openpyxl is the slow part of these tests: load each summary once per mode."""
@@ -118,7 +123,7 @@ def test_cli_reports_and_exits_1_when_some_inputs_were_skipped(corpus: dict[str,
     projects = sum(len(w.projects) for w in corpus["good"])
     assert f"共 {projects - 1} 个项目" in result.output  # the duplicate counts once
     for path in corpus["failed"] + corpus["skipped"]:
-        assert str(path) in result.output  # each problem file is named on stderr
+        assert shown(path, corpus["root"]) in result.output  # each problem file is named on stderr
     assert "跳过 2 个、失败 2 个" in result.output
     assert "重复项目：" in result.output and corpus["duplicate"].name in result.output
 
@@ -128,15 +133,16 @@ def test_every_input_is_accounted_for_in_file_list(corpus: dict[str, Any]) -> No
     assert headers == ["文件", "状态", "原因", "项目数"]
     listed = {r[0]: r for r in rows}
     assert len(listed) == len(rows)  # each file once
-    expected: dict[str, tuple[str, int]] = {str(w.path): ("已汇总", len(w.projects)) for w in corpus["good"]}
-    expected.update({str(p): ("失败", 0) for p in corpus["failed"]})
-    expected.update({str(p): ("已跳过", 0) for p in corpus["skipped"] + corpus["silent"]})
+    root = corpus["root"]
+    expected: dict[str, tuple[str, int]] = {shown(w.path, root): ("已汇总", len(w.projects)) for w in corpus["good"]}
+    expected.update({shown(p, root): ("失败", 0) for p in corpus["failed"]})
+    expected.update({shown(p, root): ("已跳过", 0) for p in corpus["skipped"] + corpus["silent"]})
     assert {k: (v[1], v[3]) for k, v in listed.items()} == expected  # nothing missing, nothing extra
-    assert "空" in listed[str(corpus["failed"][0])][2]
-    assert "锁文件" in listed[str(corpus["silent"][0])][2]
-    assert "隐藏文件" in listed[str(corpus["silent"][1])][2]
-    assert "未找到项目绩效目标表" in listed[str(corpus["skipped"][0])][2]
-    assert "xltool import" in listed[str(corpus["skipped"][1])][2]
+    assert "空" in listed[shown(corpus["failed"][0], root)][2]
+    assert "锁文件" in listed[shown(corpus["silent"][0], root)][2]
+    assert "隐藏文件" in listed[shown(corpus["silent"][1], root)][2]
+    assert "未找到项目绩效目标表" in listed[shown(corpus["skipped"][0], root)][2]
+    assert "xltool import" in listed[shown(corpus["skipped"][1], root)][2]
 
 
 def _counted(corpus: dict[str, Any]) -> list[ProjectSpec]:
@@ -247,7 +253,7 @@ def test_duplicates_flagged_and_both_kept(corpus: dict[str, Any]) -> None:
     flagged = [r for r in findings if r[fh.index("规则代码")] == merge.CODE_DUPLICATE]
     assert sorted(r[fh.index("文件")] for r in flagged) == sorted(r[col["来源文件"]] for r in same)
     failed = [r for r in findings if r[fh.index("规则代码")] == merge.CODE_FILE_FAILED]
-    assert sorted(r[0] for r in failed) == sorted(str(p) for p in corpus["failed"])
+    assert sorted(r[0] for r in failed) == sorted(shown(p, corpus["root"]) for p in corpus["failed"])
 
 
 def test_formula_like_text_stays_text(corpus: dict[str, Any]) -> None:
@@ -316,7 +322,8 @@ def test_clean_run_exit_0_rerun_backs_up_and_skips_previous_summary(tmp_path: Pa
     assert second.exit_code == 0 and second.projects == 6  # the old summary was not read as input
     assert second.backup is not None and second.backup.exists()
     files = {r[0]: r[1] for r in _table(out, "文件清单")[1]}
-    assert files[str(out)] == "已跳过" and all(files[str(s.path)] == "已汇总" for s in specs)
+    folder = tmp_path / "in"
+    assert files[shown(out, folder)] == "已跳过" and all(files[shown(s.path, folder)] == "已汇总" for s in specs)
     assert not list(tmp_path.rglob("*xltool-tmp*"))
 
 
@@ -366,13 +373,13 @@ def test_a_crashing_or_memory_hungry_file_fails_alone(tmp_path: Path, monkeypatc
     shutil.copy(specs[1].path, tmp_path / "in" / "hog.xlsx")
     real = merge.reading._read_file
 
-    def misbehave(index: int, path: str, options: merge.ReadOptions) -> merge.FileResult:
+    def misbehave(index: int, path: str, options: merge.ReadOptions, shown: str) -> merge.FileResult:
         name = Path(path).name
         if name == "crash.xlsx":
             os._exit(7)  # the worker dies as on a segfault in a native parser
         if name == "hog.xlsx":
             bytearray(2 * 1024**3)  # 2 GiB: more than the worker may take, though the machine has it
-        return real(index, path, options)
+        return real(index, path, options, shown)
 
     monkeypatch.setattr(merge.reading, "_read_file", misbehave)  # forked workers inherit the patch
     report = merge.merge_workbooks([tmp_path / "in"], tmp_path / "汇总.xlsx", jobs=2, memory_mb=512, validate=False)
@@ -383,7 +390,7 @@ def test_a_crashing_or_memory_hungry_file_fails_alone(tmp_path: Path, monkeypatc
     assert "内存不足" in reasons["hog.xlsx"]
 
 
-def test_collect_inputs(tmp_path: Path) -> None:
+def test_collect_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / ".svn").mkdir()
     for name in ("a/b/二.xlsx", "a/一.XLSX", "a/三.ods", "a/~$一.XLSX", "a/.svn/x.xlsx", "a/图.png", "a/旧.docx"):
@@ -393,6 +400,16 @@ def test_collect_inputs(tmp_path: Path) -> None:
         ("a/~$一.XLSX", "lock"), ("a/一.XLSX", ""), ("a/三.ods", ""), ("a/旧.docx", "noted"), ("a/b/二.xlsx", ""),
     ]
     assert got.ignored == 1  # the picture
+    # A folder given by its full path is named in the summary from its own name down (the part a
+    # printed page has room for); given relatively, as typed; a file named on its own, as given.
+    assert [f.in_summary for f in got.files if not f.skip] == [
+        str(Path("a", "一.XLSX")), str(Path("a", "三.ods")), str(Path("a", "b", "二.xlsx")),
+    ]
+    assert all(f.display == str(f.path) for f in got.files)  # validate and import name files as given
+    monkeypatch.chdir(tmp_path)
+    relative = merge.discover([Path("a"), tmp_path / "a" / "b" / "二.xlsx"])
+    assert [f.in_summary for f in relative.files if not f.skip][0] == str(Path("a", "一.XLSX"))
+    assert relative.files[-1].in_summary == str(Path("a", "b", "二.xlsx"))  # found in the folder first
 
 
 try:
@@ -457,8 +474,8 @@ def test_xls_and_ods_inputs_are_merged(tmp_path: Path) -> None:
     assert (report.exit_code, report.merged, report.projects) == (0, 2, 5)
     _, rows = _table(tmp_path / "汇总.xlsx", "项目汇总")
     got = {(r[1], r[4], r[15]) for r in rows[:-1]}
-    assert got == {(p.name, p.total, str(xls)) for p in xlsx_spec.projects} | {
-        (p.name, p.total, str(ods)) for p in ods_spec.projects
+    assert got == {(p.name, p.total, shown(xls, folder)) for p in xlsx_spec.projects} | {
+        (p.name, p.total, shown(ods, folder)) for p in ods_spec.projects
     }
 
 
@@ -475,9 +492,10 @@ def test_hostile_files_cost_one_line_each_and_leak_nothing(tmp_path: Path) -> No
     assert report.exit_code == 1 and report.projects == 3 + len(merge.read_file(0, str(corpus["valid"])).projects)
     files = {r[0]: r[1] for r in _table(out, "文件清单")[1]}
     workbooks = [p for p in corpus.values() if p.is_file() and p.suffix.lower() in merge.WORKBOOK_SUFFIXES]
-    assert set(files) == {str(p) for p in workbooks} | {str(good.path)}
-    assert files[str(corpus["valid"])] == files[str(good.path)] == "已汇总"
-    assert files[str(corpus["xxe"])] == files[str(corpus["zip_many_entries"])] == "失败"
+    folder = tmp_path / "in"
+    assert set(files) == {shown(p, folder) for p in workbooks} | {shown(good.path, folder)}
+    assert files[shown(corpus["valid"], folder)] == files[shown(good.path, folder)] == "已汇总"
+    assert files[shown(corpus["xxe"], folder)] == files[shown(corpus["zip_many_entries"], folder)] == "失败"
     text = repr([_rows(out, name) for name in SHEETS])
     assert hostile.SECRET_MARKER not in text
 

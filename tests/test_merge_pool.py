@@ -78,7 +78,7 @@ def test_batch_findings_beside_equal_the_in_process_ones(tmp_path: Path) -> None
     store = MergeStore(tmp_path / "store.sqlite")
     try:
         for entry in discover([data]).files:
-            store.add_result(entry, read_file(entry.index, entry.display))
+            store.add_result(entry, read_file(entry.index, str(entry.path), shown=entry.in_summary))
         store.finish_loading()
         here = batch_findings(store.path, None)
         there = pool.Beside(batch_findings, store.path, None).result()

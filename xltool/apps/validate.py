@@ -127,7 +127,7 @@ def run_validate_command(files: list[Path], *, as_json: bool = False, mark: bool
         ensure_not_input(mark_to, to_read)
         check_output_suffix(to_read[0], Path(mark_to))
         check_output_dir(mark_to)
-    in_folders = frozenset(f.display for f in found.to_read if not f.explicit)
+    in_folders = frozenset(str(f.path) for f in found.to_read if not f.explicit)
     if mark and to_read and all(p.suffix.lower() not in _MARKABLE for p in to_read):
         raise _not_markable(to_read[0])
     checked = check_files(to_read, profile=profile, skip_own=True, found_in_folder=in_folders)

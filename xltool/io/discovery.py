@@ -60,10 +60,16 @@ class InputFile:
     skip: str = ""
     kind: str = ""  # SKIP_* when skipped
     explicit: bool = False  # named on the command line, not found in a folder
+    shown: str = ""  # the summary's name for it when not its path as given (see :func:`discover`)
 
     @property
     def display(self) -> str:
         return str(self.path)
+
+    @property
+    def in_summary(self) -> str:
+        """How the merge summary (its columns, 文件清单, console lines) names the file."""
+        return self.shown or str(self.path)
 
     @property
     def quiet(self) -> bool:
@@ -171,7 +177,7 @@ def discover(
     found = Discovery()
     seen: set[str] = set()
 
-    def add(path: Path, *, explicit: bool) -> None:
+    def add(path: Path, *, explicit: bool, shown: str = "") -> None:
         key = os.path.normcase(os.path.realpath(path))
         if key in seen:
             return
@@ -183,15 +189,19 @@ def discover(
         if not kind and suffix in noted and suffix not in wanted:
             kind, reason = SKIP_NOTED, noted[suffix]
         seen.add(key)
-        found.files.append(InputFile(len(found.files), path, reason, kind, explicit))
+        found.files.append(InputFile(len(found.files), path, reason, kind, explicit, shown))
 
     for raw in inputs:
         path = Path(raw)
         if path.is_dir():
+            # A folder given by its full path (dragged onto the console) is shown from its own
+            # name down: "各单位\民政局\表.xlsx", the part a printed summary has room for.
+            base = path.parent if path.is_absolute() and path.name else None
             for folder, dirs, names in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
                 for name in sorted(names):
-                    add(Path(folder) / name, explicit=False)
+                    file = Path(folder) / name
+                    add(file, explicit=False, shown=str(file.relative_to(base)) if base else "")
         elif path.exists() or path.is_symlink():
             add(path, explicit=True)
         else:

@@ -15,7 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from . import reading
-from .records import POOL_MIN_FILES, FileResult, ReadOptions
+from .records import POOL_MIN_FILES, FileResult, ReadItem, ReadOptions
 
 _DEFAULT_JOBS_CAP = 4
 WORKER_NICENESS = 10  # below the writing parent (Unix; ignored elsewhere)
@@ -74,13 +74,13 @@ def _pool_context() -> Any:
     return multiprocessing.get_context()
 
 
-def _chunks(items: list[tuple[int, str]], jobs: int) -> list[list[tuple[int, str]]]:
+def _chunks(items: list[ReadItem], jobs: int) -> list[list[ReadItem]]:
     size = max(1, min(16, len(items) // (jobs * 8)))
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def read_all(
-    items: list[tuple[int, str]], on_result: Callable[[FileResult], None], *, jobs: int, options: ReadOptions
+    items: list[ReadItem], on_result: Callable[[FileResult], None], *, jobs: int, options: ReadOptions
 ) -> None:
     """Read ``(index, path)`` items, calling ``on_result`` once per file, in any order.
 
@@ -90,8 +90,8 @@ def read_all(
     worker is reported as failed.
     """
     if jobs <= 1 or len(items) < POOL_MIN_FILES:
-        for index, path in items:
-            on_result(reading.read_file(index, path, options))
+        for index, path, shown in items:
+            on_result(reading.read_file(index, path, options, shown))
         return
     pending = _chunks(items, jobs)
     for _ in range(2):
@@ -109,19 +109,19 @@ def _new_pool(jobs: int, options: ReadOptions) -> ProcessPoolExecutor:
 
 
 def _run_pool(
-    chunks: list[list[tuple[int, str]]], on_result: Callable[[FileResult], None], *, jobs: int, options: ReadOptions
-) -> list[list[tuple[int, str]]]:
+    chunks: list[list[ReadItem]], on_result: Callable[[FileResult], None], *, jobs: int, options: ReadOptions
+) -> list[list[ReadItem]]:
     """Run chunks in one pool; return the chunks lost to a worker's death.
 
     At most ``IN_FLIGHT_PER_WORKER`` chunks per worker are handed out at a time: when the
     parent (writing as results arrive) is slower than the workers, finished results would
     otherwise pile up in memory, growing with the number of tables.
     """
-    lost: list[list[tuple[int, str]]] = []
+    lost: list[list[ReadItem]] = []
     workers = min(jobs, len(chunks))
     pool = _new_pool(workers, options)
     queue = iter(enumerate(chunks))
-    running: dict[Any, list[tuple[int, str]]] = {}
+    running: dict[Any, list[ReadItem]] = {}
 
     def hand_out() -> bool:
         for k, chunk in queue:
@@ -147,7 +147,7 @@ def _run_pool(
                     alive = False
                     continue
                 except Exception as exc:  # e.g. a result that cannot be sent back
-                    results = [reading.failed(i, f"读取时程序出错（{type(exc).__name__}）") for i, _ in chunk]
+                    results = [reading.failed(i, f"读取时程序出错（{type(exc).__name__}）") for i, *_ in chunk]
                 for result in results:
                     on_result(result)
             if alive:
@@ -159,15 +159,15 @@ def _run_pool(
 
 
 def _run_isolated(
-    items: list[tuple[int, str]], on_result: Callable[[FileResult], None], *, options: ReadOptions
+    items: list[ReadItem], on_result: Callable[[FileResult], None], *, options: ReadOptions
 ) -> None:
     """One file at a time in a single worker: a death now names its file."""
     pool: ProcessPoolExecutor | None = None
     try:
-        for index, path in items:
+        for index, path, shown in items:
             pool = pool or _new_pool(1, options)
             try:
-                on_result(pool.submit(reading.read_file, index, path, options).result())
+                on_result(pool.submit(reading.read_file, index, path, options, shown).result())
             except BrokenProcessPool:
                 on_result(reading.failed(index, "读取该文件时进程异常退出（文件可能已损坏或占用内存过多）"))
                 pool.shutdown(wait=True)

@@ -14,7 +14,7 @@ from typing import Any
 from xltool.core.text import normalize_label
 from xltool.core.errors import XltoolError
 from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
-from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord, ProjectRecord, ReadOptions
+from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord, ProjectRecord, ReadItem, ReadOptions
 
 _QUALITATIVE = "定性"
 NO_PROJECT_REASON = "未找到项目绩效目标表（没有含“项目名称”和指标表栏目的工作表；工作表：{sheets}）"
@@ -24,10 +24,13 @@ def failed(index: int, reason: str) -> FileResult:
     return FileResult(index, STATUS_FAILED, reason, [], [], [])
 
 
-def read_file(index: int, path: str, options: ReadOptions = ReadOptions()) -> FileResult:
-    """Read, parse and check one file; never raises for anything the file can cause."""
+def read_file(index: int, path: str, options: ReadOptions = ReadOptions(), shown: str = "") -> FileResult:
+    """Read, parse and check one file; never raises for anything the file can cause.
+
+    ``shown`` is how the summary names the file (default: ``path``).
+    """
     try:
-        return _read_file(index, path, options)
+        return _read_file(index, path, options, shown or path)
     except XltoolError as exc:
         return failed(index, exc.message)
     except MemoryError:
@@ -40,7 +43,7 @@ def read_file(index: int, path: str, options: ReadOptions = ReadOptions()) -> Fi
         return failed(index, f"读取时程序出错（{type(exc).__name__}），请把该文件发给维护人员")
 
 
-def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
+def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileResult:
     from xltool.io.calamine import grids_from_calamine
     from xltool.io.discovery import own_output_reason
     from xltool.parse.reader import projects_from_grids
@@ -50,7 +53,7 @@ def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
     own = own_output_reason((g.name for g in grids), Path(path))
     if own:
         return FileResult(index, STATUS_SKIPPED, own, [], [], [], True)
-    read = projects_from_grids(grids, file=path, profile=options.profile)
+    read = projects_from_grids(grids, file=shown, profile=options.profile)
     del grids
     if not read.projects:
         if read.self_evaluations:
@@ -74,13 +77,13 @@ def _read_file(index: int, path: str, options: ReadOptions) -> FileResult:
             pord, index, p.name, p.department, p.implementer, p.total,
             p.raw.get("total", "") if p.total is None else "",
             p.funding.province, p.funding.city, p.funding.district, p.funding.other,
-            p.start, p.end, p.overview, p.long_term_goal, p.annual_goal, len(kept), path, p.sheet, p.profile,
+            p.start, p.end, p.overview, p.long_term_goal, p.annual_goal, len(kept), shown, p.sheet, p.profile,
             json.dumps(p.cells, ensure_ascii=False), name_key, impl_key, fingerprint,
         ))
         for k, ind in enumerate(kept):
             indicators.append(IndicatorRecord(
                 pord, k, p.name, ind.level1, ind.level2, ind.name, ind.operator or ind.operator_raw, ind.target,
-                ind.value, ind.unit, _QUALITATIVE if ind.qualitative else "定量", path, p.sheet, ind.cell,
+                ind.value, ind.unit, _QUALITATIVE if ind.qualitative else "定量", shown, p.sheet, ind.cell,
                 _rank(p.profile, ind.level1, ind.level2), _form_value(ind.operator, ind.target),
             ))
         if options.validate:
@@ -145,5 +148,5 @@ def _form_value(operator: str, target: str) -> str:
     return target
 
 
-def read_chunk(chunk: list[tuple[int, str]], options: ReadOptions) -> list[FileResult]:
-    return [read_file(index, path, options) for index, path in chunk]
+def read_chunk(chunk: list[ReadItem], options: ReadOptions) -> list[FileResult]:
+    return [read_file(index, path, options, shown) for index, path, shown in chunk]

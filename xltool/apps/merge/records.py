@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+ReadItem = tuple[int, str, str]
+"""(input index, path to open, path as the summary shows it) of one file to read."""
 POOL_MIN_FILES = 8  # below this, starting worker processes costs more than it saves
 WORKER_MEMORY_MB = 2048  # address space a worker may add while reading one chunk
 SEQ_LIMIT = 1_000_000  # projects per file; the ordering key is file index * limit + seq

@@ -21,7 +21,7 @@ from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, XltoolError
 from xltool.io.discovery import SUMMARY_REASON, InputFile, discover
 from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
 from .pool import Beside, default_jobs, read_all
-from .records import WORKER_MEMORY_MB, FileResult, IndicatorRecord, ReadOptions
+from .records import WORKER_MEMORY_MB, FileResult, IndicatorRecord, ReadItem, ReadOptions
 from .store import MergeStore, batch_findings, indicator_row
 
 ProgressCallback = Callable[[int, int], None]
@@ -126,13 +126,13 @@ def merge_workbooks(
                 nonlocal done, next_index
                 store.add_result(entry, result)
                 if entry.quiet or result.own:
-                    report.quiet.append((entry.display, result.reason))
+                    report.quiet.append((entry.in_summary, result.reason))
                 elif result.status == STATUS_MERGED:
                     report.merged += 1
                 else:
                     report.skipped += result.status == STATUS_SKIPPED
                     report.failed += result.status == STATUS_FAILED
-                    report.problems.append((entry.display, result.status, result.reason))
+                    report.problems.append((entry.in_summary, result.status, result.reason))
                 waiting[entry.index] = result.indicators
                 while next_index in waiting:
                     writer.add_indicators(indicator_row(r) for r in waiting.pop(next_index))
@@ -141,14 +141,15 @@ def merge_workbooks(
                 if progress:
                     progress(done, len(found.files))
 
-            to_read: list[tuple[int, str]] = []
+            to_read: list[ReadItem] = []
             for entry in found.files:
                 if entry in previous:
-                    entry = entries[entry.index] = InputFile(entry.index, entry.path, SUMMARY_REASON, "own")
+                    entry = entries[entry.index] = InputFile(entry.index, entry.path, SUMMARY_REASON, "own",
+                                                             entry.explicit, entry.shown)
                 if entry.skip:
                     record(entry, FileResult(entry.index, STATUS_SKIPPED, entry.skip, [], [], []))
                 else:
-                    to_read.append((entry.index, entry.display))
+                    to_read.append((entry.index, str(entry.path), entry.in_summary))
             _warm_imports()
             stage = time.perf_counter()
             read_all(

@@ -84,7 +84,7 @@ class MergeStore:
         with self.db:
             self.db.execute(
                 "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
-                (entry.index, entry.display, result.status, result.reason, len(result.projects), int(quiet)),
+                (entry.index, entry.in_summary, result.status, result.reason, len(result.projects), int(quiet)),
             )
             self.db.executemany(f"INSERT INTO projects VALUES ({', '.join('?' * 24)}, '', 1)", result.projects)
             self.db.executemany(
@@ -96,7 +96,7 @@ class MergeStore:
                 code = CODE_FILE_FAILED if result.status == STATUS_FAILED else CODE_FILE_SKIPPED
                 severity = "error" if result.status == STATUS_FAILED else "warning"
                 self.add_findings([FindingRecord(
-                    entry.index * SEQ_LIMIT - 1, None, entry.display, "", "", "", code, severity,
+                    entry.index * SEQ_LIMIT - 1, None, entry.in_summary, "", "", "", code, severity,
                     f"该文件{result.status}，未计入汇总：{result.reason}",
                 )])
 
