@@ -22,6 +22,7 @@ _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _ODD_SPACE_RE = re.compile(r"[\u3000\u00a0\u2002\u2003\u2009\u200b]")
 _PAIRS = {")": "(", "）": "（", "]": "[", "】": "【"}
 _OPENERS = {"(", "（", "[", "【"}
+_BRACKETS_RE = re.compile(r"[()（）\[\]【】]")  # only these characters matter to the pairing
 
 _HEADER_TEXT: dict[str, str] = {
     "name": "项目名称",
@@ -36,7 +37,7 @@ _HEADER_TEXT: dict[str, str] = {
 def brackets_mismatched(text: str) -> bool:
     """True for "78人(件/套）" (half-width opened, full-width closed) or an unclosed bracket."""
     stack: list[str] = []
-    for ch in text:
+    for ch in _BRACKETS_RE.findall(text):  # a C-level scan, not a Python step per character
         if ch in _OPENERS:
             stack.append(ch)
         elif ch in _PAIRS:
