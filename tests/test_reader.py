@@ -217,3 +217,53 @@ def _write_target(path: Path) -> None:
     from benchmarks.common import make_project, write_department_workbook
 
     write_department_workbook(path, [make_project(0, department="区某局", implementer="区某局", rng=random.Random(1))])
+
+
+def test_hunan_funding_block_with_sub_amounts_and_a_year_as_period() -> None:
+    """湖南宁乡 2021 项目绩效目标表 (https://renrendoc.com/paper/307484460.html; rows rebuilt from the
+    page's flattened text): "资金总额及构成 | 总额 | …", 财政拨款 with its 其中 parts, 自有资金 and 其他
+    as two 其他 sources, and "项目起止时间 2021年度"."""
+    n = None
+    rows = [
+        ["项目绩效目标表(2021年度)"],
+        ["填报单位(盖章):宁乡市坝塘镇人民政府"],
+        ["项目名称", "镇域内基础设施建设", n, "项目属性", "新增项目□延续项目√"],
+        ["主管部门", "坝塘镇", n, "主管部门编码"],
+        ["项目单位", "坝塘镇", n, "项目负责人", "蒋建华", "联系电话"],
+        ["项目起止时间", "2021年度"],
+        ["资金总额及构成", "总额", "10606.7522万元"],
+        [n, "财政拨款:6923.3552万元(其中:上级财政资金:6923.3552万元;本级财政:0万元)"],
+        [n, "二、自有资金:0万元"],
+        [n, "三、其他:3683.3970万元"],
+        ["项目概况", "镇域内水利、道路、机关、学校及乡村振兴等基础设施建设"],
+        ["项目绩效目标", "长期目标", n, "年度目标"],
+        [n, "改善镇域内基础设施,振兴乡村经济", n, "全面完成集镇立面改造、机关、学校、乡村振兴等项目,搞好提质改造"],
+        ["年度绩效指标", "一级指标", "二级指标", "指标内容", "指标值", "备注"],
+        [n, "产出指标", "数量指标", "完成项目数", "5个"],
+        [n, "满意度指标", "社会公众或服务对象满意度指标", "群众满意度", "≥90%"],
+    ]
+    (p,) = parse_grid(Grid(rows=rows, name="项目表"), file="x.xlsx")
+    assert (p.total, p.department, p.implementer) == (10606.7522, "坝塘镇", "坝塘镇")
+    f = p.funding
+    assert (f.province, f.city, f.district, f.other) == (6923.3552, None, 0.0, 3683.397)  # the parts, once each
+    assert abs(f.total() - p.total) < 1e-6
+    assert (p.start, p.end) == ("2021.01", "2021.12")
+    assert p.annual_goal.startswith("全面完成") and [i.name for i in p.indicators] == ["完成项目数", "群众满意度"]
+
+
+@pytest.mark.parametrize(("period", "start", "end"), [
+    ("2021年度", "2021.01", "2021.12"), ("2022年", "2022.01", "2022.12"), ("2023", "2023.01", "2023.12"),
+    ("2021年1月-12月", "2021.01", "2021.12"), ("2021年3月至2022年6月", "2021.03", "2022.06"),
+])
+def test_period_forms(period: str, start: str, end: str) -> None:
+    rows = [["项目名称", "档案数字化"], ["项目起止时间", period], ["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "数量指标", "数字化卷数", "1000卷"]]
+    (p,) = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
+    assert (p.start, p.end) == (start, end)
+
+
+def test_the_same_other_source_twice_is_not_added_up() -> None:
+    rows = [["项目名称", "档案数字化"], ["项目总金额", 10], ["其他资金", 4], ["资金来源", "其他资金:4"],
+            ["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "数字化卷数", "1000卷"]]
+    (p,) = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
+    assert p.funding.other == 4

@@ -111,6 +111,7 @@ def claimed_without_value(project: Project, fieldname: str) -> bool:
     return getattr(project, fieldname, "") == ""
 
 
+_WHOLE_YEAR_RE = re.compile(r"\s*(\d{4})\s*(?:年度|年|全年)?\s*")
 _SHEET_UNIT_RE = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|元|亿元)")
 
 
@@ -146,7 +147,13 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
         setattr(project, fieldname, text)
     elif fieldname == "period":
         text = clean_text(value)
-        parts = re.split(r"\s*(?:-|—|－|~|～|至|到)\s*", unicodedata.normalize("NFKC", text), maxsplit=1)
+        nfkc = unicodedata.normalize("NFKC", text)
+        parts = re.split(r"\s*(?:-|—|－|~|～|至|到)\s*", nfkc, maxsplit=1)
+        whole_year = _WHOLE_YEAR_RE.fullmatch(nfkc)
+        if whole_year:  # "2021年度": the budget year, January to December
+            parts = [f"{whole_year.group(1)}年1月", f"{whole_year.group(1)}年12月"]
+        elif len(parts) == 2 and not re.search(r"\d{4}", parts[1]) and (year := re.match(r"\s*(\d{4})", parts[0])):
+            parts[1] = f"{year.group(1)}年{parts[1]}"  # "2021年1月-12月": the end borrows the year
         if len(parts) == 2:
             project.start, project.end = parse_month(parts[0]), parse_month(parts[1])
             project.cells["start"] = project.cells["end"] = ref
@@ -159,15 +166,44 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
 
 
 def _offer(project: Project, fieldname: str, value: Any, ref: str, unit: str, default_unit: str,
-           label_text: Any = "") -> None:
-    """Set a field unless an earlier label already gave it a value; a second value is kept aside."""
+           label_text: Any = "", others: list[str] | None = None, source: str = "") -> None:
+    """Set a field unless an earlier label already gave it a value; a second value is kept aside.
+
+    ``others``: the sources that filled the 其他 bucket so far, ``source`` this value's label
+    (see :func:`_adds_another_source`).
+    """
     if fieldname not in project.cells or (value is not None and claimed_without_value(project, fieldname)):
         set_field(project, fieldname, value, ref, unit, default_unit)
+        if fieldname == _OTHER and others is not None:
+            others[:] = [_source_name(source)]
+    elif fieldname == _OTHER and others and _adds_another_source(project, value, unit or default_unit, source, others):
+        return
     elif value is not None and clean_text(value) and label_text and project.cells.get(fieldname) != ref:
         key = clean_text(label_text).rstrip(":：")
         if key not in project.extra:
             project.extra[key] = format_cell_text(value)
             project.notes.append(f"“{key}”与已读取的栏目重复，内容已保留在附加信息中")
+
+
+_OTHER = "funding.other"
+
+
+def _source_name(label: str) -> str:
+    """A source's name as compared: "二、自有资金（万元）:" → "自有资金"."""
+    return split_label(re.sub(r"^\s*[一二三四五六七八九十]+、", "", label).rstrip(":："))[0] if label else ""
+
+
+def _adds_another_source(project: Project, value: Any, unit: str, source: str, others: list[str]) -> bool:
+    """"二、自有资金:0 三、其他:3683": the catch-all 其他 bucket adds up sources of other
+    names (the same source twice is a repetition, kept aside as before)."""
+    name = _source_name(source)
+    number, _ = parse_amount(value, unit)
+    if not name or not others[0] or name in others or number is None or project.funding.other is None:
+        return False
+    project.funding.other = round(project.funding.other + number, 6)
+    others.append(name)
+    project.notes.append(f"“{name}”与“{others[0]}”都计入其他资金来源，已相加")
+    return True
 
 
 def _is_value(v: Any) -> bool:
@@ -177,6 +213,7 @@ def _is_value(v: Any) -> bool:
 def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: Any, unit: str = "") -> set[tuple[int, int]]:
     """Pair labels with values between ``start`` and ``end``; returns the cells used."""
     used: set[tuple[int, int]] = set()
+    others: list[str] = []  # labels that filled the 其他 bucket
     for r in range(start, end):
         texts = row_texts(grid, r)
         labels = {c: match(v, "header") for c, v in texts}
@@ -187,8 +224,8 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
             found = labels[c]
             if found is None or found.score < THRESHOLD:
                 pairs = inner_pairs(v)
-                for key, text, pair_unit in pairs:
-                    _offer(project, key, text, grid.ref(r, c), pair_unit, unit, v)
+                for pair in pairs:
+                    _offer(project, pair.key, pair.text, grid.ref(r, c), pair.unit, unit, v, others, pair.label)
                 if pairs:
                     used.add((r, c))
                 continue
@@ -214,10 +251,11 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
             value = grid.get(*value_pos)
             pairs = inner_pairs(value) if found.key in AMOUNT_FIELDS else []
             if pairs and parse_amount(value)[0] is None:
-                for key, text, pair_unit in pairs:  # "项目资金 | 资金总额: 250 一、预算资金: 250 …"
-                    _offer(project, key, text, grid.ref(*value_pos), pair_unit or found.unit, unit)
+                for pair in pairs:  # "项目资金 | 资金总额: 250 一、预算资金: 250 …"
+                    _offer(project, pair.key, pair.text, grid.ref(*value_pos), pair.unit or found.unit, unit,
+                           others=others, source=pair.label)
                 continue
-            _offer(project, found.key, value, grid.ref(*value_pos), found.unit, unit, v)
+            _offer(project, found.key, value, grid.ref(*value_pos), found.unit, unit, v, others, clean_text(v))
     return used
 
 

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from xltool.core.fields import Section, synonyms, words
 
@@ -127,7 +127,26 @@ def looks_like_label(value: Any) -> bool:
 _INNER_RE = re.compile(r"([^\s:：,，;；、\d]{2,20})\s*[:：]\s*([^:：]*?)(?=(?:\s|[,，;；])*(?:[一二三四五六七八九十]、|[^\s:：,，;；、\d]{2,20}\s*[:：])|$)")
 
 
-def inner_pairs(value: Any) -> list[tuple[str, str, str]]:
+class Pair(NamedTuple):
+    """A "label: value" written inside one cell."""
+
+    key: str  # the field
+    text: str  # the value as written
+    unit: str  # the unit the label states ("万元"), or ""
+    label: str  # the label as written ("自有资金")
+
+
+def _labelled(text: str) -> list[Pair]:
+    """Every recognised "label: value" in one line."""
+    found_pairs = []
+    for label, rest in _INNER_RE.findall(text):
+        found = match(label)
+        if found and found.score >= THRESHOLD and rest.strip(" ;；,，)"):
+            found_pairs.append(Pair(found.key, rest.strip().rstrip(";；,，)").strip(), found.unit, label.strip()))
+    return found_pairs
+
+
+def inner_pairs(value: Any) -> list[Pair]:
     """Label/value pairs written inside one cell: "年度资金总额:16" → [("total", "16", unit)].
 
     Also "上级资金16" (label then a number) and several pairs in one multi-line cell
@@ -135,21 +154,27 @@ def inner_pairs(value: Any) -> list[tuple[str, str, str]]:
     """
     if not isinstance(value, str) or not (":" in value or "：" in value or re.search(r"\d\s*(?:万元|万|元)?\s*(?:\n|$)", value)):
         return []
-    pairs: list[tuple[str, str, str]] = []
+    pairs: list[Pair] = []
     for line in unicodedata.normalize("NFKC", value).split("\n"):
         line = re.sub(r"^\s*其中\s*[:：]", "", line)
         found_here = False
-        for label, rest in _INNER_RE.findall(line):
-            found = match(label)
-            if found and found.score >= THRESHOLD and rest.strip():
-                pairs.append((found.key, rest.strip(), found.unit))
-                found_here = True
+        head, bracket, parts = line.partition("(其中")
+        found_pairs = _labelled(head)
+        if bracket:
+            components = _labelled(parts.lstrip(":： "))
+            if components and all(p.key.startswith("funding.") for p in found_pairs + components):
+                found_pairs = components  # "财政拨款:6923(其中:上级:6923;本级:0)": the parts, not their sum too
+            else:
+                found_pairs += components
+        for pair in found_pairs:
+            pairs.append(pair)
+            found_here = True
         if not found_here:
             tail = re.fullmatch(r"\s*([^\d:：]{2,20}?)\s*([\d,]+(?:\.\d+)?\s*(?:万元|万|元)?)\s*", line)
             if tail:
                 found = match(tail.group(1))
                 if found and found.score >= THRESHOLD:
-                    pairs.append((found.key, tail.group(2), found.unit))
+                    pairs.append(Pair(found.key, tail.group(2), found.unit, tail.group(1).strip()))
     return pairs
 
 

@@ -40,7 +40,7 @@ _TITLE_RE = re.compile(r"(\d{4})\s*年")
 @lru_cache(maxsize=65536)
 def _names_project(text: str) -> bool:
     """A 项目名称 label (any wording of the field table): where a project table starts."""
-    return header_field(text)[0] == "name" or any(key == "name" for key, _, _ in inner_pairs(text))
+    return header_field(text)[0] == "name" or any(pair.key == "name" for pair in inner_pairs(text))
 
 
 def _is_title(value: Any) -> bool:
