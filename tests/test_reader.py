@@ -267,3 +267,55 @@ def test_the_same_other_source_twice_is_not_added_up() -> None:
             ["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "数字化卷数", "1000卷"]]
     (p,) = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
     assert p.funding.other == 4
+
+
+def test_shanxi_goal_block_captioned_on_the_left() -> None:
+    """山西阳泉 2021 申报表 (http://jtysj.yq.gov.cn/yjsgk/202104/t20210422_1152890.html; the page's
+    excerpt ends inside the indicator table, so only the header is checked): "中期目标 | 年度目标"
+    titles the row "总体目标 | … | …" below them, whose caption must not hide the two texts."""
+    n = None
+    rows = [
+        ["山西省阳泉市市级预算部门(单位)项目支出绩效目标申报表"],
+        ["2021年"],
+        ["项目名称", "“四好农村路”、“三个一号旅游路”工作经费"],
+        ["主管部门及代码", "经济建设科", n, "实施单位", "阳泉市公路服务中心"],
+        ["项目属性", "延续性项目(阶段开展)", n, "项目期限", "3年"],
+        ["项目预算资金(万元)", "中期预算资金总额", n, "年度预算资金总额", 25],
+        ["项目概况", "“四好农村路”、“三大板块旅游路”项目开工前期项目勘察设计审批;进度督导检查、工程质量监督检查。"],
+        [n, "中期目标", n, "年度目标"],
+        ["总体目标", "“四好农村路”、“三大板块旅游路”项目开工前期项目勘察设计审批;进度督导检查。", n,
+         "工程前期施工图设计批复 81个"],
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "指标值"],
+        [n, "产出指标", "数量指标", "工程前期施工图设计批复", "81个"],
+    ]
+    (p,) = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
+    assert (p.total, p.department, p.implementer) == (25, "经济建设科", "阳泉市公路服务中心")
+    assert p.long_term_goal.startswith("“四好农村路”") and p.annual_goal == "工程前期施工图设计批复 81个"
+
+
+def test_shaanxi_funding_lines_and_vertical_captions() -> None:
+    """陕西清涧 2021 绩效目标申报表 (http://qjzhf.gov.cn/Government/PublicInfoShow.aspx?ID=15161; cut
+    after 效益指标 in the page's excerpt): "资金情况 | 年度资金总额: | 500", "其中:财政拨款 | 500",
+    and the vertical captions "总(体目标)" and "绩(效指标)" left of the goal and the table."""
+    n = None
+    rows = [
+        ["绩效目标申报表"], ["(2021年度)"],
+        ["项目名称", "2021年交通局寨山石坪、鲍家沟果园路", n, "项目负责人及联系电话", "刘志龙09125222043"],
+        ["主管部门", "清涧县交通运输局", n, "实施单位", "清涧县交通运输局"],
+        ["资金情况", "年度资金总额:", 500],
+        [n, "其中:财政拨款", 500],
+        [n, "其他资金", n],
+        ["总", "年度目标"],
+        [n, "1、改善基础实施建设,呼家河至鲍家沟果园路建设2公里、寨山石坪果园路2公里"],
+        ["绩", "一级指标", "二级指标", "三级指标", "指标值"],
+        [n, "产出指标", "数量指标", "寨山石坪村新建水泥路1条", "2km"],
+        [n, n, n, "呼家河至鲍家沟新建水泥路1条", "2km"],
+        [n, n, "成本指标", "硬化水泥砼公路补助标准", "≤120万元"],
+    ]
+    (p,) = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
+    assert (p.total, p.funding.district, p.funding.other) == (500, 500, None)
+    assert p.annual_goal.startswith("1、改善基础实施建设")
+    assert [(i.level2, i.name, i.operator, i.target) for i in p.indicators] == [
+        ("数量指标", "寨山石坪村新建水泥路1条", "", "2km"), ("数量指标", "呼家河至鲍家沟新建水泥路1条", "", "2km"),
+        ("成本指标", "硬化水泥砼公路补助标准", "≤", "≤120万元"),
+    ]

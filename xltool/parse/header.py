@@ -241,7 +241,7 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
             if value_pos is None and title_row is None:
                 title_row = all(looks_like_label(v) or _is_caption(v) for _, v in texts)
             if value_pos is None and title_row:
-                below = _below(grid, r, c, end)
+                below = _below(grid, r, c, end, texts[0][0])
                 if below is not None and below not in used:
                     value_pos = below
             if value_pos is None:
@@ -288,13 +288,17 @@ def _is_label(found: Any) -> bool:
     return found is not None and found.score >= THRESHOLD
 
 
-def _below(grid: Grid, r: int, c: int, end: int) -> tuple[int, int] | None:
-    """The text under a title cell in the next non-blank row, when that row holds no label."""
+def _below(grid: Grid, r: int, c: int, end: int, first: int = 0) -> tuple[int, int] | None:
+    """The text under a title cell in the next non-blank row, when that row holds no label.
+
+    A label left of the title row's first cell (``first``) captions the row below
+    ("总体目标 | 中期… | 年度…" under "中期目标 | 年度目标", as 山西 writes it): not a rival.
+    """
     for r2 in range(r + 1, min(end, r + 3)):
         row = grid.rows[r2]
         if not any(v is not None and clean_text(v) for v in row):
             continue
-        if any(looks_like_label(v) for v in row if v is not None):
+        if any(looks_like_label(v) for col, v in enumerate(row) if v is not None and col >= first):
             return None
         shift = len(grid.rows[r]) - len(row)
         if grid.meta.get("ragged_rows") and shift > 0 and len(row) > 1:
