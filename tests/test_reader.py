@@ -319,3 +319,33 @@ def test_shaanxi_funding_lines_and_vertical_captions() -> None:
         ("数量指标", "寨山石坪村新建水泥路1条", "", "2km"), ("数量指标", "呼家河至鲍家沟新建水泥路1条", "", "2km"),
         ("成本指标", "硬化水泥砼公路补助标准", "≤", "≤120万元"),
     ]
+
+
+def test_guangdong_approval_form_with_medium_term_and_year_tables_side_by_side() -> None:
+    """东莞 2019 财政项目支出绩效目标批复表 (https://gdyinping.com/wwwgdyinpingcom/007329896/0801/201904/
+    fdb5a052be7e4616a3536a4af16269b8.htm, a copy of the 东莞市交通运输局 notice; the excerpt ends after
+    效果指标): 预算单位 above the table, this year's amount beside the medium-term one, goals titled
+    中期滚动目标 | 年度目标, and the medium-term and year's indicator tables side by side."""
+    n = None
+    rows = [
+        ["东莞市财政项目支出绩效目标批复表"],
+        ["( 2019 年度)"],
+        ["预算单位:东莞市交通运输局"],
+        ["项目 名称", "镇际联网路升级改造工程一期", "中期市财政预算(万元)", "284500.00",
+         "本年度申请市财政预算资金(万元)", "919.00"],
+        ["总体目标", "中期滚动目标(2019年--2021年)", n, "年度目标"],
+        [n, "新建或改造道路,共29个项目,规划里程169公里。", n,
+         "督促勘察设计单位、咨询单位完成勘察设计费、审查咨询费结算532万元。"],
+        ["绩效指标", "一级 指标", "二级 指标", "三级 指标", "指标值(或计划水平)", "二级 指标", "三级 指标",
+         "计划指标值(或计划水平)"],
+        [n, "预期产出指标", "数量指标(或建筑规模指标)", "镇街补助款完成结算项目数", "30", "数量指标(或建筑规模指标)",
+         "镇街补助款完成结算项目数", "3"],
+        [n, n, "质量指标", "补助款结算误差率", "±3%以内", "质量指标", "补助款结算误差率", "±2%以内"],
+    ]
+    (p,) = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
+    assert (p.total, p.department) == (919, "东莞市交通运输局")
+    assert p.long_term_goal.startswith("新建或改造道路") and p.annual_goal.startswith("督促勘察设计单位")
+    assert [(i.name, i.target, i.cell) for i in p.indicators] == [
+        ("镇街补助款完成结算项目数", "3", "H8"), ("补助款结算误差率", "±2%以内", "H9"),
+    ]
+    assert p.indicators[0].extra.get("中长期指标值") == "30"

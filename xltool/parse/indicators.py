@@ -79,7 +79,22 @@ def classify_columns(texts: list[tuple[int, Any]]) -> dict[int, str]:
             columns[c] = key
         elif c not in columns and key in ("target", "name", "level2") and _duplicate_left(columns, key, c, texts):
             columns[c] = "long_term_target" if key == "target" else f"long:{key}"
+    _year_target_beside_its_name(columns, {c for _, _, c, key in offers if key == "target"})
     return dict(sorted(columns.items()))
+
+
+def _year_target_beside_its_name(columns: dict[int, str], target_titles: set[int]) -> None:
+    """Two tables side by side (中期 | 年度, 广东's 批复表) whose value titles differ a little
+    ("指标值" | "计划指标值"): the year's 三级 column won as the rightmost twin, so its value is
+    the target title right of it, not the better-scored one of the medium-term table."""
+    name = next((c for c, k in columns.items() if k == "name"), None)
+    target = next((c for c, k in columns.items() if k == "target"), None)
+    if name is None or target is None or target > name or "long:name" not in columns.values():
+        return
+    right = [c for c in target_titles if c > name and columns.get(c) in (None, "long_term_target")]
+    if right:
+        columns[min(right)] = "target"
+        columns[target] = "long_term_target"
 
 
 def _duplicate_left(columns: dict[int, str], key: str, c: int, texts: list[tuple[int, Any]]) -> bool:

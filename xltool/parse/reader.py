@@ -22,7 +22,7 @@ from xltool.core.model import Project
 from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
 from xltool.core.text import clean_text, normalize_label
 from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's public helpers)
-    claimed_without_value, header_field, parse_amount, parse_header, parse_month, sheet_unit,
+    claimed_without_value, header_field, parse_amount, parse_header, parse_month, set_field, sheet_unit,
 )
 from xltool.parse.indicators import annual_indicator_header, find_header_row, parse_indicators
 from xltool.parse.labels import THRESHOLD, inner_pairs, match
@@ -137,6 +137,7 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
         return None
     unit = sheet_unit(grid, search_from, header_end)
     parse_header(grid, block.name_row, header_end, project, _row_texts, unit)
+    _units_above(grid, block, search_from, project)
     if header is None and not set(project.cells) - {"name"}:
         return None  # a 项目名称 label alone, no other field, no indicators: not a 绩效目标表
     for fieldname in ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal"):
@@ -146,6 +147,16 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
         parse_indicators(grid, header[0], header[1], block.end_row, project, _row_texts, _is_title)
     finish_project(project, profile)
     return project
+
+
+def _units_above(grid: Grid, block: _Block, search_from: int, project: Project) -> None:
+    """"预算单位:东莞市交通运输局" on a line above the 项目名称 row (广东's 批复表): the
+    department or unit the table's own rows leave unnamed."""
+    for r in range(max(search_from, block.name_row - 4), block.name_row):
+        for c, v in _row_texts(grid, r):
+            for pair in inner_pairs(v):
+                if pair.key in ("department", "implementer") and pair.key not in project.cells:
+                    set_field(project, pair.key, pair.text, grid.ref(r, c), "")
 
 
 def _is_self_evaluation(grid: Grid, block: _Block, search_from: int, header: Any) -> bool:
