@@ -349,3 +349,23 @@ def test_guangdong_approval_form_with_medium_term_and_year_tables_side_by_side()
         ("镇街补助款完成结算项目数", "3", "H8"), ("补助款结算误差率", "±2%以内", "H9"),
     ]
     assert p.indicators[0].extra.get("中长期指标值") == "30"
+
+
+def test_fujian_special_fund_header_and_per_town_values_kept() -> None:
+    """安溪 2022 省级第七批水利专项资金绩效目标表 (http://fjax.gov.cn/zwgk/zdgkxx/sl/slgcjs/202403/
+    t20240304_3010568.htm): "主管部门(单位)名称", "资金情况(万元) | 资金总额 | 100 | 其中:财政拨款 | 100",
+    and one value column per town instead of one 指标值: each town's value kept beside the row."""
+    n = None
+    rows = [
+        ["2022年省级第七批水利专项资金绩效目标表"],
+        ["项目名称", "省级第七批水利专项资金", n, "主管部门(单位)名称", "安溪县水利局"],
+        ["资金情况(万元)", "资金总额", 100, "其中:财政拨款", 100, "其他资金", n],
+        ["总 体 目 标", "开展7个小型水利工程建设"],
+        ["绩效 指标", "一级指标", "二级指标", "三级指标", "指 标 解 释", "西坪镇尧山村", "桃舟乡吾培村"],
+        [n, "产出 指标", "数量指标", "开展小型水利工程建设(个)", "反映小型水利工程建设项目开展情况", 1, 1],
+    ]
+    (p,) = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
+    assert (p.total, p.department, p.funding.district) == (100, "安溪县水利局", 100)
+    assert p.long_term_goal == "开展7个小型水利工程建设"
+    (ind,) = p.indicators
+    assert ind.name == "开展小型水利工程建设(个)" and ind.extra["西坪镇尧山村"] == "1" and ind.extra["桃舟乡吾培村"] == "1"
