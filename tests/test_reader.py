@@ -369,3 +369,14 @@ def test_fujian_special_fund_header_and_per_town_values_kept() -> None:
     assert p.long_term_goal == "开展7个小型水利工程建设"
     (ind,) = p.indicators
     assert ind.name == "开展小型水利工程建设(个)" and ind.extra["西坪镇尧山村"] == "1" and ind.extra["桃舟乡吾培村"] == "1"
+
+
+def test_other_sources_of_the_funding_lines_add_up() -> None:
+    """The 陕西佳县 申报表's funding lines (labels from https://docx.baby/p/20793843881926.html, a blank
+    template; the amounts here are made up): 自有资金, 事业收入, 经营性收入 and 其他 all belong to 其他."""
+    n = None
+    rows = [["项目名称", "档案数字化"], ["项目资金申请(万元)", "资金总额:", 100], [n, "财政拨款:", 60], [n, "自有资金:", 10],
+            [n, "事业收入:", 20], [n, "经营性收入:", 10], [n, "其他:", n],
+            ["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "数字化卷数", "1000卷"]]
+    (p,) = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
+    assert (p.total, p.funding.district, p.funding.other) == (100, 60, 40)
