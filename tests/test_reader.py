@@ -380,3 +380,15 @@ def test_other_sources_of_the_funding_lines_add_up() -> None:
             ["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "数字化卷数", "1000卷"]]
     (p,) = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
     assert (p.total, p.funding.district, p.funding.other) == (100, 60, 40)
+
+
+def test_a_previous_tables_footer_does_not_name_the_next_tables_units() -> None:
+    """Only an exact unit label on a line above the table counts ("预算单位:…"), never the last
+    table's "主管部门意见:同意" or "实施单位负责人:张三"."""
+    rows = [["项目名称", "甲项目"], ["实施单位", "甲单位"], ["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "数量指标", "完成数", "1个"], ["主管部门意见:同意"], ["实施单位负责人:张三"],
+            ["预算单位:乙局"], ["项目名称", "乙项目"], ["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "数量指标", "完成数", "2个"]]
+    first, second = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
+    assert (first.department, first.implementer) == ("", "甲单位")
+    assert (second.department, second.implementer) == ("乙局", "")

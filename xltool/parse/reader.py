@@ -25,7 +25,7 @@ from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's publ
     claimed_without_value, header_field, parse_amount, parse_header, parse_month, set_field, sheet_unit,
 )
 from xltool.parse.indicators import annual_indicator_header, find_header_row, parse_indicators
-from xltool.parse.labels import THRESHOLD, inner_pairs, match
+from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, match
 
 
 def column_field(value: Any) -> str | None:
@@ -155,7 +155,10 @@ def _units_above(grid: Grid, block: _Block, search_from: int, project: Project) 
     for r in range(max(search_from, block.name_row - 4), block.name_row):
         for c, v in _row_texts(grid, r):
             for pair in inner_pairs(v):
-                if pair.key in ("department", "implementer") and pair.key not in project.cells:
+                if pair.key not in ("department", "implementer") or pair.key in project.cells:
+                    continue
+                found = match(pair.label)  # exactly a unit label: not the last table's "主管部门意见:同意"
+                if found is not None and found.score >= 1.0 and not is_footer(v):
                     set_field(project, pair.key, pair.text, grid.ref(r, c), "")
 
 
