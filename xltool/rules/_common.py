@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from xltool.core.model import QUALITATIVE, Indicator, Project
 from xltool.core.text import normalize_label as norm  # the form rules compare: NFKC, no spaces
@@ -18,25 +18,37 @@ from . import RuleContext
 _TRAILING_BRACKET_RE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]$")
 
 
-def _cache(ctx: RuleContext, name: str) -> dict[Any, Any]:
-    """A per-context memo (contexts live for one validation run, settings do not change)."""
-    memo = ctx.memo
-    cache = memo.get(name)
+def _named(store: dict[str, dict[Any, Any]], name: str) -> dict[Any, Any]:
+    cache = store.get(name)
     if cache is None:
-        cache = memo[name] = {}
+        cache = store[name] = {}
     return cache
 
 
-_SHARED_TEXTS = 4096  # entries a shared memo keyed by typed text (units, 二级 names) may hold
+def _cache(ctx: RuleContext, name: str) -> dict[Any, Any]:
+    """A per-context memo (contexts live for one validation run, settings do not change)."""
+    return _named(ctx.memo, name)
 
 
 def _shared(ctx: RuleContext, name: str) -> dict[Any, Any]:
     """A memo of what depends on the settings alone: shared by every context of a profile."""
-    memo = ctx.shared
-    cache = memo.get(name)
-    if cache is None:
-        cache = memo[name] = {}
-    return cache
+    return _named(ctx.shared, name)
+
+
+_SHARED_TEXTS = 4096  # entries a shared memo keyed by typed text (units, 二级 names) may hold
+_UNSEEN: Any = object()
+
+
+def _remember(ctx: RuleContext, name: str, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per typed text in the shared memo ``name``; typed texts are few,
+    but a flood of odd ones empties the memo rather than growing memory."""
+    cache = _shared(ctx, name)
+    found = cache.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        if len(cache) > _SHARED_TEXTS:
+            cache.clear()
+        found = cache[key] = compute()
+    return found
 
 
 def words(ctx: RuleContext, key: str) -> list[str]:
@@ -158,28 +170,12 @@ _ROLE_GUESS: tuple[tuple[str, str], ...] = (
 
 def role_of(ind: Indicator, ctx: RuleContext) -> str | None:
     """The 二级's role in the profile; for names the profile lacks, a guess by its words."""
-    cache = _shared(ctx, "roles")
-    level2 = ind.level2
-    role = cache.get(level2, _UNSEEN)
-    if role is _UNSEEN:
-        if len(cache) > _SHARED_TEXTS:
-            cache.clear()  # 二级 names are few; a flood of odd ones must not grow memory
-        role = cache[level2] = _resolve_role(level2, ctx)
-    return role
-
-
-_UNSEEN: Any = object()
+    return _remember(ctx, "roles", ind.level2, lambda: _resolve_role(ind.level2, ctx))
 
 
 def profile_role(level2: str, ctx: RuleContext) -> str | None:
     """The 二级's role in the profile itself (no guessing), memoised per profile."""
-    cache = _shared(ctx, "profile_roles")
-    role = cache.get(level2, _UNSEEN)
-    if role is _UNSEEN:
-        if len(cache) > _SHARED_TEXTS:
-            cache.clear()
-        role = cache[level2] = ctx.profile.role_of(level2) if level2 else None
-    return role
+    return _remember(ctx, "profile_roles", level2, lambda: ctx.profile.role_of(level2) if level2 else None)
 
 
 def names_with_role(ctx: RuleContext, role: str) -> list[str]:
@@ -259,12 +255,7 @@ def is_qualitative(ind: Indicator) -> bool:
 
 def money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
     """(money unit, factor to 万元, is a unit cost) for "元", "万元", "元/人/月" …; else None."""
-    cache = _shared(ctx, "money_unit")
-    if unit not in cache:
-        if len(cache) > _SHARED_TEXTS:
-            cache.clear()  # units are few; a flood of odd ones must not grow memory
-        cache[unit] = _money_unit(unit, ctx)
-    return cache[unit]
+    return _remember(ctx, "money_unit", unit, lambda: _money_unit(unit, ctx))
 
 
 
