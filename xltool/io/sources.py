@@ -16,6 +16,7 @@ from xltool.io.docx import docx_to_grids
 from xltool.io.gate import check_input_file
 from xltool.io.text import MAX_TEXT_BYTES, _refuse_foreign_text, decode_text, text_to_grids
 from xltool.parse.imported import projects_from_grid
+from xltool.parse.reader import SELF_EVALUATION
 
 
 @dataclass
@@ -99,7 +100,7 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
             result.projects.extend(found)
         elif grid.meta.get("self_evaluation"):
             where = f"工作表“{grid.name}”" if result.kind == "workbook" else f"第 {grid.name.rsplit('#', 1)[-1]} 张表"
-            result.warnings.append(f"{where}是绩效自评表（填报实际完成值和得分），不是项目绩效目标表，未导入")
+            result.warnings.append(f"{where}是{SELF_EVALUATION}，未导入")
         elif result.kind != "workbook" and _has_table(grid):
             result.skipped_tables += 1
             result.warnings.append(f"第 {grid.name.rsplit('#', 1)[-1]} 张表中没有“项目名称”栏目，未导入")
@@ -108,7 +109,7 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
             result.warnings.append(f"工作表“{grid.name}”中没有项目绩效目标表，已跳过")
     if not result.projects:
         if any(g.meta.get("self_evaluation") for g in grids):
-            raise XltoolError("这是绩效自评表（填报上年的实际完成值和得分），不是项目绩效目标表，没有可导入的内容", file=path)
+            raise XltoolError(f"这是{SELF_EVALUATION}，没有可导入的内容", file=path)
         what = {"docx": "文档中的表格", "workbook": "工作簿中的工作表", "text": "文本中"}[result.kind]
         raise XltoolError(f"未找到项目绩效目标表：{what}{_what_was_found(grids)}，没有可导入的内容", file=path)
     return result

@@ -199,8 +199,7 @@ class WorkbookRead:
         """Why no project was read: a 自评表 sent by mistake is named as such."""
         if self.self_evaluations:
             sheets = "、".join(f"“{s}”" for s in self.self_evaluations)
-            return (f"工作表{sheets}是绩效自评表（填报上年的实际完成值和得分），不是项目绩效目标表；"
-                    "请改交本年度的项目绩效目标表")
+            return f"工作表{sheets}是{SELF_EVALUATION}；请改交本年度的项目绩效目标表"
         return NO_PROJECT_MESSAGE
 
     def skipped_note(self) -> str:
@@ -210,6 +209,7 @@ class WorkbookRead:
         return "、".join(f"{s}（绩效自评表）" if s in self.self_evaluations else s for s in self.skipped_sheets)
 
 
+SELF_EVALUATION = "绩效自评表（填报上年的实际完成值和得分），不是项目绩效目标表"
 NO_PROJECT_MESSAGE = "未找到项目绩效目标表：没有任何工作表含“项目名称”和指标表（一级指标/三级指标）栏目"
 
 
