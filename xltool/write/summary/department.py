@@ -60,24 +60,19 @@ class _Form:
             self.merges.append((first, 0, last, 0))
 
     def write(self) -> int:
-        ws, fmt = self.sheet.ws, self.fmt
+        sheet, fmt = self.sheet, self.fmt
         for i, (cells, height) in enumerate(zip(self.rows, self.heights)):
             r = self.start + i
-            check_row(ws, r)
-            ws.set_row(r, height)
+            check_row(sheet.ws, r)
+            row = []
             for c in range(DEPARTMENT_COLUMNS):
                 value, cell_fmt = cells.get(c, (None, fmt.form_cell))
-                if value is None or value == "":
-                    ws.write_blank(r, c, None, cell_fmt)
-                elif isinstance(value, str):
-                    ws.write_string(r, c, fit_text(value), cell_fmt)
-                else:
-                    ws.write_number(r, c, value, cell_fmt)
-            if r > 0:  # flushed (constant memory): xlsxwriter need not keep its height (see layout.Sheet)
-                ws.row_info.pop(r - 1, None)
-                ws.row_sizes.pop(r - 1, None)
+                if value == "":
+                    value = None
+                row.append((c, fit_text(value) if isinstance(value, str) else value, cell_fmt))
+            sheet.write_cells(r, row, height)
         for r1, c1, r2, c2 in self.merges:
-            _merge(ws, self.start + r1, c1, self.start + r2, c2)
+            _merge(sheet.ws, self.start + r1, c1, self.start + r2, c2)
         return self.start + len(self.rows)
 
 

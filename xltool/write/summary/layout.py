@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.text import display_width
+from .rows import SAFE_TEXT, fast_rows_ok, render_row, renderable
 
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 EXCEL_MAX_ROWS = 1_048_576
@@ -163,6 +164,7 @@ class Sheet:
         self.fixed = bool(widths)
         self.row_info: dict[int, Any] | None = getattr(self.ws, "row_info", None)
         self.row_sizes: dict[int, Any] = getattr(self.ws, "row_sizes", {})
+        self.fast = bool(getattr(self.ws, "constant_memory", False)) and fast_rows_ok()
 
     def header(self) -> None:
         """The header row; a title too wide for its column breaks before its unit, never inside "（万元）"."""
@@ -180,9 +182,10 @@ class Sheet:
     def values(self, values: Iterable[Any], formats: dict[int, Any] | None = None, default: Any = None) -> None:
         """One row; wrapped columns size the row, others are cut to one line on screen.
 
-        The hot path of a merge (every 指标明细 row): one plain loop that writes as it
-        goes, the line count only for text long enough to wrap. The row height is set
-        after the cells, which constant-memory mode allows until the next row starts.
+        The hot path of a merge (every 指标明细 row): one plain loop that prepares the
+        cells, the line count only for text long enough to wrap, then the row is rendered
+        in one string (:mod:`.rows`) or, where that renderer does not apply, written cell
+        by cell through xlsxwriter.
         """
         ws, r = self.ws, self.row
         if r >= EXCEL_MAX_ROWS:
@@ -190,17 +193,22 @@ class Sheet:
         wrap, widths, ncols = self.wrap, self.widths, len(self.headers)
         text_fmt = self.fmt.text
         sample = not self.fixed and r <= _WIDTH_SAMPLE_ROWS
+        fast = self.fast
         lines = 1
+        cells: list[tuple[int, Any, Any]] = []
         for c, value in enumerate(values):
             cell_fmt = formats.get(c, default) if formats else default
             if value is None or value == "":
                 if cell_fmt is not None or c < ncols:
-                    ws.write_blank(r, c, None, cell_fmt or text_fmt)
+                    cells.append((c, None, cell_fmt or text_fmt))
                 continue
             if value.__class__ is not str:
-                ws.write_number(r, c, value, cell_fmt or text_fmt)
+                if fast and not renderable(value):
+                    fast = False
+                cells.append((c, value, cell_fmt or text_fmt))
                 continue
-            if len(value) > EXCEL_CELL_LIMIT:
+            if len(value) > SAFE_TEXT:
+                fast = False
                 value = fit_text(value)
             if c in wrap:
                 if "\n" in value or "\r" in value:
@@ -212,15 +220,37 @@ class Sheet:
                 value = " ".join(value.split())
             if sample and c < len(widths):
                 widths[c] = min(max(widths[c], text_width(value) + 2), _MAX_WIDTH)
-            ws.write_string(r, c, value, cell_fmt or text_fmt)
-        if lines > 1:
-            ws.set_row(r, wrapped_height(lines))
+            cells.append((c, value, cell_fmt or text_fmt))
+        self.write_cells(r, cells, wrapped_height(lines) if lines > 1 else None, fast)
+        self.row += 1
+
+    def write_cells(self, r: int, cells: list[tuple[int, Any, Any]], height: float | None = None,
+                    fast: bool | None = None) -> None:
+        """Row ``r`` as ``(col, value, format)`` in column order (value None: a formatted blank);
+        ``fast``: the caller has checked every value is :func:`renderable` (None: check here)."""
+        if fast is None:
+            fast = self.fast and all(v is None or renderable(v) for _, v, _ in cells)
+        if fast:
+            render_row(self.ws, r, cells, height)
+            return
+        ws = self.ws
+        for c, value, fmt in cells:
+            if value is None:
+                ws.write_blank(r, c, None, fmt)
+            elif value.__class__ is not str:
+                ws.write_number(r, c, value, fmt)
+            elif value.startswith("<r>") and value.endswith("</r>"):
+                # xlsxwriter would write this text unescaped, as one of its rich strings: split it so it is escaped.
+                ws.write_rich_string(r, c, value[:1], value[1:-1], value[-1:], fmt)
+            else:
+                ws.write_string(r, c, value, fmt)
+        if height is not None:
+            ws.set_row(r, height)
         if r > 1 and self.row_info is not None:
             # xlsxwriter keeps every sized row's height for placing images; list sheets have none, and
             # writing this row flushed the previous one (constant memory): let it go, memory stays flat.
             self.row_info.pop(r - 1, None)
             self.row_sizes.pop(r - 1, None)
-        self.row += 1
 
     def finish(self, *, filter_rows: int | None = None, landscape: bool = True, repeat_cols: str | None = None) -> None:
         """Widths, the autofilter over the header and ``filter_rows`` data rows, print set-up."""

@@ -1,0 +1,142 @@
+"""The list-sheet row renderer: the bytes xlsxwriter writes, or xlsxwriter itself.
+
+The renderer bypasses xlsxwriter's cell API for speed, so it is held to xlsxwriter's
+own output: random rows written both ways must give the same sheet XML, and a whole
+merge with the renderer on must read back cell for cell (values, styles, row heights)
+like one with it off.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.common import ProjectSpec, generate_departments, write_department_workbook
+from xltool.apps.merge import merge_workbooks
+from xltool.write.summary import layout, rows
+from xltool.write.summary.rows import SAFE_TEXT, fast_rows_ok, render_row, renderable
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_ALPHABET = st.sampled_from(
+    list("项目资金满意度率≥≤%") + list("ab xyz_019") + list("&<>\"'") + ["\n", "\t", "\r", "\x01", "\x1f", "\x0b",
+    "\u3000", "\xa0", "\ufffe", "\uffff", "𠀋", "_x0041_", "_X00ff_"]
+)
+_TEXT = st.lists(_ALPHABET, max_size=12).map("".join)
+_NUMBER = st.one_of(st.integers(-10**18, 10**18), st.floats(allow_nan=False, allow_infinity=False))
+_CELL = st.one_of(st.none(), _TEXT.filter(lambda t: not (t.startswith("<r>") and t.endswith("</r>"))), _NUMBER)
+
+
+def _sheet_rows(path: Path, n: int) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        xml = zf.read(f"xl/worksheets/sheet{n}.xml")
+    return b"".join(re.findall(rb"<dimension [^>]*>|<sheetData>.*</sheetData>", xml, re.S))
+
+
+def _write_both(tmp: Path, table: list[tuple[list[Any], float | None]]) -> Path:
+    out = tmp / "both.xlsx"
+    wb = xlsxwriter.Workbook(str(out), {"constant_memory": True, "tmpdir": str(tmp)})
+    formats = [wb.add_format({"border": 1}), wb.add_format({"text_wrap": True, "num_format": "#,##0.00"})]
+    api, fast = wb.add_worksheet("api"), wb.add_worksheet("fast")
+    for ws in (api, fast):
+        ws.write_string(0, 0, "表头", formats[0])
+    for r, (values, height) in enumerate(table, start=1):
+        cells = [(c, None if v == "" else v, formats[c % 2]) for c, v in enumerate(values)]
+        for c, v, f in cells:
+            if v is None:
+                api.write_blank(r, c, None, f)
+            elif isinstance(v, str):
+                api.write_string(r, c, v, f)
+            else:
+                api.write_number(r, c, v, f)
+        if height is not None:
+            api.set_row(r, height)
+        render_row(fast, r, cells, height)
+    wb.close()
+    return out
+
+
+def test_the_installed_xlsxwriter_passes_the_self_check() -> None:
+    assert fast_rows_ok() is True
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(table=st.lists(st.tuples(st.lists(_CELL, min_size=1, max_size=8),
+                                st.one_of(st.none(), st.floats(1, 409))), min_size=1, max_size=6))
+def test_random_rows_render_as_xlsxwriter_renders_them(tmp_path_factory: pytest.TempPathFactory,
+                                                       table: list[tuple[list[Any], float | None]]) -> None:
+    out = _write_both(tmp_path_factory.mktemp("rows"), table)
+    assert _sheet_rows(out, 1) == _sheet_rows(out, 2)
+
+
+def test_rich_string_lookalike_text_stays_text(tmp_path: Path) -> None:
+    """xlsxwriter writes "<r>…</r>" unescaped (a corrupt or altered cell); both paths keep the text."""
+    out = tmp_path / "r.xlsx"
+    wb = xlsxwriter.Workbook(str(out), {"constant_memory": True})
+    fmt = layout.Formats.create(wb)
+    sheet = layout.Sheet(wb, "x", ("项目名称", "说明"), fmt)
+    sheet.header()
+    sheet.values(("<r>x</r>", "<r><t>a</t></r>"))
+    sheet.fast = False
+    sheet.values(("<r>x</r>", "<r><t>a</t></r>"))
+    wb.close()
+    ws = openpyxl.load_workbook(out).active
+    assert [[c.value for c in row] for row in ws.iter_rows(min_row=2)] == [["<r>x</r>", "<r><t>a</t></r>"]] * 2
+
+
+def test_values_the_renderer_leaves_to_xlsxwriter() -> None:
+    assert renderable("短") and renderable(3) and renderable(2.5)
+    assert not renderable(math.inf) and not renderable(math.nan)
+    assert not renderable("长" * (SAFE_TEXT + 1))
+
+
+def _cells(path: Path) -> list[tuple[Any, ...]]:
+    """Every cell of every sheet with what a reader sees of it, and every row height."""
+    wb = openpyxl.load_workbook(path)
+    seen: list[tuple[Any, ...]] = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                seen.append((ws.title, c.coordinate, c.value, c.number_format,
+                             repr(c.font), repr(c.fill), repr(c.border), repr(c.alignment)))
+        seen.append((ws.title, ws.dimensions, sorted((k, d.height) for k, d in ws.row_dimensions.items())))
+    return seen
+
+
+def test_merge_reads_back_the_same_with_and_without_the_renderer(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Including a row the renderer hands to xlsxwriter (a goal text near the cell limit)."""
+    specs = generate_departments(tmp_path / "in", 12, per_workbook=(2, 3), workbooks_per_department=2, seed=3)
+    base = specs[0].projects[0]
+    long = ProjectSpec(**{**base.__dict__, "name": "长文本项目", "annual_goal": "目标内容：" + "完成任务，" * 4000})
+    write_department_workbook(tmp_path / "in" / "长文本.xlsx", [long])
+    inputs = [ROOT / "examples", tmp_path / "in"]
+    on, off = tmp_path / "on.xlsx", tmp_path / "off.xlsx"
+    merge_workbooks(inputs, on, jobs=1)
+    monkeypatch.setattr(layout, "fast_rows_ok", lambda: False)
+    merge_workbooks(inputs, off, jobs=1)
+    seen = _cells(on)
+    assert seen == _cells(off)
+    assert len(seen) > 1000
+    assert any(isinstance(c[2], str) and len(c[2]) > SAFE_TEXT for c in seen if len(c) > 3)
+
+
+def test_a_failed_self_check_means_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another xlsxwriter that writes rows differently turns the renderer off, nothing else."""
+    rows.fast_rows_ok.cache_clear()
+    monkeypatch.setattr(rows, "escape_text", lambda text: text)  # a renderer that no longer matches
+    try:
+        assert rows.fast_rows_ok() is False
+    finally:
+        rows.fast_rows_ok.cache_clear()
+        monkeypatch.undo()
+    assert rows.fast_rows_ok() is True
