@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import Counter
 from difflib import SequenceMatcher
+from itertools import chain
 from functools import lru_cache
 from typing import Iterator
 
@@ -186,18 +187,31 @@ def _near_clusters(
             i = parent[i]
         return i
 
+    letters: dict[int, Counter[str]] = {}
+
+    def shared_letters(k: int) -> Counter[str]:
+        found = letters.get(k)
+        if found is None:
+            found = letters[k] = Counter(texts[k])
+        return found
+
     for i, text in enumerate(texts):
         chunks = [text[k : k + _CHUNK] for k in range(0, len(text) - _CHUNK + 1, _CHUNK)]
         postings = [index[c] for c in chunks if len(index.get(c, ())) <= _COMMON_CAP]
         if not postings:
             continue
         need = max(1, math.ceil(0.4 * len(postings)))
-        counts = Counter(j for posting in postings for j in posting if j > i)
-        for j, shared in counts.items():
+        counts = Counter(chain.from_iterable(postings))  # counted in C; pairs (i, j) with j > i are i's to test
+        for j in [j for j, shared in counts.items() if shared >= need and j > i]:
             other = texts[j]
-            if shared < need or 2 * min(len(text), len(other)) / (len(text) + len(other)) < threshold:
+            total = len(text) + len(other)
+            if 2 * min(len(text), len(other)) / total < threshold or find(i) == find(j):
                 continue
-            if find(i) != find(j) and similarity(text, other, threshold) >= threshold:
+            # difflib's quick_ratio bound from letter counts kept per text, before building a matcher
+            mine, theirs = shared_letters(i), shared_letters(j)
+            if 2 * sum(min(n, theirs.get(ch, 0)) for ch, n in mine.items()) / total < threshold:
+                continue
+            if similarity(text, other, threshold) >= threshold:
                 parent[find(j)] = find(i)
     clusters: dict[int, list[int]] = {}
     for i in range(len(texts)):

@@ -6,6 +6,7 @@ failed for that file alone; results reach the caller one file at a time, in any 
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -119,6 +120,11 @@ def _run_pool(
     """
     lost: list[list[ReadItem]] = []
     workers = min(jobs, len(chunks))
+    # Objects that exist now are the workers' inheritance: frozen, no collection in a worker
+    # touches (and so copies) their pages (the gc module's advice for fork without exec).
+    frozen = _pool_context().get_start_method() == "fork"
+    if frozen:
+        gc.freeze()
     pool = _new_pool(workers, options)
     queue = iter(enumerate(chunks))
     running: dict[Any, list[ReadItem]] = {}
@@ -155,6 +161,8 @@ def _run_pool(
         lost.extend(c for _, c in queue)  # not handed out after a death: re-run by the caller
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        if frozen:
+            gc.unfreeze()
     return lost
 
 
