@@ -199,11 +199,14 @@ class Beside:
         context = _pool_context()
         if context.get_start_method() != "fork":
             return
+        gc.freeze()  # as for the pool: the child's collections leave the inherited heap alone
         try:
             self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
             self.future = self.pool.submit(func, *args)
         except (OSError, BrokenProcessPool):
             self.close()
+        finally:
+            gc.unfreeze()
 
     def result(self) -> Any:
         try:
