@@ -76,8 +76,16 @@ def _pool_context() -> Any:
 
 
 def _chunks(items: list[ReadItem], jobs: int) -> list[list[ReadItem]]:
-    size = max(1, min(16, len(items) // (jobs * 8)))
-    return [items[i : i + size] for i in range(0, len(items), size)]
+    """Chunks that shrink towards the end (guided scheduling): big ones while there is
+    plenty left, single files last, so no worker sits idle while another finishes a
+    long last chunk."""
+    chunks: list[list[ReadItem]] = []
+    i = 0
+    while i < len(items):
+        size = max(1, min(16, (len(items) - i) // (jobs * 4)))
+        chunks.append(items[i : i + size])
+        i += size
+    return chunks
 
 
 def read_all(
