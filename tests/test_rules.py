@@ -676,3 +676,39 @@ def test_an_empty_indicator_table_is_reported_once() -> None:
     found = codes(project)
     assert set(found) == {"JX101"} and len(found["JX101"]) == 1 and found["JX101"][0].cell == "C12"
     assert codes(clean(indicators=[]))["JX101"][0].cell == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=st.text(alphabet="abcde项目资金", max_size=30), b=st.text(alphabet="abcde项目资金", max_size=30),
+       at_least=st.floats(0, 1))
+def test_similarity_bounds_are_difflibs_own(a: str, b: str, at_least: float) -> None:
+    """The near-copy check skips difflib's matcher below a bound: the same bounds and ratio difflib gives."""
+    from difflib import SequenceMatcher
+
+    from xltool.rules.copied import similarity
+
+    if not a or not b:
+        assert similarity(a, b, at_least) == 0.0
+        return
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    expected = matcher.ratio()
+    if at_least:
+        for bound in (matcher.real_quick_ratio(), matcher.quick_ratio()):
+            if bound < at_least:
+                expected = bound
+                break
+    assert similarity(a, b, at_least) == pytest.approx(expected, abs=1e-12)
+
+
+def test_rule_memos_are_per_project_and_by_name() -> None:
+    """``per_project`` computes once per project object, never hands one project's answer to another."""
+    from xltool.rules._common import per_project
+
+    ctx = RuleContext.for_profile(None)
+    calls: list[str] = []
+    first, second = Project(name="甲"), Project(name="乙")
+    for project in (first, second, first, second):
+        per_project(ctx, "probe", project, lambda p=project: calls.append(p.name) or p.name)
+    assert calls == ["甲", "乙"]
+    assert per_project(ctx, "probe", first, lambda: "别的") == "甲"
+    assert RuleContext.for_profile(None).memo["probe"] == {}  # a new context starts empty

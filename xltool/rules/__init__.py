@@ -13,6 +13,7 @@ so a region adjusts them without code.
 from __future__ import annotations
 
 import tomllib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache, wraps
 from importlib import resources
@@ -98,8 +99,15 @@ class RuleContext:
     profile: Profile
     settings: Mapping[str, Any] = field(default_factory=dict)
     rule: RuleInfo | None = None  # the rule running right now (set by :func:`rule`'s wrapper)
-    memo: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False, compare=False)  # per run
-    shared: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False, compare=False)  # per settings
+    # Memos by name (a missing name is an empty memo): rules ask them hundreds of thousands of times a batch.
+    memo: dict[str, dict[Any, Any]] = field(default_factory=lambda: defaultdict(dict), repr=False, compare=False)
+    shared: dict[str, dict[Any, Any]] = field(default_factory=lambda: defaultdict(dict), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("memo", "shared"):
+            given = getattr(self, name)
+            if not isinstance(given, defaultdict):
+                setattr(self, name, defaultdict(dict, given))
 
     @classmethod
     def for_profile(cls, name: str | None) -> "RuleContext":
@@ -150,7 +158,7 @@ def _profile_settings(profile: str) -> tuple[Mapping[str, Any], dict[str, dict[A
     """A profile's settings (``rules.toml`` with its overrides), read-only, and their shared memo."""
     base = dict(rule_settings())
     overrides = base.pop("profile", {}).get(profile, {})
-    return MappingProxyType({**base, **overrides}), {}
+    return MappingProxyType({**base, **overrides}), defaultdict(dict)
 
 
 def _load_rule_modules() -> None:

@@ -18,21 +18,14 @@ from . import RuleContext
 _TRAILING_BRACKET_RE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]$")
 
 
-def _named(store: dict[str, dict[Any, Any]], name: str) -> dict[Any, Any]:
-    cache = store.get(name)
-    if cache is None:
-        cache = store[name] = {}
-    return cache
-
-
 def _cache(ctx: RuleContext, name: str) -> dict[Any, Any]:
     """A per-context memo (contexts live for one validation run, settings do not change)."""
-    return _named(ctx.memo, name)
+    return ctx.memo[name]
 
 
 def _shared(ctx: RuleContext, name: str) -> dict[Any, Any]:
     """A memo of what depends on the settings alone: shared by every context of a profile."""
-    return _named(ctx.shared, name)
+    return ctx.shared[name]
 
 
 _SHARED_TEXTS = 4096  # entries a shared memo keyed by typed text (units, 二级 names) may hold
@@ -42,7 +35,7 @@ _UNSEEN: Any = object()
 def _remember(ctx: RuleContext, name: str, key: Any, compute: Callable[[], Any]) -> Any:
     """``compute()`` once per typed text in the shared memo ``name``; typed texts are few,
     but a flood of odd ones empties the memo rather than growing memory."""
-    cache = _shared(ctx, name)
+    cache = ctx.shared[name]
     found = cache.get(key, _UNSEEN)
     if found is _UNSEEN:
         if len(cache) > _SHARED_TEXTS:
@@ -53,10 +46,11 @@ def _remember(ctx: RuleContext, name: str, key: Any, compute: Callable[[], Any])
 
 def words(ctx: RuleContext, key: str) -> list[str]:
     """A word list from the settings, normalised like the text it is compared with."""
-    cache = _shared(ctx, "words")
-    if key not in cache:
-        cache[key] = [n for n in (norm(w) for w in ctx.get(key, []) or []) if n]
-    return cache[key]
+    cache = ctx.shared["words"]
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = [n for n in (norm(w) for w in ctx.get(key, []) or []) if n]
+    return found
 
 
 def first_contained(text: str, candidates: Iterable[str]) -> str | None:
@@ -66,6 +60,11 @@ def first_contained(text: str, candidates: Iterable[str]) -> str | None:
         if word and word in key:
             return word
     return None
+
+
+def word_in(ctx: RuleContext, key: str, text: str) -> str | None:
+    """:func:`first_contained` of the settings' word list ``key``, once per typed text."""
+    return _remember(ctx, "word_in", (key, text), lambda: first_contained(text, words(ctx, key)))
 
 
 def quote(text: Any, limit: int = 40, empty: str = "（空）") -> str:
@@ -96,7 +95,7 @@ _DOTS_RE = re.compile(r"^[.。…·‥\-—_~～]+$")
 
 def is_placeholder(text: Any, ctx: RuleContext) -> bool:
     """A cell that holds only template filler (……, XX, 待定)."""
-    cache = _cache(ctx, "placeholder")
+    cache = ctx.memo["placeholder"]
     found = cache.get(text)
     if found is None:
         found = cache[text] = _placeholder(text, ctx)
@@ -135,13 +134,18 @@ def real(project: Project, ctx: RuleContext) -> tuple[Indicator, ...]:
     Forty rules walk the indicators; judging each row once per project instead of
     once per rule is most of the rules' cost in a merge of thousands of tables.
     """
-    cache = _cache(ctx, "real")
+    return per_project(ctx, "real", project, lambda: tuple(ind for ind in project.indicators if is_real(ind, ctx)))
+
+
+def per_project(ctx: RuleContext, name: str, project: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per project for all the rules that ask (memo ``name`` of the context)."""
+    cache = ctx.memo[name]
     entry = cache.get(id(project))
     if entry is not None and entry[0] is project:  # the stored reference keeps the id unique
         return entry[1]
-    rows = tuple(ind for ind in project.indicators if is_real(ind, ctx))
-    cache[id(project)] = (project, rows)
-    return rows
+    value = compute()
+    cache[id(project)] = (project, value)
+    return value
 
 
 def is_real(ind: Indicator, ctx: RuleContext) -> bool:
@@ -170,7 +174,11 @@ _ROLE_GUESS: tuple[tuple[str, str], ...] = (
 
 def role_of(ind: Indicator, ctx: RuleContext) -> str | None:
     """The 二级's role in the profile; for names the profile lacks, a guess by its words."""
-    return _remember(ctx, "roles", ind.level2, lambda: _resolve_role(ind.level2, ctx))
+    level2 = ind.level2
+    found = ctx.shared["roles"].get(level2, _UNSEEN)  # the common case without a call
+    if found is _UNSEEN:
+        found = _remember(ctx, "roles", level2, lambda: _resolve_role(level2, ctx))
+    return found
 
 
 def profile_role(level2: str, ctx: RuleContext) -> str | None:

@@ -8,7 +8,8 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import (
-    _shared, first_contained, indicator_where, names_with_role, norm, profile_role, quote, real, role_of, words,
+    _shared, first_contained, indicator_where, names_with_role, norm, profile_role, quote, real, role_of, word_in,
+    words,
 )
 
 _PROCESS_HINTS: dict[str, str] = {
@@ -27,9 +28,8 @@ _PROCESS_HINTS: dict[str, str] = {
     good="产出质量指标：印刷物合格率 ≥ 95%",
 )
 def process_indicator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    process = words(ctx, "process_indicators")
     for ind in real(project, ctx):
-        found = first_contained(ind.name, process)
+        found = word_in(ctx, "process_indicators", ind.name)
         if not found:
             continue
         hint = _PROCESS_HINTS.get(role_of(ind, ctx) or "", "").format(year=project.year or 2022)

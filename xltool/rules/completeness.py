@@ -12,7 +12,6 @@ from ._common import (
     embedded_placeholder,
     indicator_where,
     is_placeholder,
-    is_real,
     level2_where,
     names_with_role,
     norm,
@@ -207,20 +206,21 @@ def expected_effects(project: Project, ctx: RuleContext) -> Iterator[Finding]:
 def placeholders(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for field in ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal"):
         value = _text_value(project, field)
-        label = field_label(field)
-        cell = project.cells.get(field, "")
         if is_placeholder(value, ctx):
             yield ctx.finding(
-                f"“{label}”只有占位符{quote(value)}：请填写实际内容。", cell=cell, field=field
+                f"“{field_label(field)}”只有占位符{quote(value)}：请填写实际内容。",
+                cell=project.cells.get(field, ""), field=field,
             )
         elif slot := embedded_placeholder(value):
             yield ctx.finding(
-                f"“{label}”中残留占位符“{slot}”：请换成实际内容。", cell=cell, field=field
+                f"“{field_label(field)}”中残留占位符“{slot}”：请换成实际内容。",
+                cell=project.cells.get(field, ""), field=field,
             )
+    kept = {id(ind) for ind in real(project, ctx)}  # judged once per project, not again here
     for ind in project.indicators:
         if ind.is_blank:
             continue
-        if not is_real(ind, ctx):
+        if id(ind) not in kept:
             filler = ind.name or ind.target
             if not filler:
                 continue  # only an operator typed in an empty row: nothing to name

@@ -45,15 +45,16 @@ def similarity(a: str, b: str, at_least: float = 0.0) -> float:
     """
     if not a or not b:
         return 0.0
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
-    if at_least:
-        bound = matcher.real_quick_ratio()
+    if at_least:  # difflib's two bounds, without building a matcher (its index of b is the costly part)
+        total = len(a) + len(b)
+        bound = 2 * min(len(a), len(b)) / total
         if bound < at_least:
             return bound
-        bound = matcher.quick_ratio()
+        theirs = Counter(b)
+        bound = 2 * sum(min(n, theirs.get(ch, 0)) for ch, n in Counter(a).items()) / total
         if bound < at_least:
             return bound
-    return matcher.ratio()
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def _name_affinity(project: Project, text: str) -> int:

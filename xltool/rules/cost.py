@@ -16,6 +16,7 @@ from ._common import (
     is_placeholder,
     money_unit,
     norm,
+    per_project,
     quote,
     real,
     role_of,
@@ -23,10 +24,12 @@ from ._common import (
 )
 
 
-def _cost_rows(project: Project, ctx: RuleContext) -> Iterator[Indicator]:
-    for ind in real(project, ctx):
-        if ind.target and not is_placeholder(ind.target, ctx) and role_of(ind, ctx) == "cost":
-            yield ind
+def _cost_rows(project: Project, ctx: RuleContext) -> tuple[Indicator, ...]:
+    """The cost indicators with a target, once per project for the five cost rules."""
+    return per_project(ctx, "cost_rows", project, lambda: tuple(
+        ind for ind in real(project, ctx)
+        if ind.target and not is_placeholder(ind.target, ctx) and role_of(ind, ctx) == "cost"
+    ))
 
 
 def _suggest(project: Project) -> str:

@@ -9,7 +9,6 @@ from xltool.core.model import STANDARD_OPERATORS, Indicator, Project
 from xltool.core.text import clean_text
 from . import RuleContext, rule
 from ._common import (
-    first_contained,
     fmt_number,
     indicator_where,
     is_percent_unit,
@@ -19,7 +18,7 @@ from ._common import (
     quote,
     real,
     role_of,
-    words,
+    word_in,
 )
 
 _COST_ROLES = ("cost", "social_cost", "ecological_cost")
@@ -31,11 +30,11 @@ def _operator_where(ind: Indicator) -> dict[str, str]:
 
 def smaller_is_better(ind: Indicator, ctx: RuleContext) -> bool:
     """Costs, durations, incident counts: the target is a ceiling."""
-    if first_contained(ind.name, words(ctx, "larger_is_better_despite")):
+    if word_in(ctx, "larger_is_better_despite", ind.name):
         return False
     if role_of(ind, ctx) in _COST_ROLES:
         return True
-    return first_contained(ind.name, words(ctx, "smaller_is_better")) is not None
+    return word_in(ctx, "smaller_is_better", ind.name) is not None
 
 
 @rule(
@@ -145,7 +144,7 @@ def over_hundred(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue
         if not is_percent_unit(ind.unit, ctx) or norm(ind.unit).startswith("‰"):
             continue
-        if first_contained(ind.name, words(ctx, "over_hundred_ok")):
+        if word_in(ctx, "over_hundred_ok", ind.name):
             continue
         if ind.value > 100:
             yield ctx.finding(
