@@ -140,3 +140,17 @@ def test_a_failed_self_check_means_the_api(monkeypatch: pytest.MonkeyPatch) -> N
         rows.fast_rows_ok.cache_clear()
         monkeypatch.undo()
     assert rows.fast_rows_ok() is True
+
+
+def test_an_empty_row_and_a_column_past_iv(tmp_path: Path) -> None:
+    """Edge cases of the renderer itself: no cells at all, and a column past the prepared letters."""
+    table: list[tuple[list[Any], float | None]] = [([None] * 300 + ["最后一列"], None)]
+    out = _write_both(tmp_path, table)
+    assert _sheet_rows(out, 1) == _sheet_rows(out, 2)
+    assert b'r="KO2"' in _sheet_rows(out, 2)
+    wb = xlsxwriter.Workbook(str(tmp_path / "e.xlsx"), {"constant_memory": True})
+    ws = wb.add_worksheet()
+    render_row(ws, 0, [])
+    render_row(ws, 1, [(0, "x", wb.add_format())])
+    wb.close()
+    assert openpyxl.load_workbook(tmp_path / "e.xlsx").active["A2"].value == "x"

@@ -20,7 +20,7 @@ from xltool.core.frameworks import get_profile, guess_profile, load_profiles
 from xltool.core.grid import Grid
 from xltool.core.model import Project
 from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
-from xltool.core.text import clean_text, normalize_label
+from xltool.core.text import BLANK_CHARS, clean_text, normalize_label
 from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's public helpers)
     claimed_without_value, header_field, parse_amount, parse_header, parse_month, set_field, sheet_unit,
 )
@@ -61,7 +61,9 @@ def _row_texts(grid: Grid, r: int) -> list[tuple[int, Any]]:
     cache: dict[int, list[tuple[int, Any]]] = grid.meta.setdefault("_row_texts", {})
     texts = cache.get(r)
     if texts is None:
-        texts = cache[r] = [(c, v) for c, v in enumerate(grid.rows[r]) if v is not None and clean_text(v) != ""]
+        # clean_text(v) != "" without its call per cell: only a text can be blank once stripped
+        texts = cache[r] = [(c, v) for c, v in enumerate(grid.rows[r])
+                            if v is not None and (not isinstance(v, str) or v.strip(BLANK_CHARS))]
     return texts
 
 

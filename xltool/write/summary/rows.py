@@ -44,6 +44,9 @@ def column_name(col: int) -> str:
     return _LETTERS[col]
 
 
+column_name(255)  # A … IV ready: every summary sheet is narrower
+
+
 def escape_text(text: str) -> str:
     """Control characters as Excel's ``_xHHHH_``, then the XML escapes, as xlsxwriter orders them."""
     if not _SPECIAL.search(text):
@@ -71,27 +74,32 @@ def render_row(ws: Any, row: int, cells: list[tuple[int, Any, Any]], height: flo
     if row > ws.previous_row:
         ws._write_single_row(row)  # flushes a row still held by the API (e.g. the header)
     number = str(row + 1)
-    parts = []
     if height is not None:
         pixels = int(height * 4.0 / 3.0 + 0.5)  # set_row's conversion
         if pixels != ws.original_row_height or pixels != ws.default_row_height:
-            parts.append(f'<row r="{number}" ht="{pixels * 0.75:.16g}" customHeight="1">')
+            parts = [f'<row r="{number}" ht="{pixels * 0.75:.16g}" customHeight="1">']
         else:
-            parts.append(f'<row r="{number}">')
+            parts = [f'<row r="{number}">']
     else:
-        parts.append(f'<row r="{number}">')
+        parts = [f'<row r="{number}">']
+    append = parts.append
+    letters = _LETTERS if not cells or cells[-1][0] < len(_LETTERS) else [column_name(c) for c in range(cells[-1][0] + 1)]
     for col, value, fmt in cells:
-        ref = (_LETTERS[col] if col < len(_LETTERS) else column_name(col)) + number
-        xf = fmt._get_xf_index()
+        xf = fmt.xf_index
+        if xf is None:
+            xf = fmt._get_xf_index()
         if value is None:
-            parts.append(f'<c r="{ref}" s="{xf}"/>')
+            append(f'<c r="{letters[col]}{number}" s="{xf}"/>')
         elif value.__class__ is str:
-            text = escape_text(value)
-            space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-            parts.append(f'<c r="{ref}" s="{xf}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            if _SPECIAL.search(value):
+                value = escape_text(value)
+            if value[:1].isspace() or value[-1:].isspace():
+                append(f'<c r="{letters[col]}{number}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
+            else:
+                append(f'<c r="{letters[col]}{number}" s="{xf}" t="inlineStr"><is><t>{value}</t></is></c>')
         else:
-            parts.append(f'<c r="{ref}" s="{xf}"><v>{value:.16G}</v></c>')
-    parts.append("</row>")
+            append(f'<c r="{letters[col]}{number}" s="{xf}"><v>{value:.16G}</v></c>')
+    append("</row>")
     ws.fh.write("".join(parts))
     if cells:
         first, last = cells[0][0], cells[-1][0]
