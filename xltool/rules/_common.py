@@ -181,6 +181,12 @@ def role_of(ind: Indicator, ctx: RuleContext) -> str | None:
     return found
 
 
+def roles_present(project: Project, ctx: RuleContext) -> frozenset[str | None]:
+    """The roles of the project's real indicators, once per project."""
+    return per_project(ctx, "roles_present", project,
+                       lambda: frozenset(role_of(ind, ctx) for ind in real(project, ctx)))
+
+
 def profile_role(level2: str, ctx: RuleContext) -> str | None:
     """The 二级's role in the profile itself (no guessing), memoised per profile."""
     return _remember(ctx, "profile_roles", level2, lambda: ctx.profile.role_of(level2) if level2 else None)

@@ -18,6 +18,7 @@ from ._common import (
     quote,
     real,
     role_of,
+    roles_present,
 )
 from .layout import in_layout
 
@@ -68,7 +69,7 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
         names = names_with_role(ctx, role)
         if not names:
             continue
-        if any(role_of(i, ctx) == role for i in real(project, ctx)):
+        if role in roles_present(project, ctx):
             continue
         level2 = names[0]
         yield ctx.finding(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from difflib import SequenceMatcher
 from itertools import chain
 from functools import lru_cache
@@ -176,10 +176,10 @@ def _near_clusters(
         if len(text) >= min_chars:
             owners.setdefault(text, []).append(project)
     texts = list(owners)
-    index: dict[str, list[int]] = {}
+    index: defaultdict[str, list[int]] = defaultdict(list)
     for i, text in enumerate(texts):
         for piece in {text[k : k + _CHUNK] for k in range(len(text) - _CHUNK + 1)}:
-            index.setdefault(piece, []).append(i)
+            index[piece].append(i)
     parent = list(range(len(texts)))
 
     def find(i: int) -> int:
