@@ -18,7 +18,7 @@ import tempfile
 import warnings
 import zipfile
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -661,3 +661,39 @@ def test_parts_without_cell_tags_are_not_measured_and_prefixed_cells_are(tmp_pat
         assert part_extent(zf, zf.getinfo("xl/styles.xml")) is None
         assert part_extent(zf, zf.getinfo("xl/odd.xml")) == ((3, 3), (3, 3))
         assert part_extent(zf, zf.getinfo("xl/bare.xml")) == ((1, 1), (1, 3))
+
+
+def _verdict(check: Any, path: Path) -> tuple[str, str]:
+    try:
+        return "ok", str(check(path))
+    except XltoolError as exc:
+        return "refused", exc.message
+
+
+def test_one_pass_gate_gives_the_two_pass_verdict_on_every_hostile_file(corpus: dict[str, Path],
+                                                                        tmp_path: Path) -> None:
+    """check_for_calamine (one read of each part) refuses exactly what check_input_file followed by
+    check_sheet_extents refuses, with the same message, and passes the same files."""
+
+    def two_passes(path: Path) -> str:
+        kind = check_input_file(path)
+        if kind == "xlsx":
+            safety.check_sheet_extents(path)
+        return kind
+
+    files = {**corpus, "far_cell": hostile.make_far_cell_xlsx(tmp_path)}
+    far_and_dtd = hostile.minimal_xlsx_parts()
+    far_and_dtd["xl/worksheets/sheet1.xml"] = far_and_dtd["xl/worksheets/sheet1.xml"].replace(
+        b"<c r=\"A1\"", b"<c r=\"XFD1048576\"", 1)
+    far_and_dtd["xl/styles.xml"] = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><styleSheet/>'
+    files["far_and_dtd"] = hostile.write_zip(tmp_path / "far_and_dtd.xlsx", far_and_dtd)
+    seen = set()
+    for name, path in files.items():
+        if name == "secret" or not path.exists():
+            continue
+        expected, got = _verdict(two_passes, path), _verdict(safety.check_for_calamine, path)
+        assert got == expected, name
+        seen.add(expected[0])
+    assert seen == {"ok", "refused"}
+    assert "DTD" in _verdict(safety.check_for_calamine, files["far_and_dtd"])[1]  # prologs before extents
+    assert "数据区域过大" in _verdict(safety.check_for_calamine, files["far_cell"])[1]

@@ -8,7 +8,7 @@ from typing import Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
-from xltool.io.gate import MAX_COLS, MAX_ROWS, check_input_file, open_checked_calamine
+from xltool.io.gate import MAX_COLS, MAX_ROWS, check_for_calamine, open_checked_calamine
 from xltool.parse.reader import WorkbookRead, projects_from_grids
 
 
@@ -21,10 +21,10 @@ def grids_from_calamine(path: Path) -> list[Grid]:
     """
 
     path = Path(path)
-    kind = check_input_file(path)
+    kind = check_for_calamine(path)
     if kind in ("xls", "ods") and _CHILD_CONTEXT is not None:
         return _grids_in_child(path, kind)
-    return _grids_from_workbook(open_checked_calamine(path, kind), path)
+    return _grids_from_workbook(open_checked_calamine(path, kind, measured=True), path)
 
 
 def _grids_from_workbook(workbook: Any, path: Path) -> list[Grid]:

@@ -9,12 +9,15 @@ the refusals (:func:`refuse`) and their Chinese messages are shared with the gat
 
 from __future__ import annotations
 
+import io
 import struct
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.io.extents import measured_in_memory
 from xltool.io.xmlguard import scan_prolog
 
 Kind = Literal["xlsx", "xls", "ods", "docx"]
@@ -59,7 +62,12 @@ def mb(n: int) -> str:
 # OOXML / ODF (zip)
 
 
-def check_zip(p: Path) -> Kind:
+PartHook = Callable[[zipfile.ZipFile, zipfile.ZipInfo, "bytes | None"], None]
+
+
+def check_zip(p: Path, measure: PartHook | None = None) -> Kind:
+    """``measure(zf, info, data)``: called for each ``xl/**.xml`` part of an xlsx after its prolog
+    passed, with its whole bytes (read once for both checks) or None for a part too large to hold."""
     try:
         zf = zipfile.ZipFile(p)
     except PermissionError:
@@ -70,7 +78,7 @@ def check_zip(p: Path) -> Kind:
         infos = zf.infolist()
         _check_zip_directory(p, zf, infos)
         kind = _zip_kind(p, zf)
-        _check_xml_prologs(p, zf, infos)
+        _check_xml_prologs(p, zf, infos, measure if kind == "xlsx" else None)
     return kind
 
 
@@ -139,7 +147,9 @@ def _zip_kind(p: Path, zf: zipfile.ZipFile) -> Kind:
     raise refuse(f"{MSG_NOT_EXCEL}：缺少工作簿必需的部件 xl/workbook.xml", p)
 
 
-def _check_xml_prologs(p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+def _check_xml_prologs(
+    p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], measure: PartHook | None = None
+) -> None:
     """Refuse any part whose XML prolog declares a DTD.
 
     Excel, WPS and LibreOffice never write a DTD into a package part, and a DTD is the
@@ -150,9 +160,15 @@ def _check_xml_prologs(p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo
     for info in infos:
         if info.is_dir() or info.file_size == 0:
             continue
+        data = None
+        xl_part = measure is not None and info.filename.startswith("xl/") and info.filename.endswith(".xml")
         try:
-            with zf.open(info) as fh:
-                verdict = scan_prolog(fh)
+            if xl_part and measured_in_memory(info):
+                data = zf.read(info)  # the whole part: its cells are measured next, no second read
+                verdict = scan_prolog(io.BytesIO(data))
+            else:
+                with zf.open(info) as fh:
+                    verdict = scan_prolog(fh)
         except PermissionError:
             raise
         except Exception as exc:  # zlib.error, BadZipFile (header mismatch, CRC), EOFError…
@@ -164,6 +180,8 @@ def _check_xml_prologs(p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo
             )
         if verdict == "too_long":
             raise refuse(f"{MSG_BAD_XML}：部件 {info.filename} 的 XML 声明区异常冗长，已拒绝读取", p)
+        if xl_part and measure is not None:
+            measure(zf, info, data)
 
 
 # ---------------------------------------------------------------------------

@@ -31,7 +31,16 @@ def part_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Extent | None:
     if info.file_size > _FAST_PATH_BYTES:
         with zf.open(info) as fh:
             return scan_extent(fh)
-    data = zf.read(info)
+    return data_extent(zf.read(info))
+
+
+def measured_in_memory(info: zipfile.ZipInfo) -> bool:
+    """An ``xl/**.xml`` part small enough to be measured from its bytes (larger ones are streamed)."""
+    return info.filename.startswith("xl/") and info.filename.endswith(".xml") and info.file_size <= _FAST_PATH_BYTES
+
+
+def data_extent(data: bytes) -> Extent | None:
+    """The extent of a part's cells from its bytes; None when it holds no cell tags."""
     if (b"<c" not in data and b":c" not in data) or not _ANY_CELL_TAG.search(data):
         return None  # no cell tags at all (styles' <cellXfs>, shared strings, …)
     # Value-less cells count in the fast path (the exact scan skips them): a slightly

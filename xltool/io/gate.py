@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import cell_ref
-from xltool.io.extents import part_extent
+from xltool.io.extents import Extent, data_extent, part_extent
 from xltool.io.containers import (  # noqa: F401  (the zip limits and Kind are the gate's too)
     MAX_COMPRESSION_RATIO, MAX_TOTAL_UNCOMPRESSED, MAX_ZIP_ENTRIES, MSG_BAD_XML, MSG_DAMAGED_ZIP, MSG_ENCRYPTED,
-    MSG_LOCKED, MSG_NOT_EXCEL, MSG_SAVE_AS, RATIO_CHECK_MIN_SIZE, Kind, biff_has_filepass, check_ole, check_zip, mb,
-    refuse,
+    MSG_LOCKED, MSG_NOT_EXCEL, MSG_SAVE_AS, RATIO_CHECK_MIN_SIZE, Kind, PartHook, biff_has_filepass, check_ole,
+    check_zip, mb, refuse,
 )
 from xltool.io.xmlguard import harden_xml
 
@@ -94,7 +94,9 @@ def is_lock_or_hidden(path: str | os.PathLike[str]) -> bool:
 # The gate
 
 
-def check_input_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES) -> Kind:
+def check_input_file(
+    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, measure: PartHook | None = None
+) -> Kind:
     """Classify ``path`` by its bytes, or raise :class:`XltoolError` explaining why not.
 
     Returns ``"xlsx"`` (any OOXML spreadsheet: xlsx/xlsm/xltx/xlam), ``"xls"`` (BIFF in
@@ -130,7 +132,7 @@ def check_input_file(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_M
 
     try:
         if head.startswith(_ZIP_MAGIC):
-            return check_zip(p)
+            return check_zip(p, measure)
         if head.startswith(_OLE_MAGIC):
             return check_ole(p)
     except PermissionError:
@@ -267,15 +269,46 @@ def safe_open_calamine(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT
     return open_checked_calamine(p, check_input_file(p, max_bytes=max_bytes))
 
 
-def open_checked_calamine(p: Path, kind: Kind) -> CalamineWorkbook:
-    """Open a file :func:`check_input_file` already passed as ``kind`` (no second check)."""
+def open_checked_calamine(p: Path, kind: Kind, *, measured: bool = False) -> CalamineWorkbook:
+    """Open a file :func:`check_input_file` already passed as ``kind`` (no second check);
+    ``measured``: its sheet extents were checked too (:func:`check_for_calamine`)."""
     from python_calamine import CalamineWorkbook
 
     _refuse_kind(kind, p, ("xlsx", "xls", "ods"))
-    if kind == "xlsx":
+    if kind == "xlsx" and not measured:
         check_sheet_extents(p)
     with guard_calamine(p):
         return CalamineWorkbook.from_path(str(p))
+
+
+def check_for_calamine(path: str | os.PathLike[str], *, max_cells: int = MAX_SHEET_CELLS) -> Kind:
+    """:func:`check_input_file` and, for an xlsx, :func:`check_sheet_extents` in one pass over
+    the zip: each ``xl/**.xml`` part is decompressed once for both (a merge reads thousands of
+    files). Every prolog is judged before any extent is refused, as in the two-pass order."""
+    p = Path(path)
+    extents: list[tuple[str, Extent]] = []
+
+    def measure(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None) -> None:
+        with _content_guard(p, MSG_DAMAGED_ZIP):
+            extent = data_extent(data) if data is not None else part_extent(zf, info)
+        if extent is not None:
+            extents.append((info.filename, extent))
+
+    kind = check_input_file(p, measure=measure)
+    for name, extent in extents:
+        _check_extent(p, name, extent, max_cells)
+    return kind
+
+
+def _check_extent(p: Path, name: str, extent: Extent, max_cells: int) -> None:
+    (r0, c0), (r1, c1) = extent
+    rows, cols = r1 - r0 + 1, c1 - c0 + 1
+    if rows * cols > max_cells:
+        raise refuse(
+            f"工作表的数据区域过大（{rows} 行 × {cols} 列，部件 {name}），"
+            f"可能有内容误填在很远的单元格（如 {cell_ref(r1, c1)}）中，请删除多余内容后再试",
+            p,
+        )
 
 
 def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SHEET_CELLS) -> None:
@@ -292,13 +325,5 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
             if not (info.filename.startswith("xl/") and info.filename.endswith(".xml")):
                 continue
             extent = part_extent(zf, info)
-            if extent is None:
-                continue
-            (r0, c0), (r1, c1) = extent
-            rows, cols = r1 - r0 + 1, c1 - c0 + 1
-            if rows * cols > max_cells:
-                raise refuse(
-                    f"工作表的数据区域过大（{rows} 行 × {cols} 列，部件 {info.filename}），"
-                    f"可能有内容误填在很远的单元格（如 {cell_ref(r1, c1)}）中，请删除多余内容后再试",
-                    p,
-                )
+            if extent is not None:
+                _check_extent(p, info.filename, extent, max_cells)
