@@ -119,7 +119,15 @@ def merge_workbooks(
         closing(MergeStore(Path(tmp) / "merge.sqlite")) as store,
         atomic_output(target) as temp,
     ):
-        writer = SummaryWriter(temp, tmpdir=tmp)
+        writer: SummaryWriter | None = None
+
+        def summary() -> SummaryWriter:
+            """The workbook, opened when the first result arrives: the workers are busy by then."""
+            nonlocal writer
+            if writer is None:
+                writer = SummaryWriter(temp, tmpdir=tmp)
+            return writer
+
         try:
 
             def record(entry: InputFile, result: FileResult) -> None:
@@ -135,7 +143,7 @@ def merge_workbooks(
                     report.problems.append((entry.in_summary, result.status, result.reason))
                 waiting[entry.index] = result.indicators
                 while next_index in waiting:
-                    writer.add_indicators(indicator_row(r) for r in waiting.pop(next_index))
+                    summary().add_indicators(indicator_row(r) for r in waiting.pop(next_index))
                     next_index += 1
                 done += 1
                 if progress:
@@ -158,6 +166,7 @@ def merge_workbooks(
             )
             if report.merged == 0:
                 raise XltoolError(_nothing_merged(report, inputs), exit_code=EXIT_INPUT)
+            book = summary()
             report.timings["read"] = time.perf_counter() - stage
             stage = time.perf_counter()
             store.finish_loading()
@@ -167,16 +176,17 @@ def merge_workbooks(
                 # The copied-text rules run beside the 部门整体 form, which does not depend on them.
                 batch = Beside(batch_findings, store.path, profile)
                 try:
-                    writer.write_department(store)
+                    book.write_department(store)
                     store.add_batch_findings(batch.result())
                 finally:
                     batch.close()
             report.projects, report.indicators, report.findings = store.counts()
             report.timings["batch"] = time.perf_counter() - stage
             stage = time.perf_counter()
-            report.rows = writer.finish(store)
+            report.rows = book.finish(store)
         except BaseException:
-            writer.abandon()
+            if writer is not None:
+                writer.abandon()
             raise
         if target.exists():
             report.backup = backup_file(target)
