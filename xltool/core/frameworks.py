@@ -8,7 +8,7 @@ serves every profile.
 from __future__ import annotations
 
 import tomllib
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from pydantic import BaseModel, ConfigDict
@@ -103,13 +103,26 @@ def guess_profile(level1_names: list[str], level2_names: list[str]) -> Profile:
 
     Old sheets carry no profile marker; the indicator names themselves tell.
     """
-    have1 = {normalize_label(n) for n in level1_names if n}
-    have2 = {normalize_label(n) for n in level2_names if n}
-    best, best_score = get_profile(DEFAULT_PROFILE), -1
-    for profile in load_profiles().values():
-        p1 = {normalize_label(n) for n in profile.level1_names()}
-        p2 = {normalize_label(n) for n in profile.level2_names()}
+    have1 = frozenset(normalize_label(n) for n in level1_names if n)
+    have2 = frozenset(normalize_label(n) for n in level2_names if n)
+    return get_profile(_best_profile(have1, have2))
+
+
+@lru_cache(maxsize=1024)  # tables of one region repeat the same few sets of names
+def _best_profile(have1: frozenset[str], have2: frozenset[str]) -> str:
+    best, best_score = DEFAULT_PROFILE, -1
+    for name, (p1, p2) in _profile_names().items():
         score = 2 * len(have1 & p1) + len(have2 & p2) - len(have1 - p1) - len(have2 - p2)
-        if score > best_score or (score == best_score and profile.name == DEFAULT_PROFILE):
-            best, best_score = profile, score
+        if score > best_score or (score == best_score and name == DEFAULT_PROFILE):
+            best, best_score = name, score
     return best
+
+
+@cache
+def _profile_names() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Each profile's 一级 and 二级 names, normalised once."""
+    return {
+        name: (frozenset(normalize_label(n) for n in p.level1_names()),
+               frozenset(normalize_label(n) for n in p.level2_names()))
+        for name, p in load_profiles().items()
+    }
