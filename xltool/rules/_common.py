@@ -94,11 +94,10 @@ _DOTS_RE = re.compile(r"^[.。…·‥\-—_~～]+$")
 
 
 def is_placeholder(text: Any, ctx: RuleContext) -> bool:
-    """A cell that holds only template filler (……, XX, 待定)."""
-    cache = ctx.memo["placeholder"]
-    found = cache.get(text)
+    """A cell that holds only template filler (……, XX, 待定): once per typed text and settings."""
+    found = ctx.shared["placeholder"].get(text)
     if found is None:
-        found = cache[text] = _placeholder(text, ctx)
+        found = _remember(ctx, "placeholder", text, lambda: _placeholder(text, ctx))
     return found
 
 
