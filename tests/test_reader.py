@@ -392,3 +392,17 @@ def test_a_previous_tables_footer_does_not_name_the_next_tables_units() -> None:
     first, second = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
     assert (first.department, first.implementer) == ("", "甲单位")
     assert (second.department, second.implementer) == ("乙局", "")
+
+
+def test_a_goal_reading_project_name_colon_does_not_start_a_second_table() -> None:
+    """Found by the round-trip property test: a 年度绩效目标 cell that reads "项目名称：…" (or "项目名0")
+    is that goal's value, not a new table; "项目名称：…" in a row's first cell still starts one."""
+    for goal in ("项目名称：乡村道路，年度完成硬化5公里", "项目名0"):
+        rows = [list(r) for r in HEADER]
+        rows[9][1] = goal
+        [p] = parse_grid(Grid(rows=rows, name="表1"), file="a.xlsx")
+        assert (p.name, p.annual_goal, len(p.indicators)) == ("大楼物业费", goal, 4)
+    inline = [list(r) for r in HEADER]
+    inline[2] = ["项目名称：宣传费", None, None, "项目总金额（万元）", 12]
+    [p] = parse_grid(Grid(rows=inline, name="表1"), file="a.xlsx")
+    assert (p.name, p.total) == ("宣传费", 12)

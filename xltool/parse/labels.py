@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from xltool.core.fields import Section, synonyms, words
+from xltool.core.fields import Section, field, synonyms, words
 
 # Exact match scores 1; a label inside a longer cell scores the share of the cell it
 # covers, plus a bonus when it starts or ends the cell. Below this it is no label.
@@ -173,7 +173,9 @@ def inner_pairs(value: Any) -> list[Pair]:
             tail = re.fullmatch(r"\s*([^\d:：]{2,20}?)\s*([\d,]+(?:\.\d+)?\s*(?:万元|万|元)?)\s*", line)
             if tail:
                 found = match(tail.group(1))
-                if found and found.score >= THRESHOLD:
+                # "上级资金16": an amount or a date written after its label; a text field's value is
+                # never a bare number (a goal reading "项目名0" is not a 项目名称 label)
+                if found and found.score >= THRESHOLD and field(found.key).kind != "text":
                     pairs.append(Pair(found.key, tail.group(2), found.unit, tail.group(1).strip()))
     return pairs
 

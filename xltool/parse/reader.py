@@ -43,6 +43,19 @@ def _names_project(text: str) -> bool:
     return header_field(text)[0] == "name" or any(pair.key == "name" for pair in inner_pairs(text))
 
 
+def _starts_project(texts: list[tuple[int, Any]]) -> bool:
+    """A row holding a 项目名称 label; a "项目名称：…" written inside a cell counts unless that
+    cell is the value of another label to its left (a 年度绩效目标 reading "项目名称：…")."""
+    for i, (_, v) in enumerate(texts):
+        if isinstance(v, str) and _names_project(v):
+            if header_field(v)[0] == "name":
+                return True
+            before = texts[i - 1][1] if i else None
+            if not (isinstance(before, str) and header_field(before)[0] not in (None, "name")):
+                return True
+    return False
+
+
 def _is_title(value: Any) -> bool:
     if not isinstance(value, str) or ("表" not in value and "附件" not in value):
         return False
@@ -69,9 +82,7 @@ def _row_texts(grid: Grid, r: int) -> list[tuple[int, Any]]:
 
 def parse_grid(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
     """Every project table on one sheet, in order."""
-    name_rows = [
-        r for r in range(grid.height) if any(isinstance(v, str) and _names_project(v) for _, v in _row_texts(grid, r))
-    ]
+    name_rows = [r for r in range(grid.height) if _starts_project(_row_texts(grid, r))]
     projects: list[Project] = []
     listed = next((r for r in name_rows if find_header_row(grid, r, r + 1, _row_texts)), None)
     if listed is not None:  # one row per indicator, 项目名称 a column: a list of projects
