@@ -9,8 +9,6 @@ like one with it off.
 from __future__ import annotations
 
 import math
-import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ from hypothesis import strategies as st
 from benchmarks.common import ProjectSpec, generate_departments, write_department_workbook
 from xltool.apps.merge import merge_workbooks
 from xltool.write.summary import layout, rows
-from xltool.write.summary.rows import SAFE_TEXT, fast_rows_ok, render_row, renderable
+from xltool.write.summary.rows import SAFE_TEXT, fast_rows_ok, render_row, renderable, write_both_ways
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -36,35 +34,6 @@ _NUMBER = st.one_of(st.integers(-10**18, 10**18), st.floats(allow_nan=False, all
 _CELL = st.one_of(st.none(), _TEXT.filter(lambda t: not (t.startswith("<r>") and t.endswith("</r>"))), _NUMBER)
 
 
-def _sheet_rows(path: Path, n: int) -> bytes:
-    with zipfile.ZipFile(path) as zf:
-        xml = zf.read(f"xl/worksheets/sheet{n}.xml")
-    return b"".join(re.findall(rb"<dimension [^>]*>|<sheetData>.*</sheetData>", xml, re.S))
-
-
-def _write_both(tmp: Path, table: list[tuple[list[Any], float | None]]) -> Path:
-    out = tmp / "both.xlsx"
-    wb = xlsxwriter.Workbook(str(out), {"constant_memory": True, "tmpdir": str(tmp)})
-    formats = [wb.add_format({"border": 1}), wb.add_format({"text_wrap": True, "num_format": "#,##0.00"})]
-    api, fast = wb.add_worksheet("api"), wb.add_worksheet("fast")
-    for ws in (api, fast):
-        ws.write_string(0, 0, "表头", formats[0])
-    for r, (values, height) in enumerate(table, start=1):
-        cells = [(c, None if v == "" else v, formats[c % 2]) for c, v in enumerate(values)]
-        for c, v, f in cells:
-            if v is None:
-                api.write_blank(r, c, None, f)
-            elif isinstance(v, str):
-                api.write_string(r, c, v, f)
-            else:
-                api.write_number(r, c, v, f)
-        if height is not None:
-            api.set_row(r, height)
-        render_row(fast, r, cells, height)
-    wb.close()
-    return out
-
-
 def test_the_installed_xlsxwriter_passes_the_self_check() -> None:
     assert fast_rows_ok() is True
 
@@ -74,8 +43,8 @@ def test_the_installed_xlsxwriter_passes_the_self_check() -> None:
                                 st.one_of(st.none(), st.floats(1, 409))), min_size=1, max_size=6))
 def test_random_rows_render_as_xlsxwriter_renders_them(tmp_path_factory: pytest.TempPathFactory,
                                                        table: list[tuple[list[Any], float | None]]) -> None:
-    out = _write_both(tmp_path_factory.mktemp("rows"), table)
-    assert _sheet_rows(out, 1) == _sheet_rows(out, 2)
+    api_xml, fast_xml = write_both_ways(tmp_path_factory.mktemp("rows"), table)
+    assert fast_xml == api_xml
 
 
 def test_rich_string_lookalike_text_stays_text(tmp_path: Path) -> None:
@@ -145,9 +114,9 @@ def test_a_failed_self_check_means_the_api(monkeypatch: pytest.MonkeyPatch) -> N
 def test_an_empty_row_and_a_column_past_iv(tmp_path: Path) -> None:
     """Edge cases of the renderer itself: no cells at all, and a column past the prepared letters."""
     table: list[tuple[list[Any], float | None]] = [([None] * 300 + ["最后一列"], None)]
-    out = _write_both(tmp_path, table)
-    assert _sheet_rows(out, 1) == _sheet_rows(out, 2)
-    assert b'r="KO2"' in _sheet_rows(out, 2)
+    api_xml, fast_xml = write_both_ways(tmp_path, table)
+    assert fast_xml == api_xml
+    assert b'r="KO2"' in fast_xml
     wb = xlsxwriter.Workbook(str(tmp_path / "e.xlsx"), {"constant_memory": True})
     ws = wb.add_worksheet()
     render_row(ws, 0, [])

@@ -25,7 +25,7 @@ import tempfile
 import zipfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")  # typed "_x0041_" must survive Excel's unescaping
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
@@ -125,33 +125,40 @@ PROBE_ROWS: tuple[tuple[tuple[Any, ...], float | None], ...] = (
 def fast_rows_ok() -> bool:
     """Whether :func:`render_row` writes what this xlsxwriter writes (checked once per process)."""
     try:
-        import xlsxwriter
-
         with tempfile.TemporaryDirectory(prefix="xltool-rows-") as tmp:
-            out = Path(tmp) / "probe.xlsx"
-            wb = xlsxwriter.Workbook(str(out), {"constant_memory": True, "tmpdir": tmp})
-            fmt, other = wb.add_format({"border": 1}), wb.add_format({"bold": True, "num_format": "0.00"})
-            api, fast = wb.add_worksheet("api"), wb.add_worksheet("fast")
-            for ws in (api, fast):
-                ws.write_string(0, 0, "表头", other)
-            for r, (values, height) in enumerate(PROBE_ROWS, start=1):
-                cells = [(c, None if v == "" else v, other if c % 3 == 0 else fmt) for c, v in enumerate(values)]
-                for c, v, f in cells:
-                    if v is None:
-                        api.write_blank(r, c, None, f)
-                    elif v.__class__ is str:
-                        api.write_string(r, c, v, f)
-                    else:
-                        api.write_number(r, c, v, f)
-                if height is not None:
-                    api.set_row(r, height)
-                render_row(fast, r, cells, height)
-            wb.close()
-            with zipfile.ZipFile(out) as zf:
-                api_xml, fast_xml = (_rows_xml(zf.read(f"xl/worksheets/sheet{n}.xml")) for n in (1, 2))
-            return api_xml == fast_xml and b"<row" in fast_xml
+            api_xml, fast_xml = write_both_ways(Path(tmp), PROBE_ROWS)
+        return api_xml == fast_xml and b"<row" in fast_xml
     except Exception:  # noqa: BLE001 - any surprise means: use the API
         return False
+
+
+def write_both_ways(folder: Path, table: Iterable[tuple[Sequence[Any], float | None]]) -> tuple[bytes, bytes]:
+    """``table`` rows (values, height in points) written through xlsxwriter's cell API on one
+    sheet and by :func:`render_row` on another; the two sheets' row XML, to compare."""
+    import xlsxwriter
+
+    out = folder / "probe.xlsx"
+    wb = xlsxwriter.Workbook(str(out), {"constant_memory": True, "tmpdir": str(folder)})
+    fmt, other = wb.add_format({"border": 1}), wb.add_format({"bold": True, "num_format": "0.00"})
+    api, fast = wb.add_worksheet("api"), wb.add_worksheet("fast")
+    for ws in (api, fast):
+        ws.write_string(0, 0, "表头", other)
+    for r, (values, height) in enumerate(table, start=1):
+        cells = [(c, None if v == "" else v, other if c % 3 == 0 else fmt) for c, v in enumerate(values)]
+        for c, v, f in cells:
+            if v is None:
+                api.write_blank(r, c, None, f)
+            elif v.__class__ is str:
+                api.write_string(r, c, v, f)
+            else:
+                api.write_number(r, c, v, f)
+        if height is not None:
+            api.set_row(r, height)
+        render_row(fast, r, cells, height)
+    wb.close()
+    with zipfile.ZipFile(out) as zf:
+        api_xml, fast_xml = (_rows_xml(zf.read(f"xl/worksheets/sheet{n}.xml")) for n in (1, 2))
+    return api_xml, fast_xml
 
 
 def _rows_xml(sheet: bytes) -> bytes:
