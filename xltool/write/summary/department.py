@@ -43,11 +43,14 @@ class _Form:
             height: float | None = None) -> int:
         """Add a row; ``spans`` are (first, last) columns merged in it. Height from wrapped text."""
         r = self.next
-        widths = {c: WIDTHS[c] for c in range(DEPARTMENT_COLUMNS)}
+        widths = list(WIDTHS)
         for first, last in spans:
             widths[first] = sum(WIDTHS[first : last + 1])
             self.merges.append((r, first, r, last))
-        lines = max((line_count(v, widths[c]) for c, (v, _) in cells.items() if isinstance(v, str) and v), default=1)
+        lines = 1
+        for c, (v, _) in cells.items():  # a text shorter than half its width is one line: no count needed
+            if isinstance(v, str) and v and (2 * len(v) >= widths[c] - 1 or "\n" in v):
+                lines = max(lines, line_count(v, widths[c]))
         self.rows.append(cells)
         self.heights.append(height or (wrapped_height(lines) if lines > 1 else 20))
         return r
