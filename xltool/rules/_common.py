@@ -18,16 +18,6 @@ from . import RuleContext
 _TRAILING_BRACKET_RE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]$")
 
 
-def _cache(ctx: RuleContext, name: str) -> dict[Any, Any]:
-    """A per-context memo (contexts live for one validation run, settings do not change)."""
-    return ctx.memo[name]
-
-
-def _shared(ctx: RuleContext, name: str) -> dict[Any, Any]:
-    """A memo of what depends on the settings alone: shared by every context of a profile."""
-    return ctx.shared[name]
-
-
 _SHARED_TEXTS = 4096  # entries a shared memo keyed by typed text (units, 二级 names) may hold
 _UNSEEN: Any = object()
 
@@ -41,6 +31,15 @@ def _remember(ctx: RuleContext, name: str, key: Any, compute: Callable[[], Any])
         if len(cache) > _SHARED_TEXTS:
             cache.clear()
         found = cache[key] = compute()
+    return found
+
+
+def per_profile(ctx: RuleContext, name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per profile's settings: a table derived from them alone."""
+    memo = ctx.shared["per_profile"]
+    found = memo.get(name, _UNSEEN)
+    if found is _UNSEEN:
+        found = memo[name] = compute()
     return found
 
 
@@ -107,10 +106,7 @@ def _placeholder(text: Any, ctx: RuleContext) -> bool:
         return False
     if bool(_DOTS_RE.match(key)) or key.lower() in ("xx", "xxx"):
         return True
-    whole = _shared(ctx, "placeholder_whole")
-    if not whole:
-        whole["set"] = frozenset(words(ctx, "placeholder_whole"))
-    return key in whole["set"]
+    return key in per_profile(ctx, "placeholder_whole", lambda: frozenset(words(ctx, "placeholder_whole")))
 
 
 _XX_RE = re.compile(r"(?<![A-Za-z])(?:[Xx]{2,}|×{2,}|＊{2,}|\*{2,}|○{2,}|□{2,})(?![A-Za-z])")
@@ -193,10 +189,7 @@ def profile_role(level2: str, ctx: RuleContext) -> str | None:
 
 def names_with_role(ctx: RuleContext, role: str) -> list[str]:
     """The profile's 二级 names of a role, in form order (memoised per profile)."""
-    cache = _shared(ctx, "names_with_role")
-    if role not in cache:
-        cache[role] = ctx.profile.names_with_role(role)
-    return cache[role]
+    return _remember(ctx, "names_with_role", role, lambda: ctx.profile.names_with_role(role))
 
 
 def _resolve_role(level2: str, ctx: RuleContext) -> str | None:
@@ -272,12 +265,15 @@ def money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
 
 
 
+def _money_units(ctx: RuleContext) -> dict[str, float]:
+    """The settings' money units, normalised, longest first."""
+    table = {norm(k): float(v) for k, v in (ctx.get("money_units", {}) or {}).items()}
+    return dict(sorted(table.items(), key=lambda item: len(item[0]), reverse=True))
+
+
 def _money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
     key = norm(unit)
-    units = _shared(ctx, "money_units")
-    if not units:
-        table = {norm(k): float(v) for k, v in (ctx.get("money_units", {}) or {}).items()}
-        units.update(sorted(table.items(), key=lambda item: len(item[0]), reverse=True))  # longest first
+    units = per_profile(ctx, "money_units", lambda: _money_units(ctx))
     head, sep, _rest = key.partition("/")
     if not head and not sep:
         return None

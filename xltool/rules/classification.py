@@ -8,8 +8,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import (
-    _shared, first_contained, indicator_where, names_with_role, norm, profile_role, quote, real, role_of, word_in,
-    words,
+    indicator_where, names_with_role, norm, per_profile, profile_role, quote, real, role_of, word_in,
 )
 
 _PROCESS_HINTS: dict[str, str] = {
@@ -95,14 +94,12 @@ def non_satisfaction_under_satisfaction(project: Project, ctx: RuleContext) -> I
     good="生态效益指标：纸质材料减少率 ≥ 30%（无生态效益的项目此行留空）",
 )
 def ecological_is_ecological(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    eco = words(ctx, "ecological_words")
-    not_eco = words(ctx, "not_ecological_words")
     for ind in real(project, ctx):
         if role_of(ind, ctx) != "ecological":
             continue
-        if first_contained(ind.name, eco):
+        if word_in(ctx, "ecological_words", ind.name):
             continue
-        about = first_contained(ind.name, not_eco)
+        about = word_in(ctx, "not_ecological_words", ind.name)
         reason = f"（“{about}”属于时效、可持续影响或社会效益）" if about else ""
         yield ctx.finding(
             f"{quote(ind.name, empty='（未填三级指标）')}"
@@ -113,10 +110,7 @@ def ecological_is_ecological(project: Project, ctx: RuleContext) -> Iterator[Fin
 
 def _level1_keys(ctx: RuleContext) -> frozenset[str]:
     """The profile's 一级 names as rules compare them (memoised per profile)."""
-    cache = _shared(ctx, "level1_keys")
-    if not cache:
-        cache["keys"] = frozenset(norm(n) for n in ctx.profile.level1_names())
-    return cache["keys"]
+    return per_profile(ctx, "level1_keys", lambda: frozenset(norm(n) for n in ctx.profile.level1_names()))
 
 
 @rule(

@@ -21,6 +21,7 @@ from ._common import (
     quote,
     real,
     role_of,
+    word_in,
     words,
 )
 
@@ -51,7 +52,7 @@ def _vague(ind: Indicator, ctx: RuleContext) -> str | None:
     vague = words(ctx, "qualitative_vague")
     if phrase in vague:
         return phrase
-    if first_contained(phrase, words(ctx, "qualitative_judgeable_markers")):
+    if word_in(ctx, "qualitative_judgeable_markers", phrase):
         return None
     long_vague = [w for w in vague if len(w) >= 4]
     return first_contained(phrase, long_vague)
@@ -59,9 +60,7 @@ def _vague(ind: Indicator, ctx: RuleContext) -> str | None:
 
 def _graded(ind: Indicator, ctx: RuleContext) -> bool:
     phrase = _phrase(ind.target)
-    return phrase in words(ctx, "qualitative_graded") or bool(
-        first_contained(phrase, words(ctx, "qualitative_judgeable_markers"))
-    )
+    return phrase in words(ctx, "qualitative_graded") or bool(word_in(ctx, "qualitative_judgeable_markers", phrase))
 
 
 _GRADES_HINT = "“达到预期目标/部分达到预期目标/未达到预期目标”或“好/较好/一般/较差/差”"

@@ -11,19 +11,14 @@ from xltool.core.fields import field, funding_keys
 from xltool.core.fields import label as field_label
 from xltool.core.model import Project
 from . import RuleContext, rule
-from ._common import _shared, close, fmt_number, quote
+from ._common import close, fmt_number, per_profile, quote
 from .overview_math import overview_has_computation
 
 def _amount_labels(ctx: RuleContext) -> dict[str, str]:
     """{field: printed label} of the amounts, in the profile's wording of the funding sources."""
-    cache = _shared(ctx, "amount_labels")
-    if not cache:
-        cache.update({"total": field("total").title})
-        cache.update({
-            f"funding.{k}": field_label(f"funding.{k}", funding_labels=ctx.profile.funding_labels)
-            for k in funding_keys()
-        })
-    return cache
+    return per_profile(ctx, "amount_labels", lambda: {"total": field("total").title} | {
+        f"funding.{k}": field_label(f"funding.{k}", funding_labels=ctx.profile.funding_labels) for k in funding_keys()
+    })
 
 
 def _source_name(key: str, ctx: RuleContext) -> str:

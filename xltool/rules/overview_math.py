@@ -14,7 +14,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
-from ._common import _cache, _shared, money_unit, role_of
+from ._common import money_unit, per_profile, per_project, role_of
 from .arithmetic import Analysis, Mismatch, Reading, Tolerance, agrees, analyse, as_whole, fmt
 from .dates import year_month
 
@@ -51,31 +51,22 @@ def overview_analysis(project: Project, ctx: RuleContext) -> Analysis | None:
     """The arithmetic of the project's 项目概况 (memoised per validation run)."""
     if not project.overview:
         return None
-    memo = _cache(ctx, "overview_math")
-    entry = memo.get(id(project))
-    if entry is not None and entry[0] is project:  # the stored reference keeps the id unique
-        return entry[1]
-    result = analyse(
+    return per_project(ctx, "overview_math", project, lambda: analyse(
         project.overview,
         year=project.year,
         months=_months(project),
         extra_rates=_unit_prices(project, ctx),
         tolerance=_tolerances(ctx),
-    )
-    memo[id(project)] = (project, result)
-    return result
+    ))
 
 
 def _tolerances(ctx: RuleContext) -> Tolerance:
     """The settings' rounding and "约" allowances (memoised per validation run)."""
-    memo = _shared(ctx, "overview_math_tolerance")
-    if "value" not in memo:
-        memo["value"] = Tolerance(
-            absolute=float(ctx.get("funding_tolerance", 0.005)),
-            relative=float(ctx.get("arithmetic_agree", 0.003)),
-            approx=float(ctx.get("arithmetic_approx", 0.1)),
-        )
-    return memo["value"]
+    return per_profile(ctx, "overview_math_tolerance", lambda: Tolerance(
+        absolute=float(ctx.get("funding_tolerance", 0.005)),
+        relative=float(ctx.get("arithmetic_agree", 0.003)),
+        approx=float(ctx.get("arithmetic_approx", 0.1)),
+    ))
 
 
 def overview_has_computation(project: Project, ctx: RuleContext) -> bool:
