@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.io.extents import measured_in_memory
+from xltool.io.extents import is_cell_part, measured_in_memory
 from xltool.io.xmlguard import scan_prolog
 
 Kind = Literal["xlsx", "xls", "ods", "docx"]
@@ -161,7 +161,7 @@ def _check_xml_prologs(
         if info.is_dir() or info.file_size == 0:
             continue
         data = None
-        xl_part = measure is not None and info.filename.startswith("xl/") and info.filename.endswith(".xml")
+        xl_part = measure is not None and is_cell_part(info)
         try:
             if xl_part and measured_in_memory(info):
                 data = zf.read(info)  # the whole part: its cells are measured next, no second read

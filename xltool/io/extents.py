@@ -34,9 +34,14 @@ def part_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Extent | None:
     return data_extent(zf.read(info))
 
 
+def is_cell_part(info: zipfile.ZipInfo) -> bool:
+    """An ``xl/**.xml`` part: where a workbook's cells can be (every one is measured)."""
+    return info.filename.startswith("xl/") and info.filename.endswith(".xml")
+
+
 def measured_in_memory(info: zipfile.ZipInfo) -> bool:
-    """An ``xl/**.xml`` part small enough to be measured from its bytes (larger ones are streamed)."""
-    return info.filename.startswith("xl/") and info.filename.endswith(".xml") and info.file_size <= _FAST_PATH_BYTES
+    """A cell part small enough to be measured from its bytes (larger ones are streamed)."""
+    return info.file_size <= _FAST_PATH_BYTES
 
 
 def data_extent(data: bytes) -> Extent | None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import cell_ref
-from xltool.io.extents import Extent, data_extent, part_extent
+from xltool.io.extents import Extent, data_extent, is_cell_part, part_extent
 from xltool.io.containers import (  # noqa: F401  (the zip limits and Kind are the gate's too)
     MAX_COMPRESSION_RATIO, MAX_TOTAL_UNCOMPRESSED, MAX_ZIP_ENTRIES, MSG_BAD_XML, MSG_DAMAGED_ZIP, MSG_ENCRYPTED,
     MSG_LOCKED, MSG_NOT_EXCEL, MSG_SAVE_AS, RATIO_CHECK_MIN_SIZE, Kind, PartHook, biff_has_filepass, check_ole,
@@ -266,7 +266,7 @@ def safe_open_calamine(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT
     the whole process, which no ``except`` can catch.
     """
     p = Path(path)
-    return open_checked_calamine(p, check_input_file(p, max_bytes=max_bytes))
+    return open_checked_calamine(p, check_for_calamine(p, max_bytes=max_bytes), measured=True)
 
 
 def open_checked_calamine(p: Path, kind: Kind, *, measured: bool = False) -> CalamineWorkbook:
@@ -281,7 +281,9 @@ def open_checked_calamine(p: Path, kind: Kind, *, measured: bool = False) -> Cal
         return CalamineWorkbook.from_path(str(p))
 
 
-def check_for_calamine(path: str | os.PathLike[str], *, max_cells: int = MAX_SHEET_CELLS) -> Kind:
+def check_for_calamine(
+    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, max_cells: int = MAX_SHEET_CELLS
+) -> Kind:
     """:func:`check_input_file` and, for an xlsx, :func:`check_sheet_extents` in one pass over
     the zip: each ``xl/**.xml`` part is decompressed once for both (a merge reads thousands of
     files). Every prolog is judged before any extent is refused, as in the two-pass order."""
@@ -294,7 +296,7 @@ def check_for_calamine(path: str | os.PathLike[str], *, max_cells: int = MAX_SHE
         if extent is not None:
             extents.append((info.filename, extent))
 
-    kind = check_input_file(p, measure=measure)
+    kind = check_input_file(p, max_bytes=max_bytes, measure=measure)
     for name, extent in extents:
         _check_extent(p, name, extent, max_cells)
     return kind
@@ -322,7 +324,7 @@ def check_sheet_extents(path: str | os.PathLike[str], *, max_cells: int = MAX_SH
     p = Path(path)
     with _content_guard(p, MSG_DAMAGED_ZIP), zipfile.ZipFile(p) as zf:
         for info in zf.infolist():
-            if not (info.filename.startswith("xl/") and info.filename.endswith(".xml")):
+            if not is_cell_part(info):
                 continue
             extent = part_extent(zf, info)
             if extent is not None:

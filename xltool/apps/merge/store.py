@@ -176,10 +176,6 @@ class MergeStore:
             self.add_findings(found)
         return len(found)
 
-    def run_batch_rules(self, profile: str | None) -> int:
-        """The copied-text rules, once, over all files (see :func:`batch_findings`)."""
-        return self.add_batch_findings(batch_findings(self.path, profile))
-
     def add_batch_findings(self, rows: list[FindingRecord]) -> int:
         with self.db:
             self.add_findings(rows)
