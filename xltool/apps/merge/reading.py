@@ -64,7 +64,7 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
     projects: list[ProjectRecord] = []
     indicators: list[IndicatorRecord] = []
     findings: list[FindingRecord] = []
-    contexts: dict[str | None, Any] = {}  # per file: the rules' text memos must not grow with the run
+    contexts: dict[str | None, Any] = {}  # per file: the per-project memos hold the projects, so they go with the file
     for seq, p in enumerate(read.projects[: SEQ_LIMIT - 1]):
         pord = base + seq
         kept = p.real_indicators

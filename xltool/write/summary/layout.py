@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.text import display_width
-from .rows import SAFE_TEXT, fast_rows_ok, render_row, renderable
+from .rows import SAFE_TEXT, api_row, fast_rows_ok, render_row, renderable
 
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 EXCEL_MAX_ROWS = 1_048_576
@@ -233,19 +233,7 @@ class Sheet:
         if fast:
             render_row(self.ws, r, cells, height)
             return
-        ws = self.ws
-        for c, value, fmt in cells:
-            if value is None:
-                ws.write_blank(r, c, None, fmt)
-            elif value.__class__ is not str:
-                ws.write_number(r, c, value, fmt)
-            elif value.startswith("<r>") and value.endswith("</r>"):
-                # xlsxwriter would write this text unescaped, as one of its rich strings: split it so it is escaped.
-                ws.write_rich_string(r, c, value[:1], value[1:-1], value[-1:], fmt)
-            else:
-                ws.write_string(r, c, value, fmt)
-        if height is not None:
-            ws.set_row(r, height)
+        api_row(self.ws, r, cells, height)
         if r > 1 and self.row_info is not None:
             # xlsxwriter keeps every sized row's height for placing images; list sheets have none, and
             # writing this row flushed the previous one (constant memory): let it go, memory stays flat.
