@@ -700,6 +700,21 @@ def test_similarity_bounds_are_difflibs_own(a: str, b: str, at_least: float) -> 
     assert similarity(a, b, at_least) == pytest.approx(expected, abs=1e-12)
 
 
+@settings(max_examples=300, deadline=None)
+@given(a=st.text(alphabet="abcdef项目资金服务", min_size=1, max_size=40),
+       b=st.text(alphabet="abcdef项目资金服务", min_size=1, max_size=40))
+def test_the_letters_bound_never_falls_below_difflibs_ratio(a: str, b: str) -> None:
+    """The near-copy index rejects a pair on this bound: it must not reject a pair difflib would keep."""
+    from difflib import SequenceMatcher
+
+    from xltool.rules.copied import letters_bound
+
+    bound = letters_bound(a, b, frozenset(a), frozenset(b))
+    assert bound >= SequenceMatcher(None, a, b, autojunk=False).quick_ratio() - 1e-12
+    if set(a) == set(b):
+        assert bound == 2 * min(len(a), len(b)) / (len(a) + len(b))
+
+
 def test_rule_memos_are_per_project_and_by_name() -> None:
     """``per_project`` computes once per project object, never hands one project's answer to another."""
     from xltool.rules._common import per_project

@@ -123,3 +123,50 @@ def test_an_empty_row_and_a_column_past_iv(tmp_path: Path) -> None:
     render_row(ws, 1, [(0, "x", wb.add_format())])
     wb.close()
     assert openpyxl.load_workbook(tmp_path / "e.xlsx").active["A2"].value == "x"
+
+
+def _book_with_rows(path: Path) -> Any:
+    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    ws = wb.add_worksheet("指标明细")
+    for r in range(3000):
+        ws.write_string(r, 0, f"项目{r % 17}：完成年度绩效目标，满意度≥90%")
+        ws.write_number(r, 1, r * 1.5)
+    return wb
+
+
+def test_the_summary_closes_at_the_quick_deflate_level_and_restores_xlsxwriter(tmp_path: Path) -> None:
+    import zipfile
+
+    import xlsxwriter.workbook as module
+
+    from xltool.write.summary.zipping import close_quickly
+
+    _book_with_rows(tmp_path / "default.xlsx").close()
+    close_quickly(_book_with_rows(tmp_path / "quick.xlsx"))
+    assert module.ZipFile is zipfile.ZipFile  # swapped for the close only
+
+    def sheet(path: Path) -> tuple[bytes, int]:
+        with zipfile.ZipFile(path) as zf:
+            assert zf.testzip() is None
+            info = zf.getinfo("xl/worksheets/sheet1.xml")
+            return zf.read(info), info.compress_size
+
+    default, quick = sheet(tmp_path / "default.xlsx"), sheet(tmp_path / "quick.xlsx")
+    assert quick[0] == default[0]  # the same sheet …
+    assert quick[1] > default[1]  # … deflated at a lower level
+    ws = openpyxl.load_workbook(tmp_path / "quick.xlsx", read_only=True)["指标明细"]
+    assert [c.value for c in next(ws.iter_rows(min_row=2, max_row=2))] == ["项目1：完成年度绩效目标，满意度≥90%", 1.5]
+
+
+def test_the_close_leaves_a_changed_xlsxwriter_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlsxwriter.workbook as module
+
+    from xltool.write.summary.zipping import close_quickly
+
+    class Other(module.ZipFile):  # type: ignore[misc,name-defined]
+        pass
+
+    monkeypatch.setattr(module, "ZipFile", Other)
+    close_quickly(_book_with_rows(tmp_path / "other.xlsx"))
+    assert module.ZipFile is Other
+    assert openpyxl.load_workbook(tmp_path / "other.xlsx", read_only=True).sheetnames == ["指标明细"]

@@ -20,6 +20,7 @@ from typing import Any, Iterable, NamedTuple, Protocol
 
 from xltool.core.fields import field, funding_keys
 from xltool.core.names import SUMMARY_FILES_SHEET, SUMMARY_PROJECTS_SHEET
+from .zipping import close_quickly
 
 SHEET_PROJECTS = SUMMARY_PROJECTS_SHEET
 SHEET_INDICATORS = "指标明细"
@@ -224,7 +225,7 @@ class SummaryWriter:
         rows = {name: sheet.row for name, sheet in sheets.items()}
         self.wb.set_properties({"title": "项目绩效目标汇总表", "comments": "由 xltool merge 生成"})
         self.closed = True
-        self.wb.close()
+        close_quickly(self.wb)
         return rows
 
     def abandon(self) -> None:
