@@ -39,8 +39,15 @@ OPERATOR_PREFIX_RE = re.compile(
 
 def normalize_operator(raw: Any) -> str:
     """Map any typed 计算符号 to its standard form; unknown text is returned cleaned."""
-    text = clean_text(raw)
-    compact = re.sub(r"\s+", "", text)
+    return _normalize_operator(clean_text(raw))
+
+
+_SPACE_RUN_RE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=4096)  # a run has few distinct spellings; every indicator row asks
+def _normalize_operator(text: str) -> str:
+    compact = _SPACE_RUN_RE.sub("", text)
     if compact in _OPERATOR_FORMS:
         return _OPERATOR_FORMS[compact]
     nfkc = unicodedata.normalize("NFKC", compact)
@@ -117,7 +124,11 @@ class Indicator(BaseModel):
         op = normalize_operator(op_raw) if op_raw else ""
         unit_text = parsed_unit or clean_text(unit)
         qualitative = op == QUALITATIVE or (not op and number is None and bool(target_text))
-        return cls(
+        # Every value above is typed here; only the caller's positions (cell, row, cells, extra)
+        # would need checking. The parser builds a row per indicator of every table of a merge,
+        # so those come without a second validation when they have the expected types.
+        build = cls.model_construct if _positions_typed(kwargs) else cls
+        return build(
             level1=clean_text(level1),
             level2=clean_text(level2),
             name=clean_text(name),
@@ -142,6 +153,25 @@ class Indicator(BaseModel):
         The one definition read, validate and merge all count by.
         """
         return not self.operator_raw and not self.target and not self.name.strip("…．.。·、 -—xX")
+
+
+def _positions_typed(kwargs: dict[str, Any]) -> bool:
+    """``cell``/``row``/``cells``/``extra`` as the parser passes them (str, int, dicts of str)."""
+    if not kwargs.keys() <= _POSITION_KEYS:
+        return False
+    cell, row = kwargs.get("cell", ""), kwargs.get("row", 0)
+    if cell.__class__ is not str or row.__class__ is not int:
+        return False
+    for key in ("cells", "extra"):
+        mapping = kwargs.get(key, {})
+        if mapping.__class__ is not dict or not all(
+            k.__class__ is str and v.__class__ is str for k, v in mapping.items()
+        ):
+            return False
+    return True
+
+
+_POSITION_KEYS = frozenset({"cell", "row", "cells", "extra"})
 
 
 class Funding(BaseModel):
