@@ -57,13 +57,14 @@ def similarity(a: str, b: str, at_least: float = 0.0) -> float:
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def letters_bound(a: str, b: str, kinds_a: frozenset[str], kinds_b: frozenset[str]) -> float:
-    """An upper bound of ``similarity(a, b)`` from the sets of their letters (``kinds_*``).
+def letters_bound(a: str, b: str) -> float:
+    """An upper bound of ``similarity(a, b)`` from the sets of their letters.
 
-    Each letter one text has and the other lacks is at least one unmatched character. Two
+    Each letter one text has and the other lacks is at least one unmatched character. A few
     set operations in C; it rejects nearly every pair difflib's quick_ratio (letter counts,
-    a loop in Python) would.
+    a loop in Python) would. The sets are built per pair, not kept: memory stays flat.
     """
+    kinds_a, kinds_b = set(a), set(b)
     common = len(kinds_a & kinds_b)
     return 2 * (min(len(a) - len(kinds_a), len(b) - len(kinds_b)) + common) / (len(a) + len(b))
 
@@ -199,7 +200,6 @@ def _near_clusters(
             i = parent[i]
         return i
 
-    kinds = [frozenset(text) for text in texts]  # the distinct letters of each text
     letters: dict[int, Counter[str]] = {}
 
     def shared_letters(k: int) -> Counter[str]:
@@ -220,7 +220,7 @@ def _near_clusters(
             total = len(text) + len(other)
             if 2 * min(len(text), len(other)) / total < threshold or find(i) == find(j):
                 continue
-            if letters_bound(text, other, kinds[i], kinds[j]) < threshold:
+            if letters_bound(text, other) < threshold:
                 continue
             mine, theirs = shared_letters(i), shared_letters(j)
             if 2 * sum(min(n, theirs.get(ch, 0)) for ch, n in mine.items()) / total < threshold:
