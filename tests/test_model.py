@@ -122,28 +122,3 @@ def test_year_check_is_shared() -> None:
     for bad in (99, 10000, "二〇二七"):
         with pytest.raises(XltoolError, match="预算年度"):
             check_year(bad)
-
-
-_typed = st.one_of(st.text(max_size=12), st.integers(-10**6, 10**6), st.floats(allow_nan=False), st.none())
-
-
-@given(level1=st.text(max_size=8), level2=st.text(max_size=8), name=_typed, operator=st.one_of(st.text(max_size=4), st.none()),
-       target=_typed, unit=st.text(max_size=4), cell=st.text(max_size=5), row=st.integers(0, 10**6),
-       cells=st.dictionaries(st.sampled_from(["name", "target", "level2"]), st.text(max_size=5), max_size=3),
-       extra=st.dictionaries(st.text(max_size=6), st.text(max_size=8), max_size=3))
-def test_a_row_built_without_a_second_validation_is_what_validation_gives(**typed: object) -> None:
-    """from_typed skips pydantic's check when the positions are typed: the row must be the validated one."""
-    ind = Indicator.from_typed(**typed)  # type: ignore[arg-type]
-    again = Indicator.model_validate(ind.model_dump())
-    assert ind == again
-    assert ind.model_fields_set == again.model_fields_set
-    assert all(isinstance(getattr(ind, k), str) for k in ("level1", "level2", "name", "operator", "target", "unit"))
-
-
-def test_a_row_with_untyped_positions_is_still_validated() -> None:
-    ind = Indicator.from_typed(name="培训人次", target="120人次", row=5.0, cell="E5")  # type: ignore[arg-type]
-    assert ind.row == 5 and type(ind.row) is int
-    with pytest.raises(ValueError):
-        Indicator.from_typed(name="培训人次", target="120人次", cells={"name": 3})  # type: ignore[dict-item]
-    with pytest.raises(ValueError):
-        Indicator.from_typed(name="培训人次", target="120人次", colour="red")  # extra fields are refused

@@ -124,11 +124,7 @@ class Indicator(BaseModel):
         op = normalize_operator(op_raw) if op_raw else ""
         unit_text = parsed_unit or clean_text(unit)
         qualitative = op == QUALITATIVE or (not op and number is None and bool(target_text))
-        # Every value above is typed here; only the caller's positions (cell, row, cells, extra)
-        # would need checking. The parser builds a row per indicator of every table of a merge,
-        # so those come without a second validation when they have the expected types.
-        build = cls.model_construct if _positions_typed(kwargs) else cls
-        return build(
+        return cls(
             level1=clean_text(level1),
             level2=clean_text(level2),
             name=clean_text(name),
@@ -153,25 +149,6 @@ class Indicator(BaseModel):
         The one definition read, validate and merge all count by.
         """
         return not self.operator_raw and not self.target and not self.name.strip("…．.。·、 -—xX")
-
-
-def _positions_typed(kwargs: dict[str, Any]) -> bool:
-    """``cell``/``row``/``cells``/``extra`` as the parser passes them (str, int, dicts of str)."""
-    if not kwargs.keys() <= _POSITION_KEYS:
-        return False
-    cell, row = kwargs.get("cell", ""), kwargs.get("row", 0)
-    if cell.__class__ is not str or row.__class__ is not int:
-        return False
-    for key in ("cells", "extra"):
-        mapping = kwargs.get(key, {})
-        if mapping.__class__ is not dict or not all(
-            k.__class__ is str and v.__class__ is str for k, v in mapping.items()
-        ):
-            return False
-    return True
-
-
-_POSITION_KEYS = frozenset({"cell", "row", "cells", "extra"})
 
 
 class Funding(BaseModel):
