@@ -1,11 +1,11 @@
 """Closing the summary workbook with a faster deflate level.
 
 xlsxwriter zips its parts at zlib's default level 6. For the summary's repetitive XML,
-level 1 is about three times faster and the file about a quarter larger (1.2 MB instead
-of 0.95 MB at 1,000 tables); the merge waits for this step alone, the reviewer never
-notices the size. xlsxwriter has no option for it, so its module's ``ZipFile`` is
-swapped for the duration of the close (the merge closes one workbook at a time); if a
-later xlsxwriter stops using that name, the close simply keeps its default level.
+level 1 is about three times faster (0.06 s instead of 0.18 s for the 12 MB of a
+1,000-table summary) and the file about a quarter larger (1.2 MB instead of 0.95 MB);
+nothing else runs while the merge closes its workbook. xlsxwriter has no option for it,
+so its module's ``ZipFile`` is swapped for the duration of the close (under a lock: one
+close at a time); if a later xlsxwriter stops using that name, the close keeps its level.
 """
 
 from __future__ import annotations
