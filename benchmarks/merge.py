@@ -8,10 +8,10 @@ Every measurement runs in a child process of its own and reports that child's pe
 resident memory (``ru_maxrss``: the main process, and separately the largest worker),
 so runs do not share caches, allocator state or peaks. One run of each, not counted,
 comes first: it caches the compiled bytecode (as an installed copy has it) and puts the
-input files in the OS cache. The floor is the least a
-merge must do, done the plain way: python-calamine reading every sheet of the same
-files plus xlsxwriter (constant-memory) writing as many cells as the merge wrote
-through its cell API, single process. (The merge renders its list-sheet rows itself,
+input files in the OS cache. The floor is the least a merge must do, done the plain
+way: python-calamine reading every sheet of the same files plus xlsxwriter
+(constant-memory) writing as many cells as the merge wrote through its cell API,
+single process. (The merge renders its list-sheet rows itself,
 byte for byte as xlsxwriter would, which is faster than that cell API; the floor is
 kept as it was, so the ratio stays comparable with earlier runs.) The openpyxl loop
 is what people write by hand: load each workbook, copy its cells into one summary
@@ -135,7 +135,7 @@ def _child_env(cache: Path) -> dict[str, str]:
 
     Installed, xltool's modules are compiled once (pip does it at install time); a shell with
     PYTHONDONTWRITEBYTECODE set would instead make every run compile them again from source,
-    about 0.15 s of the merge's own imports that no user pays. The warm-up runs fill the cache.
+    about 0.12 s of the merge's own imports (measured) that no user pays. The warm-up runs fill the cache.
     """
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = str(cache / "pycache")

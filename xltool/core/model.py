@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from xltool.core.text import clean_text, normalize_label  # noqa: F401  (re-exported: the model speaks this text)
+from xltool.core.text import SPACE_RUN_RE, clean_text, normalize_label  # noqa: F401  (re-exported: the model speaks this text)
 
 # Standard 计算符号 and the spellings real files hold for them.
 QUALITATIVE = "定性"
@@ -42,12 +42,9 @@ def normalize_operator(raw: Any) -> str:
     return _normalize_operator(clean_text(raw))
 
 
-_SPACE_RUN_RE = re.compile(r"\s+")
-
-
 @lru_cache(maxsize=4096)  # a run has few distinct spellings; every indicator row asks
 def _normalize_operator(text: str) -> str:
-    compact = _SPACE_RUN_RE.sub("", text)
+    compact = SPACE_RUN_RE.sub("", text)
     if compact in _OPERATOR_FORMS:
         return _OPERATOR_FORMS[compact]
     nfkc = unicodedata.normalize("NFKC", compact)

@@ -12,6 +12,7 @@ _SPACES = " \t\n\u3000\u00a0\ufeff\u200b"
 BLANK_CHARS = _SPACES + "\r"  # a text of only these is blank to clean_text (its \r become \n)
 # Every space and every zero-width character (ZWSP, ZWNJ, ZWJ, word joiner, BOM): a
 # label or a word compared with one of these inside is still the same label.
+SPACE_RUN_RE = re.compile(r"\s+")  # removed where a label or a typed sign is compared without spaces
 _INVISIBLE_RE = re.compile(r"[\s\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
 # East Asian wide and full-width characters (what Excel's CJK fonts draw two units wide):
 # ranges from Unicode's East Asian Width table (W and F), merged; emoji blocks whole.

@@ -189,8 +189,8 @@ _OTHER = "funding.other"
 
 
 def _source_name(label: str) -> str:
-    """A source's name as compared: "二、自有资金（万元）:" → "自有资金"."""
-    return split_label(re.sub(r"^\s*[一二三四五六七八九十]+、", "", label).rstrip(":："))[0] if label else ""
+    """A source's name as compared: "二、自有资金（万元）:" → "自有资金" (split_label drops the numbering)."""
+    return split_label(label)[0] if label else ""
 
 
 def _adds_another_source(project: Project, value: Any, unit: str, source: str, others: list[str]) -> bool:

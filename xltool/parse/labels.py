@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
 from xltool.core.fields import Section, field, synonyms, words
+from xltool.core.text import SPACE_RUN_RE
 
 # Exact match scores 1; a label inside a longer cell scores the share of the cell it
 # covers, plus a bonus when it starts or ends the cell. Below this it is no label.
@@ -25,7 +26,6 @@ _MAX_CONTAINING = 20  # containment is tried on cells up to this many characters
 
 _UNIT_RE = re.compile(r"^(?:(?:金额)?单位[:：]?)?(万元|元|亿元|千元|%|人|个)$")
 _LEADING_RE = re.compile(r"^(?:其中[:：]?|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十\d]+[、.．])+")
-_SPACES_RE = re.compile(r"\s+")
 _TRAILING_BRACKET_RE = re.compile(r"[(（\[【]([^()（）\[\]【】]*)[)）\]】]$")
 
 
@@ -42,7 +42,7 @@ class Match:
 @lru_cache(maxsize=32768)
 def split_label(text: str) -> tuple[str, str, str]:
     """(core, unit, qualifier): "其中：市级财政（万元）" → ("市级财政", "万元", "")."""
-    core = _SPACES_RE.sub("", unicodedata.normalize("NFKC", text))
+    core = SPACE_RUN_RE.sub("", unicodedata.normalize("NFKC", text))
     core = _LEADING_RE.sub("", core).rstrip(":：")
     unit = qualifier = ""
     for _ in range(2):
@@ -65,7 +65,7 @@ def _labels(section: Section) -> dict[str, str]:
     for key, labels in synonyms(section).items():
         for label in labels:
             table.setdefault(split_label(label)[0], key)
-            table.setdefault(_SPACES_RE.sub("", unicodedata.normalize("NFKC", label)), key)
+            table.setdefault(SPACE_RUN_RE.sub("", unicodedata.normalize("NFKC", label)), key)
     return table
 
 
@@ -82,7 +82,7 @@ def _match_text(text: str, section: Section) -> Match | None:
     if not core or len(core) > _MAX_LABEL:
         return None
     table = _labels(section)
-    whole = _SPACES_RE.sub("", unicodedata.normalize("NFKC", text)).rstrip(":：")
+    whole = SPACE_RUN_RE.sub("", unicodedata.normalize("NFKC", text)).rstrip(":：")
     key = table.get(core) or table.get(whole)
     if key:
         return Match(key, 1.0, unit, qualifier)
@@ -183,14 +183,14 @@ def inner_pairs(value: Any) -> list[Pair]:
 
 @cache
 def _footer_words() -> tuple[str, ...]:
-    return tuple(_SPACES_RE.sub("", unicodedata.normalize("NFKC", w)) for w in words("footer"))
+    return tuple(SPACE_RUN_RE.sub("", unicodedata.normalize("NFKC", w)) for w in words("footer"))
 
 
 def is_footer(value: Any) -> bool:
     """A cell that belongs under the table (审核意见, 填报人, 联系电话 …), per the field table."""
     if not isinstance(value, str):
         return False
-    text = _SPACES_RE.sub("", unicodedata.normalize("NFKC", value))
+    text = SPACE_RUN_RE.sub("", unicodedata.normalize("NFKC", value))
     if not text:
         return False
     head = text[:24]

@@ -264,7 +264,6 @@ def money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
     return _remember(ctx, "money_unit", unit, lambda: _money_unit(unit, ctx))
 
 
-
 def _money_units(ctx: RuleContext) -> dict[str, float]:
     """The settings' money units, normalised, longest first."""
     table = {norm(k): float(v) for k, v in (ctx.get("money_units", {}) or {}).items()}

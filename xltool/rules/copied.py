@@ -200,14 +200,6 @@ def _near_clusters(
             i = parent[i]
         return i
 
-    letters: dict[int, Counter[str]] = {}
-
-    def shared_letters(k: int) -> Counter[str]:
-        found = letters.get(k)
-        if found is None:
-            found = letters[k] = Counter(texts[k])
-        return found
-
     for i, text in enumerate(texts):
         chunks = [text[k : k + _CHUNK] for k in range(0, len(text) - _CHUNK + 1, _CHUNK)]
         postings = [index[c] for c in chunks if len(index.get(c, ())) <= _COMMON_CAP]
@@ -217,13 +209,9 @@ def _near_clusters(
         counts = Counter(chain.from_iterable(postings))  # counted in C; pairs (i, j) with j > i are i's to test
         for j in [j for j, shared in counts.items() if shared >= need and j > i]:
             other = texts[j]
-            total = len(text) + len(other)
-            if 2 * min(len(text), len(other)) / total < threshold or find(i) == find(j):
-                continue
-            if letters_bound(text, other) < threshold:
-                continue
-            mine, theirs = shared_letters(i), shared_letters(j)
-            if 2 * sum(min(n, theirs.get(ch, 0)) for ch, n in mine.items()) / total < threshold:
+            # the letters bound (never above the length bound) rejects nearly every pair before
+            # similarity() tries difflib's own bounds and, last, its matcher
+            if find(i) == find(j) or letters_bound(text, other) < threshold:
                 continue
             if similarity(text, other, threshold) >= threshold:
                 parent[find(j)] = find(i)

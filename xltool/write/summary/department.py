@@ -18,7 +18,7 @@ from collections import Counter
 from typing import Any
 
 from . import DEPARTMENT_COLUMNS, SHEET_DEPARTMENT, DepartmentIndicatorRow, SummarySource, TaskRow
-from .layout import Formats, Sheet, check_row, clean_breaks, fit_text, line_count, print_setup, wrapped_height
+from .layout import Formats, Sheet, check_row, clean_breaks, fit_text, print_setup, wrapped_height, wrapped_lines
 
 WIDTHS = (7, 18, 14, 24, 11, 11, 11)  # 年度… | 名称/一级 | 二级 | 内容/三级 | 总额 | 财政拨款 | 其他 (~96 characters)
 _LAST = DEPARTMENT_COLUMNS - 1
@@ -47,10 +47,8 @@ class _Form:
         for first, last in spans:
             widths[first] = sum(WIDTHS[first : last + 1])
             self.merges.append((r, first, r, last))
-        lines = 1
-        for c, (v, _) in cells.items():  # a text shorter than half its width is one line: no count needed
-            if isinstance(v, str) and v and (2 * len(v) >= widths[c] - 1 or "\n" in v):
-                lines = max(lines, line_count(v, widths[c]))
+        lines = max((wrapped_lines(v, widths[c]) for c, (v, _) in cells.items() if isinstance(v, str) and v),
+                    default=1)
         self.rows.append(cells)
         self.heights.append(height or (wrapped_height(lines) if lines > 1 else 20))
         return r

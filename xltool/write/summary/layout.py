@@ -60,6 +60,14 @@ def line_count(text: str, width: float) -> int:
     return sum(max(1, -(-((len(line.encode("utf-8")) + len(line)) // 2) // int(usable))) for line in text.split("\n"))
 
 
+def wrapped_lines(text: str, width: float) -> int:
+    """:func:`line_count` for the cells of list rows and the 部门整体 form: a text shorter than
+    half its column is taken as one line without counting (Chinese text is two units a character)."""
+    if 2 * len(text) < width - 1 and "\n" not in text:
+        return 1
+    return line_count(text, width)
+
+
 def wrapped_height(lines: int) -> float:
     return min(MAX_ROW_POINTS, LINE_POINTS * lines + 4)
 
@@ -213,8 +221,7 @@ class Sheet:
             if c in wrap:
                 if "\n" in value or "\r" in value:
                     value = clean_breaks(value)
-                if 2 * len(value) >= widths[c] - 1 or "\n" in value:
-                    lines = max(lines, line_count(value, widths[c]))
+                lines = max(lines, wrapped_lines(value, widths[c]))
                 cell_fmt = cell_fmt or self.fmt.wrap
             elif "\n" in value:
                 value = " ".join(value.split())

@@ -27,24 +27,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from xltool.core.grid import column_letter
+
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")  # typed "_x0041_" must survive Excel's unescaping
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 SAFE_TEXT = 16_383  # longer texts take the API path (xlsxwriter counts the cell limit in UTF-16 units)
-_LETTERS: list[str] = []
-
-
-def column_name(col: int) -> str:
-    while len(_LETTERS) <= col:
-        n, name = len(_LETTERS) + 1, ""
-        while n:
-            n, rem = divmod(n - 1, 26)
-            name = chr(65 + rem) + name
-        _LETTERS.append(name)
-    return _LETTERS[col]
-
-
-column_name(255)  # A … IV ready: every summary sheet is narrower
+_LETTERS = [column_letter(c + 1) for c in range(256)]  # A … IV: every summary sheet is narrower
 
 
 def escape_text(text: str) -> str:
@@ -83,7 +72,8 @@ def render_row(ws: Any, row: int, cells: list[tuple[int, Any, Any]], height: flo
     else:
         parts = [f'<row r="{number}">']
     append = parts.append
-    letters = _LETTERS if not cells or cells[-1][0] < len(_LETTERS) else [column_name(c) for c in range(cells[-1][0] + 1)]
+    last = cells[-1][0] if cells else 0
+    letters = _LETTERS if last < len(_LETTERS) else [column_letter(c + 1) for c in range(last + 1)]
     for col, value, fmt in cells:
         xf = fmt.xf_index
         if xf is None:
