@@ -367,6 +367,14 @@ def make_zip_duplicate_names(directory: Path, name: str = "zip_duplicate.xlsx") 
     return path
 
 
+def make_zip_empty_name(directory: Path, name: str = "zip_empty_name.xlsx") -> Path:
+    """An entry with an empty name (found by the fuzz test): zipfile's own ``is_dir`` fails on it."""
+    path = write_zip(directory / name, minimal_xlsx_parts())
+    with zipfile.ZipFile(path, "a") as zf, zf.open(zipfile.ZipInfo(""), "w") as fh:
+        fh.write(b"x")
+    return path
+
+
 # ---------------------------------------------------------------------------
 # XML attacks
 
@@ -639,6 +647,7 @@ def build_corpus(directory: Path, *, include_bomb: bool = True) -> dict[str, Pat
         "zip_many_entries": make_zip_many_entries(directory),
         "zip_overlap": make_zip_overlapping(directory),
         "zip_duplicate": make_zip_duplicate_names(directory),
+        "zip_empty_name": make_zip_empty_name(directory),
         "billion_laughs": make_billion_laughs_xlsx(directory),
         "billion_laughs_workbook": make_billion_laughs_workbook(directory),
         "xxe": make_xxe_xlsx(directory, secret),

@@ -282,7 +282,7 @@ BASELINES = {"secret", "valid"}
 UNREADABLE = (
     "minimal", "unrelated", "ods", "docx", "xls", "random", "empty", "truncated", "text", "html", "pdf", "lock",
     "folder", "missing_parts", "zip_declared_huge", "zip_size_lie", "zip_many_entries", "zip_overlap",
-    "zip_duplicate", "billion_laughs", "billion_laughs_workbook", "xxe", "xxe_sheet", "xxe_core", "xxe_workbook",
+    "zip_duplicate", "zip_empty_name", "billion_laughs", "billion_laughs_workbook", "xxe", "xxe_sheet", "xxe_core", "xxe_workbook",
     "xxe_padded", "xxe_utf16", "encrypted", "encrypted_xls", "ole_not_excel", "far_cell", "xxe_fifo", "zip_bomb",
     "hog", "ods_far_cell", "row_mismatch",
 )

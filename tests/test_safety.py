@@ -112,6 +112,7 @@ REFUSALS: dict[str, tuple[str, ...]] = {
     "zip_many_entries": ("压缩炸弹", "条目"),
     "zip_overlap": ("压缩炸弹", "重叠"),
     "zip_duplicate": ("重名",),
+    "zip_empty_name": ("名称为空",),
     "billion_laughs": ("不安全的 XML 结构", "xl/sharedStrings.xml"),
     "billion_laughs_workbook": ("不安全的 XML 结构", "xl/workbook.xml"),
     "xxe": ("不安全的 XML 结构", "DTD"),

@@ -90,6 +90,8 @@ def _check_zip_directory(p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipIn
     names = [i.filename for i in infos]
     if len(set(names)) != len(names):
         raise refuse("压缩包内存在重名的部件，文件可能被篡改，已拒绝读取", p)
+    if "" in names:  # zipfile's own helpers (is_dir) fail on it; no writer produces one
+        raise refuse(f"{MSG_DAMAGED_ZIP}（压缩包内有名称为空的部件）", p)
     total = sum(info.file_size for info in infos)
     if total > MAX_TOTAL_UNCOMPRESSED:
         raise refuse(f"解压后总大小声明为 {mb(total)}，超过上限 {mb(MAX_TOTAL_UNCOMPRESSED)}，{bomb}", p)
