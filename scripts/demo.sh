@@ -2,9 +2,9 @@
 # The main job on the shipped examples: validate the department workbook, then merge every example.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh || exit 1
-# The console script lives beside the interpreter (pyenv, venv): make sure `xltool` resolves.
-export PATH="$("${PYTHON:-python3}" -c 'import sysconfig; print(sysconfig.get_path("scripts"))'):$PATH"
+PY=$(bash scripts/setup.sh) || exit 1
+# The console script lives beside the interpreter in .venv: make sure `xltool` resolves to it.
+export PATH="$(dirname "$PY"):$PATH"
 mkdir -p out
 echo "== 校验 examples/区行政审批局_2022.xlsx（标注副本写到 out/校验标注.xlsx）"
 xltool validate examples/区行政审批局_2022.xlsx --mark-to out/校验标注.xlsx

@@ -1,23 +1,47 @@
 #!/usr/bin/env bash
 # Install everything xltool and its tests need on a fresh Debian machine (idempotent).
-#   - Python packages: xltool itself (editable) with its test extras;
+#   - a virtual environment in .venv (Debian's own Python is "externally managed": pip may not
+#     install into it), holding xltool itself (editable) with its test extras;
 #   - LibreOffice Calc headless + python3-uno: the real spreadsheet application the tests drive;
-#   - poppler-utils + CJK fonts: only to render the template to PNG for the docs.
+#   - Chromium + ChromeDriver (Debian's): the real browser the web page's tests drive;
+#   - poppler-utils + CJK fonts: PDF pages to text and PNG for the print tests and the docs.
+# Prints the interpreter it set up on its last line (scripts/test.sh and demo.sh read it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v soffice >/dev/null 2>&1 || ! /usr/bin/python3 -c "import uno" >/dev/null 2>&1; then
+APT_PACKAGES="libreoffice-calc python3-uno poppler-utils fonts-noto-cjk chromium chromium-driver python3-venv"
+missing=""
+command -v soffice >/dev/null 2>&1 || missing="yes"
+/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || missing="yes"
+command -v chromium >/dev/null 2>&1 || missing="yes"
+command -v chromedriver >/dev/null 2>&1 || missing="yes"
+command -v pdftotext >/dev/null 2>&1 || missing="yes"
+"${PYTHON:-python3}" -m ensurepip --version >/dev/null 2>&1 || missing="yes"
+if [ -n "$missing" ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "== 安装 LibreOffice（apt-get）…"
+    echo "== 安装 LibreOffice、Chromium 等系统软件包（apt-get）…" >&2
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends \
-      libreoffice-calc python3-uno poppler-utils fonts-noto-cjk >/dev/null
+    apt-get update -qq >/dev/null
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $APT_PACKAGES >/dev/null
   else
-    echo "提示：未安装 LibreOffice（soffice / python3-uno），相关测试将被跳过。" >&2
+    echo "提示：缺少 LibreOffice / Chromium（需要 root 用 apt-get 安装：$APT_PACKAGES），相关测试会注明原因后跳过。" >&2
   fi
 fi
 
-PY=${PYTHON:-python3}
-echo "== 安装 xltool 及测试依赖（pip）…"
-"$PY" -m pip install -q --disable-pip-version-check --root-user-action=ignore -e ".[test]"
+BASE=${PYTHON:-python3}
+VENV=${XLTOOL_VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "== 创建虚拟环境 $VENV（用 $BASE）…" >&2
+  if ! "$BASE" -m venv "$VENV" >/dev/null 2>&1; then
+    rm -rf "$VENV"
+    echo "错误：无法用 $BASE 创建虚拟环境。Debian/Ubuntu 上请先安装：apt-get install python3-venv" >&2
+    exit 1
+  fi
+fi
+echo "== 在虚拟环境 $VENV 中安装 xltool 及测试依赖（pip）…" >&2
+# (a machine's pip.conf may name local package folders that are not there: pip's word on each is dropped)
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-warn-script-location -e ".[test]" 2>&1 \
+  | { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2
+[ "${PIPESTATUS[0]}" = "0" ] || { echo "错误：pip 安装失败（见上）。" >&2; exit 1; }
+echo "$VENV/bin/python"
