@@ -234,3 +234,7 @@ def merge_command(inputs: tuple[Path, ...], output: Path, jobs: int, profile: st
 from xltool.cli.addin import addin_group  # noqa: E402  (light: the add-in modules load only when a subcommand runs)
 
 main.add_command(addin_group, "addin")  # rebuilt from the Chinese classes by ZhGroup.add_command
+
+from xltool.cli.bundle import bundle_group  # noqa: E402
+
+main.add_command(bundle_group, "bundle")

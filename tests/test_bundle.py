@@ -1,0 +1,208 @@
+"""The offline Windows installer (``xltool bundle windows``).
+
+Without network: the completeness check against hand-made wheels (markers evaluated
+for Windows and the target Python, wheels for another Python ignored), and the
+scripts' bytes (GBK, CRLF, every path quoted).
+
+With a package index (marked ``network``; skipped with the reason when pip cannot
+download): the bundle is built once by the CLI into a folder named in Chinese with a
+space, and proved complete by resolving xltool and pywin32 from it alone for
+win_amd64 (``pip install --no-index --find-links … --target``).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xltool.addin import bundle_text
+from xltool.addin.bundle import missing_requirements, supported_tags
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = "3.11"
+
+
+# ---------------------------------------------------------------------------
+# Completeness check (no network)
+# ---------------------------------------------------------------------------
+
+
+def _wheel(folder: Path, name: str, version: str, tag: str, requires: list[str]) -> None:
+    dist = f"{name}-{version}.dist-info"
+    meta = "Metadata-Version: 2.1\nName: {}\nVersion: {}\n{}\n".format(
+        name, version, "".join(f"Requires-Dist: {r}\n" for r in requires))
+    with zipfile.ZipFile(folder / f"{name}-{version}-{tag}.whl", "w") as zf:
+        zf.writestr(f"{dist}/METADATA", meta)
+        zf.writestr(f"{name}/__init__.py", "")
+
+
+@pytest.fixture()
+def fake_index(tmp_path: Path) -> Path:
+    _wheel(tmp_path, "xltool", "0.1.0", "py3-none-any", ["xlwings>=0.30", "click>=8", "uvicorn"])
+    _wheel(tmp_path, "xlwings", "0.37.8", "cp311-cp311-win_amd64",
+           ['pywin32>=224; platform_system == "Windows"', 'psutil>=2; platform_system == "Darwin"',
+            'pandas; extra == "all"'])
+    _wheel(tmp_path, "click", "8.1.0", "py3-none-any",
+           ['colorama; platform_system == "Windows"', 'importlib-metadata; python_version < "3.8"'])
+    _wheel(tmp_path, "uvicorn", "0.30.0", "py3-none-any", ['tomli>=1; python_version < "3.11"'])
+    return tmp_path
+
+
+def test_windows_only_dependencies_are_found_missing(fake_index: Path) -> None:
+    """pip on Linux leaves pywin32 and colorama out; the check evaluates markers for Windows."""
+    assert missing_requirements(fake_index, "3.11", roots=["xltool"]) == ["colorama", "pywin32>=224"]
+    # tomli is needed only below 3.11: the target Python's version decides, not this machine's;
+    # and the cp311 build of xlwings is no xlwings for 3.10
+    assert missing_requirements(fake_index, "3.10", roots=["xltool"]) == ["colorama", "tomli>=1", "xlwings>=0.30"]
+
+
+def test_complete_folder_and_wrong_builds(fake_index: Path) -> None:
+    _wheel(fake_index, "colorama", "0.4.6", "py2.py3-none-any", [])
+    _wheel(fake_index, "pywin32", "306", "cp311-cp311-win_amd64", [])
+    assert missing_requirements(fake_index, "3.11", roots=["xltool"]) == []
+    # the same pywin32 is useless to Python 3.12: a wheel for another CPython counts as absent
+    _wheel(fake_index, "xlwings", "0.37.8", "cp312-cp312-win_amd64", ['pywin32>=224; platform_system == "Windows"'])
+    assert "pywin32>=224" in missing_requirements(fake_index, "3.12", roots=["xltool"])
+    # an old version that does not meet the specifier is not a match
+    (fake_index / "pywin32-306-cp311-cp311-win_amd64.whl").unlink()
+    _wheel(fake_index, "pywin32", "200", "cp311-cp311-win_amd64", [])
+    assert missing_requirements(fake_index, "3.11", roots=["xltool"]) == ["pywin32>=224"]
+
+
+def test_extras_are_followed(fake_index: Path) -> None:
+    assert "pandas" in missing_requirements(fake_index, "3.11", roots=["xlwings[all]"])
+    assert "pandas" not in missing_requirements(fake_index, "3.11", roots=["xlwings"])
+
+
+def test_tags_are_windows_cpython() -> None:
+    tags = supported_tags("3.11")
+    assert {"cp311-cp311-win_amd64", "cp38-abi3-win_amd64", "py3-none-any"} <= tags
+    assert not {"cp312-cp312-win_amd64", "cp311-cp311-manylinux_2_17_x86_64", "cp311-cp311-win32"} & tags
+
+
+# ---------------------------------------------------------------------------
+# The scripts' bytes (no network)
+# ---------------------------------------------------------------------------
+
+SCRIPTS = {
+    "install": bundle_text.install_bat(PY),
+    "uninstall": bundle_text.uninstall_bat(),
+}
+PATH_VARIABLES = ("%~dp0", "%~1", "%VENV%", "%VPY%", "%WHEELS%", "%LOCALAPPDATA%")
+
+
+@pytest.mark.parametrize("which", sorted(SCRIPTS))
+def test_bat_is_gbk_with_crlf(which: str) -> None:
+    data = SCRIPTS[which]
+    text = data.decode("gbk")  # cmd.exe reads it in code page 936
+    assert re.search("[\u4e00-\u9fff]", text), "the messages are Chinese"
+    assert b"\n" not in data.replace(b"\r\n", b""), "every line ends in CRLF"
+    assert data.endswith(b"\r\n") and not data.startswith(b"\xef\xbb\xbf")  # a BOM would be a bad first command
+    assert text.splitlines()[0] == "@echo off"
+
+
+@pytest.mark.parametrize("which", sorted(SCRIPTS))
+def test_bat_multibyte_characters_hide_no_cmd_syntax(which: str) -> None:
+    """A GBK trail byte that is ^ or | would split a line on a console in another code page."""
+    for char in set(SCRIPTS[which].decode("gbk")):
+        if ord(char) > 127:
+            assert not set(char.encode("gbk")[1:]) & set(b"^|&<>%\"()"), char
+
+
+@pytest.mark.parametrize("which", sorted(SCRIPTS))
+def test_bat_quotes_every_path(which: str) -> None:
+    for number, line in enumerate(SCRIPTS[which].decode("gbk").split("\r\n"), start=1):
+        if line.lower().startswith("rem "):
+            continue
+        for variable in PATH_VARIABLES:
+            for match in re.finditer(re.escape(variable), line):
+                before = line[: match.start()]
+                inside = before.count('"') % 2 == 1
+                assert inside, f"line {number}: {variable} outside quotes: {line}"
+        # "C:\dir\" would escape the closing quote in the program's argument parsing
+        assert '\\"' not in line, f"line {number}: a quoted path ends in a backslash: {line}"
+
+
+def test_install_bat_installs_offline_into_the_user_profile() -> None:
+    text = SCRIPTS["install"].decode("gbk")
+    assert 'set "WHEELS=%~dp0wheels"' in text
+    assert r'set "VENV=%LOCALAPPDATA%\xltool\venv"' in text
+    assert '"%VPY%" -m pip install --no-index --find-links "%WHEELS%"' in text
+    assert "pywin32" in text and '"%VPY%" -m xltool addin install' in text
+    assert "py -3.11-64 -c" in text and "(3, 11)" in text
+    labels = set(re.findall(r"^:(\w+)", text, re.M))
+    targets = set(re.findall(r"goto :(\w+)", text))
+    assert targets <= labels, targets - labels
+
+
+def test_readme_names_the_python_installer_and_the_undo() -> None:
+    data = bundle_text.readme_txt("3.12", ["xltool-0.1.0-py3-none-any.whl"], "0.1.0")
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data[3:].decode("utf-8")
+    assert "\r\n" in text and "\n" not in text.replace("\r\n", "")
+    assert "python-3.12.10-amd64.exe" in text and "卸载.bat" in text and "XLSTART" in text
+    assert "xltool-0.1.0-py3-none-any.whl" in text
+
+
+# ---------------------------------------------------------------------------
+# The real bundle (needs the package index)
+# ---------------------------------------------------------------------------
+
+
+def _pip(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", *args],
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The bundle the CLI builds (once per test run), unpacked; skipped when no index answers."""
+    base = tmp_path_factory.mktemp("bundle")
+    probe = _pip("download", "--no-deps", "--only-binary=:all:", "--platform", "win_amd64", "--python-version", PY,
+                 "-d", str(base / "probe"), "packaging", timeout=120)
+    if probe.returncode != 0:
+        pytest.skip("no package index reachable (pip download failed): " + probe.stderr.strip()[-300:])
+    folder = base / "离线 安装"
+    folder.mkdir()
+    done = subprocess.run([sys.executable, "-m", "xltool", "bundle", "windows", "-o", "xltool-离线安装包.zip",
+                           "--python", PY], cwd=folder, capture_output=True, text=True, timeout=540, check=False)
+    assert done.returncode == 0, done.stderr
+    unpacked = base / "解压 后"
+    with zipfile.ZipFile(folder / "xltool-离线安装包.zip") as zf:
+        zf.extractall(unpacked)
+    return unpacked, done
+
+
+
+@pytest.mark.network
+def test_bundle_contents(bundle: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    folder, done = bundle
+    names = sorted(p.name for p in (folder / "wheels").glob("*.whl"))
+    assert f"已生成离线安装包：xltool-离线安装包.zip（{len(names)} 个程序包" in done.stdout
+    assert {p.name for p in folder.iterdir()} == {"安装.bat", "卸载.bat", "说明.txt", "wheels"}
+    assert (folder / "安装.bat").read_bytes() == bundle_text.install_bat(PY)
+    assert any(n.startswith("pywin32-") and n.endswith("-cp311-cp311-win_amd64.whl") for n in names)
+    assert any(n.startswith("xltool-") for n in names) and any(n.startswith("xlwings-") for n in names)
+    assert not [n for n in names if n.endswith(".tar.gz") or "linux" in n or "macosx" in n]
+    assert missing_requirements(folder / "wheels", PY) == []
+    readme = (folder / "说明.txt").read_bytes()[3:].decode("utf-8")
+    assert all(n in readme for n in names)
+
+
+@pytest.mark.network
+def test_bundle_resolves_alone_for_windows(bundle: tuple[Path, subprocess.CompletedProcess[str]],
+                                           tmp_path: Path) -> None:
+    folder, _ = bundle
+    target = tmp_path / "site"
+    done = _pip("install", "--no-index", "--find-links", str(folder / "wheels"), "--platform", "win_amd64",
+                "--python-version", PY, "--only-binary=:all:", "--target", str(target), "xltool", "pywin32")
+    assert done.returncode == 0, done.stderr
+    assert (target / "xltool" / "addin" / "bundle.py").is_file()
+    assert (target / "xltool" / "macros" / "xltool_ribbon.bas").is_file()  # the add-in can be built from it
+    assert (target / "win32com").is_dir() and (target / "xlwings").is_dir()
+    assert list((target / "pydantic_core").glob("*.pyd")), "the Windows build of pydantic_core"
