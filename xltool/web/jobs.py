@@ -79,7 +79,6 @@ class JobPool:
             return name.removeprefix(UPLOADS + "/").removeprefix(UPLOADS + "\\")
 
         problems = [{"file": shown(f), "status": s, "reason": r} for f, s, r in merged.problems]
-        problems += [{"file": shown(f), "status": "已跳过", "reason": r} for f, r in merged.quiet]
         job.data.update(scrub({
             "files": merged.files, "merged": merged.merged, "projects": merged.projects,
             "indicators": merged.indicators, "findings": merged.findings, "problems": problems,

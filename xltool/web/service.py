@@ -1,46 +1,28 @@
-"""The one place the web layer calls the library.
+"""The one place the web layer calls the library: the facade (``xltool.validate`` …).
 
-Every route goes through these functions, so moving from the apps functions to the
-facade (``xltool.validate``, ``validate_grid``, ``mark``, ``import_tables``, ``merge``,
-``make_template``) changes this file only. Inputs here are paths inside a job folder;
+Every route goes through these functions, so the web layer depends on the library's
+public calls only, plus the read-only helpers below (profiles, the rule catalogue,
+the file gate, a sheet preview). Inputs here are paths inside a job folder;
 callers turn paths back into the user's file names before anything is shown.
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import xltool
 from xltool.core.errors import XltoolError
 
 MARKABLE = (".xlsx", ".xlsm")
 WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
 IMPORTABLE = WORKBOOKS + (".docx", ".txt")
 
-_CODE_HINTS = (  # until the facade's XltoolError.code is on this branch
-    ("过大", "file.too_large"),
-    ("密码", "file.encrypted"),
-    ("损坏", "file.damaged"),
-    ("不是有效的 Excel", "file.not_workbook"),
-    ("汇总表", "input.summary"),
-    ("没有可", "input.no_table"),
-    ("未找到", "input.no_table"),
-    ("未知的指标体系", "args.invalid"),
-    ("年度", "args.invalid"),
-)
-
 
 def error_code(exc: XltoolError) -> str:
     """The stable machine code of a library error."""
-    code = getattr(exc, "code", None)
-    if isinstance(code, str) and code:
-        return code
-    for hint, name in _CODE_HINTS:
-        if hint in exc.message:
-            return name
-    return "input.invalid"
+    return exc.code
 
 
 @dataclass
@@ -53,49 +35,35 @@ class Validation:
     skipped: list[tuple[str, str]] = field(default_factory=list)
 
 
+def _validation(report: Any) -> Validation:
+    data = report.to_dict()
+    notes = {f.file: list(f.notes) for f in report.files if f.notes}
+    skipped = [(f.file, f.message) for f in report.files if f.status == "skipped"]
+    return Validation(data["files"], data["findings"], notes, skipped)
+
+
 def validate(paths: list[Path], *, profile: str | None = None) -> Validation:
     """Validate exactly these files, as ``xltool validate --json`` does."""
-    from xltool.apps.validate import check_files
-
-    checked = check_files(paths, profile=profile, skip_own=True)
-    run = checked.run
-    data = run.to_json_dict()
-    notes = {s.file: list(s.notes) for s in run.files if s.notes}
-    return Validation(data["files"], data["findings"], notes, list(checked.skipped))
+    return _validation(xltool.validate(paths, profile=profile))
 
 
 def validate_grid(book: str, sheets: list[dict[str, Any]], *, profile: str | None = None) -> Validation:
     """Validate cell values sent by a spreadsheet host (used range from A1, per sheet)."""
-    from xltool.core.grid import Grid
-    from xltool.parse.reader import projects_from_grids
-    from xltool.rules import validate_projects
-
-    grids = [Grid(rows=[list(row) for row in sheet["values"]], name=sheet["name"]) for sheet in sheets]
-    result = projects_from_grids(grids, file=book, profile=profile)
-    status = {"file": book, "status": "ok", "message": f"项目表 {len(result.projects)} 张",
-              "projects": len(result.projects)}
-    if not result.projects:
-        raise XltoolError(result.no_project_message(), file=book)
-    findings = validate_projects(result.projects, profile=profile)
-    return Validation([status], [f.to_json_dict() for f in findings])
+    return _validation(xltool.validate_grid(book, sheets, profile=profile))
 
 
 def mark(source: Path, findings: list[dict[str, Any]], output: Path) -> int:
     """Write the marked copy of ``source`` (the same marks as ``validate --mark-to``); returns cells marked."""
     from xltool.core.findings import Finding
-    from xltool.write.marking import mark_file
 
-    result = mark_file(source, [Finding(**f) for f in findings], output=output)
-    return result.marked_cells
+    return xltool.mark(source, output=output, findings=[Finding(**f) for f in findings]).marked_cells
 
 
 def import_tables(paths: list[Path], output: Path, *, profile: str | None = None,
                   year: int | None = None) -> tuple[int, list[str]]:
     """Import sources into one template workbook at ``output``; (projects, notices)."""
-    from xltool.apps.importer import run_import
-
-    run = run_import(paths, output=output, profile=profile, year=year)
-    return len(run.projects), run.warnings
+    result = xltool.import_tables(paths, output=output, profile=profile, year=year)
+    return len(result.projects), list(result.notices)
 
 
 @dataclass
@@ -105,31 +73,28 @@ class Merged:
     projects: int
     indicators: int
     findings: int
-    problems: list[tuple[str, str, str]]  # (file, status, reason)
-    quiet: list[tuple[str, str]]
+    problems: list[tuple[str, str, str]]  # (file, status in Chinese, reason) of every file not merged
     duplicates: list[str]
+
+
+_STATUS = {"failed": "读取失败", "skipped": "已跳过"}
 
 
 def merge(folder: Path, output: Path, *, jobs: int | None = None,
           progress: Callable[[int, int], None] | None = None) -> Merged:
     """Merge every workbook found in ``folder`` into the summary ``output``."""
-    from xltool.apps.merge import merge_workbooks
-
-    report = merge_workbooks([folder], output, jobs=jobs, progress=progress)
-    return Merged(report.files, report.merged, report.projects, report.indicators, report.findings,
-                  list(report.problems), list(report.quiet), list(report.duplicates))
+    report = xltool.merge([folder], output=output, jobs=jobs, progress=progress)
+    problems = [(f.file, _STATUS.get(f.status, f.status), f.message) for f in report.files if f.status != "ok"]
+    merged = sum(1 for f in report.files if f.status == "ok")
+    return Merged(len(report.files), merged, report.projects, report.indicators, report.findings, problems,
+                  list(report.duplicates))
 
 
 def make_template(*, year: int | None = None, profile: str | None = None) -> bytes:
     """The blank template workbook as bytes."""
-    from xltool.core.model import check_year
-    from xltool.write.template import build_template
-
-    if year is not None:
-        check_year(year)
-    with tempfile.TemporaryDirectory(prefix="xltool-web-") as tmp:
-        path = build_template(Path(tmp) / "模板.xlsx", profile=profile, year=year)
-        return Path(path).read_bytes()
+    data = xltool.make_template(year=year, profile=profile)
+    assert isinstance(data, bytes)
+    return data
 
 
 def profiles() -> list[tuple[str, str]]:
