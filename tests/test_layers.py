@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "xltool"
-RANK = {"core": 0, "parse": 1, "rules": 1, "io": 2, "write": 3, "apps": 4, "addin": 4, "cli": 5}
+RANK = {"core": 0, "parse": 1, "rules": 1, "io": 2, "write": 3, "apps": 4, "api": 5, "addin": 6, "web": 6, "cli": 7}
 MAX_LINES = 600
 
 

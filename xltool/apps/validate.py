@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.io.discovery import SUMMARY_REASON, discover, own_output_reason
@@ -29,58 +29,114 @@ class Checked:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
 
 
+@dataclass
+class Inputs:
+    """What discovery made of the inputs: files to read, those found inside folders, notices."""
+
+    to_read: list[Path]
+    in_folders: frozenset[str] = frozenset()
+    notices: list[str] = field(default_factory=list)  # files passed over, said once each
+
+
+def find_inputs(files: Iterable[str | Path]) -> Inputs:
+    """Folders searched, lock/hidden files and xltool's own outputs passed over (as ``merge`` does)."""
+    found = discover(list(files))
+    return Inputs([f.path for f in found.to_read], frozenset(str(f.path) for f in found.to_read if not f.explicit),
+                  found.notice_lines())
+
+
 def _read(path: Path, profile: str | None, *, skip_own: bool, explicit: bool = True) -> tuple[Any, str]:
     """(WorkbookRead, "") or (None, reason to skip); raises XltoolError for unreadable files.
 
     A summary named explicitly is refused; one found in a folder is skipped like merge skips it.
     """
     from xltool.io.calamine import grids_from_calamine
-    from xltool.parse.reader import projects_from_grids
 
     grids = grids_from_calamine(path)
     own = own_output_reason((g.name for g in grids), path if skip_own else None)
     if own == SUMMARY_REASON and explicit:
-        raise XltoolError(SUMMARY_REFUSED, file=path, exit_code=EXIT_INPUT)
+        raise XltoolError(SUMMARY_REFUSED, file=path, exit_code=EXIT_INPUT, code="input.summary")
     if own:
         return None, own
-    result = projects_from_grids(grids, file=str(path), profile=profile)
+    return read_grids(grids, file=str(path), profile=profile), ""
+
+
+def without_own_sheets(grids: list[Any]) -> list[Any]:
+    """A live workbook's sheets without xltool's marks sheet and results sheet (as the ribbon reads them)."""
+    from xltool.core.names import MARKS_SHEET
+    from xltool.write.report import RESULTS_HEADERS
+
+    def own_sheet(grid: Any) -> bool:
+        first = next(iter(grid.rows), [])
+        return grid.name == MARKS_SHEET or tuple(v for v in first if v is not None and v != "") == RESULTS_HEADERS
+
+    return [g for g in grids if not own_sheet(g)]
+
+
+def read_grids(grids: list[Any], *, file: str, profile: str | None = None) -> Any:
+    """Grids of one workbook → its projects (``WorkbookRead``); raises ``input.no_table`` when there are none."""
+    from xltool.parse.reader import projects_from_grids
+
+    result = projects_from_grids(grids, file=file, profile=profile)
     if not result.projects:
-        raise XltoolError(result.no_project_message(), file=path)
-    return result, ""
+        raise XltoolError(result.no_project_message(), file=file, code="input.no_table")
+    return result
+
+
+def _file_status(status: FileStatus, result: Any) -> None:
+    status.projects = len(result.projects)
+    status.message = f"项目表 {len(result.projects)} 张"
+    if result.skipped_sheets:
+        status.notes.append("未包含项目表、已跳过的工作表：" + result.skipped_note())
+    for project in result.projects:
+        status.notes.extend(f"工作表“{project.sheet}”：{n}" for n in project.notes)
 
 
 def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip_own: bool = False,
-                found_in_folder: frozenset[str] = frozenset()) -> Checked:
+                found_in_folder: frozenset[str] = frozenset(),
+                progress: Callable[[int, int], None] | None = None) -> Checked:
     """Read every file and run the rules once over all projects (copied text is a batch rule).
 
     A file that cannot be read is reported and skipped; the others are still validated.
     With ``skip_own``, marked copies are skipped (reported in ``skipped``).
+    ``progress(done, total)`` is called after each file is read.
     """
+    files = list(files)
     statuses: list[FileStatus] = []
     skipped: list[tuple[str, str]] = []
     projects: list[Any] = []
-    for path in files:
+    for done, path in enumerate(files, start=1):
         status = FileStatus(file=str(path))
         try:
             result, reason = _read(Path(path), profile, skip_own=skip_own, explicit=str(path) not in found_in_folder)
         except XltoolError as exc:
             status.status = "failed"
             status.message = exc.message
+            status.code = exc.code
             statuses.append(status)
-            continue
-        if result is None:
+            result, reason = None, ""
+        if result is None and reason:
             skipped.append((str(path), reason))
-            continue
-        statuses.append(status)
-        status.projects = len(result.projects)
-        status.message = f"项目表 {len(result.projects)} 张"
-        if result.skipped_sheets:
-            status.notes.append("未包含项目表、已跳过的工作表：" + result.skipped_note())
-        for project in result.projects:
-            status.notes.extend(f"工作表“{project.sheet}”：{n}" for n in project.notes)
-        projects.extend(result.projects)
+        elif result is not None:
+            statuses.append(status)
+            _file_status(status, result)
+            projects.extend(result.projects)
+        if progress is not None:
+            progress(done, len(files))
     findings = validate_projects(projects, profile=profile) if projects else []
     return Checked(ValidationRun(statuses, findings), skipped)
+
+
+def check_grids(book: str, grids: list[Any], *, profile: str | None = None) -> ValidationRun:
+    """One workbook already in memory (a spreadsheet host's sheets) through the same read → rules."""
+    status = FileStatus(file=book)
+    try:
+        result = read_grids(without_own_sheets(grids), file=book, profile=profile)
+    except XltoolError as exc:
+        status.status, status.message, status.code = "failed", exc.message, exc.code
+        return ValidationRun([status], [])
+    _file_status(status, result)
+    return ValidationRun([status], validate_projects(result.projects, profile=profile))
 
 
 def validate_files(files: Iterable[str | Path], *, profile: str | None = None) -> ValidationRun:

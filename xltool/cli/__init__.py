@@ -234,7 +234,9 @@ def merge_command(inputs: tuple[Path, ...], output: Path, jobs: int, profile: st
 from xltool.cli.addin import addin_group  # noqa: E402  (light: the add-in modules load only when a subcommand runs)
 
 main.add_command(addin_group, "addin")  # rebuilt from the Chinese classes by ZhGroup.add_command
+from xltool.cli.serve import serve_command  # noqa: E402  (light: the web stack loads only when serve runs)
 
+main.add_command(serve_command, "serve")
 from xltool.cli.bundle import bundle_group  # noqa: E402
 
 main.add_command(bundle_group, "bundle")

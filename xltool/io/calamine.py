@@ -45,7 +45,7 @@ def _grids_from_workbook(workbook: Any, path: Path) -> list[Grid]:
     except XltoolError:
         raise
     except Exception as exc:  # calamine raises its own error types for damaged parts
-        raise XltoolError(f"工作簿内容损坏，无法读取（{type(exc).__name__}）", file=path) from exc
+        raise XltoolError(f"工作簿内容损坏，无法读取（{type(exc).__name__}）", file=path, code="file.damaged") from exc
     return grids
 
 
@@ -109,7 +109,7 @@ def _grids_in_child(path: Path, kind: str) -> list[Grid]:
             child.kill()
             child.join()
     if status != "ok":
-        raise XltoolError(payload, file=path)
+        raise XltoolError(payload, file=path, code="file.damaged")
     return payload
 
 
@@ -123,5 +123,5 @@ def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRe
     grids = grids_from_calamine(path)  # the safety gate inside refuses non-workbooks (.docx too)
     result = projects_from_grids(grids, file=str(path), profile=profile)
     if not result.projects:
-        raise XltoolError(result.no_project_message(), file=path)
+        raise XltoolError(result.no_project_message(), file=path, code="input.no_table")
     return result

@@ -49,9 +49,9 @@ MSG_DAMAGED_ZIP = "文件已损坏或不完整（压缩结构无法读取），�
 MSG_SAVE_AS = "请在 Excel 中打开后“另存为”Excel 工作簿（*.xlsx）再试"
 
 
-def refuse(message: str, path: Path) -> XltoolError:
-    """The gate's one kind of refusal: a Chinese message naming the file, exit code 2."""
-    return XltoolError(message, file=path, exit_code=EXIT_INPUT)
+def refuse(message: str, path: Path, code: str = "file.not_workbook") -> XltoolError:
+    """The gate's one kind of refusal: a Chinese message naming the file, a machine code, exit code 2."""
+    return XltoolError(message, file=path, exit_code=EXIT_INPUT, code=code)
 
 
 def mb(n: int) -> str:
@@ -73,7 +73,7 @@ def check_zip(p: Path, measure: PartHook | None = None) -> Kind:
     except PermissionError:
         raise
     except Exception as exc:  # BadZipFile, struct.error, ValueError, NotImplementedError…
-        raise refuse(MSG_DAMAGED_ZIP, p) from exc
+        raise refuse(MSG_DAMAGED_ZIP, p, "file.damaged") from exc
     with zf:
         infos = zf.infolist()
         _check_zip_directory(p, zf, infos)
@@ -86,31 +86,31 @@ def _check_zip_directory(p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipIn
     """Refuse bombs and tampering using only what the central directory declares."""
     bomb = "疑似压缩炸弹（恶意构造的文件），已拒绝读取"
     if len(infos) > MAX_ZIP_ENTRIES:
-        raise refuse(f"压缩包内有 {len(infos)} 个条目，超过上限 {MAX_ZIP_ENTRIES}，{bomb}", p)
+        raise refuse(f"压缩包内有 {len(infos)} 个条目，超过上限 {MAX_ZIP_ENTRIES}，{bomb}", p, "file.too_large")
     names = [i.filename for i in infos]
     if len(set(names)) != len(names):
-        raise refuse("压缩包内存在重名的部件，文件可能被篡改，已拒绝读取", p)
+        raise refuse("压缩包内存在重名的部件，文件可能被篡改，已拒绝读取", p, "file.damaged")
     if "" in names:  # zipfile's own helpers (is_dir) fail on it; no writer produces one
-        raise refuse(f"{MSG_DAMAGED_ZIP}（压缩包内有名称为空的部件）", p)
+        raise refuse(f"{MSG_DAMAGED_ZIP}（压缩包内有名称为空的部件）", p, "file.damaged")
     total = sum(info.file_size for info in infos)
     if total > MAX_TOTAL_UNCOMPRESSED:
-        raise refuse(f"解压后总大小声明为 {mb(total)}，超过上限 {mb(MAX_TOTAL_UNCOMPRESSED)}，{bomb}", p)
+        raise refuse(f"解压后总大小声明为 {mb(total)}，超过上限 {mb(MAX_TOTAL_UNCOMPRESSED)}，{bomb}", p, "file.too_large")
     for info in infos:
         if info.flag_bits & 0x1:
-            raise refuse(f"压缩包条目 {info.filename} 已加密，无法读取", p)
+            raise refuse(f"压缩包条目 {info.filename} 已加密，无法读取", p, "file.encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise refuse(f"压缩包条目 {info.filename} 使用了 Excel 不会使用的压缩方式，已拒绝读取", p)
+            raise refuse(f"压缩包条目 {info.filename} 使用了 Excel 不会使用的压缩方式，已拒绝读取", p, "file.damaged")
         if info.file_size > RATIO_CHECK_MIN_SIZE and info.file_size > MAX_COMPRESSION_RATIO * max(
             info.compress_size, 1
         ):
             ratio = info.file_size // max(info.compress_size, 1)
-            raise refuse(f"压缩包条目 {info.filename} 的压缩比高达 {ratio}:1，{bomb}", p)
+            raise refuse(f"压缩包条目 {info.filename} 的压缩比高达 {ratio}:1，{bomb}", p, "file.too_large")
         # Deflate never grows data by more than ~0.03 % + a few bytes; a larger
         # compressed size means the declared uncompressed size is a lie.
         if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-            raise refuse(f"压缩包条目 {info.filename} 的声明大小自相矛盾，{bomb}", p)
+            raise refuse(f"压缩包条目 {info.filename} 的声明大小自相矛盾，{bomb}", p, "file.too_large")
         if info.compress_size > info.file_size + info.file_size // 100 + 1024:
-            raise refuse(f"压缩包条目 {info.filename} 的声明大小自相矛盾，{bomb}", p)
+            raise refuse(f"压缩包条目 {info.filename} 的声明大小自相矛盾，{bomb}", p, "file.too_large")
 
     # Overlapping entries (several directory records sharing compressed data) are how
     # non-recursive bombs reach huge sizes with valid ratios; real zips never overlap.
@@ -121,7 +121,7 @@ def _check_zip_directory(p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipIn
         min_end = cur.header_offset + 30 + len(raw_name) + cur.compress_size
         limit = nxt.header_offset if nxt is not None else end_of_data
         if limit is not None and min_end > limit:
-            raise refuse(f"压缩包条目 {cur.filename} 与其他条目的数据重叠，{bomb}", p)
+            raise refuse(f"压缩包条目 {cur.filename} 与其他条目的数据重叠，{bomb}", p, "file.too_large")
 
 
 def _zip_kind(p: Path, zf: zipfile.ZipFile) -> Kind:
@@ -132,21 +132,21 @@ def _zip_kind(p: Path, zf: zipfile.ZipFile) -> Kind:
             mimetype = fh.read(128).decode("ascii", "replace").strip()
         if mimetype == "application/vnd.oasis.opendocument.spreadsheet":
             if "content.xml" not in names:
-                raise refuse("OpenDocument 表格缺少必需的部件 content.xml，文件已损坏", p)
+                raise refuse("OpenDocument 表格缺少必需的部件 content.xml，文件已损坏", p, "file.damaged")
             return "ods"
         if mimetype.startswith("application/vnd.oasis.opendocument"):
-            raise refuse(f"{MSG_NOT_EXCEL}：这是 OpenDocument 文档（{mimetype}），不是表格", p)
+            raise refuse(f"{MSG_NOT_EXCEL}：这是 OpenDocument 文档（{mimetype}），不是表格", p, "file.not_workbook")
     if "[Content_Types].xml" not in names:
-        raise refuse(f"{MSG_NOT_EXCEL}：压缩包中缺少工作簿必需的部件 [Content_Types].xml（可能是改了扩展名的普通压缩包）", p)
+        raise refuse(f"{MSG_NOT_EXCEL}：压缩包中缺少工作簿必需的部件 [Content_Types].xml（可能是改了扩展名的普通压缩包）", p, "file.not_workbook")
     if "xl/workbook.xml" in names:
         return "xlsx"
     if "word/document.xml" in names:
         return "docx"
     if "xl/workbook.bin" in names:
-        raise refuse(f"这是 Excel 二进制工作簿（.xlsb），{MSG_SAVE_AS}", p)
+        raise refuse(f"这是 Excel 二进制工作簿（.xlsb），{MSG_SAVE_AS}", p, "file.not_workbook")
     if "ppt/presentation.xml" in names:
-        raise refuse(f"{MSG_NOT_EXCEL}：这是 PowerPoint 演示文稿", p)
-    raise refuse(f"{MSG_NOT_EXCEL}：缺少工作簿必需的部件 xl/workbook.xml", p)
+        raise refuse(f"{MSG_NOT_EXCEL}：这是 PowerPoint 演示文稿", p, "file.not_workbook")
+    raise refuse(f"{MSG_NOT_EXCEL}：缺少工作簿必需的部件 xl/workbook.xml", p, "file.not_workbook")
 
 
 def _check_xml_prologs(
@@ -174,14 +174,15 @@ def _check_xml_prologs(
         except PermissionError:
             raise
         except Exception as exc:  # zlib.error, BadZipFile (header mismatch, CRC), EOFError…
-            raise refuse(f"{MSG_DAMAGED_ZIP}（部件 {info.filename}）", p) from exc
+            raise refuse(f"{MSG_DAMAGED_ZIP}（部件 {info.filename}）", p, "file.damaged") from exc
         if verdict == "dtd":
             raise refuse(
                 f"{MSG_BAD_XML}：部件 {info.filename} 含有 DTD/实体声明（正常的 Excel 文件不会包含），已拒绝读取",
                 p,
+                "file.damaged",
             )
         if verdict == "too_long":
-            raise refuse(f"{MSG_BAD_XML}：部件 {info.filename} 的 XML 声明区异常冗长，已拒绝读取", p)
+            raise refuse(f"{MSG_BAD_XML}：部件 {info.filename} 的 XML 声明区异常冗长，已拒绝读取", p, "file.damaged")
         if xl_part and measure is not None:
             measure(zf, info, data)
 
@@ -197,14 +198,14 @@ def check_ole(p: Path) -> Kind:
         with olefile.OleFileIO(str(p)) as ole:
             streams = {"/".join(entry) for entry in ole.listdir(streams=True, storages=False)}
             if "EncryptedPackage" in streams:
-                raise refuse(MSG_ENCRYPTED, p)
+                raise refuse(MSG_ENCRYPTED, p, "file.encrypted")
             book = "Workbook" if "Workbook" in streams else "Book" if "Book" in streams else None
             if book is None:
                 if "WordDocument" in streams:
-                    raise refuse(f"{MSG_NOT_EXCEL}：这是旧版 Word 文档（.doc）", p)
+                    raise refuse(f"{MSG_NOT_EXCEL}：这是旧版 Word 文档（.doc）", p, "file.not_workbook")
                 if "PowerPoint Document" in streams:
-                    raise refuse(f"{MSG_NOT_EXCEL}：这是旧版 PowerPoint 演示文稿（.ppt）", p)
-                raise refuse(f"{MSG_NOT_EXCEL}（旧版 Office 复合文档中没有工作簿数据）", p)
+                    raise refuse(f"{MSG_NOT_EXCEL}：这是旧版 PowerPoint 演示文稿（.ppt）", p, "file.not_workbook")
+                raise refuse(f"{MSG_NOT_EXCEL}（旧版 Office 复合文档中没有工作簿数据）", p, "file.not_workbook")
             with ole.openstream(book) as fh:
                 head = fh.read(64 * 1024)
     except XltoolError:
@@ -212,9 +213,9 @@ def check_ole(p: Path) -> Kind:
     except PermissionError:
         raise
     except Exception as exc:  # olefile raises OSError, struct.error, IndexError… on garbage
-        raise refuse("文件已损坏（旧版 .xls 复合文档结构无法读取），请重新获取原文件", p) from exc
+        raise refuse("文件已损坏（旧版 .xls 复合文档结构无法读取），请重新获取原文件", p, "file.damaged") from exc
     if biff_has_filepass(head):
-        raise refuse(MSG_ENCRYPTED.replace("工作簿已设置打开密码", "工作簿（旧版 .xls）已设置打开密码"), p)
+        raise refuse(MSG_ENCRYPTED.replace("工作簿已设置打开密码", "工作簿（旧版 .xls）已设置打开密码"), p, "file.encrypted")
     return "xls"
 
 

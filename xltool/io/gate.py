@@ -108,27 +108,27 @@ def check_input_file(
     try:
         st = os.stat(p)
     except (FileNotFoundError, NotADirectoryError):
-        raise refuse("文件不存在，请检查路径是否正确", p) from None
+        raise refuse("文件不存在，请检查路径是否正确", p, "file.not_found") from None
     except PermissionError:
-        raise refuse(MSG_LOCKED, p) from None
+        raise refuse(MSG_LOCKED, p, "file.locked") from None
     except OSError as exc:
-        raise refuse(f"无法读取文件（{exc.strerror or exc}）", p) from None
+        raise refuse(f"无法读取文件（{exc.strerror or exc}）", p, "file.unreadable") from None
     if stat.S_ISDIR(st.st_mode):
-        raise refuse("这是一个文件夹，不是 Excel 文件", p)
+        raise refuse("这是一个文件夹，不是 Excel 文件", p, "input.not_file")
     if not stat.S_ISREG(st.st_mode):
-        raise refuse("不是普通文件（可能是设备或管道），无法作为工作簿读取", p)
+        raise refuse("不是普通文件（可能是设备或管道），无法作为工作簿读取", p, "input.not_file")
     if st.st_size == 0:
-        raise refuse("文件为空（0 字节），可能在复制或下载时中断，请重新获取该文件", p)
+        raise refuse("文件为空（0 字节），可能在复制或下载时中断，请重新获取该文件", p, "file.empty")
     if st.st_size > max_bytes:
-        raise refuse(f"文件过大（{mb(st.st_size)}），超过上限 {mb(max_bytes)}，不像是绩效目标表", p)
+        raise refuse(f"文件过大（{mb(st.st_size)}），超过上限 {mb(max_bytes)}，不像是绩效目标表", p, "file.too_large")
 
     try:
         with _open_binary(p, "rb") as fh:
             head = fh.read(4096)
     except PermissionError:
-        raise refuse(MSG_LOCKED, p) from None
+        raise refuse(MSG_LOCKED, p, "file.locked") from None
     except OSError as exc:
-        raise refuse(f"无法读取文件（{exc.strerror or exc}）", p) from None
+        raise refuse(f"无法读取文件（{exc.strerror or exc}）", p, "file.unreadable") from None
 
     try:
         if head.startswith(_ZIP_MAGIC):
@@ -136,10 +136,10 @@ def check_input_file(
         if head.startswith(_OLE_MAGIC):
             return check_ole(p)
     except PermissionError:
-        raise refuse(MSG_LOCKED, p) from None
+        raise refuse(MSG_LOCKED, p, "file.locked") from None
     if p.name.startswith("~$"):
-        raise refuse("这是 Excel 打开工作簿时生成的临时锁文件（以 ~$ 开头），不是工作簿，请忽略它", p)
-    raise refuse(_describe_foreign(head), p)
+        raise refuse("这是 Excel 打开工作簿时生成的临时锁文件（以 ~$ 开头），不是工作簿，请忽略它", p, "file.not_workbook")
+    raise refuse(_describe_foreign(head), p, "file.not_workbook")
 
 
 def _describe_foreign(head: bytes) -> str:
@@ -169,10 +169,10 @@ def _refuse_kind(kind: Kind, p: Path, allowed: tuple[Kind, ...]) -> None:
     if kind in allowed:
         return
     if kind == "xls":
-        raise refuse(f"这是旧版 .xls 工作簿，{MSG_SAVE_AS}", p)
+        raise refuse(f"这是旧版 .xls 工作簿，{MSG_SAVE_AS}", p, "file.not_workbook")
     if kind == "ods":
-        raise refuse(f"这是 OpenDocument 表格（.ods），{MSG_SAVE_AS}", p)
-    raise refuse(f"{MSG_NOT_EXCEL}：这是 Word 文档（.docx）", p)
+        raise refuse(f"这是 OpenDocument 表格（.ods），{MSG_SAVE_AS}", p, "file.not_workbook")
+    raise refuse(f"{MSG_NOT_EXCEL}：这是 Word 文档（.docx）", p, "file.not_workbook")
 
 
 def safe_load_workbook(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, **kw: Any) -> Workbook:
@@ -197,7 +197,7 @@ def safe_load_workbook(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT
         try:
             source = io.BytesIO(p.read_bytes())
         except PermissionError:
-            raise refuse(MSG_LOCKED, p) from None
+            raise refuse(MSG_LOCKED, p, "file.locked") from None
     with guard_openpyxl(p):
         return openpyxl.load_workbook(source, **kw)
 
@@ -222,9 +222,9 @@ def _content_guard(p: Path, message: str) -> Iterator[None]:
     except XltoolError:
         raise
     except PermissionError:
-        raise refuse(MSG_LOCKED, p) from None
+        raise refuse(MSG_LOCKED, p, "file.locked") from None
     except Exception as exc:
-        raise refuse(message, p) from exc
+        raise refuse(message, p, "file.damaged") from exc
 
 
 def _is_rust_panic(exc: BaseException) -> bool:
@@ -247,14 +247,14 @@ def guard_calamine(path: str | os.PathLike[str]) -> Iterator[None]:
     except XltoolError:
         raise
     except PasswordError:
-        raise refuse(MSG_ENCRYPTED, p) from None
+        raise refuse(MSG_ENCRYPTED, p, "file.encrypted") from None
     except PermissionError:
-        raise refuse(MSG_LOCKED, p) from None
+        raise refuse(MSG_LOCKED, p, "file.locked") from None
     except (CalamineError, ValueError, OverflowError, UnicodeError, OSError, IndexError) as exc:
-        raise refuse(f"{MSG_BAD_XML}，无法读取。请在 Excel 中打开并另存为新的 .xlsx 文件后再试", p) from exc
+        raise refuse(f"{MSG_BAD_XML}，无法读取。请在 Excel 中打开并另存为新的 .xlsx 文件后再试", p, "file.damaged") from exc
     except BaseException as exc:
         if _is_rust_panic(exc):
-            raise refuse(f"{MSG_BAD_XML}，无法读取（解析器异常）", p) from exc
+            raise refuse(f"{MSG_BAD_XML}，无法读取（解析器异常）", p, "file.damaged") from exc
         raise
 
 
@@ -310,6 +310,7 @@ def _check_extent(p: Path, name: str, extent: Extent, max_cells: int) -> None:
             f"工作表的数据区域过大（{rows} 行 × {cols} 列，部件 {name}），"
             f"可能有内容误填在很远的单元格（如 {cell_ref(r1, c1)}）中，请删除多余内容后再试",
             p,
+            "file.too_large",
         )
 
 

@@ -40,17 +40,17 @@ def _stat_regular(path: Path) -> os.stat_result:
     try:
         st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
-        raise XltoolError("文件不存在，请检查路径是否正确", file=path) from None
+        raise XltoolError("文件不存在，请检查路径是否正确", file=path, code="file.not_found") from None
     except PermissionError:
-        raise XltoolError("文件被占用或无权限读取", file=path) from None
+        raise XltoolError("文件被占用或无权限读取", file=path, code="file.locked") from None
     except OSError as exc:
         raise XltoolError(f"无法读取文件（{exc.strerror or exc}）", file=path) from None
     if stat.S_ISDIR(st.st_mode):
-        raise XltoolError("这是一个文件夹，请指定要导入的文件", file=path)
+        raise XltoolError("这是一个文件夹，请指定要导入的文件", file=path, code="input.not_file")
     if not stat.S_ISREG(st.st_mode):
-        raise XltoolError("不是普通文件，无法导入", file=path)
+        raise XltoolError("不是普通文件，无法导入", file=path, code="input.not_file")
     if st.st_size == 0:
-        raise XltoolError("文件为空（0 字节），没有可导入的内容", file=path)
+        raise XltoolError("文件为空（0 字节），没有可导入的内容", file=path, code="file.empty")
     return st
 
 
@@ -59,7 +59,7 @@ def _read_head(path: Path, size: int = 8) -> bytes:
         with open(path, "rb") as fh:
             return fh.read(size)
     except PermissionError:
-        raise XltoolError("文件被占用或无权限读取", file=path) from None
+        raise XltoolError("文件被占用或无权限读取", file=path, code="file.locked") from None
     except OSError as exc:
         raise XltoolError(f"无法读取文件（{exc.strerror or exc}）", file=path) from None
 
@@ -75,7 +75,7 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
     st = _stat_regular(path)
     head = _read_head(path)
     if head.startswith(_OLE_MAGIC) and _is_word97(path):
-        raise XltoolError("这是旧版 Word 文档（.doc），请在 Word 中另存为 .docx 后再导入", file=path)
+        raise XltoolError("这是旧版 Word 文档（.doc），请在 Word 中另存为 .docx 后再导入", file=path, code="file.not_workbook")
     if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
         kind = check_input_file(path)
         if kind == "docx":
@@ -86,7 +86,7 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
             grids = _workbook_grids(path)
     else:
         if st.st_size > MAX_TEXT_BYTES:
-            raise XltoolError(f"文本文件过大（超过 {MAX_TEXT_BYTES // (1024 * 1024)} MB），不像是绩效目标表", file=path)
+            raise XltoolError(f"文本文件过大（超过 {MAX_TEXT_BYTES // (1024 * 1024)} MB），不像是绩效目标表", file=path, code="file.too_large")
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -109,9 +109,9 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
             result.warnings.append(f"工作表“{grid.name}”中没有项目绩效目标表，已跳过")
     if not result.projects:
         if any(g.meta.get("self_evaluation") for g in grids):
-            raise XltoolError(f"这是{SELF_EVALUATION}，没有可导入的内容", file=path)
+            raise XltoolError(f"这是{SELF_EVALUATION}，没有可导入的内容", file=path, code="input.no_table")
         what = {"docx": "文档中的表格", "workbook": "工作簿中的工作表", "text": "文本中"}[result.kind]
-        raise XltoolError(f"未找到项目绩效目标表：{what}{_what_was_found(grids)}，没有可导入的内容", file=path)
+        raise XltoolError(f"未找到项目绩效目标表：{what}{_what_was_found(grids)}，没有可导入的内容", file=path, code="input.no_table")
     return result
 
 

@@ -25,14 +25,14 @@ def decode_text(data: bytes, *, file: str | Path = "") -> str:
         candidates = ["utf-16"]
     else:
         if b"\x00" in data[:65536]:
-            raise XltoolError("不是文本文件（含二进制内容），无法导入；请导入 .txt、.docx 或工作簿文件", file=file)
+            raise XltoolError("不是文本文件（含二进制内容），无法导入；请导入 .txt、.docx 或工作簿文件", file=file, code="file.not_workbook")
         candidates = ["utf-8", "gb18030"]
     for encoding in candidates:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise XltoolError("无法识别文本编码：请将文件另存为 UTF-8 或 GBK/GB18030 编码的文本后再导入", file=file)
+    raise XltoolError("无法识别文本编码：请将文件另存为 UTF-8 或 GBK/GB18030 编码的文本后再导入", file=file, code="file.unreadable")
 
 
 @dataclass
@@ -216,8 +216,8 @@ def _cell_value(value: str | None) -> str | None:
 def _refuse_foreign_text(data: bytes, path: Path) -> None:
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
     if head.startswith(b"%pdf"):
-        raise XltoolError("这是 PDF 文件，无法直接导入；请从原 Word 文档导入，或把表格复制为文本后再导入", file=path)
+        raise XltoolError("这是 PDF 文件，无法直接导入；请从原 Word 文档导入，或把表格复制为文本后再导入", file=path, code="file.not_workbook")
     if head.startswith(b"{\\rtf"):
-        raise XltoolError("这是 RTF 文档，请在 Word 中打开后另存为 .docx 再导入", file=path)
+        raise XltoolError("这是 RTF 文档，请在 Word 中打开后另存为 .docx 再导入", file=path, code="file.not_workbook")
     if head.startswith((b"<html", b"<!doctype html", b"mime-version")) or b"<html" in head:
-        raise XltoolError("这是网页（HTML/MHT）文件，请在 Word 中打开后另存为 .docx 再导入", file=path)
+        raise XltoolError("这是网页（HTML/MHT）文件，请在 Word 中打开后另存为 .docx 再导入", file=path, code="file.not_workbook")

@@ -147,6 +147,7 @@ class FileStatus:
     message: str = ""
     projects: int = 0
     notes: list[str] = field(default_factory=list)  # extra lines for the text report
+    code: str = ""  # the failure's stable code (XltoolError.code), "" when ok
 
     def to_json_dict(self) -> dict[str, Any]:
         return {"file": self.file, "status": self.status, "message": self.message, "projects": self.projects}

@@ -47,6 +47,7 @@ class MergeReport:
     rows: dict[str, int] = field(default_factory=dict)  # rows written per summary sheet
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (for the benchmark)
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (file, status, reason)
+    merged_files: list[tuple[str, int]] = field(default_factory=list)  # (file, projects read)
 
     @property
     def exit_code(self) -> int:
@@ -137,6 +138,7 @@ def merge_workbooks(
                     report.quiet.append((entry.in_summary, result.reason))
                 elif result.status == STATUS_MERGED:
                     report.merged += 1
+                    report.merged_files.append((entry.in_summary, len(result.projects)))
                 else:
                     report.skipped += result.status == STATUS_SKIPPED
                     report.failed += result.status == STATUS_FAILED

@@ -1,0 +1,108 @@
+"""read, validate and validate_grid: sources → projects → rules → findings, the one pipeline.
+
+The apps layer does the work (:mod:`xltool.apps.validate`); this module turns paths
+or uploads into paths, and the apps' results into the typed reports of
+:mod:`xltool.api.results` under the names the caller gave.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from xltool.api.results import FileReport, ReadReport, ValidationReport
+from xltool.api.sources import Staged
+
+Progress = Callable[[int, int], None]
+
+
+def _file_report(status: Any, staged: Staged) -> FileReport:
+    return FileReport(staged.name(status.file), status.status, staged.name(status.message), status.projects,
+                      [staged.name(n) for n in status.notes], getattr(status, "code", ""))
+
+
+def _renamed(findings: list[Any], staged: Staged) -> list[Any]:
+    if not staged.staged:
+        return findings
+    return [f.model_copy(update={"file": staged.name(f.file), "message": staged.name(f.message)}) for f in findings]
+
+
+def find_inputs(sources: Iterable[Any]) -> Any:
+    """Discovery of paths and folders (lock files, hidden files, xltool's own outputs passed over), as ``validate(discover=True)`` does it."""
+    from xltool.apps.validate import find_inputs as discover
+
+    return discover(sources)
+
+
+def validate(sources: Any, *, profile: str | None = None, discover: bool = False,
+             progress: Progress | None = None) -> ValidationReport:
+    """Validate workbooks: one :class:`FileReport` per input, findings sorted by file, sheet, cell.
+
+    ``sources`` are paths, :class:`~xltool.api.sources.Upload` objects or binary file
+    objects with a name. With ``discover`` folders are searched and files that are not
+    project tables (lock files, hidden files, xltool's backups and marked copies) are
+    reported as ``skipped``. A file that cannot be read is ``failed`` with its
+    ``error_code``; the others are still validated, copied text checked across all.
+    """
+    from xltool.apps.validate import check_files, find_inputs as discover_inputs
+
+    with Staged(sources) as staged:
+        notices: list[str] = []
+        in_folders: frozenset[str] = frozenset()
+        paths = staged.paths
+        if discover:
+            found = discover_inputs(paths)
+            paths, in_folders, notices = found.to_read, found.in_folders, found.notices
+        checked = check_files(paths, profile=profile, skip_own=discover, found_in_folder=in_folders,
+                              progress=progress)
+        files = [_file_report(s, staged) for s in checked.run.files]
+        files += [FileReport(staged.name(f), "skipped", reason, error_code="input.skipped")
+                  for f, reason in checked.skipped]
+        return ValidationReport(files, _renamed(checked.run.findings, staged), [staged.name(n) for n in notices])
+
+
+def validate_grid(book: str, sheets: Sequence[dict[str, Any]], *, profile: str | None = None) -> ValidationReport:
+    """Validate a workbook held by a spreadsheet host (WPS/Excel add-in, a web grid).
+
+    ``sheets`` is ``[{"name": "项目1", "values": [[…], …]}, …]``: each sheet's used range
+    from A1, as ``Range.Value2`` gives it ("" and None both mean empty). Findings name
+    the sheets and cells as the host numbers them; the rules are those of :func:`validate`.
+    """
+    from xltool.apps.validate import check_grids
+    from xltool.core.grid import Grid
+
+    grids = []
+    for sheet in sheets:
+        values = sheet.get("values") or []
+        rows = [[None if v == "" else v for v in (row if isinstance(row, (list, tuple)) else [row])]
+                for row in values]
+        grids.append(Grid(rows=rows, name=str(sheet.get("name", ""))))
+    run = check_grids(book, grids, profile=profile)
+    files = [FileReport(s.file, s.status, s.message, s.projects, list(s.notes), s.code) for s in run.files]
+    return ValidationReport(files, run.findings)
+
+
+def read(sources: Any, *, profile: str | None = None) -> ReadReport:
+    """Every project table of the workbooks; a file that cannot be read is ``failed`` (its error kept)."""
+    from xltool.core.errors import XltoolError
+    from xltool.io.calamine import read_workbook
+
+    with Staged(sources) as staged:
+        files: list[FileReport] = []
+        projects: list[Any] = []
+        for path in staged.paths:
+            try:
+                result = read_workbook(path, profile=profile)
+            except XltoolError as exc:
+                from xltool.api.sources import rename_error
+
+                rename_error(exc, staged)
+                files.append(FileReport(exc.file or staged.name(str(path)), "failed", exc.message,
+                                        error_code=exc.code, error=exc))
+                continue
+            for project in result.projects:
+                project.file = staged.name(project.file)
+            files.append(FileReport(staged.name(str(path)), "ok", f"项目表 {len(result.projects)} 张",
+                                    len(result.projects)))
+            projects.extend(result.projects)
+        return ReadReport(files, projects)

@@ -1,0 +1,139 @@
+"""mark, import_tables, merge and make_template: the calls that produce workbooks.
+
+Each writes atomically to ``output`` when one is given (an existing file is backed
+up first), or returns the workbook's bytes when it is not, so a web handler never
+picks a path. Temporary files live in the call's private folder and are removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from xltool.api.results import FileReport, ImportResult, MarkResult, MergeReport
+from xltool.api.sources import Staged, rename_error
+
+
+def _held(staged: Staged, name: str, write: Callable[[Path], Any]) -> bytes:
+    """Bytes of a workbook that ``write(path)`` saves in the call's private folder."""
+    folder = Path(staged.workdir()) / "out"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    write(path)
+    return path.read_bytes()
+
+
+def mark(source: Any, *, output: str | Path | None = None, findings: list[Any] | None = None,
+         profile: str | None = None, force: bool = False, in_place: bool = False) -> MarkResult:
+    """The workbook with every finding marked (cell fill, note, a results sheet linking to each cell).
+
+    ``findings`` default to :func:`xltool.api.validate` of ``source``. ``output=None``
+    returns the marked bytes in ``MarkResult.data`` and writes nothing; ``in_place``
+    marks the source file itself after a backup (refused, unless ``force``, when it
+    holds content openpyxl cannot keep).
+    """
+    from xltool.apps.validate import check_files
+    from xltool.core.errors import XltoolError
+    from xltool.write.marking import mark_file
+
+    with Staged(source) as staged:
+        path = staged.paths[0]
+        if findings is None:
+            run = check_files([path], profile=profile).run
+            for status in run.files:
+                if status.status != "ok":
+                    raise XltoolError(status.message, file=path, code=status.code or None)
+            findings = run.findings
+        if in_place:
+            done = mark_file(path, findings, force=force)
+            return MarkResult(done.output, None, done.marked_cells, done.backup, done.notices, done.at_risk)
+        if output is not None:
+            done = mark_file(path, findings, output=output, force=force)
+            return MarkResult(done.output, None, done.marked_cells, done.backup, done.notices, done.at_risk)
+        held: dict[str, Any] = {}
+        data = _held(staged, path.name, lambda dest: held.update(done=mark_file(path, findings, output=dest)))
+        done = held["done"]
+        return MarkResult(None, data, done.marked_cells, None, [staged.name(n) for n in done.notices], done.at_risk)
+
+
+def import_tables(sources: Any, *, year: int | None = None, profile: str | None = None,
+                  output: str | Path | None = None) -> ImportResult:
+    """Last year's tables (.docx, text copied from Word, other regions' workbooks) → one template workbook.
+
+    Every source is read before anything is written; one that cannot be read raises
+    (``XltoolError``). With ``output=None`` the workbook's bytes are in ``data``.
+    """
+    from xltool.apps.importer import common_profile, project_warnings, write_workbook
+    from xltool.core.errors import XltoolError
+    from xltool.core.frameworks import get_profile
+    from xltool.core.model import check_year
+    from xltool.io.sources import load_source
+
+    if profile is not None:
+        get_profile(profile)
+    if year is not None:
+        check_year(year)
+    with Staged(sources) as staged:
+        results, failures = [], []
+        for path in staged.paths:
+            try:
+                results.append(load_source(path, profile=profile))
+            except XltoolError as exc:
+                rename_error(exc, staged)
+                failures.append(exc)
+        if len(failures) == 1:
+            raise failures[0]
+        if failures:
+            details = "；\n".join(f.describe() for f in failures)
+            raise XltoolError(f"{len(failures)} 个文件无法导入，未写出任何文件：\n{details}", code=failures[0].code)
+        imported = ImportResult(projects=[], skipped_tables=sum(r.skipped_tables for r in results))
+        for result in results:
+            name = staged.name(result.file)
+            imported.notices.extend(f"文件 {name}：{w}" for w in result.warnings)
+            for project in result.projects:
+                project.file = staged.name(project.file)
+                imported.notices.extend(f"文件 {name}：{w}" for w in project_warnings(project))
+                imported.projects.append(project)
+        chosen = profile or common_profile(imported.projects)
+        if output is not None:
+            imported.output = write_workbook(imported.projects, Path(output), profile=chosen, year=year)
+        else:
+            imported.data = _held(staged, "导入.xlsx", lambda dest: write_workbook(imported.projects, dest,
+                                                                                  profile=chosen, year=year))
+        return imported
+
+
+def merge(sources: Any, *, output: str | Path, jobs: int | None = None, profile: str | None = None,
+          validate: bool = True, progress: Callable[[int, int], None] | None = None) -> MergeReport:
+    """Many workbooks (or folders of them) → one summary workbook at ``output``.
+
+    ``progress(done_files, total_files)`` is called as files are read. Every input is
+    in ``files``: merged, skipped (with the reason; ``error_code`` "quiet" for lock
+    files, hidden files and xltool's own outputs) or failed.
+    """
+    from xltool.apps.merge import merge_workbooks
+    from xltool.write.summary import STATUS_FAILED
+
+    with Staged(sources) as staged:
+        done = merge_workbooks(staged.paths, output, jobs=jobs, profile=profile, progress=progress,
+                               validate=validate)
+        files = [FileReport(staged.name(f), "ok", "", n) for f, n in done.merged_files]
+        files += [FileReport(staged.name(f), "failed" if status == STATUS_FAILED else "skipped", staged.name(reason),
+                             error_code="file.unreadable" if status == STATUS_FAILED else "input.skipped")
+                  for f, status, reason in done.problems]
+        files += [FileReport(staged.name(f), "skipped", reason, error_code="quiet") for f, reason in done.quiet]
+        return MergeReport(files, done.projects, done.indicators, done.findings, done.output, done.backup,
+                           [staged.name(d) for d in done.duplicates], done.ignored, done.seconds, dict(done.timings),
+                           dict(done.rows), done)
+
+
+def make_template(*, year: int | None = None, profile: str | None = None, sheets: int = 1,
+                  output: str | Path | None = None) -> bytes | Path:
+    """A blank 项目绩效目标表 template: written to ``output`` (returns the path) or returned as bytes."""
+    from xltool.write.template import build_template
+
+    if output is not None:
+        return build_template(Path(output), profile=profile, year=year, sheets=sheets)
+    with Staged([]) as staged:
+        return _held(staged, "模板.xlsx", lambda dest: build_template(dest, profile=profile, year=year, sheets=sheets))

@@ -1,0 +1,56 @@
+"""Errors as the web layer shows them: JSON ``{"error": {"code", "message"}}`` or a Chinese page, never a path or traceback."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from starlette.responses import JSONResponse
+
+from xltool.core.errors import XltoolError
+
+INTERNAL = "服务器内部错误，请稍后再试；如反复出现，请把操作步骤告诉管理员"
+_ABSOLUTE = re.compile(r"(?:[A-Za-z]:)?[\\/](?:[^\s\\/：，。；、（）“”]+[\\/])+")
+
+
+class WebError(Exception):
+    """A refusal with an HTTP status, a stable code and a Chinese message."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_response(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
+                        headers={"Cache-Control": "no-store"})
+
+
+def scrub(value: Any, folders: list[Path]) -> Any:
+    """Replace server folders in every string of ``value`` by nothing (names stay relative to the upload)."""
+    if isinstance(value, str):
+        for folder in folders:
+            for form in {str(folder), str(folder.resolve())}:
+                value = value.replace(form + "/", "").replace(form, "")
+        return value
+    if isinstance(value, dict):
+        return {k: scrub(v, folders) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(scrub(v, folders) for v in value)
+    return value
+
+
+def no_paths(text: str) -> str:
+    """Last line of defence: strip anything that still looks like an absolute path."""
+    return _ABSOLUTE.sub("", text)
+
+
+def from_library(exc: XltoolError, folders: list[Path]) -> WebError:
+    from xltool.web.service import error_code
+
+    message = scrub(exc.describe(), folders)
+    status = 413 if error_code(exc) == "file.too_large" else 400
+    if "磁盘空间不足" in message or "空间已满" in message:
+        return WebError(507, "output.disk_full", no_paths(message))
+    return WebError(status, error_code(exc), no_paths(message))
