@@ -1,0 +1,406 @@
+"""The web API (``xltool serve``) from a script: the CLI's data, Chinese errors, and the security promises.
+
+Runs the real application in-process (Starlette's TestClient) and, where sockets
+matter (a client hanging up mid-upload), a real uvicorn server in a thread.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import openpyxl
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
+    from tests import hostile
+    from tests.conftest import load_seed_projects
+except ImportError:  # pragma: no cover
+    import hostile  # type: ignore[no-redef]
+    from conftest import load_seed_projects  # type: ignore[no-redef]
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from xltool.web.app import Settings  # noqa: E402
+from xltool.web.downloads import findings_csv, findings_xlsx  # noqa: E402
+from xltool.web.server import create_app  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Three filled workbooks from the seed (its real defects included)."""
+    from xltool.write.template import write_projects
+
+    folder = tmp_path_factory.mktemp("books")
+    projects = load_seed_projects()
+    return {
+        "甲单位.xlsx": write_projects(projects[:3], folder / "甲单位.xlsx"),
+        "乙单位.xlsx": write_projects(projects[3:6], folder / "乙单位.xlsx"),
+        "丙单位.xlsx": write_projects(projects[6:8], folder / "丙单位.xlsx"),
+    }
+
+
+def make_client(tmp_path: Path, **kw: object) -> TestClient:
+    return TestClient(create_app(Settings(data=tmp_path / "data", **kw)), base_url="http://127.0.0.1:8765")  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    with make_client(tmp_path) as c:
+        yield c
+
+
+def upload(*paths: Path, names: list[str] | None = None) -> list[tuple[str, tuple[str, bytes]]]:
+    return [("files", ((names or [p.name for p in paths])[i], p.read_bytes())) for i, p in enumerate(paths)]
+
+
+def assert_clean(text: str, *folders: Path) -> None:
+    """Nothing of the server's disk layout or a traceback in a response."""
+    assert "Traceback" not in text and 'File "' not in text
+    for folder in folders:
+        assert str(folder) not in text
+    assert "/tmp/" not in text and hostile.SECRET_MARKER not in text
+
+
+def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "xltool", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+# --- template, validate, validate-grid, import
+
+
+def test_template_download_is_a_workbook_with_the_chinese_name(client: TestClient) -> None:
+    r = client.get("/api/template.xlsx", params={"year": 2027, "profile": "district-2022"})
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    assert "filename*=UTF-8''%E9%A1%B9%E7%9B%AE" in r.headers["content-disposition"]  # 项目…
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert any("2027" in str(c.value) for ws in book.worksheets for row in ws.iter_rows(max_row=3) for c in row)
+    bad = client.get("/api/template.xlsx", params={"year": "明年"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "args.invalid"
+    bad = client.get("/api/template.xlsx", params={"profile": "nowhere"})
+    assert bad.status_code == 400 and "未知的指标体系" in bad.json()["error"]["message"]
+
+
+def test_validate_gives_exactly_the_cli_json(client: TestClient, books: dict[str, Path], tmp_path: Path) -> None:
+    paths = list(books.values())
+    r = client.post("/api/validate", files=upload(*paths))
+    assert r.status_code == 200
+    data = r.json()
+    run = cli("validate", "--json", *[p.name for p in paths], cwd=paths[0].parent)
+    expected = json.loads(run.stdout)
+    assert data["files"] == expected["files"]
+    assert data["findings"] == expected["findings"] and len(data["findings"]) > 10
+    assert set(data["marked"]) == set(books)
+    assert_clean(r.text, tmp_path)
+
+
+def test_marked_copy_has_the_cli_marks(client: TestClient, books: dict[str, Path], tmp_path: Path) -> None:
+    source = books["甲单位.xlsx"]
+    data = client.post("/api/validate", files=upload(source)).json()
+    r = client.get(data["marked"]["甲单位.xlsx"])
+    assert r.status_code == 200 and "%E7%94%B2%E5%8D%95%E4%BD%8D_%E6%A0%87%E6%B3%A8.xlsx" in r.headers["content-disposition"]
+    ours = openpyxl.load_workbook(io.BytesIO(r.content))
+    out = tmp_path / "cli_marked.xlsx"
+    cli("validate", str(source), "--mark-to", str(out), cwd=tmp_path)
+    theirs = openpyxl.load_workbook(out)
+    assert ours.sheetnames == theirs.sheetnames
+    for finding in data["findings"]:
+        if finding["cell"]:
+            a, b = ours[finding["sheet"]][finding["cell"]], theirs[finding["sheet"]][finding["cell"]]
+            assert a.comment is not None and a.comment.text == b.comment.text
+            assert a.fill.fgColor.rgb == b.fill.fgColor.rgb
+
+
+def test_validate_grid_matches_the_file(client: TestClient, books: dict[str, Path]) -> None:
+    """What a WPS add-in sends (each used range from A1 as Value2) gives the file's findings, same cells."""
+    source = books["乙单位.xlsx"]
+    book = openpyxl.load_workbook(source, data_only=True)
+    sheets = [{"name": ws.title, "values": [["" if v is None else v for v in row]
+                                            for row in ws.iter_rows(values_only=True)]} for ws in book.worksheets]
+    r = client.post("/api/validate-grid", json={"book": "乙单位.xlsx", "sheets": sheets})
+    assert r.status_code == 200
+    grid = r.json()["findings"]
+    whole = client.post("/api/validate", files=upload(source)).json()["findings"]
+    key = lambda f: (f["sheet"], f["cell"], f["code"])  # noqa: E731
+    assert sorted(map(key, grid)) == sorted(map(key, whole)) and grid
+    for bad in ({"book": "x"}, {"sheets": [{"name": 1, "values": []}]}, [1, 2]):
+        r = client.post("/api/validate-grid", json=bad)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "args.invalid"
+    r = client.post("/api/validate-grid", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "JSON" in r.json()["error"]["message"]
+
+
+def test_import_returns_a_template_workbook(client: TestClient) -> None:
+    seed = ROOT / "examples" / "source" / "区行政审批局_2022.txt"
+    r = client.post("/api/import", files=upload(seed))
+    assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    book = openpyxl.load_workbook(io.BytesIO(r.content))
+    assert len([ws for ws in book.worksheets if ws.sheet_state == "visible"]) >= len(load_seed_projects())
+    r = client.post("/api/import", files=[("files", ("坏文件.docx", b"not a docx"))])
+    assert r.status_code == 400 and r.json()["error"]["message"]
+
+
+# --- merge jobs
+
+
+def wait_done(client: TestClient, url: str, timeout: float = 240) -> dict:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        status = client.get(url).json()
+        if status["state"] in ("done", "failed"):
+            return status
+        time.sleep(0.2)
+    raise AssertionError("merge did not finish")
+
+
+def test_merge_job_matches_xltool_merge(client: TestClient, books: dict[str, Path], tmp_path: Path) -> None:
+    archive = tmp_path / "报送.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, path in books.items():
+            zf.write(path, f"各单位/{name}")
+        zf.writestr("各单位/说明.pdf", b"%PDF-1.4")
+    r = client.post("/api/merge", files=upload(archive))
+    assert r.status_code == 202 and set(r.json()) == {"job", "url"} and len(r.json()["job"]) >= 24
+    status = wait_done(client, r.json()["url"])
+    assert status["state"] == "done" and status["done"] == status["total"] == 3 and status["error"] is None
+    summary = client.get(status["result"])
+    assert summary.status_code == 200 and "%E6%B1%87%E6%80%BB.xlsx" in summary.headers["content-disposition"]
+    folder = tmp_path / "报送文件"  # the server's name for the upload folder, so 文件清单 reads the same
+    (folder / "各单位").mkdir(parents=True)
+    for name, path in books.items():
+        (folder / "各单位" / name).write_bytes(path.read_bytes())
+    cli("merge", str(folder), "-o", str(tmp_path / "cli.xlsx"), cwd=tmp_path)
+    ours, theirs = (openpyxl.load_workbook(io.BytesIO(summary.content)), openpyxl.load_workbook(tmp_path / "cli.xlsx"))
+    for sheet in ("项目汇总", "指标明细", "资金汇总"):
+        rows = list(ours[sheet].iter_rows(values_only=True))
+        assert rows == list(theirs[sheet].iter_rows(values_only=True)) and len(rows) >= 3, sheet
+    assert status["summary"]["projects"] == 8
+
+
+def test_two_merges_at_once_both_finish(client: TestClient, books: dict[str, Path]) -> None:
+    a = client.post("/api/merge", files=upload(books["甲单位.xlsx"], books["乙单位.xlsx"])).json()
+    b = client.post("/api/merge", files=upload(books["丙单位.xlsx"])).json()
+    sa, sb = wait_done(client, a["url"]), wait_done(client, b["url"])
+    assert sa["state"] == sb["state"] == "done"
+    assert sa["summary"]["projects"] == 6 and sb["summary"]["projects"] == 2
+    assert client.get(sa["result"]).content != client.get(sb["result"]).content
+
+
+def test_failed_merge_reports_a_chinese_error(client: TestClient) -> None:
+    r = client.post("/api/merge", files=[("files", ("坏.xlsx", b"garbage"))])
+    status = wait_done(client, r.json()["url"])
+    assert status["state"] == "failed" and status["result"] is None
+    assert status["error"]["code"] and "没有" in status["error"]["message"] or "无法" in status["error"]["message"]
+    assert_clean(json.dumps(status, ensure_ascii=False))
+
+
+def test_a_server_stopped_mid_merge_never_serves_a_half_file(tmp_path: Path, books: dict[str, Path]) -> None:
+    """A job found running at start-up is failed and its partial output removed; its result is refused."""
+    from xltool.web.store import DataStore
+
+    with make_client(tmp_path) as c:
+        job = c.app.web.store.new("merge")[0]  # type: ignore[attr-defined]
+        job.state, job.total, job.done, job.result = "running", 10, 4, "汇总.xlsx"
+        c.app.web.store.save(job)  # type: ignore[attr-defined]
+        half = tmp_path / "data" / "jobs" / job.id / "out" / "汇总.xlsx"
+        half.write_bytes(b"PK\x03\x04 half")
+    DataStore(tmp_path / "data")  # what a restarted server does first
+    assert not half.exists()
+    with make_client(tmp_path) as c:
+        status = c.get(f"/api/jobs/{job.id}").json()
+        assert status["state"] == "failed" and status["result"] is None and "停止" in status["error"]["message"]
+        r = c.get(f"/m/{job.id}/summary")
+        assert r.status_code == 409 and r.json()["error"]["code"] == "job.not_done"
+
+
+def test_unknown_or_malformed_job_ids_are_404(client: TestClient) -> None:
+    for job in ("x" * 32, "..%2F..%2Fetc", "%2e%2e", "short"):
+        r = client.get(f"/api/jobs/{job}")
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+
+
+# --- limits and hostile uploads
+
+
+def test_too_large_upload_is_413_declared_or_streamed(tmp_path: Path) -> None:
+    with make_client(tmp_path, max_upload_mb=1) as c:
+        big = [("files", ("大.xlsx", b"PK" + os.urandom(1_300_000)))]
+        r = c.post("/api/validate", files=big)
+        assert r.status_code == 413 and r.json()["error"]["code"] == "upload.too_large"
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: counted while it streams
+            yield b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.xlsx\"\r\n\r\n"
+            for _ in range(40):
+                yield b"\0" * 65536
+            yield b"\r\n--b--\r\n"
+
+        r = c.post("/api/validate", content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"})
+        assert r.status_code == 413 and "上限 1 MB" in r.json()["error"]["message"]
+        assert list((tmp_path / "data" / "jobs").iterdir()) == []  # nothing kept of a refused upload
+
+
+def test_file_count_limit(tmp_path: Path, books: dict[str, Path]) -> None:
+    with make_client(tmp_path, max_files=2) as c:
+        r = c.post("/api/validate", files=upload(*books.values()))
+        assert r.status_code == 400 and "最多" in r.json()["error"]["message"]
+
+
+def zip_of(path: Path, entries: dict[str, bytes], **kw: object) -> Path:
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(zipfile.ZipInfo(name) if kw.get("raw") else name, data, compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def test_zip_bomb_and_nested_archives_are_refused_before_unpacking(client: TestClient, tmp_path: Path) -> None:
+    bomb = zip_of(tmp_path / "bomb.zip", {"a.xlsx": b"\0" * (50 * 1024 * 1024)})
+    r = client.post("/api/validate", files=upload(bomb))
+    assert r.status_code == 400 and "压缩炸弹" in r.json()["error"]["message"]
+    nested = zip_of(tmp_path / "nested.zip", {"inner.zip": bomb.read_bytes()})
+    r = client.post("/api/merge", files=upload(nested))
+    assert r.status_code == 400 and "另一个压缩包" in r.json()["error"]["message"]
+    many = zip_of(tmp_path / "many.zip", {f"{i}.xlsx": b"x" for i in range(2_100)})
+    r = client.post("/api/validate", files=upload(many))
+    assert r.status_code == 400 and "条目过多" in r.json()["error"]["message"]
+    assert list((tmp_path / "data" / "jobs").iterdir()) == []
+
+
+def test_zip_entry_names_never_leave_the_job_folder(client: TestClient, books: dict[str, Path], tmp_path: Path) -> None:
+    data = books["甲单位.xlsx"].read_bytes()
+    archive = zip_of(tmp_path / "evil.zip", {"../../逃逸.xlsx": data, "/etc/绝对.xlsx": data,
+                                             "C:\\Windows\\盘符.xlsx": data, "ok/../../上级.xlsx": data})
+    r = client.post("/api/validate", files=upload(archive))
+    assert r.status_code == 200
+    names = sorted(f["file"] for f in r.json()["files"])
+    assert names == sorted(["逃逸.xlsx", "etc/绝对.xlsx", "Windows/盘符.xlsx", "ok/上级.xlsx"])
+    jobs = tmp_path / "data" / "jobs"
+    for path in tmp_path.rglob("*.xlsx"):
+        assert path.parent == books["甲单位.xlsx"].parent or jobs in path.parents, path
+    r = client.post("/api/validate", files=[("files", ("..\\..\\x\\..\\甲.xlsx", data))])
+    assert [f["file"] for f in r.json()["files"]] == ["甲.xlsx"]
+
+
+def test_hostile_corpus_gives_chinese_errors_and_leaks_nothing(client: TestClient, tmp_path: Path) -> None:
+    corpus = hostile.build_corpus(tmp_path / "corpus")
+    for name, path in corpus.items():
+        if name == "secret" or not path.is_file():
+            continue
+        for url in ("/api/validate", "/api/merge"):
+            r = client.post(url, files=upload(path, names=[f"{name}{path.suffix}"]))
+            assert r.status_code in (200, 202, 400, 413), (name, url, r.status_code)
+            assert_clean(r.text, tmp_path)
+            if r.status_code >= 400:
+                assert r.json()["error"]["code"] and any("\u4e00" <= ch <= "\u9fff" for ch in r.json()["error"]["message"])
+            elif url == "/api/validate" and name != "valid":
+                statuses = {f["status"] for f in r.json()["files"]}
+                assert "failed" in statuses or r.json()["files"] == [] or name in ("ods", "xls", "unrelated", "minimal"), name
+            elif url == "/api/merge":
+                status = wait_done(client, r.json()["url"])
+                assert_clean(json.dumps(status, ensure_ascii=False), tmp_path)
+
+
+# --- security
+
+
+def test_security_headers_and_cross_origin_posts(client: TestClient, books: dict[str, Path]) -> None:
+    r = client.get("/")
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and r.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/static/app.js").headers["x-content-type-options"] == "nosniff"
+    r = client.post("/api/validate", files=upload(books["甲单位.xlsx"]), headers={"origin": "http://evil.example"})
+    assert r.status_code == 403 and r.json()["error"]["code"] == "request.cross_origin"
+    r = client.post("/validate", files=upload(books["甲单位.xlsx"]), headers={"sec-fetch-site": "cross-site"})
+    assert r.status_code == 403
+    r = client.post("/api/validate", files=upload(books["甲单位.xlsx"]), headers={"origin": "http://127.0.0.1:8765"})
+    assert r.status_code == 200
+
+
+def test_token_by_bearer_or_cookie_from_the_printed_link(tmp_path: Path) -> None:
+    with make_client(tmp_path, token="s3cret-token-123") as c:
+        for url in ("/", "/api/template.xlsx", "/static/style.css", "/rules"):
+            r = c.get(url)
+            assert r.status_code == 401 and r.json()["error"]["code"] == "auth.required"
+        assert c.get("/", headers={"authorization": "Bearer wrong"}).status_code == 401
+        assert c.get("/rules", headers={"authorization": "Bearer s3cret-token-123"}).status_code == 200
+        r = c.get("/?token=s3cret-token-123", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == "/"
+        cookie = r.headers["set-cookie"]
+        assert "SameSite=Strict" in cookie and "HttpOnly" in cookie
+        assert c.get("/").status_code == 200  # the client kept the cookie
+
+
+def test_serve_refuses_a_network_address_without_a_token(tmp_path: Path) -> None:
+    r = cli("serve", "--host", "0.0.0.0", "--data", str(tmp_path / "d"), cwd=tmp_path)
+    assert r.returncode == 2 and "--token" in r.stderr and "口令" in r.stderr and "Traceback" not in r.stderr
+    r = cli("serve", "--host", "0.0.0.0", "--token", "短", cwd=tmp_path)
+    assert r.returncode == 2 and "口令" in r.stderr
+
+
+@contextmanager
+def live_server(tmp_path: Path, **kw: object) -> Iterator[str]:
+    """A real uvicorn server in a thread (sockets, disconnects); yields its base URL."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(Settings(data=tmp_path / "data", **kw))  # type: ignore[arg-type]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    end = time.monotonic() + 20
+    while not server.started and time.monotonic() < end:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_client_disconnecting_mid_upload_leaves_nothing(tmp_path: Path) -> None:
+    import httpx
+
+    with live_server(tmp_path) as base:
+        port = int(base.rsplit(":", 1)[1])
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", port)) as s:
+                s.sendall(b"POST /api/validate HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                          b"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 5000000\r\n\r\n"
+                          b"--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.xlsx\"\r\n\r\n"
+                          + b"\0" * 200_000)
+                time.sleep(0.3)
+        time.sleep(1.0)
+        assert httpx.get(base + "/", timeout=10).status_code == 200  # the server still answers
+        assert list((tmp_path / "data" / "jobs").iterdir()) == []
+
+
+# --- downloads of findings
+
+
+def test_findings_downloads_neutralise_formulas() -> None:
+    findings = [{"file": "=HYPERLINK(\"http://x\")", "sheet": "+1", "project": "-2+3", "cell": "B2", "code": "JX101",
+                 "severity": "error", "message": "@SUM(A1)", "level2": "", "indicator": "=1+1", "field": ""}]
+    text = findings_csv(findings).decode("utf-8-sig")
+    row = text.splitlines()[1]
+    assert row.startswith("\"'=HYPERLINK") and ",'+1,'-2+3," in row and "'@SUM(A1)" in row
+    book = openpyxl.load_workbook(io.BytesIO(findings_xlsx(findings)))
+    cells = list(book["问题清单"].iter_rows(min_row=2, values_only=False))[0]
+    assert cells[0].value == "=HYPERLINK(\"http://x\")" and cells[0].data_type == "s"
+    assert all(c.data_type == "s" for c in cells)
