@@ -214,6 +214,7 @@ def test_node_suite_passes(node_run: dict[str, Any]) -> None:
     "校验本表 marks only the active sheet",
     "校验本表 on a sheet that is no project table",
     "an unreachable server gives the Chinese message",
+    "the add-in as xltool serve serves it at /wps/",
     "新建项目表 copies the active project sheet",
 ])
 def test_behaviour(node_run: dict[str, Any], name: str) -> None:

@@ -12,7 +12,7 @@ const assert = require("assert");
 const fs = require("fs");
 const test = require("node:test");
 
-const { loadAddin } = require("./harness");
+const { loadAddin, loadServedAddin } = require("./harness");
 const { makeApp, snapshot, DECLARED } = require("./fake_wps");
 
 const CASE = JSON.parse(fs.readFileSync(process.env.XLTOOL_WPS_CASE, "utf8"));
@@ -105,6 +105,20 @@ test("校验全部 marks exactly the cells the CLI reports; 清除标记 restore
   assert.ok(!("校验结果" in restored), "the results sheet is removed");
   assert.strictEqual(app.DisplayAlerts, true, "DisplayAlerts is put back");
   assert.strictEqual((await click("xltoolClearMarks")).message, "本工作簿中没有 xltool 留下的标记。");
+});
+
+test("the add-in as xltool serve serves it at /wps/ validates against that server (same origin)", async () => {
+  const app = freshApp();
+  const before = snapshot(app);
+  const { click, context } = await loadServedAddin(CASE.server, app);
+  assert.strictEqual(context.XLTOOL_CONFIG.server, "", "the served add-in uses the server it came from");
+  assert.strictEqual(context.XltoolWps.serverBase(), CASE.server);
+  const done = await click("xltoolValidateWorkbook");
+  assert.strictEqual(done.err, null, done.err);
+  assert.strictEqual(done.message, CASE.expected.all.message);
+  assertMarked(app, CASE.expected.all.cells);
+  await click("xltoolClearMarks");
+  assert.deepStrictEqual(originalSheets(snapshot(app)), originalSheets(before));
 });
 
 test("校验本表 marks only the active sheet; other sheets' results rows stay", async () => {

@@ -53,14 +53,39 @@ class XMLHttpRequest {
   }
 }
 
-/** Load the add-in folder into a fresh global scope around `app`; returns {run, alerts, context}. */
+/** Load the add-in folder into a fresh global scope around `app`; returns {click, alerts, context}. */
 function loadAddin(folder, app, server) {
+  const scripts = ["config.js", "main.js"].map((name) => fs.readFileSync(path.join(folder, name), "utf8"));
+  return start(scripts, app, server, undefined);
+}
+
+function get(url) {
+  return new Promise((resolve, reject) => {
+    http.get(url, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => (res.statusCode === 200 ? resolve(Buffer.concat(chunks).toString("utf8"))
+        : reject(new Error(`GET ${url}: ${res.statusCode}`))));
+    }).on("error", reject);
+  });
+}
+
+/** The add-in as WPS loads it from `xltool serve`: index.html's scripts fetched from <server>/wps/. */
+async function loadServedAddin(server, app) {
+  const base = `${server}/wps/`;
+  const html = await get(base);
+  const names = [...html.matchAll(/<script src="([^"]+)"><\/script>/g)].map((m) => m[1]);
+  const scripts = await Promise.all(names.map((name) => get(base + name)));
+  const url = new URL(base);
+  return start(scripts, app, undefined, { protocol: url.protocol, host: url.host, href: base });
+}
+
+function start(scripts, app, server, location) {
   const alerts = [];
   const context = { Application: app, XMLHttpRequest, alert: (text) => alerts.push(String(text)), console };
+  if (location) context.location = location;
   vm.createContext(context);
-  for (const name of ["config.js", "main.js"]) {
-    vm.runInContext(fs.readFileSync(path.join(folder, name), "utf8"), context, { filename: name });
-  }
+  scripts.forEach((code, i) => vm.runInContext(code, context, { filename: `script${i}.js` }));
   if (server !== undefined) context.XLTOOL_CONFIG.server = server;
   /** Click a ribbon button (XltoolWps.run, what OnAction calls); resolves with the message shown. */
   function click(id) {
@@ -71,4 +96,4 @@ function loadAddin(folder, app, server) {
   return { click, alerts, context };
 }
 
-module.exports = { loadAddin, XMLHttpRequest };
+module.exports = { loadAddin, loadServedAddin, XMLHttpRequest };

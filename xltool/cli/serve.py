@@ -62,15 +62,21 @@ def serve_command(host: str, port: int, token: str | None, data_dir: Path | None
     except OSError as exc:
         click.echo(f"错误：无法使用数据文件夹 {data}（{exc.strerror or exc}）。", err=True)
         sys.exit(2)
+    from xltool.addin.wps import build_wps_addin
+
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    # The WPS add-in, served at /wps/ (rewritten at every start: it carries this address and token).
+    wps = build_wps_addin(data / "wps-addin", server="", public=f"http://{shown}:{port}", token=token)
     settings = Settings(data=data, token=token, max_upload_mb=max_upload_mb,
-                        workers=workers or min(2, os.cpu_count() or 1), keep_hours=keep_hours)
+                        workers=workers or min(2, os.cpu_count() or 1), keep_hours=keep_hours,
+                        mounts=(("/wps", wps.folder),))
     app = create_app(settings)
 
     import uvicorn
 
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     link = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
     click.echo(f"xltool 网页版已启动：{link}")
+    click.echo(f"WPS 表格加载项：http://{shown}:{port}/wps/（登记方法见 http://{shown}:{port}/wps/说明.txt）")
     if host in ("0.0.0.0", "::"):
         click.echo("其他电脑请把地址中的 127.0.0.1 换成本机的内网 IP 地址。")
     click.echo(f"数据文件夹：{data}（保留 {keep_hours:g} 小时）。按 Ctrl+C 停止。")

@@ -38,6 +38,7 @@ class Settings:
     keep_hours: float = 24.0
     quota_mb: int = 4096
     merge_jobs: int | None = None  # reader processes per merge (None: the library's default)
+    mounts: tuple[tuple[str, Path], ...] = ()  # extra static folders, e.g. ("/wps", the WPS add-in)
 
     @property
     def max_upload(self) -> int:

@@ -24,6 +24,7 @@ def create_app(settings: Settings) -> Any:
     routes = [Route(path, guarded(handler, web, html=False), methods=methods) for path, handler, methods in api.ROUTES]
     routes += [Route(path, guarded(handler, web, html=True), methods=methods) for path, handler, methods in pages.ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=HERE / "static"), name="static"))
+    routes += [Mount(prefix, StaticFiles(directory=folder, html=True)) for prefix, folder in settings.mounts]
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = getattr(exc, "status_code", 404)

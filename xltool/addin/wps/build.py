@@ -122,19 +122,20 @@ def ribbon_xml(macros_dir: Path | None = None) -> str:
             f'<customUI xmlns="{WPS_RIBBON_NS}" onLoad="OnAddinLoad">{copy(ribbon)}</customUI>\n')
 
 
-def addin_url(server: str) -> str:
-    return f"{normalise_server(server) or DEFAULT_SERVER}{ADDIN_PATH}"
+def addin_url(server: str, token: str | None = None) -> str:
+    """Where WPS loads the add-in from; with the server's token when it has one (it becomes a cookie)."""
+    return f"{normalise_server(server) or DEFAULT_SERVER}{ADDIN_PATH}" + (f"?token={token}" if token else "")
 
 
-def registry_xml(server: str) -> str:
+def registry_xml(server: str, token: str | None = None) -> str:
     """A ``jsplugins`` document with the add-in online at ``<server>/wps/`` (publish.xml and jsplugins.xml)."""
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<jsplugins>\n'
-            f'  <jspluginonline name="{ADDIN_NAME}" type="et" url={quoteattr(addin_url(server))}/>\n'
+            f'  <jspluginonline name="{ADDIN_NAME}" type="et" url={quoteattr(addin_url(server, token))}/>\n'
             "</jsplugins>\n")
 
 
-def readme(server: str) -> str:
-    url = addin_url(server)
+def readme(server: str, token: str | None = None) -> str:
+    url = addin_url(server, token)
     return f"""xltool 的 WPS 表格加载项
 
 本文件夹由 xltool addin build --wps 生成。加载项的按钮（校验本表、校验全部、清除标记、新建项目表、帮助）
@@ -154,8 +155,15 @@ def readme(server: str) -> str:
 """
 
 
-def build_wps_addin(folder: Path, *, server: str = DEFAULT_SERVER, macros_dir: Path | None = None) -> WpsBuild:
-    """Write the add-in into ``folder`` (created; files of ours replaced, nothing else touched)."""
+def build_wps_addin(folder: Path, *, server: str = DEFAULT_SERVER, public: str | None = None,
+                    token: str | None = None, macros_dir: Path | None = None) -> WpsBuild:
+    """Write the add-in into ``folder`` (created; files of ours replaced, nothing else touched).
+
+    ``server`` goes into config.js ("" = the server the add-in is loaded from, as when
+    ``xltool serve`` serves it); ``public`` (default ``server``) and ``token`` make the
+    address in publish.xml / jsplugins.xml.
+    """
+    public = public if public is not None else server
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise XltoolError("输出位置已有同名文件，请指定一个文件夹", file=folder)
@@ -163,9 +171,9 @@ def build_wps_addin(folder: Path, *, server: str = DEFAULT_SERVER, macros_dir: P
     texts = {
         "ribbon.xml": ribbon_xml(macros_dir),
         "config.js": config_js(server),
-        "publish.xml": registry_xml(server),
-        "jsplugins.xml": registry_xml(server),
-        "说明.txt": readme(server),
+        "publish.xml": registry_xml(public, token),
+        "jsplugins.xml": registry_xml(public, token),
+        "说明.txt": readme(public, token),
     }
     try:
         folder.mkdir(parents=True, exist_ok=True)
