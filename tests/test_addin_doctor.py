@@ -121,7 +121,7 @@ def test_interpreter_without_xltool(pc: Machine) -> None:
     (problem,) = _attention(diagnose(pc))
     assert problem.title == "配置中的 Python"
     assert "No module named 'xltool'" in problem.detail
-    assert f'"{CN_PYTHON}" -m pip install xltool' in problem.advice
+    assert f'"{CN_PYTHON}" -m pip install --no-index --find-links' in problem.advice
 
     pc.exists = lambda path: False
     (problem,) = _attention(diagnose(pc))

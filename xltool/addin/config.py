@@ -219,7 +219,7 @@ def interpreter_for_config(
         f"Python 解释器路径中有系统代码页（{encoding}）无法表示的字符{chars}：{interpreter}。"
         "Excel 的 VBA 按系统代码页读取配置文件，无法找到这个 Python，而该路径也没有可用的 8.3 短文件名。"
         "请把 Python 安装到路径只含英文字母和数字的文件夹（例如 C:\\Python311），"
-        "再用那个 Python 运行 pip install xltool 和 xltool addin install。"
+        "再用那个 Python 安装 xltool（离线安装包：安装.bat \"C:\\Python311\\python.exe\"）并运行 xltool addin install。"
     )
 
 

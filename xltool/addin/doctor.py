@@ -205,7 +205,7 @@ def _python_checks(machine: Machine) -> list[Check]:
         checks.append(Check(ATTENTION, "xlwings", "当前 Python 中没有 xlwings。", "运行 pip install xlwings。"))
     problem = machine.build_inputs()
     if problem:
-        checks.append(Check(ATTENTION, "生成加载项所需文件", problem, "重新安装 xltool：pip install --force-reinstall xltool。"))
+        checks.append(Check(ATTENTION, "生成加载项所需文件", problem, "重新安装 xltool：运行离线安装包（xltool bundle windows 生成）中的“安装.bat”。"))
     else:
         checks.append(Check(OK, "生成加载项所需文件", "macros 文件夹和 xlwings 的 VBA 运行库都在，可以生成 xltool.xlam。"))
     return checks
@@ -267,7 +267,8 @@ def _read_config(machine: Machine, config_file: Path, key: str) -> list[Check]:
     if problem:
         checks.append(Check(
             ATTENTION, interpreter_title, f"{value} 无法导入 xlwings 和 xltool：{problem}",
-            f"用这个 Python 运行：\"{value}\" -m pip install xltool；或用装有 xltool 的 Python 重新运行 xltool addin install。",
+            f"用这个 Python 从离线安装包安装：\"{value}\" -m pip install --no-index --find-links 安装包的wheels文件夹 "
+            "xltool pywin32；或用装有 xltool 的 Python 重新运行 xltool addin install。",
         ))
         return checks
     if not _same_file(value, machine.interpreter):
