@@ -27,16 +27,16 @@ def addin_group() -> None:
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="输出文件路径（默认 xltool.xlam）；--wps 时为输出文件夹（默认 xltool-wps）。",
+    help="输出文件路径（默认 xltool.xlam）；--wps 时为输出文件夹（默认 xltool-WPS）。",
 )
 @click.option("--wps", is_flag=True, help="生成 WPS 表格加载项（ribbon.xml、main.js 等），通过 xltool 服务器校验。")
 @click.option("--server", default=None, metavar="网址",
-              help="--wps 时加载项使用的 xltool 服务器，默认 http://127.0.0.1:8765（本机的 xltool serve）。")
+              help="--wps 时加载项使用的 xltool 服务器；默认为本机的 xltool serve（127.0.0.1:8765）。")
 def build_command(output: Path | None, wps: bool, server: str | None) -> None:
     if wps:
         from xltool.addin.wps import DEFAULT_SERVER, build_wps_addin
 
-        built = build_wps_addin(output or Path("xltool-wps"), server=server or DEFAULT_SERVER)
+        built = build_wps_addin(output or Path("xltool-WPS"), server=server or DEFAULT_SERVER)
         click.echo(f"已生成 WPS 加载项：{built.folder}（服务器 {built.server}）")
         click.echo("登记方法见该文件夹中的“说明.txt”。")
         return
