@@ -206,3 +206,82 @@ def test_bundle_resolves_alone_for_windows(bundle: tuple[Path, subprocess.Comple
     assert (target / "xltool" / "macros" / "xltool_ribbon.bas").is_file()  # the add-in can be built from it
     assert (target / "win32com").is_dir() and (target / "xlwings").is_dir()
     assert list((target / "pydantic_core").glob("*.pyd")), "the Windows build of pydantic_core"
+
+
+# ---------------------------------------------------------------------------
+# The build's logic with pip replaced (no network)
+# ---------------------------------------------------------------------------
+
+
+class FakePip:
+    """pip download that writes hand-made wheels; what it was asked for is recorded."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[list[str]] = []
+        self.fail = fail
+
+    def __call__(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        self.calls.append(args)
+        if self.fail:
+            return subprocess.CompletedProcess(args, 1, "", "ERROR: Could not find a version that satisfies the requirement")
+        dest = Path(args[args.index("-d") + 1])
+        wanted = " ".join(args)
+        if "xltool-" in wanted:  # the first round: what pip on Linux gives (no colorama for click)
+            _wheel(dest, "xlwings", "0.37.8", "cp311-cp311-win_amd64", ['pywin32>=224; platform_system == "Windows"'])
+            _wheel(dest, "click", "8.1.0", "py3-none-any", ['colorama; platform_system == "Windows"'])
+            _wheel(dest, "uvicorn", "0.30.0", "py3-none-any", [])
+            _wheel(dest, "pywin32", "306", "cp311-cp311-win_amd64", [])
+        if args[-1] == "colorama":
+            _wheel(dest, "colorama", "0.4.6", "py2.py3-none-any", [])
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+
+@pytest.fixture()
+def own_wheel(tmp_path: Path) -> Path:
+    folder = tmp_path / "own"
+    folder.mkdir()
+    _wheel(folder, "xltool", "0.1.0", "py3-none-any", ["xlwings>=0.30", "click>=8", "uvicorn"])
+    return next(folder.glob("*.whl"))
+
+
+def test_what_pip_leaves_out_is_downloaded_by_name(tmp_path: Path, own_wheel: Path) -> None:
+    from xltool.addin.bundle import build_bundle
+
+    pip = FakePip()
+    out = tmp_path / "包 目录" / "xltool-离线安装包.zip"
+    out.parent.mkdir()
+    result = build_bundle(out, python="3.11", own_wheel=own_wheel, runner=pip)
+    first = pip.calls[0]
+    assert first[:1] == ["download"] and "pywin32" in first
+    assert ["--platform", "win_amd64"] == first[first.index("--platform"):first.index("--platform") + 2]
+    assert first[first.index("--python-version") + 1] == "3.11"
+    assert pip.calls[1][-1] == "colorama"  # found missing by the Windows-marker check, fetched by name
+    assert len(pip.calls) == 2
+    assert any(n.startswith("colorama-") for n in result.wheels)
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+    assert {"安装.bat", "卸载.bat", "说明.txt", "wheels/xltool-0.1.0-py3-none-any.whl"} <= names
+    again = build_bundle(out, python="3.11", own_wheel=own_wheel, runner=FakePip())
+    assert again.backup is not None and again.backup.is_file()  # the earlier zip is kept, not overwritten
+
+
+def test_pip_failure_is_a_chinese_error_and_writes_nothing(tmp_path: Path, own_wheel: Path) -> None:
+    from xltool.addin.bundle import build_bundle
+    from xltool.core.errors import XltoolError
+
+    out = tmp_path / "包.zip"
+    with pytest.raises(XltoolError) as caught:
+        build_bundle(out, python="3.12", own_wheel=own_wheel, runner=FakePip(fail=True))
+    assert "下载 Windows（Python 3.12）程序包失败" in caught.value.message
+    assert "Could not find a version" in caught.value.message
+    assert not out.exists() and list(tmp_path.iterdir()) == [own_wheel.parent]
+
+
+def test_cli_refuses_other_pythons_and_suffixes(tmp_path: Path) -> None:
+    wrong = subprocess.run([sys.executable, "-m", "xltool", "bundle", "windows", "--python", "3.9"],
+                           capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path)
+    assert wrong.returncode == 2 and "3.9" in wrong.stderr
+    suffix = subprocess.run([sys.executable, "-m", "xltool", "bundle", "windows", "-o", "包.7z"],
+                            capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path)
+    assert suffix.returncode == 2 and "离线安装包的文件名应以 .zip 结尾" in suffix.stderr
+    assert list(tmp_path.iterdir()) == []
