@@ -216,6 +216,7 @@ def test_node_suite_passes(node_run: dict[str, Any]) -> None:
     "an unreachable server gives the Chinese message",
     "the add-in as xltool serve serves it at /wps/",
     "新建项目表 copies the active project sheet",
+    "used range values are placed from A1",
 ])
 def test_behaviour(node_run: dict[str, Any], name: str) -> None:
     line = _subtest(node_run["done"].stdout, name)

@@ -259,3 +259,21 @@ test("the fake implements only members declared in et-jsapi-declare, and main.js
       assert.ok(used.has(member) || member === "Id", `main.js uses ${member}, which the fake does not model`);
     }
   });
+
+test("used range values are placed from A1 at the range's origin, and bounded like the file readers", () => {
+  const app = makeApp({ name: "b.xlsx", sheets: [
+    { name: "偏移", cells: [[4, 3, "项目名称", true], [5, 4, 12.5, true]] },
+    { name: "很大", cells: [[1, 1, "a", true], [6000, 80, "远处", true]] },
+    { name: "空表", cells: [] },
+  ] });
+  const { context } = loadAddin(CASE.addin, app, CASE.deadServer);
+  const sheets = app.ActiveWorkbook.Worksheets;
+  const shifted = context.XltoolWps.sheetValues(sheets.Item("偏移"));
+  assert.deepStrictEqual(JSON.parse(JSON.stringify(shifted)),
+    [[], [], [], [null, null, "项目名称", null], [null, null, null, 12.5]]);
+  const big = context.XltoolWps.sheetValues(sheets.Item("很大"));
+  assert.strictEqual(big.length, context.XLTOOL_CONFIG.maxRows);
+  assert.strictEqual(big[0].length, context.XLTOOL_CONFIG.maxCols);
+  assert.strictEqual(big[0][0], "a");
+  assert.deepStrictEqual(JSON.parse(JSON.stringify(context.XltoolWps.sheetValues(sheets.Item("空表")))), [[null]]);
+});

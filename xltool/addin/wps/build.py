@@ -59,6 +59,7 @@ def constants() -> dict[str, object]:
     from xltool.addin.ribbon import ALERT_TITLE, HELP_TEXT
     from xltool.core.findings import Severity
     from xltool.core.names import MARKS_SHEET, RESULTS_SHEET
+    from xltool.io.gate import MAX_COLS, MAX_ROWS
     from xltool.write.marking.engine import ResultsTable
     from xltool.write.report import (
         MARKS_HEADERS, NOTE_AUTHOR, NOTE_HEADER, RESULTS_HEADERS, RESULTS_WIDTHS, SEVERITY_COLORS,
@@ -81,6 +82,8 @@ def constants() -> dict[str, object]:
         "headerFillBgr": _bgr(table.header_fill.lstrip("#")),
         "marksSheet": MARKS_SHEET,
         "marksHeaders": list(MARKS_HEADERS),
+        "maxRows": MAX_ROWS,  # a sheet is read as far as the file readers read it
+        "maxCols": MAX_COLS,
         "alertTitle": ALERT_TITLE,
         "helpText": HELP_TEXT.split("命令行用法")[0].rstrip(),
     }

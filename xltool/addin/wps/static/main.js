@@ -165,7 +165,10 @@
     var used = sheet.UsedRange;
     var top = used.Row;
     var left = used.Column;
-    var block = matrix(used.Value2, used.Rows.Count, used.Columns.Count);
+    var rows = Math.min(used.Rows.Count, C.maxRows);
+    var cols = Math.min(used.Columns.Count, C.maxCols);
+    if (rows < used.Rows.Count || cols < used.Columns.Count) { used = used.Resize(rows, cols); }
+    var block = matrix(used.Value2, rows, cols);
     var out = [];
     for (var r = 1; r < top; r++) { out.push([]); }
     block.forEach(function (row) {
