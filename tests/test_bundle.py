@@ -93,7 +93,7 @@ SCRIPTS = {
     "install": bundle_text.install_bat(PY),
     "uninstall": bundle_text.uninstall_bat(),
 }
-PATH_VARIABLES = ("%~dp0", "%~1", "%VENV%", "%VPY%", "%WHEELS%", "%LOCALAPPDATA%")
+PATH_VARIABLES = ("%~dp0", "%~1", "%VENV%", "%VPY%", "%WHEELS%", "%LOCALAPPDATA%", "%XLTOOL_WPS_SERVER%")
 
 
 @pytest.mark.parametrize("which", sorted(SCRIPTS))
@@ -135,6 +135,8 @@ def test_install_bat_installs_offline_into_the_user_profile() -> None:
     assert '"%VPY%" -m pip install --no-index --find-links "%WHEELS%"' in text
     assert "pywin32" in text and '"%VPY%" -m xltool addin install' in text
     assert "py -3.11-64 -c" in text and "(3, 11)" in text
+    assert '-m xltool addin install --wps --server "%XLTOOL_WPS_SERVER%"' in text  # WPS only when IT names a server
+    assert '-m xltool addin uninstall --wps' in SCRIPTS["uninstall"].decode("gbk")
     labels = set(re.findall(r"^:(\w+)", text, re.M))
     targets = set(re.findall(r"goto :(\w+)", text))
     assert targets <= labels, targets - labels

@@ -90,6 +90,11 @@ def install_bat(python: str) -> bytes:
         "rem 4) The Excel add-in (start-up folder and configuration file of this user).",
         '"%VPY%" -m xltool addin install',
         "if errorlevel 1 goto :addin_failed",
+        "rem 5) WPS: only when IT names the office's xltool server (set XLTOOL_WPS_SERVER=http://server:8765).",
+        'if "%XLTOOL_WPS_SERVER%"=="" goto :wps_done',
+        '"%VPY%" -m xltool addin install --wps --server "%XLTOOL_WPS_SERVER%"',
+        "if errorlevel 1 goto :addin_failed",
+        ":wps_done",
         "echo.",
         "echo 安装完成。请重新启动 Excel，功能区中将出现“绩效目标”选项卡。",
         'echo 命令行程序："%VENV%\\Scripts\\xltool.exe"',
@@ -144,6 +149,7 @@ def uninstall_bat() -> bytes:
         'if not exist "%VPY%" goto :no_venv',
         '"%VPY%" -m xltool addin uninstall',
         "if errorlevel 1 set RC=1",
+        '"%VPY%" -m xltool addin uninstall --wps',
         'echo 正在删除虚拟环境 "%VENV%" ...',
         'rmdir /s /q "%VENV%"',
         'if exist "%VENV%" goto :in_use',
@@ -187,16 +193,19 @@ def readme_txt(python: str, wheels: list[str], version: str) -> bytes:
     "%LOCALAPPDATA%\\xltool\\venv\\Scripts\\xltool.exe" validate 绩效目标表.xlsx
   加载项按钮不能使用时，运行上面的程序加 addin doctor，按提示处理（宏设置等）。
   批量部署时可先设置环境变量 XLTOOL_NO_PAUSE=1，安装.bat 结束时就不会等待按键；退出码 0 表示成功。
+  使用 WPS 表格时：先设置环境变量 XLTOOL_WPS_SERVER=单位 xltool 服务器的地址（例如 http://10.0.0.5:8765），
+  安装.bat 会同时在 WPS 中登记“绩效目标”加载项（写入 %APPDATA%\\kingsoft\\wps\\jsaddons\\publish.xml，保留其他加载项）。
 
 三、安装.bat 对电脑做的改动（只涉及当前用户，不改注册表、不改 PATH）
   1. 新建文件夹 %LOCALAPPDATA%\\xltool\\venv：Python 虚拟环境，内含 xltool 及其依赖（约 {len(wheels)} 个程序包）。
   2. 把 Excel 加载项 xltool.xlam 复制到 %APPDATA%\\Microsoft\\Excel\\XLSTART（Excel 启动时自动加载）。
   3. 写入配置文件 %USERPROFILE%\\.xltool\\xltool.conf（记录加载项使用的 Python 解释器）。
+  4. 设置了 XLTOOL_WPS_SERVER 时：在 WPS 的 publish.xml 中加入 xltool 加载项的一行（原文件先在旁边备份）。
   再次运行 安装.bat 会用本安装包中的版本重新安装（可用于升级）。
 
 四、撤销
-  双击运行 卸载.bat：删除上面第 2、3 项和整个 %LOCALAPPDATA%\\xltool 文件夹。卸载前请关闭 Excel。
-  也可以手动删除这三处。Python 本身需要时请在“设置 - 应用”中卸载。
+  双击运行 卸载.bat：删除上面第 2、3 项、WPS 中 xltool 加载项的登记和整个 %LOCALAPPDATA%\\xltool 文件夹。卸载前请关闭 Excel。
+  也可以手动删除以上几处。Python 本身需要时请在“设置 - 应用”中卸载。
 
 五、安装包内容
   安装.bat、卸载.bat、说明.txt，以及 wheels 文件夹中的程序包：

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from xltool.cli.zh import ZhUsageError
+
 
 _HELP_OPTION = {"help_option_names": ["-h", "--help"]}
 
@@ -41,7 +43,7 @@ def build_command(output: Path | None, wps: bool, server: str | None) -> None:
         click.echo("登记方法见该文件夹中的“说明.txt”。")
         return
     if server:
-        raise click.UsageError("--server 只能与 --wps 一起使用。")
+        raise ZhUsageError("--server 只能与 --wps 一起使用。")
     from xltool.addin.build import build_addin
 
     path = build_addin(output or Path("xltool.xlam"))
@@ -56,7 +58,26 @@ def build_command(output: Path | None, wps: bool, server: str | None) -> None:
     is_flag=True,
     help="同时把启动文件夹登记为 Excel 的受信任位置（Windows，写入当前用户的注册表），并列出需要 IT 放行的设置。",
 )
-def install_command(trusted: bool) -> None:
+@click.option("--wps", is_flag=True, help="改为给 WPS 表格登记加载项（写入 WPS 的 jsaddons/publish.xml，保留其他加载项）。")
+@click.option("--server", default=None, metavar="网址",
+              help="--wps 时 xltool 服务器的地址，默认为本机的 xltool serve（127.0.0.1:8765）。")
+@click.option("--token", default=None, help="--wps 时服务器的访问口令（服务器用 --token 启动时）。")
+def install_command(trusted: bool, wps: bool, server: str | None, token: str | None) -> None:
+    if wps:
+        from xltool.addin.wps import DEFAULT_SERVER
+        from xltool.addin.wps.install import install_wps
+
+        done = install_wps(server or DEFAULT_SERVER, token=token)
+        for note in done.notes:
+            click.echo(note)
+        if done.backup:
+            click.echo(f"原登记文件已备份为：{done.backup}")
+        if done.changed:
+            click.echo(f"已登记 WPS 加载项：{done.url}（{done.publish}）")
+            click.echo("请重新启动 WPS 表格，功能区中将出现“绩效目标”选项卡；校验时该服务器须已启动。")
+        return
+    if server or token:
+        raise ZhUsageError("--server 和 --token 只能与 --wps 一起使用。")
     from xltool.addin.build import install_addin
 
     result = install_addin(trusted=trusted)
@@ -68,7 +89,17 @@ def install_command(trusted: bool) -> None:
 
 
 @addin_group.command("uninstall", context_settings=_HELP_OPTION, help="从 Excel 启动文件夹卸载加载项。")
-def uninstall_command() -> None:
+@click.option("--wps", is_flag=True, help="改为删除 WPS 表格中 xltool 加载项的登记（其他加载项不变）。")
+def uninstall_command(wps: bool) -> None:
+    if wps:
+        from xltool.addin.wps.install import uninstall_wps
+
+        done = uninstall_wps()
+        if not done.changed:
+            click.echo("WPS 中没有登记 xltool 加载项，无需卸载。")
+            return
+        click.echo(f"已删除 WPS 加载项的登记（{done.publish}；原文件备份为 {done.backup}）。请重新启动 WPS 表格。")
+        return
     from xltool.addin.build import uninstall_addin
 
     result = uninstall_addin()
