@@ -55,8 +55,14 @@ class XMLHttpRequest {
 
 /** Load the add-in folder into a fresh global scope around `app`; returns {click, alerts, context}. */
 function loadAddin(folder, app, server) {
-  const scripts = ["config.js", "main.js"].map((name) => fs.readFileSync(path.join(folder, name), "utf8"));
+  const html = fs.readFileSync(path.join(folder, "index.html"), "utf8");
+  const scripts = scriptNames(html).map((name) => fs.readFileSync(path.join(folder, name), "utf8"));
   return start(scripts, app, server, undefined);
+}
+
+/** The scripts index.html loads, in order (as WPS runs them). */
+function scriptNames(html) {
+  return [...html.matchAll(/<script src="([^"]+)"><\/script>/g)].map((m) => m[1]);
 }
 
 function get(url) {
@@ -74,8 +80,7 @@ function get(url) {
 async function loadServedAddin(server, app) {
   const base = `${server}/wps/`;
   const html = await get(base);
-  const names = [...html.matchAll(/<script src="([^"]+)"><\/script>/g)].map((m) => m[1]);
-  const scripts = await Promise.all(names.map((name) => get(base + name)));
+  const scripts = await Promise.all(scriptNames(html).map((name) => get(base + name)));
   const url = new URL(base);
   return start(scripts, app, undefined, { protocol: url.protocol, host: url.host, href: base });
 }
