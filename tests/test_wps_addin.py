@@ -74,13 +74,28 @@ def _workbook(path: Path) -> None:
     wb.save(path)
 
 
+def _fill(cell: Any) -> str | None:
+    fill = cell.fill
+    if fill is None or fill.fill_type != "solid" or not isinstance(fill.fgColor.rgb, str):
+        return None
+    return "#" + fill.fgColor.rgb[-6:].upper()
+
+
 def _fake_cells(path: Path) -> list[dict[str, Any]]:
+    """Each sheet's cells as the fake WPS holds them: value, lock, solid fill, note (and very hidden sheets)."""
     wb = openpyxl.load_workbook(path)
     sheets = []
     for ws in wb:
-        cells = [[c.row, c.column, _value(c.value), c.protection.locked is not False]
-                 for row in ws.iter_rows() for c in row if c.value is not None]
-        sheets.append({"name": ws.title, "cells": cells})
+        cells = []
+        for row in ws.iter_rows():
+            for c in row:
+                fill, note = _fill(c), c.comment
+                if c.value is None and fill is None and note is None:
+                    continue
+                cells.append([c.row, c.column, _value(c.value), c.protection.locked is not False, fill,
+                              {"text": note.text, "author": note.author or ""} if note else None])
+        visible = {"visible": -1, "hidden": 0, "veryHidden": 2}[ws.sheet_state]
+        sheets.append({"name": ws.title, "visible": visible, "cells": cells})
     return sheets
 
 
@@ -144,7 +159,7 @@ def node_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     first_flagged = sorted(cells_to_mark([f for f in findings if f.sheet == FIRST]))
     fake = _fake_cells(book)
     flagged_refs = {ref for _, ref in flagged}
-    plain = next(f"{openpyxl.utils.get_column_letter(c)}{r}" for r, c, v, _ in
+    plain = next(f"{openpyxl.utils.get_column_letter(c)}{r}" for r, c, *_ in
                  next(s for s in fake if s["name"] == SECOND)["cells"]
                  if f"{openpyxl.utils.get_column_letter(c)}{r}" not in flagged_refs)
     user_marks = [
@@ -161,6 +176,18 @@ def node_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "headerFill": "#D9D9D9",
     }
 
+    # The same book with the user's own fill and note on a flagged cell, marked by the CLI (openpyxl's marks).
+    noted = base / "已有批注.xlsx"
+    wb = openpyxl.load_workbook(book)
+    target = wb[SECOND][flagged[0][1]]
+    target.fill = openpyxl.styles.PatternFill("solid", fgColor="FF92D050")
+    target.comment = openpyxl.comments.Comment("张三的批注：请复核金额", "张三")
+    wb.save(noted)
+    marked = base / "标注副本.xlsx"
+    cli_mark = subprocess.run([sys.executable, "-m", "xltool", "validate", str(noted), "--mark-to", str(marked)],
+                              capture_output=True, text=True, timeout=300, check=False)
+    assert marked.is_file(), cli_mark.stderr
+
     addin = base / "WPS 加载项"
     port, dead = _free_port(), _free_port()
     server = f"http://127.0.0.1:{port}"
@@ -171,6 +198,8 @@ def node_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     case = {
         "addin": str(addin), "server": server, "deadServer": f"http://127.0.0.1:{dead}",
         "workbook": {"name": book.name, "sheets": fake}, "projectSheets": [FIRST, SECOND], "otherSheet": OTHER,
+        "markedByCli": {"name": marked.name, "sheets": _fake_cells(marked)},
+        "beforeCliMarks": {"name": noted.name, "sheets": _fake_cells(noted)},
         "userMarks": user_marks, "expected": expected,
         "declarations": None if missing else [str(DECLARATIONS / "lib.et.d.ts"), str(DECLARATIONS / "lib.kso.d.ts")],
         "declarationsMissing": missing or "",
@@ -217,6 +246,7 @@ def test_node_suite_passes(node_run: dict[str, Any]) -> None:
     "the add-in as xltool serve serves it at /wps/",
     "新建项目表 copies the active project sheet",
     "used range values are placed from A1",
+    "a workbook marked by xltool validate --mark-to",
 ])
 def test_behaviour(node_run: dict[str, Any], name: str) -> None:
     line = _subtest(node_run["done"].stdout, name)

@@ -277,3 +277,21 @@ test("used range values are placed from A1 at the range's origin, and bounded li
   assert.strictEqual(big[0][0], "a");
   assert.deepStrictEqual(JSON.parse(JSON.stringify(context.XltoolWps.sheetValues(sheets.Item("空表")))), [[null]]);
 });
+
+test("a workbook marked by xltool validate --mark-to is cleared exactly by 清除标记 in WPS", async () => {
+  const app = makeApp(CASE.markedByCli);
+  const marks = app.ActiveWorkbook.Worksheets.Item("xltool_marks");
+  assert.strictEqual(marks.Visible, 2);
+  assert.ok(JSON.stringify(snapshot(app)).includes("xml"), "the CLI's fill records are openpyxl's XML");
+  const { click } = loadAddin(CASE.addin, app, CASE.deadServer); // clearing needs no server
+  const done = await click("xltoolClearMarks");
+  assert.strictEqual(done.err, null, done.err);
+  assert.strictEqual(done.message,
+    `已清除 ${Object.keys(CASE.expected.all.cells).length} 处标记，单元格原来的底色和批注已恢复。`);
+  const want = makeApp(CASE.beforeCliMarks);
+  const got = snapshot(app);
+  for (const [name, sheet] of Object.entries(snapshot(want))) {
+    assert.deepStrictEqual(got[name].cells, sheet.cells, `sheet ${name}`);
+  }
+  assert.ok(!("校验结果" in got));
+});

@@ -293,17 +293,24 @@ const DECLARED = {
   Comment: [Comment, "Comment"],
 };
 
-/** A workbook from {name, sheets: [{name, cells: [[row, col, value, locked]]}]}. */
+/** A workbook from {name, sheets: [{name, visible?, cells: [[row, col, value, locked, fill?, comment?]]}]}
+ *  (fill "#RRGGBB" or null, comment {text, author} or null). */
 function makeApp(spec) {
   const app = new Application();
   const book = new Workbook(app, spec.name);
   app._book = book;
   for (const s of spec.sheets) {
     const sheet = new Worksheet(book, s.name);
-    for (const [r, c, value, locked] of s.cells) {
+    if (s.visible !== undefined) sheet.Visible = s.visible;
+    for (const [r, c, value, locked, fill, comment] of s.cells) {
       const cell = sheet._cell(r, c);
-      cell.value = value;
+      cell.value = value === null ? undefined : value;
       cell.locked = locked !== false;
+      if (fill) {
+        const v = parseInt(fill.slice(1), 16);
+        cell.fill = ((v & 0xff) << 16) | (v & 0xff00) | ((v >> 16) & 0xff);
+      }
+      if (comment) cell.comment = { text: comment.text, author: comment.author };
     }
     book._sheets.push(sheet);
   }
