@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -772,3 +772,135 @@ def test_a_crashing_worker_shows_the_user_only_chinese(isolation: dict[str, Any]
     run = isolation["runs"]["pooled"]
     foreign = [line for line in run.err.splitlines() if line.strip() and not _CJK.search(line)]
     assert not foreign, foreign
+
+
+# -- discovery: nothing dropped silently, nothing counted twice --------------
+
+
+@pytest.fixture(scope="module")
+def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A reviewer's folder with every way a walk used to drop or double money, run through every command.
+
+    A GBK-named file, a table 1,200 folders down, a symlink cycle, a symlinked folder kept
+    elsewhere, a subfolder without read permission, a unit's file named like a backup, a
+    marked copy whose source is gone, one a unit corrected and sent back, and one proven ours.
+    """
+    base = tmp_path_factory.mktemp("walk")
+    if not _permissions_enforced(base):
+        pytest.skip("running as root without the right to drop CAP_DAC_OVERRIDE: file modes cannot deny access")
+    specs = generate_departments(base / "src", 8, per_workbook=(1, 1), seed=23)
+    t = [s.path for s in specs]
+    root = base / "各单位"
+    root.mkdir()
+    source = Path(shutil.copy(t[5], root / "单位5.xlsx"))
+    total_cell = next(c.coordinate for row in openpyxl.load_workbook(source)["项目1"].iter_rows() for c in row
+                      if c.value == specs[5].projects[0].total)
+    try:
+        yield from _walk_every_command(base, root, specs, source, total_cell)
+    finally:
+        if (root / "深").exists():
+            hostile.remove_tree(root / "深")
+
+
+def _walk_every_command(base: Path, root: Path, specs: list[Any], source: Path, total_cell: str
+                        ) -> Iterator[dict[str, Any]]:
+    t = [s.path for s in specs]
+    files = {
+        "gbk": hostile.make_gbk_named(root, t[0]),
+        "deep": hostile.make_deep_tree(root / "深", t[1]),
+        "cycle": hostile.make_symlink_cycle(root),
+        "linked": hostile.make_linked_folder(root, base / "外部", t[2]),
+        "fake_backup": hostile.make_fake_backup(root, t[3]),
+        "lone_copy": hostile.make_returned_marked_copy(root, t[4], "早已移走.xlsx", edit=None),
+        "edited_copy": hostile.make_returned_marked_copy(root, source, source.name, edit=("项目1", total_cell, 1.5),
+                                                         name="单位5_改后交回.xlsx"),
+        "proven_copy": hostile.make_returned_marked_copy(root, source, source.name, edit=None),
+        "unreadable": hostile.make_unreadable_folder(root, t[6]),
+    }
+    expected = round(sum(specs[k].projects[0].total for k in range(6)), 2)  # t[6] cannot be read, t[7] unused
+    alone = base / "只有GBK"
+    hostile.make_gbk_named(alone, t[0])
+    out = base / "out"
+    out.mkdir()
+    drop = without_root_file_access
+    try:
+        runs = run_all({
+            "merge": lambda: xltool("merge", root, "-o", out / "汇总.xlsx", "-j", "2", preexec=drop),
+            "merge_alone": lambda: xltool("merge", alone, "-o", out / "只有GBK.xlsx", preexec=drop),
+            "validate": lambda: xltool("validate", root, preexec=drop),
+            "validate_json": lambda: xltool("validate", root, "--json", preexec=drop),
+            "import": lambda: xltool("import", root, "-o", out / "导入.xlsx", preexec=drop),
+            "read_gbk": lambda: xltool("read", files["gbk"], preexec=drop),
+            "read_fake_backup": lambda: xltool("read", files["fake_backup"], preexec=drop),
+        })
+    finally:
+        files["unreadable"].chmod(0o755)
+    yield {"runs": runs, "files": files, "root": root, "out": out, "specs": specs, "expected": expected}
+
+
+def test_every_command_walks_a_hostile_folder_without_a_traceback(walked: dict[str, Any]) -> None:
+    for key, run in walked["runs"].items():
+        assert_clean(run)
+        assert "\\udc" not in run.text and "\ufffd" not in run.text, f"{key}: illegible name in {run}"
+
+
+def test_merge_counts_every_reachable_yuan_once_and_lists_what_it_could_not_read(walked: dict[str, Any]) -> None:
+    run, out = walked["runs"]["merge"], walked["out"] / "汇总.xlsx"
+    assert run.code == 1, str(run)  # a folder could not be opened: never a clean 0
+    rows = list(openpyxl.load_workbook(out, read_only=True, data_only=True)["项目汇总"].iter_rows(values_only=True))
+    assert rows[-1][0] == "合计" and rows[-1][4] == pytest.approx(walked["expected"], abs=0.01)
+    listed = _file_list(out)
+    by_name = {Path(k).name: v for k, v in listed.items()}
+    assert by_name[hostile.GBK_NAME][0] == "已汇总"  # shown decoded, read for real
+    assert by_name["深处.xlsx"][0] == "已汇总" and by_name["链接处的表.xlsx"][0] == "已汇总"
+    status, reason, _ = by_name["无权限子文件夹"]
+    assert status == "已跳过" and "权限" in reason and "未读取" in reason
+    assert "无权限子文件夹" in run.err
+    assert "链接" in by_name["回到上级"][1]
+    status, reason, _ = by_name[hostile.FAKE_BACKUP_NAME]
+    assert status == "已汇总" and "旁边没有原文件" in reason
+    status, reason, _ = by_name["早已移走_标注副本.xlsx"]
+    assert status == "已汇总" and "原文件不在" in reason
+    status, reason, _ = by_name["单位5_改后交回.xlsx"]
+    assert status == "已汇总" and "内容已与原文件不同" in reason
+    status, reason, _ = by_name["单位5_标注副本.xlsx"]
+    assert status == "已跳过" and "标注副本" in reason and "单位5.xlsx" in reason
+    assert "重复项目" in run.err and "单位5_改后交回.xlsx" in run.err  # the returned copy is flagged, counted once
+
+
+def test_merge_of_a_folder_of_gbk_names_writes_its_summary(walked: dict[str, Any]) -> None:
+    run = walked["runs"]["merge_alone"]
+    assert run.code == 0, str(run)
+    listed = _file_list(walked["out"] / "只有GBK.xlsx")
+    assert [Path(k).name for k in listed] == [hostile.GBK_NAME]
+    assert hostile.GBK_NAME in run.out or "1/1" in run.out
+
+
+def test_validate_and_import_see_the_same_files_and_exit_1(walked: dict[str, Any]) -> None:
+    import json
+
+    runs = walked["runs"]
+    check = runs["validate"]
+    assert check.code == 1, str(check)
+    assert "无法读取" in check.err and "无权限子文件夹" in check.err
+    assert hostile.GBK_NAME in check.out and "深处.xlsx" in check.out
+    assert "旁边没有原文件" in check.err and "单位5_标注副本.xlsx" in check.err
+    report = json.loads(runs["validate_json"].out)
+    names = sorted(Path(f["file"]).name for f in report["files"])
+    assert names == sorted([hostile.GBK_NAME, "深处.xlsx", "链接处的表.xlsx", hostile.FAKE_BACKUP_NAME,
+                            "早已移走_标注副本.xlsx", "单位5.xlsx", "单位5_改后交回.xlsx"])
+    imported = runs["import"]
+    assert imported.code == 1 and "无权限子文件夹" in imported.err, str(imported)
+    book = openpyxl.load_workbook(walked["out"] / "导入.xlsx", read_only=True)
+    names = {s.projects[0].name for s in walked["specs"][:6]}
+    titles = [ws["B3"].value for ws in book.worksheets if ws.sheet_state == "visible" and ws["A3"].value == "项目名称"]
+    assert names <= set(titles) and len(titles) == 7, titles
+
+
+def test_read_shows_a_gbk_name_decoded_and_reads_a_backup_named_file(walked: dict[str, Any]) -> None:
+    runs, specs = walked["runs"], walked["specs"]
+    gbk = runs["read_gbk"]
+    assert gbk.code == 0 and hostile.GBK_NAME in gbk.out and specs[0].projects[0].name in gbk.out, str(gbk)
+    assert f"{specs[0].projects[0].total:.2f} 万元" in gbk.out
+    fake = runs["read_fake_backup"]
+    assert fake.code == 0 and specs[3].projects[0].name in fake.out, str(fake)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, XltoolError
 from xltool.io.sources import SourceResult, load_source
 from xltool.core.model import Project, check_year
 from xltool.core.text import clean_text
@@ -180,6 +180,7 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
 
     expanded: list[Path] = []
     notices: list[str] = []
+    unreadable = 0  # folders that could not be opened: their files are missing (exit 1)
     for source in sources:
         if not (Path(source).exists() or Path(source).is_symlink()):
             expanded.append(Path(source))  # load_source says what is missing, as before
@@ -187,6 +188,7 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         found = discover([source], suffixes=WORKBOOK_SUFFIXES | {".txt", ".docx"}, noted={})
         expanded += [f.path for f in found.to_read]
         notices += found.notice_lines()
+        unreadable += len(found.unreadable)
         if not found.to_read and Path(source).is_dir():
             notices.append(f"文件夹 {source} 中没有可导入的文件（.txt、.docx 或 Excel 工作簿）")
     sources = expanded
@@ -240,7 +242,7 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         f"已从 {len(results)} 个文件导入 {len(run.projects)} 个项目，写入 {where}"
         + (f"（{len(run.written)} 个工作簿）" if split_dir is not None else "")
     )
-    run.exit_code = import_exit_code(results)
+    run.exit_code = max(import_exit_code(results), EXIT_FINDINGS if unreadable else 0)
     return run
 
 

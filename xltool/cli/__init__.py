@@ -30,6 +30,9 @@ class XltoolGroup(ZhGroup):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
+        from xltool.core.fsnames import legible_streams
+
+        legible_streams(sys.stdout, sys.stderr)  # a file name in GBK bytes is printed decoded, never a crash
         try:
             return super().invoke(ctx)
         except XltoolError as exc:

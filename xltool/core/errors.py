@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xltool.core.fsnames import legible
+
 # CLI exit codes shared by every command.
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # validation errors found / some inputs skipped
@@ -29,7 +31,7 @@ class XltoolError(Exception):
         exit_code: int = EXIT_INPUT,
     ) -> None:
         self.message = message
-        self.file = str(file) if file is not None else None
+        self.file = legible(file) if file is not None else None  # GBK bytes in a name shown decoded
         self.sheet = sheet
         self.cell = cell
         self.exit_code = exit_code
