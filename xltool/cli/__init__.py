@@ -31,16 +31,18 @@ class XltoolGroup(ZhGroup):
 
     def invoke(self, ctx: click.Context) -> Any:
         from xltool.core.fsnames import legible_streams
+        from xltool.core.interrupt import exit_code_of, install_stop_signals
 
         legible_streams(sys.stdout, sys.stderr)  # a file name in GBK bytes is printed decoded, never a crash
+        install_stop_signals()  # SIGTERM/SIGHUP end a run like Ctrl+C: cleanup runs, exit 143/129 (130)
         try:
             return super().invoke(ctx)
         except XltoolError as exc:
             click.echo(f"错误：{exc.describe()}", err=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("已中断：未写出任何不完整的文件。", err=True)
-            sys.exit(130)
+            sys.exit(exit_code_of(exc))
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except MemoryError:
