@@ -904,3 +904,71 @@ def test_read_shows_a_gbk_name_decoded_and_reads_a_backup_named_file(walked: dic
     assert f"{specs[0].projects[0].total:.2f} 万元" in gbk.out
     fake = runs["read_fake_backup"]
     assert fake.code == 0 and specs[3].projects[0].name in fake.out, str(fake)
+
+
+# -- a full disk ---------------------------------------------------------------
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MB tmpfs mounted for the test (root only), unmounted afterwards."""
+    mount = tmp_path / "小盘"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs to fill (needs root and mount rights): {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def _fill(folder: Path) -> None:
+    """Write zeros until the file system is full."""
+    fd = os.open(folder / "占满磁盘的文件", os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    assert shutil.disk_usage(folder).free < 8192
+
+
+def test_a_full_disk_is_a_chinese_message_for_every_command_that_writes(full_disk: Path, good: list[Path]) -> None:
+    """Old outputs kept byte for byte, nothing left beside them, the output and the space needed named."""
+    disk = full_disk
+    book = Path(shutil.copy(good[0], disk / "标注我.xlsx"))
+    olds = {
+        "template": disk / "模板.xlsx",
+        "import": disk / "导入.xlsx",
+        "merge": disk / "汇总.xlsx",
+        "mark_to": disk / "标注副本.xlsx",
+        "addin": disk / "xltool.xlam",
+    }
+    assert xltool("template", "-o", olds["template"]).code == 0
+    assert xltool("import", good[1], "-o", olds["import"]).code == 0
+    assert xltool("merge", good[2], "-o", olds["merge"]).code == 0
+    shutil.copy(good[3], olds["mark_to"])
+    olds["addin"].write_bytes(b"an older add-in")
+    _fill(disk)
+    before = snapshot(disk)
+    runs = {
+        "template": xltool("template", "-o", olds["template"]),
+        "import": xltool("import", good[1], "-o", olds["import"]),
+        "merge": xltool("merge", good[2], good[4], "-o", olds["merge"]),
+        "mark_to": xltool("validate", good[3], "--mark-to", olds["mark_to"]),
+        "mark": xltool("validate", "--mark", book),
+        "addin": xltool("addin", "build", "-o", olds["addin"]),
+        "new_file": xltool("template", "-o", disk / "新模板.xlsx"),
+    }
+    for key, run in runs.items():
+        assert_clean(run)
+        assert run.code == 2, f"{key}: {run}"
+        assert "磁盘空间不足" in run.err and "MB" in run.err, f"{key}: {run}"
+        assert "Exception ignored" not in run.err and "Errno" not in run.err, f"{key}: {run}"
+    for key, path in olds.items():
+        assert str(path) in runs[key].err, f"{key}: the output is not named: {runs[key]}"
+    assert str(book) in runs["mark"].err
+    assert snapshot(disk) == before  # old outputs intact, no temporary file, no backup, no new file

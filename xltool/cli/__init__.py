@@ -49,6 +49,12 @@ class XltoolGroup(ZhGroup):
             click.echo("错误：内存不足，文件过大或结构异常。", err=True)
             sys.exit(EXIT_INPUT)
         except Exception as exc:  # last line of defence: a Chinese message, no traceback
+            from xltool.io.files import is_disk_full
+
+            if is_disk_full(exc) and not os.environ.get("XLTOOL_DEBUG"):  # e.g. the temporary folder is full
+                click.echo(f"错误：磁盘空间不足（{getattr(exc, 'filename', None) or '临时文件夹'}），"
+                           "未写出任何文件。请清理磁盘或换一个位置后重试。", err=True)
+                sys.exit(EXIT_INPUT)
             if os.environ.get("XLTOOL_DEBUG"):
                 raise
             click.echo(
