@@ -778,6 +778,34 @@ def make_returned_marked_copy(directory: Path, table: Path, tag: str, *, edit: t
     return path
 
 
+OVERLONG = 40_000  # characters in the 项目概况 of make_overlong_overview: more than an Excel cell keeps
+
+
+def make_overlong_overview(directory: Path, table: Path, name: str = "超长概况.xlsx", length: int = OVERLONG) -> Path:
+    """``table`` with a 项目概况 of ``length`` characters, written into the sheet XML directly
+    (Excel and openpyxl never write more than 32,767; other programs do)."""
+    wb = openpyxl.load_workbook(table)
+    placeholder = "XLTOOL_OVERLONG_PLACEHOLDER"
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value == "项目概况":
+                    ws.cell(cell.row, cell.column + 1).value = placeholder
+    directory.mkdir(parents=True, exist_ok=True)
+    staged = directory / f".{name}.staged"
+    wb.save(staged)
+    text = ("本项目用于保障全区档案数字化工作。" * (length // 17 + 1))[:length]
+    path = directory / name
+    with zipfile.ZipFile(staged) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if placeholder.encode() in data:
+                data = data.replace(placeholder.encode(), text.encode("utf-8"))
+            dst.writestr(info, data)
+    staged.unlink()
+    return path
+
+
 # Names grouped by what a reader must do with them.
 XML_ATTACKS = (
     "xxe_fifo",

@@ -972,3 +972,20 @@ def test_a_full_disk_is_a_chinese_message_for_every_command_that_writes(full_dis
         assert str(path) in runs[key].err, f"{key}: the output is not named: {runs[key]}"
     assert str(book) in runs["mark"].err
     assert snapshot(disk) == before  # old outputs intact, no temporary file, no backup, no new file
+
+
+# -- a text longer than an Excel cell holds --------------------------------------
+
+
+def test_import_says_where_and_how_much_of_an_overlong_text_it_cut(good: list[Path], tmp_path: Path) -> None:
+    source = hostile.make_overlong_overview(tmp_path, good[0])
+    out = tmp_path / "导入.xlsx"
+    run = xltool("import", source, "-o", out)
+    assert_clean(run)
+    assert run.code == 1, str(run)  # data changed: never a clean 0
+    cut = hostile.OVERLONG - (32_767 - len("……（超出单元格长度上限，已截断）"))
+    assert "单元格 B8" in run.err and f"{hostile.OVERLONG:,} 个字符" in run.err and f"截去末尾 {cut:,} 个字符" in run.err
+    wb = openpyxl.load_workbook(out, read_only=True)
+    ws = next(ws for ws in wb.worksheets if ws["A8"].value == "项目概况")
+    text = ws["B8"].value
+    assert len(text) == 32_767 and text.endswith("已截断）") and text.startswith("本项目用于保障全区档案数字化工作。")
