@@ -962,6 +962,7 @@ def test_a_full_disk_is_a_chinese_message_for_every_command_that_writes(full_dis
         "mark": xltool("validate", "--mark", book),
         "addin": xltool("addin", "build", "-o", olds["addin"]),
         "new_file": xltool("template", "-o", disk / "新模板.xlsx"),
+        "split": xltool("import", good[1], "--split", disk / "拆分"),
     }
     for key, run in runs.items():
         assert_clean(run)

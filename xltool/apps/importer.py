@@ -240,11 +240,20 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         run.written = [write_workbook(run.projects, output, profile=profile, year=year, cut=cut)]
     else:
         assert split_dir is not None
+        created = not split_dir.exists()
         try:
             split_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise XltoolError(f"无法创建输出文件夹（{exc.strerror or exc}）", file=split_dir, exit_code=EXIT_INPUT) from None
-        run.written = write_split(run.projects, split_dir, profile=profile, year=year, cut=cut)
+        try:
+            run.written = write_split(run.projects, split_dir, profile=profile, year=year, cut=cut)
+        except BaseException:  # a full disk, Ctrl+C: the folder this run made is not left behind empty
+            if created:
+                try:
+                    split_dir.rmdir()
+                except OSError:
+                    pass
+            raise
     where = run.written[0] if output is not None else split_dir
     run.messages.append(
         f"已从 {len(results)} 个文件导入 {len(run.projects)} 个项目，写入 {where}"
