@@ -15,7 +15,6 @@ the same run. It prints a table and exits 1 if any cell costs more than the limi
 from __future__ import annotations
 
 import argparse
-import signal
 import statistics
 import sys
 import tempfile
@@ -59,28 +58,37 @@ PATTERNS: dict[str, str] = {
 }
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _alarm(signum: int, frame: object) -> None:
-    raise _Timeout
-
-
 def timed(func: Callable[[], object], timeout: float) -> float:
-    """Seconds ``func`` took (``timeout`` if it had to be stopped)."""
-    signal.signal(signal.SIGALRM, _alarm)
-    start = time.perf_counter()
-    signal.setitimer(signal.ITIMER_REAL, timeout)
+    """Seconds ``func`` took, run in a forked child (``timeout`` if it had to be killed).
+
+    A fork of the warmed-up parent starts in milliseconds with everything imported, and a
+    stalled case is killed outright: no half-finished state leaks into the next case.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+
+    def child() -> None:
+        start = time.perf_counter()
+        try:
+            func()
+        except Exception:  # a refusal (XltoolError) is an outcome, not a stall
+            pass
+        sender.send(time.perf_counter() - start)
+
+    process = context.Process(target=child, daemon=True)
+    process.start()
+    sender.close()
     try:
-        func()
-    except _Timeout:
+        return receiver.recv() if receiver.poll(timeout) else timeout
+    except EOFError:  # the child died: count it as a stall
         return timeout
-    except Exception:  # a refusal (XltoolError) is an outcome, not a stall
-        pass
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-    return time.perf_counter() - start
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
 
 
 def build(base: Path, folder: Path, field: str, pattern: str) -> Path:
@@ -140,6 +148,26 @@ def culprit(base: Path, folder: Path, field: str, pattern: str) -> str:
     return f"耗时最多的正则调用：{where}，{cost:.2f} s（1/4 长度）"
 
 
+def explained(base: Path, folder: Path, field: str, pattern: str, timeout: float) -> str:
+    """:func:`culprit` in a forked child, so a stall costs at most ``timeout``."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=lambda: sender.send(culprit(base, folder, field, pattern)), daemon=True)
+    process.start()
+    sender.close()
+    try:
+        return receiver.recv() if receiver.poll(timeout) else f"（剖析超过 {timeout:.0f} 秒，未完成）"
+    except EOFError:
+        return "（剖析进程异常退出）"
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="单个恶意单元格的读取、校验耗时（与正常表格对比）")
     parser.add_argument("--fields", default=",".join(FIELDS), help="逗号分隔的栏目，默认全部")
@@ -181,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                       flush=True)
                 path.unlink()
                 if bad and args.explain:
-                    print(f"{'':<31}↳ {culprit(base, folder, field, pattern)}", flush=True)
+                    print(f"{'':<31}↳ {explained(base, folder, field, pattern, args.timeout * 5)}", flush=True)
     total = len(fields) * len(patterns)
     print(f"共 {total} 个用例，{failures} 个超出限制（读取 {READ_LIMIT} s，校验 {VALIDATE_LIMIT} s）。")
     return 1 if failures else 0
