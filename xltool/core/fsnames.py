@@ -50,12 +50,16 @@ def _handler(exc: UnicodeError) -> tuple[str | bytes, int]:
     Returns bytes in the stream's encoding: encoders accept only ASCII text from a handler.
     """
     if isinstance(exc, UnicodeEncodeError):
-        bad = exc.object[exc.start : exc.end]
+        end = exc.end
+        run = _ESCAPED.match(exc.object, exc.start)
+        if run:  # the whole run: some codecs (GBK's own) report one character at a time
+            end = max(end, run.end())
+        bad = exc.object[exc.start : end]
         shown = _component(bad) if _ESCAPED.fullmatch(bad) else bad
         try:
-            return shown.encode(exc.encoding), exc.end
+            return shown.encode(exc.encoding), end
         except (UnicodeError, LookupError):
-            return shown.encode("ascii", "backslashreplace"), exc.end
+            return shown.encode("ascii", "backslashreplace"), end
     raise exc
 
 
