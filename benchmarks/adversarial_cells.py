@@ -55,6 +55,9 @@ PATTERNS: dict[str, str] = {
     "trailing_dots": "." * 30_000 + "x",
     "newline_spaces": "\n" + " " * 30_000 + "年",
     "colons": "项目名称：" * 6_000,
+    "han_run": "项" * 30_000,  # a run of Chinese without the slash the two-indicators rule looks for
+    "number_brackets": "1" + "(" * 30_000,  # a unit of 30,000 opening brackets
+    "number_dots": "1" + "." * 30_000 + "x",
 }
 
 
