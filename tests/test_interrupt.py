@@ -166,9 +166,9 @@ def _reading(tmp: Path) -> Callable[[], bool]:
 
 
 def signal_main_when(proc: subprocess.Popen[str], signum: int, ready: Callable[[], bool], *, limit: float = 120
-                     ) -> list[int]:
+                     ) -> list[int] | None:
     """Send ``signum`` to the main process only (not its group), as ``timeout`` or ``kill`` do,
-    once ``ready()``; returns the pids of its children at that moment ([] if it ended first)."""
+    once ``ready()``; returns the pids of its children at that moment (None if it ended first)."""
     deadline = time.monotonic() + limit
     while proc.poll() is None and time.monotonic() < deadline:
         if ready():
@@ -176,7 +176,7 @@ def signal_main_when(proc: subprocess.Popen[str], signum: int, ready: Callable[[
             os.kill(proc.pid, signum)
             return children
         time.sleep(0.001)
-    return []
+    return None
 
 
 def _children(pid: int) -> list[int]:
@@ -237,7 +237,7 @@ def test_kill_9_of_the_main_process_leaves_no_worker_and_frees_the_callers_pipe(
     out, tmp = _dirs(tmp_path)
     proc = start("merge", departments, "-o", out / "汇总.xlsx", "-j", "2", tmpdir=tmp)
     workers = signal_main_when(proc, signal.SIGKILL, _reading(tmp))
-    assert len(workers) >= 2, f"merge had no workers to orphan: {workers}"
+    assert workers is not None and len(workers) >= 2, f"merge had no workers to orphan: {workers}"
     try:
         proc.communicate(timeout=10)  # EOF on stdout/stderr: no orphan holds the caller's pipe
         held = False
@@ -251,6 +251,37 @@ def test_kill_9_of_the_main_process_leaves_no_worker_and_frees_the_callers_pipe(
         proc.communicate()
     assert not held, "an orphaned worker held the caller's stdout after kill -9 of the main process"
     assert not survived, "orphaned workers survived kill -9 of the main process"
+    # What kill -9 cannot clean up (its temporary output) the next run writing there removes.
+    assert any(p.name.startswith(".汇总.xltool-tmp-") for p in out.iterdir()) or not list(out.iterdir())
+    again = subprocess.run([*XLTOOL, "template", "-o", out / "汇总.xlsx"], capture_output=True, text=True,
+                           preexec_fn=limit_memory, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert [p.name for p in out.iterdir()] == ["汇总.xlsx"]
+
+
+@pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_stop_signal_during_in_place_mark_leaves_the_original_or_the_marked_file(
+    tmp_path: Path, name: str, code: int
+) -> None:
+    book = write_book(tmp_path / "区档案局.xlsx", tables=40)
+    original_sha = sha(book)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = start("validate", "--mark", book, tmpdir=tmp)
+
+    def saving() -> bool:
+        return any(p.name.startswith(".区档案局.xltool-tmp-") for p in tmp_path.iterdir())
+
+    hit = signal_main_when(proc, getattr(signal, name), saving) is not None
+    returncode, stdout, stderr = finish(proc)
+    assert hit, "validate --mark ended before it could be signalled while saving"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary file left behind"
+    if returncode in (0, 1):  # the signal came after the final replace: a complete marked file
+        assert "校验结果" in openpyxl.load_workbook(book, read_only=True).sheetnames
+    else:
+        assert returncode == code, (returncode, stderr)
+        assert_interrupted(returncode, stdout, stderr)
+        assert sha(book) == original_sha, "the user's workbook was changed by an interrupted run"
 
 
 # ---------------------------------------------------------------------------

@@ -218,7 +218,9 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         # A Ctrl+C between creating the temp file and knowing its name would orphan it;
         # the deferred signal is delivered inside this try, so the cleanup below runs.
         with _sigint_deferred():
-            fd, name = tempfile.mkstemp(prefix=f".{target.stem}{_TEMP_MARK}", suffix=target.suffix, dir=folder)
+            _sweep_orphans(folder, target)
+            fd, name = tempfile.mkstemp(prefix=f".{target.stem}{_TEMP_MARK}{os.getpid()}-", suffix=target.suffix,
+                                        dir=folder)
             os.close(fd)
             temp = Path(name)
         yield temp
@@ -248,6 +250,38 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             _release_quietly(exc)
             raise error from None
         raise
+
+
+def _sweep_orphans(folder: Path, target: Path) -> None:
+    """Delete temporary outputs for ``target`` left by an xltool process that no longer exists.
+
+    Only ``kill -9`` (or a power cut) can leave one: every other ending removes its own.
+    The temporary name carries the writer's process id; a file whose writer is alive
+    (another run writing the same output) is left alone.
+    """
+    prefix = f".{target.stem}{_TEMP_MARK}"
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(target.suffix)]
+    except OSError:
+        return
+    for name in names:
+        pid_text = name[len(prefix):].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid() or _process_alive(int(pid_text)):
+            continue
+        with suppress(OSError):
+            (folder / name).unlink()
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name != "posix":  # Windows' os.kill terminates the process: never probe there, keep the file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True  # someone else's process, or cannot tell: keep its file
+    return True
 
 
 @contextmanager
