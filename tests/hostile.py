@@ -740,6 +740,13 @@ def make_linked_folder(directory: Path, elsewhere: Path, table: Path) -> Path:
     return link
 
 
+def make_broken_link(directory: Path, name: str = "已移走的资料") -> Path:
+    """A symlink whose target is gone (a folder moved after the link was made)."""
+    link = directory / name
+    os.symlink(directory / "不存在的文件夹", link)
+    return link
+
+
 def make_unreadable_folder(directory: Path, table: Path) -> Path:
     """A subfolder with mode 0 holding a table (the caller restores the mode to clean up)."""
     folder = directory / "无权限子文件夹"

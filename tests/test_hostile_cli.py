@@ -815,6 +815,7 @@ def _walk_every_command(base: Path, root: Path, specs: list[Any], source: Path, 
         "edited_copy": hostile.make_returned_marked_copy(root, source, source.name, edit=("项目1", total_cell, 1.5),
                                                          name="单位5_改后交回.xlsx"),
         "proven_copy": hostile.make_returned_marked_copy(root, source, source.name, edit=None),
+        "broken_link": hostile.make_broken_link(root),
         "unreadable": hostile.make_unreadable_folder(root, t[6]),
     }
     shutil.copy(t[7], root / "单位8.xlsx")  # eight files to read: merge -j 2 runs its worker pool
@@ -858,6 +859,8 @@ def test_merge_counts_every_reachable_yuan_once_and_lists_what_it_could_not_read
     assert status == "已跳过" and "权限" in reason and "未读取" in reason
     assert "无权限子文件夹" in run.err
     assert "链接" in by_name["回到上级"][1]
+    status, reason, _ = by_name["已移走的资料"]
+    assert status == "已跳过" and "断开的链接" in reason
     status, reason, _ = by_name[hostile.FAKE_BACKUP_NAME]
     assert status == "已汇总" and "旁边没有原文件" in reason
     status, reason, _ = by_name["早已移走_标注副本.xlsx"]
@@ -867,6 +870,25 @@ def test_merge_counts_every_reachable_yuan_once_and_lists_what_it_could_not_read
     status, reason, _ = by_name["单位5_标注副本.xlsx"]
     assert status == "已跳过" and "标注副本" in reason and "单位5.xlsx" in reason
     assert "重复项目" in run.err and "单位5_改后交回.xlsx" in run.err  # the returned copy is flagged, counted once
+
+
+def test_the_library_calls_see_the_same_walk(walked: dict[str, Any], tmp_path: Path) -> None:
+    """What the web page will call: discover() and merge_workbooks() in-process, names legible."""
+    from xltool.apps.merge import merge_workbooks
+    from xltool.io.discovery import discover
+
+    root = walked["root"]  # the unreadable folder has its mode back by now: it is read here
+    found = discover([root])
+    shown = [f.in_summary for f in found.files]
+    assert any(s.endswith(hostile.GBK_NAME) for s in shown) and not any("\\udc" in repr(s) for s in shown)
+    assert [f.kind for f in found.files if f.path.name == "回到上级"] == ["link"]
+    assert [f.kind for f in found.files if f.path.name == "已移走的资料"] == ["unreadable"]
+    report = merge_workbooks([root], tmp_path / "库.xlsx", jobs=1)
+    assert report.merged == 9 and report.exit_code == 1  # the broken link, the duplicate project
+    rows = list(openpyxl.load_workbook(tmp_path / "库.xlsx", read_only=True, data_only=True)["项目汇总"]
+                .iter_rows(values_only=True))
+    expected = walked["expected"] + walked["specs"][6].projects[0].total
+    assert rows[-1][4] == pytest.approx(expected, abs=0.01)
 
 
 def test_merge_of_a_folder_of_gbk_names_writes_its_summary(walked: dict[str, Any]) -> None:

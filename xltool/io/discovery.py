@@ -368,7 +368,10 @@ def _walk(root: Path, base: Path | None, add: _Add, listed: _Add) -> None:
                 listed(path, SKIP_UNREADABLE, f"无法判断是文件还是文件夹（{exc.strerror or exc}），未读取",
                        shown=shown(path))
                 continue
-            if not is_dir:
+            if not is_dir and entry.is_symlink() and not os.path.exists(path):
+                listed(path, SKIP_UNREADABLE, "链接指向的文件或文件夹不存在（断开的链接），未读取；请重新复制原文件",
+                       shown=shown(path))
+            elif not is_dir:
                 add(path, explicit=False, shown=shown(path))
             elif not (entry.name.startswith(".") or entry.name == "__MACOSX"):  # tool data (.git, macOS forks)
                 subfolders.append(path)
