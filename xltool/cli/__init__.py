@@ -31,10 +31,10 @@ class XltoolGroup(ZhGroup):
 
     def invoke(self, ctx: click.Context) -> Any:
         from xltool.core.fsnames import legible_streams
-        from xltool.core.interrupt import exit_code_of, install_stop_signals
+        from xltool.core.interrupt import exit_code_of, install_stop_signals, restore_signals
 
         legible_streams(sys.stdout, sys.stderr)  # a file name in GBK bytes is printed decoded, never a crash
-        install_stop_signals()  # SIGTERM/SIGHUP end a run like Ctrl+C: cleanup runs, exit 143/129 (130)
+        previous = install_stop_signals()  # SIGTERM/SIGHUP end a run like Ctrl+C: cleanup runs, exit 143/129 (130)
         try:
             return super().invoke(ctx)
         except XltoolError as exc:
@@ -63,6 +63,8 @@ class XltoolGroup(ZhGroup):
                 err=True,
             )
             sys.exit(3)
+        finally:
+            restore_signals(previous)
 
 
 @click.group(cls=XltoolGroup, context_settings=CONTEXT_SETTINGS)

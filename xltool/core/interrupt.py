@@ -60,21 +60,35 @@ def _raise_interrupted(signum: int, frame: Any) -> None:
     raise Interrupted(signum)
 
 
-def install_stop_signals() -> None:
+def install_stop_signals() -> dict[int, Any]:
     """SIGINT, SIGTERM and SIGHUP raise :class:`Interrupted` in the main thread (CLI only).
 
     A signal the caller set to be ignored (``nohup``, a shell's background job) stays ignored.
+    Returns the handlers replaced, for :func:`restore_signals` (a CLI run inside another
+    program, such as a test runner, gives them back).
     """
     global _stopping
+    previous: dict[int, Any] = {}
     if threading.current_thread() is not threading.main_thread():
-        return
+        return previous
     _stopping = False
     for signum in STOP_SIGNALS:
         try:
-            if signal.getsignal(signum) is signal.SIG_IGN:
+            handler = signal.getsignal(signum)
+            if handler is signal.SIG_IGN:
                 continue
             signal.signal(signum, _raise_interrupted)
+            previous[signum] = handler
         except (OSError, ValueError):  # not settable here: keep the default
+            pass
+    return previous
+
+
+def restore_signals(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        try:
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        except (OSError, ValueError, TypeError):
             pass
 
 
