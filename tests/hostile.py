@@ -669,6 +669,150 @@ def build_corpus(directory: Path, *, include_bomb: bool = True) -> dict[str, Pat
     return corpus
 
 
+# ---------------------------------------------------------------------------
+# Folders a run must walk without dropping anything (built from real tables)
+
+GBK_NAME = "民政局.xlsx"  # the name a Windows zip carried, as GBK bytes after unzip
+FAKE_BACKUP_NAME = "民政局.bak-20240315-093000.xlsx"  # a unit's own file, named like a backup
+
+
+def gbk_name(name: str) -> str:
+    """``name`` as Linux hands over the GBK bytes unzip wrote (surrogate escapes)."""
+    return os.fsdecode(name.encode("gbk"))
+
+
+def make_gbk_named(directory: Path, table: Path, name: str = GBK_NAME) -> Path:
+    """A valid table whose file name is GBK bytes, not UTF-8."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = Path(os.path.join(directory, gbk_name(name)))
+    path.write_bytes(table.read_bytes())
+    return path
+
+
+def make_deep_tree(directory: Path, table: Path, levels: int = 1_200) -> Path:
+    """A table ``levels`` folders down (built level by level: pathlib's mkdir recurses)."""
+    folder = str(directory)
+    os.makedirs(folder, exist_ok=True)
+    for _ in range(levels):
+        folder = os.path.join(folder, "d")  # one byte a level: 1,200 levels stay within PATH_MAX
+        os.mkdir(folder)
+    target = Path(folder) / "深处.xlsx"
+    target.write_bytes(table.read_bytes())
+    return target
+
+
+def remove_tree(top: Path) -> None:
+    """Delete a tree of any depth (shutil.rmtree and pytest's cleanup recurse per level).
+
+    Links are removed, never followed. A tree left 1,200 levels deep in pytest's base
+    folder would make every later pytest session on the machine fail at its cleanup.
+    """
+    order: list[str] = []
+    stack = [str(top)]
+    while stack:
+        folder = stack.pop()
+        order.append(folder)
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+    for folder in reversed(order):
+        os.rmdir(folder)
+
+
+def make_symlink_cycle(directory: Path) -> Path:
+    """``directory/循环/回到上级`` → ``directory``: a walk that follows links blindly never ends."""
+    loop = directory / "循环"
+    loop.mkdir(parents=True, exist_ok=True)
+    link = loop / "回到上级"
+    os.symlink(os.path.relpath(directory, loop), link)
+    return link
+
+
+def make_linked_folder(directory: Path, elsewhere: Path, table: Path) -> Path:
+    """A folder kept outside, reached through a symlink inside ``directory`` (must be followed)."""
+    elsewhere.mkdir(parents=True, exist_ok=True)
+    (elsewhere / "链接处的表.xlsx").write_bytes(table.read_bytes())
+    link = directory / "共享盘"
+    os.symlink(elsewhere, link)
+    return link
+
+
+def make_broken_link(directory: Path, name: str = "已移走的资料") -> Path:
+    """A symlink whose target is gone (a folder moved after the link was made)."""
+    link = directory / name
+    os.symlink(directory / "不存在的文件夹", link)
+    return link
+
+
+def make_unreadable_folder(directory: Path, table: Path) -> Path:
+    """A subfolder with mode 0 holding a table (the caller restores the mode to clean up)."""
+    folder = directory / "无权限子文件夹"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "看不见的表.xlsx").write_bytes(table.read_bytes())
+    folder.chmod(0)
+    return folder
+
+
+def make_fake_backup(directory: Path, table: Path, name: str = FAKE_BACKUP_NAME) -> Path:
+    """A unit's own table named like an xltool backup, with no original beside it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / name
+    path.write_bytes(table.read_bytes())
+    return path
+
+
+def make_returned_marked_copy(directory: Path, table: Path, tag: str, *, edit: tuple[str, str, object] | None,
+                              name: str = "") -> Path:
+    """A ``--mark-to`` copy of ``tag`` (results sheet + the tag property), optionally edited by a unit.
+
+    ``edit`` = (sheet, cell, value): what the unit corrected before sending it back.
+    """
+    from openpyxl.packaging.custom import StringProperty
+
+    wb = openpyxl.load_workbook(table)
+    if edit is not None:
+        sheet, cell, value = edit
+        wb[sheet][cell] = value
+    marks = wb.create_sheet("xltool_marks")  # the sheet xltool's marking adds (hidden)
+    marks["A1"] = "B3"
+    marks.sheet_state = "hidden"
+    wb.custom_doc_props.append(StringProperty(name="xltool_marked_copy_of", value=tag))
+    path = directory / (name or f"{Path(tag).stem}_标注副本.xlsx")
+    wb.save(path)
+    return path
+
+
+OVERLONG = 40_000  # characters in the 项目概况 of make_overlong_overview: more than an Excel cell keeps
+
+
+def make_overlong_overview(directory: Path, table: Path, name: str = "超长概况.xlsx", length: int = OVERLONG) -> Path:
+    """``table`` with a 项目概况 of ``length`` characters, written into the sheet XML directly
+    (Excel and openpyxl never write more than 32,767; other programs do)."""
+    wb = openpyxl.load_workbook(table)
+    placeholder = "XLTOOL_OVERLONG_PLACEHOLDER"
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value == "项目概况":
+                    ws.cell(cell.row, cell.column + 1).value = placeholder
+    directory.mkdir(parents=True, exist_ok=True)
+    staged = directory / f".{name}.staged"
+    wb.save(staged)
+    text = ("本项目用于保障全区档案数字化工作。" * (length // 17 + 1))[:length]
+    path = directory / name
+    with zipfile.ZipFile(staged) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if placeholder.encode() in data:
+                data = data.replace(placeholder.encode(), text.encode("utf-8"))
+            dst.writestr(info, data)
+    staged.unlink()
+    return path
+
+
 # Names grouped by what a reader must do with them.
 XML_ATTACKS = (
     "xxe_fifo",

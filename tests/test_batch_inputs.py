@@ -139,10 +139,13 @@ def test_a_stale_lock_file_names_itself_and_the_way_out(folder: dict[str, Any], 
 def test_discovery_is_one_for_every_command(folder: dict[str, Any]) -> None:
     root, books = folder["root"], folder["books"]
     (root / f"~${books[0].name}").write_bytes(b"x")
-    (root / "单位.bak-20260101-120000.xlsx").write_bytes(b"x")
+    (root / "单位.bak-20260101-120000.xlsx").write_bytes(b"x")  # no 单位.xlsx beside it: a unit's own file
+    shutil.copy(books[0], root / f"{books[0].stem}.bak-20260101-120000.xlsx")  # identical to its original: ours
     found = discover([root])
-    assert [f.path.name for f in found.to_read] == sorted(b.name for b in books)
+    assert [f.path.name for f in found.to_read] == sorted([b.name for b in books] + ["单位.bak-20260101-120000.xlsx"])
     assert {f.kind for f in found.skipped} == {"lock", "own"}
+    assert "旁边没有原文件" in next(f.note for f in found.to_read if f.path.name.startswith("单位.bak-"))
+    (root / "单位.bak-20260101-120000.xlsx").unlink()
     # validate of the lock file named on the command line (a shell's *.xlsx): skipped, not exit 2
     run = cli("validate", *sorted(root.iterdir()))
     assert run.exit_code == 0 and "锁文件" in run.output

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -772,3 +772,244 @@ def test_a_crashing_worker_shows_the_user_only_chinese(isolation: dict[str, Any]
     run = isolation["runs"]["pooled"]
     foreign = [line for line in run.err.splitlines() if line.strip() and not _CJK.search(line)]
     assert not foreign, foreign
+
+
+# -- discovery: nothing dropped silently, nothing counted twice --------------
+
+
+@pytest.fixture(scope="module")
+def walked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """A reviewer's folder with every way a walk used to drop or double money, run through every command.
+
+    A GBK-named file, a table 1,200 folders down, a symlink cycle, a symlinked folder kept
+    elsewhere, a subfolder without read permission, a unit's file named like a backup, a
+    marked copy whose source is gone, one a unit corrected and sent back, and one proven ours.
+    """
+    base = tmp_path_factory.mktemp("walk")
+    if not _permissions_enforced(base):
+        pytest.skip("running as root without the right to drop CAP_DAC_OVERRIDE: file modes cannot deny access")
+    specs = generate_departments(base / "src", 8, per_workbook=(1, 1), seed=23)
+    t = [s.path for s in specs]
+    root = base / "各单位"
+    root.mkdir()
+    source = Path(shutil.copy(t[5], root / "单位5.xlsx"))
+    total_cell = next(c.coordinate for row in openpyxl.load_workbook(source)["项目1"].iter_rows() for c in row
+                      if c.value == specs[5].projects[0].total)
+    try:
+        yield from _walk_every_command(base, root, specs, source, total_cell)
+    finally:
+        if (root / "深").exists():
+            hostile.remove_tree(root / "深")
+
+
+def _walk_every_command(base: Path, root: Path, specs: list[Any], source: Path, total_cell: str
+                        ) -> Iterator[dict[str, Any]]:
+    t = [s.path for s in specs]
+    files = {
+        "gbk": hostile.make_gbk_named(root, t[0]),
+        "deep": hostile.make_deep_tree(root / "深", t[1]),
+        "cycle": hostile.make_symlink_cycle(root),
+        "linked": hostile.make_linked_folder(root, base / "外部", t[2]),
+        "fake_backup": hostile.make_fake_backup(root, t[3]),
+        "lone_copy": hostile.make_returned_marked_copy(root, t[4], "早已移走.xlsx", edit=None),
+        "edited_copy": hostile.make_returned_marked_copy(root, source, source.name, edit=("项目1", total_cell, 1.5),
+                                                         name="单位5_改后交回.xlsx"),
+        "proven_copy": hostile.make_returned_marked_copy(root, source, source.name, edit=None),
+        "broken_link": hostile.make_broken_link(root),
+        "unreadable": hostile.make_unreadable_folder(root, t[6]),
+    }
+    shutil.copy(t[7], root / "单位8.xlsx")  # eight files to read: merge -j 2 runs its worker pool
+    expected = round(sum(specs[k].projects[0].total for k in (0, 1, 2, 3, 4, 5, 7)), 2)  # t[6] cannot be read
+    alone = base / "只有GBK"
+    hostile.make_gbk_named(alone, t[0])
+    out = base / "out"
+    out.mkdir()
+    drop = without_root_file_access
+    try:
+        runs = run_all({
+            "merge": lambda: xltool("merge", root, "-o", out / "汇总.xlsx", "-j", "2", preexec=drop),
+            "merge_alone": lambda: xltool("merge", alone, "-o", out / "只有GBK.xlsx", preexec=drop),
+            "validate": lambda: xltool("validate", root, preexec=drop),
+            "validate_json": lambda: xltool("validate", root, "--json", preexec=drop),
+            "import": lambda: xltool("import", root, "-o", out / "导入.xlsx", preexec=drop),
+            "read_gbk": lambda: xltool("read", files["gbk"], preexec=drop),
+            "read_fake_backup": lambda: xltool("read", files["fake_backup"], preexec=drop),
+        })
+    finally:
+        files["unreadable"].chmod(0o755)
+    yield {"runs": runs, "files": files, "root": root, "out": out, "specs": specs, "expected": expected}
+
+
+def test_every_command_walks_a_hostile_folder_without_a_traceback(walked: dict[str, Any]) -> None:
+    for key, run in walked["runs"].items():
+        assert_clean(run)
+        assert "\\udc" not in run.text and "\ufffd" not in run.text, f"{key}: illegible name in {run}"
+
+
+def test_merge_counts_every_reachable_yuan_once_and_lists_what_it_could_not_read(walked: dict[str, Any]) -> None:
+    run, out = walked["runs"]["merge"], walked["out"] / "汇总.xlsx"
+    assert run.code == 1, str(run)  # a folder could not be opened: never a clean 0
+    rows = list(openpyxl.load_workbook(out, read_only=True, data_only=True)["项目汇总"].iter_rows(values_only=True))
+    assert rows[-1][0] == "合计" and rows[-1][4] == pytest.approx(walked["expected"], abs=0.01)
+    listed = _file_list(out)
+    by_name = {Path(k).name: v for k, v in listed.items()}
+    assert by_name[hostile.GBK_NAME][0] == "已汇总"  # shown decoded, read for real
+    assert by_name["深处.xlsx"][0] == "已汇总" and by_name["链接处的表.xlsx"][0] == "已汇总"
+    status, reason, _ = by_name["无权限子文件夹"]
+    assert status == "已跳过" and "权限" in reason and "未读取" in reason
+    assert "无权限子文件夹" in run.err
+    assert "链接" in by_name["回到上级"][1]
+    status, reason, _ = by_name["已移走的资料"]
+    assert status == "已跳过" and "断开的链接" in reason
+    status, reason, _ = by_name[hostile.FAKE_BACKUP_NAME]
+    assert status == "已汇总" and "旁边没有原文件" in reason
+    status, reason, _ = by_name["早已移走_标注副本.xlsx"]
+    assert status == "已汇总" and "原文件不在" in reason
+    status, reason, _ = by_name["单位5_改后交回.xlsx"]
+    assert status == "已汇总" and "内容已与原文件不同" in reason
+    status, reason, _ = by_name["单位5_标注副本.xlsx"]
+    assert status == "已跳过" and "标注副本" in reason and "单位5.xlsx" in reason
+    assert "重复项目" in run.err and "单位5_改后交回.xlsx" in run.err  # the returned copy is flagged, counted once
+
+
+def test_the_library_calls_see_the_same_walk(walked: dict[str, Any], tmp_path: Path) -> None:
+    """What the web page will call: discover() and merge_workbooks() in-process, names legible."""
+    from xltool.apps.merge import merge_workbooks
+    from xltool.io.discovery import discover
+
+    root = walked["root"]  # the unreadable folder has its mode back by now: it is read here
+    found = discover([root])
+    shown = [f.in_summary for f in found.files]
+    assert any(s.endswith(hostile.GBK_NAME) for s in shown) and not any("\\udc" in repr(s) for s in shown)
+    assert [f.kind for f in found.files if f.path.name == "回到上级"] == ["link"]
+    assert [f.kind for f in found.files if f.path.name == "已移走的资料"] == ["unreadable"]
+    report = merge_workbooks([root], tmp_path / "库.xlsx", jobs=1)
+    assert report.merged == 9 and report.exit_code == 1  # the broken link, the duplicate project
+    rows = list(openpyxl.load_workbook(tmp_path / "库.xlsx", read_only=True, data_only=True)["项目汇总"]
+                .iter_rows(values_only=True))
+    expected = walked["expected"] + walked["specs"][6].projects[0].total
+    assert rows[-1][4] == pytest.approx(expected, abs=0.01)
+
+
+def test_merge_of_a_folder_of_gbk_names_writes_its_summary(walked: dict[str, Any]) -> None:
+    run = walked["runs"]["merge_alone"]
+    assert run.code == 0, str(run)
+    listed = _file_list(walked["out"] / "只有GBK.xlsx")
+    assert [Path(k).name for k in listed] == [hostile.GBK_NAME]
+    assert hostile.GBK_NAME in run.out or "1/1" in run.out
+
+
+def test_validate_and_import_see_the_same_files_and_exit_1(walked: dict[str, Any]) -> None:
+    import json
+
+    runs = walked["runs"]
+    check = runs["validate"]
+    assert check.code == 1, str(check)
+    assert "无法读取" in check.err and "无权限子文件夹" in check.err
+    assert hostile.GBK_NAME in check.out and "深处.xlsx" in check.out
+    assert "旁边没有原文件" in check.err and "单位5_标注副本.xlsx" in check.err
+    report = json.loads(runs["validate_json"].out)
+    names = sorted(Path(f["file"]).name for f in report["files"])
+    assert names == sorted([hostile.GBK_NAME, "深处.xlsx", "链接处的表.xlsx", hostile.FAKE_BACKUP_NAME,
+                            "早已移走_标注副本.xlsx", "单位5.xlsx", "单位5_改后交回.xlsx", "单位8.xlsx"])
+    imported = runs["import"]
+    assert imported.code == 1 and "无权限子文件夹" in imported.err, str(imported)
+    book = openpyxl.load_workbook(walked["out"] / "导入.xlsx", read_only=True)
+    names = {s.projects[0].name for k, s in enumerate(walked["specs"]) if k != 6}
+    titles = [ws["B3"].value for ws in book.worksheets if ws.sheet_state == "visible" and ws["A3"].value == "项目名称"]
+    assert names <= set(titles) and len(titles) == 8, titles
+
+
+def test_read_shows_a_gbk_name_decoded_and_reads_a_backup_named_file(walked: dict[str, Any]) -> None:
+    runs, specs = walked["runs"], walked["specs"]
+    gbk = runs["read_gbk"]
+    assert gbk.code == 0 and hostile.GBK_NAME in gbk.out and specs[0].projects[0].name in gbk.out, str(gbk)
+    assert f"{specs[0].projects[0].total:.2f} 万元" in gbk.out
+    fake = runs["read_fake_backup"]
+    assert fake.code == 0 and specs[3].projects[0].name in fake.out, str(fake)
+
+
+# -- a full disk ---------------------------------------------------------------
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 1 MB tmpfs mounted for the test (root only), unmounted afterwards."""
+    mount = tmp_path / "小盘"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs to fill (needs root and mount rights): {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def _fill(folder: Path) -> None:
+    """Write zeros until the file system is full."""
+    fd = os.open(folder / "占满磁盘的文件", os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    assert shutil.disk_usage(folder).free < 8192
+
+
+def test_a_full_disk_is_a_chinese_message_for_every_command_that_writes(full_disk: Path, good: list[Path]) -> None:
+    """Old outputs kept byte for byte, nothing left beside them, the output and the space needed named."""
+    disk = full_disk
+    book = Path(shutil.copy(good[0], disk / "标注我.xlsx"))
+    olds = {
+        "template": disk / "模板.xlsx",
+        "import": disk / "导入.xlsx",
+        "merge": disk / "汇总.xlsx",
+        "mark_to": disk / "标注副本.xlsx",
+        "addin": disk / "xltool.xlam",
+    }
+    assert xltool("template", "-o", olds["template"]).code == 0
+    assert xltool("import", good[1], "-o", olds["import"]).code == 0
+    assert xltool("merge", good[2], "-o", olds["merge"]).code == 0
+    shutil.copy(good[3], olds["mark_to"])
+    olds["addin"].write_bytes(b"an older add-in")
+    _fill(disk)
+    before = snapshot(disk)
+    runs = {
+        "template": xltool("template", "-o", olds["template"]),
+        "import": xltool("import", good[1], "-o", olds["import"]),
+        "merge": xltool("merge", good[2], good[4], "-o", olds["merge"]),
+        "mark_to": xltool("validate", good[3], "--mark-to", olds["mark_to"]),
+        "mark": xltool("validate", "--mark", book),
+        "addin": xltool("addin", "build", "-o", olds["addin"]),
+        "new_file": xltool("template", "-o", disk / "新模板.xlsx"),
+        "split": xltool("import", good[1], "--split", disk / "拆分"),
+    }
+    for key, run in runs.items():
+        assert_clean(run)
+        assert run.code == 2, f"{key}: {run}"
+        assert "磁盘空间不足" in run.err and "MB" in run.err, f"{key}: {run}"
+        assert "Exception ignored" not in run.err and "Errno" not in run.err, f"{key}: {run}"
+    for key, path in olds.items():
+        assert str(path) in runs[key].err, f"{key}: the output is not named: {runs[key]}"
+    assert str(book) in runs["mark"].err
+    assert snapshot(disk) == before  # old outputs intact, no temporary file, no backup, no new file
+
+
+# -- a text longer than an Excel cell holds --------------------------------------
+
+
+def test_import_says_where_and_how_much_of_an_overlong_text_it_cut(good: list[Path], tmp_path: Path) -> None:
+    source = hostile.make_overlong_overview(tmp_path, good[0])
+    out = tmp_path / "导入.xlsx"
+    run = xltool("import", source, "-o", out)
+    assert_clean(run)
+    assert run.code == 1, str(run)  # data changed: never a clean 0
+    cut = hostile.OVERLONG - (32_767 - len("……（超出单元格长度上限，已截断）"))
+    assert "单元格 B8" in run.err and f"{hostile.OVERLONG:,} 个字符" in run.err and f"截去末尾 {cut:,} 个字符" in run.err
+    wb = openpyxl.load_workbook(out, read_only=True)
+    ws = next(ws for ws in wb.worksheets if ws["A8"].value == "项目概况")
+    text = ws["B8"].value
+    assert len(text) == 32_767 and text.endswith("已截断）") and text.startswith("本项目用于保障全区档案数字化工作。")

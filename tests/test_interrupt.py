@@ -151,6 +151,140 @@ def test_ctrl_c_while_writing_keeps_the_previous_summary_intact(departments: Pat
 
 
 # ---------------------------------------------------------------------------
+# SIGTERM, SIGHUP (timeout, kill, a service manager, a closed terminal) and kill -9
+
+
+def _reading(tmp: Path) -> Callable[[], bool]:
+    seen: list[float] = []
+
+    def ready() -> bool:  # the merge's working folder exists from the start of the read stage
+        if not seen and any(tmp.iterdir()):
+            seen.append(time.monotonic())
+        return bool(seen) and time.monotonic() - seen[0] > 0.5
+
+    return ready
+
+
+def signal_main_when(proc: subprocess.Popen[str], signum: int, ready: Callable[[], bool], *, limit: float = 120
+                     ) -> list[int] | None:
+    """Send ``signum`` to the main process only (not its group), as ``timeout`` or ``kill`` do,
+    once ``ready()``; returns the pids of its children at that moment (None if it ended first)."""
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < deadline:
+        if ready():
+            children = _children(proc.pid)
+            os.kill(proc.pid, signum)
+            return children
+        time.sleep(0.001)
+    return None
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for init to reap it is gone for every purpose)."""
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def gone(pids: list[int], seconds: float = 5) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(_alive(p) for p in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to list the workers")
+@pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_stop_signal_to_the_main_process_ends_the_merge_like_ctrl_c(
+    departments: Path, tmp_path: Path, name: str, code: int
+) -> None:
+    """Exit 128 + the signal (143, 129; Ctrl+C is 130), workers stopped, temporary files removed."""
+    out, tmp = _dirs(tmp_path)
+    proc = start("merge", departments, "-o", out / "汇总.xlsx", "-j", "2", tmpdir=tmp)
+    workers = signal_main_when(proc, getattr(signal, name), _reading(tmp))
+    assert workers, "merge ended before it could be signalled"
+    returncode, stdout, stderr = finish(proc)
+    assert returncode == code, (returncode, stderr)
+    assert_interrupted(returncode, stdout, stderr)
+    assert gone(workers), "worker processes outlived the signalled merge"
+    assert list(out.iterdir()) == []
+    assert list(tmp.rglob("*")) == [], "the merge's temporary folder was left behind"
+    assert group_gone(proc.pid)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to list the workers")
+def test_kill_9_of_the_main_process_leaves_no_worker_and_frees_the_callers_pipe(
+    departments: Path, tmp_path: Path
+) -> None:
+    """The workers notice their parent's death (PR_SET_PDEATHSIG, the lifeline pipe) and exit,
+    so a script reading the merge's output sees end-of-file instead of waiting forever."""
+    out, tmp = _dirs(tmp_path)
+    proc = start("merge", departments, "-o", out / "汇总.xlsx", "-j", "2", tmpdir=tmp)
+    workers = signal_main_when(proc, signal.SIGKILL, _reading(tmp))
+    assert workers is not None and len(workers) >= 2, f"merge had no workers to orphan: {workers}"
+    try:
+        proc.communicate(timeout=10)  # EOF on stdout/stderr: no orphan holds the caller's pipe
+        held = False
+    except subprocess.TimeoutExpired:
+        held = True
+    survived = not gone(workers)
+    for pid in workers:  # cleanup only after the verdict
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    if held:
+        proc.communicate()
+    assert not held, "an orphaned worker held the caller's stdout after kill -9 of the main process"
+    assert not survived, "orphaned workers survived kill -9 of the main process"
+    # What kill -9 cannot clean up (its temporary output) the next run writing there removes.
+    assert any(p.name.startswith(".汇总.xltool-tmp-") for p in out.iterdir()) or not list(out.iterdir())
+    again = subprocess.run([*XLTOOL, "template", "-o", out / "汇总.xlsx"], capture_output=True, text=True,
+                           preexec_fn=limit_memory, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert [p.name for p in out.iterdir()] == ["汇总.xlsx"]
+
+
+@pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_stop_signal_during_in_place_mark_leaves_the_original_or_the_marked_file(
+    tmp_path: Path, name: str, code: int
+) -> None:
+    book = write_book(tmp_path / "区档案局.xlsx", tables=40)
+    original_sha = sha(book)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    proc = start("validate", "--mark", book, tmpdir=tmp)
+
+    def saving() -> bool:
+        return any(p.name.startswith(".区档案局.xltool-tmp-") for p in tmp_path.iterdir())
+
+    hit = signal_main_when(proc, getattr(signal, name), saving) is not None
+    returncode, stdout, stderr = finish(proc)
+    assert hit, "validate --mark ended before it could be signalled while saving"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary file left behind"
+    if returncode in (0, 1):  # the signal came after the final replace: a complete marked file
+        assert "校验结果" in openpyxl.load_workbook(book, read_only=True).sheetnames
+    else:
+        assert returncode == code, (returncode, stderr)
+        assert_interrupted(returncode, stdout, stderr)
+        assert sha(book) == original_sha, "the user's workbook was changed by an interrupted run"
+
+
+# ---------------------------------------------------------------------------
 # validate --mark in place
 
 

@@ -218,16 +218,20 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     A half-written .xlam in XLSTART would make Excel complain at every start-up, and
     Excel's startup folder may not exist yet on a machine that never used add-ins.
     """
-    from xltool.io.files import atomic_output
+    from xltool.io.files import atomic_output, disk_full_error, is_disk_full
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if is_disk_full(exc):
+            raise disk_full_error(path) from None
         raise XltoolError(f"无法创建文件夹：{exc.strerror or exc}", file=path.parent) from None
     with atomic_output(path) as tmp:
         try:
             write(tmp)
         except OSError as exc:
+            if is_disk_full(exc):
+                raise  # atomic_output says it in Chinese, with the space needed
             raise XltoolError(f"写入文件失败：{exc.strerror or exc}", file=path) from None
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, XltoolError
 from xltool.io.sources import SourceResult, load_source
 from xltool.core.model import Project, check_year
 from xltool.core.text import clean_text
@@ -122,21 +122,28 @@ def _annotate(workbook: Any, projects: list[Project]) -> None:
 
 
 def write_workbook(projects: list[Project], output: Path, *, profile: str | None = None,
-                   year: int | None = None) -> Path:
-    """All projects in one template workbook, one sheet each, saved atomically (old file backed up)."""
+                   year: int | None = None, cut: list[str] | None = None) -> Path:
+    """All projects in one template workbook, one sheet each, saved atomically (old file backed up).
+
+    Texts longer than an Excel cell holds are cut visibly; ``cut`` receives one notice each.
+    """
+    from xltool.write.cellfit import cuts_of
     from xltool.write.template import make_projects_workbook, save_workbook
 
     workbook = make_projects_workbook(projects, profile=profile or common_profile(projects),
                                       year=year or shared_year(projects))
     _annotate(workbook, projects)
+    cuts = cuts_of(workbook)
+    if cut is not None:
+        cut.extend(f"文件 {output}，{c.notice()}" for c in cuts)
     return save_workbook(workbook, Path(output))
 
 
 def write_split(projects: list[Project], directory: Path, *, profile: str | None = None,
-                year: int | None = None) -> list[Path]:
+                year: int | None = None, cut: list[str] | None = None) -> list[Path]:
     """One template workbook per project in ``directory``; each keeps its own recognised profile."""
     return [
-        write_workbook([project], path, profile=profile or project.profile or None, year=year)
+        write_workbook([project], path, profile=profile or project.profile or None, year=year, cut=cut)
         for project, path in zip(projects, split_paths(projects, directory))
     ]
 
@@ -180,6 +187,7 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
 
     expanded: list[Path] = []
     notices: list[str] = []
+    unreadable = 0  # folders that could not be opened: their files are missing (exit 1)
     for source in sources:
         if not (Path(source).exists() or Path(source).is_symlink()):
             expanded.append(Path(source))  # load_source says what is missing, as before
@@ -187,6 +195,7 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         found = discover([source], suffixes=WORKBOOK_SUFFIXES | {".txt", ".docx"}, noted={})
         expanded += [f.path for f in found.to_read]
         notices += found.notice_lines()
+        unreadable += len(found.unreadable)
         if not found.to_read and Path(source).is_dir():
             notices.append(f"文件夹 {source} 中没有可导入的文件（.txt、.docx 或 Excel 工作簿）")
     sources = expanded
@@ -219,6 +228,7 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         for project in result.projects:
             run.warnings.extend(f"文件 {result.file}：{w}" for w in project_warnings(project))
             run.projects.append(project)
+    cut: list[str] = []  # texts longer than a cell holds: cut, said, exit 1
     if output is not None:
         profiles = {p.profile for p in run.projects if p.profile}
         if profile is None and len(profiles) > 1:
@@ -227,20 +237,30 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
                 f"各项目的指标体系不同（{'、'.join(sorted(profiles))}），工作簿的下拉列表统一按“{chosen}”生成；"
                 "如需各按其体系生成，请改用 --split"
             )
-        run.written = [write_workbook(run.projects, output, profile=profile, year=year)]
+        run.written = [write_workbook(run.projects, output, profile=profile, year=year, cut=cut)]
     else:
         assert split_dir is not None
+        created = not split_dir.exists()
         try:
             split_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise XltoolError(f"无法创建输出文件夹（{exc.strerror or exc}）", file=split_dir, exit_code=EXIT_INPUT) from None
-        run.written = write_split(run.projects, split_dir, profile=profile, year=year)
+        try:
+            run.written = write_split(run.projects, split_dir, profile=profile, year=year, cut=cut)
+        except BaseException:  # a full disk, Ctrl+C: the folder this run made is not left behind empty
+            if created:
+                try:
+                    split_dir.rmdir()
+                except OSError:
+                    pass
+            raise
     where = run.written[0] if output is not None else split_dir
     run.messages.append(
         f"已从 {len(results)} 个文件导入 {len(run.projects)} 个项目，写入 {where}"
         + (f"（{len(run.written)} 个工作簿）" if split_dir is not None else "")
     )
-    run.exit_code = import_exit_code(results)
+    run.warnings.extend(cut)
+    run.exit_code = max(import_exit_code(results), EXIT_FINDINGS if unreadable or cut else 0)
     return run
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, XltoolError
 from xltool.io.discovery import SUMMARY_REASON, discover, own_output_reason
 from xltool.rules import validate_projects
 from xltool.write.report import FileStatus, ValidationRun, format_json, format_text
@@ -223,7 +223,9 @@ def run_validate_command(files: list[Path], *, as_json: bool = False, mark: bool
             status.notes.extend(result.notices)
     errors += [f"错误：文件 {s.file}：{s.message}" for s in run.files if s.status == "failed"]
     text = format_json(run) if as_json else format_text(_pointing_to_stderr(run))
-    return CommandOutput(text, notices + errors, run.exit_code)
+    # A folder that could not be opened may hold tables: never a clean exit 0.
+    code = max(run.exit_code, EXIT_FINDINGS) if found.unreadable else run.exit_code
+    return CommandOutput(text, notices + errors, code)
 
 
 def _pointing_to_stderr(run: ValidationRun) -> ValidationRun:

@@ -30,20 +30,31 @@ class XltoolGroup(ZhGroup):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
+        from xltool.core.fsnames import legible_streams
+        from xltool.core.interrupt import exit_code_of, install_stop_signals, restore_signals
+
+        legible_streams(sys.stdout, sys.stderr)  # a file name in GBK bytes is printed decoded, never a crash
+        previous = install_stop_signals()  # SIGTERM/SIGHUP end a run like Ctrl+C: cleanup runs, exit 143/129 (130)
         try:
             return super().invoke(ctx)
         except XltoolError as exc:
             click.echo(f"错误：{exc.describe()}", err=True)
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             click.echo("已中断：未写出任何不完整的文件。", err=True)
-            sys.exit(130)
+            sys.exit(exit_code_of(exc))
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
         except MemoryError:
             click.echo("错误：内存不足，文件过大或结构异常。", err=True)
             sys.exit(EXIT_INPUT)
         except Exception as exc:  # last line of defence: a Chinese message, no traceback
+            from xltool.io.files import is_disk_full
+
+            if is_disk_full(exc) and not os.environ.get("XLTOOL_DEBUG"):  # e.g. the temporary folder is full
+                click.echo(f"错误：磁盘空间不足（{getattr(exc, 'filename', None) or '临时文件夹'}），"
+                           "未写出任何文件。请清理磁盘或换一个位置后重试。", err=True)
+                sys.exit(EXIT_INPUT)
             if os.environ.get("XLTOOL_DEBUG"):
                 raise
             click.echo(
@@ -52,6 +63,8 @@ class XltoolGroup(ZhGroup):
                 err=True,
             )
             sys.exit(3)
+        finally:
+            restore_signals(previous)
 
 
 @click.group(cls=XltoolGroup, context_settings=CONTEXT_SETTINGS)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from xltool.core.fsnames import legible
+
 # CLI exit codes shared by every command.
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # validation errors found / some inputs skipped
@@ -39,7 +41,7 @@ class XltoolError(Exception):
         code: str | None = None,
     ) -> None:
         self.message = message
-        self.file = str(file) if file is not None else None
+        self.file = legible(file) if file is not None else None  # GBK bytes in a name shown decoded
         self.sheet = sheet
         self.cell = cell
         self.exit_code = exit_code

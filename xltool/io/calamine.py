@@ -67,8 +67,12 @@ _CHILD_TIMEOUT = 120.0
 _CHILD_MEMORY = 2 << 30
 
 
-def _child_read(path: str, kind: str, conn: Any) -> None:
+def _child_read(path: str, kind: str, conn: Any, parent: int = 0, read_end: int | None = None) -> None:
     """In the forked child: silence stderr (calamine's panic text is English), cap memory, read."""
+    from xltool.core.interrupt import default_stop_signals, die_with_parent
+
+    default_stop_signals()  # the parent owns the cleanup; a SIGTERM ends this child at once
+    die_with_parent(parent or os.getppid(), read_end)
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)
@@ -92,7 +96,9 @@ def _child_read(path: str, kind: str, conn: Any) -> None:
 def _grids_in_child(path: Path, kind: str) -> list[Grid]:
     ctx = _CHILD_CONTEXT
     receiver, sender = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child_read, args=(str(path), kind, sender), daemon=True)
+    from xltool.core.interrupt import lifeline
+
+    child = ctx.Process(target=_child_read, args=(str(path), kind, sender, os.getpid(), lifeline()), daemon=True)
     child.start()
     sender.close()
     try:

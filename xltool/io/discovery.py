@@ -7,23 +7,34 @@ same money twice, so every run expands its inputs here, and every file found is
 accounted for: read, or skipped with the precise reason (named on the console and,
 for merge, in 文件清单).
 
-Own outputs are recognised by name (``io.files.backup_name``) before reading, and by
-content (the sheets only xltool writes) once the sheet names are known, see
-:func:`own_output_reason`.
+A file is xltool's own only when xltool can prove it (:func:`own_copy`): a backup
+when the original it was named after is beside it and holds every value the backup
+holds (the backup adds no money), a ``--mark-to`` copy when its tag names a source
+beside it with the same values, a summary by the sheets only a summary has. A name
+alone proves nothing — a unit may well call its own file ``民政局.bak-20240315.xlsx`` —
+so anything unproven is read, and the file list says why it was looked at.
+
+File names that are not valid UTF-8 (GBK bytes from ``unzip``) are opened by their
+real bytes and shown decoded (:func:`xltool.core.fsnames.legible`).
 """
 
 from __future__ import annotations
 
+import errno
 import html
 import os
 import re
+import stat
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.core.names import MARKED_COPY_PROPERTY, MARKS_SHEET, SUMMARY_FILES_SHEET, SUMMARY_PROJECTS_SHEET
+from xltool.core.fsnames import legible
+from xltool.core.names import (
+    MARKED_COPY_PROPERTY, MARKS_SHEET, RESULTS_SHEET, SUMMARY_FILES_SHEET, SUMMARY_PROJECTS_SHEET,
+)
 
 # Suffixes read as workbooks; the safety gate judges the bytes, these only select files in folders.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".ods", ".xlsb", ".et"})
@@ -39,6 +50,8 @@ SKIP_LOCK = "lock"
 SKIP_HIDDEN = "hidden"
 SKIP_OWN = "own"  # xltool's own output: backup, marked copy, summary
 SKIP_NOTED = "noted"  # a document to convert first
+SKIP_UNREADABLE = "unreadable"  # a folder or entry that could not be opened: its files may hold money (exit 1)
+SKIP_LINK = "link"  # a symlinked folder already searched by another way in (nothing lost)
 
 LOCK_REASON = "Excel、WPS 或 LibreOffice 打开工作簿时生成的临时锁文件，不是工作簿"
 HIDDEN_REASON = "隐藏文件，不作为输入"
@@ -61,20 +74,21 @@ class InputFile:
     kind: str = ""  # SKIP_* when skipped
     explicit: bool = False  # named on the command line, not found in a folder
     shown: str = ""  # the summary's name for it when not its path as given (see :func:`discover`)
+    note: str = ""  # read, but why it was considered (a backup-like name without proof …)
 
     @property
     def display(self) -> str:
-        return str(self.path)
+        return legible(self.path)
 
     @property
     def in_summary(self) -> str:
         """How the merge summary (its columns, 文件清单, console lines) names the file."""
-        return self.shown or str(self.path)
+        return legible(self.shown or self.path)
 
     @property
     def quiet(self) -> bool:
         """Skipped for a reason that is no problem of the inputs (locks, hidden, own outputs)."""
-        return self.kind in (SKIP_LOCK, SKIP_HIDDEN, SKIP_OWN)
+        return self.kind in (SKIP_LOCK, SKIP_HIDDEN, SKIP_OWN, SKIP_LINK)
 
 
 @dataclass
@@ -90,9 +104,15 @@ class Discovery:
     def skipped(self) -> list[InputFile]:
         return [f for f in self.files if f.skip]
 
+    @property
+    def unreadable(self) -> list[InputFile]:
+        """Folders and entries that could not be opened: a run with any exits at least 1."""
+        return [f for f in self.files if f.kind == SKIP_UNREADABLE]
+
     def notice_lines(self) -> list[str]:
-        """One console line per skipped file, naming it and the reason."""
-        return [f"已跳过 {f.display}：{f.skip}" for f in self.skipped]
+        """One console line per skipped file (naming it and the reason) and per file read despite a doubt."""
+        lines = [f"{'无法读取' if f.kind == SKIP_UNREADABLE else '已跳过'} {f.display}：{f.skip}" for f in self.skipped]
+        return lines + [f"文件 {f.display}：{f.note}" for f in self.files if f.note and not f.skip]
 
 
 def backup_source(path: Path) -> str:
@@ -102,60 +122,150 @@ def backup_source(path: Path) -> str:
 
 
 def backup_reason(original: str) -> str:
-    return f"xltool 在标注或覆盖“{original}”之前保存的备份，不作为输入（以原文件为准）"
+    return f"xltool 在标注或覆盖“{legible(original)}”之前保存的备份，不作为输入（原文件就在旁边，内容已包含在其中）"
 
 
 def marked_copy_reason(original: str) -> str:
-    return f"xltool validate --mark-to 生成的标注副本（原文件：{original}），不作为输入"
+    return f"xltool validate --mark-to 生成的标注副本（原文件：{legible(original)}，就在旁边且内容相同），不作为输入"
+
+
+def link_reason(target: Path) -> str:
+    return f"指向已查找过的文件夹（{legible(target)}）的链接，不再重复查找（避免重复计入或循环）"
 
 
 def marked_copy_source(path: Path) -> str:
     """The source's name recorded in a ``--mark-to`` copy ("" for anything else).
 
     Read from the package's small custom-properties part, never from sheets; a damaged
-    or foreign file simply is not a marked copy.
+    or foreign file simply is not a marked copy. Only regular files are opened (a FIFO
+    named ``.xlsx`` would block).
     """
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return ""
         with zipfile.ZipFile(path) as zf:
             info = zf.getinfo("docProps/custom.xml")
             if info.file_size > _CUSTOM_PART_MAX:
                 return ""
             text = zf.read(info).decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError):
+    except (OSError, KeyError, zipfile.BadZipFile, RuntimeError, ValueError, EOFError, NotImplementedError):
         return ""
     match = _CUSTOM_PROP.search(text)
     return html.unescape(match["value"]).strip() if match else ""
+
+
+def _values(path: Path) -> dict[str, list[list[object]]] | None:
+    """Sheet name → its rows without trailing blanks (None when the file cannot be read)."""
+    from xltool.io.calamine import grids_from_calamine
+
+    try:
+        grids = grids_from_calamine(path)
+    except XltoolError:
+        return None
+    out: dict[str, list[list[object]]] = {}
+    for grid in grids:
+        rows = [list(r) for r in grid.rows]
+        for row in rows:
+            while row and row[-1] is None:
+                row.pop()
+        while rows and not rows[-1]:
+            rows.pop()
+        out[grid.name] = rows
+    return out
+
+
+def _holds_all_of(container: Path, copy: Path) -> bool | None:
+    """Whether every sheet of ``copy`` is in ``container`` with the same values (marks sheet aside).
+
+    Marking adds the results and marks sheets (never money, so not compared), fills and
+    comments, but changes no value, so a backup
+    taken before marking is held whole by the marked original, and an unedited
+    ``--mark-to`` copy holds exactly its source's values. None: ``copy`` is a summary.
+    """
+    try:
+        if container.read_bytes() == copy.read_bytes():
+            return True
+    except OSError:
+        return False
+    inner, outer = _values(copy), _values(container)
+    if inner is None or outer is None:
+        return False
+    if SUMMARY_PROJECTS_SHEET in inner and SUMMARY_FILES_SHEET in inner:
+        return None
+    return all(outer.get(name) == rows for name, rows in inner.items() if name not in (MARKS_SHEET, RESULTS_SHEET))
+
+
+def own_copy(path: Path) -> tuple[str, str, str]:
+    """(kind, reason, note) for a file whose name or tag says it is xltool's.
+
+    ``(SKIP_OWN, reason, "")`` when proven; otherwise ``("", "", note)`` — the file is read
+    and ``note`` says why it was considered (``("", "", "")`` for an ordinary file).
+    """
+    original = backup_source(path)
+    if original:
+        source = path.with_name(original)
+        if not source.is_file():
+            return "", "", f"名称像 xltool 的备份，但旁边没有原文件“{legible(original)}”，按普通工作簿读取"
+        held = _holds_all_of(source, path)
+        if held is None:
+            return SKIP_OWN, SUMMARY_REASON, ""
+        if held:
+            return SKIP_OWN, backup_reason(original), ""
+        return "", "", f"名称像 xltool 的备份，但内容与旁边的“{legible(original)}”不同，按普通工作簿读取"
+    return marked_copy_proof(path)
+
+
+def marked_copy_proof(path: Path) -> tuple[str, str, str]:
+    """:func:`own_copy` for a ``--mark-to`` copy: its tag, its source beside it, the same values."""
+    tagged = marked_copy_source(path)
+    if not tagged:
+        return "", "", ""
+    source = path.with_name(Path(tagged).name)
+    if source == path or not source.is_file():
+        return "", "", (f"带有 xltool 标注副本的标记（原文件：{legible(tagged)}），但原文件不在同一文件夹中，"
+                        "按普通工作簿读取")
+    if _holds_all_of(source, path):
+        return SKIP_OWN, marked_copy_reason(tagged), ""
+    return "", "", (f"带有 xltool 标注副本的标记（原文件：{legible(tagged)}），但内容已与原文件不同"
+                    "（可能修改后交回），按普通工作簿读取")
 
 
 def own_output_reason(sheet_names: Iterable[str], path: Path | None = None) -> str:
     """Why a workbook with these sheets is xltool's own output, or "" when it is not.
 
     A summary has 项目汇总 and 文件清单. A marked workbook has the marks sheet; only a
-    ``--mark-to`` copy (it records its source) is skipped — a file marked in place is
-    still the department's own table.
+    ``--mark-to`` copy proven by :func:`marked_copy_proof` is skipped — a file marked in
+    place, or a copy a unit edited and sent back, is still the department's own table.
     """
     names = set(sheet_names)
     if SUMMARY_PROJECTS_SHEET in names and SUMMARY_FILES_SHEET in names:
         return SUMMARY_REASON
     if MARKS_SHEET in names and path is not None:
-        source = marked_copy_source(path)
-        if source:
-            return marked_copy_reason(source)
+        kind, reason, _ = marked_copy_proof(path)
+        return reason if kind else ""
     return ""
 
 
 def _by_name(path: Path) -> tuple[str, str]:
-    """(kind, reason) for what the name alone tells."""
+    """(kind, reason) for what the name alone tells (a backup-like name proves nothing yet)."""
     from xltool.io.gate import is_lock_or_hidden
 
     if is_lock_or_hidden(path):
         if path.name.startswith(("~$", ".~lock.")):
             return SKIP_LOCK, LOCK_REASON
         return SKIP_HIDDEN, HIDDEN_REASON
-    original = backup_source(path)
-    if original:
-        return SKIP_OWN, backup_reason(original)
     return "", ""
+
+
+def _folder_error(exc: OSError) -> str:
+    """Why a folder could not be entered, in words a clerk can act on."""
+    if isinstance(exc, PermissionError):
+        return "没有权限打开该文件夹，其中的文件均未读取；请让管理员开放读取权限，或把文件复制出来后重试"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "文件夹路径过长（超过系统限制），其中的文件均未读取；请把该文件夹移到较浅的位置后重试"
+    if exc.errno == errno.ELOOP:
+        return "符号链接层层相指（循环），无法打开，其中的文件均未读取"
+    return f"无法打开该文件夹（{exc.strerror or exc}），其中的文件均未读取"
 
 
 def discover(
@@ -164,18 +274,25 @@ def discover(
     suffixes: Iterable[str] = WORKBOOK_SUFFIXES,
     noted: dict[str, str] | None = None,
 ) -> Discovery:
-    """Expand files and folders (recursively, in name order) into the files to list.
+    """Expand files and folders (every level, in name order) into the files to list.
 
     Files in folders are taken when their suffix is in ``suffixes`` (``noted`` ones are
     listed as skipped with their advice); files named explicitly are always listed.
-    Lock files, hidden files and xltool's backups are listed as skipped whether found
-    in a folder or named (a shell's ``*.xlsx`` names them all); hidden folders are not
-    entered; a file named twice is listed once.
+    Lock files, hidden files and xltool's proven own files are listed as skipped whether
+    found in a folder or named (a shell's ``*.xlsx`` names them all); a file named twice
+    is listed once. Nothing is dropped without a word: a folder that cannot be opened is
+    listed as unreadable (``SKIP_UNREADABLE``, the run exits 1); hidden folders (``.git``,
+    ``__MACOSX``) hold tools' data and are not searched; a symlinked folder is followed once — a link to a folder
+    already searched (a cycle, or a second way in) is listed as not followed. The walk
+    keeps its own stack, so no depth of folders exhausts Python's recursion limit.
     """
     wanted = {s.lower() for s in suffixes}
     noted = NOTED_SUFFIXES if noted is None else noted
     found = Discovery()
     seen: set[str] = set()
+
+    def listed(path: Path, kind: str, reason: str, *, explicit: bool = False, shown: str = "") -> None:
+        found.files.append(InputFile(len(found.files), path, reason, kind, explicit, shown))
 
     def add(path: Path, *, explicit: bool, shown: str = "") -> None:
         key = os.path.normcase(os.path.realpath(path))
@@ -188,25 +305,77 @@ def discover(
         kind, reason = _by_name(path)
         if not kind and suffix in noted and suffix not in wanted:
             kind, reason = SKIP_NOTED, noted[suffix]
+        note = ""
+        if not kind:
+            kind, reason, note = own_copy(path)
         seen.add(key)
-        found.files.append(InputFile(len(found.files), path, reason, kind, explicit, shown))
+        found.files.append(InputFile(len(found.files), path, reason, kind, explicit, shown, note))
 
     for raw in inputs:
         path = Path(raw)
-        if path.is_dir():
+        try:
+            is_dir = stat.S_ISDIR(os.stat(path).st_mode)
+        except FileNotFoundError:
+            is_dir = False
+        except OSError as exc:  # a parent folder without search permission, a name too long …
+            if isinstance(exc, PermissionError) or path.is_symlink():
+                listed(path, SKIP_UNREADABLE, "无法访问（没有权限或路径无效），未读取", explicit=True)
+                continue
+            raise XltoolError(f"无法访问该路径（{exc.strerror or exc}）", file=path, exit_code=EXIT_INPUT) from None
+        if is_dir:
             # A folder given by its full path (dragged onto the console) is shown from its own
             # name down: "各单位\民政局\表.xlsx", the part a printed summary has room for.
             base = path.parent if path.is_absolute() and path.name else None
-            for folder, dirs, names in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__MACOSX")
-                for name in sorted(names):
-                    file = Path(folder) / name
-                    add(file, explicit=False, shown=str(file.relative_to(base)) if base else "")
+            _walk(path, base, add, listed)
         elif path.exists() or path.is_symlink():
             add(path, explicit=True)
         else:
             raise XltoolError("输入的文件或文件夹不存在，请检查路径", file=path, exit_code=EXIT_INPUT)
     return found
+
+
+_Add = Callable[..., None]
+
+
+def _walk(root: Path, base: Path | None, add: _Add, listed: _Add) -> None:
+    """Depth-first, name order (a folder's files, then its subfolders), on an explicit stack."""
+
+    def shown(p: Path) -> str:
+        return str(p.relative_to(base)) if base else ""
+
+    visited: dict[tuple[int, int], Path] = {}
+    stack: list[Path] = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            st = os.stat(folder)
+            ident = (st.st_dev, st.st_ino)
+            if ident in visited:
+                listed(folder, SKIP_LINK, link_reason(visited[ident]), shown=shown(folder))
+                continue
+            visited[ident] = folder
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            listed(folder, SKIP_UNREADABLE, _folder_error(exc), shown=shown(folder))
+            continue
+        subfolders: list[Path] = []
+        for entry in entries:
+            path = Path(folder) / entry.name
+            try:
+                is_dir = entry.is_dir()  # follows a symlink: a linked folder is searched (once)
+            except OSError as exc:
+                listed(path, SKIP_UNREADABLE, f"无法判断是文件还是文件夹（{exc.strerror or exc}），未读取",
+                       shown=shown(path))
+                continue
+            if not is_dir and entry.is_symlink() and not os.path.exists(path):
+                listed(path, SKIP_UNREADABLE, "链接指向的文件或文件夹不存在（断开的链接），未读取；请重新复制原文件",
+                       shown=shown(path))
+            elif not is_dir:
+                add(path, explicit=False, shown=shown(path))
+            elif not (entry.name.startswith(".") or entry.name == "__MACOSX"):  # tool data (.git, macOS forks)
+                subfolders.append(path)
+        stack.extend(reversed(subfolders))
 
 
 def nothing_found_message(inputs: Sequence[str | os.PathLike[str]], found: Discovery, what: str) -> str:

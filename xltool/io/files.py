@@ -10,6 +10,7 @@ output that would overwrite one of the inputs is refused before any work starts.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import shutil
 import stat
@@ -23,6 +24,87 @@ from xltool.core.errors import EXIT_INPUT, XltoolError
 
 LOCKED_MESSAGE = "文件正被 Excel（或 WPS、LibreOffice）打开，无法写入。请先关闭该文件再重试"
 _TEMP_MARK = ".xltool-tmp-"
+
+
+_DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG})
+_DISK_FULL_WORDS = ("disk is full", "No space left", "Disk quota exceeded")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps: xlsxwriter's FileCreateError, sqlite's "disk is full")
+    comes from a full disk or an exhausted quota."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or id(item) in seen or len(seen) > 20:
+            continue
+        seen.add(id(item))
+        if isinstance(item, OSError) and item.errno in _DISK_FULL_ERRNOS:
+            return True
+        if any(word in str(item) for word in _DISK_FULL_WORDS):
+            return True
+        todo += [item.__cause__, item.__context__, *item.args]
+    return False
+
+
+def _mb(size: int) -> str:
+    return f"{max(size, 0) / (1024 * 1024):.1f} MB"
+
+
+def disk_full_error(target: str | os.PathLike[str], written: int = 0, *, backup: bool = False) -> XltoolError:
+    """The Chinese message for a write that ran out of space: the output, what is free, what it needs.
+
+    ``written`` is how far the output got before the disk filled: the complete file needs
+    more than that, and never less than the file it replaces.
+    """
+    path = Path(target)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = 0
+    try:
+        previous = path.stat().st_size
+    except OSError:
+        previous = 0
+    need = max(written, previous, 64 * 1024)
+    what = "无法在覆盖该文件之前为它保存备份，因此没有写出任何内容" if backup else "未能写出该文件"
+    error = XltoolError(
+        f"磁盘空间不足，{what}（原有文件未改动，未留下临时文件）。所在磁盘只剩 {_mb(free)}，"
+        f"至少需要 {_mb(need)} 以上的可用空间：请清理该磁盘，或把输出换到空间充足的位置后重试",
+        file=path,
+        exit_code=EXIT_INPUT,
+    )
+    error.disk_full = True  # type: ignore[attr-defined]  (backup_file names the file it protects)
+    return error
+
+
+def _release_quietly(exc: BaseException) -> None:
+    """Let the writer objects a failed write left in ``exc``'s frames go now, without a word.
+
+    An xlsxwriter/openpyxl zip still open on a full disk fails again when it is collected,
+    and Python prints that as "Exception ignored … Traceback" at exit: clear the frames,
+    collect, and swallow those second failures (the user already has the Chinese message).
+    """
+    import gc
+    import sys
+    import traceback
+
+    chain: list[BaseException] = []
+    item: BaseException | None = exc
+    while item is not None and item not in chain and len(chain) < 20:
+        chain.append(item)
+        item = item.__cause__ or item.__context__
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        for item in chain:
+            if item.__traceback__ is not None:
+                traceback.clear_frames(item.__traceback__)
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _current_umask() -> int:
@@ -136,7 +218,9 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
         # A Ctrl+C between creating the temp file and knowing its name would orphan it;
         # the deferred signal is delivered inside this try, so the cleanup below runs.
         with _sigint_deferred():
-            fd, name = tempfile.mkstemp(prefix=f".{target.stem}{_TEMP_MARK}", suffix=target.suffix, dir=folder)
+            _sweep_orphans(folder, target)
+            fd, name = tempfile.mkstemp(prefix=f".{target.stem}{_TEMP_MARK}{os.getpid()}-", suffix=target.suffix,
+                                        dir=folder)
             os.close(fd)
             temp = Path(name)
         yield temp
@@ -148,15 +232,56 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             os.chmod(temp, mode)
         try:
             os.replace(temp, target)
-        except PermissionError:
-            raise XltoolError(LOCKED_MESSAGE, file=target, exit_code=EXIT_INPUT) from None
         except OSError as exc:
-            raise XltoolError(f"无法写入文件（{exc.strerror or exc}）", file=target, exit_code=EXIT_INPUT) from None
-    except BaseException:
+            if is_disk_full(exc):
+                raise
+            if not isinstance(exc, PermissionError):
+                raise XltoolError(f"无法写入文件（{exc.strerror or exc}）", file=target, exit_code=EXIT_INPUT) from None
+            raise XltoolError(LOCKED_MESSAGE, file=target, exit_code=EXIT_INPUT) from None
+    except BaseException as exc:
+        written = 0
         if temp is not None:
             with suppress(OSError):
+                written = temp.stat().st_size
+            with suppress(OSError):
                 temp.unlink()
+        if not isinstance(exc, XltoolError) and is_disk_full(exc):
+            error = disk_full_error(target, written)
+            _release_quietly(exc)
+            raise error from None
         raise
+
+
+def _sweep_orphans(folder: Path, target: Path) -> None:
+    """Delete temporary outputs for ``target`` left by an xltool process that no longer exists.
+
+    Only ``kill -9`` (or a power cut) can leave one: every other ending removes its own.
+    The temporary name carries the writer's process id; a file whose writer is alive
+    (another run writing the same output) is left alone.
+    """
+    prefix = f".{target.stem}{_TEMP_MARK}"
+    try:
+        names = [n for n in os.listdir(folder) if n.startswith(prefix) and n.endswith(target.suffix)]
+    except OSError:
+        return
+    for name in names:
+        pid_text = name[len(prefix):].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid() or _process_alive(int(pid_text)):
+            continue
+        with suppress(OSError):
+            (folder / name).unlink()
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name != "posix":  # Windows' os.kill terminates the process: never probe there, keep the file
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True  # someone else's process, or cannot tell: keep its file
+    return True
 
 
 @contextmanager
@@ -168,16 +293,26 @@ def _sigint_deferred() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    from xltool.core.interrupt import STOP_SIGNALS
+
     caught: list[tuple[int, Any]] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append((signum, frame)))
+    previous: dict[int, Any] = {}
+    for signum in STOP_SIGNALS:  # Ctrl+C and, under the CLI, SIGTERM/SIGHUP (core.interrupt)
+        handler = signal.getsignal(signum)
+        if signum == signal.SIGINT or callable(handler):
+            previous[signum] = signal.signal(signum, lambda signum, frame: caught.append((signum, frame)))
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if caught and callable(previous):
-            previous(*caught[0])
-        elif caught and previous == signal.SIG_DFL:
-            raise KeyboardInterrupt
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        if caught:
+            signum, frame = caught[0]
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, frame)
+            elif handler == signal.SIG_DFL and signum == signal.SIGINT:
+                raise KeyboardInterrupt
 
 
 def backup_name(path: Path, when: dt.datetime | None = None) -> Path:
@@ -204,6 +339,10 @@ def backup_file(path: str | os.PathLike[str]) -> Path:
     try:
         with atomic_output(target) as temp:
             shutil.copy2(source, temp)
+    except XltoolError as exc:
+        if getattr(exc, "disk_full", False):
+            raise disk_full_error(source, source.stat().st_size, backup=True) from None
+        raise
     except PermissionError:
         raise XltoolError("无法读取该文件以制作备份（文件被占用或无权限）", file=source, exit_code=EXIT_INPUT) from None
     return target

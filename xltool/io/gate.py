@@ -11,6 +11,7 @@ traceback and never an unbounded amount of work. See ``SECURITY.md`` for the pro
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 import sys
@@ -192,8 +193,6 @@ def safe_load_workbook(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT
     source: Any = p
     if p.suffix.lower() not in _OPENPYXL_SUFFIXES:
         # openpyxl refuses unknown extensions by name; the gate already knows it is OOXML.
-        import io
-
         try:
             source = io.BytesIO(p.read_bytes())
         except PermissionError:
@@ -278,6 +277,11 @@ def open_checked_calamine(p: Path, kind: Kind, *, measured: bool = False) -> Cal
     if kind == "xlsx" and not measured:
         check_sheet_extents(p)
     with guard_calamine(p):
+        try:
+            str(p).encode("utf-8")
+        except UnicodeEncodeError:  # a name in GBK bytes (unzip): calamine takes UTF-8 paths only
+            with _open_binary(p, "rb") as fh:
+                return CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
         return CalamineWorkbook.from_path(str(p))
 
 

@@ -6,6 +6,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
@@ -97,6 +98,8 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
     for grid in grids:
         found = projects_from_grid(grid, file=str(path), profile=profile)
         if found:
+            if result.kind == "workbook":
+                _restore_clipped(path, found)
             result.projects.extend(found)
         elif grid.meta.get("self_evaluation"):
             where = f"工作表“{grid.name}”" if result.kind == "workbook" else f"第 {grid.name.rsplit('#', 1)[-1]} 张表"
@@ -151,3 +154,32 @@ def _workbook_grids(path: Path) -> list[Grid]:
     """Visible sheets of another region's workbook (or an earlier template), lists sheet left out."""
 
     return [g for g in grids_from_calamine(path) if g.name not in (LISTS_SHEET, *SERVICE_SHEETS) and not g.hidden]
+
+
+_CALAMINE_CLIP = 32_767  # python-calamine silently keeps at most this many characters of a cell
+_LONG_FIELDS = ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal")
+
+
+def _restore_clipped(path: Path, projects: list[Any]) -> None:
+    """Put back the whole text of a cell python-calamine clipped at 32,767 characters.
+
+    Excel never writes longer cells, other programs do; the writer then cuts the text
+    visibly and says by how much (:mod:`xltool.write.cellfit`), which needs its true
+    length. Only such rare cells cost a second (openpyxl) read of the file.
+    """
+    wanted = [(p, f, p.cells.get(f)) for p in projects for f in _LONG_FIELDS
+              if len(getattr(p, f, "") or "") >= _CALAMINE_CLIP and p.cells.get(f)]
+    if not wanted:
+        return
+    from xltool.io.gate import guard_openpyxl, safe_load_workbook
+
+    try:
+        workbook = safe_load_workbook(path, read_only=True)
+        with guard_openpyxl(path):
+            for project, name, ref in wanted:
+                value = workbook[project.sheet][ref].value if project.sheet in workbook.sheetnames else None
+                if isinstance(value, str) and len(value) > len(getattr(project, name)):
+                    setattr(project, name, value.strip())
+        workbook.close()
+    except XltoolError:
+        pass  # keep what calamine read

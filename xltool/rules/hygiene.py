@@ -13,9 +13,13 @@ from ._common import indicator_where, is_placeholder, norm, quote, real
 
 # "知晓率、普及率", "印刷册数、份数", "条数或个数", "人数/…数量": two measures joined.
 _TWO_MEASURES_RE = re.compile(r"[率度数量性][、/或和与][^、/或和与]{0,12}[率度数量性]$")
-_SLASH_RE = re.compile(r"([\u4e00-\u9fff]{3,})/([\u4e00-\u9fff]{3,})")
+# Each run is tried from its start only (the look-behind): unanchored, a 30,000-character run
+# of Chinese without a slash was retried from every position (quadratic).
+_SLASH_RE = re.compile(r"(?<![\u4e00-\u9fff])([\u4e00-\u9fff]{3,})/([\u4e00-\u9fff]{3,})")
 # Unit alternatives: "册、份", "条或个", "人(件/套)".
-_UNIT_ALTERNATIVES_RE = re.compile(r"[、或和及，,;；]|[(\[【][^)\]】]*[/、或][^)\]】]*[)\]】]")
+# Inside a bracket no other opening bracket: each one scans only to the next bracket (linear),
+# where "((((…" without a closing one used to be rescanned from every "(".
+_UNIT_ALTERNATIVES_RE = re.compile(r"[、或和及，,;；]|[(\[【][^()\[\]【】]*[/、或][^()\[\]【】]*[)\]】]")
 # Two quantities in one value: "1个平台，2人驻场".
 _TWO_QUANTITIES_RE = re.compile(r"\d[^\d，,、;；和及]*[，,、;；和及]\s*\d")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")

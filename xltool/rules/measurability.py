@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
@@ -25,12 +24,16 @@ from ._common import (
     words,
 )
 
-_TRAILING_PUNCT_RE = re.compile(r"[。．.，,;；!！]+$")
+_TRAILING_PUNCT = "。．.，,;；!！"
 
 
 def _phrase(text: str) -> str:
-    """A 定性 target as compared with the word lists (no spaces, no final full stop)."""
-    return _TRAILING_PUNCT_RE.sub("", norm(text))
+    """A 定性 target as compared with the word lists (no spaces, no final full stop).
+
+    ``rstrip``, not an unanchored ``[…]+$``: that regex retries from every position of a
+    long run of dots and costs quadratic time on one pasted cell.
+    """
+    return norm(text).rstrip(_TRAILING_PUNCT)
 
 
 def _qualitative_rows(project: Project, ctx: RuleContext) -> Iterator[Indicator]:

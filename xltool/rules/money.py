@@ -26,10 +26,12 @@ def _source_name(key: str, ctx: RuleContext) -> str:
 
 
 
-# "193.6万元", "1,234.5 万元", "约2万元" (the prefix tells an estimate).
+# "193.6万元", "1,234.5 万元", "约2万元" (the prefix tells an estimate). Linear on any text: a
+# number starts only where no digit precedes it and the spaces around it are bounded, so a
+# cell of 30,000 digits or spaces is scanned once, not once per position (was quadratic).
 _WAN_RE = re.compile(
-    r"(?P<approx>约|大约|预计|预估约|估计|估算)?\s*"
-    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*万元(?P<after>左右|上下)?"
+    r"(?:(?P<approx>约|大约|预计|预估约|估计|估算)\s{0,4})?(?<![\d.])(?<!\d,)"
+    r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s{0,4}万元(?P<after>左右|上下)?"
 )
 
 

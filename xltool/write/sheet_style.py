@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltool.core.fields import Field, field, fields
+from xltool.write.cellfit import put_fitted
 from xltool.core.text import display_width
 
 
@@ -180,7 +181,7 @@ def _put_text(ws: Worksheet, ref: str, value: Any) -> None:
     if text == "":
         cell.value = None
         return
-    cell.value = text
+    cell.value = put_fitted(ws, ref, text)  # longer than a cell holds: cut visibly and recorded
     cell.data_type = "s"
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import gc
 import os
-import signal
 import sys
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from xltool.core.interrupt import default_stop_signals, die_with_parent, lifeline
 from . import reading
 from .records import POOL_MIN_FILES, FileResult, ReadItem, ReadOptions
 
@@ -23,23 +23,36 @@ WORKER_NICENESS = 10  # below the writing parent (Unix; ignored elsewhere)
 IN_FLIGHT_PER_WORKER = 3  # chunks queued per worker: enough to keep it busy, bounded in memory
 
 
-def _worker_init(memory_mb: int) -> None:
+def _quiet_stdio() -> None:
+    """A worker writes nothing: stdout and stderr go to /dev/null, so it never holds the caller's
+    pipe and a native crash (calamine's allocation failure) shows no English text."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        os.close(devnull)
+    except OSError:
+        pass
+
+
+def _child_init(parent: int, read_end: int | None) -> None:
+    """Every forked helper: default stop signals (the parent owns the cleanup), die with the parent."""
+    default_stop_signals()
+    die_with_parent(parent, read_end)
+    _quiet_stdio()
+
+
+def _worker_init(memory_mb: int, parent: int = 0, read_end: int | None = None) -> None:
     """Workers leave Ctrl-C to the parent and get an address-space limit, so a runaway
     file raises MemoryError inside its own try/except instead of starving the machine.
 
     They also run at a lower priority: the parent, writing rows in input order, is the
     critical path, and the user's machine stays responsive during a long merge.
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _child_init(parent or os.getppid(), read_end)
     try:
         os.nice(WORKER_NICENESS)
     except (AttributeError, OSError):  # Windows has no nice(); the pool works the same
-        pass
-    try:  # a native crash (calamine's allocation failure) prints English text: keep it off the user's screen
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 2)
-        os.close(devnull)
-    except OSError:
         pass
     if memory_mb <= 0:
         return
@@ -113,8 +126,32 @@ def read_all(
 
 def _new_pool(jobs: int, options: ReadOptions) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init, initargs=(options.memory_mb,)
+        max_workers=jobs, mp_context=_pool_context(), initializer=_worker_init,
+        initargs=(options.memory_mb, os.getpid(), lifeline()),
     )
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """End a pool now (Ctrl+C, SIGTERM): kill its workers instead of waiting for their chunks."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        try:
+            process.kill()
+        except (OSError, ValueError, AttributeError):
+            pass
+    pool.shutdown(wait=True, cancel_futures=True)
+    for process in processes:
+        try:
+            process.join(timeout=5)
+        except (OSError, ValueError, AssertionError):
+            pass
+
+
+def _close(pool: ProcessPoolExecutor, *, stopping: bool) -> None:
+    if stopping:
+        stop_pool(pool)
+    else:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_pool(
@@ -167,8 +204,8 @@ def _run_pool(
             if alive:
                 alive = hand_out()
         lost.extend(c for _, c in queue)  # not handed out after a death: re-run by the caller
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    finally:  # on Ctrl+C, SIGTERM or a failing callback the workers are killed, not waited for
+        _close(pool, stopping=sys.exc_info()[0] is not None)
         if frozen:
             gc.unfreeze()
     return lost
@@ -190,7 +227,7 @@ def _run_isolated(
                 pool = None
     finally:
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            _close(pool, stopping=sys.exc_info()[0] is not None)
 
 
 class Beside:
@@ -209,7 +246,8 @@ class Beside:
             return
         gc.freeze()  # as for the pool: the child's collections leave the inherited heap alone
         try:
-            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_child_init,
+                                            initargs=(os.getpid(), lifeline()))
             self.future = self.pool.submit(func, *args)
         except (OSError, BrokenProcessPool):
             self.close()
@@ -229,5 +267,5 @@ class Beside:
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            _close(self.pool, stopping=sys.exc_info()[0] is not None)
             self.pool = self.future = None

@@ -133,6 +133,8 @@ def merge_workbooks(
 
             def record(entry: InputFile, result: FileResult) -> None:
                 nonlocal done, next_index
+                if entry.note:  # read despite a doubt (a backup-like name …): 文件清单 says why
+                    result = result._replace(reason=f"{result.reason}；{entry.note}")
                 store.add_result(entry, result)
                 if entry.quiet or result.own:
                     report.quiet.append((entry.in_summary, result.reason))
