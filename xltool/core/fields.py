@@ -92,3 +92,13 @@ def funding_keys() -> tuple[str, ...]:
 def words(kind: str) -> tuple[str, ...]:
     """A word list of the table's [words] section ("footer" …); empty when absent."""
     return tuple(_data().get("words", {}).get(kind, ()))
+
+
+def money_units() -> dict[str, float]:
+    """Every money unit the reader recognises and its factor to 万元 ([money_units])."""
+    return {str(k): float(v) for k, v in _data().get("money_units", {}).items()}
+
+
+def amount_setting(name: str, default: float) -> float:
+    """A threshold of the field table's [amounts] section (implausible_above …)."""
+    return float(_data().get("amounts", {}).get(name, default))

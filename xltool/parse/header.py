@@ -16,49 +16,20 @@ from typing import Any
 
 from xltool.core.grid import Grid
 from xltool.core.model import Project, format_cell_text, parse_target
-from xltool.core.text import clean_text
+from xltool.core.text import SPACE_RUN_RE, clean_text
+from xltool.parse.amounts import implausible, is_money_unit, parse_amount, unit_re
 from xltool.parse.labels import THRESHOLD, inner_pairs, looks_like_label, match, split_label
 
 AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
 DATE_FIELDS = ("start", "end")
 
-_AMOUNT_RE = re.compile(r"^\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(万元|万|元|亿元|亿)?\s*(?:[(（].*)?$", re.S)
-_FACTOR = {"": 1.0, "万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4}
-
-
-def parse_amount(value: Any, unit: str = "") -> tuple[float | None, str]:
-    """A 万元 amount from a number or text ("250万", "854万(其中…)"); (None, text) if none.
-
-    ``unit`` is the table's unit (label or sheet) for a bare number: "元" divides by 10 000.
-    """
-    if value is None or isinstance(value, bool):
-        return None, ""
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            return None, format_cell_text(value)
-        return _scaled(float(value), unit), format_cell_text(value)
-    text = clean_text(value)
-    if not text:
-        return None, ""
-    found = _AMOUNT_RE.match(unicodedata.normalize("NFKC", text))
-    if found:
-        number = float(found.group(1).replace(",", ""))
-        return _scaled(number, found.group(2) or unit), text
-    op, number, rest = parse_target(text)
-    if number is not None and not op and rest in ("", "万元", "万"):
-        return number, text
-    return None, text
-
-
-def _scaled(number: float, unit: str) -> float:
-    factor = _FACTOR.get(unit, 1.0)
-    return round(number * factor, 6) if factor != 1.0 else number
-
-
 _MONTH_PATTERNS = (
     re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*月?(?:\s*[.\-/]?\s*\d{1,2}\s*日?)?$"),
     re.compile(r"^(\d{4})(\d{2})$"),
 )
+
+
+_MAX_MONTH = 40  # "2022 年 10 月 31 日" and its spaces; longer text is no month
 
 
 def parse_month(value: Any) -> str:
@@ -77,7 +48,9 @@ def parse_month(value: Any) -> str:
         text = f"{float(value):.2f}"
         year, _, month = text.partition(".")
         return f"{year}.{month}" if 1 <= int(month) <= 12 else text
-    text = unicodedata.normalize("NFKC", clean_text(value))
+    text = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", clean_text(value)))
+    if len(text) > _MAX_MONTH:
+        return clean_text(value)
     for pattern in _MONTH_PATTERNS:
         found = pattern.match(text)
         if found and 1 <= int(found.group(2)) <= 12:
@@ -112,17 +85,34 @@ def claimed_without_value(project: Project, fieldname: str) -> bool:
 
 
 _WHOLE_YEAR_RE = re.compile(r"\s*(\d{4})\s*(?:年度|年|全年)?\s*")
-_SHEET_UNIT_RE = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|元|亿元)")
+_MAX_UNIT_LINE = 200  # "填报单位：… 单位：万元" fits; a longer cell is text, not a unit line
 
 
 def sheet_unit(grid: Grid, start: int, end: int) -> str:
     """The money unit a table states above or beside its header ("单位：元"), or ""."""
     for r in range(max(0, start), end):
         for v in grid.rows[r]:
-            if isinstance(v, str) and "单位" in v:
-                found = _SHEET_UNIT_RE.search(unicodedata.normalize("NFKC", v))
+            if isinstance(v, str) and "单位" in v and len(v) <= _MAX_UNIT_LINE:
+                found = unit_re().search(SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", v)))
                 if found:
                     return found.group(1)
+    return ""
+
+
+def row_unit(texts: list[tuple[int, Any]]) -> str:
+    """The money unit a row states in one of its cells ("资金情况（万元）", "万元", "单位：元"), or ""."""
+    for _, v in texts:
+        if not isinstance(v, str) or len(v) > 40:
+            continue
+        stated = split_label(v)[1]
+        if is_money_unit(stated):
+            return stated
+        bare = SPACE_RUN_RE.sub("", unicodedata.normalize("NFKC", v)).strip("()（）")
+        if is_money_unit(bare):
+            return bare
+        found = unit_re().fullmatch(bare.replace("：", ":"))
+        if found:
+            return found.group(1)
     return ""
 
 
@@ -134,8 +124,10 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
         number, text = parse_amount(value, used_unit)
         if text:
             project.raw[fieldname] = text
-        if number is not None and used_unit in ("元", "亿元") and not re.search(r"万|亿", text):
+        if number is not None and used_unit not in ("", "万元", "万") and not re.search(r"[万亿元]", text):
             project.notes.append(f"“{text}”按{used_unit}换算为 {number:g} 万元")
+        if implausible(number):
+            project.notes.append(f"“{text}”换算为 {number:g} 万元，超出任何区县预算的规模，请核对金额和单位")
         if fieldname == "total":
             project.total = number
         else:
@@ -147,7 +139,7 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
         setattr(project, fieldname, text)
     elif fieldname == "period":
         text = clean_text(value)
-        nfkc = unicodedata.normalize("NFKC", text)
+        nfkc = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", text))
         parts = re.split(r"\s*(?:-|—|－|~|～|至|到)\s*", nfkc, maxsplit=1)
         whole_year = _WHOLE_YEAR_RE.fullmatch(nfkc)
         if whole_year:  # "2021年度": the budget year, January to December
@@ -214,8 +206,10 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
     """Pair labels with values between ``start`` and ``end``; returns the cells used."""
     used: set[tuple[int, int]] = set()
     others: list[str] = []  # labels that filled the 其他 bucket
+    sheet_unit_ = unit
     for r in range(start, end):
         texts = row_texts(grid, r)
+        unit = row_unit(texts) or sheet_unit_  # a cell of the row stating its unit beats the line above
         labels = {c: match(v, "header") for c, v in texts}
         title_row: bool | None = None  # computed when a label has nothing to its right
         for idx, (c, v) in enumerate(texts):

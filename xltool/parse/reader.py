@@ -24,6 +24,7 @@ from xltool.core.text import BLANK_CHARS, clean_text, normalize_label
 from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's public helpers)
     claimed_without_value, header_field, parse_amount, parse_header, parse_month, set_field, sheet_unit,
 )
+from xltool.parse.amounts import looks_like_amount
 from xltool.parse.indicators import annual_indicator_header, find_header_row, parse_indicators
 from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, match
 
@@ -120,8 +121,10 @@ def finish_project(project: Project, profile: str | None) -> None:
         project.profile = guess_profile(
             [i.level1 for i in project.indicators], [i.level2 for i in project.indicators]
         ).name
-    no_total = "total" not in project.cells or (project.raw.get("total") and project.total is None)
-    if no_total and not project.funding.is_empty():
+    raw_total = project.raw.get("total", "") if project.total is None else ""
+    if looks_like_amount(raw_total):  # never silently the sources' sum: the money rule reports the text, the note says why
+        project.notes.append(f"项目总金额“{project.raw['total']}”无法识别为金额，未读取；请改填以万元计的数字")
+    elif ("total" not in project.cells or project.total is None) and not project.funding.is_empty():
         project.total = round(project.funding.total(), 6)
         project.notes.append(f"未找到项目总金额，按各资金来源合计为 {project.total:g} 万元")
     found = [f.key for f in fields("header") if f.key in project.cells]
