@@ -159,7 +159,10 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
 
 def _is_caption(value: Any) -> bool:
     """"长期绩效指标" / "年度绩效指标（2023年）": a caption over an indicator table."""
-    text = re.sub(r"[(（].*[)）]$", "", normalize_label(value))
+    text = normalize_label(value)
+    if len(text) > 40:  # a caption and its bracket are short; no regex run over a long text
+        return False
+    text = re.sub(r"[(（].*[)）]$", "", text)
     return len(text) <= 12 and text.endswith(("绩效指标", "绩效目标"))
 
 

@@ -137,7 +137,7 @@ def looks_like_label(value: Any) -> bool:
 _LABEL_COLON_RE = re.compile(r"([^\s:：,，;；、\d]{2,20})\s*[:：]")
 _NUMBERING_RE = re.compile(r"[一二三四五六七八九十]、")
 _SEPARATORS = " \t\u3000,，;；"
-_SPACES_ALL = " \t\r\u3000\u00a0\ufeff\u200b\x0b\x0c"
+_WHEREOF_RE = re.compile(r"^\s*其中\s*[:：]")
 _MAX_TAIL_LINE = 60  # "上级资金16": a label (≤ 20) and an amount; longer lines are text
 
 
@@ -176,17 +176,14 @@ def _labelled(text: str) -> list[Pair]:
     return found_pairs
 
 
+# a line ending in a number, perhaps with its unit ("上级资金16", "自有资金 3 万元"): the
+# optional unit group fails whole before the last run is tried, so each space run is
+# scanned a bounded number of times, not once per space.
+_AMOUNT_END_RE = re.compile(r"\d(?:[^\S\n]*(?:万元|万|元))?[^\S\n]*$", re.M)
+
+
 def _ends_with_amount(value: str) -> bool:
-    """A line ending in a number, perhaps with 万元/万/元: "上级资金16" (no regex run over spaces)."""
-    for line in value.split("\n"):
-        text = line.rstrip(_SPACES_ALL)
-        for unit in ("万元", "万", "元"):
-            if text.endswith(unit):
-                text = text[: -len(unit)].rstrip(_SPACES_ALL)
-                break
-        if text[-1:].isdigit():
-            return True
-    return False
+    return _AMOUNT_END_RE.search(value) is not None
 
 
 def inner_pairs(value: Any) -> list[Pair]:
@@ -199,7 +196,9 @@ def inner_pairs(value: Any) -> list[Pair]:
         return []
     pairs: list[Pair] = []
     for line in unicodedata.normalize("NFKC", value).split("\n"):
-        line = re.sub(r"^\s*其中\s*[:：]", "", line)
+        if ":" not in line and not _ends_with_amount(line):
+            continue  # neither "label: value" nor "label 16": nothing to find, cheaply
+        line = _WHEREOF_RE.sub("", line, count=1)
         found_here = False
         head, bracket, parts = line.partition("(其中")
         found_pairs = _labelled(head)
