@@ -41,7 +41,14 @@ _TITLE_RE = re.compile(r"(\d{4})\s*年")
 @lru_cache(maxsize=65536)
 def _names_project(text: str) -> bool:
     """A 项目名称 label (any wording of the field table): where a project table starts."""
-    return header_field(text)[0] == "name" or any(pair.key == "name" for pair in inner_pairs(text))
+    return _is_name_label(text) or any(pair.key == "name" and _is_name_label(pair.label) for pair in inner_pairs(text))
+
+
+def _is_name_label(text: str) -> bool:
+    """The cell (or the part before its colon) is a 项目名称 label as a whole, decorations aside:
+    "项目名称公示率", an indicator that merely starts with the label, starts no project."""
+    found = match(text)
+    return found is not None and found.key == "name" and found.score >= 1.0
 
 
 def _starts_project(texts: list[tuple[int, Any]]) -> bool:
@@ -49,7 +56,7 @@ def _starts_project(texts: list[tuple[int, Any]]) -> bool:
     cell is the value of another label to its left (a 年度绩效目标 reading "项目名称：…")."""
     for i, (_, v) in enumerate(texts):
         if isinstance(v, str) and _names_project(v):
-            if header_field(v)[0] == "name":
+            if _is_name_label(v):
                 return True
             before = texts[i - 1][1] if i else None
             if not (isinstance(before, str) and header_field(before)[0] not in (None, "name")):
