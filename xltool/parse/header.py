@@ -99,6 +99,18 @@ def sheet_unit(grid: Grid, start: int, end: int) -> str:
     return ""
 
 
+def _whole_year_month(value: Any, fieldname: str) -> str:
+    """"2019" (or "2019年") opening a 项目期 is 2019.01, closing it 2019.12: a period in whole years.
+    (A lone 计划开始时间 "2019" stays as typed, for the validator to ask for the month.)"""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return ""
+    text = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", clean_text(format_cell_text(value))))
+    found = _WHOLE_YEAR_RE.fullmatch(text) if len(text) <= 12 else None
+    if not found or not 1900 <= int(found.group(1)) <= 2199:
+        return ""
+    return f"{found.group(1)}.{'01' if fieldname == 'start' else '12'}"
+
+
 def row_unit(texts: list[tuple[int, Any]]) -> str:
     """The money unit a row states in one of its cells ("资金情况（万元）", "万元", "单位：元"), or ""."""
     for _, v in texts:
@@ -147,7 +159,8 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
         elif len(parts) == 2 and not re.search(r"\d{4}", parts[1]) and (year := re.match(r"\s*(\d{4})", parts[0])):
             parts[1] = f"{year.group(1)}年{parts[1]}"  # "2021年1月-12月": the end borrows the year
         if len(parts) == 2:
-            project.start, project.end = parse_month(parts[0]), parse_month(parts[1])
+            project.start = _whole_year_month(parts[0], "start") or parse_month(parts[0])
+            project.end = _whole_year_month(parts[1], "end") or parse_month(parts[1])
             project.cells["start"] = project.cells["end"] = ref
             project.raw["period"] = text
         elif text:

@@ -11,6 +11,7 @@ what needs styles).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
@@ -20,7 +21,7 @@ from xltool.core.frameworks import get_profile, guess_profile, load_profiles
 from xltool.core.grid import Grid
 from xltool.core.model import Project
 from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
-from xltool.core.text import BLANK_CHARS, clean_text, normalize_label
+from xltool.core.text import BLANK_CHARS, SPACE_RUN_RE, clean_text, normalize_label
 from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's public helpers)
     claimed_without_value, header_field, parse_amount, parse_header, parse_month, set_field, sheet_unit,
 )
@@ -35,7 +36,36 @@ def column_field(value: Any) -> str | None:
     return found.key if found is not None and found.score >= THRESHOLD else None
 
 
-_TITLE_RE = re.compile(r"(\d{4})\s*年")
+# The budget year as a title block states it: "2022年…表", "(2022年度)", "年度：2022".
+_YEAR_RES = (re.compile(r"((?:19|20)\d{2}) ?年"), re.compile(r"年度 ?[:：]? ?((?:19|20)\d{2})(?!\d)"))
+_MAX_YEAR_CELL = 60  # a title or a year line; longer cells are text
+_YEAR_LINE_RES = (re.compile(r"((?:19|20)\d{2}) ?年度"), re.compile(r"年度 ?[:：]? ?((?:19|20)\d{2})(?!\d)"),
+                  re.compile(r"[(（]? ?((?:19|20)\d{2}) ?年? ?[)）]?"))
+
+
+def year_line(value: Any) -> int | None:
+    """The year of a line above the table that states one as such ("(2022年度)", "年度：2022",
+    "填报单位：… 2022年度"); a date inside a sentence ("2024年12月底前") is no year line."""
+    if not isinstance(value, str) or len(value) > _MAX_YEAR_CELL:
+        return None
+    text = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+    for k, pattern in enumerate(_YEAR_LINE_RES):
+        found = pattern.fullmatch(text) if k == 2 else pattern.search(text)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def year_stated(value: Any) -> int | None:
+    """The year a short title-block cell states, or None."""
+    if not isinstance(value, str) or len(value) > _MAX_YEAR_CELL:
+        return None
+    text = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", value))
+    for pattern in _YEAR_RES:
+        found = pattern.search(text)
+        if found:
+            return int(found.group(1))
+    return None
 
 
 @lru_cache(maxsize=65536)
@@ -68,7 +98,13 @@ def _is_title(value: Any) -> bool:
     if not isinstance(value, str) or ("表" not in value and "附件" not in value):
         return False
     text = normalize_label(value)
+    if len(text) > _MAX_YEAR_CELL:
+        return False
+    text = _TRAILING_NOTE_RE.sub("", text)  # "…目标表（2023年度）"
     return ("绩效目标" in text and text.endswith("表")) or bool(re.fullmatch(r"附件\d*", text))
+
+
+_TRAILING_NOTE_RE = re.compile(r"[(（][^()（）]{0,20}[)）]$")
 
 
 @dataclass
@@ -88,8 +124,53 @@ def _row_texts(grid: Grid, r: int) -> list[tuple[int, Any]]:
     return texts
 
 
+def side_by_side(grid: Grid) -> list[Grid]:
+    """The grid split into column bands when tables stand side by side: a row holding two or
+    more 项目名称 labels (each the whole cell) starts a band at each. One band otherwise.
+
+    Each band keeps the sheet's cell addresses (``left``); a title over the first table only
+    is lent to the others by the callers.
+    """
+    cuts: list[int] = []
+    for r in range(grid.height):
+        cols = [c for c, v in _row_texts(grid, r) if isinstance(v, str) and _is_name_label(v)]
+        if len(cols) >= 2:
+            cuts = cols
+            break
+    if not cuts:
+        return [grid]
+    bounds = [0, *cuts[1:], max(len(row) for row in grid.rows)]
+    meta = {k: v for k, v in grid.meta.items() if not k.startswith("_")}
+    return [
+        Grid(rows=[row[c0:c1] for row in grid.rows], name=grid.name, top=grid.top, left=grid.left + c0,
+             hidden=grid.hidden, meta=dict(meta))
+        for c0, c1 in zip(bounds, bounds[1:])
+    ]
+
+
+def lend_title(projects: list[Project]) -> None:
+    """Tables side by side under one title: the later ones take the first one's title and year."""
+    first = next((p for p in projects if p.title), None)
+    for project in projects:
+        if first is not None and not project.title:
+            project.title, project.year = first.title, project.year or first.year
+
+
 def parse_grid(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
-    """Every project table on one sheet, in order."""
+    """Every project table on one sheet, in order (side-by-side tables band by band)."""
+    bands = side_by_side(grid)
+    if len(bands) == 1:
+        return _parse_band(grid, file=file, profile=profile)
+    projects = []
+    for band in bands:
+        projects += _parse_band(band, file=file, profile=profile)
+        if band.meta.get("self_evaluation"):
+            grid.meta["self_evaluation"] = True
+    lend_title(projects)
+    return projects
+
+
+def _parse_band(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
     name_rows = [r for r in range(grid.height) if _starts_project(_row_texts(grid, r))]
     projects: list[Project] = []
     listed = next((r for r in name_rows if find_header_row(grid, r, r + 1, _row_texts)), None)
@@ -150,11 +231,13 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
             text = clean_text(v)
             if _is_title(v) and "绩效目标" in text:
                 project.title = text
-                found = _TITLE_RE.search(text)
-                project.year = int(found.group(1)) if found else None
+                project.year = year_stated(text)
                 break
         if project.title:
             break
+    for r in range(max(search_from, block.name_row - 6), block.name_row):
+        if project.year is None:  # "(2022年度)" on its own line, "年度：2022" beside the unit line
+            project.year = next((y for _, v in _row_texts(grid, r) if (y := year_line(v))), None)
     if _is_self_evaluation(grid, block, search_from, header):
         grid.meta["self_evaluation"] = True
         return None
@@ -163,6 +246,8 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
     _units_above(grid, block, search_from, project)
     if header is None and not set(project.cells) - {"name"}:
         return None  # a 项目名称 label alone, no other field, no indicators: not a 绩效目标表
+    if project.year is None:
+        project.notes.append("表头未写明预算年度（如“2022年度”），年度未读取，请核对")
     for fieldname in ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal"):
         if fieldname not in project.cells:
             project.notes.append(f"未找到“{label(fieldname)}”栏目")
