@@ -44,6 +44,12 @@ def unit_re() -> re.Pattern[str]:
     return re.compile(r"(?:金额)?单位 ?[:：] ?(" + _unit_alternation() + ")")
 
 
+@cache
+def unit_chars() -> frozenset[str]:
+    """The last characters of the money units ("元", "万", "亿"): a cell without one states no unit."""
+    return frozenset(u[-1] for u in _units())
+
+
 def factor(unit: str) -> float:
     """The factor from ``unit`` to 万元; 1 for "" (the template's own unit)."""
     return _units().get(unit, 1.0)

@@ -17,7 +17,7 @@ from typing import Any
 from xltool.core.grid import Grid
 from xltool.core.model import Project, format_cell_text, parse_target
 from xltool.core.text import SPACE_RUN_RE, clean_text
-from xltool.parse.amounts import implausible, is_money_unit, parse_amount, unit_re
+from xltool.parse.amounts import implausible, is_money_unit, parse_amount, unit_chars, unit_re
 from xltool.parse.labels import THRESHOLD, inner_pairs, looks_like_label, match, split_label
 
 AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
@@ -114,7 +114,7 @@ def _whole_year_month(value: Any, fieldname: str) -> str:
 def row_unit(texts: list[tuple[int, Any]]) -> str:
     """The money unit a row states in one of its cells ("资金情况（万元）", "万元", "单位：元"), or ""."""
     for _, v in texts:
-        if not isinstance(v, str) or len(v) > 40:
+        if not isinstance(v, str) or len(v) > 40 or not any(ch in v for ch in unit_chars()):
             continue
         stated = split_label(v)[1]
         if is_money_unit(stated):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Iterable
 
 from xltool.core.fields import fields, label, words
@@ -131,21 +131,41 @@ def side_by_side(grid: Grid) -> list[Grid]:
     Each band keeps the sheet's cell addresses (``left``); a title over the first table only
     is lent to the others by the callers.
     """
+    cached = grid.meta.get("_bands")
+    if cached is not None:
+        return cached
     cuts: list[int] = []
+    needed = _name_label_chars()
     for r in range(grid.height):
-        cols = [c for c, v in _row_texts(grid, r) if isinstance(v, str) and _is_name_label(v)]
+        texts = _row_texts(grid, r)
+        if len(texts) < 4:  # two tables side by side: two labels and two values at least
+            continue
+        cols = [c for c, v in texts if isinstance(v, str) and all(ch in v for ch in needed) and _is_name_label(v)]
         if len(cols) >= 2:
             cuts = cols
             break
     if not cuts:
+        grid.meta["_bands"] = [grid]
         return [grid]
     bounds = [0, *cuts[1:], max(len(row) for row in grid.rows)]
     meta = {k: v for k, v in grid.meta.items() if not k.startswith("_")}
-    return [
+    grid.meta["_bands"] = bands = [
         Grid(rows=[row[c0:c1] for row in grid.rows], name=grid.name, top=grid.top, left=grid.left + c0,
              hidden=grid.hidden, meta=dict(meta))
         for c0, c1 in zip(bounds, bounds[1:])
     ]
+    for band in bands:
+        band.meta["_bands"] = [band]
+    return bands
+
+
+@cache
+def _name_label_chars() -> frozenset[str]:
+    """The characters every 项目名称 wording shares ("名"): a cell without them is no such label."""
+    from xltool.core.fields import synonyms as _synonyms  # noqa: PLC0415
+
+    sets = [set(normalize_label(w)) for w in _synonyms("header").get("name", ())]
+    return frozenset(set.intersection(*sets)) if sets else frozenset()
 
 
 def lend_title(projects: list[Project]) -> None:
