@@ -116,6 +116,8 @@ def find_header_row(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tu
         fields = set(columns.values())
         if "name" in fields and len(fields) >= 2 and ({"level1", "level2"} & fields or "target" in fields):
             return r, columns
+        if {"level1", "level2", "target"} <= fields:  # no 三级 column: the 二级 column names the rows
+            return r, columns
     return None
 
 
@@ -137,6 +139,8 @@ def annual_indicator_header(
         return None
     candidates = [first]
     while (found := find_header_row(grid, candidates[-1][0] + 1, end, row_texts)) is not None:
+        if found[0] == candidates[-1][0] + 1 and candidates[-1][0] == first[0]:
+            break  # the titles' second row (指标名称 spanning 二级 | 三级), not another table
         candidates.append(found)
     if len(candidates) == 1:
         return first
@@ -219,13 +223,22 @@ def align_row(row: list[Any], kinds: list[str], titles: list[str]) -> list[int]:
 def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: int, project: Project,
                      row_texts: RowTexts, is_title: Callable[[Any], bool]) -> None:
     """Every row under the column titles becomes an indicator; merged 一级/二级 fill down."""
-    columns = refine_columns(grid, header_row, columns, end)
+    from xltool.parse.columns import merged_titles, refine_by_content  # noqa: PLC0415
+
     title_cells = grid.rows[header_row]
+    first = header_row + 1
+    two_rows = merged_titles(grid, header_row, end, row_texts, _column_candidates)
+    if two_rows is not None:  # 指标名称 spanning 二级 | 三级 on the row below
+        title_cells, first = two_rows, header_row + 2
+        columns = classify_columns([(c, v) for c, v in enumerate(two_rows) if v is not None and clean_text(v)])
+    columns = refine_columns(grid, header_row, columns, end)
+    columns, keep_too = refine_by_content(grid, first, end, columns, title_cells, project, _levelish)
     width = len(title_cells)
     kinds = [_kind(columns.get(c)) for c in range(width)]
     titles = [normalize_label(v) if v is not None else "" for v in title_cells]
     ragged = bool(grid.meta.get("ragged_rows"))
-    extra_cols = {c: clean_text(v) for c, v in row_texts(grid, header_row) if c not in columns}
+    extra_cols = {c: clean_text(v) for c, v in enumerate(title_cells)
+                  if (c not in columns or c in keep_too) and v is not None and clean_text(v)}
     letters: dict[int, str] = {}
 
     def letter(c: int) -> str:
@@ -235,11 +248,11 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
 
     level1 = level2 = ""
     before = len(project.indicators)
-    for r in range(header_row + 1, end):
+    for r in range(first, end):
         texts = row_texts(grid, r)
         if not texts or any(is_title(v) for _, v in texts):
             continue
-        if r == header_row + 1 and _is_subtitle_row(texts):
+        if r == first and _is_subtitle_row(texts):
             continue  # "2021年实际实现值 | 预期2022年实现值": sub-titles of a split column
         row = grid.rows[r]
         extra: dict[str, str] = {}
@@ -256,7 +269,7 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         else:
             by_field = {k: (row[c] if c < len(row) else None, c) for c, k in columns.items()}
             for c, v in texts:
-                if c not in columns:
+                if c not in columns or c in keep_too:
                     _keep_extra(extra, extra_cols, titles, c, v)
         for key in [k for k in by_field if k.startswith("long:") or k == "remark"]:
             v, _ = by_field.pop(key)
@@ -315,7 +328,8 @@ def tidy_unit(indicator: Indicator) -> Indicator:
 
 def _levelish(text: Any) -> bool:
     key = normalize_label(text)
-    return key in level_names()[1] or (0 < len(key) <= 14 and key.endswith("指标"))
+    known1, known2 = level_names()
+    return key in known1 or key in known2 or (0 < len(key) <= 14 and key.endswith(("指标", "目标")))
 
 
 def refine_columns(grid: Grid, header_row: int, columns: dict[int, str], end: int) -> dict[int, str]:
