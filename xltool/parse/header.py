@@ -14,6 +14,7 @@ import re
 import unicodedata
 from typing import Any
 
+from xltool.core.fields import label
 from xltool.core.grid import Grid
 from xltool.core.model import Project, format_cell_text, parse_target
 from xltool.core.text import SPACE_RUN_RE, clean_text
@@ -171,17 +172,19 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
 
 
 def _offer(project: Project, fieldname: str, value: Any, ref: str, unit: str, default_unit: str,
-           label_text: Any = "", others: list[str] | None = None, source: str = "") -> None:
+           label_text: Any = "", others: dict[str, tuple[list[str], str]] | None = None, source: str = "") -> None:
     """Set a field unless an earlier label already gave it a value; a second value is kept aside.
 
-    ``others``: the sources that filled the 其他 bucket so far, ``source`` this value's label
-    (see :func:`_adds_another_source`).
+    ``others``: per funding bucket, the sources that filled it so far and the row of the first
+    one's value; ``source`` this value's label (see :func:`_adds_another_source`).
     """
     if fieldname not in project.cells or (value is not None and claimed_without_value(project, fieldname)):
         set_field(project, fieldname, value, ref, unit, default_unit)
-        if fieldname == _OTHER and others is not None:
-            others[:] = [_source_name(source)]
-    elif fieldname == _OTHER and others and _adds_another_source(project, value, unit or default_unit, source, others):
+        if fieldname.startswith("funding.") and others is not None:
+            others[fieldname] = ([_source_name(source)], _row_of(ref))
+    elif (fieldname.startswith("funding.") and others and fieldname in others
+          and _adds_another_source(project, fieldname, value, unit or default_unit, source, ref, others[fieldname])):
+        others.setdefault(_ADDED, ([], ""))[0].append(ref)  # read: not "unrecognised" later
         return
     elif value is not None and clean_text(value) and label_text and project.cells.get(fieldname) != ref:
         key = clean_text(label_text).rstrip(":：")
@@ -191,6 +194,12 @@ def _offer(project: Project, fieldname: str, value: Any, ref: str, unit: str, de
 
 
 _OTHER = "funding.other"
+_ADDED = "+added"  # key of ``others`` listing the cells of sources added into a bucket
+ADDED_REFS = "_added_refs"  # Grid.meta key: those cells, for the importer's bookkeeping
+
+
+def _row_of(ref: str) -> str:
+    return ref.lstrip("$ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _source_name(label: str) -> str:
@@ -198,16 +207,24 @@ def _source_name(label: str) -> str:
     return split_label(label)[0] if label else ""
 
 
-def _adds_another_source(project: Project, value: Any, unit: str, source: str, others: list[str]) -> bool:
-    """"二、自有资金:0 三、其他:3683": the catch-all 其他 bucket adds up sources of other
-    names (the same source twice is a repetition, kept aside as before)."""
+def _adds_another_source(project: Project, fieldname: str, value: Any, unit: str, source: str, ref: str,
+                         bucket: tuple[list[str], str]) -> bool:
+    """Two sources of other names in one bucket add up: "二、自有资金:0 三、其他:3683" into 其他,
+    and 中央 | 省级 side by side in one funding grid row into 部省级. The same source twice is a
+    repetition, and a "其中" part or another row's source may be a breakdown: both kept aside."""
+    names, row = bucket
     name = _source_name(source)
     number, _ = parse_amount(value, unit)
-    if not name or not others[0] or name in others or number is None or project.funding.other is None:
+    key = fieldname.split(".", 1)[1]
+    current = getattr(project.funding, key)
+    if not name or not names[0] or name in names or number is None or current is None:
         return False
-    project.funding.other = round(project.funding.other + number, 6)
-    others.append(name)
-    project.notes.append(f"“{name}”与“{others[0]}”都计入其他资金来源，已相加")
+    if fieldname != _OTHER and (_row_of(ref) != row or "其中" in source):
+        return False
+    setattr(project.funding, key, round(current + number, 6))
+    names.append(name)
+    where = "其他资金来源" if fieldname == _OTHER else f"“{label(fieldname)}”"
+    project.notes.append(f"“{name}”与“{names[0]}”都计入{where}，已相加")
     return True
 
 
@@ -218,7 +235,7 @@ def _is_value(v: Any) -> bool:
 def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: Any, unit: str = "") -> set[tuple[int, int]]:
     """Pair labels with values between ``start`` and ``end``; returns the cells used."""
     used: set[tuple[int, int]] = set()
-    others: list[str] = []  # labels that filled the 其他 bucket
+    others: dict[str, tuple[list[str], str]] = {}  # per funding bucket: the labels that filled it
     sheet_unit_ = unit
     for r in range(start, end):
         texts = row_texts(grid, r)
@@ -263,6 +280,7 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
                            others=others, source=pair.label)
                 continue
             _offer(project, found.key, value, grid.ref(*value_pos), found.unit, unit, v, others, clean_text(v))
+    grid.meta.setdefault(ADDED_REFS, set()).update(others.get(_ADDED, ([], ""))[0])
     return used
 
 
@@ -301,11 +319,13 @@ def _below(grid: Grid, r: int, c: int, end: int, first: int = 0) -> tuple[int, i
     A label left of the title row's first cell (``first``) captions the row below
     ("总体目标 | 中期… | 年度…" under "中期目标 | 年度目标", as 山西 writes it): not a rival.
     """
-    for r2 in range(r + 1, min(end, r + 3)):
+    for r2 in range(r + 1, min(end, r + 4)):
         row = grid.rows[r2]
         if not any(v is not None and clean_text(v) for v in row):
             continue
         if any(looks_like_label(v) for col, v in enumerate(row) if v is not None and col >= first):
+            if grid.get(r2, c) is None or not clean_text(grid.get(r2, c)):
+                continue  # sub-titles beside a title merged down (中央 | 省级 under 财政资金): look further
             return None
         shift = len(grid.rows[r]) - len(row)
         if grid.meta.get("ragged_rows") and shift > 0 and len(row) > 1:

@@ -14,6 +14,7 @@ from typing import Any
 from xltool.core.grid import Grid, split_ref
 from xltool.core.model import OPERATOR_PREFIX_RE, STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator, parse_target
 from xltool.core.text import clean_text, normalize_label
+from xltool.parse.header import ADDED_REFS
 from xltool.parse.indicators import level_names, tidy_unit
 from xltool.parse.labels import is_footer
 from xltool.parse.reader import column_field, header_field, lend_title, parse_grid, side_by_side
@@ -117,7 +118,7 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
     The stretch ends at the first indicator (or ``end``, the next project's first row,
     when there is none).
     """
-    used = set(project.cells.values())
+    used = set(project.cells.values()) | grid.meta.get(ADDED_REFS, set())
     start = _name_row(grid, project)
     first = min((i.row - grid.top for i in project.indicators), default=end)
     free = grid.meta.get(FREE_ROWS, set())
