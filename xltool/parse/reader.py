@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 from xltool.core.fields import fields, label, words
 from xltool.core.frameworks import get_profile, guess_profile, load_profiles
-from xltool.core.grid import Grid
+from xltool.core.grid import Grid, split_ref
 from xltool.core.model import Project
 from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
 from xltool.core.text import BLANK_CHARS, SPACE_RUN_RE, clean_text, normalize_label
@@ -202,6 +202,14 @@ def _parse_band(grid: Grid, *, file: str = "", profile: str | None = None) -> li
     else:
         projects_after = []
         if not name_rows:
+            from xltool.parse.department import find_whole_department, parse_whole_department  # noqa: PLC0415
+
+            whole = find_whole_department(grid, _row_texts)
+            if whole is not None:
+                project = parse_whole_department(grid, whole, _row_texts, file=file, is_title=_is_title)
+                _title_and_year(grid, project, 0, whole[0])
+                finish_project(project, profile)
+                return [project]
             from xltool.parse.listing import find_tree, parse_tree  # noqa: PLC0415
 
             tree = find_tree(grid, _row_texts)
@@ -245,19 +253,7 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
     header_end = header[0] if header else block.end_row
     header = annual_indicator_header(grid, header, block.end_row, _row_texts)  # stacked tables: keep the annual
     project = Project(sheet=grid.name, file=file)
-    # Title: the last title-like row above the name row (within this block's preamble).
-    for r in range(block.name_row - 1, max(search_from, block.name_row - 6) - 1, -1):
-        for _, v in _row_texts(grid, r):
-            text = clean_text(v)
-            if _is_title(v) and "绩效目标" in text:
-                project.title = text
-                project.year = year_stated(text)
-                break
-        if project.title:
-            break
-    for r in range(max(search_from, block.name_row - 6), block.name_row):
-        if project.year is None:  # "(2022年度)" on its own line, "年度：2022" beside the unit line
-            project.year = next((y for _, v in _row_texts(grid, r) if (y := year_line(v))), None)
+    _title_and_year(grid, project, search_from, block.name_row)
     if _is_self_evaluation(grid, block, search_from, header):
         grid.meta["self_evaluation"] = True
         return None
@@ -266,6 +262,7 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
     _units_above(grid, block, search_from, project)
     if header is None and not set(project.cells) - {"name"}:
         return None  # a 项目名称 label alone, no other field, no indicators: not a 绩效目标表
+    _lone_goal_is_annual(grid, project)
     if project.year is None:
         project.notes.append("表头未写明预算年度（如“2022年度”），年度未读取，请核对")
     for fieldname in ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal"):
@@ -275,6 +272,45 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
         parse_indicators(grid, header[0], header[1], block.end_row, project, _row_texts, _is_title)
     finish_project(project, profile)
     return project
+
+
+_LONG_GOAL_RE = re.compile(r"中长期|长期|中期|实施期|滚动")
+
+
+def _lone_goal_is_annual(grid: Grid, project: Project) -> None:
+    """A one-year table's lone 总体目标 (no 年度目标 label at all) is the year's goal, not a
+    medium-term one; a label that says 中长期/实施期 keeps its meaning."""
+    ref = project.cells.get("long_term_goal")
+    if "annual_goal" in project.cells or not ref or not project.long_term_goal:
+        return
+    if project.start[:4] and project.end[:4] and project.start[:4] != project.end[:4]:
+        return  # a period over several years: its goal is the medium-term one
+    row, col = split_ref(ref)
+    r, c = row - grid.top, col - grid.left
+    left = next((v for c2, v in reversed(_row_texts(grid, r)) if c2 < c), None)
+    above = grid.get(r - 1, c) if r > 0 else None
+    if any(isinstance(v, str) and _LONG_GOAL_RE.search(normalize_label(v)) for v in (left, above)):
+        return
+    project.annual_goal, project.long_term_goal = project.long_term_goal, ""
+    project.cells["annual_goal"] = project.cells.pop("long_term_goal")
+    project.notes.append("表中只有一个总体目标，按年度绩效目标读取")
+
+
+def _title_and_year(grid: Grid, project: Project, search_from: int, name_row: int) -> None:
+    """Title: the last title-like row above the name row (within this block's preamble); the
+    year from it, else from a year line of the preamble ("(2022年度)", "年度：2022")."""
+    for r in range(name_row - 1, max(search_from, name_row - 6) - 1, -1):
+        for _, v in _row_texts(grid, r):
+            text = clean_text(v)
+            if _is_title(v) and "绩效目标" in text:
+                project.title = text
+                project.year = year_stated(text)
+                break
+        if project.title:
+            break
+    for r in range(max(search_from, name_row - 6), name_row):
+        if project.year is None:  # "(2022年度)" on its own line, "年度：2022" beside the unit line
+            project.year = next((y for _, v in _row_texts(grid, r) if (y := year_line(v))), None)
 
 
 def _units_above(grid: Grid, block: _Block, search_from: int, project: Project) -> None:
