@@ -14,7 +14,7 @@ import unicodedata
 from functools import cache, lru_cache
 from typing import Any, Callable
 
-from xltool.core.frameworks import load_profiles
+from xltool.core.frameworks import load_profiles, strip_form_note
 from xltool.core.grid import Grid, column_letter
 from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator
 from xltool.core.text import clean_text, normalize_label
@@ -279,7 +279,8 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         if clean_text(value.get("operator")) == "定量":  # 指标性质 "定量" says quantitative, names no sign
             extra[_title_of(columns, "operator", title_cells)] = "定量"
             value["operator"] = None
-        typed1, typed2 = _upright(value.get("level1")), _upright(value.get("level2"))
+        typed1 = strip_form_note(_upright(value.get("level1")))
+        typed2 = strip_form_note(_upright(value.get("level2")))
         if typed1:
             if level1 and typed1 != level1:
                 level2 = ""

@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from typing import Any, Iterable
 
 from xltool.core.fields import fields, label, words
-from xltool.core.frameworks import get_profile, guess_profile, load_profiles
+from xltool.core.frameworks import DEFAULT_PROFILE, get_profile, guess_profile, load_profiles, unmatched_levels
 from xltool.core.grid import Grid, split_ref
 from xltool.core.model import Project
 from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
@@ -234,9 +234,13 @@ def finish_project(project: Project, profile: str | None) -> None:
     if profile and profile in load_profiles():
         project.profile = profile
     else:
-        project.profile = guess_profile(
-            [i.level1 for i in project.indicators], [i.level2 for i in project.indicators]
-        ).name
+        level1, level2 = [i.level1 for i in project.indicators], [i.level2 for i in project.indicators]
+        guessed = guess_profile(level1, level2)
+        project.profile = guessed.name
+        unmatched = unmatched_levels(guessed, level1, level2)
+        if project.indicators and (guessed.name != DEFAULT_PROFILE or unmatched):
+            project.notes.append(f"指标体系按一级、二级指标名称识别为“{guessed.label}”"
+                                 + (f"；其中没有的名称：{'、'.join(unmatched[:6])}" if unmatched else ""))
     raw_total = project.raw.get("total", "") if project.total is None else ""
     if looks_like_amount(raw_total):  # never silently the sources' sum: the money rule reports the text, the note says why
         project.notes.append(f"项目总金额“{project.raw['total']}”无法识别为金额，未读取；请改填以万元计的数字")
