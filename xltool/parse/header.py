@@ -172,17 +172,20 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
 
 
 def _offer(project: Project, fieldname: str, value: Any, ref: str, unit: str, default_unit: str,
-           label_text: Any = "", others: dict[str, tuple[list[str], str]] | None = None, source: str = "") -> None:
+           label_text: Any = "", others: dict[str, tuple[list[str], str]] | None = None, source: str = "",
+           in_grid: bool = False) -> None:
     """Set a field unless an earlier label already gave it a value; a second value is kept aside.
 
     ``others``: per funding bucket, the sources that filled it so far and the row of the first
-    one's value; ``source`` this value's label (see :func:`_adds_another_source`).
+    one's value; ``source`` this value's label (see :func:`_adds_another_source`); ``in_grid``: the
+    value stands under its label in a row of titles (a funding grid), not beside it.
     """
     if fieldname not in project.cells or (value is not None and claimed_without_value(project, fieldname)):
         set_field(project, fieldname, value, ref, unit, default_unit)
         if fieldname.startswith("funding.") and others is not None:
             others[fieldname] = ([_source_name(source)], _row_of(ref))
     elif (fieldname.startswith("funding.") and others and fieldname in others
+          and (in_grid or fieldname == _OTHER)
           and _adds_another_source(project, fieldname, value, unit or default_unit, source, ref, others[fieldname])):
         others.setdefault(_ADDED, ([], ""))[0].append(ref)  # read: not "unrecognised" later
         return
@@ -210,8 +213,8 @@ def _source_name(label: str) -> str:
 def _adds_another_source(project: Project, fieldname: str, value: Any, unit: str, source: str, ref: str,
                          bucket: tuple[list[str], str]) -> bool:
     """Two sources of other names in one bucket add up: "二、自有资金:0 三、其他:3683" into 其他,
-    and 中央 | 省级 side by side in one funding grid row into 部省级. The same source twice is a
-    repetition, and a "其中" part or another row's source may be a breakdown: both kept aside."""
+    and 中央 | 省级 titles side by side over their values (a funding grid) into 部省级. The same source
+    twice is a repetition, and a "其中" part or another row's source may be a breakdown: kept aside."""
     names, row = bucket
     name = _source_name(source)
     number, _ = parse_amount(value, unit)
@@ -279,7 +282,8 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
                     _offer(project, pair.key, pair.text, grid.ref(*value_pos), pair.unit or found.unit, unit,
                            others=others, source=pair.label)
                 continue
-            _offer(project, found.key, value, grid.ref(*value_pos), found.unit, unit, v, others, clean_text(v))
+            _offer(project, found.key, value, grid.ref(*value_pos), found.unit, unit, v, others, clean_text(v),
+                   in_grid=value_pos[0] != r)
     grid.meta.setdefault(ADDED_REFS, set()).update(others.get(_ADDED, ([], ""))[0])
     return used
 
