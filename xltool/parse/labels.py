@@ -134,7 +134,9 @@ def looks_like_label(value: Any) -> bool:
 # A label before a colon: 2–20 label characters, spaces, the colon. Found with finditer;
 # the value is the text up to the next label or a "二、" numbering. No lookahead per
 # character: a value of 30 000 spaces or commas costs one pass, not one pass per character.
-_LABEL_COLON_RE = re.compile(r"([^\s:：,，;；、\d]{2,20})\s*[:：]")
+_LABEL_CHAR = r"[^\s:：,，;；、\d]"
+# "项 目 名 称：" (one space between every character, as Word forms spread a label) or a plain run
+_LABEL_COLON_RE = re.compile(rf"((?:{_LABEL_CHAR} ){{1,19}}{_LABEL_CHAR}|{_LABEL_CHAR}{{2,20}})\s*[:：]")
 _NUMBERING_RE = re.compile(r"[一二三四五六七八九十]、")
 _SEPARATORS = " \t\u3000,，;；"
 _WHEREOF_RE = re.compile(r"^\s*其中\s*[:：]")
