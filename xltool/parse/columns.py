@@ -127,3 +127,39 @@ def _choose_target(rows: list[list[Any]], cols: dict[int, str], titles: list[Any
             "各列数值已按列名保留在指标的附加信息中")
         return {chosen}
     return set()
+
+
+def subtitles(grid: Grid, row: int, columns: dict[int, str], row_texts: RowTexts) -> dict[int, str]:
+    """{column: title} of a row of sub-titles under a spanning title (区域目标值 over one column
+    per county): short texts without digits, none under a name or level column. {} otherwise."""
+    texts = row_texts(grid, row)
+    if len(texts) < 2 or any(columns.get(c) in ("name", "level1", "level2") for c, _ in texts):
+        return {}
+    found = {}
+    for c, v in texts:
+        text = clean_text(v)
+        if not isinstance(v, str) or len(text) > 12 or any(ch.isdigit() for ch in text) or _is_operator(text):
+            return {}
+        found[c] = text
+    return found
+
+
+def note_spanned_targets(columns: dict[int, str], sub: dict[int, str], project: Project) -> set[int]:
+    """The target column under a spanning title with its siblings: say which one is read (the
+    合计/全县 one if any, else the first), keep every one by its sub-title; returns those to keep."""
+    target = next((c for c, k in columns.items() if k == "target"), None)
+    if target is None or target not in sub:
+        return set()
+    siblings = [c for c in sorted(sub) if c >= target and columns.get(c) in (None, "target")]
+    if len(siblings) < 2:
+        return set()
+    overall = {normalize_label(w) for w in words("overall_column")}
+    chosen = next((c for c in siblings if normalize_label(sub[c]) in overall), target)
+    if chosen != target:
+        del columns[target]
+        columns[chosen] = "target"
+    why = "合计列" if chosen != target or normalize_label(sub[chosen]) in overall else "第一列"
+    names = "、".join(f"“{sub[c]}”" for c in siblings)
+    project.notes.append(f"指标值有 {len(siblings)} 列（{names}），按{why}“{sub[chosen]}”读取为年度目标值；"
+                         "各列数值已按列名保留在指标的附加信息中")
+    return set(siblings)

@@ -15,9 +15,9 @@ from xltool.core.grid import Grid, split_ref
 from xltool.core.model import OPERATOR_PREFIX_RE, STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator, parse_target
 from xltool.core.text import clean_text, normalize_label
 from xltool.parse.header import ADDED_REFS
-from xltool.parse.indicators import level_names, tidy_unit
+from xltool.parse.indicators import TITLE_ROWS, level_names, tidy_unit
 from xltool.parse.labels import is_footer
-from xltool.parse.reader import column_field, header_field, lend_title, parse_grid, side_by_side
+from xltool.parse.reader import column_field, header_field, lend_title, parse_grid, side_by_side, year_line
 
 
 # Grid.meta key: 0-based rows that were free paragraphs (not table rows) in the source.
@@ -125,9 +125,12 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
     lone: list[str] = []
     long_term: list[str] = []
     in_tables = False
+    titles = grid.meta.get(TITLE_ROWS, set())
     for r in range(start, min(first, end)):
         if r in free:
             continue  # paragraphs are kept with the other free text
+        if r in titles and r - 1 in titles:
+            continue  # the second title row of the indicator table (sub-titles), read as titles
         cells = [(c, v) for c, v in enumerate(grid.rows[r]) if v is not None and clean_text(v)]
         if _is_column_titles(cells):
             in_tables = True
@@ -189,8 +192,8 @@ def keep_free_rows(grid: Grid, projects: list[Project]) -> list[list[str]]:
     starts = [_name_row(grid, p) for p in projects]
     lone: dict[int, list[str]] = {}
     for r in sorted(free):
-        if any(is_table_start(v) or _is_caption(v) for v in grid.rows[r] if v is not None):
-            continue
+        if any(is_table_start(v) or _is_caption(v) or year_line(v) for v in grid.rows[r] if v is not None):
+            continue  # titles, captions and a year line ("(2023年度)", read as the year) are no paragraphs
         owner = max((k for k, s in enumerate(starts) if s <= r), default=0)
         lone.setdefault(owner, []).append(_free_text(grid, r))
     for project in projects:

@@ -23,6 +23,7 @@ from xltool.parse.labels import THRESHOLD, match, split_label
 RowTexts = Callable[[Grid, int], list[tuple[int, Any]]]
 
 _LONG_RE = re.compile(r"长期|中期|实施期")
+TITLE_ROWS = "_title_rows"  # Grid.meta: rows read as the indicator table's titles (one, two or three)
 MAIN = ("level1", "level2", "name", "operator", "target", "unit")
 
 
@@ -223,7 +224,7 @@ def align_row(row: list[Any], kinds: list[str], titles: list[str]) -> list[int]:
 def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: int, project: Project,
                      row_texts: RowTexts, is_title: Callable[[Any], bool]) -> None:
     """Every row under the column titles becomes an indicator; merged 一级/二级 fill down."""
-    from xltool.parse.columns import merged_titles, refine_by_content  # noqa: PLC0415
+    from xltool.parse.columns import merged_titles, note_spanned_targets, refine_by_content, subtitles  # noqa: PLC0415
 
     title_cells = grid.rows[header_row]
     first = header_row + 1
@@ -233,6 +234,14 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         columns = classify_columns([(c, v) for c, v in enumerate(two_rows) if v is not None and clean_text(v)])
     columns = refine_columns(grid, header_row, columns, end)
     columns, keep_too = refine_by_content(grid, first, end, columns, title_cells, project, _levelish)
+    sub = subtitles(grid, first, columns, row_texts) if first < end else {}
+    if sub:  # 区域目标值 spanning one column per county, the counties on the row below
+        title_cells = list(title_cells) + [None] * (max(sub) + 1 - len(title_cells))
+        for c, text in sub.items():
+            title_cells[c] = text
+        keep_too |= note_spanned_targets(columns, sub, project)
+        first += 1
+    grid.meta.setdefault(TITLE_ROWS, set()).update(range(header_row, first))
     width = len(title_cells)
     kinds = [_kind(columns.get(c)) for c in range(width)]
     titles = [normalize_label(v) if v is not None else "" for v in title_cells]
@@ -279,6 +288,9 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         if clean_text(value.get("operator")) == "定量":  # 指标性质 "定量" says quantitative, names no sign
             extra[_title_of(columns, "operator", title_cells)] = "定量"
             value["operator"] = None
+        elif normalize_label(value.get("operator")) in _direction_words():  # 指标方向 "是/否": a yes/no indicator
+            extra[_title_of(columns, "operator", title_cells)] = clean_text(value["operator"])
+            value["operator"] = "定性"
         typed1 = strip_form_note(_upright(value.get("level1")))
         typed2 = strip_form_note(_upright(value.get("level2")))
         if typed1:
@@ -298,6 +310,13 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             cell=f"{letter(target_col)}{sheet_row}", row=sheet_row, cells=cells, extra=extra,
         ))
     _backfill_level1(project.indicators[before:])
+
+
+@cache
+def _direction_words() -> frozenset[str]:
+    from xltool.core.fields import words  # noqa: PLC0415
+
+    return frozenset(normalize_label(w) for w in words("direction"))
 
 
 def _backfill_level1(indicators: list[Indicator]) -> None:

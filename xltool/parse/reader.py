@@ -27,7 +27,7 @@ from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's publ
 )
 from xltool.parse.amounts import looks_like_amount
 from xltool.parse.indicators import annual_indicator_header, find_header_row, parse_indicators
-from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, match
+from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, is_label, match
 
 
 def column_field(value: Any) -> str | None:
@@ -321,7 +321,12 @@ def _units_above(grid: Grid, block: _Block, search_from: int, project: Project) 
     """"预算单位:东莞市交通运输局" on a line above the 项目名称 row (广东's 批复表): the
     department or unit the table's own rows leave unnamed."""
     for r in range(max(search_from, block.name_row - 4), block.name_row):
-        for c, v in _row_texts(grid, r):
+        texts = _row_texts(grid, r)
+        for i, (c, v) in enumerate(texts):
+            found = match(v)
+            if (found is not None and found.score >= 1.0 and found.key in ("department", "implementer")
+                    and found.key not in project.cells and i + 1 < len(texts) and not is_label(texts[i + 1][1])):
+                set_field(project, found.key, texts[i + 1][1], grid.ref(r, texts[i + 1][0]), "")  # "部门名称 | 某局"
             for pair in inner_pairs(v):
                 if pair.key not in ("department", "implementer") or pair.key in project.cells:
                     continue
