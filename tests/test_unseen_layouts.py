@@ -189,3 +189,22 @@ def test_funding_in_column_titles_and_grids(funding: list[list[object]], total: 
     assert p.total == total
     f = p.funding
     assert (f.province, f.city, f.district, f.other) == sources
+
+
+def test_an_imported_workbook_keeps_its_provenance_for_validate(tmp_path: Path) -> None:
+    """Saved and read back, an imported table still knows the fields its form lacked (one JX108
+    prompt, no error per field) and its year; the lists sheet carries it."""
+    from xltool.io.calamine import read_workbook  # noqa: PLC0415
+    from xltool.write.template import write_projects  # noqa: PLC0415
+
+    rows, _, _ = LAYOUTS["direction_towns"]
+    source = _as_text(rows, tmp_path / "towns.txt")
+    [imported] = load_source(source).projects
+    assert "implementer" not in imported.layout_fields
+    out = write_projects([imported], tmp_path / "imported.xlsx")
+    [back] = read_workbook(out).projects
+    assert back.layout_fields == imported.layout_fields and back.year == 2022
+    findings = validate_projects([back])
+    prompts = [f for f in findings if f.code == "JX108"]
+    assert len(prompts) == 1 and "实施单位" in prompts[0].message and "项目概况" in prompts[0].message
+    assert not [f for f in findings if f.code == "JX103" and f.field in ("implementer", "overview", "start", "end")]

@@ -20,7 +20,7 @@ from xltool.core.fields import fields, label, words
 from xltool.core.frameworks import DEFAULT_PROFILE, get_profile, guess_profile, load_profiles, unmatched_levels
 from xltool.core.grid import Grid, split_ref
 from xltool.core.model import Project
-from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
+from xltool.core.names import LISTS_SHEET, PROFILE_KEY, PROVENANCE_PREFIX, SERVICE_SHEETS
 from xltool.core.text import BLANK_CHARS, SPACE_RUN_RE, clean_text, normalize_label
 from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's public helpers)
     claimed_without_value, header_field, parse_amount, parse_header, parse_month, set_field, sheet_unit,
@@ -393,19 +393,53 @@ def profile_from_lists(grid: Grid) -> str | None:
     return None
 
 
+def provenance_from_lists(grid: Grid) -> dict[str, dict[str, Any]]:
+    """{sheet title: provenance} from the lists sheet's "source:" rows (an imported workbook)."""
+    import json  # noqa: PLC0415
+
+    found: dict[str, dict[str, Any]] = {}
+    for row in grid.rows[:MAX_PROVENANCE_ROWS]:
+        key = clean_text(row[0]) if row else ""
+        if key.startswith(PROVENANCE_PREFIX) and len(row) >= 2 and isinstance(row[1], str):
+            try:
+                entry = json.loads(row[1])
+            except ValueError:
+                continue  # a damaged entry is ignored: the sheet is then checked like any other
+            if isinstance(entry, dict):
+                found[key[len(PROVENANCE_PREFIX):]] = entry
+    return found
+
+
+MAX_PROVENANCE_ROWS = 2000
+
+
+def apply_provenance(project: Project, entry: dict[str, Any]) -> None:
+    """An imported sheet keeps what its source form lacked, and its year when the sheet has none."""
+    fields_had = entry.get("layout_fields")
+    if isinstance(fields_had, list) and all(isinstance(f, str) for f in fields_had):
+        project.layout_fields = list(fields_had)  # the template has every label; the source form had these
+    if project.year is None and isinstance(entry.get("year"), int):
+        project.year = entry["year"]
+
+
 def projects_from_grids(grids: Iterable[Grid], *, file: str, profile: str | None = None) -> WorkbookRead:
     """Parse every visible sheet; the lists sheet only supplies the profile."""
     result = WorkbookRead(file=file, profile=profile)
     pending: list[Grid] = []
+    provenance: dict[str, dict[str, Any]] = {}
     for grid in grids:
         if grid.name == LISTS_SHEET:
             result.profile = result.profile or profile_from_lists(grid)
+            provenance = provenance_from_lists(grid)
         elif grid.name not in SERVICE_SHEETS:
             pending.append(grid)
     if result.profile:
         get_profile(result.profile)  # unknown profile → clear error
     for grid in pending:
         found = parse_grid(grid, file=file, profile=result.profile)
+        if grid.name in provenance:
+            for project in found:
+                apply_provenance(project, provenance[grid.name])
         if grid.meta.get("truncated_rows"):
             for project in found:
                 project.notes.append(f"工作表超过 {grid.meta['truncated_rows']} 行，只读取了前 {grid.meta['truncated_rows']} 行")
