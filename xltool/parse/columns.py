@@ -163,3 +163,28 @@ def note_spanned_targets(columns: dict[int, str], sub: dict[int, str], project: 
     project.notes.append(f"指标值有 {len(siblings)} 列（{names}），按{why}“{sub[chosen]}”读取为年度目标值；"
                          "各列数值已按列名保留在指标的附加信息中")
     return set(siblings)
+
+
+def refine_columns(grid: Grid, header_row: int, columns: dict[int, str], end: int,
+                   levelish: Callable[[Any], bool]) -> dict[int, str]:
+    """A 指标名称 column holding 数量指标/质量指标 … is the 二级 column; the description names the row.
+
+    Some forms (浙江's project library) have no 三级 column: the row's own words are in the
+    first explanation column to the right, so that column becomes the name. Judged on the
+    full-width rows, whose cells sit under their titles.
+    """
+    if "level2" in columns.values() or "name" not in columns.values():
+        return columns
+    width = len(grid.rows[header_row])
+    name_col = next(c for c, k in columns.items() if k == "name")
+    values = [grid.get(r, name_col) for r in range(header_row + 1, min(end, header_row + 40))
+              if len(grid.rows[r]) >= width and grid.get(r, name_col) is not None]
+    if not values or sum(levelish(v) for v in values) < 0.6 * len(values):
+        return columns
+    source = next((c for c in range(name_col + 1, width)
+                   if columns.get(c) in (None, "remark") and grid.get(header_row, c) is not None), None)
+    if source is None:
+        return columns
+    refined = dict(columns)
+    refined[name_col], refined[source] = "level2", "name"
+    return refined

@@ -16,7 +16,7 @@ from typing import Any
 
 from xltool.core.fields import label
 from xltool.core.grid import Grid
-from xltool.core.model import Project, format_cell_text, parse_target
+from xltool.core.model import Project, format_cell_text
 from xltool.core.text import SPACE_RUN_RE, clean_text
 from xltool.parse.amounts import implausible, is_money_unit, parse_amount, unit_chars, unit_re
 from xltool.parse.labels import THRESHOLD, inner_pairs, looks_like_label, match, split_label

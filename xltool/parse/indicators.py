@@ -224,7 +224,9 @@ def align_row(row: list[Any], kinds: list[str], titles: list[str]) -> list[int]:
 def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: int, project: Project,
                      row_texts: RowTexts, is_title: Callable[[Any], bool]) -> None:
     """Every row under the column titles becomes an indicator; merged 一级/二级 fill down."""
-    from xltool.parse.columns import merged_titles, note_spanned_targets, refine_by_content, subtitles  # noqa: PLC0415
+    from xltool.parse.columns import (  # noqa: PLC0415
+        merged_titles, note_spanned_targets, refine_by_content, refine_columns, subtitles,
+    )
 
     title_cells = grid.rows[header_row]
     first = header_row + 1
@@ -232,7 +234,7 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
     if two_rows is not None:  # 指标名称 spanning 二级 | 三级 on the row below
         title_cells, first = two_rows, header_row + 2
         columns = classify_columns([(c, v) for c, v in enumerate(two_rows) if v is not None and clean_text(v)])
-    columns = refine_columns(grid, header_row, columns, end)
+    columns = refine_columns(grid, header_row, columns, end, _levelish)
     columns, keep_too = refine_by_content(grid, first, end, columns, title_cells, project, _levelish)
     sub = subtitles(grid, first, columns, row_texts) if first < end else {}
     if sub:  # 区域目标值 spanning one column per county, the counties on the row below
@@ -350,30 +352,6 @@ def _levelish(text: Any) -> bool:
     key = normalize_label(text)
     known1, known2 = level_names()
     return key in known1 or key in known2 or (0 < len(key) <= 14 and key.endswith(("指标", "目标")))
-
-
-def refine_columns(grid: Grid, header_row: int, columns: dict[int, str], end: int) -> dict[int, str]:
-    """A 指标名称 column holding 数量指标/质量指标 … is the 二级 column; the description names the row.
-
-    Some forms (浙江's project library) have no 三级 column: the row's own words are in the
-    first explanation column to the right, so that column becomes the name. Judged on the
-    full-width rows, whose cells sit under their titles.
-    """
-    if "level2" in columns.values() or "name" not in columns.values():
-        return columns
-    width = len(grid.rows[header_row])
-    name_col = next(c for c, k in columns.items() if k == "name")
-    values = [grid.get(r, name_col) for r in range(header_row + 1, min(end, header_row + 40))
-              if len(grid.rows[r]) >= width and grid.get(r, name_col) is not None]
-    if not values or sum(_levelish(v) for v in values) < 0.6 * len(values):
-        return columns
-    source = next((c for c in range(name_col + 1, width)
-                   if columns.get(c) in (None, "remark") and grid.get(header_row, c) is not None), None)
-    if source is None:
-        return columns
-    refined = dict(columns)
-    refined[name_col], refined[source] = "level2", "name"
-    return refined
 
 
 def _keep_extra(extra: dict[str, str], extra_cols: dict[int, str], titles: list[str], col: int, v: Any) -> None:

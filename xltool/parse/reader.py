@@ -11,7 +11,6 @@ what needs styles).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, Iterable
@@ -20,12 +19,14 @@ from xltool.core.fields import fields, label, words
 from xltool.core.frameworks import DEFAULT_PROFILE, get_profile, guess_profile, load_profiles, unmatched_levels
 from xltool.core.grid import Grid, split_ref
 from xltool.core.model import Project
-from xltool.core.names import LISTS_SHEET, PROFILE_KEY, PROVENANCE_PREFIX, SERVICE_SHEETS
-from xltool.core.text import BLANK_CHARS, SPACE_RUN_RE, clean_text, normalize_label
+from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
+from xltool.core.text import BLANK_CHARS, clean_text, normalize_label
 from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's public helpers)
     claimed_without_value, header_field, parse_amount, parse_header, parse_month, set_field, sheet_unit,
 )
 from xltool.parse.amounts import looks_like_amount
+from xltool.parse.provenance import apply_provenance, provenance_from_lists
+from xltool.parse.titles import year_line, year_stated  # noqa: F401  (re-exported)
 from xltool.parse.indicators import annual_indicator_header, find_header_row, parse_indicators
 from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, is_label, match
 
@@ -34,38 +35,6 @@ def column_field(value: Any) -> str | None:
     """The indicator-table column a title names, or None."""
     found = match(value, "columns")
     return found.key if found is not None and found.score >= THRESHOLD else None
-
-
-# The budget year as a title block states it: "2022年…表", "(2022年度)", "年度：2022".
-_YEAR_RES = (re.compile(r"((?:19|20)\d{2}) ?年"), re.compile(r"年度 ?[:：]? ?((?:19|20)\d{2})(?!\d)"))
-_MAX_YEAR_CELL = 60  # a title or a year line; longer cells are text
-_YEAR_LINE_RES = (re.compile(r"((?:19|20)\d{2}) ?年度"), re.compile(r"年度 ?[:：]? ?((?:19|20)\d{2})(?!\d)"),
-                  re.compile(r"[(（]? ?((?:19|20)\d{2}) ?年? ?[)）]?"))
-
-
-def year_line(value: Any) -> int | None:
-    """The year of a line above the table that states one as such ("(2022年度)", "年度：2022",
-    "填报单位：… 2022年度"); a date inside a sentence ("2024年12月底前") is no year line."""
-    if not isinstance(value, str) or len(value) > _MAX_YEAR_CELL:
-        return None
-    text = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", value)).strip()
-    for k, pattern in enumerate(_YEAR_LINE_RES):
-        found = pattern.fullmatch(text) if k == 2 else pattern.search(text)
-        if found:
-            return int(found.group(1))
-    return None
-
-
-def year_stated(value: Any) -> int | None:
-    """The year a short title-block cell states, or None."""
-    if not isinstance(value, str) or len(value) > _MAX_YEAR_CELL:
-        return None
-    text = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", value))
-    for pattern in _YEAR_RES:
-        found = pattern.search(text)
-        if found:
-            return int(found.group(1))
-    return None
 
 
 @lru_cache(maxsize=65536)
@@ -98,12 +67,13 @@ def _is_title(value: Any) -> bool:
     if not isinstance(value, str) or ("表" not in value and "附件" not in value):
         return False
     text = normalize_label(value)
-    if len(text) > _MAX_YEAR_CELL:
+    if len(text) > _MAX_TITLE:
         return False
     text = _TRAILING_NOTE_RE.sub("", text)  # "…目标表（2023年度）"
     return ("绩效目标" in text and text.endswith("表")) or bool(re.fullmatch(r"附件\d*", text))
 
 
+_MAX_TITLE = 60  # a title; longer cells are text
 _TRAILING_NOTE_RE = re.compile(r"[(（][^()（）]{0,20}[)）]$")
 
 
@@ -391,35 +361,6 @@ def profile_from_lists(grid: Grid) -> str | None:
         if len(row) >= 2 and clean_text(row[0]) == PROFILE_KEY and clean_text(row[1]):
             return clean_text(row[1])
     return None
-
-
-def provenance_from_lists(grid: Grid) -> dict[str, dict[str, Any]]:
-    """{sheet title: provenance} from the lists sheet's "source:" rows (an imported workbook)."""
-    import json  # noqa: PLC0415
-
-    found: dict[str, dict[str, Any]] = {}
-    for row in grid.rows[:MAX_PROVENANCE_ROWS]:
-        key = clean_text(row[0]) if row else ""
-        if key.startswith(PROVENANCE_PREFIX) and len(row) >= 2 and isinstance(row[1], str):
-            try:
-                entry = json.loads(row[1])
-            except ValueError:
-                continue  # a damaged entry is ignored: the sheet is then checked like any other
-            if isinstance(entry, dict):
-                found[key[len(PROVENANCE_PREFIX):]] = entry
-    return found
-
-
-MAX_PROVENANCE_ROWS = 2000
-
-
-def apply_provenance(project: Project, entry: dict[str, Any]) -> None:
-    """An imported sheet keeps what its source form lacked, and its year when the sheet has none."""
-    fields_had = entry.get("layout_fields")
-    if isinstance(fields_had, list) and all(isinstance(f, str) for f in fields_had):
-        project.layout_fields = list(fields_had)  # the template has every label; the source form had these
-    if project.year is None and isinstance(entry.get("year"), int):
-        project.year = entry["year"]
 
 
 def projects_from_grids(grids: Iterable[Grid], *, file: str, profile: str | None = None) -> WorkbookRead:
