@@ -208,3 +208,15 @@ def test_an_imported_workbook_keeps_its_provenance_for_validate(tmp_path: Path) 
     prompts = [f for f in findings if f.code == "JX108"]
     assert len(prompts) == 1 and "实施单位" in prompts[0].message and "项目概况" in prompts[0].message
     assert not [f for f in findings if f.code == "JX103" and f.field in ("implementer", "overview", "start", "end")]
+
+
+def test_the_tables_own_department_wins_over_the_citys() -> None:
+    rows = _padded([["2024年省级重点流域生态保护补偿资金绩效目标表"],
+                    ["专项名称", "流域补偿", "市级主管部门", "泉州市生态环境局"],
+                    ["补助区域", "德化县", "县级主管部门", "德化县财政局"], ["资金情况（万元）", 331], *INDICATORS])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert p.department == "德化县财政局" and p.extra["市级主管部门"] == "泉州市生态环境局"
+    assert "其他说明" not in p.extra  # the city's department is kept once, under its label
+    rows = _padded([["2024年绩效目标表"], ["项目名称", "x", "市级主管部门", "泉州市局"], *INDICATORS])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert p.department == "泉州市局"  # the only one is the table's

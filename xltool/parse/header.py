@@ -14,7 +14,7 @@ import re
 import unicodedata
 from typing import Any
 
-from xltool.core.fields import label
+from xltool.core.fields import label, words
 from xltool.core.grid import Grid
 from xltool.core.model import Project, format_cell_text
 from xltool.core.text import SPACE_RUN_RE, clean_text
@@ -239,6 +239,7 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
     """Pair labels with values between ``start`` and ``end``; returns the cells used."""
     used: set[tuple[int, int]] = set()
     others: dict[str, tuple[list[str], str]] = {}  # per funding bucket: the labels that filled it
+    higher: list[tuple[Any, str, str]] = []  # 市级主管部门 values, kept for the end
     sheet_unit_ = unit
     for r in range(start, end):
         texts = row_texts(grid, r)
@@ -282,10 +283,26 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
                     _offer(project, pair.key, pair.text, grid.ref(*value_pos), pair.unit or found.unit, unit,
                            others=others, source=pair.label)
                 continue
+            if found.key == "department" and _higher_level(v):  # 市级主管部门 beside 县级主管部门
+                higher.append((value, grid.ref(*value_pos), clean_text(v)))
+                continue
             _offer(project, found.key, value, grid.ref(*value_pos), found.unit, unit, v, others, clean_text(v),
                    in_grid=value_pos[0] != r)
+    for value, ref, label_text in higher:
+        if "department" not in project.cells:
+            set_field(project, "department", value, ref, "")  # the only one: it is the table's
+        else:
+            project.extra.setdefault(label_text.rstrip(":："), format_cell_text(value))
+            others.setdefault(_ADDED, ([], ""))[0].append(ref)
     grid.meta.setdefault(ADDED_REFS, set()).update(others.get(_ADDED, ([], ""))[0])
     return used
+
+
+def _higher_level(label_text: Any) -> bool:
+    """A 主管部门 label of a higher government level ("市级主管部门"): the table's own
+    (县级/区级) department wins over it; data: fields.toml [words] higher_level."""
+    core = split_label(clean_text(label_text))[0]
+    return any(core.startswith(w) for w in words("higher_level"))
 
 
 _LONG_AMOUNT_RE = re.compile(r"中期|长期|实施期|中长期")
