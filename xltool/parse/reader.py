@@ -214,7 +214,8 @@ def finish_project(project: Project, profile: str | None) -> None:
     raw_total = project.raw.get("total", "") if project.total is None else ""
     if looks_like_amount(raw_total):  # never silently the sources' sum: the money rule reports the text, the note says why
         project.notes.append(f"项目总金额“{project.raw['total']}”无法识别为金额，未读取；请改填以万元计的数字")
-    elif ("total" not in project.cells or project.total is None) and not project.funding.is_empty():
+    elif ("total" not in project.cells or raw_total) and not project.funding.is_empty():
+        # no total label, or a caption stood where its value should be; an empty total cell stays empty
         project.total = round(project.funding.total(), 6)
         project.notes.append(f"未找到项目总金额，按各资金来源合计为 {project.total:g} 万元")
     found = [f.key for f in fields("header") if f.key in project.cells]
