@@ -239,7 +239,7 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
         return None  # a 项目名称 label alone, no other field, no indicators: not a 绩效目标表
     _lone_goal_is_annual(grid, project)
     if project.year is None:
-        project.notes.append("表头未写明预算年度（如“2022年度”），年度未读取，请核对")
+        _year_elsewhere(project)
     for fieldname in ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal"):
         if fieldname not in project.cells:
             project.notes.append(f"未找到“{label(fieldname)}”栏目")
@@ -269,6 +269,21 @@ def _lone_goal_is_annual(grid: Grid, project: Project) -> None:
     project.annual_goal, project.long_term_goal = project.long_term_goal, ""
     project.cells["annual_goal"] = project.cells.pop("long_term_goal")
     project.notes.append("表中只有一个总体目标，按年度绩效目标读取")
+
+
+def _year_elsewhere(project: Project) -> None:
+    """No year in the title block: the one the project's name states ("2018年…扶贫项目"), else the
+    one both planned dates share, said in a note; else a note that no year was read (never the clock)."""
+    named = year_stated(project.name)
+    dated = {project.start[:4], project.end[:4]} if project.start[:4].isdigit() and project.end[:4].isdigit() else set()
+    if named:
+        project.year = named
+        project.notes.append(f"表头未写明预算年度，按项目名称中的年份读取为 {named} 年")
+    elif len(dated) == 1:
+        project.year = int(dated.pop())
+        project.notes.append(f"表头未写明预算年度，按计划起止时间读取为 {project.year} 年")
+    else:
+        project.notes.append("表头未写明预算年度（如“2022年度”），年度未读取，请核对")
 
 
 def _title_and_year(grid: Grid, project: Project, search_from: int, name_row: int) -> None:
