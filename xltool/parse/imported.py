@@ -144,11 +144,12 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
             continue
         texts = [(c, v) for c, v in cells if grid.ref(r, c) not in used and header_field(v)[0] is None]
         while texts:
-            (_, label), rest = texts[0], texts[1:]
+            (col, label), rest = texts[0], texts[1:]
             if rest and len(clean_text(label)) <= 40:
                 key = _unique_key(project.extra, clean_text(label).rstrip(":："))
                 project.extra[key] = format_cell_text(rest[0][1])
-                project.notes.append(f"未识别的栏目“{key}”，内容已保留在附加信息中")
+                where = _where(grid, r, col)
+                project.notes.append(f"未识别的栏目“{key}”（{where}），内容已保留在附加信息中")
                 texts = rest[1:]
             else:
                 lone.append(clean_text(label))
@@ -159,6 +160,13 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
             f"已按年度绩效指标导入；中长期绩效指标 {len(long_term)} 行未导入指标表，已保留在附加信息“中长期绩效指标”中"
         )
     return lone
+
+
+def _where(grid: Grid, r: int, c: int) -> str:
+    """A cell as the user finds it: "工作表“项目1”C5", or "第 2 张表 C5" in a text or Word source."""
+    if "#" in grid.name:
+        return f"第 {grid.name.rsplit('#', 1)[-1]} 张表 {grid.ref(r, c)}"
+    return f"工作表“{grid.name}”{grid.ref(r, c)}" if grid.name else grid.ref(r, c)
 
 
 def _is_caption(value: Any) -> bool:
