@@ -220,3 +220,33 @@ def test_the_tables_own_department_wins_over_the_citys() -> None:
     rows = _padded([["2024年绩效目标表"], ["项目名称", "x", "市级主管部门", "泉州市局"], *INDICATORS])
     [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
     assert p.department == "泉州市局"  # the only one is the table's
+
+
+def test_a_layout_file_maps_a_forms_own_wordings(tmp_path: Path) -> None:
+    """"项目称谓" and "考核值" are no wordings of the field table: the import refuses the table
+    (no 项目名称) until a layout file says what they mean; then it reads, for that run only."""
+    from xltool.io.calamine import read_workbook  # noqa: PLC0415
+    from xltool.parse.layouts import applied_layout, load_layout  # noqa: PLC0415
+
+    rows = [["2024年项目支出绩效目标表"], ["项目称谓", "河道保洁"], ["主管部门", "县水利局"], ["年度经费额度", 12],
+            ["一级指标", "二级指标", "三级指标", "考核值"], ["产出指标", "数量指标", "保洁河长", "≥30公里"]]
+    source = _as_text(rows, tmp_path / "own.txt")
+    layout = tmp_path / "layout.toml"
+    layout.write_text('[header]\n"项目称谓" = "name"\n"年度经费额度" = "total"\n[columns]\n"考核值" = "target"\n',
+                      encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    refused = CliRunner().invoke(main, ["import", str(source), "-o", str(out)])
+    assert refused.exit_code == 2 and not out.exists()
+    result = CliRunner().invoke(main, ["import", str(source), "-o", str(out), "--layout", str(layout)])
+    assert result.exit_code == 0, result.output
+    [p] = read_workbook(out).projects
+    assert (p.name, p.total) == ("河道保洁", 12.0)
+    assert [(i.name, i.operator, i.target) for i in p.indicators] == [("保洁河长", "≥", "30公里")]
+    with pytest.raises(Exception, match="项目名称"):
+        load_source(source)  # the wordings held for that run only
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[header]\n"项目称谓" = "名称"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(source), "-o", str(tmp_path / "o2.xlsx"), "--layout", str(bad)])
+    assert result.exit_code == 2 and "“名称”不存在" in result.output
+    with applied_layout(load_layout(layout)):
+        assert load_source(source).projects[0].name == "河道保洁"
