@@ -250,3 +250,13 @@ def test_a_layout_file_maps_a_forms_own_wordings(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "“名称”不存在" in result.output
     with applied_layout(load_layout(layout)):
         assert load_source(source).projects[0].name == "河道保洁"
+
+
+def test_an_unrecognised_indicator_column_is_named_with_its_cell() -> None:
+    rows = _padded([["2024年项目支出绩效目标表"], ["项目名称", "x"], ["主管部门", "y"], ["项目总金额", 5],
+                    ["一级指标", "二级指标", "三级指标", "指标值", "考核方式", "权重", "指标解释"],
+                    ["产出指标", "数量指标", "培训人次", "≥100人次", "现场核查", 10, "反映培训规模"]])
+    [p] = projects_from_grid(Grid(rows=rows, name="表1"), file="x")
+    assert p.indicators[0].extra == {"考核方式": "现场核查", "权重": "10", "指标解释": "反映培训规模"}
+    [note] = [n for n in p.notes if "指标表中未识别" in n]
+    assert "“考核方式”（E5）" in note and "权重" not in note and "指标解释" not in note

@@ -125,7 +125,7 @@ def _choose_target(rows: list[list[Any]], cols: dict[int, str], titles: list[Any
         project.notes.append(
             f"指标值有 {len(candidates)} 列（{names}），按{why}“{clean_text(titles[chosen])}”读取为年度目标值；"
             "各列数值已按列名保留在指标的附加信息中")
-        return {chosen}
+        return set(candidates)  # all named in the note; the chosen one kept beside its target too
     return set()
 
 

@@ -250,6 +250,10 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
     ragged = bool(grid.meta.get("ragged_rows"))
     extra_cols = {c: clean_text(v) for c, v in enumerate(title_cells)
                   if (c not in columns or c in keep_too) and v is not None and clean_text(v)}
+    unknown = [f"“{t}”（{column_letter(grid.left + c)}{grid.top + header_row}）" for c, t in extra_cols.items()
+               if c not in keep_too and not _known_title(t)]
+    if unknown:  # named, never dropped: each row keeps these cells under their titles
+        project.notes.append(f"指标表中未识别的栏目：{'、'.join(unknown[:8])}，各行内容已按栏目名保留在指标的附加信息中")
     letters: dict[int, str] = {}
 
     def letter(c: int) -> str:
@@ -312,6 +316,16 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             cell=f"{letter(target_col)}{sheet_row}", row=sheet_row, cells=cells, extra=extra,
         ))
     _backfill_level1(project.indicators[before:])
+
+
+def _known_title(title: str) -> bool:
+    """A title the field table knows (a second 备注-like column, a list's 项目名称) or a merged
+    caption over the table ("绩效指标"): kept by its title, nothing to report."""
+    key = normalize_label(title)
+    if key.endswith(("绩效指标", "绩效目标", "指标")) and len(key) <= 8:
+        return True
+    header = match(title, "header")
+    return bool(_column_candidates(title)) or (header is not None and header.score >= THRESHOLD)
 
 
 @cache
