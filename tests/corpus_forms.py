@@ -22,6 +22,8 @@ FORMS_TABLES = (
     "17_sichuan_jingyan_cunzuganbu_list",
     "20_anhui_jinzhai_wuyeguanli",
     "21_anhui_shucheng_yigongdaizhen",
+    "23_fujian_putian_xiuyu_shuihuixiufu",
+    "24_fujian_longyan_zongjiaoguanli",
 )
 
 

@@ -354,7 +354,8 @@ def test_guangdong_approval_form_with_medium_term_and_year_tables_side_by_side()
 def test_fujian_special_fund_header_and_per_town_values_kept() -> None:
     """安溪 2022 省级第七批水利专项资金绩效目标表 (http://fjax.gov.cn/zwgk/zdgkxx/sl/slgcjs/202403/
     t20240304_3010568.htm): "主管部门(单位)名称", "资金情况(万元) | 资金总额 | 100 | 其中:财政拨款 | 100",
-    and one value column per town instead of one 指标值: each town's value kept beside the row."""
+    and one value column per town instead of one 指标值: each town's value kept beside the row,
+    the first read as the target."""
     n = None
     rows = [
         ["2022年省级第七批水利专项资金绩效目标表"],
@@ -366,9 +367,12 @@ def test_fujian_special_fund_header_and_per_town_values_kept() -> None:
     ]
     (p,) = parse_grid(Grid(rows=rows, name="s"), file="x.xlsx")
     assert (p.total, p.department, p.funding.district) == (100, "安溪县水利局", 100)
-    assert p.long_term_goal == "开展7个小型水利工程建设"
+    # a one-year table's lone 总体目标 is the year's goal (issue 25)
+    assert p.annual_goal == "开展7个小型水利工程建设" and p.long_term_goal == ""
     (ind,) = p.indicators
     assert ind.name == "开展小型水利工程建设(个)" and ind.extra["西坪镇尧山村"] == "1" and ind.extra["桃舟乡吾培村"] == "1"
+    # no 合计 column: the first town's value is the target, and a note says which column was read
+    assert ind.target == "1" and any("按第一列“西坪镇尧山村”" in n for n in p.notes)
 
 
 def test_other_sources_of_the_funding_lines_add_up() -> None:

@@ -167,8 +167,10 @@ class ImportRun:
 
 
 def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Path | None = None,
-               profile: str | None = None, year: int | None = None) -> ImportRun:
+               profile: str | None = None, year: int | None = None, layout: Path | None = None) -> ImportRun:
     """The ``xltool import`` command: read every source first, write only when all were read.
+
+    ``layout``: a layout file (parse/layouts.py) whose wordings count as labels for this run.
 
     Raises :class:`XltoolError` (exit code 2) for wrong arguments and for any source that
     cannot be read; nothing is written then.
@@ -212,11 +214,14 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
     run.warnings.extend(notices)
     failures: list[XltoolError] = []
     results: list[SourceResult] = []
-    for source in sources:
-        try:
-            results.append(load_source(source, profile=profile))
-        except XltoolError as exc:
-            failures.append(exc)
+    from xltool.parse.layouts import applied_layout, load_layout
+
+    with applied_layout(load_layout(layout) if layout is not None else None):
+        for source in sources:
+            try:
+                results.append(load_source(source, profile=profile))
+            except XltoolError as exc:
+                failures.append(exc)
     if failures:
         if len(failures) == 1:
             raise failures[0]

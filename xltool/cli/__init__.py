@@ -155,8 +155,10 @@ def template_command(output: Path, profile: str | None, year: int | None, sheets
               help="改为每个项目写一个工作簿，放在此文件夹中（文件名取项目名称）。")
 @click.option("--profile", default=None, help="指标体系名称；默认按导入的指标自动识别。")
 @click.option("--year", type=int, default=None, help="预算年度，写入标题；默认取原表标题中的年度。")
+@click.option("--layout", type=click.Path(path_type=Path), default=None,
+              help="版式文件（每行“原表文字 = 栏目”），让 xltool 认识原表自己的栏目写法。")
 def import_command(sources: tuple[Path, ...], output: Path | None, split_dir: Path | None,
-                   profile: str | None, year: int | None) -> None:
+                   profile: str | None, year: int | None, layout: Path | None) -> None:
     """把往年的绩效目标表导入为模板工作簿（下拉列表、提示和自动检查照常可用）。
 
     \b
@@ -170,7 +172,7 @@ def import_command(sources: tuple[Path, ...], output: Path | None, split_dir: Pa
     """
     from xltool.apps.importer import run_import
 
-    run = run_import(list(sources), output=output, split_dir=split_dir, profile=profile, year=year)
+    run = run_import(list(sources), output=output, split_dir=split_dir, profile=profile, year=year, layout=layout)
     for line in run.warnings:
         click.echo(f"提示：{line}", err=True)
     for line in run.messages:

@@ -79,9 +79,20 @@ def label(key: str, section: Section = "header", funding_labels: dict[str, str] 
     return entry.display
 
 
+# Wordings a user's layout file adds for one run (parse/layouts.py sets and clears them).
+_EXTRA_LABELS: dict[str, dict[str, tuple[str, ...]]] = {"header": {}, "columns": {}}
+
+
+def set_extra_labels(extra: dict[str, dict[str, tuple[str, ...]]]) -> None:
+    """Add (or, with empty dicts, remove) a layout file's wordings; the caller clears the caches."""
+    _EXTRA_LABELS["header"] = dict(extra.get("header", {}))
+    _EXTRA_LABELS["columns"] = dict(extra.get("columns", {}))
+
+
 def synonyms(section: Section) -> dict[str, tuple[str, ...]]:
-    """{key: labels} for the reader's label matching."""
-    return {key: f.labels for key, f in _table()[section].items()}
+    """{key: labels} for the reader's label matching (a layout file's wordings first)."""
+    extra = _EXTRA_LABELS.get(section, {})
+    return {key: extra.get(key, ()) + f.labels for key, f in _table()[section].items()}
 
 
 def funding_keys() -> tuple[str, ...]:
@@ -92,3 +103,13 @@ def funding_keys() -> tuple[str, ...]:
 def words(kind: str) -> tuple[str, ...]:
     """A word list of the table's [words] section ("footer" …); empty when absent."""
     return tuple(_data().get("words", {}).get(kind, ()))
+
+
+def money_units() -> dict[str, float]:
+    """Every money unit the reader recognises and its factor to 万元 ([money_units])."""
+    return {str(k): float(v) for k, v in _data().get("money_units", {}).items()}
+
+
+def amount_setting(name: str, default: float) -> float:
+    """A threshold of the field table's [amounts] section (implausible_above …)."""
+    return float(_data().get("amounts", {}).get(name, default))

@@ -103,9 +103,34 @@ def guess_profile(level1_names: list[str], level2_names: list[str]) -> Profile:
 
     Old sheets carry no profile marker; the indicator names themselves tell.
     """
-    have1 = frozenset(normalize_label(n) for n in level1_names if n)
-    have2 = frozenset(normalize_label(n) for n in level2_names if n)
+    have1 = frozenset(normalize_label(strip_form_note(n)) for n in level1_names if n)
+    have2 = frozenset(normalize_label(strip_form_note(n)) for n in level2_names if n)
     return get_profile(_best_profile(have1, have2))
+
+
+def unmatched_levels(profile: Profile, level1_names: list[str], level2_names: list[str]) -> list[str]:
+    """The 一级/二级 names a table uses that the profile does not have (form notes stripped)."""
+    p1, p2 = _profile_names()[profile.name]
+    out = [n for n in dict.fromkeys(level1_names) if n and normalize_label(strip_form_note(n)) not in p1]
+    return out + [n for n in dict.fromkeys(level2_names) if n and normalize_label(strip_form_note(n)) not in p2]
+
+
+@lru_cache(maxsize=4096)
+def strip_form_note(name: str) -> str:
+    """"数量指标 (必填硬性指标)" → "数量指标": a form's filling note in brackets is no part of the name
+    (the notes are data: fields.toml [words] form_notes)."""
+    from xltool.core.fields import words  # noqa: PLC0415
+
+    text = name.strip()
+    for _ in range(2):
+        if not text.endswith((")", "）")):
+            break
+        open_at = max(text.rfind("("), text.rfind("（"))
+        inside = normalize_label(text[open_at + 1:-1]) if open_at > 0 else ""
+        if not inside or not any(normalize_label(w) in inside for w in words("form_notes")):
+            break
+        text = text[:open_at].rstrip()
+    return text
 
 
 @lru_cache(maxsize=1024)  # tables of one region repeat the same few sets of names

@@ -16,6 +16,10 @@ LISTS_SHEET = "xltool_lists"
 
 PROFILE_KEY = "profile"
 
+# Lists-sheet rows "source:<sheet title>" | JSON: where an imported sheet came from (file, year,
+# framework, the fields its source form lacked), so that validate asks once for those fields.
+PROVENANCE_PREFIX = "source:"
+
 
 INSTRUCTIONS_SHEET = "填写说明"
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
+from xltool.io.numfmt import apply_percents
 from xltool.io.gate import MAX_COLS, MAX_ROWS, check_for_calamine, open_checked_calamine
 from xltool.parse.reader import WorkbookRead, projects_from_grids
 
@@ -24,7 +25,10 @@ def grids_from_calamine(path: Path) -> list[Grid]:
     kind = check_for_calamine(path)
     if kind in ("xls", "ods") and _CHILD_CONTEXT is not None:
         return _grids_in_child(path, kind)
-    return _grids_from_workbook(open_checked_calamine(path, kind, measured=True), path)
+    grids = _grids_from_workbook(open_checked_calamine(path, kind, measured=True), path)
+    if kind == "xlsx":  # calamine gives no number formats: percent cells from the styles part
+        apply_percents(grids, path)
+    return grids
 
 
 def _grids_from_workbook(workbook: Any, path: Path) -> list[Grid]:

@@ -65,8 +65,27 @@ def text_to_grids(text: str, *, name: str = "") -> list[Grid]:
     return grids
 
 
-_PIPE_ROW_RE = re.compile(r"^\s*\|.*\|\s*$")
-_PIPE_RULE_RE = re.compile(r"^\s*\|?(?:\s*:?-{3,}:?\s*\|)+\s*:?-*:?\s*$")
+_RULE_CELL_RE = re.compile(r":?-{3,}:?")
+
+
+def _is_pipe_row(line: str) -> bool:
+    """"| a | b |": a Markdown table row (string tests, no regex run over the line)."""
+    text = line.strip()
+    return len(text) >= 2 and text[0] == "|" and text[-1] == "|"
+
+
+def _is_pipe_rule(line: str) -> bool:
+    """"|---|:---:|": the rule under a Markdown table's titles, checked cell by cell (linear)."""
+    text = line.strip()
+    first_dash = text.find("-")
+    if first_dash < 0 or "|" not in text[first_dash:]:
+        return False
+    parts = text.split("|")
+    if parts and not parts[0].strip():
+        parts = parts[1:]
+    if parts and not parts[-1].strip():
+        parts = parts[:-1]
+    return bool(parts) and all(_RULE_CELL_RE.fullmatch(p.strip()) for p in parts)
 
 
 def _pipes_to_tabs(lines: list[str]) -> list[str]:
@@ -78,14 +97,14 @@ def _pipes_to_tabs(lines: list[str]) -> list[str]:
     if any("\t" in line for line in lines):
         return lines
     filled = [line for line in lines if line.strip()]
-    pipes = [line for line in filled if _PIPE_ROW_RE.match(line)]
+    pipes = [line for line in filled if _is_pipe_row(line)]
     if len(pipes) < 2 or len(pipes) * 2 < len(filled):
         return lines
     out: list[str] = []
     for line in lines:
-        if _PIPE_RULE_RE.match(line):
+        if _is_pipe_rule(line):
             continue
-        if _PIPE_ROW_RE.match(line):
+        if _is_pipe_row(line):
             cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
             out.append("\t".join(cells) if len(cells) > 1 else cells[0])
         else:

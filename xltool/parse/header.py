@@ -14,51 +14,23 @@ import re
 import unicodedata
 from typing import Any
 
+from xltool.core.fields import label, words
 from xltool.core.grid import Grid
-from xltool.core.model import Project, format_cell_text, parse_target
-from xltool.core.text import clean_text
+from xltool.core.model import Project, format_cell_text
+from xltool.core.text import SPACE_RUN_RE, clean_text
+from xltool.parse.amounts import implausible, is_money_unit, parse_amount, unit_chars, unit_re
 from xltool.parse.labels import THRESHOLD, inner_pairs, looks_like_label, match, split_label
 
 AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
 DATE_FIELDS = ("start", "end")
 
-_AMOUNT_RE = re.compile(r"^\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(万元|万|元|亿元|亿)?\s*(?:[(（].*)?$", re.S)
-_FACTOR = {"": 1.0, "万元": 1.0, "万": 1.0, "元": 1e-4, "亿元": 1e4, "亿": 1e4}
-
-
-def parse_amount(value: Any, unit: str = "") -> tuple[float | None, str]:
-    """A 万元 amount from a number or text ("250万", "854万(其中…)"); (None, text) if none.
-
-    ``unit`` is the table's unit (label or sheet) for a bare number: "元" divides by 10 000.
-    """
-    if value is None or isinstance(value, bool):
-        return None, ""
-    if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            return None, format_cell_text(value)
-        return _scaled(float(value), unit), format_cell_text(value)
-    text = clean_text(value)
-    if not text:
-        return None, ""
-    found = _AMOUNT_RE.match(unicodedata.normalize("NFKC", text))
-    if found:
-        number = float(found.group(1).replace(",", ""))
-        return _scaled(number, found.group(2) or unit), text
-    op, number, rest = parse_target(text)
-    if number is not None and not op and rest in ("", "万元", "万"):
-        return number, text
-    return None, text
-
-
-def _scaled(number: float, unit: str) -> float:
-    factor = _FACTOR.get(unit, 1.0)
-    return round(number * factor, 6) if factor != 1.0 else number
-
-
 _MONTH_PATTERNS = (
     re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*月?(?:\s*[.\-/]?\s*\d{1,2}\s*日?)?$"),
     re.compile(r"^(\d{4})(\d{2})$"),
 )
+
+
+_MAX_MONTH = 40  # "2022 年 10 月 31 日" and its spaces; longer text is no month
 
 
 def parse_month(value: Any) -> str:
@@ -77,7 +49,9 @@ def parse_month(value: Any) -> str:
         text = f"{float(value):.2f}"
         year, _, month = text.partition(".")
         return f"{year}.{month}" if 1 <= int(month) <= 12 else text
-    text = unicodedata.normalize("NFKC", clean_text(value))
+    text = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", clean_text(value)))
+    if len(text) > _MAX_MONTH:
+        return clean_text(value)
     for pattern in _MONTH_PATTERNS:
         found = pattern.match(text)
         if found and 1 <= int(found.group(2)) <= 12:
@@ -112,17 +86,46 @@ def claimed_without_value(project: Project, fieldname: str) -> bool:
 
 
 _WHOLE_YEAR_RE = re.compile(r"\s*(\d{4})\s*(?:年度|年|全年)?\s*")
-_SHEET_UNIT_RE = re.compile(r"(?:金额)?单位\s*[:：]\s*(万元|元|亿元)")
+_MAX_UNIT_LINE = 200  # "填报单位：… 单位：万元" fits; a longer cell is text, not a unit line
 
 
 def sheet_unit(grid: Grid, start: int, end: int) -> str:
     """The money unit a table states above or beside its header ("单位：元"), or ""."""
     for r in range(max(0, start), end):
         for v in grid.rows[r]:
-            if isinstance(v, str) and "单位" in v:
-                found = _SHEET_UNIT_RE.search(unicodedata.normalize("NFKC", v))
+            if isinstance(v, str) and "单位" in v and len(v) <= _MAX_UNIT_LINE:
+                found = unit_re().search(SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", v)))
                 if found:
                     return found.group(1)
+    return ""
+
+
+def _whole_year_month(value: Any, fieldname: str) -> str:
+    """"2019" (or "2019年") opening a 项目期 is 2019.01, closing it 2019.12: a period in whole years.
+    (A lone 计划开始时间 "2019" stays as typed, for the validator to ask for the month.)"""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return ""
+    text = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", clean_text(format_cell_text(value))))
+    found = _WHOLE_YEAR_RE.fullmatch(text) if len(text) <= 12 else None
+    if not found or not 1900 <= int(found.group(1)) <= 2199:
+        return ""
+    return f"{found.group(1)}.{'01' if fieldname == 'start' else '12'}"
+
+
+def row_unit(texts: list[tuple[int, Any]]) -> str:
+    """The money unit a row states in one of its cells ("资金情况（万元）", "万元", "单位：元"), or ""."""
+    for _, v in texts:
+        if not isinstance(v, str) or len(v) > 40 or not any(ch in v for ch in unit_chars()):
+            continue
+        stated = split_label(v)[1]
+        if is_money_unit(stated):
+            return stated
+        bare = SPACE_RUN_RE.sub("", unicodedata.normalize("NFKC", v)).strip("()（）")
+        if is_money_unit(bare):
+            return bare
+        found = unit_re().fullmatch(bare.replace("：", ":"))
+        if found:
+            return found.group(1)
     return ""
 
 
@@ -134,8 +137,10 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
         number, text = parse_amount(value, used_unit)
         if text:
             project.raw[fieldname] = text
-        if number is not None and used_unit in ("元", "亿元") and not re.search(r"万|亿", text):
+        if number is not None and used_unit not in ("", "万元", "万") and not re.search(r"[万亿元]", text):
             project.notes.append(f"“{text}”按{used_unit}换算为 {number:g} 万元")
+        if implausible(number):
+            project.notes.append(f"“{text}”换算为 {number:g} 万元，超出任何区县预算的规模，请核对金额和单位")
         if fieldname == "total":
             project.total = number
         else:
@@ -147,7 +152,7 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
         setattr(project, fieldname, text)
     elif fieldname == "period":
         text = clean_text(value)
-        nfkc = unicodedata.normalize("NFKC", text)
+        nfkc = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", text))
         parts = re.split(r"\s*(?:-|—|－|~|～|至|到)\s*", nfkc, maxsplit=1)
         whole_year = _WHOLE_YEAR_RE.fullmatch(nfkc)
         if whole_year:  # "2021年度": the budget year, January to December
@@ -155,7 +160,8 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
         elif len(parts) == 2 and not re.search(r"\d{4}", parts[1]) and (year := re.match(r"\s*(\d{4})", parts[0])):
             parts[1] = f"{year.group(1)}年{parts[1]}"  # "2021年1月-12月": the end borrows the year
         if len(parts) == 2:
-            project.start, project.end = parse_month(parts[0]), parse_month(parts[1])
+            project.start = _whole_year_month(parts[0], "start") or parse_month(parts[0])
+            project.end = _whole_year_month(parts[1], "end") or parse_month(parts[1])
             project.cells["start"] = project.cells["end"] = ref
             project.raw["period"] = text
         elif text:
@@ -166,17 +172,22 @@ def set_field(project: Project, fieldname: str, value: Any, ref: str, unit: str,
 
 
 def _offer(project: Project, fieldname: str, value: Any, ref: str, unit: str, default_unit: str,
-           label_text: Any = "", others: list[str] | None = None, source: str = "") -> None:
+           label_text: Any = "", others: dict[str, tuple[list[str], str]] | None = None, source: str = "",
+           in_grid: bool = False) -> None:
     """Set a field unless an earlier label already gave it a value; a second value is kept aside.
 
-    ``others``: the sources that filled the 其他 bucket so far, ``source`` this value's label
-    (see :func:`_adds_another_source`).
+    ``others``: per funding bucket, the sources that filled it so far and the row of the first
+    one's value; ``source`` this value's label (see :func:`_adds_another_source`); ``in_grid``: the
+    value stands under its label in a row of titles (a funding grid), not beside it.
     """
     if fieldname not in project.cells or (value is not None and claimed_without_value(project, fieldname)):
         set_field(project, fieldname, value, ref, unit, default_unit)
-        if fieldname == _OTHER and others is not None:
-            others[:] = [_source_name(source)]
-    elif fieldname == _OTHER and others and _adds_another_source(project, value, unit or default_unit, source, others):
+        if fieldname.startswith("funding.") and others is not None:
+            others[fieldname] = ([_source_name(source)], _row_of(ref))
+    elif (fieldname.startswith("funding.") and others and fieldname in others
+          and (in_grid or fieldname == _OTHER)
+          and _adds_another_source(project, fieldname, value, unit or default_unit, source, ref, others[fieldname])):
+        others.setdefault(_ADDED, ([], ""))[0].append(ref)  # read: not "unrecognised" later
         return
     elif value is not None and clean_text(value) and label_text and project.cells.get(fieldname) != ref:
         key = clean_text(label_text).rstrip(":：")
@@ -186,6 +197,12 @@ def _offer(project: Project, fieldname: str, value: Any, ref: str, unit: str, de
 
 
 _OTHER = "funding.other"
+_ADDED = "+added"  # key of ``others`` listing the cells of sources added into a bucket
+ADDED_REFS = "_added_refs"  # Grid.meta key: those cells, for the importer's bookkeeping
+
+
+def _row_of(ref: str) -> str:
+    return ref.lstrip("$ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 def _source_name(label: str) -> str:
@@ -193,16 +210,24 @@ def _source_name(label: str) -> str:
     return split_label(label)[0] if label else ""
 
 
-def _adds_another_source(project: Project, value: Any, unit: str, source: str, others: list[str]) -> bool:
-    """"二、自有资金:0 三、其他:3683": the catch-all 其他 bucket adds up sources of other
-    names (the same source twice is a repetition, kept aside as before)."""
+def _adds_another_source(project: Project, fieldname: str, value: Any, unit: str, source: str, ref: str,
+                         bucket: tuple[list[str], str]) -> bool:
+    """Two sources of other names in one bucket add up: "二、自有资金:0 三、其他:3683" into 其他,
+    and 中央 | 省级 titles side by side over their values (a funding grid) into 部省级. The same source
+    twice is a repetition, and a "其中" part or another row's source may be a breakdown: kept aside."""
+    names, row = bucket
     name = _source_name(source)
     number, _ = parse_amount(value, unit)
-    if not name or not others[0] or name in others or number is None or project.funding.other is None:
+    key = fieldname.split(".", 1)[1]
+    current = getattr(project.funding, key)
+    if not name or not names[0] or name in names or number is None or current is None:
         return False
-    project.funding.other = round(project.funding.other + number, 6)
-    others.append(name)
-    project.notes.append(f"“{name}”与“{others[0]}”都计入其他资金来源，已相加")
+    if fieldname != _OTHER and (_row_of(ref) != row or "其中" in source):
+        return False
+    setattr(project.funding, key, round(current + number, 6))
+    names.append(name)
+    where = "其他资金来源" if fieldname == _OTHER else f"“{label(fieldname)}”"
+    project.notes.append(f"“{name}”与“{names[0]}”都计入{where}，已相加")
     return True
 
 
@@ -213,9 +238,12 @@ def _is_value(v: Any) -> bool:
 def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: Any, unit: str = "") -> set[tuple[int, int]]:
     """Pair labels with values between ``start`` and ``end``; returns the cells used."""
     used: set[tuple[int, int]] = set()
-    others: list[str] = []  # labels that filled the 其他 bucket
+    others: dict[str, tuple[list[str], str]] = {}  # per funding bucket: the labels that filled it
+    higher: list[tuple[Any, str, str]] = []  # 市级主管部门 values, kept for the end
+    sheet_unit_ = unit
     for r in range(start, end):
         texts = row_texts(grid, r)
+        unit = row_unit(texts) or sheet_unit_  # a cell of the row stating its unit beats the line above
         labels = {c: match(v, "header") for c, v in texts}
         title_row: bool | None = None  # computed when a label has nothing to its right
         for idx, (c, v) in enumerate(texts):
@@ -255,8 +283,26 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
                     _offer(project, pair.key, pair.text, grid.ref(*value_pos), pair.unit or found.unit, unit,
                            others=others, source=pair.label)
                 continue
-            _offer(project, found.key, value, grid.ref(*value_pos), found.unit, unit, v, others, clean_text(v))
+            if found.key == "department" and _higher_level(v):  # 市级主管部门 beside 县级主管部门
+                higher.append((value, grid.ref(*value_pos), clean_text(v)))
+                continue
+            _offer(project, found.key, value, grid.ref(*value_pos), found.unit, unit, v, others, clean_text(v),
+                   in_grid=value_pos[0] != r)
+    for value, ref, label_text in higher:
+        if "department" not in project.cells:
+            set_field(project, "department", value, ref, "")  # the only one: it is the table's
+        else:
+            project.extra.setdefault(label_text.rstrip(":："), format_cell_text(value))
+            others.setdefault(_ADDED, ([], ""))[0].append(ref)
+    grid.meta.setdefault(ADDED_REFS, set()).update(others.get(_ADDED, ([], ""))[0])
     return used
+
+
+def _higher_level(label_text: Any) -> bool:
+    """A 主管部门 label of a higher government level ("市级主管部门"): the table's own
+    (县级/区级) department wins over it; data: fields.toml [words] higher_level."""
+    core = split_label(clean_text(label_text))[0]
+    return any(core.startswith(w) for w in words("higher_level"))
 
 
 _LONG_AMOUNT_RE = re.compile(r"中期|长期|实施期|中长期")
@@ -294,11 +340,13 @@ def _below(grid: Grid, r: int, c: int, end: int, first: int = 0) -> tuple[int, i
     A label left of the title row's first cell (``first``) captions the row below
     ("总体目标 | 中期… | 年度…" under "中期目标 | 年度目标", as 山西 writes it): not a rival.
     """
-    for r2 in range(r + 1, min(end, r + 3)):
+    for r2 in range(r + 1, min(end, r + 4)):
         row = grid.rows[r2]
         if not any(v is not None and clean_text(v) for v in row):
             continue
         if any(looks_like_label(v) for col, v in enumerate(row) if v is not None and col >= first):
+            if grid.get(r2, c) is None or not clean_text(grid.get(r2, c)):
+                continue  # sub-titles beside a title merged down (中央 | 省级 under 财政资金): look further
             return None
         shift = len(grid.rows[r]) - len(row)
         if grid.meta.get("ragged_rows") and shift > 0 and len(row) > 1:

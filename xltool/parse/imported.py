@@ -14,9 +14,10 @@ from typing import Any
 from xltool.core.grid import Grid, split_ref
 from xltool.core.model import OPERATOR_PREFIX_RE, STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator, parse_target
 from xltool.core.text import clean_text, normalize_label
-from xltool.parse.indicators import level_names, tidy_unit
+from xltool.parse.header import ADDED_REFS
+from xltool.parse.indicators import TITLE_ROWS, level_names, tidy_unit
 from xltool.parse.labels import is_footer
-from xltool.parse.reader import column_field, header_field, parse_grid
+from xltool.parse.reader import column_field, header_field, lend_title, parse_grid, side_by_side, year_line
 
 
 # Grid.meta key: 0-based rows that were free paragraphs (not table rows) in the source.
@@ -117,16 +118,19 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
     The stretch ends at the first indicator (or ``end``, the next project's first row,
     when there is none).
     """
-    used = set(project.cells.values())
+    used = set(project.cells.values()) | grid.meta.get(ADDED_REFS, set())
     start = _name_row(grid, project)
     first = min((i.row - grid.top for i in project.indicators), default=end)
     free = grid.meta.get(FREE_ROWS, set())
     lone: list[str] = []
     long_term: list[str] = []
     in_tables = False
+    titles = grid.meta.get(TITLE_ROWS, set())
     for r in range(start, min(first, end)):
         if r in free:
             continue  # paragraphs are kept with the other free text
+        if r in titles and r - 1 in titles:
+            continue  # the second title row of the indicator table (sub-titles), read as titles
         cells = [(c, v) for c, v in enumerate(grid.rows[r]) if v is not None and clean_text(v)]
         if _is_column_titles(cells):
             in_tables = True
@@ -140,11 +144,12 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
             continue
         texts = [(c, v) for c, v in cells if grid.ref(r, c) not in used and header_field(v)[0] is None]
         while texts:
-            (_, label), rest = texts[0], texts[1:]
+            (col, label), rest = texts[0], texts[1:]
             if rest and len(clean_text(label)) <= 40:
                 key = _unique_key(project.extra, clean_text(label).rstrip(":："))
                 project.extra[key] = format_cell_text(rest[0][1])
-                project.notes.append(f"未识别的栏目“{key}”，内容已保留在附加信息中")
+                where = _where(grid, r, col)
+                project.notes.append(f"未识别的栏目“{key}”（{where}），内容已保留在附加信息中")
                 texts = rest[1:]
             else:
                 lone.append(clean_text(label))
@@ -157,9 +162,19 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
     return lone
 
 
+def _where(grid: Grid, r: int, c: int) -> str:
+    """A cell as the user finds it: "工作表“项目1”C5", or "第 2 张表 C5" in a text or Word source."""
+    if "#" in grid.name:
+        return f"第 {grid.name.rsplit('#', 1)[-1]} 张表 {grid.ref(r, c)}"
+    return f"工作表“{grid.name}”{grid.ref(r, c)}" if grid.name else grid.ref(r, c)
+
+
 def _is_caption(value: Any) -> bool:
     """"长期绩效指标" / "年度绩效指标（2023年）": a caption over an indicator table."""
-    text = re.sub(r"[(（].*[)）]$", "", normalize_label(value))
+    text = normalize_label(value)
+    if len(text) > 40:  # a caption and its bracket are short; no regex run over a long text
+        return False
+    text = re.sub(r"[(（].*[)）]$", "", text)
     return len(text) <= 12 and text.endswith(("绩效指标", "绩效目标"))
 
 
@@ -185,8 +200,8 @@ def keep_free_rows(grid: Grid, projects: list[Project]) -> list[list[str]]:
     starts = [_name_row(grid, p) for p in projects]
     lone: dict[int, list[str]] = {}
     for r in sorted(free):
-        if any(is_table_start(v) or _is_caption(v) for v in grid.rows[r] if v is not None):
-            continue
+        if any(is_table_start(v) or _is_caption(v) or year_line(v) for v in grid.rows[r] if v is not None):
+            continue  # titles, captions and a year line ("(2023年度)", read as the year) are no paragraphs
         owner = max((k for k, s in enumerate(starts) if s <= r), default=0)
         lone.setdefault(owner, []).append(_free_text(grid, r))
     for project in projects:
@@ -242,7 +257,21 @@ def find_title(grid: Grid, project: Project) -> None:
 
 
 def projects_from_grid(grid: Grid, *, file: str, profile: str | None = None) -> list[Project]:
-    """parse_grid, then the importer's layout normalisation and bookkeeping of what did not map."""
+    """parse_grid, then the importer's layout normalisation and bookkeeping of what did not map;
+    tables side by side are read band by band (each band's leftovers stay its own)."""
+    bands = side_by_side(grid)
+    if len(bands) == 1:
+        return _projects_from_band(grid, file=file, profile=profile)
+    projects = []
+    for band in bands:
+        projects += _projects_from_band(band, file=file, profile=profile)
+        if band.meta.get("self_evaluation"):
+            grid.meta["self_evaluation"] = True
+    lend_title(projects)
+    return projects
+
+
+def _projects_from_band(grid: Grid, *, file: str, profile: str | None = None) -> list[Project]:
     projects = parse_grid(grid, file=file, profile=profile)
     paragraphs = keep_free_rows(grid, projects)
     ends = [_name_row(grid, p) for p in projects[1:]] + [grid.height]

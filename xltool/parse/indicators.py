@@ -14,7 +14,7 @@ import unicodedata
 from functools import cache, lru_cache
 from typing import Any, Callable
 
-from xltool.core.frameworks import load_profiles
+from xltool.core.frameworks import load_profiles, strip_form_note
 from xltool.core.grid import Grid, column_letter
 from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator
 from xltool.core.text import clean_text, normalize_label
@@ -23,6 +23,7 @@ from xltool.parse.labels import THRESHOLD, match, split_label
 RowTexts = Callable[[Grid, int], list[tuple[int, Any]]]
 
 _LONG_RE = re.compile(r"长期|中期|实施期")
+TITLE_ROWS = "_title_rows"  # Grid.meta: rows read as the indicator table's titles (one, two or three)
 MAIN = ("level1", "level2", "name", "operator", "target", "unit")
 
 
@@ -116,6 +117,8 @@ def find_header_row(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tu
         fields = set(columns.values())
         if "name" in fields and len(fields) >= 2 and ({"level1", "level2"} & fields or "target" in fields):
             return r, columns
+        if {"level1", "level2", "target"} <= fields:  # no 三级 column: the 二级 column names the rows
+            return r, columns
     return None
 
 
@@ -137,6 +140,8 @@ def annual_indicator_header(
         return None
     candidates = [first]
     while (found := find_header_row(grid, candidates[-1][0] + 1, end, row_texts)) is not None:
+        if found[0] == candidates[-1][0] + 1 and candidates[-1][0] == first[0]:
+            break  # the titles' second row (指标名称 spanning 二级 | 三级), not another table
         candidates.append(found)
     if len(candidates) == 1:
         return first
@@ -219,13 +224,36 @@ def align_row(row: list[Any], kinds: list[str], titles: list[str]) -> list[int]:
 def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: int, project: Project,
                      row_texts: RowTexts, is_title: Callable[[Any], bool]) -> None:
     """Every row under the column titles becomes an indicator; merged 一级/二级 fill down."""
-    columns = refine_columns(grid, header_row, columns, end)
+    from xltool.parse.columns import (  # noqa: PLC0415
+        merged_titles, note_spanned_targets, refine_by_content, refine_columns, subtitles,
+    )
+
     title_cells = grid.rows[header_row]
+    first = header_row + 1
+    two_rows = merged_titles(grid, header_row, end, row_texts, _column_candidates)
+    if two_rows is not None:  # 指标名称 spanning 二级 | 三级 on the row below
+        title_cells, first = two_rows, header_row + 2
+        columns = classify_columns([(c, v) for c, v in enumerate(two_rows) if v is not None and clean_text(v)])
+    columns = refine_columns(grid, header_row, columns, end, _levelish)
+    columns, keep_too = refine_by_content(grid, first, end, columns, title_cells, project, _levelish)
+    sub = subtitles(grid, first, columns, row_texts) if first < end else {}
+    if sub:  # 区域目标值 spanning one column per county, the counties on the row below
+        title_cells = list(title_cells) + [None] * (max(sub) + 1 - len(title_cells))
+        for c, text in sub.items():
+            title_cells[c] = text
+        keep_too |= note_spanned_targets(columns, sub, project)
+        first += 1
+    grid.meta.setdefault(TITLE_ROWS, set()).update(range(header_row, first))
     width = len(title_cells)
     kinds = [_kind(columns.get(c)) for c in range(width)]
     titles = [normalize_label(v) if v is not None else "" for v in title_cells]
     ragged = bool(grid.meta.get("ragged_rows"))
-    extra_cols = {c: clean_text(v) for c, v in row_texts(grid, header_row) if c not in columns}
+    extra_cols = {c: clean_text(v) for c, v in enumerate(title_cells)
+                  if (c not in columns or c in keep_too) and v is not None and clean_text(v)}
+    unknown = [f"“{t}”（{column_letter(grid.left + c)}{grid.top + header_row}）" for c, t in extra_cols.items()
+               if c not in keep_too and not _known_title(t)]
+    if unknown:  # named, never dropped: each row keeps these cells under their titles
+        project.notes.append(f"指标表中未识别的栏目：{'、'.join(unknown[:8])}，各行内容已按栏目名保留在指标的附加信息中")
     letters: dict[int, str] = {}
 
     def letter(c: int) -> str:
@@ -235,11 +263,11 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
 
     level1 = level2 = ""
     before = len(project.indicators)
-    for r in range(header_row + 1, end):
+    for r in range(first, end):
         texts = row_texts(grid, r)
         if not texts or any(is_title(v) for _, v in texts):
             continue
-        if r == header_row + 1 and _is_subtitle_row(texts):
+        if r == first and _is_subtitle_row(texts):
             continue  # "2021年实际实现值 | 预期2022年实现值": sub-titles of a split column
         row = grid.rows[r]
         extra: dict[str, str] = {}
@@ -256,7 +284,7 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         else:
             by_field = {k: (row[c] if c < len(row) else None, c) for c, k in columns.items()}
             for c, v in texts:
-                if c not in columns:
+                if c not in columns or c in keep_too:
                     _keep_extra(extra, extra_cols, titles, c, v)
         for key in [k for k in by_field if k.startswith("long:") or k == "remark"]:
             v, _ = by_field.pop(key)
@@ -266,7 +294,11 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         if clean_text(value.get("operator")) == "定量":  # 指标性质 "定量" says quantitative, names no sign
             extra[_title_of(columns, "operator", title_cells)] = "定量"
             value["operator"] = None
-        typed1, typed2 = _upright(value.get("level1")), _upright(value.get("level2"))
+        elif normalize_label(value.get("operator")) in _direction_words():  # 指标方向 "是/否": a yes/no indicator
+            extra[_title_of(columns, "operator", title_cells)] = clean_text(value["operator"])
+            value["operator"] = "定性"
+        typed1 = strip_form_note(_upright(value.get("level1")))
+        typed2 = strip_form_note(_upright(value.get("level2")))
         if typed1:
             if level1 and typed1 != level1:
                 level2 = ""
@@ -284,6 +316,23 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             cell=f"{letter(target_col)}{sheet_row}", row=sheet_row, cells=cells, extra=extra,
         ))
     _backfill_level1(project.indicators[before:])
+
+
+def _known_title(title: str) -> bool:
+    """A title the field table knows (a second 备注-like column, a list's 项目名称) or a merged
+    caption over the table ("绩效指标"): kept by its title, nothing to report."""
+    key = normalize_label(title)
+    if key.endswith(("绩效指标", "绩效目标", "指标")) and len(key) <= 8:
+        return True
+    header = match(title, "header")
+    return bool(_column_candidates(title)) or (header is not None and header.score >= THRESHOLD)
+
+
+@cache
+def _direction_words() -> frozenset[str]:
+    from xltool.core.fields import words  # noqa: PLC0415
+
+    return frozenset(normalize_label(w) for w in words("direction"))
 
 
 def _backfill_level1(indicators: list[Indicator]) -> None:
@@ -315,31 +364,8 @@ def tidy_unit(indicator: Indicator) -> Indicator:
 
 def _levelish(text: Any) -> bool:
     key = normalize_label(text)
-    return key in level_names()[1] or (0 < len(key) <= 14 and key.endswith("指标"))
-
-
-def refine_columns(grid: Grid, header_row: int, columns: dict[int, str], end: int) -> dict[int, str]:
-    """A 指标名称 column holding 数量指标/质量指标 … is the 二级 column; the description names the row.
-
-    Some forms (浙江's project library) have no 三级 column: the row's own words are in the
-    first explanation column to the right, so that column becomes the name. Judged on the
-    full-width rows, whose cells sit under their titles.
-    """
-    if "level2" in columns.values() or "name" not in columns.values():
-        return columns
-    width = len(grid.rows[header_row])
-    name_col = next(c for c, k in columns.items() if k == "name")
-    values = [grid.get(r, name_col) for r in range(header_row + 1, min(end, header_row + 40))
-              if len(grid.rows[r]) >= width and grid.get(r, name_col) is not None]
-    if not values or sum(_levelish(v) for v in values) < 0.6 * len(values):
-        return columns
-    source = next((c for c in range(name_col + 1, width)
-                   if columns.get(c) in (None, "remark") and grid.get(header_row, c) is not None), None)
-    if source is None:
-        return columns
-    refined = dict(columns)
-    refined[name_col], refined[source] = "level2", "name"
-    return refined
+    known1, known2 = level_names()
+    return key in known1 or key in known2 or (0 < len(key) <= 14 and key.endswith(("指标", "目标")))
 
 
 def _keep_extra(extra: dict[str, str], extra_cols: dict[int, str], titles: list[str], col: int, v: Any) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from xltool.core.fields import Section, field, synonyms, words
+from xltool.core.fields import Section, field, money_units, synonyms, words
 from xltool.core.text import SPACE_RUN_RE
 
 # Exact match scores 1; a label inside a longer cell scores the share of the cell it
@@ -24,7 +24,7 @@ _EDGE_BONUS = 0.15
 _MAX_LABEL = 40  # longer cells are values
 _MAX_CONTAINING = 20  # containment is tried on cells up to this many characters
 
-_UNIT_RE = re.compile(r"^(?:(?:金额)?单位[:：]?)?(万元|元|亿元|千元|%|人|个)$")
+_OTHER_UNITS = ("%", "人", "个")  # units a label may state besides money (data: [money_units])
 _LEADING_RE = re.compile(r"^(?:其中[:：]?|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十\d]+[、.．])+")
 _TRAILING_BRACKET_RE = re.compile(r"[(（\[【]([^()（）\[\]【】]*)[)）\]】]$")
 
@@ -50,13 +50,19 @@ def split_label(text: str) -> tuple[str, str, str]:
         if not match or match.start() == 0:
             break
         inside = match.group(1)
-        unit_match = _UNIT_RE.match(inside.replace("单位:", "单位").replace("单位：", "单位"))
+        unit_match = _unit_re().match(inside.replace("单位:", "单位").replace("单位：", "单位"))
         if unit_match:
             unit = unit or unit_match.group(1)
         else:
             qualifier = qualifier or inside
         core = core[: match.start()].rstrip(":：")
     return core, unit, qualifier
+
+
+@cache
+def _unit_re() -> re.Pattern[str]:
+    units = sorted([*money_units(), *_OTHER_UNITS], key=len, reverse=True)
+    return re.compile(r"^(?:(?:金额)?单位[:：]?)?(" + "|".join(map(re.escape, units)) + ")$")
 
 
 @cache
@@ -125,7 +131,16 @@ def looks_like_label(value: Any) -> bool:
     return found.score >= THRESHOLD or (len(core) <= 12 and not any(ch.isdigit() for ch in core))
 
 
-_INNER_RE = re.compile(r"([^\s:：,，;；、\d]{2,20})\s*[:：]\s*([^:：]*?)(?=(?:\s|[,，;；])*(?:[一二三四五六七八九十]、|[^\s:：,，;；、\d]{2,20}\s*[:：])|$)")
+# A label before a colon: 2–20 label characters, spaces, the colon. Found with finditer;
+# the value is the text up to the next label or a "二、" numbering. No lookahead per
+# character: a value of 30 000 spaces or commas costs one pass, not one pass per character.
+_LABEL_CHAR = r"[^\s:：,，;；、\d]"
+# "项 目 名 称：" (one space between every character, as Word forms spread a label) or a plain run
+_LABEL_COLON_RE = re.compile(rf"((?:{_LABEL_CHAR} ){{1,19}}{_LABEL_CHAR}|{_LABEL_CHAR}{{2,20}})\s*[:：]")
+_NUMBERING_RE = re.compile(r"[一二三四五六七八九十]、")
+_SEPARATORS = " \t\u3000,，;；"
+_WHEREOF_RE = re.compile(r"^\s*其中\s*[:：]")
+_MAX_TAIL_LINE = 60  # "上级资金16": a label (≤ 20) and an amount; longer lines are text
 
 
 class Pair(NamedTuple):
@@ -137,14 +152,40 @@ class Pair(NamedTuple):
     label: str  # the label as written ("自有资金")
 
 
+def _label_values(text: str) -> list[tuple[str, str]]:
+    """(label, value) for every "label: value" of one line, in order; linear in the line."""
+    heads = list(_LABEL_COLON_RE.finditer(text))
+    out = []
+    for k, head in enumerate(heads):
+        end = heads[k + 1].start() if k + 1 < len(heads) else len(text)
+        value = text[head.end():end]
+        for colon in (":", "："):  # a colon no label stands before ("12:30") ends the value
+            value = value.split(colon, 1)[0]
+        numbering = _NUMBERING_RE.search(value)
+        if numbering:
+            value = value[:numbering.start()]
+        out.append((head.group(1), value.lstrip().rstrip(_SEPARATORS)))
+    return out
+
+
 def _labelled(text: str) -> list[Pair]:
     """Every recognised "label: value" in one line."""
     found_pairs = []
-    for label, rest in _INNER_RE.findall(text):
+    for label, rest in _label_values(text):
         found = match(label)
         if found and found.score >= THRESHOLD and rest.strip(" ;；,，)"):
             found_pairs.append(Pair(found.key, rest.strip().rstrip(";；,，)").strip(), found.unit, label.strip()))
     return found_pairs
+
+
+# a line ending in a number, perhaps with its unit ("上级资金16", "自有资金 3 万元"): the
+# optional unit group fails whole before the last run is tried, so each space run is
+# scanned a bounded number of times, not once per space.
+_AMOUNT_END_RE = re.compile(r"\d(?:[^\S\n]*(?:万元|万|元))?[^\S\n]*$", re.M)
+
+
+def _ends_with_amount(value: str) -> bool:
+    return _AMOUNT_END_RE.search(value) is not None
 
 
 def inner_pairs(value: Any) -> list[Pair]:
@@ -153,11 +194,13 @@ def inner_pairs(value: Any) -> list[Pair]:
     Also "上级资金16" (label then a number) and several pairs in one multi-line cell
     ("资金总额: 250 一、预算资金:250 二、自有资金:0"). Only recognised labels count.
     """
-    if not isinstance(value, str) or not (":" in value or "：" in value or re.search(r"\d\s*(?:万元|万|元)?\s*(?:\n|$)", value)):
+    if not isinstance(value, str) or not (":" in value or "：" in value or _ends_with_amount(value)):
         return []
     pairs: list[Pair] = []
     for line in unicodedata.normalize("NFKC", value).split("\n"):
-        line = re.sub(r"^\s*其中\s*[:：]", "", line)
+        if ":" not in line and not _ends_with_amount(line):
+            continue  # neither "label: value" nor "label 16": nothing to find, cheaply
+        line = _WHEREOF_RE.sub("", line, count=1)
         found_here = False
         head, bracket, parts = line.partition("(其中")
         found_pairs = _labelled(head)
@@ -170,8 +213,8 @@ def inner_pairs(value: Any) -> list[Pair]:
         for pair in found_pairs:
             pairs.append(pair)
             found_here = True
-        if not found_here:
-            tail = re.fullmatch(r"\s*([^\d:：]{2,20}?)\s*([\d,]+(?:\.\d+)?\s*(?:万元|万|元)?)\s*", line)
+        if not found_here and len(line) <= _MAX_TAIL_LINE:
+            tail = re.fullmatch(r"\s*([^\d:：]{2,20}?)\s*([\d,]+(?:\.\d+)?\s*(?:百万元|[万千亿]?元|万|亿)?)\s*", line)
             if tail:
                 found = match(tail.group(1))
                 # "上级资金16": an amount or a date written after its label; a text field's value is

@@ -12,20 +12,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Iterable
 
 from xltool.core.fields import fields, label, words
-from xltool.core.frameworks import get_profile, guess_profile, load_profiles
-from xltool.core.grid import Grid
+from xltool.core.frameworks import DEFAULT_PROFILE, get_profile, guess_profile, load_profiles, unmatched_levels
+from xltool.core.grid import Grid, split_ref
 from xltool.core.model import Project
 from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
 from xltool.core.text import BLANK_CHARS, clean_text, normalize_label
 from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's public helpers)
     claimed_without_value, header_field, parse_amount, parse_header, parse_month, set_field, sheet_unit,
 )
+from xltool.parse.amounts import looks_like_amount
+from xltool.parse.provenance import apply_provenance, provenance_from_lists
+from xltool.parse.titles import year_line, year_stated  # noqa: F401  (re-exported)
 from xltool.parse.indicators import annual_indicator_header, find_header_row, parse_indicators
-from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, match
+from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, is_label, match
 
 
 def column_field(value: Any) -> str | None:
@@ -34,13 +37,17 @@ def column_field(value: Any) -> str | None:
     return found.key if found is not None and found.score >= THRESHOLD else None
 
 
-_TITLE_RE = re.compile(r"(\d{4})\s*年")
-
-
 @lru_cache(maxsize=65536)
 def _names_project(text: str) -> bool:
     """A 项目名称 label (any wording of the field table): where a project table starts."""
-    return header_field(text)[0] == "name" or any(pair.key == "name" for pair in inner_pairs(text))
+    return _is_name_label(text) or any(pair.key == "name" and _is_name_label(pair.label) for pair in inner_pairs(text))
+
+
+def _is_name_label(text: str) -> bool:
+    """The cell (or the part before its colon) is a 项目名称 label as a whole, decorations aside:
+    "项目名称公示率", an indicator that merely starts with the label, starts no project."""
+    found = match(text)
+    return found is not None and found.key == "name" and found.score >= 1.0
 
 
 def _starts_project(texts: list[tuple[int, Any]]) -> bool:
@@ -48,7 +55,7 @@ def _starts_project(texts: list[tuple[int, Any]]) -> bool:
     cell is the value of another label to its left (a 年度绩效目标 reading "项目名称：…")."""
     for i, (_, v) in enumerate(texts):
         if isinstance(v, str) and _names_project(v):
-            if header_field(v)[0] == "name":
+            if _is_name_label(v):
                 return True
             before = texts[i - 1][1] if i else None
             if not (isinstance(before, str) and header_field(before)[0] not in (None, "name")):
@@ -60,7 +67,14 @@ def _is_title(value: Any) -> bool:
     if not isinstance(value, str) or ("表" not in value and "附件" not in value):
         return False
     text = normalize_label(value)
+    if len(text) > _MAX_TITLE:
+        return False
+    text = _TRAILING_NOTE_RE.sub("", text)  # "…目标表（2023年度）"
     return ("绩效目标" in text and text.endswith("表")) or bool(re.fullmatch(r"附件\d*", text))
+
+
+_MAX_TITLE = 60  # a title; longer cells are text
+_TRAILING_NOTE_RE = re.compile(r"[(（][^()（）]{0,20}[)）]$")
 
 
 @dataclass
@@ -80,8 +94,73 @@ def _row_texts(grid: Grid, r: int) -> list[tuple[int, Any]]:
     return texts
 
 
+def side_by_side(grid: Grid) -> list[Grid]:
+    """The grid split into column bands when tables stand side by side: a row holding two or
+    more 项目名称 labels (each the whole cell) starts a band at each. One band otherwise.
+
+    Each band keeps the sheet's cell addresses (``left``); a title over the first table only
+    is lent to the others by the callers.
+    """
+    cached = grid.meta.get("_bands")
+    if cached is not None:
+        return cached
+    cuts: list[int] = []
+    needed = _name_label_chars()
+    for r in range(grid.height):
+        texts = _row_texts(grid, r)
+        if len(texts) < 4:  # two tables side by side: two labels and two values at least
+            continue
+        cols = [c for c, v in texts if isinstance(v, str) and all(ch in v for ch in needed) and _is_name_label(v)]
+        if len(cols) >= 2:
+            cuts = cols
+            break
+    if not cuts:
+        grid.meta["_bands"] = [grid]
+        return [grid]
+    bounds = [0, *cuts[1:], max(len(row) for row in grid.rows)]
+    meta = {k: v for k, v in grid.meta.items() if not k.startswith("_")}
+    grid.meta["_bands"] = bands = [
+        Grid(rows=[row[c0:c1] for row in grid.rows], name=grid.name, top=grid.top, left=grid.left + c0,
+             hidden=grid.hidden, meta=dict(meta))
+        for c0, c1 in zip(bounds, bounds[1:])
+    ]
+    for band in bands:
+        band.meta["_bands"] = [band]
+    return bands
+
+
+@cache
+def _name_label_chars() -> frozenset[str]:
+    """The characters every 项目名称 wording shares ("名"): a cell without them is no such label."""
+    from xltool.core.fields import synonyms as _synonyms  # noqa: PLC0415
+
+    sets = [set(normalize_label(w)) for w in _synonyms("header").get("name", ())]
+    return frozenset(set.intersection(*sets)) if sets else frozenset()
+
+
+def lend_title(projects: list[Project]) -> None:
+    """Tables side by side under one title: the later ones take the first one's title and year."""
+    first = next((p for p in projects if p.title), None)
+    for project in projects:
+        if first is not None and not project.title:
+            project.title, project.year = first.title, project.year or first.year
+
+
 def parse_grid(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
-    """Every project table on one sheet, in order."""
+    """Every project table on one sheet, in order (side-by-side tables band by band)."""
+    bands = side_by_side(grid)
+    if len(bands) == 1:
+        return _parse_band(grid, file=file, profile=profile)
+    projects = []
+    for band in bands:
+        projects += _parse_band(band, file=file, profile=profile)
+        if band.meta.get("self_evaluation"):
+            grid.meta["self_evaluation"] = True
+    lend_title(projects)
+    return projects
+
+
+def _parse_band(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
     name_rows = [r for r in range(grid.height) if _starts_project(_row_texts(grid, r))]
     projects: list[Project] = []
     listed = next((r for r in name_rows if find_header_row(grid, r, r + 1, _row_texts)), None)
@@ -93,6 +172,14 @@ def parse_grid(grid: Grid, *, file: str = "", profile: str | None = None) -> lis
     else:
         projects_after = []
         if not name_rows:
+            from xltool.parse.department import find_whole_department, parse_whole_department  # noqa: PLC0415
+
+            whole = find_whole_department(grid, _row_texts)
+            if whole is not None:
+                project = parse_whole_department(grid, whole, _row_texts, file=file, is_title=_is_title)
+                _title_and_year(grid, project, 0, whole[0])
+                finish_project(project, profile)
+                return [project]
             from xltool.parse.listing import find_tree, parse_tree  # noqa: PLC0415
 
             tree = find_tree(grid, _row_texts)
@@ -117,11 +204,18 @@ def finish_project(project: Project, profile: str | None) -> None:
     if profile and profile in load_profiles():
         project.profile = profile
     else:
-        project.profile = guess_profile(
-            [i.level1 for i in project.indicators], [i.level2 for i in project.indicators]
-        ).name
-    no_total = "total" not in project.cells or (project.raw.get("total") and project.total is None)
-    if no_total and not project.funding.is_empty():
+        level1, level2 = [i.level1 for i in project.indicators], [i.level2 for i in project.indicators]
+        guessed = guess_profile(level1, level2)
+        project.profile = guessed.name
+        unmatched = unmatched_levels(guessed, level1, level2)
+        if project.indicators and (guessed.name != DEFAULT_PROFILE or unmatched):
+            project.notes.append(f"指标体系按一级、二级指标名称识别为“{guessed.label}”"
+                                 + (f"；其中没有的名称：{'、'.join(unmatched[:6])}" if unmatched else ""))
+    raw_total = project.raw.get("total", "") if project.total is None else ""
+    if looks_like_amount(raw_total):  # never silently the sources' sum: the money rule reports the text, the note says why
+        project.notes.append(f"项目总金额“{project.raw['total']}”无法识别为金额，未读取；请改填以万元计的数字")
+    elif ("total" not in project.cells or raw_total) and not project.funding.is_empty():
+        # no total label, or a caption stood where its value should be; an empty total cell stays empty
         project.total = round(project.funding.total(), 6)
         project.notes.append(f"未找到项目总金额，按各资金来源合计为 {project.total:g} 万元")
     found = [f.key for f in fields("header") if f.key in project.cells]
@@ -134,17 +228,7 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
     header_end = header[0] if header else block.end_row
     header = annual_indicator_header(grid, header, block.end_row, _row_texts)  # stacked tables: keep the annual
     project = Project(sheet=grid.name, file=file)
-    # Title: the last title-like row above the name row (within this block's preamble).
-    for r in range(block.name_row - 1, max(search_from, block.name_row - 6) - 1, -1):
-        for _, v in _row_texts(grid, r):
-            text = clean_text(v)
-            if _is_title(v) and "绩效目标" in text:
-                project.title = text
-                found = _TITLE_RE.search(text)
-                project.year = int(found.group(1)) if found else None
-                break
-        if project.title:
-            break
+    _title_and_year(grid, project, search_from, block.name_row)
     if _is_self_evaluation(grid, block, search_from, header):
         grid.meta["self_evaluation"] = True
         return None
@@ -153,6 +237,9 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
     _units_above(grid, block, search_from, project)
     if header is None and not set(project.cells) - {"name"}:
         return None  # a 项目名称 label alone, no other field, no indicators: not a 绩效目标表
+    _lone_goal_is_annual(grid, project)
+    if project.year is None:
+        _year_elsewhere(project)
     for fieldname in ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal"):
         if fieldname not in project.cells:
             project.notes.append(f"未找到“{label(fieldname)}”栏目")
@@ -162,11 +249,70 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
     return project
 
 
+_LONG_GOAL_RE = re.compile(r"中长期|长期|中期|实施期|滚动")
+
+
+def _lone_goal_is_annual(grid: Grid, project: Project) -> None:
+    """A one-year table's lone 总体目标 (no 年度目标 label at all) is the year's goal, not a
+    medium-term one; a label that says 中长期/实施期 keeps its meaning."""
+    ref = project.cells.get("long_term_goal")
+    if "annual_goal" in project.cells or not ref or not project.long_term_goal:
+        return
+    if project.start[:4] and project.end[:4] and project.start[:4] != project.end[:4]:
+        return  # a period over several years: its goal is the medium-term one
+    row, col = split_ref(ref)
+    r, c = row - grid.top, col - grid.left
+    left = next((v for c2, v in reversed(_row_texts(grid, r)) if c2 < c), None)
+    above = grid.get(r - 1, c) if r > 0 else None
+    if any(isinstance(v, str) and _LONG_GOAL_RE.search(normalize_label(v)) for v in (left, above)):
+        return
+    project.annual_goal, project.long_term_goal = project.long_term_goal, ""
+    project.cells["annual_goal"] = project.cells.pop("long_term_goal")
+    project.notes.append("表中只有一个总体目标，按年度绩效目标读取")
+
+
+def _year_elsewhere(project: Project) -> None:
+    """No year in the title block: the one the project's name states ("2018年…扶贫项目"), else the
+    one both planned dates share, said in a note; else a note that no year was read (never the clock)."""
+    named = year_stated(project.name)
+    dated = {project.start[:4], project.end[:4]} if project.start[:4].isdigit() and project.end[:4].isdigit() else set()
+    if named:
+        project.year = named
+        project.notes.append(f"表头未写明预算年度，按项目名称中的年份读取为 {named} 年")
+    elif len(dated) == 1:
+        project.year = int(dated.pop())
+        project.notes.append(f"表头未写明预算年度，按计划起止时间读取为 {project.year} 年")
+    else:
+        project.notes.append("表头未写明预算年度（如“2022年度”），年度未读取，请核对")
+
+
+def _title_and_year(grid: Grid, project: Project, search_from: int, name_row: int) -> None:
+    """Title: the last title-like row above the name row (within this block's preamble); the
+    year from it, else from a year line of the preamble ("(2022年度)", "年度：2022")."""
+    for r in range(name_row - 1, max(search_from, name_row - 6) - 1, -1):
+        for _, v in _row_texts(grid, r):
+            text = clean_text(v)
+            if _is_title(v) and "绩效目标" in text:
+                project.title = text
+                project.year = year_stated(text)
+                break
+        if project.title:
+            break
+    for r in range(max(search_from, name_row - 6), name_row):
+        if project.year is None:  # "(2022年度)" on its own line, "年度：2022" beside the unit line
+            project.year = next((y for _, v in _row_texts(grid, r) if (y := year_line(v))), None)
+
+
 def _units_above(grid: Grid, block: _Block, search_from: int, project: Project) -> None:
     """"预算单位:东莞市交通运输局" on a line above the 项目名称 row (广东's 批复表): the
     department or unit the table's own rows leave unnamed."""
     for r in range(max(search_from, block.name_row - 4), block.name_row):
-        for c, v in _row_texts(grid, r):
+        texts = _row_texts(grid, r)
+        for i, (c, v) in enumerate(texts):
+            found = match(v)
+            if (found is not None and found.score >= 1.0 and found.key in ("department", "implementer")
+                    and found.key not in project.cells and i + 1 < len(texts) and not is_label(texts[i + 1][1])):
+                set_field(project, found.key, texts[i + 1][1], grid.ref(r, texts[i + 1][0]), "")  # "部门名称 | 某局"
             for pair in inner_pairs(v):
                 if pair.key not in ("department", "implementer") or pair.key in project.cells:
                     continue
@@ -237,15 +383,20 @@ def projects_from_grids(grids: Iterable[Grid], *, file: str, profile: str | None
     """Parse every visible sheet; the lists sheet only supplies the profile."""
     result = WorkbookRead(file=file, profile=profile)
     pending: list[Grid] = []
+    provenance: dict[str, dict[str, Any]] = {}
     for grid in grids:
         if grid.name == LISTS_SHEET:
             result.profile = result.profile or profile_from_lists(grid)
+            provenance = provenance_from_lists(grid)
         elif grid.name not in SERVICE_SHEETS:
             pending.append(grid)
     if result.profile:
         get_profile(result.profile)  # unknown profile → clear error
     for grid in pending:
         found = parse_grid(grid, file=file, profile=result.profile)
+        if grid.name in provenance:
+            for project in found:
+                apply_provenance(project, provenance[grid.name])
         if grid.meta.get("truncated_rows"):
             for project in found:
                 project.notes.append(f"工作表超过 {grid.meta['truncated_rows']} 行，只读取了前 {grid.meta['truncated_rows']} 行")

@@ -18,7 +18,7 @@ from xltool.core.errors import XltoolError
 from xltool.core.frameworks import Profile, get_profile
 from xltool.core.model import STANDARD_OPERATORS
 from xltool.core.text import clean_text
-from xltool.core.names import LISTS_SHEET, PROFILE_KEY
+from xltool.core.names import LISTS_SHEET, PROFILE_KEY, PROVENANCE_PREFIX
 from xltool.write.sheet_style import _put_text
 
 
@@ -127,3 +127,16 @@ def _workbook_settings(wb: Workbook) -> tuple[Profile, int]:
     except (TypeError, ValueError):
         year = default_year()
     return profile, year
+
+
+def write_provenance(wb: Workbook, entries: dict[str, dict[str, Any]]) -> None:
+    """Rows "source:<sheet title>" | JSON in the lists sheet, below its key/value rows: an
+    imported sheet's source file, year, framework and the fields its form lacked."""
+    import json  # noqa: PLC0415
+
+    ws = wb[LISTS_SHEET]
+    row = 6
+    for title, entry in entries.items():
+        _put_text(ws, f"A{row}", f"{PROVENANCE_PREFIX}{title}")
+        _put_text(ws, f"B{row}", json.dumps(entry, ensure_ascii=False))
+        row += 1

@@ -34,7 +34,7 @@ from xltool.core.fields import label as field_label
 from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xltool.io.files import require_suffix
 from xltool.write.instructions import instructions_sheet
-from xltool.write.lists_sheet import default_year, LEVEL1_LIST_NAME, OPERATOR_LIST_NAME, _list_names, _ListNames, _write_lists_sheet, _workbook_settings
+from xltool.write.lists_sheet import write_provenance, default_year, LEVEL1_LIST_NAME, OPERATOR_LIST_NAME, _list_names, _ListNames, _write_lists_sheet, _workbook_settings
 from xltool.write.sheet_style import (
     _AMOUNT_FIELDS,
     _AMOUNT_FORMAT,
@@ -497,11 +497,17 @@ def make_projects_workbook(projects: list[Project], *, profile: str | None = Non
     chosen, default = _resolve(profile, year_for_book)
     wb, names = _new_workbook(chosen, default)
     taken = set(_reserved_titles())
+    provenance: dict[str, dict[str, Any]] = {}
     for project in projects:
         title = sheet_title(project.name or f"项目{len(taken) - len(_reserved_titles()) + 1}", taken)
         taken.add(title)
         ws = _place_sheet(wb, title)
         _fill_sheet(ws, chosen, year or project.year or default, project, names)
+        if project.layout_fields is not None:  # an imported table: remember what its form had
+            provenance[title] = {"file": Path(project.file).name if project.file else "", "year": project.year,
+                                 "framework": project.profile, "layout_fields": project.layout_fields}
+    if provenance:
+        write_provenance(wb, provenance)
     _finish(wb)
     return wb
 

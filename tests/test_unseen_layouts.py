@@ -1,0 +1,262 @@
+"""Layouts of forms nobody here had seen (issue 25), each as a grid, text, .docx and .xlsx
+(merged cells as Word and Excel write them, tests/corpus_forms.py): operator columns of any
+title, one value column per town, the older 投入/产出/效果 form, levels under a spanning
+评价内容, titles over two rows, no 三级 column, a 部门整体 table, funding grids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from corpus_forms import write_form
+from xltool.cli import main
+from xltool.core.grid import Grid
+from xltool.io.sources import load_source
+from xltool.parse.imported import projects_from_grid
+from xltool.rules import validate_projects
+
+N = None
+
+LAYOUTS: dict[str, tuple[list[list[object]], tuple[str, float, int], list[tuple[str, str, str]]]] = {
+    "direction_towns": ([
+        ["项目支出绩效目标表"], ["(2022年度)"],
+        ["项目名称", "农村道路养护", N, N, N, N, N], ["主管部门", "县交通运输局", N, N, N, N, N],
+        ["资金总额（万元）", 112, N, N, N, N, N], ["年度绩效目标", "完成养护", N, N, N, N, N],
+        ["一级指标", "二级指标", "三级指标", "指标方向", "甲镇", "乙镇", "全县"],
+        ["产出指标", "数量指标", "养护里程", "≥", "10公里", "20公里", "30公里"],
+        [N, "质量指标", "合格率", "≥", "95%", "95%", "95%"],
+        ["满意度指标", "服务对象满意度指标", "群众满意度", "≥", "90%", "90%", "90%"]],
+        ("农村道路养护", 112.0, 2022),
+        [("养护里程", "≥", "30公里"), ("合格率", "≥", "95%"), ("群众满意度", "≥", "90%")]),
+    "older_provincial": ([
+        ["2021年度项目支出绩效目标表"], ["主管部门：市教育局", N, N, N, N, N],
+        ["项目名称", "学校维修", N, "实施单位", "区教育局", N], ["项目资金", "100", N, N, N, N],
+        ["绩效目标", "改善办学条件", N, N, N, N],
+        ["一级指标", "二级指标", "三级指标", "绩效内容", "绩效标准", "全年绩效目标"],
+        ["投入", "成本目标", "目标1", "维修单价", "≤300元/平方米", "≤300元/平方米"],
+        ["产出", "数量目标", "目标1", "维修面积", "≥1000平方米", "≥1000平方米"],
+        [N, N, "目标2", "维修学校数", "=5所", "5所"],
+        ["效果", "社会效益目标", "目标1", "安全隐患消除率", "100%", "100%"]],
+        ("学校维修", 100.0, 2021),
+        [("维修单价", "≤", "300元/平方米"), ("维修面积", "≥", "1000平方米"), ("维修学校数", "", "5所"),
+         ("安全隐患消除率", "", "100%")]),
+    "evaluation_content": ([
+        ["项目支出绩效目标表（2023年度）"],
+        ["项目名称", "图书采购", N, N, N, N], ["主管部门", "县文旅局", N, N, N, N], ["项目资金", "20", N, N, N, N],
+        ["评价内容", N, N, "绩效内容", "参考标准", "绩效目标值"],
+        ["投入", "成本目标", "目标1", "采购成本", "不超过预算", "≤20万元"],
+        ["产出", "数量目标", "目标1", "采购册数", "≥5000册", "≥5000册"],
+        ["效果", "满意度目标", "目标1", "读者满意度", "≥90%", "≥90%"]],
+        ("图书采购", 20.0, 2023),
+        [("采购成本", "≤", "20万元"), ("采购册数", "≥", "5000册"), ("读者满意度", "≥", "90%")]),
+    "two_row_header": ([
+        ["2022年项目支出绩效目标表"],
+        ["项目名称", "公园维护", N, N, N], ["主管部门", "县住建局", N, N, N], ["项目总金额", "50", N, N, N],
+        ["一级指标", "指标名称", N, "上年度实际水平", "本年度计划水平"],
+        [N, "二级指标", "三级指标", N, N],
+        ["产出指标", "数量指标", "维护面积", "10万平方米", "≥12万平方米"],
+        [N, "质量指标", "绿化成活率", "95%", "≥96%"],
+        ["效益指标", "满意度指标", "游客满意度", "88%", "≥90%"]],
+        ("公园维护", 50.0, 2022),
+        [("维护面积", "≥", "12万平方米"), ("绿化成活率", "≥", "96%"), ("游客满意度", "≥", "90%")]),
+    "no_level3": ([
+        ["2022年度项目支出绩效目标表"],
+        ["项目名称", "环卫保洁", N, N, N], ["主管部门", "县城管局", N, N, N], ["项目总金额", "80", N, N, N],
+        ["一级指标", "二级指标", "绩效标准", "当年预期实现值", "保障措施"],
+        ["产出指标", "保洁面积", "不少于", "≥100万平方米", "加强监督考核"],
+        [N, "保洁频次", "每日", "≥2次", N],
+        ["效益指标", "群众满意度", "满意度调查", "≥90%", N]],
+        ("环卫保洁", 80.0, 2022),
+        [("保洁面积", "≥", "100万平方米"), ("保洁频次", "≥", "2次"), ("群众满意度", "≥", "90%")]),
+}
+
+
+def _padded(rows: list[list[object]]) -> list[list[object]]:
+    width = max(len(r) for r in rows)
+    return [list(r) + [None] * (width - len(r)) for r in rows]
+
+
+def _as_text(rows: list[list[object]], path: Path) -> Path:
+    """The layout as a copied text: one-cell lines above the table, TAB rows keeping empty cells."""
+    width = max(len(r) for r in rows)
+    lines = []
+    for row in rows:
+        cells = ["" if v is None else str(v) for v in row]
+        lines.append(cells[0] if len(row) == 1 else "\t".join(cells + [""] * (width - len(cells))))
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def _check(projects: list, header: tuple[str, float, int], indicators: list[tuple[str, str, str]]) -> None:  # type: ignore[type-arg]
+    [p] = projects
+    assert (p.name, p.total, p.year) == header
+    assert [(i.name, i.operator, i.target) for i in p.indicators] == indicators
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+@pytest.mark.parametrize("form", ["grid", "txt", "docx", "xlsx"])
+def test_unseen_layout_reads_name_total_and_every_target(layout: str, form: str, tmp_path: Path) -> None:
+    rows, header, indicators = LAYOUTS[layout]
+    if form == "grid":
+        projects = projects_from_grid(Grid(rows=_padded(rows), name=layout), file="x")
+    else:
+        source = _as_text(rows, tmp_path / f"{layout}.txt")
+        path = source if form == "txt" else write_form(source, tmp_path / f"{layout}.{form}", form)
+        projects = load_source(path).projects
+    _check(projects, header, indicators)
+
+
+def test_town_columns_are_all_kept_and_the_county_column_is_the_target() -> None:
+    rows, _, _ = LAYOUTS["direction_towns"]
+    [p] = projects_from_grid(Grid(rows=_padded(rows), name="s"), file="x")
+    first = p.indicators[0]
+    assert first.extra == {"甲镇": "10公里", "乙镇": "20公里", "全县": "30公里"}
+    assert any("按合计列“全县”读取为年度目标值" in n for n in p.notes)
+
+
+def test_the_older_framework_is_a_profile_and_numbering_is_kept() -> None:
+    rows, _, _ = LAYOUTS["older_provincial"]
+    [p] = projects_from_grid(Grid(rows=_padded(rows), name="s"), file="x")
+    assert p.profile == "provincial-2013"
+    assert [(i.level1, i.level2) for i in p.indicators] == [
+        ("投入", "成本目标"), ("产出", "数量目标"), ("产出", "数量目标"), ("效果", "社会效益目标")]
+    assert p.indicators[2].extra["三级指标"] == "目标2" and p.annual_goal == "改善办学条件"
+    assert any("早期省级" in n for n in p.notes)  # the framework is named
+
+
+def test_level_names_with_form_notes_choose_the_framework_and_are_not_flagged() -> None:
+    rows = _padded([
+        ["2022年项目支出绩效目标表"], ["项目名称", "x"], ["主管部门", "y"], ["项目总金额", 5],
+        ["一级指标", "二级指标", "三级指标", "指标值"],
+        ["产出指标", "数量指标 (必填硬性指标)", "培训人次", "≥100人次"],
+        ["效益指标", "经济效益指标 (选填)", "增收", "≥5万元"],
+        ["满意度指标", "服务对象满意度指标（必填）", "满意度", "≥90%"]])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert p.profile == "national-2015"
+    assert [i.level2 for i in p.indicators] == ["数量指标", "经济效益指标", "服务对象满意度指标"]
+    assert not [f for f in validate_projects([p]) if "必填" in f.message or "选填" in f.message]
+
+
+DEPARTMENT = [
+    ["部门整体支出绩效目标表"], ["（2022年度）"],
+    ["部门（单位）名称", "县民政局", N, N, N, N, N, N],
+    ["年度主要任务", "任务名称", "主要内容", "预算金额（万元）", N, N, N, N],
+    [N, N, N, "总额", "财政拨款", "其他资金", N, N],
+    [N, "社会救助", "低保发放", 500, 500, 0, N, N],
+    [N, "养老服务", "养老机构运营补贴", 200, 180, 20, N, N],
+    [N, "金额合计", N, 700, 680, 20, N, N],
+    ["年度总体目标", "完成社会救助和养老服务任务", N, N, N, N, N, N],
+    ["年度绩效指标", "一级指标", "二级指标", "三级指标", "指标值类型", "指标值", "计量单位", "评(扣)分标准"],
+    [N, "产出指标", "数量指标", "低保对象人数", "定量", "≥3000", "人", "完成得分"],
+    [N, N, "质量指标", "资金发放准确率", "定量", "=100", "%", "100%得满分"],
+    [N, "满意度指标", "服务对象满意度指标", "群众满意度", "定量", "≥90", "%", "每低1%扣1分"],
+]
+
+
+def test_a_whole_department_table_is_read_and_marked(tmp_path: Path) -> None:
+    [p] = projects_from_grid(Grid(rows=_padded(DEPARTMENT), name="s"), file="x")
+    assert (p.name, p.department, p.total, p.year) == ("县民政局", "县民政局", 700.0, 2022)
+    assert p.annual_goal == "完成社会救助和养老服务任务"
+    assert p.extra["表格类型"] == "部门整体支出绩效目标表"
+    assert p.extra["年度主要任务"].splitlines()[0] == "社会救助 | 低保发放 | 500 | 500 | 0"
+    assert [(i.name, i.operator, i.target) for i in p.indicators] == [
+        ("低保对象人数", "≥", "3000人"), ("资金发放准确率", "=", "100%"), ("群众满意度", "≥", "90%")]
+    assert p.notes == ["指标体系按一级、二级指标名称识别为“全国 2015/2020（产出/效益/满意度）”"]
+    source = _as_text(DEPARTMENT, tmp_path / "dept.txt")
+    xlsx = write_form(source, tmp_path / "dept.xlsx", "xlsx")
+    result = CliRunner().invoke(main, ["read", str(xlsx), "--json"])
+    assert result.exit_code == 0, result.output
+    [listed] = json.loads(result.stdout)
+    assert listed["name"] == "县民政局" and listed["extra"]["表格类型"] == "部门整体支出绩效目标表"
+    assert listed["total"] == 700 and len(listed["indicators"]) == 3
+
+
+INDICATORS = [["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "培训人次", "100人次"]]
+
+
+@pytest.mark.parametrize("funding, total, sources", [
+    ([["资金来源", "资金总额", "其中：财政拨款", "其他资金"], [N, 112, 100, 12]], 112.0, (None, None, 100.0, 12.0)),
+    ([["本年度预计投入", "财政资金", N, N, N, "其他资金"], [N, "中央", "省级", "市级", "本级", N], [N, 1, 2, 3, 1, 0]],
+     7.0, (3.0, 3.0, 1.0, 0.0)),
+    ([["上级补助", 100, "其中：中央", 60, "省级", 40]], 100.0, (100.0, None, None, None)),  # a breakdown: no double count
+])
+def test_funding_in_column_titles_and_grids(funding: list[list[object]], total: float, sources: tuple) -> None:  # type: ignore[type-arg]
+    rows = _padded([["2022年项目支出绩效目标表"], ["项目名称", "x"], ["主管部门", "y"], *funding, *INDICATORS])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert p.total == total
+    f = p.funding
+    assert (f.province, f.city, f.district, f.other) == sources
+
+
+def test_an_imported_workbook_keeps_its_provenance_for_validate(tmp_path: Path) -> None:
+    """Saved and read back, an imported table still knows the fields its form lacked (one JX108
+    prompt, no error per field) and its year; the lists sheet carries it."""
+    from xltool.io.calamine import read_workbook  # noqa: PLC0415
+    from xltool.write.template import write_projects  # noqa: PLC0415
+
+    rows, _, _ = LAYOUTS["direction_towns"]
+    source = _as_text(rows, tmp_path / "towns.txt")
+    [imported] = load_source(source).projects
+    assert "implementer" not in imported.layout_fields
+    out = write_projects([imported], tmp_path / "imported.xlsx")
+    [back] = read_workbook(out).projects
+    assert back.layout_fields == imported.layout_fields and back.year == 2022
+    findings = validate_projects([back])
+    prompts = [f for f in findings if f.code == "JX108"]
+    assert len(prompts) == 1 and "实施单位" in prompts[0].message and "项目概况" in prompts[0].message
+    assert not [f for f in findings if f.code == "JX103" and f.field in ("implementer", "overview", "start", "end")]
+
+
+def test_the_tables_own_department_wins_over_the_citys() -> None:
+    rows = _padded([["2024年省级重点流域生态保护补偿资金绩效目标表"],
+                    ["专项名称", "流域补偿", "市级主管部门", "泉州市生态环境局"],
+                    ["补助区域", "德化县", "县级主管部门", "德化县财政局"], ["资金情况（万元）", 331], *INDICATORS])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert p.department == "德化县财政局" and p.extra["市级主管部门"] == "泉州市生态环境局"
+    assert "其他说明" not in p.extra  # the city's department is kept once, under its label
+    rows = _padded([["2024年绩效目标表"], ["项目名称", "x", "市级主管部门", "泉州市局"], *INDICATORS])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert p.department == "泉州市局"  # the only one is the table's
+
+
+def test_a_layout_file_maps_a_forms_own_wordings(tmp_path: Path) -> None:
+    """"项目称谓" and "考核值" are no wordings of the field table: the import refuses the table
+    (no 项目名称) until a layout file says what they mean; then it reads, for that run only."""
+    from xltool.io.calamine import read_workbook  # noqa: PLC0415
+    from xltool.parse.layouts import applied_layout, load_layout  # noqa: PLC0415
+
+    rows = [["2024年项目支出绩效目标表"], ["项目称谓", "河道保洁"], ["主管部门", "县水利局"], ["年度经费额度", 12],
+            ["一级指标", "二级指标", "三级指标", "考核值"], ["产出指标", "数量指标", "保洁河长", "≥30公里"]]
+    source = _as_text(rows, tmp_path / "own.txt")
+    layout = tmp_path / "layout.toml"
+    layout.write_text('[header]\n"项目称谓" = "name"\n"年度经费额度" = "total"\n[columns]\n"考核值" = "target"\n',
+                      encoding="utf-8")
+    out = tmp_path / "out.xlsx"
+    refused = CliRunner().invoke(main, ["import", str(source), "-o", str(out)])
+    assert refused.exit_code == 2 and not out.exists()
+    result = CliRunner().invoke(main, ["import", str(source), "-o", str(out), "--layout", str(layout)])
+    assert result.exit_code == 0, result.output
+    [p] = read_workbook(out).projects
+    assert (p.name, p.total) == ("河道保洁", 12.0)
+    assert [(i.name, i.operator, i.target) for i in p.indicators] == [("保洁河长", "≥", "30公里")]
+    with pytest.raises(Exception, match="项目名称"):
+        load_source(source)  # the wordings held for that run only
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[header]\n"项目称谓" = "名称"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(source), "-o", str(tmp_path / "o2.xlsx"), "--layout", str(bad)])
+    assert result.exit_code == 2 and "“名称”不存在" in result.output
+    with applied_layout(load_layout(layout)):
+        assert load_source(source).projects[0].name == "河道保洁"
+
+
+def test_an_unrecognised_indicator_column_is_named_with_its_cell() -> None:
+    rows = _padded([["2024年项目支出绩效目标表"], ["项目名称", "x"], ["主管部门", "y"], ["项目总金额", 5],
+                    ["一级指标", "二级指标", "三级指标", "指标值", "考核方式", "权重", "指标解释"],
+                    ["产出指标", "数量指标", "培训人次", "≥100人次", "现场核查", 10, "反映培训规模"]])
+    [p] = projects_from_grid(Grid(rows=rows, name="表1"), file="x")
+    assert p.indicators[0].extra == {"考核方式": "现场核查", "权重": "10", "指标解释": "反映培训规模"}
+    [note] = [n for n in p.notes if "指标表中未识别" in n]
+    assert "“考核方式”（E5）" in note and "权重" not in note and "指标解释" not in note

@@ -1,0 +1,146 @@
+"""Percent cells of an xlsx, from its number formats: python-calamine gives values only.
+
+"95%" typed into a cell is stored as 0.95 with a percent format; read as 0.95 it is a
+different target (and the fix-it would advise "0.95%"). This module finds the cells whose
+number format is a percent one (built-in 9/10 or a custom code with "%") so the reader can
+give them back as the user sees them ("95%"). Styles are read first; a workbook with no
+percent format costs one small part. Sheet parts are scanned by C-level regexes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from xltool.core.grid import Grid, split_ref
+
+_BUILTIN_PERCENT = {9: 0, 10: 2}  # numFmtId → decimals ("0%", "0.00%")
+_NUMFMT_RE = re.compile(rb"<(?:\w+:)?numFmt\b([^>]*)/?>")
+_XF_BLOCK_RE = re.compile(rb"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", re.S)
+_XF_RE = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
+_SHEET_RE = re.compile(rb"<(?:\w+:)?sheet\b([^>]*)/?>")
+_REL_RE = re.compile(rb"<(?:\w+:)?Relationship\b([^>]*)/?>")
+_ATTR_RE = re.compile(rb"""([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_MAX_STYLES = 16 << 20  # a styles part beyond this is not worth reading for percents
+
+
+def _attrs(text: bytes) -> dict[str, str]:
+    return {k.decode(): html.unescape((a or b).decode("utf-8", "replace")) for k, a, b in _ATTR_RE.findall(text)}
+
+
+@lru_cache(maxsize=256)
+def percent_decimals(code: str) -> int | None:
+    """Decimals of a percent number format ("0.0%" → 1), None when the code is no percent.
+
+    Only the first section counts; a "%" inside quotes or brackets is literal text.
+    """
+    section = re.sub(r'"[^"]*"|\[[^\]]*\]|\\.', "", code.split(";", 1)[0])
+    if "%" not in section:
+        return None
+    before = section.split("%", 1)[0]
+    found = re.search(r"\.([0#?]+)", before)
+    return len(found.group(1)) if found else 0
+
+
+def _percent_styles(zf: zipfile.ZipFile) -> dict[int, int]:
+    """{cell style index: decimals} for the styles whose number format is a percent."""
+    try:
+        info = zf.getinfo("xl/styles.xml")
+    except KeyError:
+        return {}
+    if info.file_size > _MAX_STYLES:
+        return {}
+    data = zf.read(info)
+    custom = {}
+    for found in _NUMFMT_RE.finditer(data):
+        attrs = _attrs(found.group(1))
+        if attrs.get("numFmtId", "").isdigit():
+            custom[int(attrs["numFmtId"])] = percent_decimals(attrs.get("formatCode", ""))
+    block = _XF_BLOCK_RE.search(data)
+    if not block:
+        return {}
+    styles = {}
+    for index, found in enumerate(_XF_RE.finditer(block.group(1))):
+        fmt = _attrs(found.group(1)).get("numFmtId", "0")
+        if not fmt.isdigit():
+            continue
+        decimals = custom.get(int(fmt), _BUILTIN_PERCENT.get(int(fmt)))
+        if decimals is not None:
+            styles[index] = decimals
+    return styles
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """{sheet name: part name} from the workbook part and its relationships."""
+    try:
+        book = zf.read("xl/workbook.xml")
+        rels = zf.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return {}
+    targets = {}
+    for found in _REL_RE.finditer(rels):
+        attrs = _attrs(found.group(1))
+        target = attrs.get("Target", "")
+        targets[attrs.get("Id", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    parts = {}
+    for found in _SHEET_RE.finditer(book):
+        attrs = _attrs(found.group(1))
+        rid = next((v for k, v in attrs.items() if k.endswith(":id")), "")
+        if rid in targets:
+            parts[attrs.get("name", "")] = targets[rid]
+    return parts
+
+
+def percent_cells(path: Path) -> dict[str, dict[tuple[int, int], int]]:
+    """{sheet name: {(row, col) 1-based: decimals}} of the numeric cells showing a percent."""
+    with zipfile.ZipFile(path) as zf:
+        styles = _percent_styles(zf)
+        if not styles:
+            return {}
+        style_alt = b"|".join(str(s).encode() for s in styles)
+        cell_re = re.compile(rb'<(?:\w+:)?c\s([^>]*?\bs="(?:' + style_alt + rb')"[^>]*)>')
+        out: dict[str, dict[tuple[int, int], int]] = {}
+        for name, part in _sheet_parts(zf).items():
+            try:
+                data = zf.read(part)
+            except KeyError:
+                continue
+            cells = {}
+            for found in cell_re.finditer(data):
+                attrs = _attrs(found.group(1))
+                if attrs.get("t", "n") != "n" or "r" not in attrs:
+                    continue  # text, boolean, error and shared-string cells keep their value
+                try:
+                    cells[split_ref(attrs["r"])] = styles[int(attrs["s"])]
+                except (ValueError, KeyError):
+                    continue
+            if cells:
+                out[name] = cells
+        return out
+
+
+def as_percent(value: float, decimals: int) -> str:
+    """0.95 → "95%": the stored fraction as the cell shows it, never rounding a digit away."""
+    shown = round(value * 100, 10)
+    text = f"{shown:.{decimals}f}"
+    exact = f"{shown:.10f}".rstrip("0").rstrip(".")
+    return (exact if len(exact.split(".")[-1]) > decimals and "." in exact else text) + "%"
+
+
+def apply_percents(grids: list[Grid], path: Path) -> None:
+    """Numbers in percent-formatted cells become the text the user sees ("95%")."""
+    try:
+        found = percent_cells(path)
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return  # the gate let the file through; a styles part we cannot read changes no value
+    for grid in grids:
+        for (row, col), decimals in found.get(grid.name, {}).items():
+            r, c = row - grid.top, col - grid.left
+            if 0 <= r < len(grid.rows) and 0 <= c < len(grid.rows[r]):
+                value: Any = grid.rows[r][c]
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    grid.rows[r][c] = as_percent(float(value), decimals)

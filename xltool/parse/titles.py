@@ -1,0 +1,44 @@
+"""The budget year as a table's title block states it: "2022年…表", "(2022年度)", "年度：2022".
+
+Only short cells are looked at (a title or a year line), and whitespace runs are collapsed
+first, so a hostile cell costs one linear pass.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from xltool.core.text import SPACE_RUN_RE
+
+# The budget year as a title block states it: "2022年…表", "(2022年度)", "年度：2022".
+_YEAR_RES = (re.compile(r"((?:19|20)\d{2}) ?年"), re.compile(r"年度 ?[:：]? ?((?:19|20)\d{2})(?!\d)"))
+_MAX_YEAR_CELL = 60  # a title or a year line; longer cells are text
+_YEAR_LINE_RES = (re.compile(r"((?:19|20)\d{2}) ?年度"), re.compile(r"年度 ?[:：]? ?((?:19|20)\d{2})(?!\d)"),
+                  re.compile(r"[(（]? ?((?:19|20)\d{2}) ?年? ?[)）]?"))
+
+
+def year_line(value: Any) -> int | None:
+    """The year of a line above the table that states one as such ("(2022年度)", "年度：2022",
+    "填报单位：… 2022年度"); a date inside a sentence ("2024年12月底前") is no year line."""
+    if not isinstance(value, str) or len(value) > _MAX_YEAR_CELL:
+        return None
+    text = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+    for k, pattern in enumerate(_YEAR_LINE_RES):
+        found = pattern.fullmatch(text) if k == 2 else pattern.search(text)
+        if found:
+            return int(found.group(1))
+    return None
+
+
+def year_stated(value: Any) -> int | None:
+    """The year a short title-block cell states, or None."""
+    if not isinstance(value, str) or len(value) > _MAX_YEAR_CELL:
+        return None
+    text = SPACE_RUN_RE.sub(" ", unicodedata.normalize("NFKC", value))
+    for pattern in _YEAR_RES:
+        found = pattern.search(text)
+        if found:
+            return int(found.group(1))
+    return None
