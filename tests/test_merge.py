@@ -6,6 +6,8 @@ computed here independently of the merge; the summary is read back with openpyxl
 
 from __future__ import annotations
 
+import re
+
 import functools
 import multiprocessing
 import os
@@ -173,8 +175,9 @@ def test_project_rows_totals_and_total_row(corpus: dict[str, Any]) -> None:
     assert sorted(r[col["计入合计"]] for r in data).count("否") == 1
     # The 合计 cells are live formulas (they follow the filter), with the value stored.
     formulas = _rows(corpus["out"], "项目汇总", data_only=False)[-1]
-    assert str(formulas[col["总额（万元）"]]).startswith("=SUBTOTAL(109,E2:E")
-    assert '-SUMIFS(E2:E' in str(formulas[col["总额（万元）"]])  # duplicates taken out again
+    # Visible (筛选可见) and counted (计入合计 = 是) rows only; tests/test_summary_totals.py filters them in LibreOffice.
+    assert str(formulas[col["总额（万元）"]]).startswith('=SUMIFS($E$2:$E$')
+    assert ',"是",' in str(formulas[col["总额（万元）"]]) and formulas[-1] is None
     # Errors/warnings per project agree with the findings listed for it.
     fh, findings = _table(corpus["out"], "问题清单")
     errors = Counter((r[fh.index("文件")], r[fh.index("工作表")]) for r in findings if r[fh.index("严重程度")] == "错误")
@@ -266,7 +269,7 @@ def test_formula_like_text_stays_text(corpus: dict[str, Any]) -> None:
                 if isinstance(cell.value, str) and cell.value in texts:
                     found[cell.value] = cell.data_type
                 elif cell.data_type == "f":
-                    assert cell.value.startswith("=SUBTOTAL(109,"), (ws.title, cell.coordinate, cell.value)
+                    assert re.match(r"=(SUBTOTAL\((109|103),|SUMIFS\(|SUM\()", cell.value), (ws.title, cell.coordinate, cell.value)
     assert set(found) == texts
     assert set(found.values()) == {"s"}
 
@@ -472,8 +475,8 @@ def test_xls_and_ods_inputs_are_merged(tmp_path: Path) -> None:
     )
     report = merge.merge_workbooks([folder], tmp_path / "汇总.xlsx", jobs=1)
     assert (report.exit_code, report.merged, report.projects) == (0, 2, 5)
-    _, rows = _table(tmp_path / "汇总.xlsx", "项目汇总")
-    got = {(r[1], r[4], r[15]) for r in rows[:-1]}
+    headers, rows = _table(tmp_path / "汇总.xlsx", "项目汇总")
+    got = {(r[1], r[4], r[headers.index("来源文件")]) for r in rows[:-1]}
     assert got == {(p.name, p.total, shown(xls, folder)) for p in xlsx_spec.projects} | {
         (p.name, p.total, shown(ods, folder)) for p in ods_spec.projects
     }

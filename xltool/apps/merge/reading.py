@@ -11,12 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xltool.core.fields import funding_keys
 from xltool.core.text import normalize_label
 from xltool.core.errors import XltoolError
 from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
 from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord, ProjectRecord, ReadItem, ReadOptions
 
 _QUALITATIVE = "定性"
+_FUNDING_KEYS = funding_keys()
 NO_PROJECT_REASON = "未找到项目绩效目标表（没有含“项目名称”和指标表栏目的工作表；工作表：{sheets}）"
 
 
@@ -74,11 +76,13 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
             ((i.level2, i.name, i.operator or i.operator_raw, i.target) for i in kept),
         )
         projects.append(ProjectRecord(
-            pord, index, p.name, p.department, p.implementer, p.total,
-            p.raw.get("total", "") if p.total is None else "",
-            p.funding.province, p.funding.city, p.funding.district, p.funding.other,
-            p.start, p.end, p.overview, p.long_term_goal, p.annual_goal, len(kept), shown, p.sheet, p.profile,
-            json.dumps(p.cells, ensure_ascii=False), name_key, impl_key, fingerprint,
+            pord=pord, file_idx=index, name=p.name, department=p.department, implementer=p.implementer,
+            total=p.total, total_text=p.raw.get("total", "") if p.total is None else "",
+            **{k: getattr(p.funding, k) for k in _FUNDING_KEYS},
+            start=p.start, end=p.end, n_ind=len(kept), annual_goal=p.annual_goal, file=shown, sheet=p.sheet,
+            overview=p.overview, long_term_goal=p.long_term_goal, profile=p.profile,
+            cells=json.dumps(p.cells, ensure_ascii=False), name_key=name_key, impl_key=impl_key,
+            fingerprint=fingerprint,
         ))
         for k, ind in enumerate(kept):
             indicators.append(IndicatorRecord(

@@ -23,6 +23,7 @@ from xltool.rules.consolidation import (
 from xltool.write.summary import (
     STATUS_FAILED, STATUS_MERGED, DepartmentIndicatorRow, FileRow, FindingRow, ProjectRow, TaskRow,
 )
+from xltool.write.summary.columns import store_insert_sql, store_select_sql, store_table_sql
 from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord
 
 DUPLICATE_NOTE = "重复，不计入合计"
@@ -31,13 +32,8 @@ _SCHEMA = """
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 PRAGMA temp_store = FILE;
+""" + store_table_sql() + """
 CREATE TABLE files (idx INTEGER PRIMARY KEY, path TEXT, status TEXT, reason TEXT, projects INTEGER, quiet INTEGER);
-CREATE TABLE projects (
-    pord INTEGER PRIMARY KEY, file_idx INTEGER, name TEXT, department TEXT, implementer TEXT, total REAL,
-    total_text TEXT, province REAL, city REAL, district REAL, other REAL, start TEXT, end_ TEXT, overview TEXT,
-    long_term_goal TEXT, annual_goal TEXT, n_ind INTEGER, file TEXT, sheet TEXT, profile TEXT, cells TEXT,
-    name_key TEXT, impl_key TEXT, fingerprint TEXT, note TEXT NOT NULL DEFAULT '', counted INTEGER NOT NULL DEFAULT 1
-);
 CREATE TABLE indicators (
     pord INTEGER, seq INTEGER, level1 TEXT, level2 TEXT, name TEXT, l_rank INTEGER, form_value TEXT,
     PRIMARY KEY (pord, seq)
@@ -47,6 +43,7 @@ CREATE TABLE findings (
     code TEXT, severity TEXT, message TEXT
 );
 """
+_INSERT_PROJECT = store_insert_sql()
 _INDEXES = "CREATE INDEX projects_by_department ON projects (department, pord);"
 
 _SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -86,7 +83,7 @@ class MergeStore:
                 "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
                 (entry.index, entry.in_summary, result.status, result.reason, len(result.projects), int(quiet)),
             )
-            self.db.executemany(f"INSERT INTO projects VALUES ({', '.join('?' * 24)}, '', 1)", result.projects)
+            self.db.executemany(_INSERT_PROJECT, result.projects)
             self.db.executemany(
                 "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?)",
                 ((i.pord, i.seq, i.level1, i.level2, i.name, i.l_rank, i.form_value) for i in result.indicators),
@@ -191,13 +188,11 @@ class MergeStore:
 
     def projects(self) -> Iterator[ProjectRow]:
         sql = (
-            "SELECT p.name, p.department, p.implementer, p.total, p.total_text, p.province, p.city, p.district, "
-            "p.other, p.start, p.end_, p.annual_goal, p.n_ind, coalesce(e.errors, 0), coalesce(e.warnings, 0), "
-            "p.file, p.sheet, p.note, p.counted FROM projects p LEFT JOIN ("
+            f"SELECT {store_select_sql()} FROM projects p LEFT JOIN ("
             "  SELECT pord, sum(severity = 'error') AS errors, sum(severity = 'warning') AS warnings "
             "  FROM findings WHERE pord IS NOT NULL GROUP BY pord) e ON e.pord = p.pord ORDER BY p.pord"
         )
-        return (ProjectRow(*r[:-1], counted=bool(r[-1])) for r in self.db.execute(sql))
+        return (ProjectRow._make(r) for r in self.db.execute(sql))
 
     def departments(self) -> list[str]:
         return [r[0] for r in self.db.execute(

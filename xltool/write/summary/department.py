@@ -18,7 +18,8 @@ from collections import Counter
 from typing import Any
 
 from . import DEPARTMENT_COLUMNS, SHEET_DEPARTMENT, DepartmentIndicatorRow, SummarySource, TaskRow
-from .layout import Formats, Sheet, check_row, clean_breaks, fit_text, print_setup, wrapped_height, wrapped_lines
+from .rows import Formula
+from .layout import Formats, col_letter, Sheet, check_row, clean_breaks, fit_text, print_setup, wrapped_height, wrapped_lines
 
 WIDTHS = (7, 18, 14, 24, 11, 11, 11)  # 年度… | 名称/一级 | 二级 | 内容/三级 | 总额 | 财政拨款 | 其他 (~96 characters)
 _LAST = DEPARTMENT_COLUMNS - 1
@@ -117,6 +118,7 @@ def write_department(sheet: Sheet, source: SummarySource) -> None:
                   4: ("总额", fmt.form_label), 5: ("财政拨款", fmt.form_label), 6: ("其他资金", fmt.form_label)})
         form.merges += [(first, 1, first + 1, 1), (first, 2, first + 1, 3)]
         sums = [0.0, 0.0, 0.0]
+        task_rows = (form.start + form.next + 1, form.start + form.next + len(tasks))  # 1-based, for SUM
         for task in tasks:
             fiscal = _fiscal(task)
             money = (task.amount, fiscal, task.other)
@@ -124,8 +126,8 @@ def write_department(sheet: Sheet, source: SummarySource) -> None:
                 sums[i] += v or 0.0
             form.row({1: (clean_breaks(task.name), fmt.form_cell), 2: (clean_breaks(task.content), fmt.form_cell),
                       **{4 + i: (v, fmt.form_amount) for i, v in enumerate(money)}}, spans=((2, 3),))
-        form.row({1: ("金额合计", fmt.form_label), **{4 + i: (round(v, 2), fmt.form_amount) for i, v in enumerate(sums)}},
-                 spans=((1, 3),))
+        form.row({1: ("金额合计", fmt.form_label), **{4 + i: (_sum(4 + i, task_rows, v), fmt.form_amount)
+                                                       for i, v in enumerate(sums)}}, spans=((1, 3),))
         form.block(first, "年度主要任务")
         # 年度总体目标: one numbered item per project goal
         first = form.next
@@ -150,6 +152,14 @@ def write_department(sheet: Sheet, source: SummarySource) -> None:
         ws.set_column(c, c, width)
     ws.set_h_pagebreaks(breaks[:-1][:1022])  # each department's form on its own pages
     print_setup(ws, landscape=False, title_rows=None)
+
+
+def _sum(col: int, rows: tuple[int, int], value: float) -> Any:
+    """金额合计 as a live SUM of the task rows above it (with its value), or 0 without tasks."""
+    if rows[1] < rows[0]:
+        return 0.0
+    letter = col_letter(col)
+    return Formula(f"=SUM({letter}{rows[0]}:{letter}{rows[1]})", round(value, 2))
 
 
 def _indicator_rows(form: _Form, rows: list[DepartmentIndicatorRow]) -> None:

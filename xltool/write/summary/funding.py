@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import FUNDING_HEADERS, FUNDING_SOURCES, SHEET_CHARTS, SHEET_FUNDING
-from .layout import FONT, Formats, Sheet, print_setup
+from .layout import FONT, Formats, Sheet, col_letter, print_setup
+from .rows import Formula
 from .tables import CHART_PROJECTS, Funding, Totals
 
 CHART_BARS = 40  # a bar per label, readable on one A4 page
@@ -40,17 +41,31 @@ def write_funding(sheet: Sheet, totals: Totals) -> None:
     data_rows = 0
     for department, units in by_department.items():
         subtotal = Funding()
+        first = sheet.row
         for implementer, funding in units:
             sheet.values(_funding_values(department, implementer, funding), amounts)
             data_rows += 1
             subtotal.add(funding.amounts, funding.projects)
         if len(units) > 1:
-            sheet.values(_funding_values(department, "小计", subtotal), total_formats, fmt.total_label)
+            values = _subtotals(_funding_values(department, "小计", subtotal), first, sheet.row - 1)
+            sheet.values(values, total_formats, fmt.total_label)
             data_rows += 1
         grand.add(subtotal.amounts, subtotal.projects)
-    sheet.values(_funding_values("合计", "", grand), {2: fmt.total_int, **total_formats}, fmt.total_label)
+    values = _subtotals(_funding_values("合计", "", grand), 1, max(sheet.row - 1, 1))
+    sheet.values(values, {2: fmt.total_int, **total_formats}, fmt.total_label)
     sheet.finish(filter_rows=data_rows, landscape=True)
     totals.grand = grand
+
+
+def _subtotals(values: tuple[Any, ...], first: int, last: int) -> tuple[Any, ...]:
+    """A 小计/合计 row as ``SUBTOTAL(109, …)`` of rows ``first``…``last`` (0-based), with the values
+    computed here: it adds the rows a filter leaves visible, and skips the 小计 rows inside its range
+    (SUBTOTAL ignores other SUBTOTALs), in Excel and LibreOffice alike."""
+    out: list[Any] = list(values[:2])
+    for c, value in enumerate(values[2:], start=2):
+        letter = col_letter(c)
+        out.append(Formula(f"=SUBTOTAL(109,{letter}{first + 1}:{letter}{last + 1})", value))
+    return tuple(out)
 
 
 def _funding_values(department: str, implementer: str, funding: Funding) -> tuple[Any, ...]:

@@ -25,7 +25,7 @@ import tempfile
 import zipfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from xltool.core.grid import column_letter
 
@@ -47,10 +47,20 @@ def escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+class Formula(NamedTuple):
+    """A formula cell with its computed value (readers without a calc engine show the value)."""
+
+    formula: str
+    value: float
+
+
 def renderable(value: Any) -> bool:
     """Whether this renderer writes ``value`` (else the row goes through the API)."""
-    if value.__class__ is str:
+    cls = value.__class__
+    if cls is str:
         return len(value) <= SAFE_TEXT
+    if cls is Formula:
+        return False
     return math.isfinite(value)
 
 
@@ -109,6 +119,8 @@ def api_row(ws: Any, row: int, cells: list[tuple[int, Any, Any]], height: float 
     for col, value, fmt in cells:
         if value is None:
             ws.write_blank(row, col, None, fmt)
+        elif value.__class__ is Formula:
+            ws.write_formula(row, col, value.formula, fmt, value.value)
         elif value.__class__ is not str:
             ws.write_number(row, col, value, fmt)
         elif value.startswith("<r>") and value.endswith("</r>"):
