@@ -200,6 +200,20 @@ class Project(BaseModel):
         """The indicators to count and list (template placeholder rows left out)."""
         return [i for i in self.indicators if not i.is_placeholder]
 
+    @property
+    def is_blank(self) -> bool:
+        """A blank project sheet: an untouched template sheet, or one whose inputs are all empty.
+
+        Not a project (read, validate and merge pass it over as 空白项目表); a sheet with any
+        input, even without a name, is a project with defects and is reported.
+        """
+        texts = (self.name, self.department, self.implementer, self.start, self.end, self.overview,
+                 self.long_term_goal, self.annual_goal, *self.raw.values())
+        return (
+            self.total is None and self.funding.is_empty() and not any(t.strip() for t in texts)
+            and all(i.is_placeholder for i in self.indicators)
+        )
+
     def to_json_dict(self) -> dict[str, Any]:
         """The public JSON shape of ``xltool read --json``."""
         return {

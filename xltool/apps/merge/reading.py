@@ -58,7 +58,7 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
     read = projects_from_grids(grids, file=shown, profile=options.profile)
     del grids
     if not read.projects:
-        if read.self_evaluations:
+        if read.self_evaluations or read.blank_sheets:  # a 自评表, or only blank template sheets: said so
             return FileResult(index, STATUS_SKIPPED, read.no_project_message(), [], [], [])
         sheets = "、".join(read.skipped_sheets) or "无"
         return FileResult(index, STATUS_SKIPPED, NO_PROJECT_REASON.format(sheets=sheets), [], [], [])
