@@ -92,7 +92,7 @@ def describe(path: Path) -> dict[str, Any]:
             "print": (ws.page_setup.paperSize, ws.page_setup.orientation, ws.page_setup.fitToWidth,
                       ws.page_setup.fitToHeight, ws.sheet_properties.pageSetUpPr.fitToPage if
                       ws.sheet_properties.pageSetUpPr else None, ws.print_title_rows, ws.print_area,
-                      ws.page_margins.left, ws.page_margins.top, ws.oddFooter.center.text),
+                      ws.page_margins.left, ws.page_margins.top, ws.oddFooter.left.text, ws.oddFooter.right.text),
             "widths": {k: (d.width, d.min, d.max) for k, d in ws.column_dimensions.items()},
             "heights": {k: d.height for k, d in ws.row_dimensions.items() if d.height},
         }

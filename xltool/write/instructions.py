@@ -12,6 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from xltool.core.frameworks import Profile
 from xltool.core.names import INSTRUCTIONS_SHEET
+from xltool.write.printing import openpyxl_print_setup
 from xltool.write.sheet_style import _BODY_FONT, _BORDER, _HEAD_FILL, _LOCKED, _TITLE_FONT, _height, _put_text
 
 
@@ -41,7 +42,8 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
     row = 1
 
     def line(a: str = "", b: str = "", c: str = "", *, bold: bool = False, size: int = 11,
-             merge: bool = False, fill: PatternFill | None = None) -> None:
+             merge: bool = False, fill: PatternFill | None = None, span: bool = False) -> None:
+        """One row; ``merge``: A:C as one paragraph; ``span``: a two-column table, B:C as one cell."""
         nonlocal row
         for letter, text in zip("ABC", (a, b, c)):
             _put_text(ws, f"{letter}{row}", text)
@@ -50,8 +52,10 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             if fill is not None:
                 cell.fill = fill
-            if not merge and (b or c):
+            if not merge and (b or c or span):
                 cell.border = _BORDER
+        if span:
+            ws.merge_cells(f"B{row}:C{row}")
         if merge:
             ws.merge_cells(f"A{row}:C{row}")
             ws.row_dimensions[row].height = _height(a, 100, minimum=20 if size <= 11 else 30, line=15)
@@ -76,16 +80,12 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
             line(a, b, c)
         line()
     line(f"五、指标体系（{profile.label}）", bold=True, size=12, merge=True)
-    line("一级指标", "二级指标", "", bold=True, fill=_HEAD_FILL)
+    line("一级指标", "二级指标", bold=True, fill=_HEAD_FILL, span=True)
     for l1 in profile.level1:
-        line(l1.name, "、".join(l2.name for l2 in l1.level2))
+        line(l1.name, "、".join(l2.name for l2 in l1.level2), span=True)
     for r in range(1, row):
         for letter in "ABC":
             ws[f"{letter}{r}"].protection = _LOCKED
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    openpyxl_print_setup(ws, landscape=False)
     ws.print_area = f"A1:C{row - 1}"
     ws.sheet_properties.tabColor = "A6A6A6"

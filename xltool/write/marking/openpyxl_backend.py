@@ -17,6 +17,7 @@ import xltool.write.marking.engine as engine
 from xltool.write.marking.engine import MarkRecord, ResultsTable
 from xltool.core.text import display_width
 from xltool.write.report import MARKS_HEADERS, NOTE_HEADER, SEVERITY_COLORS, note_size
+from xltool.write.printing import openpyxl_print_setup
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.workbook.workbook import Workbook
@@ -189,12 +190,7 @@ def _draw_results(workbook: Workbook, table: ResultsTable) -> None:
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(table.rows) + 1, 1)}"
     # Printed for the review meeting: landscape, all columns on one page width, header repeated.
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
+    openpyxl_print_setup(ws, landscape=True, title_rows="1:1")
 
 
 def _keep_a_visible_active_sheet(workbook: Workbook, title: str) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Literal, NamedTuple
 from xltool.core.fields import field, funding_keys
 
 Origin = Literal["record", "store", "query", "writer"]
-Kind = Literal["text", "wrap", "amount", "int", "flag"]
+Kind = Literal["text", "wrap", "amount", "int", "flag", "center"]
 
 _PY = {"TEXT": str, "REAL": float | None, "INTEGER": int}
 
@@ -62,25 +62,27 @@ PROJECT_COLUMNS: tuple[ProjectColumn, ...] = (
     C("pord", sql="INTEGER PRIMARY KEY"),  # order of the project in the whole run
     C("file_idx", sql="INTEGER"),
     C("seq", "序号", origin="writer", kind="int", width=5),
-    C("name", _title("name"), kind="wrap", width=20),
-    C("department", _title("department"), kind="wrap", width=12),
-    C("implementer", _title("implementer"), kind="wrap", width=12),
-    _amount("total", 11),
+    C("name", _title("name"), kind="wrap", width=15),
+    C("department", _title("department"), kind="wrap", width=10),
+    C("implementer", _title("implementer"), kind="wrap", width=10),
+    _amount("total", 10),
     C("total_text"),  # what was typed as 总额 when it is not a number (shown in its place)
-    *(_amount(k, 10.5) for k in funding_keys()),
-    C("start", _title("start"), width=8.5),
-    C("end", _title("end"), width=8.5),
-    C("n_ind", "指标数", sql="INTEGER", kind="int", width=6, total=True),
-    C("errors", "错误数", origin="query", query="coalesce(e.errors, 0)", kind="int", width=6, total=True,
+    *(_amount(k, 9) for k in funding_keys()),
+    C("start", _title("start"), kind="center", width=7.5),
+    C("end", _title("end"), kind="center", width=7.5),
+    C("n_ind", "指标数", sql="INTEGER", kind="int", width=6.5, total=True),
+    C("errors", "错误数", origin="query", query="coalesce(e.errors, 0)", kind="int", width=6.5, total=True,
       highlight="error"),
-    C("warnings", "警告数", origin="query", query="coalesce(e.warnings, 0)", kind="int", width=6, total=True,
+    C("warnings", "警告数", origin="query", query="coalesce(e.warnings, 0)", kind="int", width=6.5, total=True,
       highlight="warning"),
-    C("note", "备注", origin="store", default="''", kind="wrap", width=16, highlight="warning"),
-    C("counted", "计入合计", origin="store", sql="INTEGER", default="1", kind="flag", width=6),
-    # Not printed (the print area ends at 计入合计): long texts the director reads on 部门整体 and 指标明细.
-    C("annual_goal", _title("annual_goal"), kind="wrap", width=36, printed=False),
-    C("file", "来源文件", kind="wrap", width=18, printed=False),
-    C("sheet", "来源工作表", kind="wrap", width=9, printed=False),
+    C("note", "备注", origin="store", default="''", kind="wrap", width=11, highlight="warning"),
+    C("counted", "计入合计", origin="store", sql="INTEGER", default="1", kind="flag", width=5.5),
+    C("dup_of", origin="store", sql="INTEGER", default="-1"),  # a duplicate: the counted copy's pord
+    # Not printed (the print area ends at 计入合计), one line each so rows stay as tall as the printed texts:
+    # the goals print on 部门整体 (年度总体目标), the sources on 指标明细 and 文件清单.
+    C("annual_goal", _title("annual_goal"), width=60, printed=False),
+    C("file", "来源文件", width=30, printed=False),
+    C("sheet", "来源工作表", width=16, printed=False),
     C("overview"),
     C("long_term_goal"),
     C("profile"),

@@ -18,7 +18,8 @@ from .rows import Formula
 CHART_PROJECTS = 40  # up to this many projects get a bar each; more are grouped by department
 YES, NO = "是", "否"
 _SOURCES = funding_keys()
-_FORMATS = {"amount": lambda f: f.amount, "int": lambda f: f.integer, "flag": lambda f: f.text}
+_FORMATS = {"amount": lambda f: f.amount, "int": lambda f: f.integer, "flag": lambda f: f.center,
+            "center": lambda f: f.center}
 
 
 @dataclass
@@ -53,15 +54,16 @@ def projects_sheet(wb: Any, fmt: Formats) -> Sheet:
 def indicators_sheet(wb: Any, fmt: Formats) -> Sheet:
     # The longest sheet: only the texts that run long wrap, so most rows keep the default height
     # (sizing every row would cost a third of the merge's writing time).
-    widths = (34, 10, 12, 24, 6, 14, 8, 8, 6, 30, 9, 7)
-    sheet = Sheet(wb, SHEET_INDICATORS, INDICATOR_HEADERS, fmt, widths, wrap=(0, 3, 5))
+    # One A4 landscape width at ≥ 9 pt (about 131 characters); the long texts wrap.
+    widths = (20, 9, 9, 22, 5, 12, 7, 6, 6, 17, 11, 7)
+    sheet = Sheet(wb, SHEET_INDICATORS, INDICATOR_HEADERS, fmt, widths, wrap=(0, 1, 2, 3, 5, 9, 10))
     sheet.header()
     sheet.ws.freeze_panes(1, 1)
     return sheet
 
 
 def findings_sheet(wb: Any, fmt: Formats) -> Sheet:
-    return Sheet(wb, SHEET_FINDINGS, FINDING_HEADERS, fmt, (22, 9, 7, 18, 7, 6, 62), wrap=(0, 1, 3, 6))
+    return Sheet(wb, SHEET_FINDINGS, FINDING_HEADERS, fmt, (20, 14, 6, 16, 7, 5, 60), wrap=(0, 1, 3, 6))
 
 
 def files_sheet(wb: Any, fmt: Formats) -> Sheet:
