@@ -226,7 +226,8 @@ def test_department_form_per_department(corpus: dict[str, Any]) -> None:
     by_dept: dict[str, list[ProjectSpec]] = defaultdict(list)
     for p in specs:
         by_dept[p.department].append(p)
-    names = [r[2] for r in rows if r[0] == "部门（单位）名称"]
+    # The 部门（单位）名称 row heads every page of a form: each form's name once, in order.
+    names = list(dict.fromkeys(r[2] for r in rows if r[0] == "部门（单位）名称"))
     assert sorted(names) == sorted(by_dept)
     sums = [r[4] for r in rows if r[1] == "金额合计"]
     for dept, total in zip(names, sums):
@@ -248,13 +249,20 @@ def test_duplicates_flagged_and_both_kept(corpus: dict[str, Any]) -> None:
     col = {h: i for i, h in enumerate(headers)}
     same = [r for r in rows if r[col["项目名称"]] == dup.name]
     assert len(same) == 2
-    assert str(same[0][col["备注"]]).startswith("重复报送，本行计入合计")
-    assert str(same[1][col["备注"]]).startswith("重复，不计入合计") and same[0][col["来源文件"]] in same[1][col["备注"]]
+    # Short pointers that print: each copy names the other's 序号 (the places are in 问题清单).
+    assert str(same[0][col["备注"]]) == f"重复报送，本行计入合计；另见序号 {same[1][col['序号']]}"
+    assert str(same[1][col["备注"]]) == f"重复，不计入合计：同序号 {same[0][col['序号']]}"
     assert [r[col["计入合计"]] for r in same] == ["是", "否"]
     assert sum(1 for r in rows if r[col["备注"]]) == 2  # nobody else is marked
     fh, findings = _table(corpus["out"], "问题清单")
     flagged = [r for r in findings if r[fh.index("规则代码")] == merge.CODE_DUPLICATE]
     assert sorted(r[fh.index("文件")] for r in flagged) == sorted(r[col["来源文件"]] for r in same)
+    # The copy has the counted copy's content: its findings are listed once, under the counted copy.
+    first_file, copy_file = same[0][col["来源文件"]], same[1][col["来源文件"]]
+    listed = Counter(r[fh.index("文件")] for r in findings if r[fh.index("规则代码")] != merge.CODE_DUPLICATE)
+    assert listed[copy_file] == 0 and listed[first_file] > 0
+    copy_flag = next(r for r in flagged if r[fh.index("文件")] == copy_file)
+    assert "相同的问题只在那里列出" in copy_flag[fh.index("问题说明")] and first_file in copy_flag[fh.index("问题说明")]
     failed = [r for r in findings if r[fh.index("规则代码")] == merge.CODE_FILE_FAILED]
     assert sorted(r[0] for r in failed) == sorted(shown(p, corpus["root"]) for p in corpus["failed"])
 
@@ -289,7 +297,7 @@ def test_sheet_layout(corpus: dict[str, Any]) -> None:
     assert wb["项目汇总"].print_title_cols.replace("$", "") == "A:B" and wb["项目汇总"].page_setup.orientation == "landscape"
     assert wb["部门整体绩效目标"].page_setup.orientation == "portrait"
     ws = wb["项目汇总"]
-    assert ws["E2"].number_format == "#,##0.00"
+    assert ws["E2"].number_format == "#,##0.00_ "  # padded: two amounts side by side never touch
     assert 8 < ws.column_dimensions["B"].width <= 60
 
 
