@@ -217,3 +217,11 @@ def test_department_form_prints_as_the_form(printed: dict[str, Any]) -> None:
             if d in p["text"]:
                 by_department[d] += 1
     assert set(by_department) == departments  # each form starts on its own page
+
+
+def test_no_chart_page_is_two_thirds_empty(printed: dict[str, Any]) -> None:
+    pages = [p for p in printed["pages"] if p["sheet"] == "资金图表"]
+    text = "".join(_compact(p["text"]) for p in pages[:1])
+    assert "资金来源构成" in text
+    for p in pages[:-1]:  # every page but the last runs past its first third
+        assert max(w[1] for w in p["words"]) > p["height"] / 3, [w[2] for w in p["words"]][:10]
