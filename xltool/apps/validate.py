@@ -56,6 +56,10 @@ def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip
     A file that cannot be read is reported and skipped; the others are still validated.
     With ``skip_own``, marked copies are skipped (reported in ``skipped``).
     """
+    if profile:  # a wrong --profile is the command's mistake, not each file's
+        from xltool.core.frameworks import get_profile
+
+        get_profile(profile)
     statuses: list[FileStatus] = []
     skipped: list[tuple[str, str]] = []
     projects: list[Any] = []
