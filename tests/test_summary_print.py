@@ -225,3 +225,13 @@ def test_no_chart_page_is_two_thirds_empty(printed: dict[str, Any]) -> None:
     assert "资金来源构成" in text
     for p in pages[:-1]:  # every page but the last runs past its first third
         assert max(w[1] for w in p["words"]) > p["height"] / 3, [w[2] for w in p["words"]][:10]
+
+
+def test_examples_summary_prints_at_9_points(tmp_path: Path) -> None:
+    """The real example tables (hand-typed texts, duplicates): the same floor on every 项目汇总 page."""
+    out = tmp_path / "汇总.xlsx"
+    merge_workbooks([Path(__file__).resolve().parents[1] / "examples"], out, jobs=1)
+    pages = [p for p in _pages(convert(out, "pdf", tmp_path / "pdf")) if p["sheet"] in ("项目汇总", "部门整体绩效目标")]
+    assert {p["sheet"] for p in pages} == {"项目汇总", "部门整体绩效目标"}
+    for p in pages:
+        assert min(p["box"]) / _BOX_PER_POINT >= 9.0, (p["sheet"], min(p["box"]) / _BOX_PER_POINT)
