@@ -156,8 +156,8 @@ def test_long_texts_print_in_full_in_their_columns(printed: dict[str, Any]) -> N
     # 指标明细: every 来源工作表 name whole inside its column, not running into 单元格.
     detail = [p for p in printed["pages"] if p["sheet"] == "指标明细"]
     sheets_col = ""
-    for p in detail:  # from the column's centred title (less its padding) to where the cell references start
-        left = min(w[0] for w in p["words"] if w[2] == "来源工作表") - 12
+    for p in detail:  # from past the 定量/定性 column (two characters) to where the cell references start
+        left = max(w[0] for w in p["words"] if w[2] in ("定量", "定性")) + 20
         right = min(w[0] for w in p["words"] if re.fullmatch(r"[A-Z]+\d+", w[2])) - 1
         inside = sorted((w for w in p["words"] if left <= w[0] < right), key=lambda w: (round(w[1]), w[0]))
         sheets_col += "".join(_compact(w[2]) for w in inside)

@@ -87,7 +87,7 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
         for k, ind in enumerate(kept):
             indicators.append(IndicatorRecord(
                 pord, k, p.name, ind.level1, ind.level2, ind.name, ind.operator or ind.operator_raw, ind.target,
-                ind.value, ind.unit, _QUALITATIVE if ind.qualitative else "定量", shown, p.sheet, ind.cell,
+                ind.value, ind.unit, _QUALITATIVE if ind.qualitative else "定量", p.sheet, ind.cell, shown,
                 _rank(p.profile, ind.level1, ind.level2), _form_value(ind.operator, ind.target),
             ))
         if options.validate:

@@ -33,9 +33,9 @@ class IndicatorRecord(NamedTuple):
     value: float | None
     unit: str
     kind: str  # 定量 / 定性
-    file: str
     sheet: str
     cell: str
+    file: str  # last of the 指标明细 columns: it prints on 文件清单, not on every indicator row
     l_rank: int  # position of (一级, 二级) in the profile
     form_value: str  # 指标值 as the 部门整体 form shows it
 

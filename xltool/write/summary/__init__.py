@@ -51,7 +51,7 @@ def _titles(*keys: str) -> tuple[str, ...]:
 _AMOUNT_KEYS = ("total", *(f"funding.{k}" for k in funding_keys()))
 INDICATOR_HEADERS = (
     field("name").summary, *(field(k, "columns").summary for k in ("level1", "level2", "name", "operator", "target")),
-    "数值", "单位", "定量/定性", "来源文件", "来源工作表", "单元格",
+    "数值", "单位", "定量/定性", "来源工作表", "单元格", "来源文件",  # 来源文件 last: off the printed page
 )
 FUNDING_HEADERS = (
     *_titles("department", "implementer"), "项目数", *_titles(*_AMOUNT_KEYS), "来源合计（万元）", "差额（万元）",
@@ -81,9 +81,9 @@ class IndicatorRow(NamedTuple):
     value: float | None
     unit: str
     kind: str  # 定量 / 定性
-    file: str
     sheet: str
     cell: str
+    file: str
 
 
 class TaskRow(NamedTuple):
@@ -190,6 +190,7 @@ class SummaryWriter:
 
         sheets = self.sheets
         sheets[SHEET_INDICATORS].finish(filter_rows=self.indicator_rows, repeat_cols="A:A")
+        sheets[SHEET_INDICATORS].ws.print_area(0, 0, max(self.indicator_rows, 1), len(INDICATOR_HEADERS) - 2)
         totals = tables.write_projects(sheets[SHEET_PROJECTS], source.projects())
         funding.write_funding(sheets[SHEET_FUNDING], totals)
         funding.write_charts(self.wb, sheets[SHEET_CHARTS], totals)
