@@ -250,8 +250,8 @@ def test_duplicates_flagged_and_both_kept(corpus: dict[str, Any]) -> None:
     same = [r for r in rows if r[col["项目名称"]] == dup.name]
     assert len(same) == 2
     # Short pointers that print: each copy names the other's 序号 (the places are in 问题清单).
-    assert str(same[0][col["备注"]]) == f"重复报送，本行计入合计；另见序号 {same[1][col['序号']]}"
-    assert str(same[1][col["备注"]]) == f"重复，不计入合计：同序号 {same[0][col['序号']]}"
+    assert str(same[0][col["备注"]]) == f"重复，计入；另见序号 {same[1][col['序号']]}"
+    assert str(same[1][col["备注"]]) == f"重复，不计入；同序号 {same[0][col['序号']]}"
     assert [r[col["计入合计"]] for r in same] == ["是", "否"]
     assert sum(1 for r in rows if r[col["备注"]]) == 2  # nobody else is marked
     fh, findings = _table(corpus["out"], "问题清单")

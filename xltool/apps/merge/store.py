@@ -27,6 +27,9 @@ from xltool.write.summary.columns import store_insert_sql, store_select_sql, sto
 from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord
 
 DUPLICATE_NOTE = "重复，不计入合计"
+# 项目汇总's 备注 (a narrow printed column): short, pointing at the other copy's 序号.
+COUNTED_NOTE = "重复，计入"
+SHORT_DUPLICATE_NOTE = "重复，不计入"
 
 _SCHEMA = """
 PRAGMA journal_mode = OFF;
@@ -142,10 +145,10 @@ class MergeStore:
                     if k == 0:
                         numbers = [str(seq[o[0]]) for o in rows[1:]]
                         listed = "、".join(numbers[:5]) + (f" 等 {len(numbers)} 行" if len(numbers) > 5 else "")
-                        note, counted, dup_of = f"重复报送，本行计入合计；另见序号 {listed}", 1, -1
+                        note, counted, dup_of = f"{COUNTED_NOTE}；另见序号 {listed}", 1, -1
                         tail = "本行计入合计"
                     else:
-                        note, counted, dup_of = f"{DUPLICATE_NOTE}：同序号 {seq[first[0]]}", 0, first[0]
+                        note, counted, dup_of = f"{SHORT_DUPLICATE_NOTE}；同序号 {seq[first[0]]}", 0, first[0]
                         tail = f"{DUPLICATE_NOTE}；与 {place(first[3], first[4])} 相同的问题只在那里列出"
                     self.db.execute("UPDATE projects SET note = ?, counted = ?, dup_of = ? WHERE pord = ?",
                                     (note, counted, dup_of, pord))

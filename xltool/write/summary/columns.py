@@ -61,10 +61,10 @@ C = ProjectColumn
 PROJECT_COLUMNS: tuple[ProjectColumn, ...] = (
     C("pord", sql="INTEGER PRIMARY KEY"),  # order of the project in the whole run
     C("file_idx", sql="INTEGER"),
-    C("seq", "序号", origin="writer", kind="int", width=5),
-    C("name", _title("name"), kind="wrap", width=13.5),
+    C("seq", "序号", origin="writer", kind="int", width=4.5),
+    C("name", _title("name"), kind="wrap", width=13),
     C("department", _title("department"), kind="wrap", width=9),
-    C("implementer", _title("implementer"), kind="wrap", width=9.5),
+    C("implementer", _title("implementer"), kind="wrap", width=9),
     _amount("total", 10),
     C("total_text"),  # what was typed as 总额 when it is not a number (shown in its place)
     *(_amount(k, 9) for k in funding_keys()),
@@ -75,7 +75,7 @@ PROJECT_COLUMNS: tuple[ProjectColumn, ...] = (
       highlight="error"),
     C("warnings", "警告数", origin="query", query="coalesce(e.warnings, 0)", kind="int", width=6.5, total=True,
       highlight="warning"),
-    C("note", "备注", origin="store", default="''", kind="wrap", width=9.5, highlight="warning"),
+    C("note", "备注", origin="store", default="''", kind="wrap", width=11, highlight="warning"),
     C("counted", "计入合计", origin="store", sql="INTEGER", default="1", kind="flag", width=5.5),
     C("dup_of", origin="store", sql="INTEGER", default="-1"),  # a duplicate: the counted copy's pord
     # Not printed (the print area ends at 计入合计), one line each so rows stay as tall as the printed texts:
