@@ -39,7 +39,6 @@ from xltool.write.printing import openpyxl_print_setup
 from xltool.write.sheet_style import (
     _AMOUNT_FIELDS,
     _AMOUNT_FORMAT,
-    _BODY_FONT,
     _CENTER,
     _FUNDING_TOLERANCE,
     _HEAD_FILL,
