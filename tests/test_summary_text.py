@@ -49,3 +49,13 @@ def test_merged_texts_have_no_mid_word_breaks(tmp_path: Path) -> None:
     assert any("档案服务工作的办事效率" in t for t in texts)
     assert not any("档案服务工\n作" in t or "档案服务工 作" in t for t in texts)
     assert not any(line.strip() in ("。", "：") for t in texts for line in t.split("\n"))
+
+
+def test_one_line_shortcut_agrees_with_the_count() -> None:
+    """wrapped_lines' shortcut (no counting for texts up to half the column) never undercounts."""
+    from xltool.write.summary.layout import line_count, wrapped_lines
+
+    for n in range(1, 40):
+        for width in (5, 6.5, 9, 13, 14, 20, 60):
+            for text in ("产" * n, "a" * n, "产a" * n, "指标" * n):
+                assert wrapped_lines(text, width) == line_count(text, width), (text, width)

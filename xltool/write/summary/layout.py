@@ -84,7 +84,7 @@ def line_count(text: str, width: float) -> int:
 def wrapped_lines(text: str, width: float) -> int:
     """:func:`line_count` for the cells of list rows and the 部门整体 form: a text shorter than
     half its column is taken as one line without counting (Chinese text is two units a character)."""
-    if 2 * len(text) < width - 1 and "\n" not in text:
+    if 2 * len(text) <= width - 1 and "\n" not in text:
         return 1
     return line_count(text, width)
 
