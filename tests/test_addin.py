@@ -96,6 +96,10 @@ def test_document_modules_match_workbook_code_names(xlam: Path) -> None:
 
 def test_build_is_reproducible_and_atomic(tmp_path: Path, xlam: Path) -> None:
     target = tmp_path / "sub" / "xltool.xlam"
+    with pytest.raises(XltoolError, match="不存在"):  # like every other output: the folder must exist
+        addin.build_addin(target)
+    assert not target.parent.exists()
+    target.parent.mkdir()
     addin.build_addin(target)
     assert target.read_bytes() == xlam.read_bytes()
     target.write_bytes(b"old")
@@ -275,13 +279,17 @@ def test_install_and_uninstall_on_macos(tmp_path: Path) -> None:
     assert script.exists()  # shared with the xlwings add-in
 
 
-@pytest.mark.parametrize("action", ["install", "uninstall"])
-def test_linux_is_refused_with_a_chinese_message(tmp_path: Path, action: str) -> None:
-    func = addin.install_addin if action == "install" else addin.uninstall_addin
+def test_linux_is_refused_with_a_chinese_message(tmp_path: Path) -> None:
     with pytest.raises(XltoolError) as caught:
-        func(platform="linux", home=tmp_path)
+        addin.install_addin(platform="linux", home=tmp_path)
     assert caught.value.message == LINUX_MESSAGE
     assert caught.value.exit_code == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_uninstall_on_linux_has_nothing_to_remove(tmp_path: Path) -> None:
+    result = addin.uninstall_addin(platform="linux", home=tmp_path)  # not "run addin install"
+    assert result.removed == [] and "不会在这里安装加载项" in result.notes[0]
     assert list(tmp_path.iterdir()) == []
 
 

@@ -6,6 +6,8 @@ computed here independently of the merge; the summary is read back with openpyxl
 
 from __future__ import annotations
 
+import re
+
 import functools
 import multiprocessing
 import os
@@ -173,8 +175,9 @@ def test_project_rows_totals_and_total_row(corpus: dict[str, Any]) -> None:
     assert sorted(r[col["计入合计"]] for r in data).count("否") == 1
     # The 合计 cells are live formulas (they follow the filter), with the value stored.
     formulas = _rows(corpus["out"], "项目汇总", data_only=False)[-1]
-    assert str(formulas[col["总额（万元）"]]).startswith("=SUBTOTAL(109,E2:E")
-    assert '-SUMIFS(E2:E' in str(formulas[col["总额（万元）"]])  # duplicates taken out again
+    # Visible (筛选可见) and counted (计入合计 = 是) rows only; tests/test_summary_totals.py filters them in LibreOffice.
+    assert str(formulas[col["总额（万元）"]]).startswith('=SUMIFS($E$2:$E$')
+    assert ',"是",' in str(formulas[col["总额（万元）"]]) and formulas[-1] is None
     # Errors/warnings per project agree with the findings listed for it.
     fh, findings = _table(corpus["out"], "问题清单")
     errors = Counter((r[fh.index("文件")], r[fh.index("工作表")]) for r in findings if r[fh.index("严重程度")] == "错误")
@@ -223,7 +226,8 @@ def test_department_form_per_department(corpus: dict[str, Any]) -> None:
     by_dept: dict[str, list[ProjectSpec]] = defaultdict(list)
     for p in specs:
         by_dept[p.department].append(p)
-    names = [r[2] for r in rows if r[0] == "部门（单位）名称"]
+    # The 部门（单位）名称 row heads every page of a form: each form's name once, in order.
+    names = list(dict.fromkeys(r[2] for r in rows if r[0] == "部门（单位）名称"))
     assert sorted(names) == sorted(by_dept)
     sums = [r[4] for r in rows if r[1] == "金额合计"]
     for dept, total in zip(names, sums):
@@ -245,13 +249,20 @@ def test_duplicates_flagged_and_both_kept(corpus: dict[str, Any]) -> None:
     col = {h: i for i, h in enumerate(headers)}
     same = [r for r in rows if r[col["项目名称"]] == dup.name]
     assert len(same) == 2
-    assert str(same[0][col["备注"]]).startswith("重复报送，本行计入合计")
-    assert str(same[1][col["备注"]]).startswith("重复，不计入合计") and same[0][col["来源文件"]] in same[1][col["备注"]]
+    # Short pointers that print: each copy names the other's 序号 (the places are in 问题清单).
+    assert str(same[0][col["备注"]]) == f"重复，计入；另见序号 {same[1][col['序号']]}"
+    assert str(same[1][col["备注"]]) == f"重复，不计入；同序号 {same[0][col['序号']]}"
     assert [r[col["计入合计"]] for r in same] == ["是", "否"]
     assert sum(1 for r in rows if r[col["备注"]]) == 2  # nobody else is marked
     fh, findings = _table(corpus["out"], "问题清单")
     flagged = [r for r in findings if r[fh.index("规则代码")] == merge.CODE_DUPLICATE]
     assert sorted(r[fh.index("文件")] for r in flagged) == sorted(r[col["来源文件"]] for r in same)
+    # The copy has the counted copy's content: its findings are listed once, under the counted copy.
+    first_file, copy_file = same[0][col["来源文件"]], same[1][col["来源文件"]]
+    listed = Counter(r[fh.index("文件")] for r in findings if r[fh.index("规则代码")] != merge.CODE_DUPLICATE)
+    assert listed[copy_file] == 0 and listed[first_file] > 0
+    copy_flag = next(r for r in flagged if r[fh.index("文件")] == copy_file)
+    assert "相同的问题只在那里列出" in copy_flag[fh.index("问题说明")] and first_file in copy_flag[fh.index("问题说明")]
     failed = [r for r in findings if r[fh.index("规则代码")] == merge.CODE_FILE_FAILED]
     assert sorted(r[0] for r in failed) == sorted(shown(p, corpus["root"]) for p in corpus["failed"])
 
@@ -266,7 +277,7 @@ def test_formula_like_text_stays_text(corpus: dict[str, Any]) -> None:
                 if isinstance(cell.value, str) and cell.value in texts:
                     found[cell.value] = cell.data_type
                 elif cell.data_type == "f":
-                    assert cell.value.startswith("=SUBTOTAL(109,"), (ws.title, cell.coordinate, cell.value)
+                    assert re.match(r"=(SUBTOTAL\((109|103),|SUMIFS\(|SUM\()", cell.value), (ws.title, cell.coordinate, cell.value)
     assert set(found) == texts
     assert set(found.values()) == {"s"}
 
@@ -286,7 +297,7 @@ def test_sheet_layout(corpus: dict[str, Any]) -> None:
     assert wb["项目汇总"].print_title_cols.replace("$", "") == "A:B" and wb["项目汇总"].page_setup.orientation == "landscape"
     assert wb["部门整体绩效目标"].page_setup.orientation == "portrait"
     ws = wb["项目汇总"]
-    assert ws["E2"].number_format == "#,##0.00"
+    assert ws["E2"].number_format == "#,##0.00_ "  # padded: two amounts side by side never touch
     assert 8 < ws.column_dimensions["B"].width <= 60
 
 
@@ -472,8 +483,8 @@ def test_xls_and_ods_inputs_are_merged(tmp_path: Path) -> None:
     )
     report = merge.merge_workbooks([folder], tmp_path / "汇总.xlsx", jobs=1)
     assert (report.exit_code, report.merged, report.projects) == (0, 2, 5)
-    _, rows = _table(tmp_path / "汇总.xlsx", "项目汇总")
-    got = {(r[1], r[4], r[15]) for r in rows[:-1]}
+    headers, rows = _table(tmp_path / "汇总.xlsx", "项目汇总")
+    got = {(r[1], r[4], r[headers.index("来源文件")]) for r in rows[:-1]}
     assert got == {(p.name, p.total, shown(xls, folder)) for p in xlsx_spec.projects} | {
         (p.name, p.total, shown(ods, folder)) for p in ods_spec.projects
     }

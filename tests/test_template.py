@@ -22,12 +22,24 @@ from xltool.core.errors import XltoolError
 from xltool.core.frameworks import get_profile, load_profiles
 from xltool.core.model import STANDARD_OPERATORS, Project
 from xltool.core.names import LISTS_SHEET
-from xltool.io.calamine import read_workbook
+from xltool.io.calamine import grids_from_calamine
+from xltool.parse.reader import WorkbookRead, projects_from_grids
 from xltool.core.names import INSTRUCTIONS_SHEET
 from xltool.write.sheet_style import LAYOUT, SPARE_ROWS, sheet_layout
 from xltool.write.template import build_template, default_year, new_project_sheet, sheet_title, write_projects
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def read_workbook(path: Path) -> WorkbookRead:
+    """Every project sheet as the reader parses it, blank ones included: their layout is what these tests
+    check (read, validate and merge pass blank sheets over as 空白项目表; tests/test_summary_blank.py)."""
+    grids = grids_from_calamine(Path(path))
+    order = {g.name: i for i, g in enumerate(grids)}
+    result = projects_from_grids(grids, file=str(path))
+    result.projects = sorted(result.projects + result.blank_projects, key=lambda p: order[p.sheet])
+    result.skipped_sheets = [s for s in result.skipped_sheets if s not in result.blank_sheets]
+    return result
 COMMITTED = ROOT / "templates" / "jixiao_template.xlsx"
 # The committed template is generated with this fixed year (see xltool/template.py).
 COMMITTED_YEAR = 2027
@@ -80,7 +92,7 @@ def describe(path: Path) -> dict[str, Any]:
             "print": (ws.page_setup.paperSize, ws.page_setup.orientation, ws.page_setup.fitToWidth,
                       ws.page_setup.fitToHeight, ws.sheet_properties.pageSetUpPr.fitToPage if
                       ws.sheet_properties.pageSetUpPr else None, ws.print_title_rows, ws.print_area,
-                      ws.page_margins.left, ws.page_margins.top, ws.oddFooter.center.text),
+                      ws.page_margins.left, ws.page_margins.top, ws.oddFooter.left.text, ws.oddFooter.right.text),
             "widths": {k: (d.width, d.min, d.max) for k, d in ws.column_dimensions.items()},
             "heights": {k: d.height for k, d in ws.row_dimensions.items() if d.height},
         }

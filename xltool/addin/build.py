@@ -258,9 +258,17 @@ def build_addin_bytes(package_dir: Path | None = None, macros_dir: Path | None =
     }
 
 
-def build_addin(output: Path, *, package_dir: Path | None = None, macros_dir: Path | None = None) -> Path:
-    """Build ``xltool.xlam`` at ``output`` (atomically) and return its path."""
-    output = Path(output)
+def build_addin(output: Path, *, package_dir: Path | None = None, macros_dir: Path | None = None,
+                create_folder: bool = False) -> Path:
+    """Build ``xltool.xlam`` at ``output`` (atomically) and return its path.
+
+    Excel opens an add-in only as .xlam, and like every other output the folder must exist;
+    ``create_folder`` is for ``install``, which creates Excel's own start-up folder."""
+    from xltool.io.files import check_output_dir, require_suffix
+
+    output = require_suffix(output, ".xlam", "加载项须保存为 .xlam 文件（例如 xltool.xlam）：Excel 只把 .xlam 作为加载项打开")
+    if not create_folder:
+        check_output_dir(output)
     parts = build_addin_bytes(package_dir, macros_dir)
 
     def write(tmp: Path) -> None:
@@ -308,6 +316,9 @@ def _normalise_platform(platform: str | None) -> str:
     if name in ("darwin", "macos", "mac"):
         return "macos"
     return "linux"
+
+
+_OTHER_OS_UNINSTALL_NOTE = "这台电脑不是 Windows 或 macOS，没有 Microsoft Excel，xltool 不会在这里安装加载项。"
 
 
 def install_locations(
@@ -410,7 +421,7 @@ def install_addin(
     except XltoolError as exc:
         raise XltoolError(exc.message, file=where.config_file) from None
 
-    build_addin(target, package_dir=package_dir, macros_dir=macros_dir)
+    build_addin(target, package_dir=package_dir, macros_dir=macros_dir, create_folder=True)
     result.written.append(target)
     _atomic_write(where.config_file, lambda tmp: tmp.write_bytes(data))
     result.written.append(where.config_file)
@@ -445,6 +456,9 @@ def uninstall_addin(
     Missing files are not an error. xlwings' AppleScript on macOS is left in place:
     the xlwings add-in shares it.
     """
+    if _normalise_platform(platform) not in ("windows", "macos"):  # nothing was ever installed here
+        return InstallResult(addin=Path(ADDIN_FILENAME), config_file=Path(f"{PROJECT_NAME}.conf"),
+                             notes=[_OTHER_OS_UNINSTALL_NOTE])
     where = install_locations(platform, home, env)
     if where.platform == "windows":
         registry = registry if registry is not None else addin_registry.default_registry()

@@ -102,6 +102,10 @@ def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip
     ``progress(done, total)`` is called after each file is read.
     """
     files = list(files)
+    if profile:  # a wrong --profile is the command's mistake, not each file's
+        from xltool.core.frameworks import get_profile
+
+        get_profile(profile)
     statuses: list[FileStatus] = []
     skipped: list[tuple[str, str]] = []
     projects: list[Any] = []

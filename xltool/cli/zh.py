@@ -168,6 +168,48 @@ class ZhFormatter(click.HelpFormatter):
     def write_heading(self, heading: str) -> None:
         self.write(f"{'':>{self.current_indent}}{heading}：\n")
 
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        """click's two-column list measured in terminal columns: a Chinese character takes two,
+        so the help texts line up (click counts it as one)."""
+        from xltool.core.text import display_width
+
+        rows = list(rows)
+        first_col = min(max((display_width(r[0]) for r in rows), default=0), col_max) + col_spacing
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            width = display_width(first)
+            if width <= first_col - col_spacing:
+                self.write(" " * (first_col - width))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = wrap_columns(second, max(self.width - first_col - 2, 10))
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+def wrap_columns(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal columns; Latin words are not split."""
+    import re
+
+    from xltool.core.text import display_width
+
+    lines, line, used = [], "", 0
+    for token in re.findall(r"[A-Za-z0-9_\-.,:/=\[\]()'\"<>~$%]+|\s+|.", " ".join(text.split())):
+        w = display_width(token)
+        if used + w > width and line.strip():
+            lines.append(line.rstrip())
+            line, used = "", 0
+            if token.isspace():
+                continue
+        line += token
+        used += w
+    lines.append(line.rstrip())
+    return lines
+
 
 class ZhContext(click.Context):
     formatter_class = ZhFormatter

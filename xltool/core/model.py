@@ -200,6 +200,20 @@ class Project(BaseModel):
         """The indicators to count and list (template placeholder rows left out)."""
         return [i for i in self.indicators if not i.is_placeholder]
 
+    @property
+    def is_blank(self) -> bool:
+        """A blank project sheet: an untouched template sheet, or one whose inputs are all empty.
+
+        Not a project (read, validate and merge pass it over as 空白项目表); a sheet with any
+        input, even without a name, is a project with defects and is reported.
+        """
+        texts = (self.name, self.department, self.implementer, self.start, self.end, self.overview,
+                 self.long_term_goal, self.annual_goal, *self.raw.values())
+        return (
+            self.total is None and self.funding.is_empty() and not any(t.strip() for t in texts)
+            and all(i.is_placeholder for i in self.indicators)
+        )
+
     def to_json_dict(self) -> dict[str, Any]:
         """The public JSON shape of ``xltool read --json``."""
         return {
@@ -256,10 +270,17 @@ def check_year(year: Any) -> int:
     """A 预算年度 as an int, or the one Chinese refusal (template and import share it)."""
     from xltool.core.errors import EXIT_INPUT, XltoolError
 
+    import datetime as dt
+
     try:
         value = int(year)
     except (TypeError, ValueError):
-        value = 0
-    if not 1900 <= value <= 9999:
-        raise XltoolError(f"预算年度“{year}”不正确，应为四位年份", exit_code=EXIT_INPUT)
+        raise XltoolError(f"预算年度“{year}”不正确，应为四位年份", exit_code=EXIT_INPUT) from None
+    first, last = YEAR_FIRST, dt.date.today().year + YEARS_AHEAD
+    if not first <= value <= last:  # 1900 or 3000 is a typo, not a budget year
+        raise XltoolError(f"预算年度“{year}”不在 {first}–{last} 年之间，请检查是否输错", exit_code=EXIT_INPUT)
     return value
+
+
+YEAR_FIRST = 2000  # the 绩效目标 forms date from the 2010s; older years are typos
+YEARS_AHEAD = 10  # budgets are drawn up for the next year or a few years ahead

@@ -40,7 +40,7 @@ from xltool.core.names import (
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".ods", ".xlsb", ".et"})
 # Found in workbook folders and listed as skipped (with what to do): they often hold the same tables.
 NOTED_SUFFIXES: dict[str, str] = {
-    ".docx": "这是 Word 文档，请先用 xltool import 导入为工作簿后再汇总",
+    ".docx": "这是 Word 文档，不是工作簿；请先用 xltool import 把其中的表格导入为工作簿",
     ".doc": "这是旧版 Word 文档，请先另存为 .docx，再用 xltool import 导入后汇总",
     ".wps": "这是 WPS 文字文档，请先另存为 .docx，再用 xltool import 导入后汇总",
 }
@@ -95,6 +95,7 @@ class InputFile:
 class Discovery:
     files: list[InputFile] = field(default_factory=list)
     ignored: int = 0  # other files in folders (pictures, PDFs …)
+    ignored_names: list[str] = field(default_factory=list)  # their names (the merge line names a few)
 
     @property
     def to_read(self) -> list[InputFile]:
@@ -301,6 +302,7 @@ def discover(
         suffix = path.suffix.lower()
         if not explicit and suffix not in wanted and suffix not in noted:
             found.ignored += 1
+            found.ignored_names.append(path.name)
             return
         kind, reason = _by_name(path)
         if not kind and suffix in noted and suffix not in wanted:

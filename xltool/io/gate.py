@@ -140,11 +140,17 @@ def check_input_file(
         raise refuse(MSG_LOCKED, p, "file.locked") from None
     if p.name.startswith("~$"):
         raise refuse("这是 Excel 打开工作簿时生成的临时锁文件（以 ~$ 开头），不是工作簿，请忽略它", p, "file.not_workbook")
-    raise refuse(_describe_foreign(head), p, "file.not_workbook")
+    raise refuse(_describe_foreign(head, p.suffix.lower()), p, "file.not_workbook")
 
 
-def _describe_foreign(head: bytes) -> str:
+_TEXT_TABLES = {".csv": "一个 CSV 文本文件（逗号分隔的表格）", ".tsv": "一个制表符分隔的文本文件", ".txt": "一个文本文件"}
+
+
+def _describe_foreign(head: bytes, suffix: str = "") -> str:
     """Name what a non-Excel file most likely is, so the user knows how to fix it."""
+    if suffix in _TEXT_TABLES and b"\x00" not in head:  # a real text file, named as one: not a renamed file
+        hint = "，或用 xltool import 导入其中的项目表" if suffix == ".txt" else ""
+        return f"{MSG_NOT_EXCEL}：这是{_TEXT_TABLES[suffix]}，不是工作簿；{MSG_SAVE_AS}{hint}"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith(b"%pdf"):
         return f"{MSG_NOT_EXCEL}：该文件实际是 PDF 文档"

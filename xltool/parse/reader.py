@@ -353,21 +353,29 @@ class WorkbookRead:
     profile: str | None = None
     skipped_sheets: list[str] = field(default_factory=list)
     self_evaluations: list[str] = field(default_factory=list)  # skipped sheets that are 绩效自评表
+    blank_sheets: list[str] = field(default_factory=list)  # skipped sheets that are blank project sheets
+    blank_projects: list[Project] = field(default_factory=list)  # what they parsed to (their layout)
 
     def no_project_message(self) -> str:
-        """Why no project was read: a 自评表 sent by mistake is named as such."""
+        """Why no project was read: a 自评表 sent by mistake is named as such, so are blank sheets."""
         if self.self_evaluations:
             sheets = "、".join(f"“{s}”" for s in self.self_evaluations)
             return f"工作表{sheets}是{SELF_EVALUATION}；请改交本年度的项目绩效目标表"
+        if self.blank_sheets:
+            sheets = "、".join(f"“{s}”" for s in self.blank_sheets)
+            return f"{BLANK_SHEET}：工作表{sheets}尚未填写任何内容，不是项目"
         return NO_PROJECT_MESSAGE
 
     def skipped_note(self) -> str:
-        """The sheets passed over, 自评表 marked, for a file that did yield projects ("" if none)."""
+        """The sheets passed over, 自评表 and blank sheets marked, for a file that did yield projects ("" if none)."""
         if not self.skipped_sheets:
             return ""
-        return "、".join(f"{s}（绩效自评表）" if s in self.self_evaluations else s for s in self.skipped_sheets)
+        marks = {**{s: f"{s}（{BLANK_SHEET}）" for s in self.blank_sheets},
+                 **{s: f"{s}（绩效自评表）" for s in self.self_evaluations}}
+        return "、".join(marks.get(s, s) for s in self.skipped_sheets)
 
 
+BLANK_SHEET = "空白项目表"
 SELF_EVALUATION = "绩效自评表（填报上年的实际完成值和得分），不是项目绩效目标表"
 NO_PROJECT_MESSAGE = "未找到项目绩效目标表：没有任何工作表含“项目名称”和指标表（一级指标/三级指标）栏目"
 
@@ -400,8 +408,13 @@ def projects_from_grids(grids: Iterable[Grid], *, file: str, profile: str | None
         if grid.meta.get("truncated_rows"):
             for project in found:
                 project.notes.append(f"工作表超过 {grid.meta['truncated_rows']} 行，只读取了前 {grid.meta['truncated_rows']} 行")
-        if found:
-            result.projects.extend(found)
+        filled = [p for p in found if not p.is_blank]
+        if filled:
+            result.projects.extend(filled)
+        elif found:  # only blank project sheets (a spare template sheet): not a project
+            result.skipped_sheets.append(grid.name)
+            result.blank_sheets.append(grid.name)
+            result.blank_projects.extend(found)
         else:
             result.skipped_sheets.append(grid.name)
             if grid.meta.get("self_evaluation"):

@@ -35,10 +35,10 @@ from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xltool.io.files import require_suffix
 from xltool.write.instructions import instructions_sheet
 from xltool.write.lists_sheet import write_provenance, default_year, LEVEL1_LIST_NAME, OPERATOR_LIST_NAME, _list_names, _ListNames, _write_lists_sheet, _workbook_settings
+from xltool.write.printing import openpyxl_print_setup
 from xltool.write.sheet_style import (
     _AMOUNT_FIELDS,
     _AMOUNT_FORMAT,
-    _BODY_FONT,
     _CENTER,
     _FUNDING_TOLERANCE,
     _HEAD_FILL,
@@ -294,20 +294,10 @@ def _protect_and_print(ws: Worksheet, last_row: int) -> None:
     p.sort = True
     p.autoFilter = True
 
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "portrait"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    openpyxl_print_setup(ws, landscape=False,
+                         title_rows=f"{LAYOUT.indicator_header_row}:{LAYOUT.indicator_header_row}")
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.7
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.print_title_rows = f"{LAYOUT.indicator_header_row}:{LAYOUT.indicator_header_row}"
     ws.print_area = f"A1:{LAYOUT.last_column}{max(last_row, LAYOUT.indicator_header_row)}"
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.font = _BODY_FONT
-    ws.oddFooter.center.size = 9
 
 
 def _project_values(project: Project) -> dict[str, Any]:

@@ -11,12 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from xltool.core.fields import funding_keys
 from xltool.core.text import normalize_label
 from xltool.core.errors import XltoolError
 from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
 from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord, ProjectRecord, ReadItem, ReadOptions
 
 _QUALITATIVE = "定性"
+_FUNDING_KEYS = funding_keys()
 NO_PROJECT_REASON = "未找到项目绩效目标表（没有含“项目名称”和指标表栏目的工作表；工作表：{sheets}）"
 
 
@@ -56,7 +58,7 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
     read = projects_from_grids(grids, file=shown, profile=options.profile)
     del grids
     if not read.projects:
-        if read.self_evaluations:
+        if read.self_evaluations or read.blank_sheets:  # a 自评表, or only blank template sheets: said so
             return FileResult(index, STATUS_SKIPPED, read.no_project_message(), [], [], [])
         sheets = "、".join(read.skipped_sheets) or "无"
         return FileResult(index, STATUS_SKIPPED, NO_PROJECT_REASON.format(sheets=sheets), [], [], [])
@@ -74,16 +76,18 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
             ((i.level2, i.name, i.operator or i.operator_raw, i.target) for i in kept),
         )
         projects.append(ProjectRecord(
-            pord, index, p.name, p.department, p.implementer, p.total,
-            p.raw.get("total", "") if p.total is None else "",
-            p.funding.province, p.funding.city, p.funding.district, p.funding.other,
-            p.start, p.end, p.overview, p.long_term_goal, p.annual_goal, len(kept), shown, p.sheet, p.profile,
-            json.dumps(p.cells, ensure_ascii=False), name_key, impl_key, fingerprint,
+            pord=pord, file_idx=index, name=p.name, department=p.department, implementer=p.implementer,
+            total=p.total, total_text=p.raw.get("total", "") if p.total is None else "",
+            **{k: getattr(p.funding, k) for k in _FUNDING_KEYS},
+            start=p.start, end=p.end, n_ind=len(kept), annual_goal=p.annual_goal, file=shown, sheet=p.sheet,
+            overview=p.overview, long_term_goal=p.long_term_goal, profile=p.profile,
+            cells=json.dumps(p.cells, ensure_ascii=False), name_key=name_key, impl_key=impl_key,
+            fingerprint=fingerprint,
         ))
         for k, ind in enumerate(kept):
             indicators.append(IndicatorRecord(
                 pord, k, p.name, ind.level1, ind.level2, ind.name, ind.operator or ind.operator_raw, ind.target,
-                ind.value, ind.unit, _QUALITATIVE if ind.qualitative else "定量", shown, p.sheet, ind.cell,
+                ind.value, ind.unit, _QUALITATIVE if ind.qualitative else "定量", p.sheet, ind.cell, shown,
                 _rank(p.profile, ind.level1, ind.level2), _form_value(ind.operator, ind.target),
             ))
         if options.validate:

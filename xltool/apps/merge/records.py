@@ -10,38 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from xltool.write.summary.columns import ProjectRecord  # noqa: F401 - declared with the summary's columns
+
 ReadItem = tuple[int, str, str]
 """(input index, path to open, path as the summary shows it) of one file to read."""
 POOL_MIN_FILES = 8  # below this, starting worker processes costs more than it saves
 WORKER_MEMORY_MB = 2048  # address space a worker may add while reading one chunk
 SEQ_LIMIT = 1_000_000  # projects per file; the ordering key is file index * limit + seq
-
-
-class ProjectRecord(NamedTuple):
-    pord: int  # order of the project in the whole run
-    file_idx: int
-    name: str
-    department: str
-    implementer: str
-    total: float | None
-    total_text: str  # what was typed when it is not a number
-    province: float | None
-    city: float | None
-    district: float | None
-    other: float | None
-    start: str
-    end: str
-    overview: str
-    long_term_goal: str
-    annual_goal: str
-    n_ind: int
-    file: str
-    sheet: str
-    profile: str
-    cells: str  # JSON of field → cell
-    name_key: str
-    impl_key: str
-    fingerprint: str  # content digest for HZ004 ("" = too little to compare)
 
 
 class IndicatorRecord(NamedTuple):
@@ -58,9 +33,9 @@ class IndicatorRecord(NamedTuple):
     value: float | None
     unit: str
     kind: str  # 定量 / 定性
-    file: str
     sheet: str
     cell: str
+    file: str  # last of the 指标明细 columns: it prints on 文件清单, not on every indicator row
     l_rank: int  # position of (一级, 二级) in the profile
     form_value: str  # 指标值 as the 部门整体 form shows it
 

@@ -39,6 +39,7 @@ class MergeReport:
     failed: int = 0
     quiet: list[tuple[str, str]] = field(default_factory=list)  # (file, reason): locks, hidden, own outputs
     ignored: int = 0  # non-workbook files in folders
+    ignored_names: list[str] = field(default_factory=list)
     projects: int = 0  # counted once
     indicators: int = 0
     findings: int = 0
@@ -71,8 +72,22 @@ class MergeReport:
         if len(self.quiet) > 20:
             lines.append(f"……另有 {len(self.quiet) - 20} 个文件已跳过（见文件清单）")
         if self.ignored:
-            lines.append(f"文件夹中另有 {self.ignored} 个非工作簿文件（图片、PDF 等），未列入。")
+            lines.append(ignored_line(self.ignored, self.ignored_names))
         return "\n".join(lines)
+
+
+IMPORTABLE_SUFFIXES = (".txt",)  # besides .docx (listed as skipped): text tables ``xltool import`` reads
+
+
+def ignored_line(count: int, names: list[str]) -> str:
+    """The files in the folders that are not workbooks, named (a few), with the import hint where
+    one may hold a table: "另有 2 个不是工作簿的文件未列入：README.md、表.txt…"."""
+    shown = "、".join(names[:5]) + (" 等" if len(names) > 5 else "")
+    line = f"文件夹中另有 {count} 个不是工作簿的文件，未列入汇总：{shown}。"
+    text = [n for n in names if n.lower().endswith(IMPORTABLE_SUFFIXES)]
+    if text:
+        line += f"其中 {'、'.join(text[:3])}{' 等' if len(text) > 3 else ''} 是文本文件，若含项目表，请先用 xltool import 导入为工作簿。"
+    return line
 
 
 def merge_workbooks(
@@ -95,6 +110,9 @@ def merge_workbooks(
     from xltool.write.summary import SummaryWriter
 
     started = time.perf_counter()
+    if Path(output).is_dir():
+        raise XltoolError(f"“{output}”是一个文件夹；-o 须给出汇总表的文件名，例如 {Path(output) / '汇总.xlsx'}",
+                          exit_code=EXIT_INPUT)
     target = require_suffix(output, ".xlsx", "汇总表须保存为 .xlsx 文件（例如 汇总.xlsx）")
     if profile:
         get_profile(profile)
@@ -109,7 +127,8 @@ def merge_workbooks(
     previous = [f for f in found.files if _same_path(f.path, target)]
     ensure_not_input(target, [f.path for f in found.files if f not in previous or not _is_previous_summary(f.path)])
     check_not_locked(target)
-    report = MergeReport(output=target, files=len(found.files), ignored=found.ignored)
+    report = MergeReport(output=target, files=len(found.files), ignored=found.ignored,
+                         ignored_names=found.ignored_names)
     entries = {f.index: f for f in found.files}
     done = 0
     waiting: dict[int, list[IndicatorRecord]] = {}  # 指标明细 is written in input order

@@ -23,21 +23,20 @@ from xltool.rules.consolidation import (
 from xltool.write.summary import (
     STATUS_FAILED, STATUS_MERGED, DepartmentIndicatorRow, FileRow, FindingRow, ProjectRow, TaskRow,
 )
+from xltool.write.summary.columns import store_insert_sql, store_select_sql, store_table_sql
 from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord
 
 DUPLICATE_NOTE = "重复，不计入合计"
+# 项目汇总's 备注 (a narrow printed column): short, pointing at the other copy's 序号.
+COUNTED_NOTE = "重复，计入"
+SHORT_DUPLICATE_NOTE = "重复，不计入"
 
 _SCHEMA = """
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
 PRAGMA temp_store = FILE;
+""" + store_table_sql() + """
 CREATE TABLE files (idx INTEGER PRIMARY KEY, path TEXT, status TEXT, reason TEXT, projects INTEGER, quiet INTEGER);
-CREATE TABLE projects (
-    pord INTEGER PRIMARY KEY, file_idx INTEGER, name TEXT, department TEXT, implementer TEXT, total REAL,
-    total_text TEXT, province REAL, city REAL, district REAL, other REAL, start TEXT, end_ TEXT, overview TEXT,
-    long_term_goal TEXT, annual_goal TEXT, n_ind INTEGER, file TEXT, sheet TEXT, profile TEXT, cells TEXT,
-    name_key TEXT, impl_key TEXT, fingerprint TEXT, note TEXT NOT NULL DEFAULT '', counted INTEGER NOT NULL DEFAULT 1
-);
 CREATE TABLE indicators (
     pord INTEGER, seq INTEGER, level1 TEXT, level2 TEXT, name TEXT, l_rank INTEGER, form_value TEXT,
     PRIMARY KEY (pord, seq)
@@ -47,7 +46,11 @@ CREATE TABLE findings (
     code TEXT, severity TEXT, message TEXT
 );
 """
-_INDEXES = "CREATE INDEX projects_by_department ON projects (department, pord);"
+_INSERT_PROJECT = store_insert_sql()
+_INDEXES = (
+    "CREATE INDEX projects_by_department ON projects (department, pord);"
+    "CREATE INDEX findings_by_project ON findings (pord);"
+)
 
 _SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 _TEXT_CELLS = ("overview", "long_term_goal", "annual_goal")
@@ -86,7 +89,7 @@ class MergeStore:
                 "INSERT INTO files VALUES (?, ?, ?, ?, ?, ?)",
                 (entry.index, entry.in_summary, result.status, result.reason, len(result.projects), int(quiet)),
             )
-            self.db.executemany(f"INSERT INTO projects VALUES ({', '.join('?' * 24)}, '', 1)", result.projects)
+            self.db.executemany(_INSERT_PROJECT, result.projects)
             self.db.executemany(
                 "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?)",
                 ((i.pord, i.seq, i.level1, i.level2, i.name, i.l_rank, i.form_value) for i in result.indicators),
@@ -133,17 +136,25 @@ class MergeStore:
                     keys,
                 ).fetchall()
                 first = rows[0]
+                # 序号 on 项目汇总 (every project is listed, in pord order): short pointers that print.
+                seq = {p: self.db.execute("SELECT count(*) FROM projects WHERE pord <= ?", (p,)).fetchone()[0]
+                       for p in keys}
                 for k, (pord, name, implementer, file, sheet, cells) in enumerate(rows):
                     others = [place(o[3], o[4]) for o in rows if o[0] != pord]
                     shown = "、".join(others[:5]) + (f"等 {len(others)} 处" if len(others) > 5 else "")
                     if k == 0:
-                        note, counted = f"重复报送，本行计入合计；另见 {shown}", 1
+                        numbers = [str(seq[o[0]]) for o in rows[1:]]
+                        listed = "、".join(numbers[:5]) + (f" 等 {len(numbers)} 行" if len(numbers) > 5 else "")
+                        note, counted, dup_of = f"{COUNTED_NOTE}；另见序号 {listed}", 1, -1
+                        tail = "本行计入合计"
                     else:
-                        note, counted = f"{DUPLICATE_NOTE}：与 {place(first[3], first[4])} 重复", 0
-                    self.db.execute("UPDATE projects SET note = ?, counted = ? WHERE pord = ?", (note, counted, pord))
+                        note, counted, dup_of = f"{SHORT_DUPLICATE_NOTE}；同序号 {seq[first[0]]}", 0, first[0]
+                        tail = f"{DUPLICATE_NOTE}；与 {place(first[3], first[4])} 相同的问题只在那里列出"
+                    self.db.execute("UPDATE projects SET note = ?, counted = ?, dup_of = ? WHERE pord = ?",
+                                    (note, counted, dup_of, pord))
                     message = (
                         f"项目“{name}”（实施单位：{implementer or '未填写'}）在 {len(rows)} 个位置出现，另见 {shown}"
-                        f"（{'本行计入合计' if k == 0 else DUPLICATE_NOTE}）；请核实并撤回多余的一份"
+                        f"（{tail}）；请核实并撤回多余的一份"
                     )
                     cell = json.loads(cells or "{}").get("name", "")
                     rows_out.append(FindingRecord(pord, pord, file, sheet, cell, name, CODE_DUPLICATE, "error", message))
@@ -191,13 +202,11 @@ class MergeStore:
 
     def projects(self) -> Iterator[ProjectRow]:
         sql = (
-            "SELECT p.name, p.department, p.implementer, p.total, p.total_text, p.province, p.city, p.district, "
-            "p.other, p.start, p.end_, p.annual_goal, p.n_ind, coalesce(e.errors, 0), coalesce(e.warnings, 0), "
-            "p.file, p.sheet, p.note, p.counted FROM projects p LEFT JOIN ("
+            f"SELECT {store_select_sql()} FROM projects p LEFT JOIN ("
             "  SELECT pord, sum(severity = 'error') AS errors, sum(severity = 'warning') AS warnings "
             "  FROM findings WHERE pord IS NOT NULL GROUP BY pord) e ON e.pord = p.pord ORDER BY p.pord"
         )
-        return (ProjectRow(*r[:-1], counted=bool(r[-1])) for r in self.db.execute(sql))
+        return (ProjectRow._make(r) for r in self.db.execute(sql))
 
     def departments(self) -> list[str]:
         return [r[0] for r in self.db.execute(
@@ -221,10 +230,17 @@ class MergeStore:
             yield DepartmentIndicatorRow(level1, level2, name, value, shown)
 
     def findings(self) -> Iterator[FindingRow]:
-        sql = "SELECT file, sheet, cell, project, code, severity, message FROM findings ORDER BY sort_key, id"
+        # A duplicate copy's finding that its counted copy has too (same rule, cell and wording) is listed
+        # once, under the counted copy; the duplicate's own HZ finding points there.
+        sql = (
+            "SELECT f.file, f.sheet, f.cell, f.project, f.code, f.severity, f.message FROM findings f "
+            "LEFT JOIN projects p ON p.pord = f.pord WHERE p.dup_of IS NULL OR p.dup_of < 0 OR f.code = ? "
+            "OR NOT EXISTS (SELECT 1 FROM findings g WHERE g.pord = p.dup_of AND g.code = f.code "
+            "AND g.cell = f.cell AND g.message = f.message) ORDER BY f.sort_key, f.id"
+        )
         return (
             FindingRow(f, s, c, p, code, _SEVERITY_LABELS.get(sev, sev), m)
-            for f, s, c, p, code, sev, m in self.db.execute(sql)
+            for f, s, c, p, code, sev, m in self.db.execute(sql, (CODE_DUPLICATE,))
         )
 
     def files(self) -> Iterator[FileRow]:

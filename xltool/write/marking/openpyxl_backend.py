@@ -17,6 +17,9 @@ import xltool.write.marking.engine as engine
 from xltool.write.marking.engine import MarkRecord, ResultsTable
 from xltool.core.text import display_width
 from xltool.write.report import MARKS_HEADERS, NOTE_HEADER, SEVERITY_COLORS, note_size
+from xltool.write.printing import openpyxl_print_setup
+
+RESULTS_FONT = "宋体"  # the summary's and the template's body face
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.workbook.workbook import Workbook
@@ -159,18 +162,20 @@ def _draw_results(workbook: Workbook, table: ResultsTable) -> None:
     ws = workbook.create_sheet(_results_sheet_name(workbook))
     headers = table.headers
     ws.append(list(headers))
-    bold = Font(bold=True)
+    bold = Font(name=RESULTS_FONT, bold=True)
+    body = Font(name=RESULTS_FONT)  # one named face for the sheet: a Font without a name prints in a serif
     for cell in ws[1]:
         cell.font = bold
         cell.fill = _solid(table.header_fill)
-    link_font = Font(color="FF0563C1", underline="single")
+    link_font = Font(name=RESULTS_FONT, color="FF0563C1", underline="single")
     wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
+    top = Alignment(vertical="top", horizontal="center")  # 序号 and counts: clear of the next column's text
     for r, row in enumerate(table.rows, start=2):
         ws.append(list(row.values))
         if row.link:
             cell = ws.cell(row=r, column=row.link_column + 1)
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=row.link, display=str(cell.value))
+            # The sheet's own font, only blue and underlined (a Font without a name prints in a serif face).
             cell.font = link_font
         ws.cell(row=r, column=table.level_column + 1).fill = _solid(SEVERITY_COLORS[row.severity])
         # Every text wraps inside its column (a long sheet or project name printed over its
@@ -178,6 +183,8 @@ def _draw_results(workbook: Workbook, table: ResultsTable) -> None:
         lines = 1
         for cell, title, value in zip(ws[r], headers, row.values):
             cell.alignment = wrap if isinstance(value, str) else top
+            if not cell.hyperlink:
+                cell.font = body
             if isinstance(value, str):
                 lines = max(lines, math.ceil(display_width(value) / max(1.0, table.widths[title] - 1)))
         if lines > 1:
@@ -189,12 +196,7 @@ def _draw_results(workbook: Workbook, table: ResultsTable) -> None:
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{max(len(table.rows) + 1, 1)}"
     # Printed for the review meeting: landscape, all columns on one page width, header repeated.
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
+    openpyxl_print_setup(ws, landscape=True, title_rows="1:1")
 
 
 def _keep_a_visible_active_sheet(workbook: Workbook, title: str) -> None:

@@ -20,6 +20,7 @@ from typing import Any, Iterable, NamedTuple, Protocol
 
 from xltool.core.fields import field, funding_keys
 from xltool.core.names import SUMMARY_FILES_SHEET, SUMMARY_PROJECTS_SHEET
+from .columns import PROJECT_HEADERS, ProjectRow  # noqa: F401 - re-exported: the one declaration
 from .zipping import close_quickly
 
 SHEET_PROJECTS = SUMMARY_PROJECTS_SHEET
@@ -48,13 +49,9 @@ def _titles(*keys: str) -> tuple[str, ...]:
 
 
 _AMOUNT_KEYS = ("total", *(f"funding.{k}" for k in funding_keys()))
-PROJECT_HEADERS = (
-    "序号", *_titles("name", "department", "implementer", *_AMOUNT_KEYS, "start", "end", "annual_goal"),
-    "指标数", "错误数", "警告数", "来源文件", "来源工作表", "备注", "计入合计",
-)
 INDICATOR_HEADERS = (
     field("name").summary, *(field(k, "columns").summary for k in ("level1", "level2", "name", "operator", "target")),
-    "数值", "单位", "定量/定性", "来源文件", "来源工作表", "单元格",
+    "数值", "单位", "定量/定性", "来源工作表", "单元格", "来源文件",  # 来源文件 last: off the printed page
 )
 FUNDING_HEADERS = (
     *_titles("department", "implementer"), "项目数", *_titles(*_AMOUNT_KEYS), "来源合计（万元）", "差额（万元）",
@@ -74,28 +71,6 @@ def summary_columns(sheet: str) -> int:
     return len(headers[sheet]) if sheet in headers else {SHEET_CHARTS: 3}.get(sheet, DEPARTMENT_COLUMNS)
 
 
-class ProjectRow(NamedTuple):
-    name: str
-    department: str
-    implementer: str
-    total: float | None
-    total_text: str  # what was typed when it is not a number
-    province: float | None
-    city: float | None
-    district: float | None
-    other: float | None
-    start: str
-    end: str
-    annual_goal: str
-    indicators: int
-    errors: int
-    warnings: int
-    file: str
-    sheet: str
-    note: str
-    counted: bool = True  # False: a duplicate, listed but left out of every total
-
-
 class IndicatorRow(NamedTuple):
     project: str
     level1: str
@@ -106,9 +81,9 @@ class IndicatorRow(NamedTuple):
     value: float | None
     unit: str
     kind: str  # 定量 / 定性
-    file: str
     sheet: str
     cell: str
+    file: str
 
 
 class TaskRow(NamedTuple):
@@ -215,6 +190,7 @@ class SummaryWriter:
 
         sheets = self.sheets
         sheets[SHEET_INDICATORS].finish(filter_rows=self.indicator_rows, repeat_cols="A:A")
+        sheets[SHEET_INDICATORS].ws.print_area(0, 0, max(self.indicator_rows, 1), len(INDICATOR_HEADERS) - 2)
         totals = tables.write_projects(sheets[SHEET_PROJECTS], source.projects())
         funding.write_funding(sheets[SHEET_FUNDING], totals)
         funding.write_charts(self.wb, sheets[SHEET_CHARTS], totals)

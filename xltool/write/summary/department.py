@@ -18,10 +18,16 @@ from collections import Counter
 from typing import Any
 
 from . import DEPARTMENT_COLUMNS, SHEET_DEPARTMENT, DepartmentIndicatorRow, SummarySource, TaskRow
-from .layout import Formats, Sheet, check_row, clean_breaks, fit_text, print_setup, wrapped_height, wrapped_lines
+from xltool.write.printing import MARGINS_INCH
+from .rows import Formula
+from .layout import Formats, col_letter, Sheet, check_row, clean_breaks, fit_text, print_setup, wrapped_height, wrapped_lines
 
-WIDTHS = (7, 18, 14, 24, 11, 11, 11)  # 年度… | 名称/一级 | 二级 | 内容/三级 | 总额 | 财政拨款 | 其他 (~96 characters)
+WIDTHS = (6, 17, 13, 23, 10, 10, 10)  # 年度… | 名称/一级 | 二级 | 内容/三级 | 总额 | 财政拨款 | 其他: A4 portrait at ≥ 9 pt
 _LAST = DEPARTMENT_COLUMNS - 1
+NAME_ROW = 1  # the 部门（单位）名称 row, printed again at the top of every continuation page
+# Rows per A4 portrait page, in points: the page less the margins, with room to spare (Excel prints
+# these widths at 100 %; LibreOffice, whose columns come out wider, scales down and fits more).
+PAGE_POINTS = (842 - (MARGINS_INCH["top"] + MARGINS_INCH["bottom"]) * 72) * 0.94
 
 
 class _Form:
@@ -34,6 +40,8 @@ class _Form:
         self.rows: list[dict[int, tuple[Any, Any]]] = []
         self.heights: list[float | None] = []
         self.merges: list[tuple[int, int, int, int]] = []
+        self.repeat: dict[int, tuple[int, ...]] = {}  # row → the rows that head its block on a new page
+        self.sums: list[tuple[int, int, int, int, float]] = []  # (row, col, first, last, value): =SUM cells
 
     @property
     def next(self) -> int:
@@ -53,15 +61,60 @@ class _Form:
         self.heights.append(height or (wrapped_height(lines) if lines > 1 else 20))
         return r
 
-    def block(self, first: int, title: str) -> None:
-        """The block title in column A, merged over the block's rows."""
+    def block(self, first: int, title: str, headings: int = 0) -> None:
+        """The block title in column A, merged over the block's rows; its first ``headings`` rows
+        (column titles) are printed again at the top of each page the block continues on."""
         self.rows[first][0] = (title, self.fmt.form_block)
         last = self.next - 1
         if last > first:
             self.merges.append((first, 0, last, 0))
+        heads = (NAME_ROW, *range(first, first + headings))
+        for r in range(first + headings, last + 1):
+            self.repeat[r] = heads
+
+    def paginate(self) -> list[int]:
+        """Lay the rows out on pages: a page break where the next row would not fit, then the
+        部门名称 row and the block's column titles again; merged cells split at the break, each
+        part labelled. Returns the breaks (form rows). Heights are known, so this holds in Excel
+        and LibreOffice alike (print titles cannot: one sheet holds many forms and blocks)."""
+        placed: list[tuple[int, int]] = []  # (original row, page) of each row as laid out
+        page, used, breaks = 0, 0.0, []
+        for r, height in enumerate(self.heights):
+            height = height or 20
+            if used and used + height > PAGE_POINTS:
+                page, used = page + 1, 0.0
+                breaks.append(len(placed))
+                for head in self.repeat.get(r, ()):
+                    placed.append((head, page))
+                    used += self.heights[head] or 20
+            placed.append((r, page))
+            used += height
+        if not breaks:
+            return []
+        rows, heights, merges = self.rows, self.heights, self.merges
+        new_rows = [dict(rows[r]) for r, _ in placed]
+        new_merges: list[tuple[int, int, int, int]] = []
+        for r1, c1, r2, c2 in merges:
+            parts: dict[int, list[int]] = {}
+            for i, (r, pg) in enumerate(placed):
+                if r1 <= r <= r2:
+                    parts.setdefault(pg, []).append(i)
+            for pg, idx in parts.items():
+                top, bottom = min(idx), max(idx)
+                if r2 > r1 and placed[top][0] != r1:  # a merge continued from the page before: its label again
+                    new_rows[top][c1] = rows[r1][c1]
+                new_merges.append((top, c1, bottom, c2))
+        first_at = {r: i for i, (r, _) in reversed(list(enumerate(placed)))}
+        self.sums = [(first_at[r], c, first_at[a], first_at[b], v) for r, c, a, b, v in self.sums]
+        self.rows, self.heights, self.merges = new_rows, [heights[r] for r, _ in placed], new_merges
+        return breaks
 
     def write(self) -> int:
         sheet, fmt = self.sheet, self.fmt
+        for r, c, first, last, value in self.sums:
+            letter = col_letter(c)
+            self.rows[r][c] = (Formula(f"=SUM({letter}{self.start + first + 1}:{letter}{self.start + last + 1})",
+                                       round(value, 2)), self.rows[r][c][1])
         for i, (cells, height) in enumerate(zip(self.rows, self.heights)):
             r = self.start + i
             check_row(sheet.ws, r)
@@ -117,6 +170,7 @@ def write_department(sheet: Sheet, source: SummarySource) -> None:
                   4: ("总额", fmt.form_label), 5: ("财政拨款", fmt.form_label), 6: ("其他资金", fmt.form_label)})
         form.merges += [(first, 1, first + 1, 1), (first, 2, first + 1, 3)]
         sums = [0.0, 0.0, 0.0]
+        task_rows = (form.next, form.next + len(tasks) - 1)
         for task in tasks:
             fiscal = _fiscal(task)
             money = (task.amount, fiscal, task.other)
@@ -124,9 +178,11 @@ def write_department(sheet: Sheet, source: SummarySource) -> None:
                 sums[i] += v or 0.0
             form.row({1: (clean_breaks(task.name), fmt.form_cell), 2: (clean_breaks(task.content), fmt.form_cell),
                       **{4 + i: (v, fmt.form_amount) for i, v in enumerate(money)}}, spans=((2, 3),))
-        form.row({1: ("金额合计", fmt.form_label), **{4 + i: (round(v, 2), fmt.form_amount) for i, v in enumerate(sums)}},
-                 spans=((1, 3),))
-        form.block(first, "年度主要任务")
+        total_row = form.row({1: ("金额合计", fmt.form_label),
+                              **{4 + i: (round(v, 2), fmt.form_amount) for i, v in enumerate(sums)}}, spans=((1, 3),))
+        if tasks:  # a live SUM of the task rows (placed once the form is paginated)
+            form.sums += [(total_row, 4 + i, *task_rows, v) for i, v in enumerate(sums)]
+        form.block(first, "年度主要任务", headings=2)
         # 年度总体目标: one numbered item per project goal
         first = form.next
         goals = [t for t in tasks if t.annual_goal.strip()]
@@ -141,7 +197,8 @@ def write_department(sheet: Sheet, source: SummarySource) -> None:
                           3: ("三级指标", fmt.form_label), 4: ("指标值", fmt.form_label),
                           5: ("", fmt.form_label), 6: ("", fmt.form_label)}, spans=((4, 6),))
         _indicator_rows(form, list(source.department_indicators(department)))
-        form.block(first, "年度绩效指标")
+        form.block(first, "年度绩效指标", headings=1)
+        breaks += [form.start + b for b in form.paginate()]
         end = form.write()
         breaks.append(end)
         sheet.row = end

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import FUNDING_HEADERS, FUNDING_SOURCES, SHEET_CHARTS, SHEET_FUNDING
-from .layout import FONT, Formats, Sheet, print_setup
+from .layout import FONT, Formats, Sheet, col_letter, print_setup
+from .rows import Formula
 from .tables import CHART_PROJECTS, Funding, Totals
 
 CHART_BARS = 40  # a bar per label, readable on one A4 page
@@ -18,6 +19,7 @@ _BAR_PX = 18
 _CHART_WIDTH_PX = 480
 _ROW_PX = 20  # default row height (15 pt)
 _LABEL_CHARS = 24
+_PAGE_ROWS = 48  # default-height (15 pt) rows on an A4 portrait page at 100 % (763 pt less the margins), to spare
 
 
 def funding_sheet(wb: Any, fmt: Formats) -> Sheet:
@@ -40,17 +42,31 @@ def write_funding(sheet: Sheet, totals: Totals) -> None:
     data_rows = 0
     for department, units in by_department.items():
         subtotal = Funding()
+        first = sheet.row
         for implementer, funding in units:
             sheet.values(_funding_values(department, implementer, funding), amounts)
             data_rows += 1
             subtotal.add(funding.amounts, funding.projects)
         if len(units) > 1:
-            sheet.values(_funding_values(department, "小计", subtotal), total_formats, fmt.total_label)
+            values = _subtotals(_funding_values(department, "小计", subtotal), first, sheet.row - 1)
+            sheet.values(values, total_formats, fmt.total_label)
             data_rows += 1
         grand.add(subtotal.amounts, subtotal.projects)
-    sheet.values(_funding_values("合计", "", grand), {2: fmt.total_int, **total_formats}, fmt.total_label)
+    values = _subtotals(_funding_values("合计", "", grand), 1, max(sheet.row - 1, 1))
+    sheet.values(values, {2: fmt.total_int, **total_formats}, fmt.total_label)
     sheet.finish(filter_rows=data_rows, landscape=True)
     totals.grand = grand
+
+
+def _subtotals(values: tuple[Any, ...], first: int, last: int) -> tuple[Any, ...]:
+    """A 小计/合计 row as ``SUBTOTAL(109, …)`` of rows ``first``…``last`` (0-based), with the values
+    computed here: it adds the rows a filter leaves visible, and skips the 小计 rows inside its range
+    (SUBTOTAL ignores other SUBTOTALs), in Excel and LibreOffice alike."""
+    out: list[Any] = list(values[:2])
+    for c, value in enumerate(values[2:], start=2):
+        letter = col_letter(c)
+        out.append(Formula(f"=SUBTOTAL(109,{letter}{first + 1}:{letter}{last + 1})", value))
+    return tuple(out)
 
 
 def _funding_values(department: str, implementer: str, funding: Funding) -> tuple[Any, ...]:
@@ -80,28 +96,35 @@ def _bars(totals: Totals) -> tuple[str, list[tuple[str, float]]]:
 
 
 def write_charts(wb: Any, sheet: Sheet, totals: Totals) -> None:
-    """Doughnut of the funding sources on page 1, bars on page 2, their data after them."""
+    """The funding sources as a pie with its table under it, then the bars with theirs.
+
+    Both sit on page 1 when they fit (a page break before the bars only when they do not),
+    so no page is a lone chart on two-thirds white. Sources of 0 are left out of the pie
+    (and its legend); labels sit outside the slices, with leader lines, so a 1 % slice's
+    label is never drawn over it.
+    """
     fmt, ws = sheet.fmt, sheet.ws
     grand = totals.grand
     title, bars = _bars(totals)
-    doughnut_rows = 18
-    bar_height = max(240, 90 + _BAR_PX * len(bars))
-    bar_rows = -(-bar_height // _ROW_PX) + 1
-    data_row = doughnut_rows + bar_rows + 1
-    # Data first in row order (constant-memory writes rows in order); charts only reference it.
-    r = data_row
+    shares = [(label, round(v, 2)) for label, v in zip(FUNDING_SOURCES, grand.amounts[1:]) if round(v, 2)]
+    pie_rows = 15
+    r = pie_rows  # rows are written in order (constant memory); the charts only reference them
     ws.write_string(r, 0, "资金来源构成", fmt.section)
     r += 1
     for c, h in enumerate(("资金来源", "金额（万元）")):
         ws.write_string(r, c, h, fmt.header)
     r += 1
     share_first = r
-    for label, value in zip(FUNDING_SOURCES, grand.amounts[1:]):
+    for label, value in shares or [("（各资金来源均未填写）", 0.0)]:
         ws.write_string(r, 0, label, fmt.text)
-        ws.write_number(r, 1, round(value, 2), fmt.amount)
+        ws.write_number(r, 1, value, fmt.amount)
         r += 1
     share_last = r - 1
     r += 1
+    bar_top = r
+    bar_height = max(240, 90 + _BAR_PX * len(bars))
+    bar_rows = -(-bar_height // _ROW_PX) + 1
+    r = bar_top + bar_rows
     ws.write_string(r, 0, title, fmt.section)
     r += 1
     for c, h in enumerate(("名称", "金额（万元）")):
@@ -116,17 +139,18 @@ def write_charts(wb: Any, sheet: Sheet, totals: Totals) -> None:
     sheet.row = r
 
     font = {"name": FONT, "size": 9}
-    doughnut = wb.add_chart({"type": "doughnut"})
-    doughnut.add_series({
+    pie = wb.add_chart({"type": "pie"})
+    pie.add_series({
         "name": "资金来源构成",
         "categories": [SHEET_CHARTS, share_first, 0, share_last, 0],
         "values": [SHEET_CHARTS, share_first, 1, share_last, 1],
-        "data_labels": {"percentage": True, "category": True, "separator": "\n", "font": font},
+        "data_labels": {"percentage": True, "category": True, "separator": "\n", "font": font,
+                        "position": "outside_end", "leader_lines": True},
     })
-    doughnut.set_title({"name": f"资金来源构成（合计 {grand.amounts[0]:,.2f} 万元）", "name_font": {"name": FONT, "size": 12}})
-    doughnut.set_legend({"position": "right", "font": font})
-    doughnut.set_size({"width": _CHART_WIDTH_PX, "height": doughnut_rows * _ROW_PX - 20})
-    ws.insert_chart(0, 0, doughnut, {"x_offset": 4, "y_offset": 4, "object_position": 3})
+    pie.set_title({"name": f"资金来源构成（合计 {grand.amounts[0]:,.2f} 万元）", "name_font": {"name": FONT, "size": 12}})
+    pie.set_legend({"position": "right", "font": font})
+    pie.set_size({"width": _CHART_WIDTH_PX, "height": pie_rows * _ROW_PX - 20})
+    ws.insert_chart(0, 0, pie, {"x_offset": 4, "y_offset": 4, "object_position": 3})
     if bars:
         bar = wb.add_chart({"type": "bar"})
         bar.add_series({
@@ -142,10 +166,11 @@ def write_charts(wb: Any, sheet: Sheet, totals: Totals) -> None:
         bar.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": font})
         bar.set_x_axis({"num_font": font, "num_format": "#,##0"})
         bar.set_size({"width": _CHART_WIDTH_PX, "height": bar_height})
-        ws.insert_chart(doughnut_rows, 0, bar, {"x_offset": 4, "y_offset": 4, "object_position": 3})
-    ws.set_h_pagebreaks([doughnut_rows, data_row])
+        ws.insert_chart(bar_top, 0, bar, {"x_offset": 4, "y_offset": 4, "object_position": 3})
+    if bar_top + bar_rows > _PAGE_ROWS:  # the bars do not fit under the pie: they start page 2
+        ws.set_h_pagebreaks([bar_top])
     for c, width in enumerate(sheet.widths):
         ws.set_column(c, c, width)
     # Actual size (a 480-pixel chart fits A4 portrait): fit-to-page would ignore the page breaks.
     print_setup(ws, landscape=False, title_rows=None, fit=False)
-    ws.print_area(0, 0, max(sheet.row, data_row + 1), len(sheet.widths) - 1)
+    ws.print_area(0, 0, max(sheet.row, bar_top + bar_rows), len(sheet.widths) - 1)

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.text import display_width
+from xltool.write.printing import A4, FOOTER, MARGINS_INCH
 from .rows import SAFE_TEXT, api_row, fast_rows_ok, render_row, renderable
 
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
@@ -24,12 +25,15 @@ MAX_ROW_POINTS = 409  # Excel's highest row
 LINE_POINTS = 14.5  # one wrapped line of the 10.5 pt body font
 _MAX_WIDTH = 60
 _WIDTH_SAMPLE_ROWS = 2000  # column widths are judged on the first rows only
-AMOUNT_FORMAT = "#,##0.00"
+AMOUNT_FORMAT = "#,##0.00_ "  # a space's padding on the right: two amounts side by side never touch
 FONT = "宋体"
 FONT_SIZE = 10.5
-FOOTER = "&L&8&A&R&8第 &P 页 / 共 &N 页"  # sheet name left, page x of y right
 _BREAKS = re.compile(r"\r\n?|\u2028|\u2029")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
+_PUNCTUATION_ONLY = re.compile(r"^[。．.，,、；;：:！!？?）)】」』”’]+$")
+_ENDS_CLAUSE = re.compile(r"[。．；;：:！!？?）)】」』”’…]$")
+_STARTS_ITEM = re.compile(
+    r"^([（(]?[0-9０-９一二三四五六七八九十]+[）)、.．]|[①-⑳⑴-⒇]|[-—•·●○■□◆▪*]|第[一二三四五六七八九十0-9]+[条项章点])"
+)
 
 
 def text_width(text: str) -> int:
@@ -38,12 +42,29 @@ def text_width(text: str) -> int:
 
 
 def clean_breaks(text: str) -> str:
-    """Line breaks as typed (\\r\\n, \\r, blank lines, trailing spaces) → single \\n."""
+    """Line breaks as typed (\r\n, \r, blank lines, trailing spaces) → single \n; and only the breaks
+    a writer meant: a break inside a phrase ("档案服务工⏎作", wrapped by hand in the source cell) is
+    removed, and a line of nothing but punctuation ("。", "：") joins the line before. A break stays
+    after a sentence or clause ends and before an item marker ("（2）", "2、", "①")."""
     if "\r" in text or "\u2028" in text or "\u2029" in text:
         text = _BREAKS.sub("\n", text)
-    if "\n" in text:
-        text = _BLANK_LINES.sub("\n", "\n".join(line.strip() for line in text.split("\n"))).strip("\n")
-    return text
+    if "\n" not in text:
+        return text
+    out: list[str] = []
+    paragraph = False  # a blank line before: the writer's own paragraph break
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            paragraph = True
+            continue
+        meant = paragraph or _ENDS_CLAUSE.search(out[-1] if out else "") or _STARTS_ITEM.match(line)
+        paragraph = False
+        if out and (_PUNCTUATION_ONLY.match(line) or not meant):
+            latin = out[-1][-1].isascii() and out[-1][-1].isalnum() and line[0].isascii() and line[0].isalnum()
+            out[-1] += (" " if latin else "") + line
+        else:
+            out.append(line)
+    return "\n".join(out)
 
 
 def fit_text(text: str) -> str:
@@ -63,9 +84,22 @@ def line_count(text: str, width: float) -> int:
 def wrapped_lines(text: str, width: float) -> int:
     """:func:`line_count` for the cells of list rows and the 部门整体 form: a text shorter than
     half its column is taken as one line without counting (Chinese text is two units a character)."""
-    if 2 * len(text) < width - 1 and "\n" not in text:
+    if 2 * len(text) <= width - 1 and "\n" not in text:
         return 1
     return line_count(text, width)
+
+
+def header_title(title: str, width: float) -> str:
+    """A column title too wide for its column, broken where a reader expects it: before the unit
+    "（万元）", after "/" ("定量/" "定性"), else between its halves ("计入" "合计"), never mid-word."""
+    if text_width(title) <= width - 1:
+        return title
+    for mark, offset in (("（", 0), ("/", 1)):
+        at = title.find(mark)
+        if at > 0:
+            return title[: at + offset] + "\n" + title[at + offset :]
+    half = (len(title) + 1) // 2
+    return title[:half] + "\n" + title[half:] if len(title) >= 4 else title
 
 
 def wrapped_height(lines: int) -> float:
@@ -90,14 +124,14 @@ def col_letter(c: int) -> str:
 def print_setup(ws: Any, *, landscape: bool, title_rows: int | None = 0, repeat_cols: str | None = None,
                 fit: bool = True) -> None:
     """A4, one page wide (``fit``), header row(s) and name column repeated, footer with sheet and page x/y."""
-    ws.set_paper(9)
+    ws.set_paper(A4)
     if landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
     if fit:
         ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_margins(**MARGINS_INCH)
     ws.set_footer(FOOTER)
     if title_rows is not None:
         ws.repeat_rows(0, title_rows)
@@ -112,6 +146,7 @@ class Formats:
     wrap: Any
     amount: Any
     integer: Any
+    center: Any
     total_label: Any
     total_amount: Any
     total_int: Any
@@ -138,6 +173,7 @@ class Formats:
             wrap=wb.add_format({**cell, "text_wrap": True}),
             amount=wb.add_format({**cell, "num_format": AMOUNT_FORMAT}),
             integer=wb.add_format({**cell, "num_format": "0"}),
+            center=wb.add_format({**cell, "align": "center"}),
             total_label=wb.add_format(total),
             total_amount=wb.add_format({**total, "num_format": AMOUNT_FORMAT}),
             total_int=wb.add_format({**total, "num_format": "0"}),
@@ -176,10 +212,7 @@ class Sheet:
 
     def header(self) -> None:
         """The header row; a title too wide for its column breaks before its unit, never inside "（万元）"."""
-        titles = [
-            h.replace("（", "\n（", 1) if "（" in h and text_width(h) > w - 1 else h
-            for h, w in zip(self.headers, self.widths)
-        ]
+        titles = [header_title(h, w) for h, w in zip(self.headers, self.widths)]
         lines = max((line_count(h, w) for h, w in zip(titles, self.widths)), default=1)
         self.ws.set_row(self.row, wrapped_height(lines))
         for c, title in enumerate(titles):
@@ -224,7 +257,7 @@ class Sheet:
                 lines = max(lines, wrapped_lines(value, widths[c]))
                 cell_fmt = cell_fmt or self.fmt.wrap
             elif "\n" in value:
-                value = " ".join(value.split())
+                value = " ".join(clean_breaks(value).split())  # one line: the meant breaks as spaces
             if sample and c < len(widths):
                 widths[c] = min(max(widths[c], text_width(value) + 2), _MAX_WIDTH)
             cells.append((c, value, cell_fmt or text_fmt))

@@ -25,13 +25,14 @@ import tempfile
 import zipfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, NamedTuple, Sequence
 
 from xltool.core.grid import column_letter
 
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")  # typed "_x0041_" must survive Excel's unescaping
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _SPECIAL = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_PLAIN_FORMULA = re.compile(r"=?(SUBTOTAL|SUMIFS|SUM)\([$A-Z0-9:,\"是否]*\)$")
 SAFE_TEXT = 16_383  # longer texts take the API path (xlsxwriter counts the cell limit in UTF-16 units)
 _LETTERS = [column_letter(c + 1) for c in range(256)]  # A … IV: every summary sheet is narrower
 
@@ -47,10 +48,21 @@ def escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+class Formula(NamedTuple):
+    """A formula cell with its computed value (readers without a calc engine show the value)."""
+
+    formula: str
+    value: float
+
+
 def renderable(value: Any) -> bool:
     """Whether this renderer writes ``value`` (else the row goes through the API)."""
-    if value.__class__ is str:
+    cls = value.__class__
+    if cls is str:
         return len(value) <= SAFE_TEXT
+    if cls is Formula:  # xlsxwriter rewrites some function names (_xlfn.…): only these are rendered here
+        return _PLAIN_FORMULA.match(value.formula) is not None and value.value.__class__ in (int, float) \
+            and math.isfinite(value.value)
     return math.isfinite(value)
 
 
@@ -87,6 +99,9 @@ def render_row(ws: Any, row: int, cells: list[tuple[int, Any, Any]], height: flo
                 append(f'<c r="{letters[col]}{number}" s="{xf}" t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>')
             else:
                 append(f'<c r="{letters[col]}{number}" s="{xf}" t="inlineStr"><is><t>{value}</t></is></c>')
+        elif value.__class__ is Formula:
+            formula = value.formula[1:] if value.formula[:1] == "=" else value.formula
+            append(f'<c r="{letters[col]}{number}" s="{xf}"><f>{formula}</f><v>{value.value}</v></c>')
         else:
             append(f'<c r="{letters[col]}{number}" s="{xf}"><v>{value:.16G}</v></c>')
     append("</row>")
@@ -109,6 +124,8 @@ def api_row(ws: Any, row: int, cells: list[tuple[int, Any, Any]], height: float 
     for col, value, fmt in cells:
         if value is None:
             ws.write_blank(row, col, None, fmt)
+        elif value.__class__ is Formula:
+            ws.write_formula(row, col, value.formula, fmt, value.value)
         elif value.__class__ is not str:
             ws.write_number(row, col, value, fmt)
         elif value.startswith("<r>") and value.endswith("</r>"):
@@ -125,6 +142,8 @@ PROBE_ROWS: tuple[tuple[tuple[Any, ...], float | None], ...] = (
     (("第一行\n第二行", "\u3000全角空格", "控制\x01字符\x1f", "_x0041_ 字面", 1e-07, 123456789012.5, None), 33.0),
     ((None, "", "\ufffe\uffff", "tab\tend\t", -0.0, 10**20, "𠀋 astral"), 409.0),
     (("x", None, None, None, None, None, 0), 15.0),
+    ((Formula("SUBTOTAL(103,A6)", 1), Formula('=SUMIFS($E$2:$E$9,$P$2:$P$9,"是",$T$2:$T$9,1)', 123.45), "y",
+      Formula("=SUM(B2:B5)", 0.0), None, None, 1), None),
 )
 
 

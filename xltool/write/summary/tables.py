@@ -5,17 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from xltool.core.fields import funding_keys
+
 from . import (
-    FILE_HEADERS, FINDING_HEADERS, INDICATOR_HEADERS, PROJECT_HEADERS, SHEET_FILES, SHEET_FINDINGS,
+    FILE_HEADERS, FINDING_HEADERS, INDICATOR_HEADERS, SHEET_FILES, SHEET_FINDINGS,
     SHEET_INDICATORS, SHEET_PROJECTS, STATUS_FAILED, STATUS_SKIPPED, FileRow, FindingRow, ProjectRow,
 )
+from .columns import PROJECT_HEADERS, SUMMARY_COLUMNS, VISIBLE_TITLE, printed_columns, summary_index
 from .layout import Formats, Sheet, col_letter
+from .rows import Formula
 
 CHART_PROJECTS = 40  # up to this many projects get a bar each; more are grouped by department
-_AMOUNT_COLS = (4, 5, 6, 7, 8)
-_COUNT_COLS = (12, 13, 14)
-_COUNTED_COL = 18
 YES, NO = "是", "否"
+_SOURCES = funding_keys()
+_FORMATS = {"amount": lambda f: f.amount, "int": lambda f: f.integer, "flag": lambda f: f.center,
+            "center": lambda f: f.center}
 
 
 @dataclass
@@ -42,22 +46,25 @@ class Totals:
 
 
 def projects_sheet(wb: Any, fmt: Formats) -> Sheet:
-    widths = (6, 22, 12, 12, 11, 10, 10, 10, 9, 8, 8, 36, 7, 7, 7, 18, 9, 16, 9)  # short headers on one line
-    return Sheet(wb, SHEET_PROJECTS, PROJECT_HEADERS, fmt, widths, wrap=(1, 2, 3, 11, 15, 16, 17))
+    widths = tuple(c.width for c in SUMMARY_COLUMNS) + (6,)
+    wrap = (i for i, c in enumerate(SUMMARY_COLUMNS) if c.kind == "wrap")
+    return Sheet(wb, SHEET_PROJECTS, (*PROJECT_HEADERS, VISIBLE_TITLE), fmt, widths, wrap=wrap)
 
 
 def indicators_sheet(wb: Any, fmt: Formats) -> Sheet:
     # The longest sheet: only the texts that run long wrap, so most rows keep the default height
     # (sizing every row would cost a third of the merge's writing time).
-    widths = (34, 10, 12, 24, 6, 14, 8, 8, 6, 30, 9, 7)
-    sheet = Sheet(wb, SHEET_INDICATORS, INDICATOR_HEADERS, fmt, widths, wrap=(0, 3, 5))
+    # One A4 landscape width at ≥ 9 pt up to 单元格 (about 131 characters; 来源文件 after it, on screen
+    # only: 文件清单 prints the files); the long texts wrap.
+    widths = (20, 9, 13, 26, 5, 12, 7, 6, 6, 14, 7, 40)  # 二级指标 (six characters) on one line
+    sheet = Sheet(wb, SHEET_INDICATORS, INDICATOR_HEADERS, fmt, widths, wrap=(0, 1, 2, 3, 5, 9))
     sheet.header()
     sheet.ws.freeze_panes(1, 1)
     return sheet
 
 
 def findings_sheet(wb: Any, fmt: Formats) -> Sheet:
-    return Sheet(wb, SHEET_FINDINGS, FINDING_HEADERS, fmt, (22, 9, 7, 18, 7, 6, 62), wrap=(0, 1, 3, 6))
+    return Sheet(wb, SHEET_FINDINGS, FINDING_HEADERS, fmt, (20, 14, 6, 16, 7, 5, 60), wrap=(0, 1, 3, 6))
 
 
 def files_sheet(wb: Any, fmt: Formats) -> Sheet:
@@ -65,68 +72,77 @@ def files_sheet(wb: Any, fmt: Formats) -> Sheet:
 
 
 def write_projects(sheet: Sheet, rows: Iterable[ProjectRow]) -> Totals:
-    """One row per project; duplicates are listed but every total counts them out."""
+    """One row per project; duplicates are listed but every total counts them out.
+
+    The 合计 adds the rows that are both counted (计入合计 = 是) and visible: each row's
+    hidden 筛选可见 cell is ``SUBTOTAL(103, 序号)`` (0 once a filter or the user hides
+    the row), and each total is ``SUMIFS(column, 计入合计, "是", 筛选可见, 1)``. So the
+    total stays the sum of what the reader sees and counts under any filter, in Excel
+    and LibreOffice alike (a SUBTOTAL minus a SUMIFS of duplicates went negative).
+    """
     fmt = sheet.fmt
     sheet.header()
     sheet.ws.freeze_panes(1, 2)
-    amounts = {c: fmt.amount for c in _AMOUNT_COLS}
-    sums = [0.0] * 5
-    ints = [0, 0, 0]
+    base = {c: _FORMATS[col.kind](fmt) for c, col in enumerate(SUMMARY_COLUMNS) if col.kind in _FORMATS}
+    marks = [(c, col.key, fmt.error if col.highlight == "error" else fmt.warning)
+             for c, col in enumerate(SUMMARY_COLUMNS) if col.highlight]
+    summed = [(c, col.key) for c, col in enumerate(SUMMARY_COLUMNS) if col.total]
+    sums = dict.fromkeys((key for _, key in summed), 0.0)
+    seq_letter = col_letter(summary_index("seq"))
     totals = Totals()
     n = duplicates = 0
     for row in rows:
         n += 1
-        total: Any = row.total if row.total is not None else row.total_text
-        formats = dict(amounts)
-        if row.errors:
-            formats[13] = fmt.error
-        if row.warnings:
-            formats[14] = fmt.warning
-        if row.note:
-            formats[17] = fmt.warning
-        sheet.values(
-            (n, row.name, row.department, row.implementer, total, row.province, row.city, row.district, row.other,
-             row.start, row.end, row.annual_goal, row.indicators, row.errors, row.warnings, row.file, row.sheet,
-             row.note, YES if row.counted else NO),
-            formats,
-        )
+        r = sheet.row + 1  # 1-based row of this project
+        values = row._asdict()
+        values["seq"] = n
+        if row.total is None:
+            values["total"] = row.total_text
+        values["counted"] = YES if row.counted else NO
+        formats = base
+        if any(values[key] for _, key, _ in marks):
+            formats = {**base, **{c: f for c, key, f in marks if values[key]}}
+        visible = Formula(f"SUBTOTAL(103,{seq_letter}{r})", 1)
+        sheet.values([*(values[col.key] for col in SUMMARY_COLUMNS), visible], formats)
         if not row.counted:
             duplicates += 1
             continue
-        money = (row.total, row.province, row.city, row.district, row.other)
-        for i, v in enumerate(money):
-            if v is not None:
-                sums[i] += v
-        ints[0] += row.indicators
-        ints[1] += row.errors
-        ints[2] += row.warnings
+        for key in sums:
+            v = values[key]
+            if v is not None and v.__class__ is not str:
+                sums[key] += v
+        money = (row.total, *(getattr(row, k) for k in _SOURCES))
         totals.counted += 1
         totals.groups.setdefault((row.department, row.implementer), Funding()).add(money)
         totals.departments[row.department] = totals.departments.get(row.department, 0.0) + (row.total or 0.0)
         if len(totals.projects) <= CHART_PROJECTS and row.total is not None:
             totals.projects.append((row.name, row.implementer, row.total))
-    # 合计: SUBTOTAL(109, …) follows the autofilter; rows marked 计入合计 = 否 are taken out again.
     ws, r = sheet.ws, sheet.row
     ws.set_row(r, 20)
-    ws.write_string(r, 0, "合计", fmt.total_label)
     label = f"{totals.counted} 个项目" + (f"（另有 {duplicates} 行重复，不计入）" if duplicates else "")
-    ws.write_string(r, 1, label, fmt.total_label)
-    for c in (2, 3, 9, 10, 11, 15, 16, 17, 18):
-        ws.write_blank(r, c, None, fmt.total_label)
     last = n + 1
-    flag = f"{col_letter(_COUNTED_COL)}2:{col_letter(_COUNTED_COL)}{last}"
-
-    def formula(c: int) -> str:
-        rng = f"{col_letter(c)}2:{col_letter(c)}{last}"
-        return f"=SUBTOTAL(109,{rng})" + (f'-SUMIFS({rng},{flag},"{NO}")' if duplicates else "")
-
-    for i, c in enumerate(_AMOUNT_COLS):
-        ws.write_formula(r, c, formula(c), fmt.total_amount, round(sums[i], 2))
-    for i, c in enumerate(_COUNT_COLS):
-        ws.write_formula(r, c, formula(c), fmt.total_int, ints[i])
+    flag = _span(summary_index("counted"), last)
+    seen = _span(len(SUMMARY_COLUMNS), last)
+    total_cells: dict[int, Any] = {0: ("合计", fmt.total_label), 1: (label, fmt.total_label)}
+    for c, key in summed:
+        amount = SUMMARY_COLUMNS[c].kind == "amount"
+        value = round(sums[key], 2) if amount else int(sums[key])
+        formula = Formula(f'=SUMIFS({_span(c, last)},{flag},"{YES}",{seen},1)', value)
+        total_cells[c] = (formula, fmt.total_amount if amount else fmt.total_int)
+    sheet.write_cells(r, [(c, *total_cells.get(c, (None, fmt.total_label))) for c in range(len(SUMMARY_COLUMNS))],
+                      fast=False)
     sheet.row += 1
     sheet.finish(filter_rows=n, repeat_cols="A:B")
+    visible_col = len(SUMMARY_COLUMNS)
+    ws.set_column(visible_col, visible_col, 6, None, {"hidden": True})
+    ws.print_area(0, 0, sheet.row - 1, printed_columns() - 1)
     return totals
+
+
+def _span(c: int, last: int) -> str:
+    """Rows 2…``last`` of column ``c`` (absolute, so the total can be copied)."""
+    letter = col_letter(c)
+    return f"${letter}$2:${letter}${last}"
 
 
 def write_findings(sheet: Sheet, rows: Iterable[FindingRow]) -> None:

@@ -1,0 +1,33 @@
+"""资金图表: the pie shows only the sources that hold money, labels outside their slices."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+from xltool.apps.merge import merge_workbooks
+from xltool.write.summary import FUNDING_SOURCES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_pie_leaves_out_empty_sources(tmp_path: Path) -> None:
+    out = tmp_path / "汇总.xlsx"
+    merge_workbooks([ROOT / "examples" / "区行政审批局_2022.xlsx"], out, jobs=1)
+    wb = openpyxl.load_workbook(out, data_only=True)
+    header, *_, total = list(wb["资金汇总"].iter_rows(values_only=True))
+    sources = {s: total[header.index(next(h for h in header if h and h.startswith(s)))] for s in FUNDING_SOURCES}
+    held = [s for s, v in sources.items() if v]
+    assert held and len(held) < len(FUNDING_SOURCES)  # the example funds some sources, not all
+    charts = wb["资金图表"]
+    with zipfile.ZipFile(out) as zf:
+        names = sorted(n for n in zf.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n))
+        pie = next(zf.read(n).decode() for n in names if "<c:pieChart>" in zf.read(n).decode())
+    first, last = re.search(r"<c:cat>.*?\$A\$(\d+)(?::\$A\$(\d+))?<", pie, re.S).groups()
+    first, last = int(first), int(last or first)
+    listed = [charts.cell(r, 1).value for r in range(first, last + 1)]
+    assert listed == held  # the legend lists exactly the sources with money
+    assert '<c:dLblPos val="outEnd"/>' in pie and "<c:showLeaderLines" in pie  # labels beside, not over, slices
