@@ -54,3 +54,22 @@ def from_library(exc: XltoolError, folders: list[Path]) -> WebError:
     if "磁盘空间不足" in message or "空间已满" in message:
         return WebError(507, "output.disk_full", no_paths(message))
     return WebError(status, error_code(exc), no_paths(message))
+
+
+_PAGE = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>出错了</title>'
+         '<link rel="stylesheet" href="/static/style.css"></head><body><main><h1>出错了</h1>'
+         '<p class="error-box">{message}</p><p class="muted">错误代码：{code}</p><p><a href="/">返回首页</a></p>'
+         '</main></body></html>')
+
+
+def error_for(scope: Any, status: int, code: str, message: str) -> Any:
+    """The error as the client reads it: a page for a browser's page request, JSON for the API and scripts."""
+    from html import escape
+
+    from starlette.responses import HTMLResponse
+
+    accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
+    if scope.get("path", "").startswith("/api/") or "text/html" not in accept:
+        return error_response(status, code, message)
+    return HTMLResponse(_PAGE.format(message=escape(message), code=escape(code)), status_code=status,
+                        headers={"Cache-Control": "no-store"})

@@ -178,7 +178,7 @@ async def merge(web: Web, request: Request) -> Response:
 
 async def job_page(web: Web, request: Request) -> Response:
     job = api.find_job(web, request, "merge")
-    return web.page("job.html", title="汇总", job=job, status=api.job_json(web, job))
+    return web.page("job.html", title="汇总", job=job, info=api.job_json(web, job))
 
 
 async def events(web: Web, request: Request) -> Response:

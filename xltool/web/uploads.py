@@ -44,9 +44,9 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            from xltool.web.errors import error_response
+            from xltool.web.errors import error_for
 
-            await error_response(413, "upload.too_large", too_large_message(self.max_bytes))(scope, receive, send)
+            await error_for(scope, 413, "upload.too_large", too_large_message(self.max_bytes))(scope, receive, send)
             return
         seen = 0
 
