@@ -219,6 +219,7 @@ def test_a_server_stopped_mid_merge_never_serves_a_half_file(tmp_path: Path, boo
         job.state, job.total, job.done, job.result = "running", 10, 4, "汇总.xlsx"
         c.app.web.store.save(job)  # type: ignore[attr-defined]
         half = tmp_path / "data" / "jobs" / job.id / "out" / "汇总.xlsx"
+        half.parent.mkdir()
         half.write_bytes(b"PK\x03\x04 half")
     DataStore(tmp_path / "data")  # what a restarted server does first
     assert not half.exists()
@@ -404,3 +405,36 @@ def test_findings_downloads_neutralise_formulas() -> None:
     cells = list(book["问题清单"].iter_rows(min_row=2, values_only=False))[0]
     assert cells[0].value == "=HYPERLINK(\"http://x\")" and cells[0].data_type == "s"
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_a_worker_killed_by_a_file_is_replaced() -> None:
+    """A worker process that dies (a native crash on a hostile file) fails that request alone."""
+    import asyncio
+
+    from xltool.web.errors import WebError
+    from xltool.web.workers import Workers
+
+    workers = Workers(1)
+    try:
+        with pytest.raises(WebError) as caught:
+            asyncio.run(workers.run(os._exit, 1))
+        assert caught.value.code == "file.damaged" and "异常退出" in caught.value.message
+        assert asyncio.run(workers.run(sum, [1, 2, 3])) == 6  # a fresh pool answers the next request
+    finally:
+        workers.shutdown()
+
+
+def test_the_server_keeps_answering_during_a_merge(client: TestClient, tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.common import generate_departments
+
+    specs = generate_departments(tmp_path / "各单位", 150, per_workbook=(1, 2), seed=3)
+    files = [("files", (p.path.name, p.path.read_bytes())) for p in specs]
+    job = client.post("/api/merge", files=files).json()
+    answered = []
+    while client.get(job["url"]).json()["state"] in ("queued", "running"):
+        start = time.perf_counter()
+        assert client.get("/rules").status_code == 200
+        answered.append(time.perf_counter() - start)
+    assert answered and max(answered) < 5.0, answered
+    assert wait_done(client, job["url"])["summary"]["projects"] == 150

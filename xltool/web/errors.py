@@ -29,15 +29,22 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
 
 def scrub(value: Any, folders: list[Path]) -> Any:
     """Replace server folders in every string of ``value`` by nothing (names stay relative to the upload)."""
+    forms = sorted({f"{form}/" for folder in folders for form in (str(folder), str(folder.resolve()))}, key=len,
+                   reverse=True)
+    forms += [form[:-1] for form in forms]
+    return _scrub(value, forms)
+
+
+def _scrub(value: Any, forms: list[str]) -> Any:
     if isinstance(value, str):
-        for folder in folders:
-            for form in {str(folder), str(folder.resolve())}:
-                value = value.replace(form + "/", "").replace(form, "")
+        if "/" in value or "\\" in value:
+            for form in forms:
+                value = value.replace(form, "")
         return value
     if isinstance(value, dict):
-        return {k: scrub(v, folders) for k, v in value.items()}
+        return {k: _scrub(v, forms) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(scrub(v, folders) for v in value)
+        return type(value)(_scrub(v, forms) for v in value)
     return value
 
 
