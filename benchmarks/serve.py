@@ -10,7 +10,7 @@
 2. Merge: ``--tables`` project tables (benchmarks/common.py departments) uploaded as one
    .zip to ``POST /api/merge`` and polled to the end, against ``python -m xltool merge``
    on the same folder; target ratio ≤ 1.15 (one warm-up run of each first).
-3. Memory: the server's resident memory after ``--uploads`` validations against after
+3. Memory: the server's resident memory (main process plus its validation workers) after ``--uploads`` validations against after
    the first 10; target growth ≤ 50 MB.
 """
 
@@ -63,12 +63,39 @@ class Server:
                 time.sleep(0.1)
         raise SystemExit("server did not start: " + (self.proc.stderr.read().decode() if self.proc.stderr else ""))
 
+    def pids(self) -> list[int]:
+        """The server and its worker processes."""
+        found = [self.proc.pid]
+        try:
+            for task in os.listdir(f"/proc/{self.proc.pid}/task"):
+                with open(f"/proc/{self.proc.pid}/task/{task}/children", encoding="ascii") as fh:
+                    found += [int(x) for x in fh.read().split()]
+        except OSError:
+            pass
+        return found
+
+    def cpu_s(self) -> float:
+        """CPU seconds used so far by the server and its current workers."""
+        total = 0.0
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except OSError:
+                pass
+        return total
+
     def rss_mb(self) -> float:
-        with open(f"/proc/{self.proc.pid}/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-        return float("nan")
+        """Resident memory of the server and its worker processes together."""
+        total = 0.0
+        for pid in self.pids():
+            try:
+                with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+                    total += next(int(line.split()[1]) for line in fh if line.startswith("VmRSS:")) / 1024
+            except (OSError, StopIteration):
+                pass
+        return total
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -123,13 +150,18 @@ def latency(server: Server, book: Path, clients: int, requests: int) -> dict[str
         xltool.validate([book])
 
     direct()  # imports and rule tables loaded once, as in the server
-    over_http()
-    lib, lib_wall = timed_calls(clients, requests, direct)
-    web, web_wall = timed_calls(clients, requests, over_http)
+    for _ in range(clients):  # every worker process started and warm
+        over_http()
     n = clients * requests
+    cpu = time.process_time()
+    lib, lib_wall = timed_calls(clients, requests, direct)
+    lib_cpu = (time.process_time() - cpu) / n
+    cpu = server.cpu_s()
+    web, web_wall = timed_calls(clients, requests, over_http)
+    web_cpu = (server.cpu_s() - cpu) / n
     return {"lib_p50": statistics.median(lib), "lib_p95": pct(lib, 95), "lib_rps": n / lib_wall,
             "web_p50": statistics.median(web), "web_p95": pct(web, 95), "web_rps": n / web_wall,
-            "ratio_p50": statistics.median(web) / statistics.median(lib)}
+            "ratio_p50": statistics.median(web) / statistics.median(lib), "lib_cpu": lib_cpu, "web_cpu": web_cpu}
 
 
 def merge(server: Server, folder: Path, archive: Path, work: Path) -> dict[str, float]:
@@ -201,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"library p50 {lat['lib_p50'] * 1000:.1f} ms, p95 {lat['lib_p95'] * 1000:.1f} ms, {lat['lib_rps']:.1f}/s; "
                   f"server p50 {lat['web_p50'] * 1000:.1f} ms, p95 {lat['web_p95'] * 1000:.1f} ms, {lat['web_rps']:.1f}/s; "
                   f"p50 ratio {lat['ratio_p50']:.2f} (target <= 1.3)")
+            print(f"CPU per validation: library {lat['lib_cpu'] * 1000:.1f} ms, server (main + workers) "
+                  f"{lat['web_cpu'] * 1000:.1f} ms; ratio {lat['web_cpu'] / lat['lib_cpu']:.2f}")
+            with open("/proc/loadavg", encoding="ascii") as fh:
+                print(f"load average during the run: {fh.read().split()[0]} on {os.cpu_count()} cores")
             mem = memory(server, book, args.uploads)
             print(f"server memory: {mem['after_10_mb']:.1f} MB after 10 uploads, {mem['after_n_mb']:.1f} MB after "
                   f"{args.uploads}; growth {mem['growth_mb']:.1f} MB (target <= 50)")

@@ -153,7 +153,9 @@ def test_import_returns_a_template_workbook(client: TestClient) -> None:
     book = openpyxl.load_workbook(io.BytesIO(r.content))
     assert len([ws for ws in book.worksheets if ws.sheet_state == "visible"]) >= len(load_seed_projects())
     r = client.post("/api/import", files=[("files", ("坏文件.docx", b"not a docx"))])
-    assert r.status_code == 400 and r.json()["error"]["message"]
+    assert r.status_code == 400 and r.json()["error"]["message"].startswith("文件 坏文件.docx：")
+    assert_clean(r.text)
+    assert "jobs/" not in r.text
 
 
 # --- merge jobs
@@ -438,3 +440,50 @@ def test_the_server_keeps_answering_during_a_merge(client: TestClient, tmp_path:
         answered.append(time.perf_counter() - start)
     assert answered and max(answered) < 5.0, answered
     assert wait_done(client, job["url"])["summary"]["projects"] == 150
+
+
+def test_a_server_killed_mid_merge_fails_the_job_after_restart(tmp_path: Path) -> None:
+    """A real ``xltool serve`` killed (SIGKILL) while merging; restarted on the same data folder."""
+    import signal
+
+    import httpx
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.common import generate_departments
+
+    specs = generate_departments(tmp_path / "各单位", 300, per_workbook=(1, 2), seed=5)
+    files = [("files", (p.path.name, p.path.read_bytes())) for p in specs]
+    data = tmp_path / "data"
+
+    def start() -> tuple[subprocess.Popen[bytes], str]:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "xltool", "serve", "--port", str(port), "--data", str(data)],
+                                env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                httpx.get(base + "/", timeout=1)
+                return proc, base
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError("server did not start")
+
+    proc, base = start()
+    try:
+        job = httpx.post(base + "/api/merge", files=files, timeout=120).json()
+        while httpx.get(base + job["url"], timeout=10).json()["done"] < 20:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)  # the server and its reader processes, mid-merge
+        proc.wait(10)
+        proc, base = start()
+        status = httpx.get(base + job["url"], timeout=10).json()
+        assert status["state"] == "failed" and status["result"] is None and "停止" in status["error"]["message"]
+        r = httpx.get(base + f"/m/{job['job']}/summary", timeout=10)
+        assert r.status_code == 409
+        assert not list((data / "jobs" / job["job"]).glob("out/*"))  # no half summary left behind
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)

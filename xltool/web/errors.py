@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 from xltool.core.errors import XltoolError
 
 INTERNAL = "服务器内部错误，请稍后再试；如反复出现，请把操作步骤告诉管理员"
+_JOB_PART = re.compile(r"jobs[\\/][A-Za-z0-9_-]{20,}[\\/](?:报送文件[\\/]|out[\\/])?")
 _ABSOLUTE = re.compile(r"(?:[A-Za-z]:)?[\\/](?:[^\s\\/：，。；、（）“”]+[\\/])+")
 
 
@@ -56,7 +57,7 @@ def no_paths(text: str) -> str:
 def from_library(exc: XltoolError, folders: list[Path]) -> WebError:
     from xltool.web.service import error_code
 
-    message = scrub(exc.describe(), folders)
+    message = _JOB_PART.sub("", scrub(exc.describe(), folders))
     status = 413 if error_code(exc) == "file.too_large" else 400
     if "磁盘空间不足" in message or "空间已满" in message:
         return WebError(507, "output.disk_full", no_paths(message))
