@@ -30,6 +30,15 @@ CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
+
+def screenshot(driver: Any, name: str, tmp_path: Path) -> Path:
+    """Screenshots go to the test's folder; with XLTOOL_WEB_SCREENSHOTS=1 also to docs/ (to be looked at and committed)."""
+    path = tmp_path / name
+    driver.save_screenshot(str(path))
+    if os.environ.get("XLTOOL_WEB_SCREENSHOTS"):
+        shutil.copyfile(path, DOCS / name)
+    return path
+
 pytestmark = pytest.mark.skipif(
     not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
     reason="需要 Debian 的 chromium 和 chromium-driver（scripts/setup.sh 会安装）：未找到 /usr/bin/chromium 或 /usr/bin/chromedriver",
@@ -140,8 +149,7 @@ def test_validate_preview_and_marked_copy(browser: Any, books: dict[str, Path], 
         row = next(r for r in rows if r.find_elements(By.TAG_NAME, "td")[1].text == first["cell"]
                    and first["message"] in r.text)
         assert levels[first["severity"]] in row.text and first["code"] in row.text
-        DOCS.mkdir(exist_ok=True)
-        browser.save_screenshot(str(DOCS / "web-result.png"))
+        assert screenshot(browser, "web-result.png", tmp_path).stat().st_size > 10_000
 
         row.find_element(By.LINK_TEXT, first["cell"]).click()
         hit = wait_for(browser, "td.hit")
@@ -156,7 +164,7 @@ def test_validate_preview_and_marked_copy(browser: Any, books: dict[str, Path], 
         assert first["message"] in browser.find_element(By.CSS_SELECTOR, ".finding").text
         spans = browser.find_elements(By.CSS_SELECTOR, "table.sheet td[colspan], table.sheet td[rowspan]")
         assert len(spans) >= len([r for r in ws.merged_cells.ranges if r.min_row <= 120])  # merges honoured
-        browser.save_screenshot(str(DOCS / "web-preview.png"))
+        screenshot(browser, "web-preview.png", tmp_path)
 
         browser.back()
         wait_for(browser, "a.button")
@@ -208,7 +216,7 @@ def test_merge_a_zip_and_watch_progress(browser: Any, tmp_path: Path, downloads:
         table = browser.find_element(By.CSS_SELECTOR, "table.findings").text
         assert "各单位/dept001/坏表.xlsx" in table and "读取失败" in table and "不是有效的 Excel" in table
         assert "已忽略 各单位/dept001/说明.txt" in browser.page_source
-        browser.save_screenshot(str(tmp_path / "merge.png"))
+        screenshot(browser, "web-merge.png", tmp_path)
         browser.find_element(By.ID, "download").click()
         summary = wait_file(downloads, ".xlsx")
         problems = int(browser.find_element(By.ID, "problems").text)
