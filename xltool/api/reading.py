@@ -18,7 +18,7 @@ Progress = Callable[[int, int], None]
 
 def _file_report(status: Any, staged: Staged) -> FileReport:
     return FileReport(staged.name(status.file), status.status, staged.name(status.message), status.projects,
-                      [staged.name(n) for n in status.notes], getattr(status, "code", ""))
+                      [staged.name(n) for n in status.notes], status.code)
 
 
 def _renamed(findings: list[Any], staged: Staged) -> list[Any]:
@@ -43,14 +43,20 @@ def validate(sources: Any, *, profile: str | None = None, discover: bool = False
     project tables (lock files, hidden files, xltool's backups and marked copies) are
     reported as ``skipped``. A file that cannot be read is ``failed`` with its
     ``error_code``; the others are still validated, copied text checked across all.
+    ``sources`` may also be what :func:`find_inputs` returned.
     """
     from xltool.apps.validate import check_files, find_inputs as discover_inputs
 
-    with Staged(sources) as staged:
+    from xltool.apps.validate import Inputs
+
+    found_already = isinstance(sources, Inputs)  # what find_inputs returned (the CLI checks it first)
+    with Staged([] if found_already else sources) as staged:
         notices: list[str] = []
         in_folders: frozenset[str] = frozenset()
         paths = staged.paths
-        if discover:
+        if found_already:
+            paths, in_folders, notices, discover = sources.to_read, sources.in_folders, sources.notices, True
+        elif discover:
             found = discover_inputs(paths)
             paths, in_folders, notices = found.to_read, found.in_folders, found.notices
         checked = check_files(paths, profile=profile, skip_own=discover, found_in_folder=in_folders,

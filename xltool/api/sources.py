@@ -119,7 +119,7 @@ class Staged:
 
 def rename_error(exc: Any, staged: Staged) -> None:
     """An XltoolError about a staged upload names the upload, not the temporary file."""
-    if not staged.staged:
+    if not staged.staged or not (hasattr(exc, "describe") and hasattr(exc, "code")):
         return
     exc.file = staged.name(exc.file) if exc.file else exc.file
     exc.message = staged.name(exc.message)

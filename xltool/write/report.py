@@ -148,6 +148,7 @@ class FileStatus:
     projects: int = 0
     notes: list[str] = field(default_factory=list)  # extra lines for the text report
     code: str = ""  # the failure's stable code (XltoolError.code), "" when ok
+    marked: bool = False  # ``message`` says where the marked workbook was written
 
     def to_json_dict(self) -> dict[str, Any]:
         return {"file": self.file, "status": self.status, "message": self.message, "projects": self.projects}
@@ -200,7 +201,7 @@ def format_text(run: ValidationRun) -> str:
         out.extend(f"  说明：{n}" for n in status.notes)
         if status.status == "not_marked":
             out.append(f"  未标注：{status.message}")
-        elif status.message and status.message.startswith("已"):
+        elif status.marked:
             out.append(f"  {status.message}")
         findings = run.findings_for(status.file)
         if not findings:

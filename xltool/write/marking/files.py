@@ -179,12 +179,8 @@ class MarkResult:
 
 
 def _refusal(src: Path, labels: list[str]) -> XltoolError:
-    return XltoolError(
-        lost_message(labels) + "。为避免损坏原文件，未做标注；可改用 --mark-to 输出标注副本，"
-        "或加 --force 仍在原文件上标注（会先备份）",
-        file=src,
-        exit_code=EXIT_INPUT,
-    )
+    return XltoolError(lost_message(labels) + "。为避免损坏原文件，未做标注", file=src, exit_code=EXIT_INPUT,
+                       code="output.at_risk")
 
 
 def mark_file(source: str | Path, findings: list[Finding], *, output: str | Path | None = None,
