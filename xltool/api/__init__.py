@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "read": "xltool.api.reading",
     "validate": "xltool.api.reading",
     "validate_grid": "xltool.api.reading",
+    "read_grid": "xltool.api.reading",
     "mark": "xltool.api.writing",
     "check_mark_output": "xltool.api.writing",
     "MARKABLE_SUFFIXES": "xltool.write.marking",
@@ -42,7 +43,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from xltool.api.reading import find_inputs, read, validate, validate_grid
+    from xltool.api.reading import find_inputs, read, read_grid, validate, validate_grid
     from xltool.api.results import FileReport, ImportResult, MarkResult, MergeReport, ReadReport, ValidationReport
     from xltool.api.sources import Source, Upload
     from xltool.write.marking import MARKABLE_SUFFIXES

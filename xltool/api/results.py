@@ -43,6 +43,7 @@ class ValidationReport:
     files: list[FileReport]
     findings: list[Finding]
     notices: list[str] = field(default_factory=list)
+    projects: list[Project] = field(default_factory=list, repr=False)  # what the rules saw
 
     def findings_for(self, file: str) -> list[Finding]:
         return [f for f in self.findings if f.file == file]
@@ -83,6 +84,7 @@ class ReadReport:
 
     files: list[FileReport]
     projects: list[Project]
+    profile: str | None = None  # the profile the (first) workbook records
 
     def to_dict(self) -> list[dict[str, Any]]:
         """Exactly what ``xltool read --json`` prints: the list of projects."""

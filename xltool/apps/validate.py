@@ -27,6 +27,7 @@ class Checked:
 
     run: ValidationRun
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    projects: list[Any] = field(default_factory=list)  # every project read, as the rules saw them
 
 
 @dataclass
@@ -64,13 +65,9 @@ def _read(path: Path, profile: str | None, *, skip_own: bool, explicit: bool = T
 def without_own_sheets(grids: list[Any]) -> list[Any]:
     """A live workbook's sheets without xltool's marks sheet and results sheet (as the ribbon reads them)."""
     from xltool.core.names import MARKS_SHEET
-    from xltool.write.report import RESULTS_HEADERS
+    from xltool.write.marking.engine import is_results_header
 
-    def own_sheet(grid: Any) -> bool:
-        first = next(iter(grid.rows), [])
-        return grid.name == MARKS_SHEET or tuple(v for v in first if v is not None and v != "") == RESULTS_HEADERS
-
-    return [g for g in grids if not own_sheet(g)]
+    return [g for g in grids if g.name != MARKS_SHEET and not is_results_header(next(iter(g.rows), []))]
 
 
 def read_grids(grids: list[Any], *, file: str, profile: str | None = None) -> Any:
@@ -124,19 +121,24 @@ def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip
         if progress is not None:
             progress(done, len(files))
     findings = validate_projects(projects, profile=profile) if projects else []
-    return Checked(ValidationRun(statuses, findings), skipped)
+    return Checked(ValidationRun(statuses, findings), skipped, projects)
 
 
-def check_grids(book: str, grids: list[Any], *, profile: str | None = None) -> ValidationRun:
-    """One workbook already in memory (a spreadsheet host's sheets) through the same read → rules."""
+def check_grids(book: str, grids: list[Any], *, profile: str | None = None,
+                run_rules: bool = True) -> tuple[ValidationRun, Any]:
+    """One workbook already in memory (a spreadsheet host's sheets) through the same read → rules.
+
+    Returns the run and the ``WorkbookRead`` (None when no project sheet was found).
+    """
     status = FileStatus(file=book)
     try:
         result = read_grids(without_own_sheets(grids), file=book, profile=profile)
     except XltoolError as exc:
         status.status, status.message, status.code = "failed", exc.message, exc.code
-        return ValidationRun([status], [])
+        return ValidationRun([status], []), None
     _file_status(status, result)
-    return ValidationRun([status], validate_projects(result.projects, profile=profile))
+    findings = validate_projects(result.projects, profile=profile) if run_rules else []
+    return ValidationRun([status], findings), result
 
 
 def validate_files(files: Iterable[str | Path], *, profile: str | None = None) -> ValidationRun:
