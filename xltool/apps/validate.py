@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.io.discovery import SUMMARY_REASON, discover, own_output_reason
 from xltool.rules import validate_projects
 from xltool.write.report import FileStatus, ValidationRun
 
@@ -41,6 +40,8 @@ class Inputs:
 
 def find_inputs(files: Iterable[str | Path]) -> Inputs:
     """Folders searched, lock/hidden files and xltool's own outputs passed over (as ``merge`` does)."""
+    from xltool.io.discovery import discover
+
     found = discover(list(files))
     return Inputs([f.path for f in found.to_read], frozenset(str(f.path) for f in found.to_read if not f.explicit),
                   found.notice_lines())
@@ -52,6 +53,7 @@ def _read(path: Path, profile: str | None, *, skip_own: bool, explicit: bool = T
     A summary named explicitly is refused; one found in a folder is skipped like merge skips it.
     """
     from xltool.io.calamine import grids_from_calamine
+    from xltool.io.discovery import SUMMARY_REASON, own_output_reason
 
     grids = grids_from_calamine(path)
     own = own_output_reason((g.name for g in grids), path if skip_own else None)
