@@ -15,7 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xltool.core.fields import Field, field, fields
+from xltool.core.fields import Field, field, fields, keys_of_kind
 from xltool.core.text import display_width
 
 
@@ -86,7 +86,7 @@ def sheet_layout() -> Layout:
     return LAYOUT
 
 
-AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
+AMOUNT_FIELDS = keys_of_kind("amount")  # fields.toml's kind = "amount"; the total first, then its parts
 
 
 MONTH_FIELDS = ("start", "end")

@@ -17,7 +17,6 @@ from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
 from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord, ProjectRecord, ReadItem, ReadOptions
 
 _QUALITATIVE = "定性"
-NO_PROJECT_REASON = "未找到项目绩效目标表（没有含“项目名称”和指标表栏目的工作表；工作表：{sheets}）"
 
 
 def failed(index: int, reason: str) -> FileResult:
@@ -55,11 +54,11 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
         return FileResult(index, STATUS_SKIPPED, own, [], [], [], True)
     read = projects_from_grids(grids, file=shown, profile=options.profile)
     del grids
-    if not read.projects:
-        if read.self_evaluations:
-            return FileResult(index, STATUS_SKIPPED, read.no_project_message(), [], [], [])
-        sheets = "、".join(read.skipped_sheets) or "无"
-        return FileResult(index, STATUS_SKIPPED, NO_PROJECT_REASON.format(sheets=sheets), [], [], [])
+    if not read.projects:  # the reader's one wording, plus the sheets the file has (the summary lists them)
+        reason = read.no_project_message()
+        if not read.self_evaluations:
+            reason += f"（工作表：{'、'.join(read.skipped_sheets) or '无'}）"
+        return FileResult(index, STATUS_SKIPPED, reason, [], [], [])
     base = index * SEQ_LIMIT
     projects: list[ProjectRecord] = []
     indicators: list[IndicatorRecord] = []
