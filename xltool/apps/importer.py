@@ -1,13 +1,12 @@
-"""Last year's tables → projects → filled template workbooks (``xltool import``).
+"""Last year's tables → projects → filled template workbooks (``xltool.import_tables``, ``xltool import``).
 
 Staff keep last year's 绩效目标表 as Word documents, as text copied out of them, or as
-another region's workbook. Re-typing them into the template is where errors creep in,
-so this module only turns each source into :class:`~xltool.core.grid.Grid` objects and hands
-them to the one parser (:func:`xltool.parse.reader.parse_grid`). What it then changes is
-layout, never content: an operator written inside the value (``≥90%``) moves to the
-计算符号 column, a separate 单位 column is joined to its value, and everything that did
-not map is kept in ``extra``/``notes`` and reported, because the validator, not the
-importer, is the one that judges defects.
+another region's workbook. Re-typing them into the template is where errors creep in.
+Reading a source into projects is :func:`xltool.io.sources.load_source` (file → grids →
+the one parser); this module finds the sources, reads them all before writing, and
+writes template workbooks. What import changes is layout, never content: what did not
+map is kept in ``extra``/``notes``, put in a note on the sheet and reported, because
+the validator, not the importer, is the one that judges defects.
 """
 
 from __future__ import annotations
@@ -23,21 +22,6 @@ from xltool.io.sources import SourceResult, load_source
 from xltool.core.model import Project, check_year
 from xltool.core.text import clean_text
 from xltool.core.names import LISTS_SHEET
-
-
-# ---------------------------------------------------------------------------
-# Sources → grids
-# ---------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------
-# Grids → projects, layout normalised
-# ---------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------
-# Files
-# ---------------------------------------------------------------------------
 
 
 def project_warnings(project: Project) -> Iterator[str]:

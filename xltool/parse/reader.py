@@ -3,9 +3,9 @@
 ``parse_grid`` is the one parser: it finds each 项目名称 label, reads the header
 grid by the labels beside their values, then the indicator table by its column
 titles. Rows may be inserted or deleted, cells merged, labels full-width or padded;
-numbers may be stored as text. The workbook adapters at the bottom only turn files
-into :class:`~xltool.core.grid.Grid` objects (python-calamine fast path, openpyxl for
-what needs styles).
+numbers may be stored as text. Turning files into :class:`~xltool.core.grid.Grid`
+objects is ``xltool.io`` (``io.calamine``, ``io.docx``, ``io.text``); a live workbook's
+sheets come from the ribbon or an add-in through ``xltool.api.validate_grid``.
 """
 
 from __future__ import annotations

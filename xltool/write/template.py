@@ -73,28 +73,7 @@ _FORBIDDEN_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _MAX_SHEET_NAME = 31
 
 # ---------------------------------------------------------------------------
-# Layout of a fresh project sheet.
-
-
-# ---------------------------------------------------------------------------
-# Styles.
-
-
-# ---------------------------------------------------------------------------
-# Prompts (what staff see when they select a cell). Excel caps titles at 32 and
-# texts at 255 characters.
-
-
-# ---------------------------------------------------------------------------
-# Small helpers.
-
-
-# ---------------------------------------------------------------------------
-# The lists sheet and workbook-level parts.
-
-
-# ---------------------------------------------------------------------------
-# One project sheet.
+# One project sheet (its layout, styles and prompts are in sheet_style; the lists sheet in lists_sheet).
 
 
 def _prompt_validation(key: str, sqref: str, year: int, **kwargs: Any) -> DataValidation:
