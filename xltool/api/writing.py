@@ -76,9 +76,7 @@ def import_tables(sources: Any, *, year: int | None = None, profile: str | None 
     folder with one workbook per project; neither: the one workbook's bytes in ``data``.
     Folders among the sources are searched (lock files, backups passed over, in ``notices``).
     """
-    from xltool.apps.importer import ImportRun, collect, find_sources, load_all, run_import, write_workbook
-    from xltool.core.frameworks import get_profile
-    from xltool.core.model import check_year
+    from xltool.apps.importer import ImportRun, check_choices, collect, find_sources, load_all, run_import, write_workbook
 
     with Staged(sources) as staged:
         if output is not None or split is not None:
@@ -90,10 +88,7 @@ def import_tables(sources: Any, *, year: int | None = None, profile: str | None 
                 raise
             data = None
         else:
-            if profile is not None:
-                get_profile(profile)
-            if year is not None:
-                check_year(year)
+            check_choices(profile, year)
             try:
                 paths, notices = find_sources(staged.paths)
                 run = ImportRun(warnings=list(notices))

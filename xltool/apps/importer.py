@@ -15,11 +15,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.io.sources import SourceResult, load_source
-from xltool.core.model import Project, check_year
+
+if TYPE_CHECKING:  # pragma: no cover
+    from xltool.core.model import Project
 from xltool.core.text import clean_text
 from xltool.core.names import LISTS_SHEET
 
@@ -137,6 +139,18 @@ class ImportRun:
     profile_notice: str = ""  # projects of several profiles written into one workbook (which one its lists follow)
 
 
+def check_choices(profile: str | None, year: int | None) -> None:
+    """A profile that exists and a four-digit year, checked before any file is read."""
+    if profile is not None:
+        from xltool.core.frameworks import get_profile
+
+        get_profile(profile)
+    if year is not None:
+        from xltool.core.model import check_year
+
+        check_year(year)
+
+
 def find_sources(sources: list[Path]) -> tuple[list[Path], list[str]]:
     """The same discovery as validate and merge: folders searched; locks, hidden files, backups skipped and named."""
     from xltool.io.discovery import WORKBOOK_SUFFIXES, discover
@@ -199,14 +213,10 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
     read; nothing is written then.
     """
     from xltool.io.files import check_output_dir, ensure_not_input, require_suffix
-    from xltool.core.frameworks import get_profile
 
     if (output is None) == (split_dir is None):
         raise XltoolError("请给出输出工作簿或输出文件夹（二者选一）", exit_code=EXIT_INPUT)
-    if profile is not None:
-        get_profile(profile)
-    if year is not None:
-        check_year(year)
+    check_choices(profile, year)
     sources, notices = find_sources(sources)
     if output is not None:
         ensure_not_input(output, sources)
@@ -232,6 +242,7 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
 
 __all__ = [
     "ImportRun",
+    "check_choices",
     "collect",
     "common_profile",
     "find_sources",

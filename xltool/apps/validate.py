@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.rules import validate_projects
 from xltool.write.report import FileStatus, ValidationRun
 
 SUMMARY_REFUSED = "这是 xltool merge 生成的汇总表，不是项目绩效目标表，不能校验；请校验各单位报送的原表（汇总表中的问题见其“问题清单”）"
@@ -122,7 +121,11 @@ def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip
             projects.extend(result.projects)
         if progress is not None:
             progress(done, len(files))
-    findings = validate_projects(projects, profile=profile) if projects else []
+    findings: list[Any] = []
+    if projects:  # the rules (and the finding model) load only when there is something to check
+        from xltool.rules import validate_projects
+
+        findings = validate_projects(projects, profile=profile)
     return Checked(ValidationRun(statuses, findings), skipped, projects)
 
 
@@ -139,6 +142,8 @@ def check_grids(book: str, grids: list[Any], *, profile: str | None = None,
         status.status, status.message, status.code = "failed", exc.message, exc.code
         return ValidationRun([status], []), None
     _file_status(status, result)
+    from xltool.rules import validate_projects
+
     findings = validate_projects(result.projects, profile=profile) if run_rules else []
     return ValidationRun([status], findings), result
 

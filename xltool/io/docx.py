@@ -9,8 +9,6 @@ from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
 from xltool.core.text import clean_text
 from xltool.io.text import TextTable, cell_value
-from xltool.parse.imported import FREE_ROWS
-from xltool.parse.reader import header_field
 
 
 def docx_to_grids(path: str | Path) -> list[Grid]:
@@ -24,6 +22,9 @@ def docx_to_grids(path: str | Path) -> list[Grid]:
     import docx  # python-docx
     from docx.table import Table
 
+    from xltool.parse.imported import FREE_ROWS  # the parser loads only for a file the gate let in
+    from xltool.parse.reader import header_field
+
     try:
         document = docx.Document(str(path))
         blocks = list(document.iter_inner_content())
@@ -31,7 +32,7 @@ def docx_to_grids(path: str | Path) -> list[Grid]:
         raise
     except Exception as exc:  # python-docx raises KeyError/ValueError/lxml errors on damaged parts
         raise XltoolError("Word 文档已损坏或格式不受支持，无法读取；请在 Word 中打开后另存为 .docx 再导入",
-                          file=path) from exc
+                          file=path, code="file.damaged") from exc
     tables: list[TextTable] = []
     pending: list[str] = []
     for block in blocks:

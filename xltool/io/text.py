@@ -10,7 +10,6 @@ from pathlib import Path
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
 from xltool.core.text import clean_text
-from xltool.parse.imported import FREE_ROWS, is_table_start
 
 
 # Text sources larger than this are not a few dozen tables; refuse before decoding.
@@ -102,6 +101,8 @@ def _is_tsv(lines: list[str]) -> bool:
 
 def _chunks(lines: list[str]) -> list[list[str]]:
     """Stretches of lines between table starts (a title or "附件3" outside a Word cell)."""
+    from xltool.parse.imported import is_table_start  # noqa: PLC0415  (the parser loads past the gate)
+
     chunks: list[list[str]] = [[]]
     seen_cells = False
     previous = ""
@@ -122,6 +123,8 @@ def _tsv_to_grids(lines: list[str]) -> list[Grid]:
     One-cell lines between the first and the last tabbed row belong to the table (a label
     and its value on their own lines); those above and below are titles and remarks.
     """
+    from xltool.parse.imported import FREE_ROWS  # noqa: PLC0415  (the parser loads past the gate)
+
     rows = [line for line in lines if line.strip(" \t\u3000\u00a0")]
     tabbed = [k for k, line in enumerate(rows) if "\t" in line]
     if not tabbed:
@@ -152,6 +155,7 @@ def _tsv_to_grids(lines: list[str]) -> list[Grid]:
 
 def _continues(rows: list[list[str]], line: str) -> bool:
     """A tab-less line under a row ending in running text continues that text (a wrapped cell)."""
+    from xltool.parse.imported import is_table_start  # noqa: PLC0415
     from xltool.parse.labels import is_footer, looks_like_label  # noqa: PLC0415
 
     if not rows or len(rows[-1]) < 2:
@@ -168,6 +172,8 @@ def _word_to_grids(lines: list[str]) -> list[Grid]:
     above (a line break inside the cell), and "附件3" or the title line starts a table.
     An empty cell (a merged 一级/二级 cell in Word) is a tab-only line and stays empty.
     """
+    from xltool.parse.imported import FREE_ROWS, is_table_start  # noqa: PLC0415  (the parser loads past the gate)
+
     tables: list[TextTable] = [TextTable()]
     row: list[str] | None = None  # the open table row, if any
     last_was_cell = False  # a non-tab line right after a cell line continues that cell

@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING, Iterable
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.findings import Finding
-from xltool.core.names import MARKED_COPY_PROPERTY
+from xltool.core.names import MARKABLE_SUFFIXES, MARKED_COPY_PROPERTY
 from xltool.write.marking.openpyxl_backend import mark_workbook
 from xltool.write.report import NOTE_HEADER
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.workbook.workbook import Workbook
 
-MARKABLE_SUFFIXES = (".xlsx", ".xlsm")
 _NOT_MARKABLE = "只能在 .xlsx/.xlsm 工作簿上做标注；请先在 Excel 中“另存为”.xlsx 后再标注"
 
 # Package parts openpyxl does not (fully) write back, by name prefix → what the user calls it.
