@@ -201,3 +201,23 @@ def test_merge_reports_every_file_and_progress(tmp_path: Path) -> None:
     assert {(f.file, f.status) for f in report.files} == {(REL, "ok"), (str(bad), "failed")}
     assert report.has_problems
     assert calls[-1] == (2, 2)
+
+
+@pytest.mark.parametrize("command", [["read"], ["validate", "--mark"], ["import", "-o", "{out}"]])
+def test_a_refused_file_never_loads_the_parser_or_the_model(tmp_path: Path, command: list[str]) -> None:
+    """The gate answers first: a file it refuses costs the interpreter, click and the gate, nothing more."""
+    bad = tmp_path / "文件.xlsx"
+    bad.write_bytes(b"%PDF-1.4 not a workbook")
+    argv = [a.replace("{out}", str(tmp_path / "输出.xlsx")) for a in command] + [str(bad)]
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['xltool', *{argv!r}]\n"
+        "try:\n    runpy.run_module('xltool', run_name='__main__')\n"
+        "except SystemExit as exit:\n    code = exit.code\n"
+        "heavy = [m for m in ('pydantic', 'xltool.parse.reader', 'xltool.rules', 'openpyxl') if m in sys.modules]\n"
+        "print(code, heavy, file=sys.__stderr__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert done.stderr.strip().splitlines()[-1] == "2 []", done.stderr
+    assert "PDF" in done.stderr and str(bad) in done.stderr

@@ -207,11 +207,3 @@ def discover(
         else:
             raise XltoolError("输入的文件或文件夹不存在，请检查路径", file=path, exit_code=EXIT_INPUT)
     return found
-
-
-def nothing_found_message(inputs: Sequence[str | os.PathLike[str]], found: Discovery, what: str) -> str:
-    """Why a run has nothing to read, naming what was given and what was skipped."""
-    given = "、".join(str(i) for i in inputs)
-    lines = [f"输入（{given}）中没有找到可读取的{what}"]
-    lines += [f"  {line}" for line in found.notice_lines()[:20]]
-    return "\n".join(lines)

@@ -14,12 +14,13 @@ import re
 import unicodedata
 from typing import Any
 
+from xltool.core.fields import keys_of_kind
 from xltool.core.grid import Grid
 from xltool.core.model import Project, format_cell_text, parse_target
 from xltool.core.text import clean_text
 from xltool.parse.labels import THRESHOLD, inner_pairs, looks_like_label, match, split_label
 
-AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
+AMOUNT_FIELDS = keys_of_kind("amount")  # fields.toml's kind = "amount"
 DATE_FIELDS = ("start", "end")
 
 _AMOUNT_RE = re.compile(r"^\s*([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)\s*(万元|万|元|亿元|亿)?\s*(?:[(（].*)?$", re.S)

@@ -12,7 +12,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from xltool.core.frameworks import Profile
 from xltool.core.names import INSTRUCTIONS_SHEET
-from xltool.write.sheet_style import _BODY_FONT, _BORDER, _HEAD_FILL, _LOCKED, _TITLE_FONT, _height, _put_text
+from xltool.write.sheet_style import BODY_FONT, BORDER, HEAD_FILL, LOCKED, TITLE_FONT, row_height, put_text
 
 
 @cache
@@ -44,20 +44,20 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
              merge: bool = False, fill: PatternFill | None = None) -> None:
         nonlocal row
         for letter, text in zip("ABC", (a, b, c)):
-            _put_text(ws, f"{letter}{row}", text)
+            put_text(ws, f"{letter}{row}", text)
             cell = ws[f"{letter}{row}"]
-            cell.font = Font(name=_TITLE_FONT if bold else _BODY_FONT, size=size, bold=bold)
+            cell.font = Font(name=TITLE_FONT if bold else BODY_FONT, size=size, bold=bold)
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             if fill is not None:
                 cell.fill = fill
             if not merge and (b or c):
-                cell.border = _BORDER
+                cell.border = BORDER
         if merge:
             ws.merge_cells(f"A{row}:C{row}")
-            ws.row_dimensions[row].height = _height(a, 100, minimum=20 if size <= 11 else 30, line=15)
+            ws.row_dimensions[row].height = row_height(a, 100, minimum=20 if size <= 11 else 30, line=15)
         else:
             ws.row_dimensions[row].height = max(
-                _height(b, 24, minimum=18, line=15), _height(c, 60, minimum=18, line=15)
+                row_height(b, 24, minimum=18, line=15), row_height(c, 60, minimum=18, line=15)
             )
         row += 1
 
@@ -71,17 +71,17 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
     line()
     for table in help_text["table"]:
         line(table["title"], bold=True, size=12, merge=True)
-        line(*table["columns"], bold=True, fill=_HEAD_FILL)
+        line(*table["columns"], bold=True, fill=HEAD_FILL)
         for a, b, c in table["rows"]:
             line(a, b, c)
         line()
     line(f"五、指标体系（{profile.label}）", bold=True, size=12, merge=True)
-    line("一级指标", "二级指标", "", bold=True, fill=_HEAD_FILL)
+    line("一级指标", "二级指标", "", bold=True, fill=HEAD_FILL)
     for l1 in profile.level1:
         line(l1.name, "、".join(l2.name for l2 in l1.level2))
     for r in range(1, row):
         for letter in "ABC":
-            ws[f"{letter}{r}"].protection = _LOCKED
+            ws[f"{letter}{r}"].protection = LOCKED
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "portrait"
     ws.page_setup.fitToWidth = 1

@@ -8,14 +8,12 @@ appears in 文件清单 with its status.
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, XltoolError
 from xltool.io.discovery import SUMMARY_REASON, InputFile, discover
@@ -231,27 +229,3 @@ def _nothing_merged(report: MergeReport, inputs: Iterable[str | Path]) -> str:
     if len(report.problems) > 20:
         lines.append(f"  ……另有 {len(report.problems) - 20} 个文件")
     return "\n".join(lines)
-
-
-@contextmanager
-def progress_bar(label: str = "正在读取") -> Iterator[ProgressCallback | None]:
-    """A click progress bar on stderr when it is a terminal; None otherwise."""
-    import click
-
-    if not sys.stderr.isatty():
-        yield None
-        return
-    bar: Any = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
-            bar.__enter__()
-        bar.update(done - bar.pos)
-
-    try:
-        yield update
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)

@@ -17,15 +17,14 @@ from typing import Any
 
 from xltool.io.discovery import InputFile
 from xltool.rules.consolidation import (
-    CODE_DUPLICATE, CODE_FILE_FAILED, CODE_FILE_SKIPPED, CODE_SAME_CONTENT, MERGE_HANDLED, place,
-    same_content_message,
+    CODE_DUPLICATE, CODE_FILE_FAILED, CODE_FILE_SKIPPED, CODE_SAME_CONTENT, DUPLICATE_NOTE, MERGE_HANDLED,
+    duplicate_message, place, places_text, same_content_message,
 )
 from xltool.write.summary import (
     STATUS_FAILED, STATUS_MERGED, DepartmentIndicatorRow, FileRow, FindingRow, ProjectRow, TaskRow,
 )
 from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord
 
-DUPLICATE_NOTE = "重复，不计入合计"
 
 _SCHEMA = """
 PRAGMA journal_mode = OFF;
@@ -134,17 +133,13 @@ class MergeStore:
                 ).fetchall()
                 first = rows[0]
                 for k, (pord, name, implementer, file, sheet, cells) in enumerate(rows):
-                    others = [place(o[3], o[4]) for o in rows if o[0] != pord]
-                    shown = "、".join(others[:5]) + (f"等 {len(others)} 处" if len(others) > 5 else "")
+                    shown = places_text([place(o[3], o[4]) for o in rows if o[0] != pord])
                     if k == 0:
                         note, counted = f"重复报送，本行计入合计；另见 {shown}", 1
                     else:
                         note, counted = f"{DUPLICATE_NOTE}：与 {place(first[3], first[4])} 重复", 0
                     self.db.execute("UPDATE projects SET note = ?, counted = ? WHERE pord = ?", (note, counted, pord))
-                    message = (
-                        f"项目“{name}”（实施单位：{implementer or '未填写'}）在 {len(rows)} 个位置出现，另见 {shown}"
-                        f"（{'本行计入合计' if k == 0 else DUPLICATE_NOTE}）；请核实并撤回多余的一份"
-                    )
+                    message = duplicate_message(name, implementer, len(rows), shown, k == 0)
                     cell = json.loads(cells or "{}").get("name", "")
                     rows_out.append(FindingRecord(pord, pord, file, sheet, cell, name, CODE_DUPLICATE, "error", message))
                 lines.append(
@@ -167,8 +162,7 @@ class MergeStore:
                 "WHERE fingerprint = ? AND counted = 1 ORDER BY pord", (digest,)
             ).fetchall()
             for pord, name, impl, file, sheet, cells in rows:
-                others = [place(o[3], o[4]) for o in rows if o[2] != impl]
-                shown = "、".join(others[:5]) + (f"等 {len(others)} 处" if len(others) > 5 else "")
+                shown = places_text([place(o[3], o[4]) for o in rows if o[2] != impl])
                 cell = json.loads(cells or "{}").get("overview", "")
                 found.append(FindingRecord(pord, pord, file, sheet, cell, name, CODE_SAME_CONTENT, "warning",
                                            same_content_message(len(rows), shown)))
