@@ -487,3 +487,31 @@ def test_a_server_killed_mid_merge_fails_the_job_after_restart(tmp_path: Path) -
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(20)
+
+
+def test_content_disposition_carries_the_chinese_name_safely() -> None:
+    from urllib.parse import quote, unquote
+
+    from xltool.web.downloads import disposition
+
+    header = disposition('汇总 "终稿".xlsx')
+    assert header.startswith('attachment; filename="xltool.xlsx"; ')
+    assert unquote(header.split("filename*=UTF-8''")[1]) == '汇总 "终稿".xlsx'
+    evil = disposition("a\r\nSet-Cookie: x=1.xlsx")
+    assert "\r" not in evil and "\n" not in evil and quote("\r\n") in evil
+
+
+def test_finished_jobs_expire_and_the_quota_is_kept(tmp_path: Path, books: dict[str, Path]) -> None:
+    with make_client(tmp_path, keep_hours=1, quota_mb=1) as c:
+        store = c.app.web.store  # type: ignore[attr-defined]
+        done = c.post("/api/validate", files=upload(books["甲单位.xlsx"])).json()["report"].rsplit("/", 1)[1]
+        running, _ = store.new("merge")
+        running.state = "running"
+        store.save(running)
+        assert store.expire(now=time.time() + 1800) == 0  # younger than the keep time
+        assert store.expire(now=time.time() + 7200) == 1
+        assert store.get(done) is None and c.get(f"/v/{done}").status_code == 404
+        assert store.get(running.id) is not None  # a live job is never swept away
+        big = [("files", ("大.xlsx", b"PK\x03\x04" + b"\0" * 700_000))]
+        r = c.post("/api/validate", files=big)  # 2 × 0.7 MB does not fit a 1 MB quota
+        assert r.status_code == 507 and r.json()["error"]["code"] == "output.disk_full" and "空间" in r.json()["error"]["message"]
