@@ -86,6 +86,8 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_template_download_is_a_workbook_with_the_chinese_name(client: TestClient) -> None:
+    home = client.get("/").text
+    assert '<option value="district-2022">区级 2022' in home and "{year}" not in home
     r = client.get("/api/template.xlsx", params={"year": 2027, "profile": "district-2022"})
     assert r.status_code == 200 and r.headers["content-type"] == XLSX
     assert "filename*=UTF-8''%E9%A1%B9%E7%9B%AE" in r.headers["content-disposition"]  # 项目…

@@ -177,6 +177,16 @@ def test_validate_preview_and_marked_copy(browser: Any, books: dict[str, Path], 
                 assert wb[f["sheet"]][f["cell"]].comment is not None, f
         browser.find_element(By.LINK_TEXT, "CSV").click()
         csv_file = wait_file(downloads, ".csv")
+        browser.get(base + "/")
+        form = browser.find_element(By.CSS_SELECTOR, "form[action='/api/template.xlsx']")
+        form.find_element(By.NAME, "year").clear()
+        form.find_element(By.NAME, "year").send_keys("2028")
+        form.find_element(By.CSS_SELECTOR, "button").click()
+        template = downloads / "项目绩效目标表模板2028.xlsx"
+        end = time.monotonic() + 60
+        while not template.exists() and time.monotonic() < end:
+            time.sleep(0.2)
+        assert any("2028年度" in str(c.value) for c in openpyxl.load_workbook(template).worksheets[0]["A"][:3])
         assert csv_file.name == "问题清单.csv"
         assert len(csv_file.read_text(encoding="utf-8-sig").splitlines()) == len(findings) + 1
 
