@@ -254,6 +254,14 @@ def test_pages_work_with_javascript_off(tmp_path: Path, books: dict[str, Path], 
             assert "汇总完成" in driver.find_element(By.ID, "state").text
             driver.get(base + "/rules")
             assert driver.find_elements(By.CSS_SELECTOR, "tr#JX201, tr[id^=JX]")
+            driver.get(base + "/")
+            submit_files(driver, "/import", [ROOT / "examples" / "source" / "区行政审批局_2022.txt"])
+            imported = downloads / "区行政审批局_2022_导入.xlsx"
+            end = time.monotonic() + 120
+            while not imported.exists() and time.monotonic() < end:
+                time.sleep(0.2)
+            book = openpyxl.load_workbook(imported)
+            assert sum(ws.sheet_state == "visible" for ws in book.worksheets) >= 20
     finally:
         driver.quit()
         shutil.rmtree(driver._xltool_profile, ignore_errors=True)
