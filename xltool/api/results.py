@@ -158,5 +158,5 @@ class MergeReport:
     @property
     def has_problems(self) -> bool:
         """A file was skipped or failed (not a quiet skip such as a lock file), or a project came twice."""
-        return bool(self.duplicates) or any(f.status in ("skipped", "failed") and f.error_code != "quiet"
-                                            for f in self.files)
+        return self.detail.has_problems if self.detail is not None else bool(self.duplicates) or any(
+            f.status in ("skipped", "failed") and f.error_code != "quiet" for f in self.files)
