@@ -221,3 +221,21 @@ def test_a_refused_file_never_loads_the_parser_or_the_model(tmp_path: Path, comm
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert done.stderr.strip().splitlines()[-1] == "2 []", done.stderr
     assert "PDF" in done.stderr and str(bad) in done.stderr
+
+
+def test_every_error_code_raised_is_in_the_published_list() -> None:
+    """Front ends branch on these codes: a new one is added to ``core.errors.CODES`` (and so documented) first."""
+    import re
+
+    from xltool.core.errors import CODES
+
+    used: set[str] = set()
+    for path in (ROOT / "xltool").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'\bcode="([a-z_]+\.[a-z_]+)"', text))
+        used |= set(re.findall(r'refuse\([^\n]*, p, "([a-z_]+\.[a-z_]+)"\)', text))
+        used |= set(re.findall(r'^\s+"([a-z_]+\.[a-z_]+)",\n\s+\)', text, re.M))  # refuse(...) over several lines
+    assert len(used) >= 15
+    assert used - CODES == set()
+    assert xltool.XltoolError("x", file="a.xlsx").code == "file.unreadable"
+    assert xltool.XltoolError("x").code == "args.invalid"
