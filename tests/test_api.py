@@ -239,3 +239,19 @@ def test_every_error_code_raised_is_in_the_published_list() -> None:
     assert used - CODES == set()
     assert xltool.XltoolError("x", file="a.xlsx").code == "file.unreadable"
     assert xltool.XltoolError("x").code == "args.invalid"
+
+
+def test_discovery_lists_every_file_it_passed_over(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "报送"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "表.xlsx")
+    hostile.make_lock_file(folder, "~$表.xlsx")
+    calls: list[tuple[int, int]] = []
+    report = xltool.validate([folder], discover=True, progress=lambda done, total: calls.append((done, total)))
+    assert [(Path(f.file).name, f.status, f.error_code) for f in report.files] == [
+        ("表.xlsx", "ok", ""), ("~$表.xlsx", "skipped", "quiet")]
+    assert report.notices and "~$表.xlsx" in report.notices[0]
+    assert calls == [(1, 1)]
+    assert [f["file"] for f in report.to_dict()["files"]] == [str(folder / "表.xlsx")]

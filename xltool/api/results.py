@@ -20,7 +20,8 @@ FILE_STATUSES = ("ok", "failed", "skipped", "not_marked")
 @dataclass
 class FileReport:
     """What happened to one input: ``status`` ok / failed / skipped (not read, ``message`` says why) /
-    not_marked; ``error_code`` is the failure's stable code (``file.encrypted`` …), "" when ok."""
+    not_marked; ``error_code`` is the failure's stable code (``file.encrypted`` …), "" when ok; a skipped
+    file has ``quiet`` (a lock file, hidden file or xltool's own output) or ``input.skipped``."""
 
     file: str
     status: str = "ok"
