@@ -221,3 +221,37 @@ def test_a_refused_file_never_loads_the_parser_or_the_model(tmp_path: Path, comm
                           env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     assert done.stderr.strip().splitlines()[-1] == "2 []", done.stderr
     assert "PDF" in done.stderr and str(bad) in done.stderr
+
+
+def test_every_error_code_raised_is_in_the_published_list() -> None:
+    """Front ends branch on these codes: a new one is added to ``core.errors.CODES`` (and so documented) first."""
+    import re
+
+    from xltool.core.errors import CODES
+
+    used: set[str] = set()
+    for path in (ROOT / "xltool").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'\bcode="([a-z_]+\.[a-z_]+)"', text))
+        used |= set(re.findall(r'refuse\([^\n]*, p, "([a-z_]+\.[a-z_]+)"\)', text))
+        used |= set(re.findall(r'^\s+"([a-z_]+\.[a-z_]+)",\n\s+\)', text, re.M))  # refuse(...) over several lines
+    assert len(used) >= 15
+    assert used - CODES == set()
+    assert xltool.XltoolError("x", file="a.xlsx").code == "file.unreadable"
+    assert xltool.XltoolError("x").code == "args.invalid"
+
+
+def test_discovery_lists_every_file_it_passed_over(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "报送"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "表.xlsx")
+    hostile.make_lock_file(folder, "~$表.xlsx")
+    calls: list[tuple[int, int]] = []
+    report = xltool.validate([folder], discover=True, progress=lambda done, total: calls.append((done, total)))
+    assert [(Path(f.file).name, f.status, f.error_code) for f in report.files] == [
+        ("表.xlsx", "ok", ""), ("~$表.xlsx", "skipped", "quiet")]
+    assert report.notices and "~$表.xlsx" in report.notices[0]
+    assert calls == [(1, 1)]
+    assert [f["file"] for f in report.to_dict()["files"]] == [str(folder / "表.xlsx")]

@@ -45,25 +45,22 @@ def validate(sources: Any, *, profile: str | None = None, discover: bool = False
     ``error_code``; the others are still validated, copied text checked across all.
     ``sources`` may also be what :func:`find_inputs` returned.
     """
-    from xltool.apps.validate import check_files, find_inputs as discover_inputs
+    from xltool.apps.validate import Inputs, check_files, find_inputs as discover_inputs
 
-    from xltool.apps.validate import Inputs
-
-    found_already = isinstance(sources, Inputs)  # what find_inputs returned (the CLI checks it first)
-    with Staged([] if found_already else sources) as staged:
-        notices: list[str] = []
-        in_folders: frozenset[str] = frozenset()
-        paths = staged.paths
-        if found_already:
-            paths, in_folders, notices, discover = sources.to_read, sources.in_folders, sources.notices, True
-        elif discover:
-            found = discover_inputs(paths)
-            paths, in_folders, notices = found.to_read, found.in_folders, found.notices
-        checked = check_files(paths, profile=profile, skip_own=discover, found_in_folder=in_folders,
+    found = sources if isinstance(sources, Inputs) else None  # what find_inputs returned (the CLI checks it first)
+    with Staged([] if found is not None else sources) as staged:
+        if found is None:
+            found = discover_inputs(staged.paths) if discover else Inputs(staged.paths)
+        else:
+            discover = True
+        checked = check_files(found.to_read, profile=profile, skip_own=discover, found_in_folder=found.in_folders,
                               progress=progress)
         files = [_file_report(s, staged) for s in checked.run.files]
+        # Passed over by discovery (locks, hidden files, backups: "quiet"), or once read (a marked copy …).
+        files += [FileReport(staged.name(f), "skipped", reason, error_code="quiet") for f, reason in found.skipped]
         files += [FileReport(staged.name(f), "skipped", reason, error_code="input.skipped")
                   for f, reason in checked.skipped]
+        notices = found.notices
         for project in checked.projects:
             project.file = staged.name(project.file)
         return ValidationReport(files, _renamed(checked.run.findings, staged), [staged.name(n) for n in notices],

@@ -20,7 +20,8 @@ FILE_STATUSES = ("ok", "failed", "skipped", "not_marked")
 @dataclass
 class FileReport:
     """What happened to one input: ``status`` ok / failed / skipped (not read, ``message`` says why) /
-    not_marked; ``error_code`` is the failure's stable code (``file.encrypted`` …), "" when ok."""
+    not_marked; ``error_code`` is the failure's stable code (``file.encrypted`` …), "" when ok; a skipped
+    file has ``quiet`` (a lock file, hidden file or xltool's own output) or ``input.skipped``."""
 
     file: str
     status: str = "ok"
@@ -158,5 +159,5 @@ class MergeReport:
     @property
     def has_problems(self) -> bool:
         """A file was skipped or failed (not a quiet skip such as a lock file), or a project came twice."""
-        return bool(self.duplicates) or any(f.status in ("skipped", "failed") and f.error_code != "quiet"
-                                            for f in self.files)
+        return self.detail.has_problems if self.detail is not None else bool(self.duplicates) or any(
+            f.status in ("skipped", "failed") and f.error_code != "quiet" for f in self.files)

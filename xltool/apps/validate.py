@@ -35,6 +35,7 @@ class Inputs:
     to_read: list[Path]
     in_folders: frozenset[str] = frozenset()
     notices: list[str] = field(default_factory=list)  # files passed over, said once each
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason) of those files
 
 
 def find_inputs(files: Iterable[str | Path]) -> Inputs:
@@ -43,7 +44,7 @@ def find_inputs(files: Iterable[str | Path]) -> Inputs:
 
     found = discover(list(files))
     return Inputs([f.path for f in found.to_read], frozenset(str(f.path) for f in found.to_read if not f.explicit),
-                  found.notice_lines())
+                  found.notice_lines(), [(f.display, f.skip) for f in found.skipped])
 
 
 def _read(path: Path, profile: str | None, *, skip_own: bool, explicit: bool = True) -> tuple[Any, str]:

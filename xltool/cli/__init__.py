@@ -89,14 +89,18 @@ def read_command(files: tuple[Path, ...], as_json: bool, profile: str | None) ->
     failed = [f.error for f in report.files if f.status == "failed"]
     if failed and len(files) == 1:
         raise failed[0]
-    for error in failed:
-        click.echo(f"错误：{error.describe()}", err=True)
+    read_so_far = 0
+    for entry in report.files:  # file by file, as they were read (projects come in the same order)
+        if entry.status == "failed":
+            click.echo(f"错误：{entry.error.describe()}", err=True)
+            continue
+        for project in report.projects[read_so_far:read_so_far + entry.projects]:
+            for note in project.notes:
+                label = project.name or "（未填写项目名称）"
+                click.echo(f"提示：文件 {project.file}，工作表 {project.sheet}，项目“{label}”：{note}", err=True)
+        read_so_far += entry.projects
     # One count everywhere: template rows left blank or "……" are not indicators (as in validate and merge).
     projects = [{**p.to_json_dict(), "_count": len(p.real_indicators)} for p in report.projects]
-    for project in report.projects:
-        for note in project.notes:
-            label = project.name or "（未填写项目名称）"
-            click.echo(f"提示：文件 {project.file}，工作表 {project.sheet}，项目“{label}”：{note}", err=True)
     if as_json:
         _echo_json([{k: v for k, v in p.items() if k != "_count"} for p in projects])
     else:
@@ -210,7 +214,7 @@ def validate_command(files: tuple[Path, ...], as_json: bool, mark: bool, mark_to
         raise _not_markable(found.to_read[0])
     report = xltool.validate(found, profile=profile)
     notices = [f"提示：{line}" for line in report.notices]
-    notices += [f"提示：已跳过 {f.file}：{f.message}" for f in report.files if f.status == "skipped"]
+    notices += [f"提示：已跳过 {f.file}：{f.message}" for f in report.files if f.error_code == "input.skipped"]
     if not report.read_files:
         given = "、".join(str(f) for f in files)
         lines = "".join(f"\n  {n.removeprefix('提示：')}" for n in notices[:20])

@@ -28,7 +28,7 @@ from xltool.core.model import Project
 
 @dataclass(frozen=True)
 class RuleInfo:
-    """Catalogue entry: what docs/rules.md and ``xltool rules`` show."""
+    """Catalogue entry: what docs/rules.md shows (written by scripts/make_rules_doc.py)."""
 
     code: str
     severity: Severity

@@ -15,7 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, XltoolError
+from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.io.discovery import SUMMARY_REASON, InputFile, discover
 from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
 from .pool import Beside, default_jobs, read_all
@@ -27,7 +27,7 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass
 class MergeReport:
-    """What a merge did, for the CLI's message and exit code."""
+    """What a merge did: counts, problems, where the summary went (the facade and the CLI word it)."""
 
     output: Path
     backup: Path | None = None
@@ -48,8 +48,9 @@ class MergeReport:
     merged_files: list[tuple[str, int]] = field(default_factory=list)  # (file, projects read)
 
     @property
-    def exit_code(self) -> int:
-        return EXIT_FINDINGS if self.skipped or self.failed or self.duplicates else EXIT_OK
+    def has_problems(self) -> bool:
+        """A file was skipped or failed, or a project came twice (the CLI exits 1 then)."""
+        return bool(self.skipped or self.failed or self.duplicates)
 
     def problem_lines(self) -> list[str]:
         """One line per file skipped or failed and per duplicated project (for stderr)."""
