@@ -517,3 +517,20 @@ def test_finished_jobs_expire_and_the_quota_is_kept(tmp_path: Path, books: dict[
         big = [("files", ("大.xlsx", b"PK\x03\x04" + b"\0" * 700_000))]
         r = c.post("/api/validate", files=big)  # 2 × 0.7 MB does not fit a 1 MB quota
         assert r.status_code == 507 and r.json()["error"]["code"] == "output.disk_full" and "空间" in r.json()["error"]["message"]
+
+
+def test_a_second_merge_waits_with_its_queue_position(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.common import generate_departments
+
+    specs = generate_departments(tmp_path / "各单位", 150, per_workbook=(1, 2), seed=11)
+    files = [("files", (p.path.name, p.path.read_bytes())) for p in specs]
+    with make_client(tmp_path, workers=1) as c:
+        first = c.post("/api/merge", files=files).json()
+        second = c.post("/api/merge", files=files[:3]).json()
+        waiting = c.get(second["url"]).json()
+        assert c.get(first["url"]).json()["state"] in ("running", "done")
+        assert waiting["state"] == "queued" and waiting["queue"] == 1  # one worker: the second waits, first in line
+        page = c.get(f"/m/{second['job']}").text
+        assert "排队等待中（前面还有 0 个任务）" in page and 'http-equiv="refresh"' in page
+        assert wait_done(c, first["url"])["state"] == wait_done(c, second["url"])["state"] == "done"
