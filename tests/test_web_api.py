@@ -480,7 +480,9 @@ def test_a_server_killed_mid_merge_fails_the_job_after_restart(tmp_path: Path) -
             time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGKILL)  # the server and its reader processes, mid-merge
         proc.wait(10)
+        assert list((data / "tmp").glob("xltool-merge-*"))  # the merge's working folder, in the data folder
         proc, base = start()
+        assert list((data / "tmp").iterdir()) == []  # cleared at start
         status = httpx.get(base + job["url"], timeout=10).json()
         assert status["state"] == "failed" and status["result"] is None and "停止" in status["error"]["message"]
         r = httpx.get(base + f"/m/{job['job']}/summary", timeout=10)

@@ -65,6 +65,11 @@ def serve_command(host: str, port: int, token: str | None, random_token: bool, d
     except OSError as exc:
         click.echo(f"错误：无法使用数据文件夹 {data}（{exc.strerror or exc}）。", err=True)
         sys.exit(2)
+    # The server's temporary files (a merge's working folder) live in the data folder too, so a server
+    # stopped hard leaves nothing in the system's temp folder; the next start clears them (DataStore).
+    os.environ["TMPDIR"] = str(data / "tmp")
+    (data / "tmp").mkdir(exist_ok=True)
+    tempfile.tempdir = None
     settings = Settings(data=data, token=token, max_upload_mb=max_upload_mb,
                         workers=workers or min(2, os.cpu_count() or 1), keep_hours=keep_hours)
     app = create_app(settings)

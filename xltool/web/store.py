@@ -54,6 +54,8 @@ class DataStore:
         self._cache: dict[str, Job] = {}
         self._used, self._used_at = 0, float("-inf")
         self._fail_interrupted()
+        for leftover in (self.root / "tmp").glob("*"):  # temporary files of a server stopped hard (xltool serve)
+            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
 
     # --- jobs
 
