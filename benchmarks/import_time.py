@@ -21,6 +21,9 @@ COMMANDS = {
     "import xlwings": "import xlwings",
     "import xltool.addin.ribbon": "import xltool.addin.ribbon",
     "校验所需全部模块": "import xltool.addin.ribbon, xlwings, xltool.parse.reader, xltool.rules, xltool.write.marking.xlwings_backend",
+    # What one 校验全部 click really loads: the facade's grid path and every rule module (registered on first use).
+    "一次“校验全部”": "import xlwings, xltool.addin.ribbon, xltool.api.reading, xltool.apps.validate, "
+                    "xltool.write.marking.xlwings_backend, xltool.write.report, xltool.rules; xltool.rules._load_rule_modules()",
 }
 
 

@@ -155,7 +155,7 @@ def main() -> int:
             run_import([broken_source], output=scratch / BROKEN),
         ]
         for run in runs:
-            for line in run.warnings:
+            for line in run.warnings + [run.profile_notice] * bool(run.profile_notice):
                 print(f"提示：{line}", file=sys.stderr)
         _replace(scratch / DEPARTMENT, EXAMPLES / DEPARTMENT)
         _replace(scratch / SPLIT, EXAMPLES / SPLIT)

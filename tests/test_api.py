@@ -201,3 +201,57 @@ def test_merge_reports_every_file_and_progress(tmp_path: Path) -> None:
     assert {(f.file, f.status) for f in report.files} == {(REL, "ok"), (str(bad), "failed")}
     assert report.has_problems
     assert calls[-1] == (2, 2)
+
+
+@pytest.mark.parametrize("command", [["read"], ["validate", "--mark"], ["import", "-o", "{out}"]])
+def test_a_refused_file_never_loads_the_parser_or_the_model(tmp_path: Path, command: list[str]) -> None:
+    """The gate answers first: a file it refuses costs the interpreter, click and the gate, nothing more."""
+    bad = tmp_path / "文件.xlsx"
+    bad.write_bytes(b"%PDF-1.4 not a workbook")
+    argv = [a.replace("{out}", str(tmp_path / "输出.xlsx")) for a in command] + [str(bad)]
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['xltool', *{argv!r}]\n"
+        "try:\n    runpy.run_module('xltool', run_name='__main__')\n"
+        "except SystemExit as exit:\n    code = exit.code\n"
+        "heavy = [m for m in ('pydantic', 'xltool.parse.reader', 'xltool.rules', 'openpyxl') if m in sys.modules]\n"
+        "print(code, heavy, file=sys.__stderr__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert done.stderr.strip().splitlines()[-1] == "2 []", done.stderr
+    assert "PDF" in done.stderr and str(bad) in done.stderr
+
+
+def test_every_error_code_raised_is_in_the_published_list() -> None:
+    """Front ends branch on these codes: a new one is added to ``core.errors.CODES`` (and so documented) first."""
+    import re
+
+    from xltool.core.errors import CODES
+
+    used: set[str] = set()
+    for path in (ROOT / "xltool").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'\bcode="([a-z_]+\.[a-z_]+)"', text))
+        used |= set(re.findall(r'refuse\([^\n]*, p, "([a-z_]+\.[a-z_]+)"\)', text))
+        used |= set(re.findall(r'^\s+"([a-z_]+\.[a-z_]+)",\n\s+\)', text, re.M))  # refuse(...) over several lines
+    assert len(used) >= 15
+    assert used - CODES == set()
+    assert xltool.XltoolError("x", file="a.xlsx").code == "file.unreadable"
+    assert xltool.XltoolError("x").code == "args.invalid"
+
+
+def test_discovery_lists_every_file_it_passed_over(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "报送"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "表.xlsx")
+    hostile.make_lock_file(folder, "~$表.xlsx")
+    calls: list[tuple[int, int]] = []
+    report = xltool.validate([folder], discover=True, progress=lambda done, total: calls.append((done, total)))
+    assert [(Path(f.file).name, f.status, f.error_code) for f in report.files] == [
+        ("表.xlsx", "ok", ""), ("~$表.xlsx", "skipped", "quiet")]
+    assert report.notices and "~$表.xlsx" in report.notices[0]
+    assert calls == [(1, 1)]
+    assert [f["file"] for f in report.to_dict()["files"]] == [str(folder / "表.xlsx")]

@@ -159,7 +159,7 @@ def projects(draw: st.DrawFn) -> Project:
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])  # each writes and reads a workbook
 @given(batch=st.lists(projects(), min_size=1, max_size=3))
 def test_generated_projects_round_trip(batch: list[Project]) -> None:
     with tempfile.TemporaryDirectory() as folder:

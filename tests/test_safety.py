@@ -631,7 +631,7 @@ def test_fuzz_mutated_xml_parts_with_valid_zip(part: str, ops: list[tuple]) -> N
         _exercise(path)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.tuples(st.integers(1, 200_000), st.integers(1, 702)), min_size=1, max_size=30))
 def test_fast_extent_equals_the_exact_scan_for_explicit_references(cells: list[tuple[int, int]]) -> None:
     """The C-level fast path and the per-cell scan agree on what writers produce."""

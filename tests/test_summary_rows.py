@@ -72,11 +72,18 @@ def _cells(path: Path) -> list[tuple[Any, ...]]:
     """Every cell of every sheet with what a reader sees of it, and every row height."""
     wb = openpyxl.load_workbook(path)
     seen: list[tuple[Any, ...]] = []
+    looks: dict[tuple[int, ...], tuple[str, ...]] = {}  # a workbook has a few dozen styles; repr each once
     for ws in wb.worksheets:
         for row in ws.iter_rows():
             for c in row:
-                seen.append((ws.title, c.coordinate, c.value, c.number_format,
-                             repr(c.font), repr(c.fill), repr(c.border), repr(c.alignment)))
+                style = getattr(c, "_style", None)  # None on a merged cell's covered parts
+                ids = (style.fontId, style.fillId, style.borderId, style.alignmentId) if style is not None else None
+                look = looks.get(ids) if ids is not None else None
+                if look is None:
+                    look = (repr(c.font), repr(c.fill), repr(c.border), repr(c.alignment))
+                    if ids is not None:
+                        looks[ids] = look
+                seen.append((ws.title, c.coordinate, c.value, c.number_format, *look))
         seen.append((ws.title, ws.dimensions, sorted((k, d.height) for k, d in ws.row_dimensions.items())))
     return seen
 
@@ -88,7 +95,9 @@ def test_merge_reads_back_the_same_with_and_without_the_renderer(tmp_path: Path,
     base = specs[0].projects[0]
     long = ProjectSpec(**{**base.__dict__, "name": "长文本项目", "annual_goal": "目标内容：" + "完成任务，" * 4000})
     write_department_workbook(tmp_path / "in" / "长文本.xlsx", [long])
-    inputs = [ROOT / "examples", tmp_path / "in"]
+    examples = ROOT / "examples"  # the department file, the broken demo and a few of its projects again (duplicates)
+    inputs = [examples / "区行政审批局_2022.xlsx", examples / "broken_demo.xlsx",
+              *sorted((examples / "split").glob("*.xlsx"))[:3], tmp_path / "in"]
     on, off = tmp_path / "on.xlsx", tmp_path / "off.xlsx"
     merge_workbooks(inputs, on, jobs=1)
     monkeypatch.setattr(layout, "fast_rows_ok", lambda: False)

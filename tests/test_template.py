@@ -465,7 +465,7 @@ def test_defined_name_rules(name: str, valid: bool) -> None:
 
 def test_invalid_level1_texts_get_sanitised_names_and_a_matching_formula() -> None:
     from xltool.core.frameworks import Level1, Level2, Profile
-    from xltool.write.lists_sheet import _list_names, _valid_defined_name
+    from xltool.write.lists_sheet import list_names, _valid_defined_name
 
     base = get_profile(None)
     odd = Profile(
@@ -473,7 +473,7 @@ def test_invalid_level1_texts_get_sanitised_names_and_a_matching_formula() -> No
         level1=(Level1(name="产出 指标（一）", level2=(Level2(name="数量", role="quantity"),)),
                 Level1(name="效益指标", level2=(Level2(name="社会", role="social"),))),
     )
-    names = _list_names(odd)
+    names = list_names(odd)
     assert names.level1 == {"产出 指标（一）": "L1_产出_指标_一_", "效益指标": "L1_效益指标"}
     assert all(_valid_defined_name(n) for n in names.level1.values())
     formula = names.level2_formula(12)
@@ -484,4 +484,4 @@ def test_invalid_level1_texts_get_sanitised_names_and_a_matching_formula() -> No
         for ch in names.bad_chars:
             mapped = mapped.replace(ch, "_")
         assert names.prefix + mapped == defined
-    assert _list_names(base).level2_formula(12) == "INDIRECT($A12)"
+    assert list_names(base).level2_formula(12) == "INDIRECT($A12)"

@@ -86,6 +86,8 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_template_download_is_a_workbook_with_the_chinese_name(client: TestClient) -> None:
+    home = client.get("/").text
+    assert '<option value="district-2022">区级 2022' in home and "{year}" not in home
     r = client.get("/api/template.xlsx", params={"year": 2027, "profile": "district-2022"})
     assert r.status_code == 200 and r.headers["content-type"] == XLSX
     assert "filename*=UTF-8''%E9%A1%B9%E7%9B%AE" in r.headers["content-disposition"]  # 项目…
@@ -153,7 +155,9 @@ def test_import_returns_a_template_workbook(client: TestClient) -> None:
     book = openpyxl.load_workbook(io.BytesIO(r.content))
     assert len([ws for ws in book.worksheets if ws.sheet_state == "visible"]) >= len(load_seed_projects())
     r = client.post("/api/import", files=[("files", ("坏文件.docx", b"not a docx"))])
-    assert r.status_code == 400 and r.json()["error"]["message"]
+    assert r.status_code == 400 and r.json()["error"]["message"].startswith("文件 坏文件.docx：")
+    assert_clean(r.text)
+    assert "jobs/" not in r.text
 
 
 # --- merge jobs
@@ -219,6 +223,7 @@ def test_a_server_stopped_mid_merge_never_serves_a_half_file(tmp_path: Path, boo
         job.state, job.total, job.done, job.result = "running", 10, 4, "汇总.xlsx"
         c.app.web.store.save(job)  # type: ignore[attr-defined]
         half = tmp_path / "data" / "jobs" / job.id / "out" / "汇总.xlsx"
+        half.parent.mkdir()
         half.write_bytes(b"PK\x03\x04 half")
     DataStore(tmp_path / "data")  # what a restarted server does first
     assert not half.exists()
@@ -404,3 +409,130 @@ def test_findings_downloads_neutralise_formulas() -> None:
     cells = list(book["问题清单"].iter_rows(min_row=2, values_only=False))[0]
     assert cells[0].value == "=HYPERLINK(\"http://x\")" and cells[0].data_type == "s"
     assert all(c.data_type == "s" for c in cells)
+
+
+def test_a_worker_killed_by_a_file_is_replaced() -> None:
+    """A worker process that dies (a native crash on a hostile file) fails that request alone."""
+    import asyncio
+
+    from xltool.web.errors import WebError
+    from xltool.web.workers import Workers
+
+    workers = Workers(1)
+    try:
+        with pytest.raises(WebError) as caught:
+            asyncio.run(workers.run(os._exit, 1))
+        assert caught.value.code == "file.damaged" and "异常退出" in caught.value.message
+        assert asyncio.run(workers.run(sum, [1, 2, 3])) == 6  # a fresh pool answers the next request
+    finally:
+        workers.shutdown()
+
+
+def test_the_server_keeps_answering_during_a_merge(client: TestClient, tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.common import generate_departments
+
+    specs = generate_departments(tmp_path / "各单位", 150, per_workbook=(1, 2), seed=3)
+    files = [("files", (p.path.name, p.path.read_bytes())) for p in specs]
+    job = client.post("/api/merge", files=files).json()
+    answered = []
+    while client.get(job["url"]).json()["state"] in ("queued", "running"):
+        start = time.perf_counter()
+        assert client.get("/rules").status_code == 200
+        answered.append(time.perf_counter() - start)
+    assert answered and max(answered) < 5.0, answered
+    assert wait_done(client, job["url"])["summary"]["projects"] == 150
+
+
+def test_a_server_killed_mid_merge_fails_the_job_after_restart(tmp_path: Path) -> None:
+    """A real ``xltool serve`` killed (SIGKILL) while merging; restarted on the same data folder."""
+    import signal
+
+    import httpx
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.common import generate_departments
+
+    specs = generate_departments(tmp_path / "各单位", 300, per_workbook=(1, 2), seed=5)
+    files = [("files", (p.path.name, p.path.read_bytes())) for p in specs]
+    data = tmp_path / "data"
+
+    def start() -> tuple[subprocess.Popen[bytes], str]:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen([sys.executable, "-m", "xltool", "serve", "--port", str(port), "--data", str(data)],
+                                env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                httpx.get(base + "/", timeout=1)
+                return proc, base
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise AssertionError("server did not start")
+
+    proc, base = start()
+    try:
+        job = httpx.post(base + "/api/merge", files=files, timeout=120).json()
+        while httpx.get(base + job["url"], timeout=10).json()["done"] < 20:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)  # the server and its reader processes, mid-merge
+        proc.wait(10)
+        assert list((data / "tmp").glob("xltool-merge-*"))  # the merge's working folder, in the data folder
+        proc, base = start()
+        assert list((data / "tmp").iterdir()) == []  # cleared at start
+        status = httpx.get(base + job["url"], timeout=10).json()
+        assert status["state"] == "failed" and status["result"] is None and "停止" in status["error"]["message"]
+        r = httpx.get(base + f"/m/{job['job']}/summary", timeout=10)
+        assert r.status_code == 409
+        assert not list((data / "jobs" / job["job"]).glob("out/*"))  # no half summary left behind
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(20)
+
+
+def test_content_disposition_carries_the_chinese_name_safely() -> None:
+    from urllib.parse import quote, unquote
+
+    from xltool.web.downloads import disposition
+
+    header = disposition('汇总 "终稿".xlsx')
+    assert header.startswith('attachment; filename="xltool.xlsx"; ')
+    assert unquote(header.split("filename*=UTF-8''")[1]) == '汇总 "终稿".xlsx'
+    evil = disposition("a\r\nSet-Cookie: x=1.xlsx")
+    assert "\r" not in evil and "\n" not in evil and quote("\r\n") in evil
+
+
+def test_finished_jobs_expire_and_the_quota_is_kept(tmp_path: Path, books: dict[str, Path]) -> None:
+    with make_client(tmp_path, keep_hours=1, quota_mb=1) as c:
+        store = c.app.web.store  # type: ignore[attr-defined]
+        done = c.post("/api/validate", files=upload(books["甲单位.xlsx"])).json()["report"].rsplit("/", 1)[1]
+        running, _ = store.new("merge")
+        running.state = "running"
+        store.save(running)
+        assert store.expire(now=time.time() + 1800) == 0  # younger than the keep time
+        assert store.expire(now=time.time() + 7200) == 1
+        assert store.get(done) is None and c.get(f"/v/{done}").status_code == 404
+        assert store.get(running.id) is not None  # a live job is never swept away
+        big = [("files", ("大.xlsx", b"PK\x03\x04" + b"\0" * 700_000))]
+        r = c.post("/api/validate", files=big)  # 2 × 0.7 MB does not fit a 1 MB quota
+        assert r.status_code == 507 and r.json()["error"]["code"] == "output.disk_full" and "空间" in r.json()["error"]["message"]
+
+
+def test_a_second_merge_waits_with_its_queue_position(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.common import generate_departments
+
+    specs = generate_departments(tmp_path / "各单位", 150, per_workbook=(1, 2), seed=11)
+    files = [("files", (p.path.name, p.path.read_bytes())) for p in specs]
+    with make_client(tmp_path, workers=1) as c:
+        first = c.post("/api/merge", files=files).json()
+        second = c.post("/api/merge", files=files[:3]).json()
+        waiting = c.get(second["url"]).json()
+        assert c.get(first["url"]).json()["state"] in ("running", "done")
+        assert waiting["state"] == "queued" and waiting["queue"] == 1  # one worker: the second waits, first in line
+        page = c.get(f"/m/{second['job']}").text
+        assert "排队等待中（前面还有 0 个任务）" in page and 'http-equiv="refresh"' in page
+        assert wait_done(c, first["url"])["state"] == wait_done(c, second["url"])["state"] == "done"

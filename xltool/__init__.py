@@ -14,9 +14,11 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    if name.startswith("__") or name == "api":  # "api" itself is found by the import system
+    if name.startswith("__"):
         raise AttributeError(name)
-    api = import_module("xltool.api")
+    api = import_module("xltool.api")  # finds the submodule without asking this function again
+    if name == "api":
+        return api
     if name not in api.__all__:
         raise AttributeError(f"module 'xltool' has no attribute {name!r}")
     return getattr(api, name)

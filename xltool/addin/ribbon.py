@@ -122,36 +122,40 @@ def _target(book: Any) -> XlwingsTarget:
 # ---------------------------------------------------------------------------
 
 
-def _read_book(book: Any) -> Any:
-    """Every sheet but xltool's own, parsed like a file (``reader.WorkbookRead``)."""
+def _sheets(book: Any) -> list[dict[str, Any]]:
+    """Every sheet but the marks sheet, each read in one call (used range with its real top-left corner)."""
     from xltool.core.names import MARKS_SHEET
-    from xltool.parse.reader import projects_from_grids
-    from xltool.write.marking.engine import is_results_header
     from xltool.write.marking.xlwings_backend import read_grid
 
     grids = [read_grid(sheet) for sheet in book.sheets if sheet.name != MARKS_SHEET]
-    return projects_from_grids([g for g in grids if not is_results_header(next(iter(g.rows), []))], file=book.name)
+    return [{"name": g.name, "values": g.rows, "top": g.top, "left": g.left} for g in grids]
+
+
+def _read_book(book: Any) -> Any:
+    """The book's project tables, parsed like a file (``xltool.api.ReadReport``)."""
+    from xltool.api import read_grid
+
+    return read_grid(book.name, _sheets(book))
 
 
 def _validate(book: Any, *, only_active: bool) -> None:
-    from xltool.core.errors import XltoolError
-    from xltool.rules import validate_projects
+    from xltool.api import XltoolError, validate_grid
     from xltool.write.report import count_line
 
     active = book.sheets.active
-    read = _read_book(book)
+    report = validate_grid(book.name, _sheets(book))
     if only_active:
-        if not any(p.sheet == active.name for p in read.projects):
+        if not any(p.sheet == active.name for p in report.projects):
             raise XltoolError(
                 f"当前工作表“{active.name}”不是项目绩效目标表（未找到“项目名称”和指标表栏目）。"
                 "请切换到项目表后再点“校验本表”"
             )
         targets = {active.name}
     else:
-        targets = {p.sheet for p in read.projects}
+        targets = {p.sheet for p in report.projects}
         if not targets:
             raise XltoolError("本工作簿中没有项目绩效目标表（未找到“项目名称”和指标表栏目）")
-    findings = [f for f in validate_projects(read.projects) if f.sheet in targets]
+    findings = [f for f in report.findings if f.sheet in targets]
     apply_marks(book, findings, targets)
     active.activate()
     scope = f"工作表“{active.name}”" if only_active else f"{len(targets)} 张项目表"

@@ -21,7 +21,10 @@ _EXPORTS: dict[str, str] = {
     "read": "xltool.api.reading",
     "validate": "xltool.api.reading",
     "validate_grid": "xltool.api.reading",
+    "read_grid": "xltool.api.reading",
     "mark": "xltool.api.writing",
+    "check_mark_output": "xltool.api.writing",
+    "MARKABLE_SUFFIXES": "xltool.core.names",
     "import_tables": "xltool.api.writing",
     "merge": "xltool.api.writing",
     "make_template": "xltool.api.writing",
@@ -40,10 +43,11 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from xltool.api.reading import find_inputs, read, validate, validate_grid
+    from xltool.api.reading import find_inputs, read, read_grid, validate, validate_grid
     from xltool.api.results import FileReport, ImportResult, MarkResult, MergeReport, ReadReport, ValidationReport
     from xltool.api.sources import Source, Upload
-    from xltool.api.writing import import_tables, make_template, mark, merge
+    from xltool.core.names import MARKABLE_SUFFIXES
+    from xltool.api.writing import check_mark_output, import_tables, make_template, mark, merge
     from xltool.core.errors import XltoolError
 
 

@@ -18,7 +18,7 @@ Progress = Callable[[int, int], None]
 
 def _file_report(status: Any, staged: Staged) -> FileReport:
     return FileReport(staged.name(status.file), status.status, staged.name(status.message), status.projects,
-                      [staged.name(n) for n in status.notes], getattr(status, "code", ""))
+                      [staged.name(n) for n in status.notes], status.code)
 
 
 def _renamed(findings: list[Any], staged: Staged) -> list[Any]:
@@ -43,32 +43,31 @@ def validate(sources: Any, *, profile: str | None = None, discover: bool = False
     project tables (lock files, hidden files, xltool's backups and marked copies) are
     reported as ``skipped``. A file that cannot be read is ``failed`` with its
     ``error_code``; the others are still validated, copied text checked across all.
+    ``sources`` may also be what :func:`find_inputs` returned.
     """
-    from xltool.apps.validate import check_files, find_inputs as discover_inputs
+    from xltool.apps.validate import Inputs, check_files, find_inputs as discover_inputs
 
-    with Staged(sources) as staged:
-        notices: list[str] = []
-        in_folders: frozenset[str] = frozenset()
-        paths = staged.paths
-        if discover:
-            found = discover_inputs(paths)
-            paths, in_folders, notices = found.to_read, found.in_folders, found.notices
-        checked = check_files(paths, profile=profile, skip_own=discover, found_in_folder=in_folders,
+    found = sources if isinstance(sources, Inputs) else None  # what find_inputs returned (the CLI checks it first)
+    with Staged([] if found is not None else sources) as staged:
+        if found is None:
+            found = discover_inputs(staged.paths) if discover else Inputs(staged.paths)
+        else:
+            discover = True
+        checked = check_files(found.to_read, profile=profile, skip_own=discover, found_in_folder=found.in_folders,
                               progress=progress)
         files = [_file_report(s, staged) for s in checked.run.files]
+        # Passed over by discovery (locks, hidden files, backups: "quiet"), or once read (a marked copy …).
+        files += [FileReport(staged.name(f), "skipped", reason, error_code="quiet") for f, reason in found.skipped]
         files += [FileReport(staged.name(f), "skipped", reason, error_code="input.skipped")
                   for f, reason in checked.skipped]
-        return ValidationReport(files, _renamed(checked.run.findings, staged), [staged.name(n) for n in notices])
+        notices = found.notices
+        for project in checked.projects:
+            project.file = staged.name(project.file)
+        return ValidationReport(files, _renamed(checked.run.findings, staged), [staged.name(n) for n in notices],
+                                checked.projects)
 
 
-def validate_grid(book: str, sheets: Sequence[dict[str, Any]], *, profile: str | None = None) -> ValidationReport:
-    """Validate a workbook held by a spreadsheet host (WPS/Excel add-in, a web grid).
-
-    ``sheets`` is ``[{"name": "项目1", "values": [[…], …]}, …]``: each sheet's used range
-    from A1, as ``Range.Value2`` gives it ("" and None both mean empty). Findings name
-    the sheets and cells as the host numbers them; the rules are those of :func:`validate`.
-    """
-    from xltool.apps.validate import check_grids
+def _grids(sheets: Sequence[dict[str, Any]]) -> list[Any]:
     from xltool.core.grid import Grid
 
     grids = []
@@ -76,10 +75,36 @@ def validate_grid(book: str, sheets: Sequence[dict[str, Any]], *, profile: str |
         values = sheet.get("values") or []
         rows = [[None if v == "" else v for v in (row if isinstance(row, (list, tuple)) else [row])]
                 for row in values]
-        grids.append(Grid(rows=rows, name=str(sheet.get("name", ""))))
-    run = check_grids(book, grids, profile=profile)
-    files = [FileReport(s.file, s.status, s.message, s.projects, list(s.notes), s.code) for s in run.files]
-    return ValidationReport(files, run.findings)
+        grids.append(Grid(rows=rows, name=str(sheet.get("name", "")), top=int(sheet.get("top", 1)),
+                          left=int(sheet.get("left", 1))))
+    return grids
+
+
+def _grid_files(run: Any) -> list[FileReport]:
+    return [FileReport(s.file, s.status, s.message, s.projects, list(s.notes), s.code) for s in run.files]
+
+
+def validate_grid(book: str, sheets: Sequence[dict[str, Any]], *, profile: str | None = None) -> ValidationReport:
+    """Validate a workbook held by a spreadsheet host (WPS/Excel add-in, a web grid).
+
+    ``sheets`` is ``[{"name": "项目1", "values": [[…], …]}, …]``: each sheet's used range
+    from A1, as ``Range.Value2`` gives it ("" and None both mean empty); a range that
+    starts elsewhere gives its first cell as ``"top"``/``"left"`` (1-based). Findings
+    name the sheets and cells as the host numbers them; the rules are those of
+    :func:`validate`. xltool's own results and marks sheets are left out.
+    """
+    from xltool.apps.validate import check_grids
+
+    run, read = check_grids(book, _grids(sheets), profile=profile)
+    return ValidationReport(_grid_files(run), run.findings, projects=list(read.projects) if read else [])
+
+
+def read_grid(book: str, sheets: Sequence[dict[str, Any]], *, profile: str | None = None) -> ReadReport:
+    """The project tables of a workbook held by a spreadsheet host (``sheets`` as in :func:`validate_grid`)."""
+    from xltool.apps.validate import check_grids
+
+    run, read = check_grids(book, _grids(sheets), profile=profile, run_rules=False)
+    return ReadReport(_grid_files(run), list(read.projects) if read else [], read.profile if read else None)
 
 
 def read(sources: Any, *, profile: str | None = None) -> ReadReport:
@@ -90,6 +115,7 @@ def read(sources: Any, *, profile: str | None = None) -> ReadReport:
     with Staged(sources) as staged:
         files: list[FileReport] = []
         projects: list[Any] = []
+        profile_read: str | None = None
         for path in staged.paths:
             try:
                 result = read_workbook(path, profile=profile)
@@ -105,4 +131,5 @@ def read(sources: Any, *, profile: str | None = None) -> ReadReport:
             files.append(FileReport(staged.name(str(path)), "ok", f"项目表 {len(result.projects)} 张",
                                     len(result.projects)))
             projects.extend(result.projects)
-        return ReadReport(files, projects)
+            profile_read = profile_read or result.profile
+        return ReadReport(files, projects, profile_read)

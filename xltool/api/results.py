@@ -20,7 +20,8 @@ FILE_STATUSES = ("ok", "failed", "skipped", "not_marked")
 @dataclass
 class FileReport:
     """What happened to one input: ``status`` ok / failed / skipped (not read, ``message`` says why) /
-    not_marked; ``error_code`` is the failure's stable code (``file.encrypted`` …), "" when ok."""
+    not_marked; ``error_code`` is the failure's stable code (``file.encrypted`` …), "" when ok; a skipped
+    file has ``quiet`` (a lock file, hidden file or xltool's own output) or ``input.skipped``."""
 
     file: str
     status: str = "ok"
@@ -28,6 +29,7 @@ class FileReport:
     projects: int = 0
     notes: list[str] = field(default_factory=list)
     error_code: str = ""
+    marked: bool = False  # ``message`` says where the marked workbook went
     error: Any = field(default=None, repr=False, compare=False)  # the XltoolError of a failed file
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,6 +44,7 @@ class ValidationReport:
     files: list[FileReport]
     findings: list[Finding]
     notices: list[str] = field(default_factory=list)
+    projects: list[Project] = field(default_factory=list, repr=False)  # what the rules saw
 
     def findings_for(self, file: str) -> list[Finding]:
         return [f for f in self.findings if f.file == file]
@@ -67,6 +70,14 @@ class ValidationReport:
         """Exactly what ``xltool validate --json`` prints."""
         return {"files": [f.to_dict() for f in self.read_files], "findings": [f.to_json_dict() for f in self.findings]}
 
+    def to_text(self) -> str:
+        """The readable Chinese report (per file, per project, one line per finding, then the counts)."""
+        from xltool.write.report import FileStatus, ValidationRun, format_text
+
+        statuses = [FileStatus(f.file, f.status, f.message, f.projects, list(f.notes), f.error_code, f.marked)
+                    for f in self.read_files]
+        return format_text(ValidationRun(statuses, self.findings))
+
 
 @dataclass
 class ReadReport:
@@ -74,6 +85,7 @@ class ReadReport:
 
     files: list[FileReport]
     projects: list[Project]
+    profile: str | None = None  # the profile the (first) workbook records
 
     def to_dict(self) -> list[dict[str, Any]]:
         """Exactly what ``xltool read --json`` prints: the list of projects."""
@@ -91,6 +103,15 @@ class MarkResult:
     notices: list[str] = field(default_factory=list)
     at_risk: list[str] = field(default_factory=list)  # content openpyxl cannot keep (charts …)
 
+    @property
+    def warning(self) -> str:
+        """What the marked workbook may lack or show changed ("" when nothing is at risk)."""
+        if not self.at_risk:
+            return ""
+        from xltool.write.marking import lost_message
+
+        return lost_message(self.at_risk) + "（标注后的文件中可能缺失或变样）"
+
 
 @dataclass
 class ImportResult:
@@ -100,7 +121,11 @@ class ImportResult:
     notices: list[str] = field(default_factory=list)
     output: Path | None = None
     data: bytes | None = None
-    skipped_tables: int = 0
+    skipped_tables: int = 0  # tables inside a source passed over (no 项目名称 …)
+    sources: int = 0  # files read
+    written: list[Path] = field(default_factory=list)  # every workbook written (one per project with ``split``)
+    profile_notice: str = ""  # projects of several profiles in one workbook: which one its lists follow
+    incomplete: bool = False  # a table passed over, a folder that could not be opened, or a text cut to fit a cell
 
 
 @dataclass
@@ -118,10 +143,22 @@ class MergeReport:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
-    detail: Any = None  # the apps-level report (for the CLI's wording)
+    detail: Any = field(default=None, repr=False)  # the apps-level report (its wording)
+    rename: Any = field(default=None, repr=False)  # staged upload paths → the caller's names
+
+    def problem_lines(self) -> list[str]:
+        """One line per file skipped or failed and per duplicated project."""
+        return [self._named(line) for line in self.detail.problem_lines()]
+
+    def summary_line(self) -> str:
+        """What was merged, how many problems, where the summary is (Chinese, several lines)."""
+        return self._named(self.detail.summary_line())
+
+    def _named(self, text: str) -> str:
+        return self.rename(text) if self.rename is not None else text
 
     @property
     def has_problems(self) -> bool:
         """A file was skipped or failed (not a quiet skip such as a lock file), or a project came twice."""
-        return bool(self.duplicates) or any(f.status in ("skipped", "failed") and f.error_code != "quiet"
-                                            for f in self.files)
+        return self.detail.has_problems if self.detail is not None else bool(self.duplicates) or any(
+            f.status in ("skipped", "failed") and f.error_code != "quiet" for f in self.files)

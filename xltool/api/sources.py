@@ -10,8 +10,6 @@ temporary folder is removed when the call ends, whatever happens.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from types import TracebackType
@@ -84,6 +82,8 @@ class Staged:
     def workdir(self) -> str:
         """The private temporary folder of this call (made on first use)."""
         if self._tmp is None:
+            import tempfile
+
             self._tmp = tempfile.mkdtemp(prefix="xltool-api-")
         return self._tmp
 
@@ -104,6 +104,8 @@ class Staged:
 
     def close(self) -> None:
         if self._tmp is not None:
+            import shutil
+
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 
@@ -119,7 +121,7 @@ class Staged:
 
 def rename_error(exc: Any, staged: Staged) -> None:
     """An XltoolError about a staged upload names the upload, not the temporary file."""
-    if not staged.staged:
+    if not staged.staged or not (hasattr(exc, "describe") and hasattr(exc, "code")):
         return
     exc.file = staged.name(exc.file) if exc.file else exc.file
     exc.message = staged.name(exc.message)

@@ -57,51 +57,58 @@ def mark(source: Any, *, output: str | Path | None = None, findings: list[Any] |
         return MarkResult(None, data, done.marked_cells, None, [staged.name(n) for n in done.notices], done.at_risk)
 
 
+def check_mark_output(source: str | Path, output: str | Path) -> None:
+    """Refuse a marked copy's output before any work: not the source itself, same extension, a folder that exists."""
+    from xltool.io.files import check_output_dir, ensure_not_input
+    from xltool.write.marking import check_output_suffix
+
+    ensure_not_input(output, [source])
+    check_output_suffix(Path(source), Path(output))
+    check_output_dir(output)
+
+
 def import_tables(sources: Any, *, year: int | None = None, profile: str | None = None,
-                  output: str | Path | None = None) -> ImportResult:
-    """Last year's tables (.docx, text copied from Word, other regions' workbooks) → one template workbook.
+                  output: str | Path | None = None, split: str | Path | None = None,
+                  layout: str | Path | None = None) -> ImportResult:
+    """Last year's tables (.docx, text copied from Word, other regions' workbooks) → template workbooks.
 
     Every source is read before anything is written; one that cannot be read raises
-    (``XltoolError``). With ``output=None`` the workbook's bytes are in ``data``.
+    (``XltoolError``). ``output``: one workbook, a sheet per project; ``split``: a
+    folder with one workbook per project; neither: the one workbook's bytes in ``data``.
+    Folders among the sources are searched (lock files, backups passed over, in ``notices``).
+    ``layout``: a layout file (TOML: which title or label means which field) applied to this run.
     """
-    from xltool.apps.importer import common_profile, project_warnings, write_workbook
-    from xltool.core.errors import XltoolError
-    from xltool.core.frameworks import get_profile
-    from xltool.core.model import check_year
-    from xltool.io.sources import load_source
+    from xltool.apps.importer import ImportRun, check_choices, collect, find_sources, load_all, run_import, write_workbook
 
-    if profile is not None:
-        get_profile(profile)
-    if year is not None:
-        check_year(year)
     with Staged(sources) as staged:
-        results, failures = [], []
-        for path in staged.paths:
+        if output is not None or split is not None:
             try:
-                results.append(load_source(path, profile=profile))
-            except XltoolError as exc:
+                run = run_import(staged.paths, output=None if output is None else Path(output),
+                                 split_dir=None if split is None else Path(split), profile=profile, year=year,
+                                 layout=None if layout is None else Path(layout))
+            except Exception as exc:
                 rename_error(exc, staged)
-                failures.append(exc)
-        if len(failures) == 1:
-            raise failures[0]
-        if failures:
-            details = "；\n".join(f.describe() for f in failures)
-            raise XltoolError(f"{len(failures)} 个文件无法导入，未写出任何文件：\n{details}", code=failures[0].code)
-        imported = ImportResult(projects=[], skipped_tables=sum(r.skipped_tables for r in results))
-        for result in results:
-            name = staged.name(result.file)
-            imported.notices.extend(f"文件 {name}：{w}" for w in result.warnings)
-            for project in result.projects:
-                project.file = staged.name(project.file)
-                imported.notices.extend(f"文件 {name}：{w}" for w in project_warnings(project))
-                imported.projects.append(project)
-        chosen = profile or common_profile(imported.projects)
-        if output is not None:
-            imported.output = write_workbook(imported.projects, Path(output), profile=chosen, year=year)
+                raise
+            data = None
         else:
-            imported.data = _held(staged, "导入.xlsx", lambda dest: write_workbook(imported.projects, dest,
-                                                                                  profile=chosen, year=year))
-        return imported
+            check_choices(profile, year)
+            try:
+                paths, notices, unreadable = find_sources(staged.paths)
+                run = ImportRun(warnings=list(notices), unreadable=unreadable)
+                collect(load_all(paths, profile=profile, layout=None if layout is None else Path(layout)), run,
+                        profile=profile)
+            except Exception as exc:
+                rename_error(exc, staged)
+                raise
+            data = _held(staged, "导入.xlsx", lambda dest: write_workbook(run.projects, dest, profile=profile,
+                                                                          year=year, cut=run.cut))
+            run.warnings.extend(run.cut)
+        for project in run.projects:
+            project.file = staged.name(project.file)
+        return ImportResult(run.projects, [staged.name(w) for w in run.warnings],
+                            run.written[0] if output is not None else (Path(split) if split is not None else None),
+                            data, run.skipped_tables, run.sources, list(run.written), run.profile_notice,
+                            run.incomplete)
 
 
 def merge(sources: Any, *, output: str | Path, jobs: int | None = None, profile: str | None = None,
@@ -125,7 +132,7 @@ def merge(sources: Any, *, output: str | Path, jobs: int | None = None, profile:
         files += [FileReport(staged.name(f), "skipped", reason, error_code="quiet") for f, reason in done.quiet]
         return MergeReport(files, done.projects, done.indicators, done.findings, done.output, done.backup,
                            [staged.name(d) for d in done.duplicates], done.ignored, done.seconds, dict(done.timings),
-                           dict(done.rows), done)
+                           dict(done.rows), done, staged.name if staged.staged else None)
 
 
 def make_template(*, year: int | None = None, profile: str | None = None, sheets: int = 1,

@@ -1,13 +1,12 @@
-"""Last year's tables → projects → filled template workbooks (``xltool import``).
+"""Last year's tables → projects → filled template workbooks (``xltool.import_tables``, ``xltool import``).
 
 Staff keep last year's 绩效目标表 as Word documents, as text copied out of them, or as
-another region's workbook. Re-typing them into the template is where errors creep in,
-so this module only turns each source into :class:`~xltool.core.grid.Grid` objects and hands
-them to the one parser (:func:`xltool.parse.reader.parse_grid`). What it then changes is
-layout, never content: an operator written inside the value (``≥90%``) moves to the
-计算符号 column, a separate 单位 column is joined to its value, and everything that did
-not map is kept in ``extra``/``notes`` and reported, because the validator, not the
-importer, is the one that judges defects.
+another region's workbook. Re-typing them into the template is where errors creep in.
+Reading a source into projects is :func:`xltool.io.sources.load_source` (file → grids →
+the one parser); this module finds the sources, reads them all before writing, and
+writes template workbooks. What import changes is layout, never content: what did not
+map is kept in ``extra``/``notes``, put in a note on the sheet and reported, because
+the validator, not the importer, is the one that judges defects.
 """
 
 from __future__ import annotations
@@ -16,28 +15,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, XltoolError
+from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.io.sources import SourceResult, load_source
-from xltool.core.model import Project, check_year
+
+if TYPE_CHECKING:  # pragma: no cover
+    from xltool.core.model import Project
 from xltool.core.text import clean_text
 from xltool.core.names import LISTS_SHEET
-
-
-# ---------------------------------------------------------------------------
-# Sources → grids
-# ---------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------
-# Grids → projects, layout normalised
-# ---------------------------------------------------------------------------
-
-
-# ---------------------------------------------------------------------------
-# Files
-# ---------------------------------------------------------------------------
 
 
 def project_warnings(project: Project) -> Iterator[str]:
@@ -148,43 +134,39 @@ def write_split(projects: list[Project], directory: Path, *, profile: str | None
     ]
 
 
-def import_exit_code(results: list[SourceResult]) -> int:
-    """1 when some table inside a source was passed over, else 0."""
-    from xltool.core.errors import EXIT_FINDINGS, EXIT_OK
-
-    return EXIT_FINDINGS if any(r.skipped_tables for r in results) else EXIT_OK
-
-
 @dataclass
 class ImportRun:
-    """What ``xltool import`` did: files written, messages for stdout/stderr, exit code."""
+    """What an import did: files written, projects, notices about what was passed over or kept aside."""
 
     written: list[Path] = field(default_factory=list)
     projects: list[Project] = field(default_factory=list)
-    messages: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    exit_code: int = 0
+    sources: int = 0  # files read
+    skipped_tables: int = 0  # tables inside a source that were passed over
+    profile_notice: str = ""  # projects of several profiles written into one workbook (which one its lists follow)
+    unreadable: int = 0  # folders that could not be opened: their files are missing (exit 1)
+    cut: list[str] = field(default_factory=list)  # texts longer than a cell holds: cut, said (exit 1)
+
+    @property
+    def incomplete(self) -> bool:
+        """Something was left out or cut: never a clean exit."""
+        return bool(self.skipped_tables or self.unreadable or self.cut)
 
 
-def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Path | None = None,
-               profile: str | None = None, year: int | None = None, layout: Path | None = None) -> ImportRun:
-    """The ``xltool import`` command: read every source first, write only when all were read.
-
-    ``layout``: a layout file (parse/layouts.py) whose wordings count as labels for this run.
-
-    Raises :class:`XltoolError` (exit code 2) for wrong arguments and for any source that
-    cannot be read; nothing is written then.
-    """
-    from xltool.io.files import check_output_dir, ensure_not_input, require_suffix
-    from xltool.core.frameworks import get_profile
-
-    if (output is None) == (split_dir is None):
-        raise XltoolError("请用 -o 指定输出工作簿，或用 --split 指定输出文件夹（二者选一）", exit_code=EXIT_INPUT)
+def check_choices(profile: str | None, year: int | None) -> None:
+    """A profile that exists and a four-digit year, checked before any file is read."""
     if profile is not None:
+        from xltool.core.frameworks import get_profile
+
         get_profile(profile)
     if year is not None:
+        from xltool.core.model import check_year
+
         check_year(year)
-    # The same discovery as validate and merge: folders searched; locks, hidden files, backups skipped and named.
+
+
+def find_sources(sources: list[Path]) -> tuple[list[Path], list[str], int]:
+    """The same discovery as validate and merge: folders searched; locks, hidden files, backups skipped and named."""
     from xltool.io.discovery import WORKBOOK_SUFFIXES, discover
 
     expanded: list[Path] = []
@@ -192,7 +174,7 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
     unreadable = 0  # folders that could not be opened: their files are missing (exit 1)
     for source in sources:
         if not (Path(source).exists() or Path(source).is_symlink()):
-            expanded.append(Path(source))  # load_source says what is missing, as before
+            expanded.append(Path(source))  # load_source says what is missing
             continue
         found = discover([source], suffixes=WORKBOOK_SUFFIXES | {".txt", ".docx"}, noted={})
         expanded += [f.path for f in found.to_read]
@@ -200,18 +182,13 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         unreadable += len(found.unreadable)
         if not found.to_read and Path(source).is_dir():
             notices.append(f"文件夹 {source} 中没有可导入的文件（.txt、.docx 或 Excel 工作簿）")
-    sources = expanded
-    if not sources:
-        raise XltoolError("没有可导入的文件：\n" + "\n".join(notices[:20]), exit_code=EXIT_INPUT)
-    if output is not None:
-        ensure_not_input(output, sources)
-        check_output_dir(output)
-        require_suffix(output, ".xlsx")
-    elif split_dir is not None and split_dir.exists() and not split_dir.is_dir():
-        raise XltoolError("--split 需要一个文件夹，但该路径是文件", file=split_dir, exit_code=EXIT_INPUT)
+    if not expanded:
+        raise XltoolError("没有可导入的文件：\n" + "\n".join(notices[:20]), exit_code=EXIT_INPUT, code="input.none")
+    return expanded, notices, unreadable
 
-    run = ImportRun()
-    run.warnings.extend(notices)
+
+def load_all(sources: list[Path], *, profile: str | None = None, layout: Path | None = None) -> list[SourceResult]:
+    """Every source read before anything is written; any that cannot be read raises (all named at once)."""
     failures: list[XltoolError] = []
     results: list[SourceResult] = []
     from xltool.parse.layouts import applied_layout, load_layout
@@ -222,36 +199,66 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
                 results.append(load_source(source, profile=profile))
             except XltoolError as exc:
                 failures.append(exc)
+    if len(failures) == 1:
+        raise failures[0]
     if failures:
-        if len(failures) == 1:
-            raise failures[0]
         details = "；\n".join(f.describe() for f in failures)
-        raise XltoolError(f"{len(failures)} 个文件无法导入，未写出任何文件：\n{details}", exit_code=EXIT_INPUT)
+        raise XltoolError(f"{len(failures)} 个文件无法导入，未写出任何文件：\n{details}", exit_code=EXIT_INPUT,
+                          code=failures[0].code)
+    return results
 
+
+def collect(results: list[SourceResult], run: ImportRun, *, profile: str | None = None,
+            one_workbook: bool = True) -> None:
+    """The projects of every source into ``run``, with their notices, in order."""
+    run.sources += len(results)
+    run.skipped_tables += sum(r.skipped_tables for r in results)
     for result in results:
         run.warnings.extend(f"文件 {result.file}：{w}" for w in result.warnings)
         for project in result.projects:
             run.warnings.extend(f"文件 {result.file}：{w}" for w in project_warnings(project))
             run.projects.append(project)
-    cut: list[str] = []  # texts longer than a cell holds: cut, said, exit 1
+    profiles = {p.profile for p in run.projects if p.profile}
+    if one_workbook and profile is None and len(profiles) > 1:
+        run.profile_notice = (f"各项目的指标体系不同（{'、'.join(sorted(profiles))}），"
+                              f"工作簿的下拉列表统一按“{common_profile(run.projects)}”生成")
+
+
+def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Path | None = None,
+               profile: str | None = None, year: int | None = None, layout: Path | None = None) -> ImportRun:
+    """Read every source first, write only when all were read: one workbook (``output``) or one per project.
+
+    ``layout``: a layout file (parse/layouts.py) whose wordings count as labels for this run.
+    Raises :class:`XltoolError` for wrong arguments and for any source that cannot be
+    read; nothing is written then.
+    """
+    from xltool.io.files import check_output_dir, ensure_not_input, require_suffix
+
+    if (output is None) == (split_dir is None):
+        raise XltoolError("请给出输出工作簿或输出文件夹（二者选一）", exit_code=EXIT_INPUT)
+    check_choices(profile, year)
+    sources, notices, unreadable = find_sources(sources)
     if output is not None:
-        profiles = {p.profile for p in run.projects if p.profile}
-        if profile is None and len(profiles) > 1:
-            chosen = common_profile(run.projects)
-            run.warnings.append(
-                f"各项目的指标体系不同（{'、'.join(sorted(profiles))}），工作簿的下拉列表统一按“{chosen}”生成；"
-                "如需各按其体系生成，请改用 --split"
-            )
-        run.written = [write_workbook(run.projects, output, profile=profile, year=year, cut=cut)]
+        ensure_not_input(output, sources)
+        check_output_dir(output)
+        require_suffix(output, ".xlsx")
+    elif split_dir is not None and split_dir.exists() and not split_dir.is_dir():
+        raise XltoolError("输出文件夹的位置是一个文件", file=split_dir, exit_code=EXIT_INPUT, code="output.not_folder")
+
+    run = ImportRun(warnings=list(notices), unreadable=unreadable)
+    collect(load_all(sources, profile=profile, layout=layout), run, profile=profile, one_workbook=output is not None)
+    if output is not None:
+        run.written = [write_workbook(run.projects, output, profile=profile, year=year, cut=run.cut)]
     else:
         assert split_dir is not None
         created = not split_dir.exists()
         try:
             split_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise XltoolError(f"无法创建输出文件夹（{exc.strerror or exc}）", file=split_dir, exit_code=EXIT_INPUT) from None
+            raise XltoolError(f"无法创建输出文件夹（{exc.strerror or exc}）", file=split_dir, exit_code=EXIT_INPUT,
+                              code="output.failed") from None
         try:
-            run.written = write_split(run.projects, split_dir, profile=profile, year=year, cut=cut)
+            run.written = write_split(run.projects, split_dir, profile=profile, year=year, cut=run.cut)
         except BaseException:  # a full disk, Ctrl+C: the folder this run made is not left behind empty
             if created:
                 try:
@@ -259,36 +266,22 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
                 except OSError:
                     pass
             raise
-    where = run.written[0] if output is not None else split_dir
-    run.messages.append(
-        f"已从 {len(results)} 个文件导入 {len(run.projects)} 个项目，写入 {where}"
-        + (f"（{len(run.written)} 个工作簿）" if split_dir is not None else "")
-    )
-    run.warnings.extend(cut)
-    run.exit_code = max(import_exit_code(results), EXIT_FINDINGS if unreadable or cut else 0)
+    run.warnings.extend(run.cut)
     return run
 
 
 __all__ = [
-    "FREE_ROWS",
     "ImportRun",
-    "SourceResult",
+    "check_choices",
+    "collect",
     "common_profile",
-    "decode_text",
-    "docx_to_grids",
-    "import_exit_code",
-    "is_table_start",
-    "load_source",
-    "load_sources",
-    "normalise_indicator",
+    "find_sources",
+    "load_all",
     "project_warnings",
-    "projects_from_grid",
     "run_import",
     "safe_filename",
     "shared_year",
-    "split_operator",
     "split_paths",
-    "text_to_grids",
     "write_split",
     "write_workbook",
 ]

@@ -11,12 +11,14 @@ import json
 import os
 import sys
 from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from xltool import __version__
-from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, XltoolError
 from xltool.cli.zh import VERSION_HELP, ZhGroup
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -94,25 +96,24 @@ def read_command(files: tuple[Path, ...], as_json: bool, profile: str | None) ->
 
     “文件”为一个或多个 .xlsx/.xlsm/.xls/.ods 工作簿。任一文件无法读取时退出码为 2。
     """
-    from xltool.io.calamine import read_workbook
+    import xltool
 
-    projects: list[dict[str, Any]] = []
-    failed: list[XltoolError] = []
-    for path in files:
-        try:
-            result = read_workbook(path, profile=profile)
-        except XltoolError as exc:
-            if len(files) == 1:
-                raise
-            failed.append(exc)
-            click.echo(f"错误：{exc.describe()}", err=True)
+    report = xltool.read(list(files), profile=profile)
+    failed = [f.error for f in report.files if f.status == "failed"]
+    if failed and len(files) == 1:
+        raise failed[0]
+    read_so_far = 0
+    for entry in report.files:  # file by file, as they were read (projects come in the same order)
+        if entry.status == "failed":
+            click.echo(f"错误：{entry.error.describe()}", err=True)
             continue
-        # One count everywhere: template rows left blank or "……" are not indicators (as in validate and merge).
-        projects.extend({**p.to_json_dict(), "_count": len(p.real_indicators)} for p in result.projects)
-        for project in result.projects:
+        for project in report.projects[read_so_far:read_so_far + entry.projects]:
             for note in project.notes:
                 label = project.name or "（未填写项目名称）"
                 click.echo(f"提示：文件 {project.file}，工作表 {project.sheet}，项目“{label}”：{note}", err=True)
+        read_so_far += entry.projects
+    # One count everywhere: template rows left blank or "……" are not indicators (as in validate and merge).
+    projects = [{**p.to_json_dict(), "_count": len(p.real_indicators)} for p in report.projects]
     if as_json:
         _echo_json([{k: v for k, v in p.items() if k != "_count"} for p in projects])
     else:
@@ -132,13 +133,13 @@ def read_command(files: tuple[Path, ...], as_json: bool, profile: str | None) ->
 @click.option("--sheets", type=click.IntRange(1, 200), default=1, show_default=True, help="预置的项目表张数。")
 def template_command(output: Path, profile: str | None, year: int | None, sheets: int) -> None:
     """生成空白的项目绩效目标表模板（含下拉列表、输入提示和自动检查）。"""
-    from xltool.write.template import build_template
+    import xltool
 
     def backups() -> set[Path]:
         return set(output.parent.glob(f"{output.stem}.bak-*{output.suffix}"))
 
     before = backups()
-    path = build_template(output, profile=profile, year=year, sheets=sheets)
+    path = xltool.make_template(output=output, profile=profile, year=year, sheets=sheets)
     click.echo(f"已生成模板：{path}")
     for backup in sorted(backups() - before):  # the file that was there is never replaced silently
         click.echo(f"原有的同名文件已备份为：{backup}")
@@ -170,14 +171,26 @@ def import_command(sources: tuple[Path, ...], output: Path | None, split_dir: Pa
     无法对应到模板栏目的内容保留在“项目名称”单元格的批注中，并逐条提示。
     退出码：0 成功；1 有表格未能导入；2 文件无法读取或参数错误（此时不写出任何文件）。
     """
-    from xltool.apps.importer import run_import
+    import xltool
 
-    run = run_import(list(sources), output=output, split_dir=split_dir, profile=profile, year=year, layout=layout)
-    for line in run.warnings:
+    if (output is None) == (split_dir is None):
+        raise XltoolError("请用 -o 指定输出工作簿，或用 --split 指定输出文件夹（二者选一）", exit_code=EXIT_INPUT)
+    try:
+        run = xltool.import_tables(list(sources), output=output, split=split_dir, profile=profile, year=year,
+                                     layout=layout)
+    except XltoolError as exc:
+        if exc.code == "output.not_folder":
+            raise XltoolError("--split 需要一个文件夹，但该路径是文件", file=exc.file, exit_code=exc.exit_code,
+                              code=exc.code) from None
+        raise
+    for line in run.notices:
         click.echo(f"提示：{line}", err=True)
-    for line in run.messages:
-        click.echo(line)
-    sys.exit(run.exit_code)
+    if run.profile_notice:
+        click.echo(f"提示：{run.profile_notice}；如需各按其体系生成，请改用 --split", err=True)
+    where = run.output
+    click.echo(f"已从 {run.sources} 个文件导入 {len(run.projects)} 个项目，写入 {where}"
+               + (f"（{len(run.written)} 个工作簿）" if split_dir is not None else ""))
+    sys.exit(EXIT_FINDINGS if run.incomplete else 0)
 
 
 # --- validate ---
@@ -201,14 +214,88 @@ def validate_command(files: tuple[Path, ...], as_json: bool, mark: bool, mark_to
     退出码：0 无错误；1 发现错误；2 有文件无法读取或无法标注。
     多个文件一起校验时，也会检查不同项目之间相互复制的文字和重复报送的项目。
     """
-    from xltool.apps.validate import run_validate_command
+    import xltool
 
-    out = run_validate_command(list(files), as_json=as_json, mark=mark, mark_to=mark_to, force=force,
-                               profile=profile)
-    click.echo(out.stdout)
-    for line in out.stderr:
+    if mark and mark_to is not None:
+        raise XltoolError("--mark 与 --mark-to 只能选用一个", exit_code=EXIT_INPUT)
+    found = xltool.find_inputs(list(files))
+    markable = xltool.MARKABLE_SUFFIXES if (mark or mark_to is not None) else ()
+    if mark_to is not None:
+        if len(found.to_read) != 1:
+            raise XltoolError("--mark-to 只能用于一个输入文件；多个文件请用 --mark 分别标注", exit_code=EXIT_INPUT)
+        if found.to_read[0].suffix.lower() not in markable:
+            raise _not_markable(found.to_read[0])
+        xltool.check_mark_output(found.to_read[0], mark_to)
+    if mark and found.to_read and all(p.suffix.lower() not in markable for p in found.to_read):
+        raise _not_markable(found.to_read[0])
+    report = xltool.validate(found, profile=profile)
+    notices = [f"提示：{line}" for line in report.notices]
+    notices += [f"提示：已跳过 {f.file}：{f.message}" for f in report.files if f.error_code == "input.skipped"]
+    if not report.read_files:
+        given = "、".join(str(f) for f in files)
+        lines = "".join(f"\n  {n.removeprefix('提示：')}" for n in notices[:20])
+        raise XltoolError(f"输入（{given}）中没有可校验的工作簿（.xlsx/.xlsm/.xls/.ods）{lines}", exit_code=EXIT_INPUT)
+    problems: list[str] = []
+    if markable:
+        problems = _mark_files(xltool, report, mark_to=mark_to, force=force)
+    problems += [f"错误：文件 {s.file}：{s.message}" for s in report.read_files if s.status == "failed"]
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        # Each error said once: where stderr carries the reason (scripts and the ribbon read it there),
+        # the report only points to it.
+        for status in report.read_files:
+            if status.status in ("failed", "not_marked"):
+                status.message = "原因见下方“错误：”一行"
+        click.echo(report.to_text())
+    for line in notices + problems:
         click.echo(line, err=True)
-    sys.exit(out.exit_code)
+    if any(s.status != "ok" for s in report.read_files):
+        sys.exit(EXIT_INPUT)
+    # A folder that could not be opened may hold tables: never a clean exit 0.
+    sys.exit(EXIT_FINDINGS if report.errors or found.unreadable else 0)
+
+
+def _not_markable(path: Path) -> XltoolError:
+    return XltoolError(
+        f"xltool 只能在 .xlsx/.xlsm 工作簿上标注，该文件是 {path.suffix} 格式。请在 WPS 或 LibreOffice 中把它"
+        f"“另存为”Excel 工作簿（{path.stem}.xlsx），再运行：xltool validate {path.stem}.xlsx --mark-to 标注副本.xlsx",
+        file=path,
+        exit_code=EXIT_INPUT,
+    )
+
+
+def _mark_files(xltool: Any, report: Any, *, mark_to: Path | None, force: bool) -> list[str]:
+    """Mark every file that was read (in place, or the one file to ``mark_to``); the stderr lines it causes."""
+    problems: list[str] = []
+    for status in report.read_files:
+        if status.status != "ok":
+            continue
+        if Path(status.file).suffix.lower() not in xltool.MARKABLE_SUFFIXES:
+            status.status = "not_marked"
+            status.message = _not_markable(Path(status.file)).message
+            problems.append(f"错误：文件 {status.file}：{status.message}")
+            continue
+        try:
+            result = xltool.mark(status.file, findings=report.findings_for(status.file), output=mark_to,
+                                 in_place=mark_to is None, force=force)
+        except XltoolError as exc:
+            if exc.code == "output.at_risk":  # the CLI knows the way out: its flags
+                exc = XltoolError(exc.message + "；可改用 --mark-to 输出标注副本，或加 --force 仍在原文件上标注（会先备份）",
+                                  file=exc.file, sheet=exc.sheet, cell=exc.cell, exit_code=exc.exit_code, code=exc.code)
+            status.status = "not_marked"
+            status.message = exc.message
+            problems.append(f"错误：{exc.describe()}")
+            continue
+        status.marked = True
+        status.message = f"已标注 {result.marked_cells} 个单元格，写入：{result.output}"
+        if result.backup is not None:
+            status.message += f"（覆盖前已备份为 {result.backup.name}）"
+        if result.warning:
+            status.notes.append("部分内容无法完整保留，见下方“警告：”一行")
+            problems.append(f"警告：文件 {status.file}：{result.warning}")
+        status.notes.extend(result.notices)
+    return problems
 
 
 # --- merge ---
@@ -232,15 +319,37 @@ def merge_command(inputs: tuple[Path, ...], output: Path, jobs: int, profile: st
     不计入，逐个列在文件清单中并说明原因；同一项目（名称+实施单位）在两个文件中出现时只计一次。
     退出码：0 全部汇总；1 有文件被跳过、读取失败或项目重复（汇总表照常写出）；2 没有可汇总的项目或参数错误。
     """
-    from xltool.apps.merge import merge_workbooks, progress_bar
+    import xltool
 
-    with progress_bar() as progress:
-        report = merge_workbooks(list(inputs), output, jobs=jobs or None, profile=profile, progress=progress,
-                                 validate=not no_validate)
+    with _progress_bar() as progress:
+        report = xltool.merge(list(inputs), output=output, jobs=jobs or None, profile=profile, progress=progress,
+                              validate=not no_validate)
     for line in report.problem_lines():
         click.echo(line, err=True)
     click.echo(report.summary_line())
-    sys.exit(report.exit_code)
+    sys.exit(EXIT_FINDINGS if report.has_problems else 0)
+
+
+@contextmanager
+def _progress_bar(label: str = "正在读取") -> Iterator[Callable[[int, int], None] | None]:
+    """A click progress bar on stderr when it is a terminal; None otherwise."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    bar: Any = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 # --- addin ---

@@ -22,8 +22,8 @@ def default_data_dir() -> Path:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="监听地址；默认只允许本机访问。让其他电脑访问（如 0.0.0.0）时必须同时设置 --token。")
 @click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, help="端口。")
-@click.option("--token", default=None, help="访问口令（至少 8 位字母、数字或 ._~-）；设置后每个请求都须带口令。"
-              "写 auto 则随机生成。")
+@click.option("--token", default=None, help="访问口令（至少 8 位字母、数字或 ._~-）；设置后每个请求都须带口令。")
+@click.option("--random-token", is_flag=True, help="随机生成访问口令（每次启动不同），打印在链接中。")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path), default=None,
               help="存放上传文件和结果的文件夹；默认在系统临时文件夹中。")
 @click.option("--max-upload-mb", type=click.IntRange(1, 4096), default=200, show_default=True,
@@ -32,26 +32,29 @@ def default_data_dir() -> Path:
               help="同时运行的汇总任务数；默认按 CPU 核数（最多 2 个）。")
 @click.option("--keep-hours", type=click.FloatRange(0.1, 24 * 30), default=24, show_default=True, metavar="小时数",
               help="上传文件和结果保留的小时数，到期自动删除。")
-def serve_command(host: str, port: int, token: str | None, data_dir: Path | None, max_upload_mb: int,
-                  workers: int | None, keep_hours: float) -> None:
+def serve_command(host: str, port: int, token: str | None, random_token: bool, data_dir: Path | None,
+                  max_upload_mb: int, workers: int | None, keep_hours: float) -> None:
     """启动网页版：在浏览器中下载模板、校验、导入和汇总。
 
     \b
     只在本机使用：  xltool serve
-    供全办公室使用：xltool serve --host 0.0.0.0 --token auto
-    启动后把打印出的完整链接（含口令）发给同事即可。按 Ctrl+C 停止。
+    供全办公室使用：xltool serve --host 0.0.0.0 --random-token
+    启动后把打印出的完整链接（含口令）发给同事即可；关闭命令行窗口即停止。
     """
     from xltool.web.app import Settings, is_loopback
     from xltool.web.server import create_app
 
-    if token == "auto":
+    if random_token and token:
+        click.echo("错误：--token 与 --random-token 只能选用一个。", err=True)
+        sys.exit(2)
+    if random_token:
         token = secrets.token_urlsafe(18)
     if token is not None and not _TOKEN.match(token):
-        click.echo("错误：口令须为 8–128 位的字母、数字或 ._~- 字符（或写 auto 自动生成）。", err=True)
+        click.echo("错误：口令须为 8–128 位的字母、数字或 ._~- 字符（或改用 --random-token 随机生成）。", err=True)
         sys.exit(2)
     if not is_loopback(host) and not token:
         click.echo(f"错误：监听地址 {host} 允许其他电脑访问，必须同时用 --token 设置访问口令"
-                   "（例如 --token auto），否则内网中任何人都能上传和下载文件。", err=True)
+                   "（或用 --random-token 随机生成），否则内网中任何人都能上传和下载文件。", err=True)
         sys.exit(2)
     data = data_dir or default_data_dir()
     try:
@@ -62,6 +65,12 @@ def serve_command(host: str, port: int, token: str | None, data_dir: Path | None
     except OSError as exc:
         click.echo(f"错误：无法使用数据文件夹 {data}（{exc.strerror or exc}）。", err=True)
         sys.exit(2)
+    # The server's temporary files (a merge's working folder) live in the data folder too, so a server
+    # stopped hard leaves nothing in the system's temp folder; the next start clears them (DataStore).
+    os.environ["TMPDIR"] = str(data / "tmp")
+    (data / "tmp").mkdir(exist_ok=True)
+    tempfile.tempdir = None
+
     from xltool.addin.wps import build_wps_addin
 
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host

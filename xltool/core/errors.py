@@ -23,7 +23,8 @@ EXIT_INPUT = 2  # a file could not be read, or the arguments are wrong
 CODES: frozenset[str] = frozenset({
     "file.not_found", "file.locked", "file.unreadable", "file.empty", "file.encrypted", "file.not_workbook",
     "file.damaged", "file.too_large", "input.not_file", "input.no_table", "input.summary", "input.none",
-    "output.exists", "output.invalid", "output.disk_full", "output.failed", "args.invalid",
+    "output.exists", "output.invalid", "output.at_risk", "output.disk_full", "output.failed", "output.locked",
+    "output.denied", "output.is_input", "output.not_folder", "input.skipped", "args.invalid",
 })
 
 

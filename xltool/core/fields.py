@@ -95,6 +95,16 @@ def synonyms(section: Section) -> dict[str, tuple[str, ...]]:
     return {key: extra.get(key, ()) + f.labels for key, f in _table()[section].items()}
 
 
+def required_keys(section: Section = "header") -> tuple[str, ...]:
+    """The fields every table must have (``required = true``), in the table's order."""
+    return tuple(f.key for f in fields(section) if f.required)
+
+
+def keys_of_kind(kind: str, section: Section = "header") -> tuple[str, ...]:
+    """The fields of one kind (``kind = "amount"`` …), in the table's order."""
+    return tuple(f.key for f in fields(section) if f.kind == kind)
+
+
 def funding_keys() -> tuple[str, ...]:
     """The funding sources' keys ("province" …), in the table's order."""
     return tuple(f.key.split(".", 1)[1] for f in fields("header") if f.key.startswith("funding."))

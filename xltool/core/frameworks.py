@@ -61,13 +61,6 @@ class Profile(BaseModel):
                     return l2.role
         return None
 
-    def level1_of(self, level2: str) -> str | None:
-        key = normalize_label(level2)
-        for l1 in self.level1:
-            if any(normalize_label(l2.name) == key for l2 in l1.level2):
-                return l1.name
-        return None
-
     def names_with_role(self, role: str) -> list[str]:
         return [l2.name for l1 in self.level1 for l2 in l1.level2 if l2.role == role]
 

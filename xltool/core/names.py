@@ -5,6 +5,9 @@ from __future__ import annotations
 
 
 
+MARKABLE_SUFFIXES = (".xlsx", ".xlsm")
+"""What xltool can mark (openpyxl writes these back); other formats are saved as .xlsx first."""
+
 RESULTS_SHEET = "校验结果"
 
 

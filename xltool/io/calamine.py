@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
 from xltool.io.numfmt import apply_percents
 from xltool.io.gate import MAX_COLS, MAX_ROWS, check_for_calamine, open_checked_calamine
-from xltool.parse.reader import WorkbookRead, projects_from_grids
+
+if TYPE_CHECKING:  # pragma: no cover
+    from xltool.parse.reader import WorkbookRead
 
 
 def grids_from_calamine(path: Path) -> list[Grid]:
@@ -131,6 +133,8 @@ def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRe
     """
     path = Path(path)
     grids = grids_from_calamine(path)  # the safety gate inside refuses non-workbooks (.docx too)
+    from xltool.parse.reader import projects_from_grids  # after the gate: a refused file never loads the parser
+
     result = projects_from_grids(grids, file=str(path), profile=profile)
     if not result.projects:
         raise XltoolError(result.no_project_message(), file=path, code="input.no_table")

@@ -379,10 +379,3 @@ def _walk(root: Path, base: Path | None, add: _Add, listed: _Add) -> None:
                 subfolders.append(path)
         stack.extend(reversed(subfolders))
 
-
-def nothing_found_message(inputs: Sequence[str | os.PathLike[str]], found: Discovery, what: str) -> str:
-    """Why a run has nothing to read, naming what was given and what was skipped."""
-    given = "、".join(str(i) for i in inputs)
-    lines = [f"输入（{given}）中没有找到可读取的{what}"]
-    lines += [f"  {line}" for line in found.notice_lines()[:20]]
-    return "\n".join(lines)

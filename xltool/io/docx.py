@@ -8,9 +8,7 @@ from typing import Any
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
 from xltool.core.text import clean_text
-from xltool.io.text import _TextTable, _cell_value
-from xltool.parse.imported import FREE_ROWS
-from xltool.parse.reader import header_field
+from xltool.io.text import TextTable, cell_value
 
 
 def docx_to_grids(path: str | Path) -> list[Grid]:
@@ -24,6 +22,9 @@ def docx_to_grids(path: str | Path) -> list[Grid]:
     import docx  # python-docx
     from docx.table import Table
 
+    from xltool.parse.imported import FREE_ROWS  # the parser loads only for a file the gate let in
+    from xltool.parse.reader import header_field
+
     try:
         document = docx.Document(str(path))
         blocks = list(document.iter_inner_content())
@@ -31,8 +32,8 @@ def docx_to_grids(path: str | Path) -> list[Grid]:
         raise
     except Exception as exc:  # python-docx raises KeyError/ValueError/lxml errors on damaged parts
         raise XltoolError("Word 文档已损坏或格式不受支持，无法读取；请在 Word 中打开后另存为 .docx 再导入",
-                          file=path) from exc
-    tables: list[_TextTable] = []
+                          file=path, code="file.damaged") from exc
+    tables: list[TextTable] = []
     pending: list[str] = []
     for block in blocks:
         if not isinstance(block, Table):
@@ -43,7 +44,7 @@ def docx_to_grids(path: str | Path) -> list[Grid]:
         rows = _docx_table_rows(block)
         starts_project = any(header_field(v)[0] == "name" for r in rows for v in r if v is not None)
         if starts_project or not tables:
-            tables.append(_TextTable())
+            tables.append(TextTable())
         table = tables[-1]
         for paragraph in pending:
             table.free_rows.add(len(table.rows))
@@ -56,7 +57,7 @@ def docx_to_grids(path: str | Path) -> list[Grid]:
             tables[-1].rows.append([paragraph])
     name = Path(path).name
     return [
-        Grid(rows=[[_cell_value(v) for v in r] for r in t.rows], name=f"{name}#{i + 1}", meta={FREE_ROWS: t.free_rows})
+        Grid(rows=[[cell_value(v) for v in r] for r in t.rows], name=f"{name}#{i + 1}", meta={FREE_ROWS: t.free_rows})
         for i, t in enumerate(tables)
     ]
 

@@ -75,6 +75,7 @@ def disk_full_error(target: str | os.PathLike[str], written: int = 0, *, backup:
         f"至少需要 {_mb(need)} 以上的可用空间：请清理该磁盘，或把输出换到空间充足的位置后重试",
         file=path,
         exit_code=EXIT_INPUT,
+        code="output.disk_full",
     )
     error.disk_full = True  # type: ignore[attr-defined]  (backup_file names the file it protects)
     return error
@@ -153,13 +154,14 @@ def check_not_locked(path: str | os.PathLike[str]) -> None:
             "删除这个锁文件后重试",
             file=target,
             exit_code=EXIT_INPUT,
+            code="output.locked",
         )
     if target.exists():
         try:
             with open(target, "r+b"):
                 pass
         except PermissionError:
-            raise XltoolError(LOCKED_MESSAGE, file=target, exit_code=EXIT_INPUT) from None
+            raise XltoolError(LOCKED_MESSAGE, file=target, exit_code=EXIT_INPUT, code="output.locked") from None
         except OSError:
             pass
 
@@ -169,15 +171,20 @@ def check_output_dir(output: str | os.PathLike[str]) -> Path:
     target = Path(output)
     folder = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
-        raise XltoolError("输出路径是一个文件夹，请给出文件名（例如 结果.xlsx）", file=target, exit_code=EXIT_INPUT)
+        raise XltoolError("输出路径是一个文件夹，请给出文件名（例如 结果.xlsx）", file=target, exit_code=EXIT_INPUT,
+                          code="output.invalid")
     if not folder.exists():
-        raise XltoolError(f"输出文件夹“{folder}”不存在，请先创建它", file=target, exit_code=EXIT_INPUT)
+        raise XltoolError(f"输出文件夹“{folder}”不存在，请先创建它", file=target, exit_code=EXIT_INPUT,
+                          code="output.invalid")
     if not folder.is_dir():
-        raise XltoolError(f"“{folder}”不是文件夹，无法在其中写入文件", file=target, exit_code=EXIT_INPUT)
+        raise XltoolError(f"“{folder}”不是文件夹，无法在其中写入文件", file=target, exit_code=EXIT_INPUT,
+                          code="output.invalid")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise XltoolError(f"没有权限在文件夹“{folder}”中写入文件", file=target, exit_code=EXIT_INPUT)
+        raise XltoolError(f"没有权限在文件夹“{folder}”中写入文件", file=target, exit_code=EXIT_INPUT,
+                          code="output.denied")
     if target.exists() and not os.access(target, os.W_OK):
-        raise XltoolError("输出文件为只读，无法覆盖；请去掉只读属性或换一个文件名", file=target, exit_code=EXIT_INPUT)
+        raise XltoolError("输出文件为只读，无法覆盖；请去掉只读属性或换一个文件名", file=target, exit_code=EXIT_INPUT,
+                          code="output.denied")
     return target
 
 
@@ -199,6 +206,7 @@ def ensure_not_input(output: str | os.PathLike[str], inputs: Iterable[str | os.P
                 "输出文件不能与输入文件相同，否则原文件会被覆盖；请另选一个输出文件名",
                 file=target,
                 exit_code=EXIT_INPUT,
+                code="output.is_input",
             )
 
 
@@ -225,7 +233,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             temp = Path(name)
         yield temp
         if not temp.exists() or temp.stat().st_size == 0:
-            raise XltoolError("输出文件未能写出（内容为空）", file=target, exit_code=EXIT_INPUT)
+            raise XltoolError("输出文件未能写出（内容为空）", file=target, exit_code=EXIT_INPUT, code="output.failed")
         with open(temp, "rb+") as fh:
             os.fsync(fh.fileno())
         with suppress(OSError):
@@ -236,8 +244,9 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             if is_disk_full(exc):
                 raise
             if not isinstance(exc, PermissionError):
-                raise XltoolError(f"无法写入文件（{exc.strerror or exc}）", file=target, exit_code=EXIT_INPUT) from None
-            raise XltoolError(LOCKED_MESSAGE, file=target, exit_code=EXIT_INPUT) from None
+                raise XltoolError(f"无法写入文件（{exc.strerror or exc}）", file=target, exit_code=EXIT_INPUT,
+                                  code="output.failed") from None
+            raise XltoolError(LOCKED_MESSAGE, file=target, exit_code=EXIT_INPUT, code="output.locked") from None
     except BaseException as exc:
         written = 0
         if temp is not None:
@@ -352,5 +361,5 @@ def require_suffix(output: str | os.PathLike[str], suffix: str = ".xlsx", messag
     """Refuse an output whose extension Excel would not open as intended (one check for all writers)."""
     path = Path(output)
     if path.suffix.lower() != suffix.lower():
-        raise XltoolError(message or f"输出文件须以 {suffix} 结尾", file=path, exit_code=EXIT_INPUT)
+        raise XltoolError(message or f"输出文件须以 {suffix} 结尾", file=path, exit_code=EXIT_INPUT, code="output.invalid")
     return path

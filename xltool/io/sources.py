@@ -6,18 +6,18 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
-from xltool.core.model import Project
 from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET, SERVICE_SHEETS
 from xltool.io.calamine import grids_from_calamine
 from xltool.io.docx import docx_to_grids
 from xltool.io.gate import check_input_file
-from xltool.io.text import MAX_TEXT_BYTES, _refuse_foreign_text, decode_text, text_to_grids
-from xltool.parse.imported import projects_from_grid
-from xltool.parse.reader import SELF_EVALUATION
+from xltool.io.text import MAX_TEXT_BYTES, refuse_foreign_text, decode_text, text_to_grids
+
+if TYPE_CHECKING:  # pragma: no cover
+    from xltool.core.model import Project
 
 
 @dataclass
@@ -92,9 +92,13 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
             data = path.read_bytes()
         except OSError as exc:
             raise XltoolError(f"无法读取文件（{exc.strerror or exc}）", file=path) from None
-        _refuse_foreign_text(data, path)
+        refuse_foreign_text(data, path)
         result = SourceResult(file=str(path), kind="text")
         grids = text_to_grids(decode_text(data, file=path), name=path.name)
+    # The parser (and the pydantic model) load only once a file has passed the gate.
+    from xltool.parse.imported import projects_from_grid
+    from xltool.parse.reader import SELF_EVALUATION
+
     for grid in grids:
         found = projects_from_grid(grid, file=str(path), profile=profile)
         if found:

@@ -10,7 +10,6 @@ from pathlib import Path
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
 from xltool.core.text import clean_text
-from xltool.parse.imported import FREE_ROWS, is_table_start
 
 
 # Text sources larger than this are not a few dozen tables; refuse before decoding.
@@ -36,7 +35,7 @@ def decode_text(data: bytes, *, file: str | Path = "") -> str:
 
 
 @dataclass
-class _TextTable:
+class TextTable:
     rows: list[list[str | None]] = field(default_factory=list)
     free_rows: set[int] = field(default_factory=set)
     has_cells: bool = False
@@ -121,6 +120,8 @@ def _is_tsv(lines: list[str]) -> bool:
 
 def _chunks(lines: list[str]) -> list[list[str]]:
     """Stretches of lines between table starts (a title or "附件3" outside a Word cell)."""
+    from xltool.parse.imported import is_table_start  # noqa: PLC0415  (the parser loads past the gate)
+
     chunks: list[list[str]] = [[]]
     seen_cells = False
     previous = ""
@@ -141,12 +142,14 @@ def _tsv_to_grids(lines: list[str]) -> list[Grid]:
     One-cell lines between the first and the last tabbed row belong to the table (a label
     and its value on their own lines); those above and below are titles and remarks.
     """
+    from xltool.parse.imported import FREE_ROWS  # noqa: PLC0415  (the parser loads past the gate)
+
     rows = [line for line in lines if line.strip(" \t\u3000\u00a0")]
     tabbed = [k for k, line in enumerate(rows) if "\t" in line]
     if not tabbed:
         return _word_to_grids(lines)
     first, last = tabbed[0], tabbed[-1]
-    table = _TextTable(has_cells=True)
+    table = TextTable(has_cells=True)
     pending: list[str] = []  # a vertical label ("绩\n效\n指\n标") copied one character per line
     for k, line in enumerate(rows):
         if "\t" not in line and (k < first or k > last):
@@ -165,12 +168,13 @@ def _tsv_to_grids(lines: list[str]) -> list[Grid]:
         pending = []
         table.rows.append(cells)
     table.rows.extend([p] for p in pending)
-    rows_out = [[_cell_value(v) for v in r] for r in table.rows]
+    rows_out = [[cell_value(v) for v in r] for r in table.rows]
     return [Grid(rows=rows_out, meta={FREE_ROWS: table.free_rows, RAGGED: True})]
 
 
 def _continues(rows: list[list[str]], line: str) -> bool:
     """A tab-less line under a row ending in running text continues that text (a wrapped cell)."""
+    from xltool.parse.imported import is_table_start  # noqa: PLC0415
     from xltool.parse.labels import is_footer, looks_like_label  # noqa: PLC0415
 
     if not rows or len(rows[-1]) < 2:
@@ -187,7 +191,9 @@ def _word_to_grids(lines: list[str]) -> list[Grid]:
     above (a line break inside the cell), and "附件3" or the title line starts a table.
     An empty cell (a merged 一级/二级 cell in Word) is a tab-only line and stays empty.
     """
-    tables: list[_TextTable] = [_TextTable()]
+    from xltool.parse.imported import FREE_ROWS, is_table_start  # noqa: PLC0415  (the parser loads past the gate)
+
+    tables: list[TextTable] = [TextTable()]
     row: list[str] | None = None  # the open table row, if any
     last_was_cell = False  # a non-tab line right after a cell line continues that cell
     after_start = False  # "附件3" then the title: one table, not two
@@ -208,7 +214,7 @@ def _word_to_grids(lines: list[str]) -> list[Grid]:
             continue
         if is_table_start(line):
             if not after_start and tables[-1].has_cells:
-                tables.append(_TextTable())
+                tables.append(TextTable())
             tables[-1].rows.append([line])
             row, last_was_cell, after_start = None, False, True
             continue
@@ -218,21 +224,21 @@ def _word_to_grids(lines: list[str]) -> list[Grid]:
         row, last_was_cell, after_start = None, False, False
     grids: list[Grid] = []
     for table in (t for t in tables if t.rows):
-        rows = [[_cell_value(v) for v in r] for r in table.rows]
+        rows = [[cell_value(v) for v in r] for r in table.rows]
         # Word gives merged cells as empty cells; text pasted through a web page may not, so
         # short rows are aligned the same way (a full-width row is left as it is).
         grids.append(Grid(rows=rows, meta={FREE_ROWS: table.free_rows, RAGGED: True}))
     return grids
 
 
-def _cell_value(value: str | None) -> str | None:
+def cell_value(value: str | None) -> str | None:
     """Cells keep their text exactly; only all-blank cells become empty (None)."""
     if value is None or clean_text(value) == "":
         return None
     return value
 
 
-def _refuse_foreign_text(data: bytes, path: Path) -> None:
+def refuse_foreign_text(data: bytes, path: Path) -> None:
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:512].lower()
     if head.startswith(b"%pdf"):
         raise XltoolError("这是 PDF 文件，无法直接导入；请从原 Word 文档导入，或把表格复制为文本后再导入", file=path, code="file.not_workbook")

@@ -14,14 +14,14 @@ import re
 import unicodedata
 from typing import Any
 
-from xltool.core.fields import label, words
+from xltool.core.fields import keys_of_kind, label, words
 from xltool.core.grid import Grid
 from xltool.core.model import Project, format_cell_text
 from xltool.core.text import SPACE_RUN_RE, clean_text
 from xltool.parse.amounts import implausible, is_money_unit, parse_amount, unit_chars, unit_re
 from xltool.parse.labels import THRESHOLD, inner_pairs, looks_like_label, match, split_label
 
-AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
+AMOUNT_FIELDS = keys_of_kind("amount")  # fields.toml's kind = "amount"
 DATE_FIELDS = ("start", "end")
 
 _MONTH_PATTERNS = (

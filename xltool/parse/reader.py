@@ -3,9 +3,9 @@
 ``parse_grid`` is the one parser: it finds each 项目名称 label, reads the header
 grid by the labels beside their values, then the indicator table by its column
 titles. Rows may be inserted or deleted, cells merged, labels full-width or padded;
-numbers may be stored as text. The workbook adapters at the bottom only turn files
-into :class:`~xltool.core.grid.Grid` objects (python-calamine fast path, openpyxl for
-what needs styles).
+numbers may be stored as text. Turning files into :class:`~xltool.core.grid.Grid`
+objects is ``xltool.io`` (``io.calamine``, ``io.docx``, ``io.text``); a live workbook's
+sheets come from the ribbon or an add-in through ``xltool.api.validate_grid``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any, Iterable
 
-from xltool.core.fields import fields, label, words
+from xltool.core.fields import fields, label, required_keys, words
 from xltool.core.frameworks import DEFAULT_PROFILE, get_profile, guess_profile, load_profiles, unmatched_levels
 from xltool.core.grid import Grid, split_ref
 from xltool.core.model import Project
@@ -240,7 +240,7 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
     _lone_goal_is_annual(grid, project)
     if project.year is None:
         _year_elsewhere(project)
-    for fieldname in ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal"):
+    for fieldname in required_keys():
         if fieldname not in project.cells:
             project.notes.append(f"未找到“{label(fieldname)}”栏目")
     if header:

@@ -22,11 +22,13 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from xltool.core.findings import Finding, Severity
 from xltool.core.frameworks import Profile, get_profile
+from xltool.core.grid import split_ref
 from xltool.core.model import Project
+
 
 @dataclass(frozen=True)
 class RuleInfo:
-    """Catalogue entry: what docs/rules.md and ``xltool rules`` show."""
+    """Catalogue entry: what docs/rules.md shows (written by scripts/make_rules_doc.py)."""
 
     code: str
     severity: Severity
@@ -99,6 +101,7 @@ class RuleContext:
     profile: Profile
     settings: Mapping[str, Any] = field(default_factory=dict)
     rule: RuleInfo | None = None  # the rule running right now (set by :func:`rule`'s wrapper)
+    subject: Project | None = None  # the project a per-project rule is looking at: where its findings are
     # Memos by name (a missing name is an empty memo): rules ask them hundreds of thousands of times a batch.
     memo: dict[str, dict[Any, Any]] = field(default_factory=lambda: defaultdict(dict), repr=False, compare=False)
     shared: dict[str, dict[Any, Any]] = field(default_factory=lambda: defaultdict(dict), repr=False, compare=False)
@@ -136,6 +139,11 @@ class RuleContext:
             code = info.code
         else:
             raise TypeError("finding() takes (message) inside a running rule, or (code, message)")
+        subject = self.subject
+        if subject is not None:  # stamped here, once, rather than copied afterwards
+            where.setdefault("file", subject.file)
+            where.setdefault("sheet", subject.sheet)
+            where.setdefault("project", subject.name)
         return Finding(code=code, severity=severity or info.severity, message=message, **where)
 
 
@@ -161,8 +169,9 @@ def _profile_settings(profile: str) -> tuple[Mapping[str, Any], dict[str, dict[A
     return MappingProxyType({**base, **overrides}), defaultdict(dict)
 
 
+@cache
 def _load_rule_modules() -> None:
-    """Import the rule modules so their decorators register them."""
+    """Import the rule modules (once) so their decorators register them."""
     from importlib import import_module
     from pkgutil import iter_modules
 
@@ -180,6 +189,21 @@ def _stamp(finding: Finding, project: Project) -> Finding:
     )
 
 
+def check_project(project: Project, ctx: RuleContext) -> list[Finding]:
+    """Every per-project rule over one project, each finding placed in its file and sheet, in cell order.
+
+    The one way a project is checked: ``validate_projects`` and merge's readers both call it.
+    """
+    _load_rule_modules()
+    previous, ctx.subject = ctx.subject, project
+    try:
+        found = [f for info in list(CATALOGUE.values()) if not info.batch for f in run_rule(info, project, ctx)]
+    finally:
+        ctx.subject = previous
+    found.sort(key=_sort_key)
+    return found
+
+
 def validate_projects(projects: list[Project], *, profile: str | None = None) -> list[Finding]:
     """Run every rule over the projects; findings sorted by file, sheet, severity, row."""
     _load_rule_modules()
@@ -194,14 +218,11 @@ def validate_projects(projects: list[Project], *, profile: str | None = None) ->
         return contexts[key]
 
     for project in projects:
-        ctx = ctx_for(project)
-        for info in CATALOGUE.values():
-            if not info.batch:
-                findings.extend(_stamp(f, project) for f in run_rule(info, project, ctx))
+        findings.extend(check_project(project, ctx_for(project)))
     if projects:
         ctx = ctx_for(projects[0])
         by_key = {(p.file, p.sheet, p.name): p for p in projects}
-        for info in CATALOGUE.values():
+        for info in list(CATALOGUE.values()):
             if info.batch:
                 for f in run_rule(info, projects, ctx):
                     findings.append(f if f.file else _stamp(f, by_key.get((f.file, f.sheet, f.project), projects[0])))
@@ -210,8 +231,6 @@ def validate_projects(projects: list[Project], *, profile: str | None = None) ->
 
 
 def _sort_key(f: Finding) -> tuple[Any, ...]:
-    from xltool.core.grid import split_ref
-
     try:
         row, col = split_ref(f.cell) if f.cell else (0, 0)
     except ValueError:

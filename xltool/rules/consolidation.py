@@ -15,7 +15,7 @@ import hashlib
 from typing import Iterable, Iterator
 
 from xltool.core.findings import Finding, Severity
-from xltool.core.model import Project
+from xltool.core.model import Indicator, Project
 from xltool.core.text import normalize_label
 from . import RuleContext, rule
 
@@ -51,10 +51,12 @@ def _squeeze(text: str) -> str:
     return "".join(text.split()) if text else ""
 
 
-def project_fingerprint(project: Project) -> str:
+def project_fingerprint(project: Project, indicators: Iterable[Indicator] | None = None) -> str:
+    """The fingerprint of a project's texts and real indicators (``indicators``: those, if already at hand)."""
+    kept = project.real_indicators if indicators is None else indicators
     return content_fingerprint(
         project.overview, project.long_term_goal, project.annual_goal,
-        ((i.level2, i.name, i.operator or i.operator_raw, i.target) for i in project.real_indicators),
+        ((i.level2, i.name, i.operator or i.operator_raw, i.target) for i in kept),
     )
 
 
@@ -62,9 +64,22 @@ def place(file: str, sheet: str) -> str:
     return f"{file}［{sheet}］" if sheet else file
 
 
+def places_text(places: list[str], limit: int = 5) -> str:
+    """``a［表1］、b［表2］`` — at most ``limit`` places named, then how many in all."""
+    return "、".join(places[:limit]) + (f"等 {len(places)} 处" if len(places) > limit else "")
+
+
 def _places(projects: list[Project], limit: int = 5) -> str:
-    shown = "、".join(place(p.file, p.sheet) for p in projects[:limit])
-    return shown + (f"等 {len(projects)} 处" if len(projects) > limit else "")
+    return places_text([place(p.file, p.sheet) for p in projects], limit)
+
+
+DUPLICATE_NOTE = "重复，不计入合计"
+
+
+def duplicate_message(name: str, implementer: str, count: int, others: str, counted: bool) -> str:
+    """HZ001's message, one wording for validate (the rule) and merge (its store)."""
+    return (f"项目“{name}”（实施单位：{implementer or '未填写'}）在 {count} 个位置出现，另见 "
+            f"{others}（{'本行计入合计' if counted else DUPLICATE_NOTE}）；请核实并撤回多余的一份")
 
 
 @rule(
@@ -87,11 +102,8 @@ def duplicate_projects(projects: list[Project], ctx: RuleContext) -> Iterator[Fi
             continue  # two sheets of one file: the department's own business, JX rules cover it
         for k, p in enumerate(group):
             others = [o for o in group if o is not p]
-            counted = "本行计入合计" if k == 0 else "重复，不计入合计"
             yield ctx.finding(
-                CODE_DUPLICATE,
-                f"项目“{p.name}”（实施单位：{p.implementer or '未填写'}）在 {len(group)} 个位置出现，另见 "
-                f"{_places(others)}（{counted}）；请核实并撤回多余的一份",
+                CODE_DUPLICATE, duplicate_message(p.name, p.implementer, len(group), _places(others), k == 0),
                 file=p.file, sheet=p.sheet, project=p.name, cell=p.cells.get("name", ""),
             )
 

@@ -45,7 +45,7 @@ def profile_param(value: str | None) -> str | None:
 async def template(web: Web, request: Request) -> Response:
     year = int_param(request.query_params.get("year"), "年度", 2000, 2100)
     profile = profile_param(request.query_params.get("profile"))
-    data = await web.in_thread(service.make_template, year=year, profile=profile)
+    data = await web.in_worker(service.make_template, year=year, profile=profile)
     return bytes_download(data, f"项目绩效目标表模板{year or ''}.xlsx")
 
 
@@ -53,13 +53,13 @@ async def run_validation(web: Web, request: Request) -> Job:
     """Uploads → validation → the job record holding the CLI's JSON with the user's file names."""
     job, folder, saved = await web.receive_job(request, "validate", service.WORKBOOKS)
     profile = profile_param(job.data["fields"].get("profile"))
-    result = await web.in_thread(service.validate, [p for _, p in saved.files], profile=profile)
+    result = await web.in_worker(service.validate, [p for _, p in saved.files], profile=profile)
     hide = [folder / UPLOADS, folder]
     job.data.update(scrub({"files": result.files, "findings": result.findings, "notes": result.notes,
                            "skipped": result.skipped}, hide))
     job.notices += [f"已跳过 {name}：{why}" for name, why in job.data["skipped"]]
     job.state = "done"
-    web.store.save(job)
+    await web.in_thread(web.store.save, job)
     return job
 
 
@@ -82,7 +82,7 @@ async def validate_grid(web: Web, request: Request) -> Response:
         raise WebError(400, "args.invalid", "请求内容不是有效的 JSON") from None
     book, sheets = _grid_request(body)
     profile = profile_param(body.get("profile"))
-    result = await web.in_thread(service.validate_grid, book, sheets, profile=profile)
+    result = await web.in_worker(service.validate_grid, book, sheets, profile=profile)
     return JSONResponse({"files": result.files, "findings": result.findings})
 
 
@@ -118,8 +118,9 @@ async def run_import(web: Web, request: Request) -> Response:
     profile = profile_param(fields.get("profile"))
     year = int_param(fields.get("year"), "年度", 2000, 2100)
     output = folder / "out" / "导入结果.xlsx"
+    output.parent.mkdir(exist_ok=True)
     try:
-        await web.in_thread(service.import_tables, [p for _, p in saved.files], output, profile=profile, year=year)
+        await web.in_worker(service.import_tables, [p for _, p in saved.files], output, profile=profile, year=year)
         name = (Path(saved.files[0][0]).stem + "_导入.xlsx") if len(saved.files) == 1 else "导入结果.xlsx"
         return bytes_download(output.read_bytes(), name)
     finally:
@@ -129,7 +130,7 @@ async def run_import(web: Web, request: Request) -> Response:
 async def start_merge(web: Web, request: Request) -> Job:
     job, folder, saved = await web.receive_job(request, "merge", service.WORKBOOKS)
     job.total = len(saved.files)
-    web.store.save(job)
+    await web.in_thread(web.store.save, job)
     web.pool.submit_merge(job, folder)
     return job
 

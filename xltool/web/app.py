@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from xltool.core.errors import XltoolError
 from xltool.web.errors import INTERNAL, WebError, error_response, from_library
 from xltool.web.store import UPLOADS, DataStore, Job, Sweeper
+from xltool.web.workers import Workers
 from xltool.web.uploads import BodyLimit, Saved, UploadTooLarge, save_uploads, too_large_message
 
 HERE = Path(__file__).resolve().parent
@@ -68,11 +69,17 @@ class Web:
         self.pool = JobPool(self.store, settings.workers, settings.merge_jobs)
         self.sweeper = Sweeper(self.store)
         self.limiter = anyio.CapacityLimiter(max(2, settings.workers * 2))
+        self.workers = Workers(settings.workers)
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                                      autoescape=select_autoescape(default=True, default_for_string=True))
 
     async def in_thread(self, func: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """Light work (a page of rules, a findings file) in a server thread."""
         return await anyio.to_thread.run_sync(lambda: func(*args, **kw), limiter=self.limiter)
+
+    async def in_worker(self, func: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        """A library call (validate, import, mark, preview) in a worker process."""
+        return await self.workers.run(func, *args, **kw)
 
     def page(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.templates.get_template(template).render(**context)
@@ -80,30 +87,32 @@ class Web:
 
     async def receive_job(self, request: Request, kind: str, suffixes: tuple[str, ...]) -> tuple[Job, Path, Saved]:
         """A new job folder with the request's uploads in it, or a WebError (the folder is then removed)."""
-        self.store.expire()
-        try:
-            self.store.check_room(int(request.headers.get("content-length") or 0) * 2)
+        try:  # expiry runs in the sweeper thread: nothing here grows with the number of jobs kept
+            await self.in_thread(self.store.check_room, int(request.headers.get("content-length") or 0) * 2)
         except XltoolError as exc:
             raise WebError(507, "output.disk_full", exc.message) from None
-        job, folder = self.store.new(kind)
+        job, folder = await self.in_thread(self.store.new, kind)  # file work off the event loop
         try:
             async with request.form(max_files=self.settings.max_files + 1, max_fields=50,
                                     max_part_size=64 * 1024) as form:
-                saved = await save_uploads(form, folder / UPLOADS, suffixes=suffixes,
-                                           max_files=self.settings.max_files,
-                                           max_zip_total=max(self.settings.max_upload * 4, 64 * 1024 * 1024))
+                from starlette.datastructures import UploadFile
+
+                files = [(u.filename or "", u.file) for u in form.getlist("files") if isinstance(u, UploadFile)]
+                saved = await self.in_thread(save_uploads, files, folder / UPLOADS, suffixes=suffixes,
+                                             max_files=self.settings.max_files,
+                                             max_zip_total=max(self.settings.max_upload * 4, 64 * 1024 * 1024))
                 fields = {k: v for k, v in form.items() if isinstance(v, str)}
         except UploadTooLarge:
-            self.store.discard(job.id)
+            await self.in_thread(self.store.discard, job.id)
             raise WebError(413, "upload.too_large", too_large_message(self.settings.max_upload)) from None
         except ClientDisconnect:
-            self.store.discard(job.id)
+            await self.in_thread(self.store.discard, job.id)
             raise
         except XltoolError as exc:
-            self.store.discard(job.id)
+            await self.in_thread(self.store.discard, job.id)
             raise from_library(exc, [folder / UPLOADS, folder]) from None
         except HTTPException:
-            self.store.discard(job.id)
+            await self.in_thread(self.store.discard, job.id)
             raise WebError(400, "upload.invalid",
                            f"上传的表单无效：文件过多（一次最多 {self.settings.max_files} 个）或格式不正确") from None
         except BaseException:
@@ -112,7 +121,6 @@ class Web:
         job.files = [name for name, _ in saved.files]
         job.notices = [f"已忽略 {name}：{why}" for name, why in saved.skipped]
         job.data["fields"] = fields
-        self.store.save(job)
         return job, folder, saved
 
 

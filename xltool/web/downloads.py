@@ -24,7 +24,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def disposition(name: str) -> str:
     """``attachment`` with an ASCII fallback and the real (Chinese) name per RFC 5987."""
-    fallback = "".join(c if c.isascii() and c.isalnum() or c in "._-" else "_" for c in name) or "download"
+    stem, dot, suffix = name.rpartition(".")
+    ascii_stem = "".join(c for c in stem if c.isascii() and (c.isalnum() or c in "_-"))
+    fallback = (ascii_stem or "xltool") + (dot + suffix if suffix.isascii() and suffix.isalnum() else "")
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 

@@ -74,6 +74,7 @@ class JobPool:
                 self.store.save(job)
 
         output = folder / "out" / SUMMARY_NAME
+        output.parent.mkdir(exist_ok=True)
         merged = service.merge(folder / UPLOADS, output, jobs=self.merge_jobs, progress=progress)
         def shown(name: str) -> str:  # the page names files as uploaded; the summary keeps its folder
             return name.removeprefix(UPLOADS + "/").removeprefix(UPLOADS + "\\")

@@ -93,9 +93,10 @@ async def marked(web: Web, request: Request) -> Response:
     stem, suffix = Path(name).stem, Path(name).suffix
     output = folder / "out" / f"marked-{_index(request)}{suffix}"
     if not output.exists():
+        output.parent.mkdir(exist_ok=True)
         findings = [f for f in job.data["findings"] if f["file"] == name]
         # Findings name the file as the user knows it; marking needs the path only for the source.
-        await web.in_thread(service.mark, source, findings, output)
+        await web.in_worker(service.mark, source, findings, output)
     return file_download(output, f"{stem}_标注{suffix}")
 
 
@@ -120,7 +121,7 @@ async def preview(web: Web, request: Request) -> Response:
     except (ValueError, KeyError, IndexError):
         target = None
     try:
-        data = await web.in_thread(service.sheet_preview, path, sheet, max_rows=max(120, (target or (0, 0))[0] + 10))
+        data = await web.in_worker(service.sheet_preview, path, sheet, max_rows=max(120, (target or (0, 0))[0] + 10))
     except Exception as exc:  # noqa: BLE001
         from xltool.core.errors import XltoolError
         if isinstance(exc, XltoolError):
@@ -178,7 +179,7 @@ async def merge(web: Web, request: Request) -> Response:
 
 async def job_page(web: Web, request: Request) -> Response:
     job = api.find_job(web, request, "merge")
-    return web.page("job.html", title="汇总", job=job, status=api.job_json(web, job))
+    return web.page("job.html", title="汇总", job=job, info=api.job_json(web, job))
 
 
 async def events(web: Web, request: Request) -> Response:

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from xltool.web.errors import error_response
+from xltool.web.errors import error_for
 
 COOKIE = "xltool_token"
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -22,7 +22,7 @@ CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' 
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
 ]
@@ -54,7 +54,7 @@ class Security:
             await send(message)
 
         if scope["method"] in UNSAFE and not self._same_origin(scope):
-            await error_response(403, "request.cross_origin", "拒绝来自其他网站的请求")(scope, receive, with_headers)
+            await error_for(scope, 403, "request.cross_origin", "拒绝来自其他网站的请求")(scope, receive, with_headers)
             return
         if self.token:
             given = self._query_token(scope)
@@ -62,7 +62,7 @@ class Security:
                 await self._set_cookie_and_redirect(scope, with_headers)
                 return
             if not self._authorised(scope):
-                await error_response(401, "auth.required",
+                await error_for(scope, 401, "auth.required",
                                      "需要访问口令：请使用管理员提供的完整链接打开本页，或在请求头中提供 Authorization: Bearer 口令"
                                      )(scope, receive, with_headers)
                 return
@@ -72,8 +72,8 @@ class Security:
         """No Origin (a script) or the Origin of this very host; browsers always send Origin on POST."""
         origin = _header(scope, b"origin")
         site = _header(scope, b"sec-fetch-site")
-        if site and site not in ("same-origin", "none"):
-            return False
+        if site:  # browsers say where the request comes from; Origin may then be "null"
+            return site in ("same-origin", "none")
         if not origin:
             return True
         host = _header(scope, b"host")

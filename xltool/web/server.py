@@ -42,6 +42,7 @@ def create_app(settings: Settings) -> Any:
         finally:
             web.sweeper.stopped.set()
             web.pool.shutdown()
+            web.workers.shutdown()
 
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found}, lifespan=lifespan)
     app.state.web = web

@@ -103,7 +103,7 @@ def profiles() -> list[tuple[str, str]]:
 
     items = load_profiles()
     names = sorted(items, key=lambda n: (n != DEFAULT_PROFILE, n))
-    return [(n, getattr(items[n], "title", "") or n) for n in names]
+    return [(n, items[n].label or n) for n in names]
 
 
 def rules_catalogue() -> list[dict[str, str]]:

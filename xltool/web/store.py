@@ -52,16 +52,19 @@ class DataStore:
         self.quota_bytes = quota_bytes
         self._lock = threading.Lock()
         self._cache: dict[str, Job] = {}
+        self._used, self._used_at = 0, float("-inf")
         self._fail_interrupted()
+        for leftover in (self.root / "tmp").glob("*"):  # temporary files of a server stopped hard (xltool serve)
+            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
 
     # --- jobs
 
     def new(self, kind: str) -> tuple[Job, Path]:
         job = Job(id=secrets.token_urlsafe(24), kind=kind, created=time.time())
         folder = self.jobs_dir / job.id
-        (folder / UPLOADS).mkdir(parents=True)
-        (folder / "out").mkdir()
-        self.save(job)
+        (folder / UPLOADS).mkdir(parents=True)  # out/ is made by the calls that write results
+        with self._lock:  # job.json is written once there is something to say (see Web.receive_job)
+            self._cache[job.id] = job
         return job, folder
 
     def folder(self, job_id: str) -> Path | None:
@@ -74,6 +77,8 @@ class DataStore:
         with self._lock:
             if job_id in self._cache:
                 return self._cache[job_id]
+        if not _ID.match(job_id or ""):
+            return None
         folder = self.folder(job_id)
         if folder is None:
             return None
@@ -130,7 +135,11 @@ class DataStore:
                 removed += 1
         return removed
 
-    def used_bytes(self) -> int:
+    def used_bytes(self, *, fresh: bool = False) -> int:
+        """Bytes under the data folder; walked at most every 30 s (a walk per upload would grow with the jobs kept)."""
+        now = time.monotonic()
+        if not fresh and now - self._used_at < 30:
+            return self._used
         total = 0
         for base, _dirs, names in os.walk(self.jobs_dir):
             for name in names:
@@ -138,6 +147,7 @@ class DataStore:
                     total += os.lstat(os.path.join(base, name)).st_size
                 except OSError:
                     pass
+        self._used, self._used_at = total, now
         return total
 
     def check_room(self, incoming: int) -> None:
@@ -147,7 +157,7 @@ class DataStore:
             raise XltoolError("服务器磁盘空间不足，暂时无法接收文件，请联系管理员清理后再试")
         if self.used_bytes() + incoming > self.quota_bytes:
             self.expire()
-            if self.used_bytes() + incoming > self.quota_bytes:
+            if self.used_bytes(fresh=True) + incoming > self.quota_bytes:
                 raise XltoolError("服务器存放上传文件的空间已满，请稍后再试（旧任务到期后会自动清理）")
 
 
@@ -163,5 +173,6 @@ class Sweeper(threading.Thread):
         while not self.stopped.wait(self.interval):
             try:
                 self.store.expire()
+                self.store.used_bytes(fresh=True)
             except OSError:
                 pass

@@ -44,9 +44,9 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            from xltool.web.errors import error_response
+            from xltool.web.errors import error_for
 
-            await error_response(413, "upload.too_large", too_large_message(self.max_bytes))(scope, receive, send)
+            await error_for(scope, 413, "upload.too_large", too_large_message(self.max_bytes))(scope, receive, send)
             return
         seen = 0
 
@@ -93,7 +93,8 @@ def unique_target(folder: Path, parts: list[str], taken: set[str]) -> Path:
     target = (folder / candidate).resolve()
     if not target.is_relative_to(folder.resolve()):
         raise XltoolError("文件名不安全，已拒绝")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if len(parts) > 1:
+        target.parent.mkdir(parents=True, exist_ok=True)
     return target
 
 
@@ -186,27 +187,27 @@ def _zip_name(info: zipfile.ZipInfo) -> str:
         return info.filename
 
 
-async def save_uploads(form: Any, folder: Path, *, suffixes: tuple[str, ...], max_files: int,
-                       max_zip_total: int) -> Saved:
-    """Copy the form's ``files`` into ``folder``; a single .zip is unpacked after its checks."""
-    from starlette.datastructures import UploadFile
+def save_uploads(uploads: list[tuple[str, Any]], folder: Path, *, suffixes: tuple[str, ...], max_files: int,
+                 max_zip_total: int) -> Saved:
+    """Copy the uploaded ``(file name, file object)`` pairs into ``folder``; a single .zip is unpacked after its checks.
 
-    uploads = [u for u in form.getlist("files") if isinstance(u, UploadFile) and (u.filename or u.size)]
+    Blocking file work: the caller runs it in a thread, off the event loop.
+    """
+    uploads = [(name, fh) for name, fh in uploads if name or _size(fh)]
     if not uploads:
         raise XltoolError("没有收到文件，请选择要上传的文件")
     if len(uploads) > max_files:
         raise XltoolError(f"一次最多上传 {max_files} 个文件，请分批上传或打包为 .zip")
     saved, taken = Saved(), set()
-    for index, upload in enumerate(uploads, 1):
-        parts = safe_parts(upload.filename or "") or [f"文件{index}"]
-        await upload.seek(0)
-        head = await upload.read(4)
-        await upload.seek(0)
+    for index, (filename, fh) in enumerate(uploads, 1):
+        parts = safe_parts(filename or "") or [f"文件{index}"]
+        fh.seek(0)
+        head = fh.read(4)
         if is_zip_upload(parts[-1], head):
             if len(uploads) > 1:
                 raise XltoolError("压缩包（.zip）请单独上传，不要与其他文件一起选择")
             archive = folder.parent / "upload.zip"
-            _copy(upload, archive)
+            _copy(fh, archive)
             try:
                 unpack_zip(archive, folder, max_total=max_zip_total, suffixes=suffixes, taken=taken, saved=saved)
             finally:
@@ -217,16 +218,21 @@ async def save_uploads(form: Any, folder: Path, *, suffixes: tuple[str, ...], ma
         if not parts[-1].lower().endswith(suffixes):
             raise XltoolError(f"“{'/'.join(parts)}”不是可处理的文件类型（可上传：{'、'.join(suffixes)}、.zip）")
         target = unique_target(folder, parts[-1:], taken)
-        _copy(upload, target)
+        _copy(fh, target)
         saved.files.append((target.name, target))
     return saved
 
 
-def _copy(upload: Any, target: Path) -> None:
+def _size(fh: Any) -> int:
+    fh.seek(0, 2)
+    return fh.tell()
+
+
+def _copy(fh: Any, target: Path) -> None:
     try:
-        upload.file.seek(0)
+        fh.seek(0)
         with open(target, "wb") as dst:
-            shutil.copyfileobj(upload.file, dst, 1024 * 1024)
+            shutil.copyfileobj(fh, dst, 1024 * 1024)
     except OSError as exc:
         target.unlink(missing_ok=True)
         if exc.errno == 28:

@@ -14,7 +14,7 @@ from openpyxl.worksheet.pagebreak import Break
 from xltool.core.frameworks import Profile
 from xltool.core.names import INSTRUCTIONS_SHEET
 from xltool.write.printing import openpyxl_print_setup
-from xltool.write.sheet_style import _BODY_FONT, _BORDER, _HEAD_FILL, _LOCKED, _TITLE_FONT, _height, _put_text
+from xltool.write.sheet_style import BODY_FONT, BORDER, HEAD_FILL, LOCKED, TITLE_FONT, row_height, put_text
 
 
 # Row points on an A4 portrait page (the page less its margins): Excel prints these columns at about
@@ -52,22 +52,22 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
         """One row; ``merge``: A:C as one paragraph; ``span``: a two-column table, B:C as one cell."""
         nonlocal row
         for letter, text in zip("ABC", (a, b, c)):
-            _put_text(ws, f"{letter}{row}", text)
+            put_text(ws, f"{letter}{row}", text)
             cell = ws[f"{letter}{row}"]
-            cell.font = Font(name=_TITLE_FONT if bold else _BODY_FONT, size=size, bold=bold)
+            cell.font = Font(name=TITLE_FONT if bold else BODY_FONT, size=size, bold=bold)
             cell.alignment = Alignment(vertical="top", wrap_text=True)
             if fill is not None:
                 cell.fill = fill
             if not merge and (b or c or span):
-                cell.border = _BORDER
+                cell.border = BORDER
         if span:
             ws.merge_cells(f"B{row}:C{row}")
         if merge:
             ws.merge_cells(f"A{row}:C{row}")
-            ws.row_dimensions[row].height = _height(a, 100, minimum=20 if size <= 11 else 30, line=15)
+            ws.row_dimensions[row].height = row_height(a, 100, minimum=20 if size <= 11 else 30, line=15)
         else:
             ws.row_dimensions[row].height = max(
-                _height(b, 24, minimum=18, line=15), _height(c, 60, minimum=18, line=15)
+                row_height(b, 24, minimum=18, line=15), row_height(c, 60, minimum=18, line=15)
             )
         row += 1
 
@@ -75,8 +75,8 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
         """A table starts on a new page when it would not fit under what is above it, so it never
         continues on the next page without its column titles (it is shorter than a page)."""
         used = sum((ws.row_dimensions[r].height or 15) for r in range(page_top, row))
-        need = _height(title, 100, minimum=30, line=15) + sum(
-            max(_height(b, 24, minimum=18, line=15), _height(c, 60, minimum=18, line=15)) for _, b, c in rows)
+        need = row_height(title, 100, minimum=30, line=15) + sum(
+            max(row_height(b, 24, minimum=18, line=15), row_height(c, 60, minimum=18, line=15)) for _, b, c in rows)
         if used + need > _PAGE_POINTS and need <= _PAGE_POINTS:
             new_page()
 
@@ -97,19 +97,19 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
     for table in help_text["table"]:
         keep_together(table["title"], [table["columns"], *table["rows"]])
         line(table["title"], bold=True, size=12, merge=True)
-        line(*table["columns"], bold=True, fill=_HEAD_FILL)
+        line(*table["columns"], bold=True, fill=HEAD_FILL)
         for a, b, c in table["rows"]:
             line(a, b, c)
         line()
     level_rows = [(l1.name, "、".join(l2.name for l2 in l1.level2), "") for l1 in profile.level1]
     keep_together(f"五、指标体系（{profile.label}）", [("一级指标", "二级指标", ""), *level_rows])
     line(f"五、指标体系（{profile.label}）", bold=True, size=12, merge=True)
-    line("一级指标", "二级指标", bold=True, fill=_HEAD_FILL, span=True)
+    line("一级指标", "二级指标", bold=True, fill=HEAD_FILL, span=True)
     for l1 in profile.level1:
         line(l1.name, "、".join(l2.name for l2 in l1.level2), span=True)
     for r in range(1, row):
         for letter in "ABC":
-            ws[f"{letter}{r}"].protection = _LOCKED
+            ws[f"{letter}{r}"].protection = LOCKED
     openpyxl_print_setup(ws, landscape=False)
     ws.print_area = f"A1:C{row - 1}"
     ws.sheet_properties.tabColor = "A6A6A6"

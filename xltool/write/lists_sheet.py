@@ -19,7 +19,7 @@ from xltool.core.frameworks import Profile, get_profile
 from xltool.core.model import STANDARD_OPERATORS
 from xltool.core.text import clean_text
 from xltool.core.names import LISTS_SHEET, PROFILE_KEY, PROVENANCE_PREFIX
-from xltool.write.sheet_style import _put_text
+from xltool.write.sheet_style import put_text
 
 
 def default_year(today: dt.date | None = None) -> int:
@@ -51,7 +51,7 @@ def _valid_defined_name(name: str) -> bool:
 
 
 @dataclass(frozen=True)
-class _ListNames:
+class ListNames:
     """Defined names for the dropdowns, and the 二级 list formula of a row."""
 
     level1: dict[str, str]  # 一级 text → defined name of its 二级 column
@@ -68,16 +68,16 @@ class _ListNames:
         return f'INDIRECT("{self.prefix}"&{expr})'
 
 
-def _list_names(profile: Profile) -> _ListNames:
+def list_names(profile: Profile) -> ListNames:
     names = profile.level1_names()
     if all(_valid_defined_name(n) for n in names) and not ({LEVEL1_LIST_NAME, OPERATOR_LIST_NAME} & set(names)):
-        return _ListNames({n: n for n in names}, (), "")
+        return ListNames({n: n for n in names}, (), "")
     bad = sorted({ch for n in names for ch in n if not (ch.isalnum() or ch in "_.")})
     table = {n: "L1_" + "".join("_" if ch in bad else ch for ch in n) for n in names}
-    return _ListNames(table, tuple(bad), "L1_")
+    return ListNames(table, tuple(bad), "L1_")
 
 
-def _write_lists_sheet(wb: Workbook, profile: Profile, year: int) -> None:
+def write_lists_sheet(wb: Workbook, profile: Profile, year: int) -> None:
     """Very-hidden sheet: profile and year for readers, and the dropdown sources."""
     ws = wb.create_sheet(LISTS_SHEET)
     ws.sheet_state = "veryHidden"
@@ -87,15 +87,15 @@ def _write_lists_sheet(wb: Workbook, profile: Profile, year: int) -> None:
         if isinstance(value, int):
             ws.cell(r, 2, value)
         else:
-            _put_text(ws, f"B{r}", value)
-    names = _list_names(profile)
+            put_text(ws, f"B{r}", value)
+    names = list_names(profile)
     level1 = profile.level1_names()
-    _put_text(ws, "D1", "一级指标")
+    put_text(ws, "D1", "一级指标")
     for i, name in enumerate(level1, start=2):
-        _put_text(ws, f"D{i}", name)
-    _put_text(ws, "E1", "计算符号")
+        put_text(ws, f"D{i}", name)
+    put_text(ws, "E1", "计算符号")
     for i, op in enumerate(STANDARD_OPERATORS, start=2):
-        _put_text(ws, f"E{i}", op)
+        put_text(ws, f"E{i}", op)
     defined: dict[str, str] = {
         LEVEL1_LIST_NAME: f"{LISTS_SHEET}!$D$2:$D${len(level1) + 1}",
         OPERATOR_LIST_NAME: f"{LISTS_SHEET}!$E$2:$E${len(STANDARD_OPERATORS) + 1}",
@@ -103,16 +103,16 @@ def _write_lists_sheet(wb: Workbook, profile: Profile, year: int) -> None:
     for offset, l1 in enumerate(profile.level1):
         col = 7 + offset  # G, H, …
         letter = ws.cell(1, col).column_letter
-        _put_text(ws, f"{letter}1", l1.name)
+        put_text(ws, f"{letter}1", l1.name)
         for i, l2 in enumerate(l1.level2, start=2):
-            _put_text(ws, f"{letter}{i}", l2.name)
+            put_text(ws, f"{letter}{i}", l2.name)
         defined[names.level1[l1.name]] = f"{LISTS_SHEET}!${letter}$2:${letter}${len(l1.level2) + 1}"
     for name, ref in defined.items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     ws.column_dimensions["B"].width = 40
 
 
-def _workbook_settings(wb: Workbook) -> tuple[Profile, int]:
+def workbook_settings(wb: Workbook) -> tuple[Profile, int]:
     """Profile and year recorded in a workbook this module made."""
     if LISTS_SHEET not in wb.sheetnames:
         raise XltoolError("该工作簿不是由 xltool 生成的模板（缺少隐藏的列表工作表），无法添加项目表")
@@ -137,6 +137,6 @@ def write_provenance(wb: Workbook, entries: dict[str, dict[str, Any]]) -> None:
     ws = wb[LISTS_SHEET]
     row = 6
     for title, entry in entries.items():
-        _put_text(ws, f"A{row}", f"{PROVENANCE_PREFIX}{title}")
-        _put_text(ws, f"B{row}", json.dumps(entry, ensure_ascii=False))
+        put_text(ws, f"A{row}", f"{PROVENANCE_PREFIX}{title}")
+        put_text(ws, f"B{row}", json.dumps(entry, ensure_ascii=False))
         row += 1

@@ -13,20 +13,23 @@ import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
-from xltool.core.findings import Finding, Severity, count_by_severity
 from xltool.core.text import display_width
+
+if TYPE_CHECKING:  # pragma: no cover
+    from xltool.core.findings import Finding, Severity
+# The finding model (pydantic) is not imported here: a run that refuses its only file never needs it.
 
 # ---------------------------------------------------------------------------
 # Shared look of a marked workbook (openpyxl and xlwings use the same values).
 # ---------------------------------------------------------------------------
 
-SEVERITY_COLORS: dict[Severity, str] = {
-    Severity.ERROR: "FFC7CE",  # Excel's own "light red fill"
-    Severity.WARNING: "FFE699",  # orange-yellow
-    Severity.INFO: "DDEBF7",  # light blue
+SEVERITY_COLORS: dict[str, str] = {  # keyed by value: a Severity (a str enum) finds its entry
+    "error": "FFC7CE",  # Excel's own "light red fill"
+    "warning": "FFE699",  # orange-yellow
+    "info": "DDEBF7",  # light blue
 }
 """Fill colour (RRGGBB, no '#') of a marked cell, by its most severe finding."""
 
@@ -148,6 +151,7 @@ class FileStatus:
     projects: int = 0
     notes: list[str] = field(default_factory=list)  # extra lines for the text report
     code: str = ""  # the failure's stable code (XltoolError.code), "" when ok
+    marked: bool = False  # ``message`` says where the marked workbook was written
 
     def to_json_dict(self) -> dict[str, Any]:
         return {"file": self.file, "status": self.status, "message": self.message, "projects": self.projects}
@@ -166,7 +170,7 @@ class ValidationRun:
         """2 when an input could not be read or marked, else 1 when errors were found, else 0."""
         if any(s.status != "ok" for s in self.files):
             return EXIT_INPUT
-        if any(f.severity is Severity.ERROR for f in self.findings):
+        if any(f.severity.value == "error" for f in self.findings):
             return EXIT_FINDINGS
         return EXIT_OK
 
@@ -183,9 +187,10 @@ class ValidationRun:
 
 
 def count_line(findings: list[Finding]) -> str:
-    counts = count_by_severity(findings)
-    return (f"错误 {counts[Severity.ERROR]} 条，警告 {counts[Severity.WARNING]} 条，"
-            f"提示 {counts[Severity.INFO]} 条")
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for f in findings:
+        counts[f.severity.value] += 1
+    return f"错误 {counts['error']} 条，警告 {counts['warning']} 条，提示 {counts['info']} 条"
 
 
 def format_text(run: ValidationRun) -> str:
@@ -200,7 +205,7 @@ def format_text(run: ValidationRun) -> str:
         out.extend(f"  说明：{n}" for n in status.notes)
         if status.status == "not_marked":
             out.append(f"  未标注：{status.message}")
-        elif status.message and status.message.startswith("已"):
+        elif status.marked:
             out.append(f"  {status.message}")
         findings = run.findings_for(status.file)
         if not findings:

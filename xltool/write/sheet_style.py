@@ -15,7 +15,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xltool.core.fields import Field, field, fields
+from xltool.core.fields import Field, field, fields, keys_of_kind
 from xltool.write.cellfit import put_fitted
 from xltool.core.text import display_width
 
@@ -55,30 +55,30 @@ def _header_rows() -> tuple[tuple[int, str, str, str], ...]:
 
 
 # (row, left field, left label, right field); right labels depend on the profile's funding wording.
-_HEADER_ROWS = _header_rows()
+HEADER_ROWS = _header_rows()
 # Long texts over B:E (rows 8–10).
-_TEXT_ROWS: tuple[tuple[int, str, str], ...] = tuple(
+TEXT_ROWS: tuple[tuple[int, str, str], ...] = tuple(
     (f.row, f.key, f.display)
     for f in fields("header")
-    if f.row is not None and f.row not in {r for r, *_ in _HEADER_ROWS}
+    if f.row is not None and f.row not in {r for r, *_ in HEADER_ROWS}
 )
-_INDICATOR_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
+INDICATOR_COLUMNS: tuple[tuple[str, str, str], ...] = tuple(
     (f.key, f.column, f.title) for f in fields("columns") if f.column
 )
 
 
 LAYOUT = Layout(
     cells=MappingProxyType(
-        {f: f"B{r}" for r, f, *_ in _HEADER_ROWS}
-        | {f: f"E{r}" for r, _, _, f in _HEADER_ROWS}
-        | {f: f"B{r}" for r, f, _ in _TEXT_ROWS}
+        {f: f"B{r}" for r, f, *_ in HEADER_ROWS}
+        | {f: f"E{r}" for r, _, _, f in HEADER_ROWS}
+        | {f: f"B{r}" for r, f, _ in TEXT_ROWS}
     ),
     labels=MappingProxyType(
-        {f: f"A{r}" for r, f, *_ in _HEADER_ROWS}
-        | {f: f"D{r}" for r, _, _, f in _HEADER_ROWS}
-        | {f: f"A{r}" for r, f, _ in _TEXT_ROWS}
+        {f: f"A{r}" for r, f, *_ in HEADER_ROWS}
+        | {f: f"D{r}" for r, _, _, f in HEADER_ROWS}
+        | {f: f"A{r}" for r, f, _ in TEXT_ROWS}
     ),
-    columns=MappingProxyType({f: c for f, c, _ in _INDICATOR_COLUMNS}),
+    columns=MappingProxyType({f: c for f, c, _ in INDICATOR_COLUMNS}),
 )
 
 
@@ -87,68 +87,68 @@ def sheet_layout() -> Layout:
     return LAYOUT
 
 
-_AMOUNT_FIELDS = ("total", "funding.province", "funding.city", "funding.district", "funding.other")
+AMOUNT_FIELDS = keys_of_kind("amount")  # fields.toml's kind = "amount"; the total first, then its parts
 
 
-_MONTH_FIELDS = ("start", "end")
+MONTH_FIELDS = ("start", "end")
 
 
-_WIDTHS = {"A": 14.0, "B": 17.0, "C": 34.0, "D": 21.0, "E": 20.0}
+WIDTHS = {"A": 14.0, "B": 17.0, "C": 34.0, "D": 21.0, "E": 20.0}
 
 
-_BODY_FONT = "宋体"
+BODY_FONT = "宋体"
 
 
-_TITLE_FONT = "黑体"
+TITLE_FONT = "黑体"
 
 
 _THIN = Side(style="thin", color="000000")
 
 
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 _LABEL_FILL = PatternFill(fill_type="solid", start_color="F2F2F2", end_color="F2F2F2")
 
 
-_HEAD_FILL = PatternFill(fill_type="solid", start_color="D9E1F2", end_color="D9E1F2")
+HEAD_FILL = PatternFill(fill_type="solid", start_color="D9E1F2", end_color="D9E1F2")
 
 
-_LOCKED = Protection(locked=True)
+LOCKED = Protection(locked=True)
 
 
-_UNLOCKED = Protection(locked=False)
+UNLOCKED = Protection(locked=False)
 
 
-_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+ALIGN_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
-_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+ALIGN_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 
 
-_TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
+ALIGN_TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 
 
 # Conditional-format fills (dxf): Excel reads the background colour of a solid pattern.
-_RED_FILL = PatternFill(fill_type="solid", start_color="FFC7CE", end_color="FFC7CE")
+RED_FILL = PatternFill(fill_type="solid", start_color="FFC7CE", end_color="FFC7CE")
 
 
-_ORANGE_FILL = PatternFill(fill_type="solid", start_color="FFD08A", end_color="FFD08A")
+ORANGE_FILL = PatternFill(fill_type="solid", start_color="FFD08A", end_color="FFD08A")
 
 
-_YELLOW_FILL = PatternFill(fill_type="solid", start_color="FFF2A8", end_color="FFF2A8")
+YELLOW_FILL = PatternFill(fill_type="solid", start_color="FFF2A8", end_color="FFF2A8")
 
 
-_RED_FONT = Font(color="9C0006")
+RED_FONT = Font(color="9C0006")
 
 
 _TEXT_FORMAT = "@"
 
 
-_AMOUNT_FORMAT = "0.00"
+AMOUNT_FORMAT = "0.00"
 
 
-_FUNDING_TOLERANCE = 0.005
+FUNDING_TOLERANCE = 0.005
 
 
 def prompt_for(key: str, year: int) -> tuple[str, str]:
@@ -160,7 +160,7 @@ def prompt_for(key: str, year: int) -> tuple[str, str]:
     return entry.display, entry.prompt.replace("{example}", example)
 
 
-_ERRORS: dict[str, tuple[str, str]] = {
+VALIDATION_ERRORS: dict[str, tuple[str, str]] = {
     "amount": ("金额格式不正确", "请填写不小于 0 的数字（单位万元），不要带“万元”等文字。"),
     "month": ("时间格式不正确", "请按“年.月”填写，如 {year}.01（月份为 01～12 的两位数）。"),
     "level1": ("一级指标不在列表中", "请从下拉列表选择一级指标。选“是”保留所填内容，选“否”重新填写。"),
@@ -169,14 +169,14 @@ _ERRORS: dict[str, tuple[str, str]] = {
 }
 
 
-def _safe_text(value: Any) -> str:
+def safe_text(value: Any) -> str:
     """Text that can be stored in a cell (control characters removed)."""
     return ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
 
 
-def _put_text(ws: Worksheet, ref: str, value: Any) -> None:
+def put_text(ws: Worksheet, ref: str, value: Any) -> None:
     """Write a value as text, never as a formula or an error code (``=…``, ``#N/A``)."""
-    text = _safe_text(value)
+    text = safe_text(value)
     cell = ws[ref]
     if text == "":
         cell.value = None
@@ -191,33 +191,33 @@ def _text_lines(text: str, width_chars: float) -> int:
     return sum(max(1, math.ceil(display_width(part) / per_line)) for part in (text or "").split("\n"))
 
 
-def _height(text: str, width_chars: float, *, minimum: float, line: float = 14.5) -> float:
+def row_height(text: str, width_chars: float, *, minimum: float, line: float = 14.5) -> float:
     """Row height in points: Excel does not grow rows for wrapped text in merged cells."""
     return max(minimum, round(_text_lines(text, width_chars) * line + 8, 1))
 
 
-def _label(ws: Worksheet, ref: str, text: str, *, fill: PatternFill = _LABEL_FILL, bold: bool = False) -> None:
-    _put_text(ws, ref, text)
+def style_label(ws: Worksheet, ref: str, text: str, *, fill: PatternFill = _LABEL_FILL, bold: bool = False) -> None:
+    put_text(ws, ref, text)
     cell = ws[ref]
-    cell.font = Font(name=_BODY_FONT, size=11, bold=bold)
+    cell.font = Font(name=BODY_FONT, size=11, bold=bold)
     cell.fill = fill
-    cell.alignment = _CENTER
-    cell.border = _BORDER
-    cell.protection = _LOCKED
+    cell.alignment = ALIGN_CENTER
+    cell.border = BORDER
+    cell.protection = LOCKED
 
 
-def _input(ws: Worksheet, ref: str, *, number_format: str = _TEXT_FORMAT, align: Alignment = _LEFT) -> None:
+def style_input(ws: Worksheet, ref: str, *, number_format: str = _TEXT_FORMAT, align: Alignment = ALIGN_LEFT) -> None:
     cell = ws[ref]
-    cell.font = Font(name=_BODY_FONT, size=11)
+    cell.font = Font(name=BODY_FONT, size=11)
     cell.alignment = align
-    cell.border = _BORDER
-    cell.protection = _UNLOCKED
+    cell.border = BORDER
+    cell.protection = UNLOCKED
     cell.number_format = number_format
 
 
-def _merge(ws: Worksheet, first: str, last: str) -> None:
+def merge_range(ws: Worksheet, first: str, last: str) -> None:
     """Merge a range, keeping the border on every cell so printing shows the grid."""
     ws.merge_cells(f"{first}:{last}")
     for row in ws[f"{first}:{last}"]:
         for cell in row:
-            cell.border = _BORDER
+            cell.border = BORDER

@@ -34,37 +34,38 @@ from xltool.core.fields import label as field_label
 from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xltool.io.files import require_suffix
 from xltool.write.instructions import instructions_sheet
-from xltool.write.lists_sheet import write_provenance, default_year, LEVEL1_LIST_NAME, OPERATOR_LIST_NAME, _list_names, _ListNames, _write_lists_sheet, _workbook_settings
+from xltool.write.lists_sheet import write_provenance, default_year, LEVEL1_LIST_NAME, OPERATOR_LIST_NAME, list_names, ListNames, write_lists_sheet, workbook_settings
 from xltool.write.printing import openpyxl_print_setup
 from xltool.write.sheet_style import (
-    _AMOUNT_FIELDS,
-    _AMOUNT_FORMAT,
-    _CENTER,
-    _FUNDING_TOLERANCE,
-    _HEAD_FILL,
-    _HEADER_ROWS,
-    _INDICATOR_COLUMNS,
-    _LEFT,
-    _LOCKED,
-    _MONTH_FIELDS,
-    _ORANGE_FILL,
-    _RED_FILL,
-    _RED_FONT,
-    _TEXT_ROWS,
-    _TITLE_FONT,
-    _TOP_LEFT,
-    _UNLOCKED,
-    _WIDTHS,
-    _YELLOW_FILL,
-    _ERRORS,
+    AMOUNT_FIELDS,
+    AMOUNT_FORMAT,
+    BODY_FONT,
+    ALIGN_CENTER,
+    FUNDING_TOLERANCE,
+    HEAD_FILL,
+    HEADER_ROWS,
+    INDICATOR_COLUMNS,
+    ALIGN_LEFT,
+    LOCKED,
+    MONTH_FIELDS,
+    ORANGE_FILL,
+    RED_FILL,
+    RED_FONT,
+    TEXT_ROWS,
+    TITLE_FONT,
+    ALIGN_TOP_LEFT,
+    UNLOCKED,
+    WIDTHS,
+    YELLOW_FILL,
+    VALIDATION_ERRORS,
     LAYOUT,
     SPARE_ROWS,
-    _height,
-    _input,
-    _label,
-    _merge,
-    _put_text,
-    _safe_text,
+    row_height,
+    style_input,
+    style_label,
+    merge_range,
+    put_text,
+    safe_text,
     prompt_for,
 )
 
@@ -73,28 +74,7 @@ _FORBIDDEN_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 _MAX_SHEET_NAME = 31
 
 # ---------------------------------------------------------------------------
-# Layout of a fresh project sheet.
-
-
-# ---------------------------------------------------------------------------
-# Styles.
-
-
-# ---------------------------------------------------------------------------
-# Prompts (what staff see when they select a cell). Excel caps titles at 32 and
-# texts at 255 characters.
-
-
-# ---------------------------------------------------------------------------
-# Small helpers.
-
-
-# ---------------------------------------------------------------------------
-# The lists sheet and workbook-level parts.
-
-
-# ---------------------------------------------------------------------------
-# One project sheet.
+# One project sheet (its layout, styles and prompts are in sheet_style; the lists sheet in lists_sheet).
 
 
 def _prompt_validation(key: str, sqref: str, year: int, **kwargs: Any) -> DataValidation:
@@ -108,35 +88,35 @@ def _prompt_validation(key: str, sqref: str, year: int, **kwargs: Any) -> DataVa
 
 
 def _with_error(dv: DataValidation, key: str, style: str = "stop") -> DataValidation:
-    dv.errorTitle, dv.error = _ERRORS[key]
+    dv.errorTitle, dv.error = VALIDATION_ERRORS[key]
     dv.errorStyle = style
     dv.showErrorMessage = True
     return dv
 
 
 def _fill_sheet(
-    ws: Worksheet, profile: Profile, year: int, project: Project | None, names: _ListNames
+    ws: Worksheet, profile: Profile, year: int, project: Project | None, names: ListNames
 ) -> None:
     """Lay out one 附件3 sheet; ``project`` None gives the blank form with pre-laid rows."""
     lay = LAYOUT
-    for letter, width in _WIDTHS.items():
+    for letter, width in WIDTHS.items():
         ws.column_dimensions[letter].width = width
     # Everything right of the form is unlocked too: Excel only deletes rows whose cells are all unlocked.
     ws.column_dimensions["F"] = ColumnDimension(ws, index="F", min=6, max=16384, width=9.0)
-    ws.column_dimensions["F"].protection = _UNLOCKED
+    ws.column_dimensions["F"].protection = UNLOCKED
     ws.sheet_view.showGridLines = False
     ws.sheet_view.zoomScale = 100
 
     # Row 1: 附件3; row 2: title.
-    _put_text(ws, lay.attachment_cell, profile.attachment)
-    ws[lay.attachment_cell].font = Font(name=_TITLE_FONT, size=12)
+    put_text(ws, lay.attachment_cell, profile.attachment)
+    ws[lay.attachment_cell].font = Font(name=TITLE_FONT, size=12)
     ws[lay.attachment_cell].alignment = Alignment(horizontal="left", vertical="center")
-    ws[lay.attachment_cell].protection = _LOCKED
-    _put_text(ws, lay.title_cell, profile.title_for(year))
+    ws[lay.attachment_cell].protection = LOCKED
+    put_text(ws, lay.title_cell, profile.title_for(year))
     ws.merge_cells(f"A2:{lay.last_column}2")
-    ws[lay.title_cell].font = Font(name=_TITLE_FONT, size=18, bold=True)
-    ws[lay.title_cell].alignment = _CENTER
-    ws[lay.title_cell].protection = _LOCKED
+    ws[lay.title_cell].font = Font(name=TITLE_FONT, size=18, bold=True)
+    ws[lay.title_cell].alignment = ALIGN_CENTER
+    ws[lay.title_cell].protection = LOCKED
     ws.row_dimensions[1].height = 20
     ws.row_dimensions[2].height = 36
 
@@ -144,22 +124,22 @@ def _fill_sheet(
     validations: list[DataValidation] = []
 
     # Rows 3–7: label | value (B:C) | label | amount.
-    for row, left, left_label, right in _HEADER_ROWS:
-        _label(ws, f"A{row}", left_label)
+    for row, left, left_label, right in HEADER_ROWS:
+        style_label(ws, f"A{row}", left_label)
         ref = lay.cells[left]
-        _input(ws, ref)
-        _merge(ws, ref, f"C{row}")
-        _put_text(ws, ref, values.get(left, ""))
+        style_input(ws, ref)
+        merge_range(ws, ref, f"C{row}")
+        put_text(ws, ref, values.get(left, ""))
         right_label = field_label(right, funding_labels=profile.funding_labels)
         if right == "funding.province":
             right_label = f"其中：{right_label}"
-        _label(ws, f"D{row}", right_label)
+        style_label(ws, f"D{row}", right_label)
         amount_ref = lay.cells[right]
-        _input(ws, amount_ref, number_format=_AMOUNT_FORMAT, align=Alignment(horizontal="right", vertical="center"))
+        style_input(ws, amount_ref, number_format=AMOUNT_FORMAT, align=Alignment(horizontal="right", vertical="center"))
         amount = values.get(right)
         ws[amount_ref].value = amount if isinstance(amount, (int, float)) else None
         ws.row_dimensions[row].height = 30
-        if left in _MONTH_FIELDS:
+        if left in MONTH_FIELDS:
             month = _prompt_validation(left, ref, year, type="custom", formula1=_month_formula(ref))
             validations.append(_with_error(month, "month"))
         else:
@@ -172,33 +152,33 @@ def _fill_sheet(
         )
 
     # Rows 8–10: long texts over B:E.
-    text_width = sum(_WIDTHS[c] for c in "BCDE")
-    for row, name, label in _TEXT_ROWS:
-        _label(ws, f"A{row}", label)
+    text_width = sum(WIDTHS[c] for c in "BCDE")
+    for row, name, label in TEXT_ROWS:
+        style_label(ws, f"A{row}", label)
         ref = lay.cells[name]
-        _input(ws, ref, align=_TOP_LEFT)
-        _merge(ws, ref, f"{lay.last_column}{row}")
+        style_input(ws, ref, align=ALIGN_TOP_LEFT)
+        merge_range(ws, ref, f"{lay.last_column}{row}")
         text = values.get(name, "")
-        _put_text(ws, ref, text)
-        ws.row_dimensions[row].height = min(409, _height(str(text), text_width, minimum=72 if name == "overview" else 54))
+        put_text(ws, ref, text)
+        ws.row_dimensions[row].height = min(409, row_height(str(text), text_width, minimum=72 if name == "overview" else 54))
         validations.append(_prompt_validation(name, ref, year))
 
     # Indicator table.
     head = lay.indicator_header_row
-    for _, letter, title in _INDICATOR_COLUMNS:
-        _label(ws, f"{letter}{head}", title, fill=_HEAD_FILL, bold=True)
+    for _, letter, title in INDICATOR_COLUMNS:
+        style_label(ws, f"{letter}{head}", title, fill=HEAD_FILL, bold=True)
     ws.row_dimensions[head].height = 24
     rows = _indicator_rows(profile, project)
     first = lay.first_indicator_row
     last = first + len(rows) - 1
     for offset, row_values in enumerate(rows):
         r = first + offset
-        for (_, letter, _), value in zip(_INDICATOR_COLUMNS, row_values):
+        for (_, letter, _), value in zip(INDICATOR_COLUMNS, row_values):
             ref = f"{letter}{r}"
-            _input(ws, ref, align=_CENTER if letter in "ABD" else _LEFT)
-            _put_text(ws, ref, value)
+            style_input(ws, ref, align=ALIGN_CENTER if letter in "ABD" else ALIGN_LEFT)
+            put_text(ws, ref, value)
         ws.row_dimensions[r].height = max(
-            _height(text, _WIDTHS[letter], minimum=22)
+            row_height(text, WIDTHS[letter], minimum=22)
             for letter, text in zip("ABCDE", row_values)
         )
 
@@ -238,18 +218,18 @@ def _conditional_formats(ws: Worksheet, first: int, last: int) -> None:
     """Live checks that need no Python: funding split, 定性 with a number, missing target."""
     cells = LAYOUT.cells
     total = _abs(cells["total"])
-    parts = [_abs(cells[f]) for f in _AMOUNT_FIELDS[1:]]
+    parts = [_abs(cells[f]) for f in AMOUNT_FIELDS[1:]]
     funding_range = f"{parts[0]}:{parts[-1]}"
     funding_rule = (
-        f"AND(COUNT({funding_range})>0,ABS(SUM({funding_range})-N({total}))>{_FUNDING_TOLERANCE})"
+        f"AND(COUNT({funding_range})>0,ABS(SUM({funding_range})-N({total}))>{FUNDING_TOLERANCE})"
     )
     block = f"{cells['total']}:{cells['funding.other']}"
-    ws.conditional_formatting.add(block, FormulaRule(formula=[funding_rule], fill=_RED_FILL, font=_RED_FONT))
+    ws.conditional_formatting.add(block, FormulaRule(formula=[funding_rule], fill=RED_FILL, font=RED_FONT))
     # End month before start month (both well-formed text, so string order is date order).
     start, end = _abs(cells["start"]), _abs(cells["end"])
     ws.conditional_formatting.add(
         f"{cells['start']}:{cells['end']}",
-        FormulaRule(formula=[f"AND(LEN({start})=7,LEN({end})=7,{end}<{start})"], fill=_RED_FILL, font=_RED_FONT),
+        FormulaRule(formula=[f"AND(LEN({start})=7,LEN({end})=7,{end}<{start})"], fill=RED_FILL, font=RED_FONT),
     )
     col = LAYOUT.columns
     d, c, e = f"${col['operator']}{first}", f"${col['name']}{first}", f"${col['target']}{first}"
@@ -259,14 +239,14 @@ def _conditional_formats(ws: Worksheet, first: int, last: int) -> None:
         targets,
         FormulaRule(
             formula=[f'AND(TRIM({d})="定性",LEN(TRIM({e}))>0,ISNUMBER(FIND(LEFT(TRIM({e}),1),"{digits}")))'],
-            fill=_ORANGE_FILL,
+            fill=ORANGE_FILL,
         ),
     )
     ws.conditional_formatting.add(
         targets,
         FormulaRule(
             formula=[f'AND(LEN(TRIM({c}))>0,LEFT(TRIM({c}),1)<>"…",LEN(TRIM({e}))=0)'],
-            fill=_YELLOW_FILL,
+            fill=YELLOW_FILL,
         ),
     )
 
@@ -370,7 +350,7 @@ def sheet_title(name: str, taken: Iterable[str] = ()) -> str:
     either end), shortens to 31 characters and appends ``(2)``, ``(3)`` … when the name
     is already used (Excel compares names case-insensitively).
     """
-    text = _safe_text(name)
+    text = safe_text(name)
     text = _FORBIDDEN_SHEET_CHARS.sub("", text)
     text = re.sub(r"\s+", " ", text).strip(" '\u3000")
     if not text or text.casefold() == "history":
@@ -397,10 +377,10 @@ def _reserved_titles() -> set[str]:
 # Public API.
 
 
-def _new_workbook(profile: Profile, year: int) -> tuple[Workbook, _ListNames]:
+def _new_workbook(profile: Profile, year: int) -> tuple[Workbook, ListNames]:
     wb = Workbook()
     wb.remove(wb.active)
-    _write_lists_sheet(wb, profile, year)
+    write_lists_sheet(wb, profile, year)
     instructions_sheet(wb, profile, year)
     title = profile.title_for(year)
     wb.properties.title = title
@@ -409,7 +389,7 @@ def _new_workbook(profile: Profile, year: int) -> tuple[Workbook, _ListNames]:
     wb.properties.lastModifiedBy = "xltool"
     wb.properties.keywords = f"xltool; {profile.name}"
     wb.properties.description = f"由 xltool {__version__} 生成；指标体系：{profile.label}"
-    return wb, _list_names(profile)
+    return wb, list_names(profile)
 
 
 def _place_sheet(wb: Workbook, title: str) -> Worksheet:
@@ -427,7 +407,7 @@ def _finish(wb: Workbook) -> None:
 
 def new_project_sheet(workbook: Workbook, title: str | None = None) -> Worksheet:
     """Add a blank project sheet (pre-laid 二级 rows) to a workbook this module made."""
-    profile, year = _workbook_settings(workbook)
+    profile, year = workbook_settings(workbook)
     taken = set(workbook.sheetnames) | _reserved_titles()
     if title is None:
         n = sum(1 for s in workbook.sheetnames if s not in _reserved_titles()) + 1
@@ -437,7 +417,7 @@ def new_project_sheet(workbook: Workbook, title: str | None = None) -> Worksheet
     else:
         title = sheet_title(title, taken)
     ws = _place_sheet(workbook, title)
-    _fill_sheet(ws, profile, year, None, _list_names(profile))
+    _fill_sheet(ws, profile, year, None, list_names(profile))
     return ws
 
 

@@ -17,11 +17,11 @@ from xltool.rules.consolidation import CODE_DUPLICATE, CODE_FILE_FAILED, CODE_FI
 from .pool import default_jobs, read_all
 from .reading import read_file
 from .records import FileResult, ReadOptions
-from .run import MergeReport, merge_workbooks, progress_bar
+from .run import MergeReport, merge_workbooks
 from .store import DUPLICATE_NOTE, MergeStore
 
 __all__ = [
     "CODE_DUPLICATE", "CODE_FILE_FAILED", "CODE_FILE_SKIPPED", "CODE_SAME_CONTENT", "DUPLICATE_NOTE",
     "WORKBOOK_SUFFIXES", "FileResult", "MergeReport", "MergeStore", "ReadOptions", "default_jobs", "discover",
-    "merge_workbooks", "progress_bar", "read_all", "read_file",
+    "merge_workbooks", "read_all", "read_file",
 ]

@@ -19,7 +19,6 @@ from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord, Proj
 
 _QUALITATIVE = "定性"
 _FUNDING_KEYS = funding_keys()
-NO_PROJECT_REASON = "未找到项目绩效目标表（没有含“项目名称”和指标表栏目的工作表；工作表：{sheets}）"
 
 
 def failed(index: int, reason: str) -> FileResult:
@@ -49,7 +48,7 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
     from xltool.io.calamine import grids_from_calamine
     from xltool.io.discovery import own_output_reason
     from xltool.parse.reader import projects_from_grids
-    from xltool.rules.consolidation import content_fingerprint, project_key
+    from xltool.rules.consolidation import project_fingerprint, project_key
 
     grids = grids_from_calamine(Path(path))
     own = own_output_reason((g.name for g in grids), Path(path))
@@ -57,11 +56,11 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
         return FileResult(index, STATUS_SKIPPED, own, [], [], [], True)
     read = projects_from_grids(grids, file=shown, profile=options.profile)
     del grids
-    if not read.projects:
-        if read.self_evaluations or read.blank_sheets:  # a 自评表, or only blank template sheets: said so
-            return FileResult(index, STATUS_SKIPPED, read.no_project_message(), [], [], [])
-        sheets = "、".join(read.skipped_sheets) or "无"
-        return FileResult(index, STATUS_SKIPPED, NO_PROJECT_REASON.format(sheets=sheets), [], [], [])
+    if not read.projects:  # the reader's one wording, plus the sheets the file has (the summary lists them)
+        reason = read.no_project_message()
+        if not (read.self_evaluations or read.blank_sheets):
+            reason += f"（工作表：{'、'.join(read.skipped_sheets) or '无'}）"
+        return FileResult(index, STATUS_SKIPPED, reason, [], [], [])
     base = index * SEQ_LIMIT
     projects: list[ProjectRecord] = []
     indicators: list[IndicatorRecord] = []
@@ -71,10 +70,7 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
         pord = base + seq
         kept = p.real_indicators
         name_key, impl_key = project_key(p.name, p.implementer)
-        fingerprint = content_fingerprint(
-            p.overview, p.long_term_goal, p.annual_goal,
-            ((i.level2, i.name, i.operator or i.operator_raw, i.target) for i in kept),
-        )
+        fingerprint = project_fingerprint(p, kept)
         projects.append(ProjectRecord(
             pord=pord, file_idx=index, name=p.name, department=p.department, implementer=p.implementer,
             total=p.total, total_text=p.raw.get("total", "") if p.total is None else "",
@@ -99,35 +95,15 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
 def _project_findings(
     project: Any, pord: int, profile: str | None, contexts: dict[str | None, Any]
 ) -> list[FindingRecord]:
-    """The per-project rules, in cell order (as ``validate_projects`` sorts them)."""
-    from xltool.core.grid import split_ref
-    from xltool.rules import RuleContext, run_rule
+    """The per-project rules, as ``validate`` runs them (``rules.check_project``), as records."""
+    from xltool.rules import RuleContext, check_project
 
     name = profile or project.profile or None
     ctx = contexts.get(name)
     if ctx is None:
         ctx = contexts[name] = RuleContext.for_profile(name)
-    found = []
-    for info in _project_rules():
-        for f in run_rule(info, project, ctx):
-            try:
-                row, col = split_ref(f.cell) if f.cell else (0, 0)
-            except ValueError:
-                row, col = 0, 0
-            found.append(((row, col, f.severity.rank, f.code), f))
-    found.sort(key=lambda item: item[0])
-    return [
-        FindingRecord(pord, pord, f.file or project.file, f.sheet or project.sheet, f.cell, f.project or project.name,
-                      f.code, f.severity.value, f.message)
-        for _, f in found
-    ]
-
-
-@lru_cache(maxsize=1)
-def _project_rules() -> tuple[Any, ...]:
-    from xltool.rules import iter_catalogue
-
-    return tuple(info for info in iter_catalogue() if not info.batch)
+    return [FindingRecord(pord, pord, f.file, f.sheet, f.cell, f.project, f.code, f.severity.value, f.message)
+            for f in check_project(project, ctx)]
 
 
 @lru_cache(maxsize=None)

@@ -8,16 +8,14 @@ appears in 文件清单 with its status.
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, XltoolError
+from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.io.discovery import SUMMARY_REASON, InputFile, discover
 from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
 from .pool import Beside, default_jobs, read_all
@@ -29,7 +27,7 @@ ProgressCallback = Callable[[int, int], None]
 
 @dataclass
 class MergeReport:
-    """What a merge did, for the CLI's message and exit code."""
+    """What a merge did: counts, problems, where the summary went (the facade and the CLI word it)."""
 
     output: Path
     backup: Path | None = None
@@ -51,8 +49,9 @@ class MergeReport:
     merged_files: list[tuple[str, int]] = field(default_factory=list)  # (file, projects read)
 
     @property
-    def exit_code(self) -> int:
-        return EXIT_FINDINGS if self.skipped or self.failed or self.duplicates else EXIT_OK
+    def has_problems(self) -> bool:
+        """A file was skipped or failed, or a project came twice (the CLI exits 1 then)."""
+        return bool(self.skipped or self.failed or self.duplicates)
 
     def problem_lines(self) -> list[str]:
         """One line per file skipped or failed and per duplicated project (for stderr)."""
@@ -252,27 +251,3 @@ def _nothing_merged(report: MergeReport, inputs: Iterable[str | Path]) -> str:
     if len(report.problems) > 20:
         lines.append(f"  ……另有 {len(report.problems) - 20} 个文件")
     return "\n".join(lines)
-
-
-@contextmanager
-def progress_bar(label: str = "正在读取") -> Iterator[ProgressCallback | None]:
-    """A click progress bar on stderr when it is a terminal; None otherwise."""
-    import click
-
-    if not sys.stderr.isatty():
-        yield None
-        return
-    bar: Any = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True)
-            bar.__enter__()
-        bar.update(done - bar.pos)
-
-    try:
-        yield update
-    finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)

@@ -17,8 +17,8 @@ from typing import Any
 
 from xltool.io.discovery import InputFile
 from xltool.rules.consolidation import (
-    CODE_DUPLICATE, CODE_FILE_FAILED, CODE_FILE_SKIPPED, CODE_SAME_CONTENT, MERGE_HANDLED, place,
-    same_content_message,
+    CODE_DUPLICATE, CODE_FILE_FAILED, CODE_FILE_SKIPPED, CODE_SAME_CONTENT, DUPLICATE_NOTE, MERGE_HANDLED,
+    duplicate_message, place, places_text, same_content_message,
 )
 from xltool.write.summary import (
     STATUS_FAILED, STATUS_MERGED, DepartmentIndicatorRow, FileRow, FindingRow, ProjectRow, TaskRow,
@@ -26,7 +26,6 @@ from xltool.write.summary import (
 from xltool.write.summary.columns import store_insert_sql, store_select_sql, store_table_sql
 from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord
 
-DUPLICATE_NOTE = "重复，不计入合计"
 # 项目汇总's 备注 (a narrow printed column): short, pointing at the other copy's 序号.
 COUNTED_NOTE = "重复，计入"
 SHORT_DUPLICATE_NOTE = "重复，不计入"
@@ -140,22 +139,16 @@ class MergeStore:
                 seq = {p: self.db.execute("SELECT count(*) FROM projects WHERE pord <= ?", (p,)).fetchone()[0]
                        for p in keys}
                 for k, (pord, name, implementer, file, sheet, cells) in enumerate(rows):
-                    others = [place(o[3], o[4]) for o in rows if o[0] != pord]
-                    shown = "、".join(others[:5]) + (f"等 {len(others)} 处" if len(others) > 5 else "")
+                    shown = places_text([place(o[3], o[4]) for o in rows if o[0] != pord])
                     if k == 0:
                         numbers = [str(seq[o[0]]) for o in rows[1:]]
                         listed = "、".join(numbers[:5]) + (f" 等 {len(numbers)} 行" if len(numbers) > 5 else "")
                         note, counted, dup_of = f"{COUNTED_NOTE}；另见序号 {listed}", 1, -1
-                        tail = "本行计入合计"
                     else:
                         note, counted, dup_of = f"{SHORT_DUPLICATE_NOTE}；同序号 {seq[first[0]]}", 0, first[0]
-                        tail = f"{DUPLICATE_NOTE}；与 {place(first[3], first[4])} 相同的问题只在那里列出"
                     self.db.execute("UPDATE projects SET note = ?, counted = ?, dup_of = ? WHERE pord = ?",
                                     (note, counted, dup_of, pord))
-                    message = (
-                        f"项目“{name}”（实施单位：{implementer or '未填写'}）在 {len(rows)} 个位置出现，另见 {shown}"
-                        f"（{tail}）；请核实并撤回多余的一份"
-                    )
+                    message = duplicate_message(name, implementer, len(rows), shown, k == 0)
                     cell = json.loads(cells or "{}").get("name", "")
                     rows_out.append(FindingRecord(pord, pord, file, sheet, cell, name, CODE_DUPLICATE, "error", message))
                 lines.append(
@@ -178,8 +171,7 @@ class MergeStore:
                 "WHERE fingerprint = ? AND counted = 1 ORDER BY pord", (digest,)
             ).fetchall()
             for pord, name, impl, file, sheet, cells in rows:
-                others = [place(o[3], o[4]) for o in rows if o[2] != impl]
-                shown = "、".join(others[:5]) + (f"等 {len(others)} 处" if len(others) > 5 else "")
+                shown = places_text([place(o[3], o[4]) for o in rows if o[2] != impl])
                 cell = json.loads(cells or "{}").get("overview", "")
                 found.append(FindingRecord(pord, pord, file, sheet, cell, name, CODE_SAME_CONTENT, "warning",
                                            same_content_message(len(rows), shown)))

@@ -32,8 +32,10 @@
     }
   }
   var highlighted = document.getElementById("hit");
-  if (highlighted && highlighted.scrollIntoView) {
-    highlighted.scrollIntoView({ block: "center", inline: "center" });
+  var wrap = highlighted && highlighted.closest(".sheet-wrap");
+  if (wrap) {  // scroll the sheet, not the page: the finding above it stays in view
+    wrap.scrollTop = Math.max(0, highlighted.offsetTop - wrap.clientHeight / 2);
+    wrap.scrollLeft = Math.max(0, highlighted.offsetLeft - wrap.clientWidth / 2);
   }
   var forms = document.querySelectorAll("form.upload");
   Array.prototype.forEach.call(forms, function (form) {

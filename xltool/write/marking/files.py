@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING, Iterable
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.findings import Finding
-from xltool.core.names import MARKED_COPY_PROPERTY
+from xltool.core.names import MARKABLE_SUFFIXES, MARKED_COPY_PROPERTY
 from xltool.write.marking.openpyxl_backend import mark_workbook
 from xltool.write.report import NOTE_HEADER
 
 if TYPE_CHECKING:  # pragma: no cover
     from openpyxl.workbook.workbook import Workbook
 
-MARKABLE_SUFFIXES = (".xlsx", ".xlsm")
 _NOT_MARKABLE = "只能在 .xlsx/.xlsm 工作簿上做标注；请先在 Excel 中“另存为”.xlsx 后再标注"
 
 # Package parts openpyxl does not (fully) write back, by name prefix → what the user calls it.
@@ -179,12 +178,8 @@ class MarkResult:
 
 
 def _refusal(src: Path, labels: list[str]) -> XltoolError:
-    return XltoolError(
-        lost_message(labels) + "。为避免损坏原文件，未做标注；可改用 --mark-to 输出标注副本，"
-        "或加 --force 仍在原文件上标注（会先备份）",
-        file=src,
-        exit_code=EXIT_INPUT,
-    )
+    return XltoolError(lost_message(labels) + "。为避免损坏原文件，未做标注", file=src, exit_code=EXIT_INPUT,
+                       code="output.at_risk")
 
 
 def mark_file(source: str | Path, findings: list[Finding], *, output: str | Path | None = None,

@@ -212,14 +212,3 @@ class SummaryWriter:
                 self.wb.close()
             except Exception:  # noqa: BLE001 - the run already failed; its error is the one to report
                 pass
-
-
-def write_summary(path: str | Path, source: Any) -> dict[str, int]:
-    """Write the whole summary from ``source`` (with an ``indicators()`` method) in one go."""
-    writer = SummaryWriter(path)
-    try:
-        writer.add_indicators(source.indicators())
-        return writer.finish(source)
-    except BaseException:
-        writer.abandon()
-        raise
