@@ -32,8 +32,8 @@ class XltoolGroup(ZhGroup):
     """
 
     def invoke(self, ctx: click.Context) -> Any:
-        from xltool.core.fsnames import legible_streams
-        from xltool.core.interrupt import exit_code_of, install_stop_signals, restore_signals
+        from xltool.api.console import legible_streams
+        from xltool.api.process import exit_code_of, install_stop_signals, restore_signals
 
         legible_streams(sys.stdout, sys.stderr)  # a file name in GBK bytes is printed decoded, never a crash
         previous = install_stop_signals()  # SIGTERM/SIGHUP end a run like Ctrl+C: cleanup runs, exit 143/129 (130)
@@ -51,7 +51,7 @@ class XltoolGroup(ZhGroup):
             click.echo("错误：内存不足，文件过大或结构异常。", err=True)
             sys.exit(EXIT_INPUT)
         except Exception as exc:  # last line of defence: a Chinese message, no traceback
-            from xltool.io.files import is_disk_full
+            from xltool.api.process import is_disk_full
 
             if is_disk_full(exc) and not os.environ.get("XLTOOL_DEBUG"):  # e.g. the temporary folder is full
                 click.echo(f"错误：磁盘空间不足（{getattr(exc, 'filename', None) or '临时文件夹'}），"

@@ -171,7 +171,7 @@ class ZhFormatter(click.HelpFormatter):
     def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
         """click's two-column list measured in terminal columns: a Chinese character takes two,
         so the help texts line up (click counts it as one)."""
-        from xltool.core.text import display_width
+        from xltool.api.console import display_width
 
         rows = list(rows)
         first_col = min(max((display_width(r[0]) for r in rows), default=0), col_max) + col_spacing
@@ -195,7 +195,7 @@ def wrap_columns(text: str, width: int) -> list[str]:
     """``text`` in lines of at most ``width`` terminal columns; Latin words are not split."""
     import re
 
-    from xltool.core.text import display_width
+    from xltool.api.console import display_width
 
     lines, line, used = [], "", 0
     for token in re.findall(r"[A-Za-z0-9_\-.,:/=\[\]()'\"<>~$%]+|\s+|.", " ".join(text.split())):

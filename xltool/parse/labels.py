@@ -117,6 +117,12 @@ def match(value: Any, section: Section = "header") -> Match | None:
     return _match_text(value, section)
 
 
+def is_label(value: Any, section: Section = "header") -> bool:
+    """A cell that reads as one of the section's labels with confidence."""
+    found = match(value, section)
+    return found is not None and found.score >= THRESHOLD
+
+
 def looks_like_label(value: Any) -> bool:
     """A short, digit-free cell holding some label: a column title, never a value."""
     found = match(value, "header")

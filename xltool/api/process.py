@@ -1,0 +1,10 @@
+"""What every front end (CLI, web server, ribbon) needs of the process it runs in, beside the use cases.
+
+Stop signals that end a run like Ctrl+C (cleanup runs, exit 128 + signal) and the test for a full
+disk. Re-exported here so that adapters reach the library only through its facade.
+"""
+
+from xltool.core.interrupt import exit_code_of, install_stop_signals, restore_signals
+from xltool.io.files import is_disk_full
+
+__all__ = ["exit_code_of", "install_stop_signals", "is_disk_full", "restore_signals"]
