@@ -255,3 +255,21 @@ def test_discovery_lists_every_file_it_passed_over(tmp_path: Path) -> None:
     assert report.notices and "~$表.xlsx" in report.notices[0]
     assert calls == [(1, 1)]
     assert [f["file"] for f in report.to_dict()["files"]] == [str(folder / "表.xlsx")]
+
+
+def test_merge_of_uploads_names_them_never_a_temporary_path(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from python_calamine import CalamineWorkbook
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(staging))
+    data = EXAMPLE.read_bytes()
+    report = xltool.merge([xltool.Upload("甲.xlsx", data), xltool.Upload("甲.xlsx", data)],
+                          output=tmp_path / "汇总.xlsx", jobs=1)
+    assert [(f.file, f.status) for f in report.files] == [("上传文件/甲.xlsx", "ok"), ("上传文件/1/甲.xlsx", "ok")]
+    assert report.projects == 22 and len(report.duplicates) == 22 and report.has_problems
+    book = CalamineWorkbook.from_path(str(tmp_path / "汇总.xlsx"))
+    listed = [row[0] for row in book.get_sheet_by_name("文件清单").to_python()[1:]]
+    assert listed == ["上传文件/甲.xlsx", "上传文件/1/甲.xlsx"]
+    assert list(staging.iterdir()) == []
