@@ -24,6 +24,7 @@ from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "区行政审批局_2022.xlsx"
 REL = "examples/区行政审批局_2022.xlsx"
+SMALL = ROOT / "examples" / "broken_demo.xlsx"  # one table with errors: quick to mark
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -165,7 +166,7 @@ def test_mark_returns_bytes_and_writes_nothing(tmp_path: Path, monkeypatch: pyte
     from xltool.core.names import RESULTS_SHEET
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    result = xltool.mark(xltool.Upload("表.xlsx", EXAMPLE.read_bytes()))
+    result = xltool.mark(xltool.Upload("表.xlsx", SMALL.read_bytes()))
     assert result.output is None and result.marked_cells > 0
     assert list(tmp_path.iterdir()) == []
     workbook = openpyxl.load_workbook(io.BytesIO(result.data))
@@ -174,7 +175,7 @@ def test_mark_returns_bytes_and_writes_nothing(tmp_path: Path, monkeypatch: pyte
 
 def test_mark_to_output_and_template_bytes(tmp_path: Path) -> None:
     out = tmp_path / "标注.xlsx"
-    result = xltool.mark(REL, output=out)
+    result = xltool.mark(SMALL, output=out)
     assert result.output == out and out.is_file() and result.data is None
     data = xltool.make_template(sheets=2)
     assert isinstance(data, bytes) and data[:2] == b"PK"
