@@ -24,6 +24,7 @@ from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "examples" / "区行政审批局_2022.xlsx"
 REL = "examples/区行政审批局_2022.xlsx"
+SMALL = ROOT / "examples" / "broken_demo.xlsx"  # one table with errors: quick to mark
 
 
 def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
@@ -165,7 +166,7 @@ def test_mark_returns_bytes_and_writes_nothing(tmp_path: Path, monkeypatch: pyte
     from xltool.core.names import RESULTS_SHEET
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    result = xltool.mark(xltool.Upload("表.xlsx", EXAMPLE.read_bytes()))
+    result = xltool.mark(xltool.Upload("表.xlsx", SMALL.read_bytes()))
     assert result.output is None and result.marked_cells > 0
     assert list(tmp_path.iterdir()) == []
     workbook = openpyxl.load_workbook(io.BytesIO(result.data))
@@ -174,7 +175,7 @@ def test_mark_returns_bytes_and_writes_nothing(tmp_path: Path, monkeypatch: pyte
 
 def test_mark_to_output_and_template_bytes(tmp_path: Path) -> None:
     out = tmp_path / "标注.xlsx"
-    result = xltool.mark(REL, output=out)
+    result = xltool.mark(SMALL, output=out)
     assert result.output == out and out.is_file() and result.data is None
     data = xltool.make_template(sheets=2)
     assert isinstance(data, bytes) and data[:2] == b"PK"
@@ -255,3 +256,21 @@ def test_discovery_lists_every_file_it_passed_over(tmp_path: Path) -> None:
     assert report.notices and "~$表.xlsx" in report.notices[0]
     assert calls == [(1, 1)]
     assert [f["file"] for f in report.to_dict()["files"]] == [str(folder / "表.xlsx")]
+
+
+def test_merge_of_uploads_names_them_never_a_temporary_path(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from python_calamine import CalamineWorkbook
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(staging))
+    data = EXAMPLE.read_bytes()
+    report = xltool.merge([xltool.Upload("甲.xlsx", data), xltool.Upload("甲.xlsx", data)],
+                          output=tmp_path / "汇总.xlsx", jobs=1)
+    assert [(f.file, f.status) for f in report.files] == [("上传文件/甲.xlsx", "ok"), ("上传文件/1/甲.xlsx", "ok")]
+    assert report.projects == 22 and len(report.duplicates) == 22 and report.has_problems
+    book = CalamineWorkbook.from_path(str(tmp_path / "汇总.xlsx"))
+    listed = [row[0] for row in book.get_sheet_by_name("文件清单").to_python()[1:]]
+    assert listed == ["上传文件/甲.xlsx", "上传文件/1/甲.xlsx"]
+    assert list(staging.iterdir()) == []

@@ -57,10 +57,13 @@ class Staged:
     Use as a context manager; on exit the private folder holding staged uploads is removed.
     """
 
-    def __init__(self, sources: Any) -> None:
+    def __init__(self, sources: Any, *, folder: str = "") -> None:
+        """``folder``: stage the uploads together in one folder of that name (``uploads``), as a user's
+        folder of files would be; a second upload of the same name goes one level down."""
         if isinstance(sources, (str, os.PathLike, Upload)) or hasattr(sources, "read"):
             sources = [sources]
         self.paths: list[Path] = []
+        self.uploads: Path | None = None
         self._names: dict[str, str] = {}  # staged path → the user's name
         self._tmp: str | None = None
         try:
@@ -69,11 +72,18 @@ class Staged:
                 if upload is None:
                     self.paths.append(Path(source))
                     continue
-                folder = Path(self.workdir()) / str(index)
-                folder.mkdir()
-                path = folder / _plain_name(upload.name, index)
+                name = _plain_name(upload.name, index)
+                if folder:
+                    self.uploads = Path(self.workdir()) / folder
+                    target = self.uploads / name
+                    at = target.parent / str(index) if target.exists() else target.parent
+                else:
+                    at = Path(self.workdir()) / str(index)
+                at.mkdir(parents=True, exist_ok=True)
+                path = at / name
                 path.write_bytes(upload.data)
-                self.paths.append(path)
+                if not folder:
+                    self.paths.append(path)
                 self._names[str(path)] = upload.name
         except BaseException:
             self.close()

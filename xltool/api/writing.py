@@ -45,7 +45,7 @@ def mark(source: Any, *, output: str | Path | None = None, findings: list[Any] |
                 if status.status != "ok":
                     raise XltoolError(status.message, file=path, code=status.code or None)
             findings = run.findings
-        if in_place:
+        if in_place and not staged.staged:  # an upload has no place to be marked in: its bytes come back
             done = mark_file(path, findings, force=force)
             return MarkResult(done.output, None, done.marked_cells, done.backup, done.notices, done.at_risk)
         if output is not None:
@@ -122,9 +122,10 @@ def merge(sources: Any, *, output: str | Path, jobs: int | None = None, profile:
     from xltool.apps.merge import merge_workbooks
     from xltool.write.summary import STATUS_FAILED
 
-    with Staged(sources) as staged:
-        done = merge_workbooks(staged.paths, output, jobs=jobs, profile=profile, progress=progress,
-                               validate=validate)
+    # Uploads are merged as one folder of files, so the summary names them "上传文件/表.xlsx", never a temporary path.
+    with Staged(sources, folder="上传文件") as staged:
+        inputs = staged.paths + ([staged.uploads] if staged.uploads is not None else [])
+        done = merge_workbooks(inputs, output, jobs=jobs, profile=profile, progress=progress, validate=validate)
         files = [FileReport(staged.name(f), "ok", "", n) for f, n in done.merged_files]
         files += [FileReport(staged.name(f), "failed" if status == STATUS_FAILED else "skipped", staged.name(reason),
                              error_code="file.unreadable" if status == STATUS_FAILED else "input.skipped")
