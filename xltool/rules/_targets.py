@@ -73,8 +73,10 @@ def _classify(target: str, has_number: bool, ctx: RuleContext) -> Target:
         return Target(NUMBER)
     if phrase in _unit_words(ctx):
         return Target(UNIT_ONLY)
-    if phrase in words(ctx, "qualitative_graded") or word_in(ctx, "qualitative_judgeable_markers", phrase) \
-            or word_in(ctx, "qualitative_grade_markers", phrase):
+    if phrase in words(ctx, "qualitative_graded") or word_in(ctx, "qualitative_judgeable_markers", phrase):
+        return Target(GRADE)
+    # a grade word in a short phrase ("效果良好", "明显增强"); in a long or past-tense one it is a sentence
+    if len(phrase) <= 8 and "了" not in phrase and word_in(ctx, "qualitative_grade_markers", phrase):
         return Target(GRADE)
     return Target(SENTENCE)
 

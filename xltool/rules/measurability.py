@@ -100,9 +100,15 @@ def quantitative_needs_number(project: Project, ctx: RuleContext) -> Iterator[Fi
             continue
         if is_placeholder(ind.target, ctx) or classify(ind, ctx).kind in (DATE, UNIT_ONLY):
             continue
+        role = role_of(ind, ctx)
+        if role == "cost":
+            continue  # JX401 asks for the amount
+        if role == "timeliness":
+            fix = f"请写完成时限（如“{project.year or 'YYYY'}年12月底前”）或按期完成率（如“95%”）"
+        else:
+            fix = "请写成数值+单位（如“95%”“12个”），确属定性描述的，把计算符号改为“定性”"
         yield ctx.finding(
-            f"计算符号为“{ind.operator}”，目标值{quote(ind.target)}却不是数值：请写成数值+单位（如“95%”“12个”），"
-            f"确属定性描述的，把计算符号改为“定性”。",
+            f"计算符号为“{ind.operator}”，目标值{quote(ind.target)}却不是数值：{fix}。",
             **indicator_where(ind, "target"),
         )
 

@@ -9,8 +9,10 @@ from xltool.core.model import STANDARD_OPERATORS, Indicator, Project
 from xltool.core.text import clean_text
 from . import RuleContext, rule
 from ._targets import (
-    DATE, GRADE, NUMBER, SENTENCE, classify, has_operator_column, smaller_is_better, stated_direction,
+    DATE, GRADE, NUMBER, SENTENCE, classify, has_operator_column, smaller_is_better, stated_direction, wants_number,
 )
+
+_NOT_GRADED_ROLES = ("cost", "social_cost", "ecological_cost", "timeliness")
 from ._common import (
     fmt_number,
     indicator_where,
@@ -66,10 +68,10 @@ def missing_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             hint = f"定量指标请填写{choice}"
         elif kind == DATE:
             hint = "期限请填写“≤”（不晚于）"
-        elif kind in (GRADE, SENTENCE):
+        elif kind in (GRADE, SENTENCE) and not (wants_number(ind, ctx) or role_of(ind, ctx) in _NOT_GRADED_ROLES):
             hint = "定性指标请填写“定性”"
         else:
-            continue  # a unit alone: JX308 asks for the number first
+            continue  # a unit alone, or text where a number, an amount or a time belongs: JX308/JX401/JX906 ask first
         yield ctx.finding(
             f"三级指标{quote(ind.name, empty='（未填三级指标）')}（目标值{quote(ind.target)}）没有计算符号：{hint}。",
             **_operator_where(ind),
