@@ -131,25 +131,26 @@ def _level1_keys(ctx: RuleContext) -> frozenset[str]:
 def level_names_known(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     level1_names = _level1_keys(ctx)
     seen: set[tuple[str, str]] = set()
-    known_level1 = {ind.level1 for ind in project.indicators if ind.level2 and role_of(ind, ctx)}
     for ind in project.indicators:
         if ind.is_blank and not ind.level2:
             continue
-        if ind.level1 in known_level1 or word_in(ctx, "level1_words", ind.level1):
-            seen.add(("1", ind.level1))  # another region's 一级 wording over 二级 we can place
         if ind.level1 and norm(ind.level1) not in level1_names and ("1", ind.level1) not in seen:
             seen.add(("1", ind.level1))
-            choices = "、".join(ctx.profile.level1_names())
-            yield ctx.finding(
-                f"一级指标{quote(ind.level1)}不在“{ctx.profile.label}”指标体系中：应为{choices}之一。",
-                cell=ind.cells.get("level1") or ind.cell,
-                field="indicator",
-                level2=ind.level2,
-            )
-        if ind.level2 and role_of(ind, ctx) is not None and profile_role(ind.level2, ctx) is None:
-            seen.add(("2", ind.level2))  # another region's wording of a 二级 whose role is plain
+            plain = word_in(ctx, "level1_words", ind.level1) or any(
+                i.level1 == ind.level1 and i.level2 and role_of(i, ctx) for i in project.indicators
+            )  # another region's 一级 wording over 二级 we can place
+            if not plain:
+                choices = "、".join(ctx.profile.level1_names())
+                yield ctx.finding(
+                    f"一级指标{quote(ind.level1)}不在“{ctx.profile.label}”指标体系中：应为{choices}之一。",
+                    cell=ind.cells.get("level1") or ind.cell,
+                    field="indicator",
+                    level2=ind.level2,
+                )
         if ind.level2 and profile_role(ind.level2, ctx) is None and ("2", ind.level2) not in seen:
             seen.add(("2", ind.level2))
+            if role_of(ind, ctx) is not None:
+                continue  # another region's wording of a 二级 whose role is plain
             choices = "、".join(ctx.profile.level2_names())
             yield ctx.finding(
                 f"二级指标{quote(ind.level2)}不在“{ctx.profile.label}”指标体系中：应为{choices}之一。",

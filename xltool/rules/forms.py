@@ -13,16 +13,20 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
-from ._common import fmt_number, indicator_where, norm, per_project, quote, real, word_in
+from ._rowfacts import picked, row_check
+from ._common import fmt_number, indicator_where, norm, quote, real, word_in
 
 _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 
 
 def rows_without_levels(project: Project, ctx: RuleContext) -> tuple[Indicator, ...]:
-    """Real rows with no 二级 label (or no 一级 and no 二级): completeness cannot be judged by 二级."""
-    return per_project(ctx, "rows_without_levels", project, lambda: tuple(
-        ind for ind in real(project, ctx) if not ind.level2.strip()
-    ))
+    """Real rows with no 二级 label: completeness cannot be judged by 二级 (picked once per typed row)."""
+    return picked(project, ctx, "no-level2")
+
+
+@row_check("no-level2")
+def _no_level2(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    return not ind.level2.strip()
 
 
 @rule(
@@ -63,7 +67,7 @@ def _weight(ind: Indicator) -> float | None:
 )
 def weights_add_up(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     rows = real(project, ctx)
-    weights = [w for w in (_weight(i) for i in rows) if w is not None]
+    weights = [w for w in (_weight(i) for i in rows if i.extra) if w is not None]
     if len(weights) < max(2, len(rows) // 2):
         return  # no weight column, or only a few rows carry one
     total = sum(weights)
@@ -82,6 +86,11 @@ def is_not_applicable(ind: Indicator, ctx: RuleContext) -> bool:
     return name.startswith("是否") and target in ("否", "无")
 
 
+@row_check("JX111")
+def _not_applicable_row(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    return is_not_applicable(ind, ctx)
+
+
 @rule(
     "JX111",
     Severity.WARNING,
@@ -91,9 +100,8 @@ def is_not_applicable(ind: Indicator, ctx: RuleContext) -> bool:
     good="生态效益指标一行留空",
 )
 def not_applicable_rows(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in real(project, ctx):
-        if is_not_applicable(ind, ctx):
-            yield ctx.finding(
-                f"{quote(ind.name)}（{quote(ind.target)}）说的是本项目没有这类指标：请把这一行的三级指标和目标值清空。",
-                **indicator_where(ind, "name"),
-            )
+    for ind in picked(project, ctx, "JX111"):
+        yield ctx.finding(
+            f"{quote(ind.name)}（{quote(ind.target)}）说的是本项目没有这类指标：请把这一行的三级指标和目标值清空。",
+            **indicator_where(ind, "name"),
+        )

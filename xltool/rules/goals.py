@@ -74,13 +74,14 @@ def _base(value: float, unit: str) -> float:
 )
 def goal_figures_have_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     goal = project.annual_goal or ""
-    if not _DIGIT_RE.search(goal):
+    figures = list(_FIGURE_RE.finditer(unicodedata.normalize("NFKC", goal))) if _DIGIT_RE.search(goal) else []
+    if not figures:
         return
     have = {round(_base(i.value, i.unit), 6) for i in real(project, ctx) if i.value is not None}
     if not have:
         return
     missing: list[str] = []
-    for match in _FIGURE_RE.finditer(unicodedata.normalize("NFKC", goal)):
+    for match in figures:
         value = float(match.group(1)) * (10000 if match.group(2) and match.group(3) != "元" else 1)
         if match.group(2) and match.group(3) == "元":
             value = float(match.group(1))  # "6万元" against indicators in 万元

@@ -25,6 +25,7 @@ from ._common import (
     words,
 )
 from ._targets import DATE, GRADE, NUMBER, SENTENCE, UNIT_ONLY, classify, wants_number
+from ._rowfacts import picked, row_check
 from .forms import is_not_applicable
 
 _TRAILING_PUNCT_RE = re.compile(r"[。．.，,;；!！]+$")
@@ -35,7 +36,22 @@ def _phrase(text: str) -> str:
     return _TRAILING_PUNCT_RE.sub("", norm(text))
 
 
-def _qualitative_rows(project: Project, ctx: RuleContext, *, all_text: bool = False) -> Iterator[Indicator]:
+def _qualitative_rows(project: Project, ctx: RuleContext, *, all_text: bool = False) -> tuple[Indicator, ...]:
+    """See :func:`_qualitative_row`: the rows picked once per typed row."""
+    return picked(project, ctx, "qualitative-all" if all_text else "qualitative")
+
+
+@row_check("qualitative-all")
+def _qualitative_any(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    return _qualitative_row(ind, ctx, all_text=True)
+
+
+@row_check("qualitative")
+def _qualitative_graded_row(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    return _qualitative_row(ind, ctx, all_text=False)
+
+
+def _qualitative_row(ind: Indicator, ctx: RuleContext, *, all_text: bool) -> bool:
     """Real 定性 rows whose target is a grade word or a sentence.
 
     Cost rows are JX401's, 时效 rows JX906's (a time is asked for, not a grade), a unit
@@ -43,17 +59,14 @@ def _qualitative_rows(project: Project, ctx: RuleContext, *, all_text: bool = Fa
     (…数量, …期限, 数量指标) are left to JX308 too, so no cell is told both "write a
     number" and "write a grade".
     """
-    for ind in real(project, ctx):
-        if not is_qualitative(ind) or not ind.target or ind.value is not None:
-            continue
-        role = role_of(ind, ctx)
-        if is_placeholder(ind.target, ctx) or role == "cost" or (role == "timeliness" and not all_text):
-            continue
-        if classify(ind, ctx).kind not in (GRADE, SENTENCE):
-            continue
-        if not all_text and wants_number(ind, ctx):
-            continue
-        yield ind
+    if not is_qualitative(ind) or not ind.target or ind.value is not None:
+        return False
+    role = role_of(ind, ctx)
+    if is_placeholder(ind.target, ctx) or role == "cost" or (role == "timeliness" and not all_text):
+        return False
+    if classify(ind, ctx).kind not in (GRADE, SENTENCE):
+        return False
+    return all_text or not wants_number(ind, ctx)
 
 
 def _not_judgeable(ind: Indicator, ctx: RuleContext) -> bool:
@@ -243,6 +256,17 @@ def qualitative_graded(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
+@row_check("JX308")
+def _number_missing_row(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    if not ind.target or role_of(ind, ctx) == "cost" or is_placeholder(ind.target, ctx):
+        return False  # cost rows are JX401's
+    kind = classify(ind, ctx).kind
+    if kind == UNIT_ONLY:
+        return True
+    return kind == SENTENCE and wants_number(ind, ctx) and not _not_judgeable(ind, ctx) \
+        and role_of(ind, ctx) != "timeliness"
+
+
 @rule(
     "JX308",
     Severity.ERROR,
@@ -253,9 +277,7 @@ def qualitative_graded(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="村内道路硬化里程 ≥ 100公里；宣传教育覆盖人数 ≥ 5万人",
 )
 def number_missing(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in real(project, ctx):
-        if not ind.target or role_of(ind, ctx) == "cost" or is_placeholder(ind.target, ctx):
-            continue  # cost rows are JX401's
+    for ind in picked(project, ctx, "JX308"):
         kind = classify(ind, ctx).kind
         name = quote(ind.name, empty="（未填三级指标）")
         if kind == UNIT_ONLY:
@@ -263,14 +285,24 @@ def number_missing(project: Project, ctx: RuleContext) -> Iterator[Finding]:
                 f"{name}的目标值{quote(ind.target)}只有单位，没有数值：请写成数值加单位，如“100{ind.target}”。",
                 **indicator_where(ind, "target"),
             )
-        elif kind == SENTENCE and wants_number(ind, ctx) and not _not_judgeable(ind, ctx) \
-                and role_of(ind, ctx) != "timeliness":
+        else:
             yield ctx.finding(
                 f"{name}要的是数量，目标值{quote(ind.target)}却是一段文字：请写成数值加单位"
                 f"（如“≥100人”“≥3年”“≥95%”），文字说明放到指标解释中。",
                 severity=Severity.WARNING,
                 **indicator_where(ind, "target"),
             )
+
+
+@row_check("JX309-counted")
+def _counted_row(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    """A row that counts in the share of 定性: not cost, not a "不适用" row (JX111's)."""
+    return role_of(ind, ctx) != "cost" and not is_not_applicable(ind, ctx)
+
+
+@row_check("JX309-qualitative")
+def _counted_qualitative(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    return _counted_row(ind, ctx, about) and classify(ind, ctx).kind in (GRADE, SENTENCE)
 
 
 @rule(
@@ -282,10 +314,10 @@ def number_missing(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="能量化的写成数值（人数、比率、时间），定性指标只留少数",
 )
 def qualitative_share(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    rows = [i for i in real(project, ctx) if role_of(i, ctx) != "cost" and not is_not_applicable(i, ctx)]
+    rows = picked(project, ctx, "JX309-counted")
     if len(rows) < int(ctx.get("qualitative_share_min_rows", 6)):
         return
-    qualitative = [i for i in rows if classify(i, ctx).kind in (GRADE, SENTENCE)]
+    qualitative = picked(project, ctx, "JX309-qualitative")
     share = len(qualitative) / len(rows)
     if share > float(ctx.get("qualitative_share_max", 0.4)):
         yield ctx.finding(

@@ -16,6 +16,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
 from ._common import core_name, indicator_where, norm, per_profile, quote, real, role_of, words
+from ._rowfacts import picked, row_check
 from ._targets import NUMBER, classify
 from .misfiled import bare_name, is_effect_as_quality, is_input, is_task_as_effect
 
@@ -37,9 +38,19 @@ def slogan_reason(ind: Indicator, ctx: RuleContext) -> str | None:
         return "是一句话"
     if any(key.startswith(w) for w in words(ctx, "slogan_openers")):
         return "像口号或工作要求"
-    if any(key.endswith(w) for w in words(ctx, "slogan_endings")):
-        return "像口号"
+    ending = next((w for w in words(ctx, "slogan_endings") if key.endswith(w)), None)
+    if ending and not any(key[: -len(ending)].endswith(w) for w in words(ctx, "measure_endings")):
+        return "像口号"  # "…便利度提升" measures a change; "促进社会和谐" does not
     return None
+
+
+@row_check("JX806")
+def _slogan_row(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    if not ind.name or role_of(ind, ctx) == "cost":
+        return False  # a cost row's wording is JX401/JX402's
+    if is_task_as_effect(ind, ctx) or is_effect_as_quality(ind, ctx) or is_input(ind, ctx):
+        return False  # those rows are JX506–JX508's
+    return slogan_reason(ind, ctx) is not None
 
 
 @rule(
@@ -52,11 +63,7 @@ def slogan_reason(ind: Indicator, ctx: RuleContext) -> str | None:
     good="社会效益指标：扶助对象按时足额领取率 ≥ 98%",
 )
 def slogan_name(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in real(project, ctx):
-        if not ind.name or role_of(ind, ctx) == "cost":
-            continue  # a cost row's wording is JX401/JX402's
-        if is_task_as_effect(ind, ctx) or is_effect_as_quality(ind, ctx) or is_input(ind, ctx):
-            continue  # those rows are JX506–JX508's
+    for ind in picked(project, ctx, "JX806"):
         reason = slogan_reason(ind, ctx)
         if reason:
             yield ctx.finding(
@@ -72,6 +79,11 @@ def name_figure(ind: Indicator) -> tuple[str, str] | None:
     return (match.group(0), match.group(2)) if match else None
 
 
+@row_check("JX807")
+def _figure_row(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    return name_figure(ind) is not None and not norm(ind.name)[:1].isdigit()  # a bare figure is JX805's
+
+
 @rule(
     "JX807",
     Severity.WARNING,
@@ -81,9 +93,9 @@ def name_figure(ind: Indicator) -> tuple[str, str] | None:
     good="三级指标：服务对象满意度，目标值 ≥95%",
 )
 def figure_in_name(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in real(project, ctx):
+    for ind in picked(project, ctx, "JX807"):
         found = name_figure(ind)
-        if found and not norm(ind.name)[:1].isdigit():  # a name that is only a figure is JX805's
+        if found:
             yield ctx.finding(
                 f"三级指标{quote(ind.name)}里写了数值“{found[0]}”：名称只写衡量什么，数值写在目标值里。",
                 **indicator_where(ind, "name"),
@@ -101,6 +113,29 @@ def _families(ctx: RuleContext) -> dict[str, str]:
     return per_profile(ctx, "unit_family_table", build)
 
 
+def _unit_mismatch(ind: Indicator, ctx: RuleContext) -> tuple[str, str] | None:
+    """(family the name asks for, family of the unit) when they differ, else None."""
+    if ind.value is None or not ind.unit or classify(ind, ctx).kind != NUMBER or role_of(ind, ctx) == "cost":
+        return None
+    families = _families(ctx)
+    have = families.get(norm(ind.unit))
+    if have is None:
+        return None
+    figure = name_figure(ind)
+    want = families.get(norm(figure[1])) if figure else None
+    if want is None:
+        key = core_name(bare_name(ind.name))
+        endings = per_profile(ctx, "name_unit_families", lambda: {
+            norm(k): v for k, v in (ctx.get("name_unit_families", {}) or {}).items()})
+        want = next((fam for end, fam in endings.items() if key.endswith(end)), None)
+    return (want, have) if want is not None and want != have else None
+
+
+@row_check("JX808")
+def _unit_row(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    return _unit_mismatch(ind, ctx) is not None
+
+
 _FAMILY_LABEL = {"people": "人数", "area": "面积", "length": "长度", "time": "时间", "count": "个数"}
 
 
@@ -114,21 +149,8 @@ _FAMILY_LABEL = {"people": "人数", "area": "面积", "length": "长度", "time
     good="村组干部人数 ≥ 230人；培训人数 ≥ 300人",
 )
 def unit_fits_name(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    families = _families(ctx)
-    endings = {norm(k): v for k, v in (ctx.get("name_unit_families", {}) or {}).items()}
-    for ind in real(project, ctx):
-        if ind.value is None or not ind.unit or classify(ind, ctx).kind != NUMBER or role_of(ind, ctx) == "cost":
-            continue
-        have = families.get(norm(ind.unit))
-        if have is None:
-            continue
-        figure = name_figure(ind)
-        want = families.get(norm(figure[1])) if figure else None
-        key = core_name(bare_name(ind.name))
-        if want is None:
-            want = next((fam for end, fam in endings.items() if key.endswith(end)), None)
-        if want is None or want == have:
-            continue
+    for ind in picked(project, ctx, "JX808"):
+        want, _have = _unit_mismatch(ind, ctx) or ("", "")
         yield ctx.finding(
             f"{quote(ind.name)}要的是{_FAMILY_LABEL.get(want, want)}，目标值{quote(ind.target)}却以“{ind.unit}”计："
             f"请核对名称和单位，改成相符的一对。",

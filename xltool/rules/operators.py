@@ -215,6 +215,8 @@ def satisfaction_level(project: Project, ctx: RuleContext) -> Iterator[Finding]:
 )
 def direction_matches_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for ind in real(project, ctx):
+        if not ind.extra:
+            continue  # no 指标方向 column
         stated = stated_direction(ind, ctx)
         if stated == "up" and ind.operator in ("≤", "<"):
             fix = "请把计算符号改为“≥”，或把指标方向改为反向"

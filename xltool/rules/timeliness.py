@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
-from xltool.core.model import Project
+from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
 from ._common import indicator_where, is_percent_unit, norm, quote, real, role_of, words
+from ._rowfacts import picked, row_check
 from ._targets import DATE, NUMBER, classify, target_phrase
 from .dates import year_month
 
@@ -32,6 +33,19 @@ def _time_unit(unit: str) -> bool:
     return any(key.startswith(u) for u in ("天", "日", "小时", "分钟", "月", "个月", "年", "工作日", "周", "个工作日"))
 
 
+@row_check("JX906")
+def _not_a_time(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    if role_of(ind, ctx) != "timeliness" or not ind.target:
+        return False
+    target = classify(ind, ctx)
+    if target.kind == DATE and target.concrete:
+        return False
+    if target_phrase(ind.target) in words(ctx, "qualitative_not_judgeable"):
+        return False  # "及时", "按合同支出": JX305 says the same with its own words
+    # a rate, a duration, or a number JX302 asks a unit for
+    return not (target.kind == NUMBER and (is_percent_unit(ind.unit, ctx) or _time_unit(ind.unit) or not ind.unit))
+
+
 @rule(
     "JX906",
     Severity.WARNING,
@@ -41,21 +55,17 @@ def _time_unit(unit: str) -> bool:
     good="时效指标：项目完成时间 2022年12月底前；资金发放按期完成率 ≥ 95%",
 )
 def timeliness_is_time(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in real(project, ctx):
-        if role_of(ind, ctx) != "timeliness" or not ind.target:
-            continue
-        target = classify(ind, ctx)
-        if target.kind == DATE and target.concrete:
-            continue
-        if target_phrase(ind.target) in words(ctx, "qualitative_not_judgeable"):
-            continue  # "及时", "按合同支出": JX305 says the same with its own words
-        if target.kind == NUMBER and (is_percent_unit(ind.unit, ctx) or _time_unit(ind.unit) or not ind.unit):
-            continue  # a rate, a duration, or a number JX302 asks a unit for
+    for ind in picked(project, ctx, "JX906"):
         yield ctx.finding(
             f"时效指标{quote(ind.name, empty='（未填三级指标）')}的目标值{quote(ind.target)}不是时间："
             f"请写完成时限（如“{budget_year(project) or 'YYYY'}年12月底前”）或按期完成率（如“≥95%”）。",
             **indicator_where(ind, "target"),
         )
+
+
+@row_check("dated-timeliness")
+def _dated(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    return role_of(ind, ctx) == "timeliness" and classify(ind, ctx).kind == DATE
 
 
 @rule(
@@ -70,9 +80,7 @@ def deadline_in_budget_year(project: Project, ctx: RuleContext) -> Iterator[Find
     year = budget_year(project)
     if not year:
         return
-    for ind in real(project, ctx):
-        if role_of(ind, ctx) != "timeliness":
-            continue
+    for ind in picked(project, ctx, "dated-timeliness"):
         target = classify(ind, ctx)
         outside = sorted({y for y in target.years if y != year}) if target.kind == DATE else []
         if outside:

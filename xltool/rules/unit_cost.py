@@ -15,13 +15,19 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
 from ._common import fmt_number, indicator_where, money_unit, norm, quote, real, role_of, word_in
+from ._rowfacts import picked, row_check
 from ._targets import NUMBER, classify
 
 _UNIT_PRICE_RE = re.compile(r"每[^，,。；;]{0,10}?\d+(?:\.\d+)?\s*(?:万)?元|\d+(?:\.\d+)?\s*(?:万)?元\s*/")
 
 
-def _cost_rows(project: Project, ctx: RuleContext) -> list[Indicator]:
-    return [i for i in real(project, ctx) if role_of(i, ctx) == "cost" and i.value is not None]
+@row_check("cost-number")
+def _cost_number(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
+    return role_of(ind, ctx) == "cost" and ind.value is not None
+
+
+def _cost_rows(project: Project, ctx: RuleContext) -> tuple[Indicator, ...]:
+    return picked(project, ctx, "cost-number")
 
 
 def is_unit_cost_name(ind: Indicator, ctx: RuleContext) -> bool:
@@ -48,14 +54,14 @@ def _loose_amount(ind: Indicator, ctx: RuleContext) -> float | None:
     good="成本指标：项目总成本 ≤ 1000万元；每场赛事成本 ≤ 200万元/场",
 )
 def unit_cost_present(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    if project.total is None or _UNIT_PRICE_RE.search(project.overview or ""):
-        return  # the 概况 gives the unit price
     rows = _cost_rows(project, ctx)
-    if not rows or any((money_unit(i.unit, ctx) or ("", 0, False))[2] for i in rows):
-        return
+    if project.total is None or not rows or any((money_unit(i.unit, ctx) or ("", 0, False))[2] for i in rows):
+        return  # no amount to compare, or a unit cost is there
     for ind in rows:
         amount = _loose_amount(ind, ctx)
         if amount is not None and abs(amount - project.total) <= max(0.01 * project.total, 0.005):
+            if _UNIT_PRICE_RE.search(project.overview or ""):
+                return  # the 概况 gives the unit price
             yield ctx.finding(
                 f"成本指标{quote(ind.name)}只重复了项目总额{fmt_number(project.total)}万元，没有单位成本："
                 f"能否补充单位成本（如“元/平方米”“元/人”“万元/场”），便于核对数量×单价？",
