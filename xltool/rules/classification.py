@@ -59,8 +59,8 @@ def satisfaction_elsewhere(project: Project, ctx: RuleContext) -> Iterator[Findi
     if not target:
         return
     for ind in real(project, ctx):
-        if "满意" not in norm(ind.name) or not ind.level2.strip():
-            continue  # a row without 二级 is JX109's
+        if "满意" not in norm(ind.name):
+            continue
         if role_of(ind, ctx) == "satisfaction":
             continue
         yield ctx.finding(

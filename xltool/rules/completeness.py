@@ -92,8 +92,8 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
 )
 def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     names = names_with_role(ctx, "satisfaction")
-    if not names or not real(project, ctx) or rows_without_levels(project, ctx):
-        return  # an empty table is reported once, by JX101; rows without 二级 by JX109
+    if not names or not real(project, ctx):
+        return  # an empty indicator table is reported once, by JX101
     rows = [i for i in real(project, ctx) if role_of(i, ctx) == "satisfaction"]
     if any("满意" in norm(i.name) for i in rows):
         return
