@@ -131,14 +131,16 @@ def _level1_keys(ctx: RuleContext) -> frozenset[str]:
 def level_names_known(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     level1_names = _level1_keys(ctx)
     seen: set[tuple[str, str]] = set()
+    placed: set[str] | None = None  # 一级 names over a 二级 we can place, worked out when first needed
     for ind in project.indicators:
         if ind.is_blank and not ind.level2:
             continue
         if ind.level1 and norm(ind.level1) not in level1_names and ("1", ind.level1) not in seen:
             seen.add(("1", ind.level1))
-            plain = word_in(ctx, "level1_words", ind.level1) or any(
-                i.level1 == ind.level1 and i.level2 and role_of(i, ctx) for i in project.indicators
-            )  # another region's 一级 wording over 二级 we can place
+            if placed is None:
+                placed = {i.level1 for i in project.indicators if i.level2 and role_of(i, ctx)}
+            # another region's 一级 wording over 二级 we can place
+            plain = ind.level1 in placed or word_in(ctx, "level1_words", ind.level1)
             if not plain:
                 choices = "、".join(ctx.profile.level1_names())
                 yield ctx.finding(
