@@ -14,7 +14,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
 from ._rowfacts import picked, row_check
-from ._common import fmt_number, indicator_where, norm, quote, real, word_in
+from ._common import fmt_number, indicator_where, norm, per_project, quote, real, word_in
 
 _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 
@@ -49,6 +49,11 @@ def levels_present(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     )
 
 
+def rows_with_extra(project: Project, ctx: RuleContext) -> tuple[Indicator, ...]:
+    """Real rows carrying columns the template lacks (权重, 指标方向 …), once per project."""
+    return per_project(ctx, "rows_with_extra", project, lambda: tuple(i for i in real(project, ctx) if i.extra))
+
+
 def _weight(ind: Indicator) -> float | None:
     for key, value in ind.extra.items():
         if "权重" in key:
@@ -66,8 +71,11 @@ def _weight(ind: Indicator) -> float | None:
     good="权重合计100",
 )
 def weights_add_up(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    rows = rows_with_extra(project, ctx)
+    if not rows:
+        return
+    weights = [w for w in (_weight(i) for i in rows) if w is not None]
     rows = real(project, ctx)
-    weights = [w for w in (_weight(i) for i in rows if i.extra) if w is not None]
     if len(weights) < max(2, len(rows) // 2):
         return  # no weight column, or only a few rows carry one
     total = sum(weights)

@@ -136,7 +136,7 @@ def quantitative_needs_number(project: Project, ctx: RuleContext) -> Iterator[Fi
 )
 def number_needs_unit(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for ind in real(project, ctx):
-        if not _numeric_row(ind, ctx) or ind.unit:
+        if ind.unit or not _numeric_row(ind, ctx):
             continue
         example = f"{fmt_number(ind.value)}%" if is_rate_name(ind.name, ctx) else f"{fmt_number(ind.value)}个/次/间"
         yield ctx.finding(
@@ -156,9 +156,9 @@ def number_needs_unit(project: Project, ctx: RuleContext) -> Iterator[Finding]:
 )
 def rate_in_percent(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for ind in real(project, ctx):
-        if not _numeric_row(ind, ctx) or not ind.unit:
+        if ind.value is None or not ind.unit:
             continue
-        if not is_rate_name(ind.name, ctx) or is_percent_unit(ind.unit, ctx):
+        if not is_rate_name(ind.name, ctx) or is_percent_unit(ind.unit, ctx) or not _numeric_row(ind, ctx):
             continue
         yield ctx.finding(
             f"{quote(ind.name, empty='（未填三级指标）')}"

@@ -8,6 +8,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import STANDARD_OPERATORS, Indicator, Project
 from xltool.core.text import clean_text
 from . import RuleContext, rule
+from .forms import rows_with_extra
 from ._targets import (
     DATE, GRADE, NUMBER, SENTENCE, classify, has_operator_column, smaller_is_better, stated_direction, wants_number,
 )
@@ -214,9 +215,7 @@ def satisfaction_level(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="指标方向：反向指标；计算符号 ≤；目标值 5%",
 )
 def direction_matches_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for ind in real(project, ctx):
-        if not ind.extra:
-            continue  # no 指标方向 column
+    for ind in rows_with_extra(project, ctx):  # no 指标方向 column, no rows
         stated = stated_direction(ind, ctx)
         if stated == "up" and ind.operator in ("≤", "<"):
             fix = "请把计算符号改为“≥”，或把指标方向改为反向"
