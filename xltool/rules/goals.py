@@ -14,7 +14,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
-from ._common import fmt_number, quote, real
+from ._common import quote, real
 
 # What is not a figure of the goal: years, dates, document numbers, list markers.
 _NOT_FIGURES_RE = re.compile(

@@ -15,7 +15,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
-from ._common import core_name, indicator_where, norm, per_profile, quote, real, role_of, words
+from ._common import core_name, indicator_where, norm, per_profile, quote, role_of, words
 from ._rowfacts import picked, row_check
 from ._targets import NUMBER, classify
 from .misfiled import bare_name, is_effect_as_quality, is_input, is_task_as_effect

@@ -13,7 +13,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
-from ._common import indicator_where, is_percent_unit, norm, quote, real, role_of, words
+from ._common import indicator_where, is_percent_unit, norm, quote, role_of, words
 from ._rowfacts import picked, row_check
 from ._targets import DATE, NUMBER, classify, target_phrase
 from .dates import year_month
