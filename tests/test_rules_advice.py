@@ -96,7 +96,8 @@ def test_a_target_is_classified_once_for_every_rule() -> None:
         "100个": NUMBER, "220": NUMBER, "95%": NUMBER, "公里": UNIT_ONLY, "人次": UNIT_ONLY, "2021年全年": DATE,
         "2021年1月-12月": DATE, "2023.07-2024.01": DATE, "2025年年底前": DATE, "每年12月底前": DATE, "全年": DATE,
         "较好": GRADE, "达到预期目标": GRADE, "优良": GRADE, "效果良好": GRADE, "按需提供": SENTENCE,
-        "显著提升了对民办幼儿园的扶持力度": SENTENCE, "5年": NUMBER, "12月": NUMBER,
+        "显著提升了对民办幼儿园的扶持力度": SENTENCE, "5年": NUMBER, "12月": NUMBER, "2000.5吨": NUMBER,
+        "2021人": NUMBER, "2022.12": DATE,
     }
     for target, kind in kinds.items():
         ind = with_row(clean(), QUANTITY, "x", "", target).indicators[0]

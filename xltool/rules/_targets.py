@@ -22,7 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
-from xltool.core.model import Indicator, Project
+from xltool.core.model import Indicator, Project, parse_target
 from . import RuleContext
 from ._common import norm, per_profile, per_project, real, role_of, word_in, words
 
@@ -64,6 +64,8 @@ def _classify(target: str, has_number: bool, ctx: RuleContext) -> Target:
     phrase = target_phrase(text)
     if not phrase:
         return Target(EMPTY)
+    if has_number and _measured(text, ctx):
+        return Target(NUMBER)  # "2000.5吨", "2021人": a quantity in a unit, not a year
     years = tuple(int(y) for y in _YEAR_RE.findall(phrase))
     month = bool(_MONTH_RE.search(phrase))
     calendar = word_in(ctx, "date_words", phrase)
@@ -79,6 +81,17 @@ def _classify(target: str, has_number: bool, ctx: RuleContext) -> Target:
     if len(phrase) <= 8 and "了" not in phrase and word_in(ctx, "qualitative_grade_markers", phrase):
         return Target(GRADE)
     return Target(SENTENCE)
+
+
+_TIME_UNITS = frozenset({"年", "月", "日", "天", "季度", "年度"})
+
+
+def _measured(text: str, ctx: RuleContext) -> bool:
+    """A number followed by a unit that is not a calendar word (吨, 人, 元, %)."""
+    _op, _number, unit = parse_target(text)
+    head = norm(unit)[:4]
+    return bool(head) and not any(head.startswith(t) for t in _TIME_UNITS) and any(
+        head.startswith(u) for u in _unit_words(ctx) if u not in _TIME_UNITS)
 
 
 def _unit_words(ctx: RuleContext) -> frozenset[str]:
