@@ -14,7 +14,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
-from ._common import quote, real
+from ._common import _remember, quote, real
 
 # What is not a figure of the goal: years, dates, document numbers, list markers.
 _NOT_FIGURES_RE = re.compile(
@@ -31,6 +31,26 @@ def _figures_text(goal: str) -> str:
     return _NOT_FIGURES_RE.sub(" ", unicodedata.normalize("NFKC", goal))
 
 
+def _goal_problems(goal: str) -> tuple[str, ...]:
+    problems: list[str] = []
+    if not _DIGIT_RE.search(_figures_text(goal)):
+        problems.append("没有一个可考核的数量（人数、个数、比率、完成时间）")
+    past = _PAST_RE.search(goal)
+    if past:
+        problems.append(f"“{past.group(0)}”是已完成的说法，像上年工作的总结")
+    return tuple(problems)
+
+
+def _goal_figures(goal: str) -> tuple[tuple[str, float], ...]:
+    """(figure as written, value in base units) of every figure with a unit in the goal."""
+    found = []
+    for match in _FIGURE_RE.finditer(unicodedata.normalize("NFKC", goal)):
+        money = match.group(3) == "元"
+        value = float(match.group(1)) * (10000 if match.group(2) and not money else 1)
+        found.append((match.group(0), value))  # "6万元" stays 6 against indicators in 万元
+    return tuple(found)
+
+
 @rule(
     "JX705",
     Severity.WARNING,
@@ -44,12 +64,7 @@ def goal_is_measurable(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     goal = (project.annual_goal or "").strip()
     if len(goal) < 6:
         return  # empty goals are JX103's
-    problems: list[str] = []
-    if not _DIGIT_RE.search(_figures_text(goal)):
-        problems.append("没有一个可考核的数量（人数、个数、比率、完成时间）")
-    past = _PAST_RE.search(goal)
-    if past:
-        problems.append(f"“{past.group(0)}”是已完成的说法，像上年工作的总结")
+    problems = _remember(ctx, "goal_problems", goal, lambda: _goal_problems(goal))
     if problems:
         yield ctx.finding(
             f"年度绩效目标{'；'.join(problems)}：请写明本年度要完成的数量、质量、时间和要达到的效果"
@@ -74,19 +89,13 @@ def _base(value: float, unit: str) -> float:
 )
 def goal_figures_have_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     goal = project.annual_goal or ""
-    figures = list(_FIGURE_RE.finditer(unicodedata.normalize("NFKC", goal))) if _DIGIT_RE.search(goal) else []
+    figures = _remember(ctx, "goal_figures", goal, lambda: _goal_figures(goal)) if _DIGIT_RE.search(goal) else ()
     if not figures:
         return
     have = {round(_base(i.value, i.unit), 6) for i in real(project, ctx) if i.value is not None}
     if not have:
         return
-    missing: list[str] = []
-    for match in figures:
-        value = float(match.group(1)) * (10000 if match.group(2) and match.group(3) != "元" else 1)
-        if match.group(2) and match.group(3) == "元":
-            value = float(match.group(1))  # "6万元" against indicators in 万元
-        if round(value, 6) not in have:
-            missing.append(match.group(0))
+    missing = [written for written, value in figures if round(value, 6) not in have]
     if missing:
         shown = "、".join(f"“{m}”" for m in missing[:3])
         yield ctx.finding(
