@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
-from xltool.core.model import Project
+from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
+from .forms import is_not_applicable
 from ._common import (
     indicator_where, names_with_role, norm, per_profile, profile_role, quote, real, role_of, word_in,
 )
@@ -16,6 +17,13 @@ _PROCESS_HINTS: dict[str, str] = {
     "timeliness": "如“项目按期完成率 ≥ 95%”或“完成时间 ≤ {year}.12”",
     "quantity": "如“完成项目数 ≥ 10个”",
 }
+
+
+def _money_process(ind: Indicator, ctx: RuleContext) -> bool:
+    """A name pairing a money word with a handling word ("补贴发放合规率", "预算资金当年下达率")."""
+    if role_of(ind, ctx) in ("cost", "social_cost", "ecological_cost"):
+        return False
+    return bool(word_in(ctx, "process_money_words", ind.name) and word_in(ctx, "process_action_words", ind.name))
 
 
 @rule(
@@ -28,8 +36,7 @@ _PROCESS_HINTS: dict[str, str] = {
 )
 def process_indicator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for ind in real(project, ctx):
-        found = word_in(ctx, "process_indicators", ind.name)
-        if not found:
+        if not (word_in(ctx, "process_indicators", ind.name) or _money_process(ind, ctx)):
             continue
         hint = _PROCESS_HINTS.get(role_of(ind, ctx) or "", "").format(year=project.year or 2022)
         yield ctx.finding(
@@ -95,9 +102,9 @@ def non_satisfaction_under_satisfaction(project: Project, ctx: RuleContext) -> I
 )
 def ecological_is_ecological(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for ind in real(project, ctx):
-        if role_of(ind, ctx) != "ecological":
-            continue
-        if word_in(ctx, "ecological_words", ind.name):
+        if role_of(ind, ctx) != "ecological" or is_not_applicable(ind, ctx):
+            continue  # a "不适用" row is JX111's
+        if word_in(ctx, "ecological_words", ind.name) and not word_in(ctx, "not_ecological_phrases", ind.name):
             continue
         about = word_in(ctx, "not_ecological_words", ind.name)
         reason = f"（“{about}”属于时效、可持续影响或社会效益）" if about else ""
@@ -124,20 +131,28 @@ def _level1_keys(ctx: RuleContext) -> frozenset[str]:
 def level_names_known(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     level1_names = _level1_keys(ctx)
     seen: set[tuple[str, str]] = set()
+    placed: set[str] | None = None  # 一级 names over a 二级 we can place, worked out when first needed
     for ind in project.indicators:
         if ind.is_blank and not ind.level2:
             continue
         if ind.level1 and norm(ind.level1) not in level1_names and ("1", ind.level1) not in seen:
             seen.add(("1", ind.level1))
-            choices = "、".join(ctx.profile.level1_names())
-            yield ctx.finding(
-                f"一级指标{quote(ind.level1)}不在“{ctx.profile.label}”指标体系中：应为{choices}之一。",
-                cell=ind.cells.get("level1") or ind.cell,
-                field="indicator",
-                level2=ind.level2,
-            )
+            if placed is None:
+                placed = {i.level1 for i in project.indicators if i.level2 and role_of(i, ctx)}
+            # another region's 一级 wording over 二级 we can place
+            plain = ind.level1 in placed or word_in(ctx, "level1_words", ind.level1)
+            if not plain:
+                choices = "、".join(ctx.profile.level1_names())
+                yield ctx.finding(
+                    f"一级指标{quote(ind.level1)}不在“{ctx.profile.label}”指标体系中：应为{choices}之一。",
+                    cell=ind.cells.get("level1") or ind.cell,
+                    field="indicator",
+                    level2=ind.level2,
+                )
         if ind.level2 and profile_role(ind.level2, ctx) is None and ("2", ind.level2) not in seen:
             seen.add(("2", ind.level2))
+            if role_of(ind, ctx) is not None:
+                continue  # another region's wording of a 二级 whose role is plain
             choices = "、".join(ctx.profile.level2_names())
             yield ctx.finding(
                 f"二级指标{quote(ind.level2)}不在“{ctx.profile.label}”指标体系中：应为{choices}之一。",

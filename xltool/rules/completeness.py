@@ -20,6 +20,7 @@ from ._common import (
     role_of,
     roles_present,
 )
+from .forms import rows_without_levels
 from .layout import in_layout
 
 _FIELD_HINTS: dict[str, str] = {
@@ -65,6 +66,8 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
             field="indicator",
         )
         return  # one finding says it all; JX102/JX104 stay quiet too
+    if rows_without_levels(project, ctx):
+        return  # rows without 二级: which 二级 is empty cannot be told (JX109 asks for the labels)
     for role in ctx.get("required_output_roles", []):
         names = names_with_role(ctx, role)
         if not names:
@@ -151,8 +154,8 @@ def required_fields(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="社会效益指标：减少群众跑动次数 ≥ 3000次；可持续影响指标：……",
 )
 def effect_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    if not real(project, ctx):
-        return  # an empty indicator table is reported once, by JX101
+    if not real(project, ctx) or rows_without_levels(project, ctx):
+        return  # an empty table is reported once, by JX101; rows without 二级 by JX109
     effect_roles = set(ctx.get("effect_roles", []))
     rows = [i for i in real(project, ctx) if role_of(i, ctx) in effect_roles]
     social = names_with_role(ctx, "social")

@@ -20,6 +20,7 @@ from ._common import (
     quote,
     real,
     role_of,
+    word_in,
     words,
 )
 
@@ -93,6 +94,8 @@ def cost_unit_matches_sheet(project: Project, ctx: RuleContext) -> Iterator[Find
         found = money_unit(ind.unit, ctx)
         if ind.value is None or found is None or found[2] or found[0] == sheet_unit:
             continue
+        if word_in(ctx, "unit_cost_name_words", ind.name):
+            continue  # a unit cost in 元 lacks its "per what" (JX407): "数值没错" would be wrong advice
         converted = ind.value * found[1]
         yield ctx.finding(
             f"成本指标{quote(ind.name, empty='（未填三级指标）')}"

@@ -8,6 +8,12 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import STANDARD_OPERATORS, Indicator, Project
 from xltool.core.text import clean_text
 from . import RuleContext, rule
+from .forms import rows_with_extra
+from ._targets import (
+    DATE, GRADE, NUMBER, SENTENCE, classify, has_operator_column, smaller_is_better, stated_direction, wants_number,
+)
+
+_NOT_GRADED_ROLES = ("cost", "social_cost", "ecological_cost", "timeliness")
 from ._common import (
     fmt_number,
     indicator_where,
@@ -21,20 +27,8 @@ from ._common import (
     word_in,
 )
 
-_COST_ROLES = ("cost", "social_cost", "ecological_cost")
-
-
 def _operator_where(ind: Indicator) -> dict[str, str]:
     return indicator_where(ind, "operator" if "operator" in ind.cells else "target")
-
-
-def smaller_is_better(ind: Indicator, ctx: RuleContext) -> bool:
-    """Costs, durations, incident counts: the target is a ceiling."""
-    if word_in(ctx, "larger_is_better_despite", ind.name):
-        return False
-    if role_of(ind, ctx) in _COST_ROLES:
-        return True
-    return word_in(ctx, "smaller_is_better", ind.name) is not None
 
 
 @rule(
@@ -64,14 +58,21 @@ def nonstandard_operator(project: Project, ctx: RuleContext) -> Iterator[Finding
     good="培训人次 ≥ 100人次",
 )
 def missing_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    if not has_operator_column(project, ctx):
+        return  # a form without the column: asking each row to fill one is no advice at all
     for ind in real(project, ctx):
         if not ind.target or ind.operator_raw:
             continue
-        if ind.value is not None:
+        kind = classify(ind, ctx).kind
+        if kind == NUMBER:
             choice = "“≤”或“<”" if smaller_is_better(ind, ctx) else "“≥”或“=”"
             hint = f"定量指标请填写{choice}"
-        else:
+        elif kind == DATE:
+            hint = "期限请填写“≤”（不晚于）"
+        elif kind in (GRADE, SENTENCE) and not (wants_number(ind, ctx) or role_of(ind, ctx) in _NOT_GRADED_ROLES):
             hint = "定性指标请填写“定性”"
+        else:
+            continue  # a unit alone, or text where a number, an amount or a time belongs: JX308/JX401/JX906 ask first
         yield ctx.finding(
             f"三级指标{quote(ind.name, empty='（未填三级指标）')}（目标值{quote(ind.target)}）没有计算符号：{hint}。",
             **_operator_where(ind),
@@ -146,12 +147,14 @@ def over_hundred(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             continue
         if word_in(ctx, "over_hundred_ok", ind.name):
             continue
+        if ind.value > 100 and smaller_is_better(ind, ctx) and ind.operator in ("≤", "<"):
+            continue  # a ceiling above 100% is harmless; the direction is JX204's
         if ind.value > 100:
             yield ctx.finding(
                 f"{quote(ind.name)}的目标值{quote(ind.target)}超过100%，比率不可能达到：请改为不超过100%的值。",
                 **indicator_where(ind, "target"),
             )
-        elif ind.value == 100 and ind.operator in ("≥", ">"):
+        elif ind.value == 100 and ind.operator in ("≥", ">") and not smaller_is_better(ind, ctx):
             better = "“=100%”" if ind.operator == "≥" else "“=100%”或“≥95%”之类可达到的值"
             yield ctx.finding(
                 f"{quote(ind.name)}“{ind.operator}100%”没有意义（比率最多100%）：请改为{better}。",
@@ -201,3 +204,27 @@ def satisfaction_level(project: Project, ctx: RuleContext) -> Iterator[Finding]:
                 f"如无特殊原因，建议定为“≥{fmt_number(minimum)}%”。",
                 **indicator_where(ind, "target"),
             )
+
+
+@rule(
+    "JX208",
+    Severity.WARNING,
+    "指标方向与计算符号不一致",
+    why="正向指标（越大越好）用 ≥ 或 >，反向指标（越小越好）用 ≤ 或 <；两栏不一致时，考核按哪一栏都说不通。",
+    bad="指标方向：反向指标；计算符号 ≥；目标值 5%",
+    good="指标方向：反向指标；计算符号 ≤；目标值 5%",
+)
+def direction_matches_operator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    for ind in rows_with_extra(project, ctx):  # no 指标方向 column, no rows
+        stated = stated_direction(ind, ctx)
+        if stated == "up" and ind.operator in ("≤", "<"):
+            fix = "请把计算符号改为“≥”，或把指标方向改为反向"
+        elif stated == "down" and ind.operator in ("≥", ">"):
+            fix = "请把计算符号改为“≤”，或把指标方向改为正向"
+        else:
+            continue
+        label = "正向" if stated == "up" else "反向"
+        yield ctx.finding(
+            f"{quote(ind.name)}标为{label}指标，计算符号却是“{ind.operator}”：{fix}。",
+            **indicator_where(ind, "operator" if "operator" in ind.cells else "target"),
+        )
