@@ -36,6 +36,7 @@ class Inputs:
     in_folders: frozenset[str] = frozenset()
     notices: list[str] = field(default_factory=list)  # files passed over, said once each
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason) of those files
+    unreadable: int = 0  # folders or entries that could not be opened: their tables may be missing
 
 
 def find_inputs(files: Iterable[str | Path]) -> Inputs:
@@ -44,7 +45,7 @@ def find_inputs(files: Iterable[str | Path]) -> Inputs:
 
     found = discover(list(files))
     return Inputs([f.path for f in found.to_read], frozenset(str(f.path) for f in found.to_read if not f.explicit),
-                  found.notice_lines(), [(f.display, f.skip) for f in found.skipped])
+                  found.notice_lines(), [(f.display, f.skip) for f in found.skipped], len(found.unreadable))
 
 
 def _read(path: Path, profile: str | None, *, skip_own: bool, explicit: bool = True) -> tuple[Any, str]:

@@ -22,7 +22,7 @@ _SHARED_TEXTS = 4096  # entries a shared memo keyed by typed text (units, 二级
 _UNSEEN: Any = object()
 
 
-def _remember(ctx: RuleContext, name: str, key: Any, compute: Callable[[], Any]) -> Any:
+def remember(ctx: RuleContext, name: str, key: Any, compute: Callable[[], Any]) -> Any:
     """``compute()`` once per typed text in the shared memo ``name``; typed texts are few,
     but a flood of odd ones empties the memo rather than growing memory."""
     cache = ctx.shared[name]
@@ -63,7 +63,7 @@ def first_contained(text: str, candidates: Iterable[str]) -> str | None:
 
 def word_in(ctx: RuleContext, key: str, text: str) -> str | None:
     """:func:`first_contained` of the settings' word list ``key``, once per typed text."""
-    return _remember(ctx, "word_in", (key, text), lambda: first_contained(text, words(ctx, key)))
+    return remember(ctx, "word_in", (key, text), lambda: first_contained(text, words(ctx, key)))
 
 
 def quote(text: Any, limit: int = 40, empty: str = "（空）") -> str:
@@ -96,7 +96,7 @@ def is_placeholder(text: Any, ctx: RuleContext) -> bool:
     """A cell that holds only template filler (……, XX, 待定): once per typed text and settings."""
     found = ctx.shared["placeholder"].get(text)
     if found is None:
-        found = _remember(ctx, "placeholder", text, lambda: _placeholder(text, ctx))
+        found = remember(ctx, "placeholder", text, lambda: _placeholder(text, ctx))
     return found
 
 
@@ -172,7 +172,7 @@ def role_of(ind: Indicator, ctx: RuleContext) -> str | None:
     level2 = ind.level2
     found = ctx.shared["roles"].get(level2, _UNSEEN)  # the common case without a call
     if found is _UNSEEN:
-        found = _remember(ctx, "roles", level2, lambda: _resolve_role(level2, ctx))
+        found = remember(ctx, "roles", level2, lambda: _resolve_role(level2, ctx))
     return found
 
 
@@ -184,12 +184,12 @@ def roles_present(project: Project, ctx: RuleContext) -> frozenset[str | None]:
 
 def profile_role(level2: str, ctx: RuleContext) -> str | None:
     """The 二级's role in the profile itself (no guessing), memoised per profile."""
-    return _remember(ctx, "profile_roles", level2, lambda: ctx.profile.role_of(level2) if level2 else None)
+    return remember(ctx, "profile_roles", level2, lambda: ctx.profile.role_of(level2) if level2 else None)
 
 
 def names_with_role(ctx: RuleContext, role: str) -> list[str]:
     """The profile's 二级 names of a role, in form order (memoised per profile)."""
-    return _remember(ctx, "names_with_role", role, lambda: ctx.profile.names_with_role(role))
+    return remember(ctx, "names_with_role", role, lambda: ctx.profile.names_with_role(role))
 
 
 def _resolve_role(level2: str, ctx: RuleContext) -> str | None:
@@ -261,7 +261,7 @@ def is_qualitative(ind: Indicator) -> bool:
 
 def money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
     """(money unit, factor to 万元, is a unit cost) for "元", "万元", "元/人/月" …; else None."""
-    return _remember(ctx, "money_unit", unit, lambda: _money_unit(unit, ctx))
+    return remember(ctx, "money_unit", unit, lambda: _money_unit(unit, ctx))
 
 
 def _money_units(ctx: RuleContext) -> dict[str, float]:

@@ -14,7 +14,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
-from ._common import _remember, quote, real
+from ._common import remember, quote, real
 
 # What is not a figure of the goal: years, dates, document numbers, list markers.
 _NOT_FIGURES_RE = re.compile(
@@ -64,7 +64,7 @@ def goal_is_measurable(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     goal = (project.annual_goal or "").strip()
     if len(goal) < 6:
         return  # empty goals are JX103's
-    problems = _remember(ctx, "goal_problems", goal, lambda: _goal_problems(goal))
+    problems = remember(ctx, "goal_problems", goal, lambda: _goal_problems(goal))
     if problems:
         yield ctx.finding(
             f"年度绩效目标{'；'.join(problems)}：请写明本年度要完成的数量、质量、时间和要达到的效果"
@@ -89,7 +89,7 @@ def _base(value: float, unit: str) -> float:
 )
 def goal_figures_have_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     goal = project.annual_goal or ""
-    figures = _remember(ctx, "goal_figures", goal, lambda: _goal_figures(goal)) if _DIGIT_RE.search(goal) else ()
+    figures = remember(ctx, "goal_figures", goal, lambda: _goal_figures(goal)) if _DIGIT_RE.search(goal) else ()
     if not figures:
         return
     have = {round(_base(i.value, i.unit), 6) for i in real(project, ctx) if i.value is not None}
