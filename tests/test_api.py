@@ -180,7 +180,10 @@ def test_mark_to_output_and_template_bytes(tmp_path: Path) -> None:
     data = xltool.make_template(sheets=2)
     assert isinstance(data, bytes) and data[:2] == b"PK"
     report = xltool.validate([xltool.Upload("模板.xlsx", data)])
-    assert report.files[0].status == "ok" and report.files[0].projects == 2
+    # An untouched template's sheets are blank project sheets, not projects (issue 21): said, not counted.
+    blank = report.files[0]
+    assert (blank.status, blank.projects, blank.error_code) == ("failed", 0, "input.no_table")
+    assert "空白项目表" in blank.message and "项目1" in blank.message and "项目2" in blank.message
 
 
 def test_import_tables_from_an_upload() -> None:

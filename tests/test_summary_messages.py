@@ -103,3 +103,21 @@ def test_help_columns_line_up_with_chinese_metavars() -> None:
     assert len(lines) >= 4
     assert len(starts) == 1, run.stdout  # every help text starts in the same terminal column
     assert all(display_width(x) <= 20 for x in wrap_columns("并行读取的进程数；0（默认）为按 CPU 核数自动选择", 20))
+
+
+def test_every_list_sheet_titles_its_columns_exactly_as_documented(tmp_path: Path) -> None:
+    """Filters and scripts find a column by its title: a title is never broken with a line feed for print."""
+    from python_calamine import CalamineWorkbook
+
+    from xltool import merge
+    from xltool.write.summary import (FILE_HEADERS, FINDING_HEADERS, INDICATOR_HEADERS, PROJECT_HEADERS,
+                                      SHEET_FILES, SHEET_FINDINGS, SHEET_INDICATORS, SHEET_PROJECTS)
+
+    out = tmp_path / "汇总.xlsx"
+    merge([ROOT / "examples" / "区行政审批局_2022.xlsx"], output=out, jobs=1)
+    book = CalamineWorkbook.from_path(str(out))
+    for sheet, headers in ((SHEET_PROJECTS, PROJECT_HEADERS), (SHEET_INDICATORS, INDICATOR_HEADERS),
+                           (SHEET_FINDINGS, FINDING_HEADERS), (SHEET_FILES, FILE_HEADERS)):
+        row = book.get_sheet_by_name(sheet).to_python()[0]
+        assert tuple(row[: len(headers)]) == tuple(headers), sheet
+    assert "计入合计" in PROJECT_HEADERS and "规则代码" in FINDING_HEADERS

@@ -33,7 +33,7 @@ PYTHON_VERSIONS = tuple(bundle_text.PYTHON_INSTALLERS)
 DEFAULT_PYTHON = "3.11"
 PLATFORM = "win_amd64"
 EXPLICIT = ("pywin32",)  # xlwings' Windows-only dependency: what drives Excel
-_ROUNDS = 4  # downloads of missing requirements before giving up
+_ROUNDS = 12  # rounds of downloads (one level of the dependency tree each) before giving up
 
 Runner = Callable[[list[str]], subprocess.CompletedProcess[str]]
 
@@ -146,9 +146,13 @@ def _pip_tail(done: subprocess.CompletedProcess[str], lines: int = 6) -> str:
 
 
 def download(requirements: list[str], dest: Path, python: str, runner: Runner = run_pip) -> None:
-    """``pip download`` win_amd64 wheels for CPython ``python`` (binary only) into ``dest``."""
-    done = runner(["download", "--disable-pip-version-check", "--only-binary=:all:", "--platform", PLATFORM,
-                   "--python-version", python, "--implementation", "cp", "-d", str(dest), *requirements])
+    """``pip download`` win_amd64 wheels for CPython ``python`` (binary only) into ``dest``.
+
+    Without their dependencies: pip would evaluate their markers for this machine (a Linux-only
+    dependency asked for, a Windows-only one left out); :func:`missing_requirements` walks them instead.
+    """
+    done = runner(["download", "--disable-pip-version-check", "--no-deps", "--only-binary=:all:", "--platform",
+                   PLATFORM, "--python-version", python, "--implementation", "cp", "-d", str(dest), *requirements])
     if done.returncode != 0:
         raise XltoolError(
             f"下载 Windows（Python {python}）程序包失败。生成离线安装包需要能访问软件包索引（pip 的配置）。"
@@ -198,7 +202,6 @@ def collect_wheels(dest: Path, python: str, *, own_wheel: Path | None = None, ru
     wheel = dest / own_wheel.name if own_wheel else build_own_wheel(dest, runner)
     if own_wheel:
         shutil.copy2(own_wheel, wheel)
-    download([str(wheel), *EXPLICIT], dest, python, runner)
     for _ in range(_ROUNDS):
         missing = missing_requirements(dest, python)
         if not missing:

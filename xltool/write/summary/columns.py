@@ -75,8 +75,8 @@ PROJECT_COLUMNS: tuple[ProjectColumn, ...] = (
       highlight="error"),
     C("warnings", "警告数", origin="query", query="coalesce(e.warnings, 0)", kind="int", width=6.5, total=True,
       highlight="warning"),
-    C("note", "备注", origin="store", default="''", kind="wrap", width=11, highlight="warning"),
-    C("counted", "计入合计", origin="store", sql="INTEGER", default="1", kind="flag", width=5.5),
+    C("note", "备注", origin="store", default="''", kind="wrap", width=8, highlight="warning"),
+    C("counted", "计入合计", origin="store", sql="INTEGER", default="1", kind="flag", width=9),
     C("dup_of", origin="store", sql="INTEGER", default="-1"),  # a duplicate: the counted copy's pord
     # Not printed (the print area ends at 计入合计), one line each so rows stay as tall as the printed texts:
     # the goals print on 部门整体 (年度总体目标), the sources on 指标明细 and 文件清单.

@@ -211,9 +211,10 @@ class Sheet:
         self.fast = bool(getattr(self.ws, "constant_memory", False)) and fast_rows_ok()
 
     def header(self) -> None:
-        """The header row; a title too wide for its column breaks before its unit, never inside "（万元）"."""
-        titles = [header_title(h, w) for h, w in zip(self.headers, self.widths)]
-        lines = max((line_count(h, w) for h, w in zip(titles, self.widths)), default=1)
+        """The header row, each title exactly as documented (filters and scripts find columns by it);
+        the row is as tall as the widest title's wrapped lines."""
+        titles = list(self.headers)
+        lines = max((line_count(header_title(h, w), w) for h, w in zip(titles, self.widths)), default=1)
         self.ws.set_row(self.row, wrapped_height(lines))
         for c, title in enumerate(titles):
             self.ws.write_string(self.row, c, title, self.fmt.header)

@@ -56,7 +56,7 @@ def indicators_sheet(wb: Any, fmt: Formats) -> Sheet:
     # (sizing every row would cost a third of the merge's writing time).
     # One A4 landscape width at ≥ 9 pt up to 单元格 (about 131 characters; 来源文件 after it, on screen
     # only: 文件清单 prints the files); the long texts wrap.
-    widths = (20, 9, 13, 26, 5, 12, 7, 6, 6, 14, 7, 40)  # 二级指标 (six characters) on one line
+    widths = (20, 9, 13, 26, 5, 12, 7, 6, 10, 14, 7, 40)  # 二级指标 (six characters), 定量/定性 on one line
     sheet = Sheet(wb, SHEET_INDICATORS, INDICATOR_HEADERS, fmt, widths, wrap=(0, 1, 2, 3, 5, 9))
     sheet.header()
     sheet.ws.freeze_panes(1, 1)
@@ -64,7 +64,7 @@ def indicators_sheet(wb: Any, fmt: Formats) -> Sheet:
 
 
 def findings_sheet(wb: Any, fmt: Formats) -> Sheet:
-    return Sheet(wb, SHEET_FINDINGS, FINDING_HEADERS, fmt, (20, 14, 6, 16, 7, 5, 60), wrap=(0, 1, 3, 6))
+    return Sheet(wb, SHEET_FINDINGS, FINDING_HEADERS, fmt, (20, 14, 6, 16, 9, 9, 54), wrap=(0, 1, 3, 6))
 
 
 def files_sheet(wb: Any, fmt: Formats) -> Sheet:
