@@ -146,7 +146,7 @@ def readme(server: str, token: str | None = None) -> str:
 把表格内容发给 xltool 服务器（{normalise_server(server) or DEFAULT_SERVER}）校验，再在单元格上标色、加批注。
 
 使用方法（推荐：由 xltool serve 提供加载项，不必复制本文件夹）
-  1. 在本机或单位的服务器上运行 xltool serve（单位共用时加 --host 0.0.0.0 --token auto）。
+  1. 在本机或单位的服务器上运行 xltool serve（单位共用时加 --host 0.0.0.0 --random-token）。
   2. 每台电脑：把 publish.xml 中的一行 <jspluginonline …/> 加入
        Windows：%APPDATA%\\kingsoft\\wps\\jsaddons\\publish.xml
        统信UOS、麒麟等 Linux：~/.local/share/Kingsoft/wps/jsaddons/publish.xml
