@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 PY=$(bash scripts/setup.sh) || exit 1
 # The console script lives beside the interpreter: make sure `xltool` resolves to this one.
 export PATH="$(dirname "$PY"):$PATH"
-"$PY" -m pytest -q -p no:cacheprovider "$@"
+# One worker per core (two on the usual office server and CI), a test file's tests kept together so that
+# its expensive fixtures (LibreOffice renders, the hostile corpus, the offline bundle) are built once.
+"$PY" -m pytest -q -p no:cacheprovider -n auto --dist loadfile "$@"
 status=$?
 if [ "$status" = "5" ]; then echo "错误：没有收集到任何测试。" >&2; exit 1; fi
 exit "$status"
