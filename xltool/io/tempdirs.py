@@ -22,7 +22,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 OWNER_FILE = ".owner"
-_NAME = re.compile(r"^xltool-[a-z]+-(\d{1,10})-([0-9a-z]{1,20})-[0-9a-f]{8}$")
+_NAME = re.compile(r"^\.?xltool-[a-z]+-(\d{1,10})-([0-9a-z]{1,20})-[0-9a-f]{8}$")
 
 
 def start_token(pid: int) -> str | None:
@@ -100,14 +100,15 @@ def _lock(handle: int) -> bool:
 
 
 @contextmanager
-def owned_tempdir(kind: str, root: str | os.PathLike[str] | None = None) -> Iterator[str]:
+def owned_tempdir(kind: str, root: str | os.PathLike[str] | None = None, *, hidden: bool = False) -> Iterator[str]:
     """A private temporary folder ``xltool-<kind>-<pid>-<start>-<random>``, removed on exit.
 
-    Stale folders of earlier runs (any kind) in the same place are swept first.
+    Stale folders of earlier runs (any kind) in the same place are swept first. ``hidden``: the
+    name starts with a dot (a staging folder inside a user's folder, which discovery passes over).
     """
     base = Path(root) if root is not None else Path(tempfile.gettempdir())
     sweep_stale(base)
-    folder = make_owned_dir(kind, base)
+    folder = make_owned_dir(kind, base, hidden=hidden)
     try:
         yield str(folder)
     finally:
@@ -115,12 +116,12 @@ def owned_tempdir(kind: str, root: str | os.PathLike[str] | None = None) -> Iter
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def make_owned_dir(kind: str, base: Path | None = None) -> Path:
+def make_owned_dir(kind: str, base: Path | None = None, *, hidden: bool = False) -> Path:
     """Create the owned folder and its locked ``.owner`` file (the lock lasts while the
     process lives: the descriptor is kept open on purpose when the caller does not close it)."""
     base = base if base is not None else Path(tempfile.gettempdir())
     pid = os.getpid()
-    folder = base / f"xltool-{kind}-{pid}-{start_token(pid) or '0'}-{secrets.token_hex(4)}"
+    folder = base / f"{'.' if hidden else ''}xltool-{kind}-{pid}-{start_token(pid) or '0'}-{secrets.token_hex(4)}"
     folder.mkdir(mode=0o700)
     handle = os.open(folder / OWNER_FILE, os.O_RDWR | os.O_CREAT, 0o600)
     _lock(handle)
@@ -180,7 +181,7 @@ def sweep_stale(base: str | os.PathLike[str] | None = None) -> list[str]:
     except OSError:
         return removed
     for entry in entries:
-        if not entry.name.startswith("xltool-") or not _NAME.match(entry.name):
+        if not entry.name.startswith(("xltool-", ".xltool-")) or not _NAME.match(entry.name):
             continue
         folder = Path(entry.path)
         with suppress(OSError):
