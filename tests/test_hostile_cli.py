@@ -998,6 +998,56 @@ def test_a_full_disk_is_a_chinese_message_for_every_command_that_writes(full_dis
     assert snapshot(disk) == before  # old outputs intact, no temporary file, no backup, no new file
 
 
+def _free_to(folder: Path, room: int) -> None:
+    """Shrink the filler (see _fill) until about ``room`` bytes are free."""
+    filler = folder / "占满磁盘的文件"
+    free = shutil.disk_usage(folder).free
+    os.truncate(filler, max(0, filler.stat().st_size - (room - free)))
+    assert abs(shutil.disk_usage(folder).free - room) <= 8192
+
+
+def test_import_split_that_fills_the_disk_part_way_leaves_the_folder_as_it_was(
+    full_disk: Path, good: list[Path]
+) -> None:
+    """All or nothing: a full disk at the 4th of 10 workbooks leaves no workbook of this run (and no
+    staging folder); the user's own files there, one with a project's name, untouched, no backup."""
+    folder = full_disk / "拆分"
+    folder.mkdir()
+    (folder / "说明.txt").write_text("用户自己的文件", encoding="utf-8")
+    done = xltool("import", good[0], "-o", full_disk / "样本.xlsx")
+    assert done.code == 0, str(done)
+    size = (full_disk / "样本.xlsx").stat().st_size  # one split workbook, about
+    (full_disk / "样本.xlsx").unlink()
+    first = xltool("import", good[0].parent, "--split", full_disk / "看名字")
+    assert first.code == 0, str(first)
+    same = sorted((full_disk / "看名字").iterdir())[0].name  # a name this import will write
+    shutil.rmtree(full_disk / "看名字")
+    shutil.copy(good[5], folder / same)  # the user's workbook that happens to carry that name
+    _fill(full_disk)
+    _free_to(full_disk, int(size * 3.5) + 8192)
+    before = snapshot(folder)
+    run = xltool("import", good[0].parent, "--split", folder)
+    assert_clean(run)
+    assert run.code == 2, str(run)
+    assert "磁盘空间不足" in run.err and str(folder) in run.err and "MB" in run.err, str(run)
+    written = re.search(r"写到第 (\d+) 个", run.err)
+    assert written and int(written.group(1)) >= 2, f"the disk did not fill part-way: {run.err}"
+    assert "一个也没有写入" in run.err
+    assert snapshot(folder) == before  # nothing added (staging, workbooks, backups), nothing changed
+
+    # Room for every workbook but not for the backup of the user's (large) file: nothing moved in either.
+    os.unlink(full_disk / "占满磁盘的文件")
+    big = folder / same
+    big.write_bytes(os.urandom(500 * 1024))
+    free = shutil.disk_usage(full_disk).free
+    assert size * 10 * 1.5 < free < big.stat().st_size + size * 10, free  # the staged files fit, then no backup
+    before = snapshot(folder)
+    run = xltool("import", good[0].parent, "--split", folder)
+    assert_clean(run)
+    assert run.code == 2 and "磁盘空间不足" in run.err and "备份" in run.err and str(big) in run.err, str(run)
+    assert snapshot(folder) == before
+
+
 # -- a text longer than an Excel cell holds --------------------------------------
 
 

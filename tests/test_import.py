@@ -862,3 +862,27 @@ def test_import_of_a_self_evaluation_says_what_it_is(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["import", str(source), "-o", str(tmp_path / "导入.xlsx")])
     assert result.exit_code == 2 and "绩效自评表" in result.output
     assert not (tmp_path / "导入.xlsx").exists()
+
+
+def test_moving_split_workbooks_in_is_all_or_nothing(tmp_path: Path) -> None:
+    """A rename that fails part-way (here: the 3rd staged file has vanished) undoes the two before
+    it: the new file goes, the user's file comes back byte for byte, its backup goes too."""
+    from xltool.io.staging import move_in
+
+    folder, stage = tmp_path / "拆分", tmp_path / "stage"
+    folder.mkdir()
+    stage.mkdir()
+    (folder / "甲.xlsx").write_bytes(b"the user's own")
+    staged = [(stage / f"{name}.xlsx", folder / f"{name}.xlsx") for name in ("甲", "乙", "丙")]
+    for source, _ in staged[:2]:
+        source.write_text(f"new {source.stem}", encoding="utf-8")
+    with pytest.raises(FileNotFoundError):
+        move_in(staged)
+    assert [p.name for p in folder.iterdir()] == ["甲.xlsx"]
+    assert (folder / "甲.xlsx").read_bytes() == b"the user's own"
+    for source, _ in staged[:2]:
+        source.write_text(f"new {source.stem}", encoding="utf-8")
+    assert move_in(staged[:2]) == [folder / "甲.xlsx", folder / "乙.xlsx"]
+    assert [(folder / f"{n}.xlsx").read_text(encoding="utf-8") for n in "甲乙"] == ["new 甲", "new 乙"]
+    backups = [p for p in folder.iterdir() if p.name.startswith("甲.bak-")]
+    assert len(backups) == 1 and backups[0].read_bytes() == b"the user's own"

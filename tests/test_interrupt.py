@@ -259,6 +259,61 @@ def test_kill_9_of_the_main_process_leaves_no_worker_and_frees_the_callers_pipe(
     assert [p.name for p in out.iterdir()] == ["汇总.xlsx"]
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to list the workers")
+def test_the_folder_of_a_merge_killed_outright_is_swept_by_the_next_merge_and_a_live_ones_is_not(
+    departments: Path, tmp_path: Path
+) -> None:
+    """kill -9 leaves the merge's working folder; it is named after its owner (pid and start time),
+    so the next merge removes it, never the folder of a merge still running (here: stopped with
+    SIGSTOP, so it is alive for certain), nor a folder whose name only looks like one."""
+    out, tmp = _dirs(tmp_path)
+    killed = start("merge", departments, "-o", out / "汇总.xlsx", "-j", "2", tmpdir=tmp)
+    workers = signal_main_when(killed, signal.SIGKILL, _reading(tmp))
+    assert workers is not None, "merge ended before it could be killed"
+    killed.communicate(timeout=30)
+    assert gone(workers)
+    left = [p.name for p in tmp.iterdir()]
+    assert len(left) == 1 and left[0].startswith(f"xltool-merge-{killed.pid}-"), left
+    # The same pid number with another start time (a recycled pid): stale too.
+    recycled = tmp / f"xltool-merge-{os.getpid()}-zzzz-0123abcd"
+    recycled.mkdir()
+    (recycled / "merge.sqlite").write_bytes(b"x" * 1000)
+    mine = tmp / "xltool-merge-说明"  # not the owned pattern: somebody else's, left alone
+    mine.mkdir()
+
+    live = start("merge", departments, "-o", out / "汇总2.xlsx", "-j", "2", tmpdir=tmp)
+    live_prefix = f"xltool-merge-{live.pid}-"
+    try:
+        assert folder_made(live, tmp, live_prefix), "the second merge ended before it could be paused"
+        os.killpg(live.pid, signal.SIGSTOP)
+        one = next(departments.rglob("*.xlsx"))
+        env = {**os.environ, "TMPDIR": str(tmp)}
+        again = subprocess.run([*XLTOOL, "merge", one, "-o", out / "汇总3.xlsx"], capture_output=True, text=True,
+                               env=env, preexec_fn=limit_memory, timeout=120)
+        assert again.returncode in (0, 1), again.stderr
+        after = sorted(p.name for p in tmp.iterdir())
+        assert [n for n in after if n.startswith(live_prefix)], f"the live merge's folder was removed: {after}"
+        assert not [n for n in after if n.startswith(f"xltool-merge-{killed.pid}-")], after
+        assert not recycled.exists()
+        assert mine.is_dir()
+    finally:
+        os.killpg(live.pid, signal.SIGCONT)
+    code, stdout, stderr = finish(live)
+    assert code in (0, 1), stderr
+    assert openpyxl.load_workbook(out / "汇总2.xlsx", read_only=True).sheetnames  # the live merge completed
+    assert sorted(p.name for p in tmp.iterdir()) == ["xltool-merge-说明"]
+
+
+def folder_made(proc: subprocess.Popen[str], tmp: Path, prefix: str, limit: float = 120) -> bool:
+    """Wait until ``proc`` has made its working folder (True), or ended first (False)."""
+    deadline = time.monotonic() + limit
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any(p.name.startswith(prefix) for p in tmp.iterdir()):
+            return True
+        time.sleep(0.005)
+    return False
+
+
 @pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGHUP", 129)])
 def test_a_stop_signal_during_in_place_mark_leaves_the_original_or_the_marked_file(
     tmp_path: Path, name: str, code: int

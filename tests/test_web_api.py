@@ -234,6 +234,35 @@ def test_a_server_stopped_mid_merge_never_serves_a_half_file(tmp_path: Path, boo
         assert r.status_code == 409 and r.json()["error"]["code"] == "job.not_done"
 
 
+def test_a_restarted_server_clears_its_temp_folder_but_never_a_live_runs(tmp_path: Path) -> None:
+    """xltool serve keeps TMPDIR in its data folder: at start-up a killed run's working folder and
+    stray files go; a folder whose owner still runs (a process holding it) stays."""
+    from xltool.web.store import DataStore
+
+    tmp = tmp_path / "data" / "tmp"
+    tmp.mkdir(parents=True)
+    code = ("import sys; from pathlib import Path; from xltool.io.tempdirs import make_owned_dir; "
+            "print(make_owned_dir('merge', Path(sys.argv[1])), flush=True); sys.stdin.read()")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    dead = subprocess.run([sys.executable, "-c", code, str(tmp)], input="", capture_output=True, text=True,
+                          env=env, timeout=60)
+    dead_folder = Path(dead.stdout.strip())
+    live = subprocess.Popen([sys.executable, "-c", code, str(tmp)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, env=env)
+    try:
+        live_folder = Path(live.stdout.readline().strip())  # type: ignore[union-attr]
+        (live_folder / "merge.sqlite").write_bytes(b"x")
+        (tmp / "stray.tmp").write_bytes(b"x")
+        assert dead_folder.is_dir() and live_folder.is_dir()
+        DataStore(tmp_path / "data")
+        assert sorted(p.name for p in tmp.iterdir()) == [live_folder.name]
+        assert (live_folder / "merge.sqlite").exists()
+    finally:
+        live.communicate("", timeout=60)
+    DataStore(tmp_path / "data")  # its owner has ended now
+    assert list(tmp.iterdir()) == []
+
+
 def test_unknown_or_malformed_job_ids_are_404(client: TestClient) -> None:
     for job in ("x" * 32, "..%2F..%2Fetc", "%2e%2e", "short"):
         r = client.get(f"/api/jobs/{job}")

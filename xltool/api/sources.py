@@ -92,9 +92,9 @@ class Staged:
     def workdir(self) -> str:
         """The private temporary folder of this call (made on first use)."""
         if self._tmp is None:
-            import tempfile
+            from xltool.io.tempdirs import make_owned_dir
 
-            self._tmp = tempfile.mkdtemp(prefix="xltool-api-")
+            self._tmp = str(make_owned_dir("api"))  # named after this process: swept if it is killed
         return self._tmp
 
     @property
@@ -116,6 +116,9 @@ class Staged:
         if self._tmp is not None:
             import shutil
 
+            from xltool.io.tempdirs import release
+
+            release(self._tmp)
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
 

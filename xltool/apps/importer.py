@@ -108,10 +108,11 @@ def _annotate(workbook: Any, projects: list[Project]) -> None:
 
 
 def write_workbook(projects: list[Project], output: Path, *, profile: str | None = None,
-                   year: int | None = None, cut: list[str] | None = None) -> Path:
+                   year: int | None = None, cut: list[str] | None = None, shown: Path | None = None) -> Path:
     """All projects in one template workbook, one sheet each, saved atomically (old file backed up).
 
-    Texts longer than an Excel cell holds are cut visibly; ``cut`` receives one notice each.
+    Texts longer than an Excel cell holds are cut visibly; ``cut`` receives one notice each,
+    naming the file as ``shown`` (where a staged file will end up) or ``output``.
     """
     from xltool.write.cellfit import cuts_of
     from xltool.write.template import make_projects_workbook, save_workbook
@@ -121,17 +122,40 @@ def write_workbook(projects: list[Project], output: Path, *, profile: str | None
     _annotate(workbook, projects)
     cuts = cuts_of(workbook)
     if cut is not None:
-        cut.extend(f"文件 {output}，{c.notice()}" for c in cuts)
+        cut.extend(f"文件 {shown or output}，{c.notice()}" for c in cuts)
     return save_workbook(workbook, Path(output))
 
 
 def write_split(projects: list[Project], directory: Path, *, profile: str | None = None,
                 year: int | None = None, cut: list[str] | None = None) -> list[Path]:
-    """One template workbook per project in ``directory``; each keeps its own recognised profile."""
-    return [
-        write_workbook([project], path, profile=profile or project.profile or None, year=year, cut=cut)
-        for project, path in zip(projects, split_paths(projects, directory))
-    ]
+    """One template workbook per project in ``directory``, each with its own recognised profile:
+    all or nothing (io/staging.py). A full disk part-way leaves the folder as it was."""
+    from xltool.io.files import check_not_locked, disk_full_error, is_disk_full
+    from xltool.io.staging import move_in
+    from xltool.io.tempdirs import owned_tempdir
+
+    targets = split_paths(projects, directory)
+    for target in targets:  # an open workbook is refused before anything is written
+        check_not_locked(target)
+    staged: list[Path] = []
+    sizes = 0
+    try:
+        with owned_tempdir("split", directory, hidden=True) as stage:
+            for project, target in zip(projects, targets):
+                staged.append(write_workbook([project], Path(stage) / target.name, year=year, cut=cut, shown=target,
+                                             profile=profile or project.profile or None))
+                sizes += staged[-1].stat().st_size
+            return move_in(list(zip(staged, targets)))
+    except (XltoolError, OSError) as exc:
+        if len(staged) == len(targets) or not (getattr(exc, "disk_full", False) or is_disk_full(exc)):
+            raise  # not the disk, or a backup of a user's file that could not be made (names that file)
+        each = -(-sizes // len(staged) // 4096) * 4096 if staged else 64 * 1024  # whole disk blocks
+        kept = sum(t.stat().st_size for t in targets if t.is_file())  # their backups need room too
+        raise disk_full_error(
+            directory, each * len(targets) + kept,
+            what=f"未能写出拆分的 {len(targets)} 个工作簿（写到第 {len(staged) + 1} 个时磁盘已满），"
+                 "该文件夹中一个也没有写入",
+        ) from None
 
 
 @dataclass

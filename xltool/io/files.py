@@ -49,27 +49,30 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 def _mb(size: int) -> str:
-    return f"{max(size, 0) / (1024 * 1024):.1f} MB"
+    """Megabytes, with two decimals below 10 MB (small disks: 0.14 MB free, 0.15 MB needed)."""
+    mb = max(size, 0) / (1024 * 1024)
+    return f"{mb:.2f} MB" if mb < 10 else f"{mb:.1f} MB"
 
 
-def disk_full_error(target: str | os.PathLike[str], written: int = 0, *, backup: bool = False) -> XltoolError:
+def disk_full_error(target: str | os.PathLike[str], written: int = 0, *, backup: bool = False,
+                    what: str | None = None) -> XltoolError:
     """The Chinese message for a write that ran out of space: the output, what is free, what it needs.
 
     ``written`` is how far the output got before the disk filled: the complete file needs
     more than that, and never less than the file it replaces.
     """
     path = Path(target)
-    folder = path.parent if str(path.parent) else Path(".")
+    folder = path if path.is_dir() else path.parent if str(path.parent) else Path(".")
     try:
         free = shutil.disk_usage(folder).free
     except OSError:
         free = 0
     try:
-        previous = path.stat().st_size
+        previous = path.stat().st_size if path.is_file() else 0
     except OSError:
         previous = 0
     need = max(written, previous, 64 * 1024)
-    what = "无法在覆盖该文件之前为它保存备份，因此没有写出任何内容" if backup else "未能写出该文件"
+    what = what or ("无法在覆盖该文件之前为它保存备份，因此没有写出任何内容" if backup else "未能写出该文件")
     error = XltoolError(
         f"磁盘空间不足，{what}（原有文件未改动，未留下临时文件）。所在磁盘只剩 {_mb(free)}，"
         f"至少需要 {_mb(need)} 以上的可用空间：请清理该磁盘，或把输出换到空间充足的位置后重试",

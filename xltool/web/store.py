@@ -54,7 +54,20 @@ class DataStore:
         self._cache: dict[str, Job] = {}
         self._used, self._used_at = 0, float("-inf")
         self._fail_interrupted()
-        for leftover in (self.root / "tmp").glob("*"):  # temporary files of a server stopped hard (xltool serve)
+        self._sweep_tmp()
+
+    def _sweep_tmp(self) -> None:
+        """Temporary files of a server stopped hard (xltool serve keeps TMPDIR in the data folder).
+
+        A run's own folder (xltool-merge-<pid>-…) goes only when its owner is gone; other leftovers
+        (files a library made there) are older than this server and go at once."""
+        from xltool.api.process import is_owned, sweep_stale
+
+        tmp = self.root / "tmp"
+        sweep_stale(tmp)  # what is left of the owned folders belongs to a live run: never touched
+        for leftover in tmp.glob("*"):
+            if is_owned(leftover.name):
+                continue
             shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink(missing_ok=True)
 
     # --- jobs

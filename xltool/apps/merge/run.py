@@ -8,7 +8,6 @@ appears in 文件清单 with its status.
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import closing
@@ -105,6 +104,7 @@ def merge_workbooks(
     project could be merged; then nothing is written.
     """
     from xltool.core.frameworks import get_profile
+    from xltool.io.tempdirs import owned_tempdir
     from xltool.io.files import atomic_output, backup_file, check_not_locked, check_output_dir, ensure_not_input, require_suffix
     from xltool.write.summary import SummaryWriter
 
@@ -134,7 +134,7 @@ def merge_workbooks(
     next_index = 0
 
     with (
-        tempfile.TemporaryDirectory(prefix="xltool-merge-", ignore_cleanup_errors=True) as tmp,
+        owned_tempdir("merge") as tmp,  # sweeps the folders of runs killed outright (kill -9)
         closing(MergeStore(Path(tmp) / "merge.sqlite")) as store,
         atomic_output(target) as temp,
     ):

@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import math
 import re
-import tempfile
 import zipfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from xltool.core.grid import column_letter
+from xltool.io.tempdirs import owned_tempdir
 
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")  # typed "_x0041_" must survive Excel's unescaping
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
@@ -151,7 +151,7 @@ PROBE_ROWS: tuple[tuple[tuple[Any, ...], float | None], ...] = (
 def fast_rows_ok() -> bool:
     """Whether :func:`render_row` writes what this xlsxwriter writes (checked once per process)."""
     try:
-        with tempfile.TemporaryDirectory(prefix="xltool-rows-") as tmp:
+        with owned_tempdir("rows") as tmp:
             api_xml, fast_xml = write_both_ways(Path(tmp), PROBE_ROWS)
         return api_xml == fast_xml and b"<row" in fast_xml
     except Exception:  # noqa: BLE001 - any surprise means: use the API
