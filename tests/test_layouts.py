@@ -249,3 +249,19 @@ def test_values_under_titles_right_aligned_when_a_merged_caption_vanished(tmp_pa
     [p] = read(tmp_path, tsv("项目名称 | 甲项目", "项目资金(万元) | 年度资金总额 | 财政拨款 | 其他资金", "100 | 80 | 20",
                              "一级指标 | 二级指标 | 三级指标 | 指标值", "产出指标 | 数量指标 | 户数 | 1个"))
     assert (p.total, p.funding.district, p.funding.other) == (100, 80, 20)
+
+
+def test_title_row_ending_in_a_weaker_label_reads_values_below(tmp_path: Path) -> None:
+    """A row of titles whose last title only contains a label (执行单位负责人 ⊃ 执行单位) is
+    a title row when the next row holds values: no title is paired with its neighbour."""
+    [p] = read(tmp_path, tsv(
+        "项目绩效目标表",
+        "项目名称 | 主管部门 | 执行单位负责人",
+        "社区养老服务补助 | 县民政局 | 张三",
+        "资金总额(万元) | 45",
+        "年度目标 | 为120名老人提供上门服务",
+        "一级指标 | 二级指标 | 三级指标 | 指标值",
+        "产出指标 | 数量指标 | 服务人数 | ≥120人",
+    ))
+    assert (p.name, p.department, p.total) == ("社区养老服务补助", "县民政局", 45)
+    assert "执行单位负责人" not in (p.department, p.implementer)

@@ -262,12 +262,17 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
                 _keep_long_amount(project, grid, r, c, texts, idx, used)  # 中期资金总额: not this year's
                 continue
             value_pos: tuple[int, int] | None = None
+            label_right = False  # the cell to the right is a (weaker) label read as a value
             if idx + 1 < len(texts):
                 c2, v2 = texts[idx + 1]
-                if (r, c2) not in used and (_is_value(v2) or _value_after_all(texts, idx + 1, labels)):
+                if (r, c2) not in used and _is_value(v2):
                     value_pos = (r, c2)
-            if value_pos is None and title_row is None:
+                elif (r, c2) not in used and _value_after_all(texts, idx + 1, labels):
+                    value_pos, label_right = (r, c2), True
+            if (value_pos is None or label_right) and title_row is None:
                 title_row = all(looks_like_label(v) or _is_caption(v) for _, v in texts)
+            if label_right and title_row and _below(grid, r, c, end, texts[0][0]) is not None:
+                value_pos = None  # a row of titles over a row of values: the label's value is below it
             if value_pos is None and title_row:
                 below = _below(grid, r, c, end, texts[0][0])
                 if below is not None and below not in used:
@@ -319,7 +324,11 @@ def _keep_long_amount(project: Project, grid: Grid, r: int, c: int, texts: list[
 
 
 def _value_after_all(texts: list[tuple[int, Any]], idx: int, labels: dict[int, Any]) -> bool:
-    """A cell that merely contains a label ("市财政局" ⊃ …) is a value when nothing follows it."""
+    """A cell that merely contains a label ("市财政局" ⊃ …) is a value when nothing follows it.
+
+    Unless the row is a row of titles with values under them (中期目标 | 年度目标 |
+    年度总体目标完成情况 over the goals): the caller then reads the value below.
+    """
     found = labels.get(texts[idx][0])
     return found is not None and THRESHOLD <= found.score < 1.0 and idx + 1 == len(texts)
 

@@ -31,7 +31,7 @@ NUMBER, UNIT_ONLY, DATE, GRADE, SENTENCE, EMPTY = "number", "unit_only", "date",
 # A year followed by a date separator, a month, or a calendar word: the target is a date or a period.
 _YEAR_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}(?=\s*(?:年|\.\d|-|/|—|~|～|至))")
 _MONTH_RE = re.compile(r"(?<![\d.])(?:1[0-2]|0?[1-9])\s*月(?!\d*[元人次个])")
-_TRAILING_RE = re.compile(r"[。．.，,;；!！]+$")
+_TRAILING = "。．.，,;；!！"  # stripped with str.rstrip: a regex "[…]+$" rescans a long inner run of dots from each dot
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class Target:
 
 
 def target_phrase(text: str) -> str:
-    return _TRAILING_RE.sub("", norm(text))
+    return norm(text).rstrip(_TRAILING)
 
 
 def classify(ind: Indicator, ctx: RuleContext) -> Target:
