@@ -17,7 +17,7 @@ from xltool.core.text import clean_text, normalize_label
 from xltool.parse.header import ADDED_REFS
 from xltool.parse.indicators import TITLE_ROWS, level_names, tidy_unit
 from xltool.parse.labels import is_footer
-from xltool.parse.reader import column_field, header_field, lend_title, parse_grid, side_by_side, year_line
+from xltool.parse.reader import column_field, header_field, parse_grid, read_bands, year_line
 
 
 # Grid.meta key: 0-based rows that were free paragraphs (not table rows) in the source.
@@ -259,16 +259,7 @@ def find_title(grid: Grid, project: Project) -> None:
 def projects_from_grid(grid: Grid, *, file: str, profile: str | None = None) -> list[Project]:
     """parse_grid, then the importer's layout normalisation and bookkeeping of what did not map;
     tables side by side are read band by band (each band's leftovers stay its own)."""
-    bands = side_by_side(grid)
-    if len(bands) == 1:
-        return _projects_from_band(grid, file=file, profile=profile)
-    projects = []
-    for band in bands:
-        projects += _projects_from_band(band, file=file, profile=profile)
-        if band.meta.get("self_evaluation"):
-            grid.meta["self_evaluation"] = True
-    lend_title(projects)
-    return projects
+    return read_bands(grid, lambda band: _projects_from_band(band, file=file, profile=profile))
 
 
 def _projects_from_band(grid: Grid, *, file: str, profile: str | None = None) -> list[Project]:

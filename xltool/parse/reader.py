@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from xltool.core.fields import fields, label, required_keys, words
 from xltool.core.frameworks import DEFAULT_PROFILE, get_profile, guess_profile, load_profiles, unmatched_levels
@@ -148,12 +148,18 @@ def lend_title(projects: list[Project]) -> None:
 
 def parse_grid(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
     """Every project table on one sheet, in order (side-by-side tables band by band)."""
+    return read_bands(grid, lambda band: _parse_band(band, file=file, profile=profile))
+
+
+def read_bands(grid: Grid, read_band: Callable[[Grid], list[Project]]) -> list[Project]:
+    """``read_band`` on each band of tables standing side by side (the whole grid when there is one),
+    a 自评表 band marking the sheet, the title lent to the bands that have none."""
     bands = side_by_side(grid)
     if len(bands) == 1:
-        return _parse_band(grid, file=file, profile=profile)
+        return read_band(grid)
     projects = []
     for band in bands:
-        projects += _parse_band(band, file=file, profile=profile)
+        projects += read_band(band)
         if band.meta.get("self_evaluation"):
             grid.meta["self_evaluation"] = True
     lend_title(projects)
