@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
 
 from xltool.core.fields import field, funding_keys
+from xltool.core.text import display_width
 
 Origin = Literal["record", "store", "query", "writer"]
 Kind = Literal["text", "wrap", "amount", "int", "flag", "center"]
@@ -67,7 +68,8 @@ PROJECT_COLUMNS: tuple[ProjectColumn, ...] = (
     C("implementer", _title("implementer"), kind="wrap", width=9),
     _amount("total", 10),
     C("total_text"),  # what was typed as 总额 when it is not a number (shown in its place)
-    *(_amount(k, 9) for k in funding_keys()),
+    # A source's title on one line where it fits ("部省级（万元）" is the widest): titles are never broken by hand.
+    *(_amount(k, max(9.0, display_width(_title(f"funding.{k}")) * 0.75)) for k in funding_keys()),
     C("start", _title("start"), kind="center", width=7.5),
     C("end", _title("end"), kind="center", width=7.5),
     C("n_ind", "指标数", sql="INTEGER", kind="int", width=6.5, total=True),
@@ -75,7 +77,7 @@ PROJECT_COLUMNS: tuple[ProjectColumn, ...] = (
       highlight="error"),
     C("warnings", "警告数", origin="query", query="coalesce(e.warnings, 0)", kind="int", width=6.5, total=True,
       highlight="warning"),
-    C("note", "备注", origin="store", default="''", kind="wrap", width=8, highlight="warning"),
+    C("note", "备注", origin="store", default="''", kind="wrap", width=6.5, highlight="warning"),
     C("counted", "计入合计", origin="store", sql="INTEGER", default="1", kind="flag", width=9),
     C("dup_of", origin="store", sql="INTEGER", default="-1"),  # a duplicate: the counted copy's pord
     # Not printed (the print area ends at 计入合计), one line each so rows stay as tall as the printed texts:
