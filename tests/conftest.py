@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,6 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 # The seed (22 real 2022 tables, defects included) is committed as an example source so
 # a clean clone tests against it; test_import.py checks the importer against the raw text.
 SEED_PATH = ROOT / "examples" / "source" / "区行政审批局_2022.txt"
+
+
+def sheet_rows(path: Path, name: str) -> list[tuple[Any, ...]]:
+    """Every row of one sheet of a written workbook, values as saved (read with openpyxl)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
+    try:
+        return [tuple(r) for r in wb[name].iter_rows(values_only=True)]
+    finally:
+        wb.close()
 
 
 def load_seed_projects() -> list[Project]:

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.conftest import sheet_rows  # noqa: E402
 from benchmarks.common import ProjectSpec, generate_departments, write_department_workbook  # noqa: E402
 from xltool.cli import main  # noqa: E402
 from xltool.io.discovery import discover  # noqa: E402
@@ -26,14 +27,6 @@ from xltool.io.discovery import discover  # noqa: E402
 
 def cli(*args: Any) -> Any:
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def _sheet(path: Path, name: str) -> list[tuple[Any, ...]]:
-    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
-    try:
-        return [tuple(r) for r in wb[name].iter_rows(values_only=True)]
-    finally:
-        wb.close()
 
 
 @pytest.fixture
@@ -63,13 +56,13 @@ def test_a_folder_with_backups_marked_copies_an_old_summary_and_a_lock_counts_ev
     out = tmp_path / "新汇总.xlsx"
     run = cli("merge", root, "-o", out)
     assert run.exit_code == 0, run.output
-    rows = _sheet(out, "项目汇总")
+    rows = sheet_rows(out, "项目汇总")
     assert rows[-1][0] == "合计" and rows[-1][4] == pytest.approx(folder["total"], abs=0.01)
     assert len(rows) - 2 == 9
-    funding = _sheet(out, "资金汇总")
+    funding = sheet_rows(out, "资金汇总")
     assert next(r for r in funding if r[0] == "合计")[3] == pytest.approx(folder["total"], abs=0.01)
 
-    listed = {Path(r[0]).name: (r[1], r[2]) for r in _sheet(out, "文件清单")[1:]}
+    listed = {Path(r[0]).name: (r[1], r[2]) for r in sheet_rows(out, "文件清单")[1:]}
     assert set(listed) == {p.name for p in root.iterdir()}  # every file accounted for
     assert all(listed[b.name][0] == "已汇总" for b in books)
     assert "备份" in listed[backups[0].name][1] and books[0].name in listed[backups[0].name][1]
@@ -97,13 +90,13 @@ def test_a_project_sent_twice_is_listed_twice_counted_once_and_named(folder: dic
     run = cli("merge", root, "-o", out)
     assert run.exit_code == 1, run.output
     assert "重复项目" in run.output and again.name in run.output and "补报.xlsx" in run.output
-    rows = _sheet(out, "项目汇总")
+    rows = sheet_rows(out, "项目汇总")
     header = tuple(str(h).replace("\n", "") for h in rows[0])
     same = [r for r in rows if r[1] == again.name]
     assert len(same) == 2 and [r[header.index("计入合计")] for r in same] == ["是", "否"]
     assert str(same[1][header.index("备注")]).startswith("重复，不计入")
     assert rows[-1][4] == pytest.approx(folder["total"], abs=0.01)
-    codes = [r[4] for r in _sheet(out, "问题清单")]
+    codes = [r[4] for r in sheet_rows(out, "问题清单")]
     assert codes.count("HZ001") == 2
 
     checked = cli("validate", root, "--json")
@@ -120,7 +113,7 @@ def test_identical_tables_from_different_units_are_a_finding(tmp_path: Path) -> 
         write_department_workbook(root / f"{unit}.xlsx", [copy])
     out = tmp_path / "汇总.xlsx"
     assert cli("merge", root, "-o", out).exit_code == 0
-    findings = [r for r in _sheet(out, "问题清单") if r[4] == "HZ004"]
+    findings = [r for r in sheet_rows(out, "问题清单") if r[4] == "HZ004"]
     assert len(findings) == 3 and "逐字相同" in findings[0][6]
     assert '"HZ004"' in cli("validate", root, "--json").output
 
@@ -169,7 +162,7 @@ def test_one_indicator_count_everywhere(folder: dict[str, Any], tmp_path: Path) 
     assert f"{project.name}" in read.output and f"指标 {real} 条" in read.output.split(project.name, 1)[1].split("\n")[0]
     out = tmp_path / "汇总.xlsx"
     cli("merge", folder["books"][0], "-o", out)
-    rows = _sheet(out, "项目汇总")
+    rows = sheet_rows(out, "项目汇总")
     row = next(r for r in rows if r[1] == project.name)
     assert row[rows[0].index("指标数")] == real
 
@@ -199,7 +192,7 @@ def test_many_projects_are_charted_by_department_each_bar_labelled(tmp_path: Pat
     specs = generate_departments(tmp_path / "in", 60, per_workbook=(4, 6), workbooks_per_department=2, seed=9)
     out = tmp_path / "汇总.xlsx"
     assert cli("merge", tmp_path / "in", "-o", out).exit_code == 0
-    rows = _sheet(out, "资金图表")
+    rows = sheet_rows(out, "资金图表")
     title = next(i for i, r in enumerate(rows) if str(r[0]).startswith("各主管部门金额"))
     bars = [r for r in rows[title + 2 :] if r[0]]
     departments = {p.department for s in specs for p in s.projects}

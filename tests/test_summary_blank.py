@@ -16,6 +16,7 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.conftest import sheet_rows  # noqa: E402
 from benchmarks.common import generate_departments  # noqa: E402
 
 
@@ -23,14 +24,6 @@ def _cli(*args: Any) -> subprocess.CompletedProcess[str]:
     root = Path(__file__).resolve().parents[1]
     return subprocess.run([sys.executable, "-m", "xltool", *map(str, args)], capture_output=True, text=True,
                           cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, timeout=300)
-
-
-def _sheet(path: Path, name: str) -> list[tuple[Any, ...]]:
-    wb = openpyxl.load_workbook(path, data_only=True, read_only=True)
-    try:
-        return [tuple(r) for r in wb[name].iter_rows(values_only=True)]
-    finally:
-        wb.close()
 
 
 def test_blank_template_sheets_are_not_projects(tmp_path: Path) -> None:
@@ -52,21 +45,21 @@ def test_blank_template_sheets_are_not_projects(tmp_path: Path) -> None:
     real = len(spec.projects)
     assert f"共 {real + 1} 个项目" in run.stdout, run.stdout  # the real ones and the nameless-but-filled one
 
-    projects = _sheet(out, "项目汇总")
+    projects = sheet_rows(out, "项目汇总")
     header, *rows, total = projects
     assert len(rows) == real + 1
     sheet_col = header.index("来源工作表")
     assert [r[sheet_col] for r in rows if not r[1]] == [names[1]]  # the nameless sheet with input is listed
     assert total[1].startswith(f"{real + 1} 个项目")
 
-    files = {r[0]: r for r in _sheet(out, "文件清单")[1:]}
+    files = {r[0]: r for r in sheet_rows(out, "文件清单")[1:]}
     blank_row = next(r for f, r in files.items() if f.endswith("三张空表.xlsx"))
     assert blank_row[1] == "已跳过" and "空白项目表" in blank_row[2] and blank_row[3] == 0
     partial_row = next(r for f, r in files.items() if f.endswith("部分填写.xlsx"))
     assert partial_row[1] == "已汇总" and partial_row[3] == 1
     assert "空白项目表" in partial_row[2] and names[0] in partial_row[2] and names[2] in partial_row[2]
 
-    findings = _sheet(out, "问题清单")[1:]
+    findings = sheet_rows(out, "问题清单")[1:]
     on_blank = [f for f in findings if f[1] and f[0].endswith("三张空表.xlsx")]
     assert not on_blank  # no per-sheet errors for sheets nobody filled in
     assert any(f[0].endswith("部分填写.xlsx") and f[1] == names[1] and f[5] == "错误" for f in findings)

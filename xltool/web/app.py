@@ -6,25 +6,21 @@ worker thread and the result into JSON (``api``) or a page (``pages``).
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable
+from typing import Any, Awaitable, Callable
 
 import anyio
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from xltool.core.errors import XltoolError
 from xltool.web.errors import INTERNAL, WebError, error_response, from_library
 from xltool.web.store import UPLOADS, DataStore, Job, Sweeper
 from xltool.web.workers import Workers
-from xltool.web.uploads import BodyLimit, Saved, UploadTooLarge, save_uploads, too_large_message
+from xltool.web.uploads import Saved, UploadTooLarge, save_uploads, too_large_message
 
 HERE = Path(__file__).resolve().parent
 

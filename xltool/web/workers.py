@@ -24,7 +24,7 @@ CRASHED = "读取该文件时处理程序异常退出，文件可能已损坏或
 
 def _warm() -> None:
     """Load the parser, rules and writers once per worker, not on its first request."""
-    import xltool.api  # noqa: F401
+    import xltool.api  # noqa: F401  (loads the facade's modules)
     from xltool.rules import iter_catalogue
 
     list(iter_catalogue())

@@ -39,7 +39,6 @@ from xltool.write.printing import openpyxl_print_setup
 from xltool.write.sheet_style import (
     AMOUNT_FIELDS,
     AMOUNT_FORMAT,
-    BODY_FONT,
     ALIGN_CENTER,
     FUNDING_TOLERANCE,
     HEAD_FILL,
