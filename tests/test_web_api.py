@@ -289,6 +289,28 @@ def test_too_large_upload_is_413_declared_or_streamed(tmp_path: Path) -> None:
         assert list((tmp_path / "data" / "jobs").iterdir()) == []  # nothing kept of a refused upload
 
 
+def test_a_grid_body_without_length_that_outgrows_the_limit_is_413(tmp_path: Path) -> None:
+    with make_client(tmp_path, max_upload_mb=1) as c:
+        def chunks() -> Iterator[bytes]:
+            yield b'{"book": "a.xlsx", "sheets": [{"name": "s", "values": [["'
+            for _ in range(40):
+                yield b"x" * 65536
+            yield b'"]]}]}'
+
+        r = c.post("/api/validate-grid", content=chunks(), headers={"content-type": "application/json"})
+        assert r.status_code == 413 and r.json()["error"]["code"] == "upload.too_large"
+
+
+def test_a_request_refused_after_its_upload_keeps_nothing(tmp_path: Path, books: dict[str, Path]) -> None:
+    """A wrong field (unknown framework, impossible year) is refused after the files were saved: none is kept."""
+    with make_client(tmp_path) as c:
+        r = c.post("/api/validate", files=upload(books["甲单位.xlsx"]), data={"profile": "nope"})
+        assert r.status_code == 400 and r.json()["error"]["code"] == "args.invalid"
+        r = c.post("/api/import", files=[("files", ("表.txt", "项目名称\t档案整理\n".encode()))], data={"year": "1"})
+        assert r.status_code == 400
+        assert list((tmp_path / "data" / "jobs").iterdir()) == []
+
+
 def test_file_count_limit(tmp_path: Path, books: dict[str, Path]) -> None:
     with make_client(tmp_path, max_files=2) as c:
         r = c.post("/api/validate", files=upload(*books.values()))
@@ -505,7 +527,9 @@ def test_a_server_killed_mid_merge_fails_the_job_after_restart(tmp_path: Path) -
     proc, base = start()
     try:
         job = httpx.post(base + "/api/merge", files=files, timeout=120).json()
-        while httpx.get(base + job["url"], timeout=10).json()["done"] < 20:
+        deadline = time.monotonic() + 120
+        while (status := httpx.get(base + job["url"], timeout=10).json())["done"] < 20:
+            assert status["state"] in ("queued", "running") and time.monotonic() < deadline, status
             time.sleep(0.05)
         os.killpg(proc.pid, signal.SIGKILL)  # the server and its reader processes, mid-merge
         proc.wait(10)

@@ -5,9 +5,10 @@ Errors are ``{"error": {"code", "message"}}`` with a 4xx status (see :mod:`xltoo
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, AsyncIterator
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -52,15 +53,26 @@ async def template(web: Web, request: Request) -> Response:
 async def run_validation(web: Web, request: Request) -> Job:
     """Uploads → validation → the job record holding the CLI's JSON with the user's file names."""
     job, folder, saved = await web.receive_job(request, "validate", service.WORKBOOKS)
-    profile = profile_param(job.data["fields"].get("profile"))
-    result = await web.in_worker(service.validate, [p for _, p in saved.files], profile=profile)
-    hide = [folder / UPLOADS, folder]
-    job.data.update(scrub({"files": result.files, "findings": result.findings, "notes": result.notes,
-                           "skipped": result.skipped}, hide))
-    job.notices += [f"已跳过 {name}：{why}" for name, why in job.data["skipped"]]
-    job.state = "done"
-    await web.in_thread(web.store.save, job)
+    async with discarded_on_failure(web, job):
+        profile = profile_param(job.data["fields"].get("profile"))
+        result = await web.in_worker(service.validate, [p for _, p in saved.files], profile=profile)
+        hide = [folder / UPLOADS, folder]
+        job.data.update(scrub({"files": result.files, "findings": result.findings, "notes": result.notes,
+                               "skipped": result.skipped}, hide))
+        job.notices += [f"已跳过 {name}：{why}" for name, why in job.data["skipped"]]
+        job.state = "done"
+        await web.in_thread(web.store.save, job)
     return job
+
+
+@contextlib.asynccontextmanager
+async def discarded_on_failure(web: Web, job: Job) -> AsyncIterator[None]:
+    """A request refused after its uploads were saved (a bad field, a failed call) leaves no job folder behind."""
+    try:
+        yield
+    except BaseException:
+        web.store.discard(job.id)
+        raise
 
 
 def marked_links(job: Job) -> dict[str, str]:
@@ -114,12 +126,12 @@ def _grid_request(body: Any) -> tuple[str, list[dict[str, Any]]]:
 
 async def run_import(web: Web, request: Request) -> Response:
     job, folder, saved = await web.receive_job(request, "import", service.IMPORTABLE)
-    fields = job.data["fields"]
-    profile = profile_param(fields.get("profile"))
-    year = int_param(fields.get("year"), "年度", 2000, 2100)
-    output = folder / "out" / "导入结果.xlsx"
-    output.parent.mkdir(exist_ok=True)
     try:
+        fields = job.data["fields"]
+        profile = profile_param(fields.get("profile"))
+        year = int_param(fields.get("year"), "年度", 2000, 2100)
+        output = folder / "out" / "导入结果.xlsx"
+        output.parent.mkdir(exist_ok=True)
         await web.in_worker(service.import_tables, [p for _, p in saved.files], output, profile=profile, year=year)
         name = (Path(saved.files[0][0]).stem + "_导入.xlsx") if len(saved.files) == 1 else "导入结果.xlsx"
         return bytes_download(output.read_bytes(), name)
@@ -129,9 +141,10 @@ async def run_import(web: Web, request: Request) -> Response:
 
 async def start_merge(web: Web, request: Request) -> Job:
     job, folder, saved = await web.receive_job(request, "merge", service.WORKBOOKS)
-    job.total = len(saved.files)
-    await web.in_thread(web.store.save, job)
-    web.pool.submit_merge(job, folder)
+    async with discarded_on_failure(web, job):
+        job.total = len(saved.files)
+        await web.in_thread(web.store.save, job)
+        web.pool.submit_merge(job, folder)
     return job
 
 

@@ -132,6 +132,8 @@ def guarded(handler: Callable[[Web, Request], Awaitable[Response]], web: Web, *,
             return _error(web, from_library(exc, [web.store.root]), html)
         except ClientDisconnect:
             return Response(status_code=400)
+        except UploadTooLarge:  # a body without Content-Length that outgrew the limit outside a file upload
+            return _error(web, WebError(413, "upload.too_large", too_large_message(web.settings.max_upload)), html)
         except Exception:  # noqa: BLE001 - never a traceback to the client
             import os
             if os.environ.get("XLTOOL_DEBUG"):

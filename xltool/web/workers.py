@@ -24,7 +24,8 @@ CRASHED = "读取该文件时处理程序异常退出，文件可能已损坏或
 
 def _warm() -> None:
     """Load the parser, rules and writers once per worker, not on its first request."""
-    import xltool.api  # noqa: F401  (loads the facade's modules)
+    import xltool.api.reading  # noqa: F401  (the facade is lazy: load what the calls use, once)
+    import xltool.api.writing  # noqa: F401
     from xltool.rules import iter_catalogue
 
     list(iter_catalogue())
