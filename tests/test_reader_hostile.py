@@ -210,3 +210,20 @@ def test_a_period_in_whole_years(period: str, start: str, end: str) -> None:
     project = _one(_table(["项目总金额", 10], ["项目期", period]))
     assert (project.start, project.end) == (start, end)
     assert not any(f.code in ("JX901", "JX902") for f in validate_projects([project]))
+
+
+def test_an_amount_under_a_percent_format_keeps_its_money(tmp_path: Path) -> None:
+    """Only indicator values are read as the percent a user sees; an amount cell keeps its number."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in _table(["项目总金额", 120]):
+        ws.append(row)
+    ws.append(["满意度指标", "服务对象满意度指标", "达标率", "≥", 0.95])
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value == 120 or cell.value == 0.95:
+                cell.number_format = "0%"
+    wb.save(tmp_path / "pct_amount.xlsx")
+    [project] = read_workbook(tmp_path / "pct_amount.xlsx").projects
+    assert project.total == 120
+    assert {i.name: i.target for i in project.indicators}["达标率"] == "95%"

@@ -62,3 +62,11 @@ def display_width(text: str) -> int:
     if text.isascii():
         return len(text)
     return len(text) + len(_WIDE_RE.findall(text))
+
+
+def as_percent(value: float, decimals: int) -> str:
+    """0.95 → "95%": a fraction stored under a percent format as the cell shows it, never rounding a digit away."""
+    shown = round(value * 100, 10)
+    text = f"{shown:.{decimals}f}"
+    exact = f"{shown:.10f}".rstrip("0").rstrip(".")
+    return (exact if len(exact.split(".")[-1]) > decimals and "." in exact else text) + "%"

@@ -14,7 +14,6 @@ import re
 import zipfile
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from xltool.core.grid import Grid, split_ref
 
@@ -123,24 +122,17 @@ def percent_cells(path: Path) -> dict[str, dict[tuple[int, int], int]]:
         return out
 
 
-def as_percent(value: float, decimals: int) -> str:
-    """0.95 → "95%": the stored fraction as the cell shows it, never rounding a digit away."""
-    shown = round(value * 100, 10)
-    text = f"{shown:.{decimals}f}"
-    exact = f"{shown:.10f}".rstrip("0").rstrip(".")
-    return (exact if len(exact.split(".")[-1]) > decimals and "." in exact else text) + "%"
-
-
 def apply_percents(grids: list[Grid], path: Path) -> None:
-    """Numbers in percent-formatted cells become the text the user sees ("95%")."""
+    """Record which numeric cells show a percent (``grid.meta["percent"]``: {(row, col) in the grid: decimals}).
+
+    Values are left as stored: only the reader knows which cells are indicator values that a
+    user reads as "95%"; an amount that happens to carry a percent format stays a number.
+    """
     try:
         found = percent_cells(path)
     except (OSError, zipfile.BadZipFile, ValueError):
         return  # the gate let the file through; a styles part we cannot read changes no value
     for grid in grids:
-        for (row, col), decimals in found.get(grid.name, {}).items():
-            r, c = row - grid.top, col - grid.left
-            if 0 <= r < len(grid.rows) and 0 <= c < len(grid.rows[r]):
-                value: Any = grid.rows[r][c]
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    grid.rows[r][c] = as_percent(float(value), decimals)
+        cells = {(row - grid.top, col - grid.left): decimals for (row, col), decimals in found.get(grid.name, {}).items()}
+        if cells:
+            grid.meta["percent"] = cells

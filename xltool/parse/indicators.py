@@ -17,7 +17,7 @@ from typing import Any, Callable
 from xltool.core.frameworks import load_profiles, strip_form_note
 from xltool.core.grid import Grid, column_letter
 from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator
-from xltool.core.text import clean_text, normalize_label
+from xltool.core.text import as_percent, clean_text, normalize_label
 from xltool.parse.labels import THRESHOLD, match, split_label
 
 RowTexts = Callable[[Grid, int], list[tuple[int, Any]]]
@@ -291,6 +291,9 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             if v is not None and clean_text(v):
                 extra[_title_of(columns, key, title_cells)] = format_cell_text(v)
         value = {k: v for k, (v, _) in by_field.items()}
+        shown_as = grid.meta.get("percent", {}).get((r, by_field.get("target", (None, -1))[1]))
+        if shown_as is not None and isinstance(value.get("target"), (int, float)) and not isinstance(value["target"], bool):
+            value["target"] = as_percent(float(value["target"]), shown_as)  # "95%" typed: Excel keeps 0.95
         if clean_text(value.get("operator")) == "定量":  # 指标性质 "定量" says quantitative, names no sign
             extra[_title_of(columns, "operator", title_cells)] = "定量"
             value["operator"] = None

@@ -126,6 +126,9 @@ def side_by_side(grid: Grid) -> list[Grid]:
     ]
     for band in bands:
         band.meta["_bands"] = [band]
+        if "percent" in meta:  # cell positions are the band's own
+            shift = band.left - grid.left
+            band.meta["percent"] = {(r, c - shift): d for (r, c), d in meta["percent"].items() if c >= shift}
     return bands
 
 
