@@ -25,6 +25,9 @@ from xltool.cli import main  # noqa: E402
 from xltool.io.discovery import discover  # noqa: E402
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def cli(*args: Any) -> Any:
     return CliRunner().invoke(main, [str(a) for a in args])
 
@@ -198,3 +201,24 @@ def test_many_projects_are_charted_by_department_each_bar_labelled(tmp_path: Pat
     departments = {p.department for s in specs for p in s.projects}
     assert {r[0] for r in bars} == departments  # one labelled bar per department, not 60 crowded ones
     assert sum(r[1] for r in bars) == pytest.approx(sum(p.total for s in specs for p in s.projects), abs=0.05)
+
+
+def test_a_backup_named_without_its_original_is_read(tmp_path: Path) -> None:
+    """A proven backup is passed over only when its original is read too: named alone, it is the money."""
+    folder = tmp_path / "民政局"
+    folder.mkdir()
+    original = folder / "民政局.xlsx"
+    shutil.copy(ROOT / "examples" / "split" / "宣传费.xlsx", original)
+    backup = folder / "民政局.bak-20240315-101010.xlsx"
+    shutil.copy(original, backup)
+
+    alone = discover([backup])
+    assert [f.path for f in alone.to_read] == [backup]
+    assert "没有原文件" in alone.to_read[0].note
+    both = discover([folder])
+    assert [f.path for f in both.to_read] == [original]  # the folder holds the original: the copy is xltool's
+    assert [f.path for f in both.skipped] == [backup]
+    run = cli("merge", backup, "-o", tmp_path / "汇总.xlsx")
+    assert run.exit_code == 0, run.output
+    projects = sheet_rows(tmp_path / "汇总.xlsx", "项目汇总")
+    assert [r[1] for r in projects[1:-1]] == ["宣传费"]

@@ -27,7 +27,7 @@ import re
 import stat
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
@@ -333,7 +333,24 @@ def discover(
             add(path, explicit=True)
         else:
             raise XltoolError("输入的文件或文件夹不存在，请检查路径", file=path, exit_code=EXIT_INPUT)
+    _read_copies_without_their_original(found)
     return found
+
+
+def _read_copies_without_their_original(found: Discovery) -> None:
+    """A proven backup or marked copy is passed over only when its original is read in the same run:
+    named alone (or with its original left out), the copy is the only place its money is."""
+    reading = {os.path.normcase(os.path.realpath(f.path)) for f in found.files if not f.kind}
+    for i, f in enumerate(found.files):
+        if f.kind != SKIP_OWN or f.skip == SUMMARY_REASON:
+            continue
+        name = backup_source(f.path) or Path(marked_copy_source(f.path) or "").name
+        if not name:
+            continue
+        original = f.path.with_name(name)
+        if os.path.normcase(os.path.realpath(original)) not in reading:
+            found.files[i] = replace(f, kind="", skip="", note=(
+                f"是 xltool 为“{legible(name)}”保存的备份或标注副本，但本次输入中没有原文件，按普通工作簿读取"))
 
 
 _Add = Callable[..., None]
