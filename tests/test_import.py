@@ -886,3 +886,15 @@ def test_moving_split_workbooks_in_is_all_or_nothing(tmp_path: Path) -> None:
     assert [(folder / f"{n}.xlsx").read_text(encoding="utf-8") for n in "甲乙"] == ["new 甲", "new 乙"]
     backups = [p for p in folder.iterdir() if p.name.startswith("甲.bak-")]
     assert len(backups) == 1 and backups[0].read_bytes() == b"the user's own"
+
+
+def test_a_table_named_twice_is_imported_once(tmp_path: Path) -> None:
+    """The folder and a file inside it, under two spellings: one discovery, each table once."""
+    from xltool.apps.importer import find_sources
+
+    folder = tmp_path / "旧表"
+    folder.mkdir()
+    source = folder / "民政局.txt"
+    source.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    paths, _, unreadable = find_sources([folder, source, folder / ".." / "旧表" / "民政局.txt"])
+    assert paths == [source] and unreadable == 0

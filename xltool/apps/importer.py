@@ -193,18 +193,15 @@ def find_sources(sources: list[Path]) -> tuple[list[Path], list[str], int]:
     """The same discovery as validate and merge: folders searched; locks, hidden files, backups skipped and named."""
     from xltool.io.discovery import WORKBOOK_SUFFIXES, discover
 
-    expanded: list[Path] = []
-    notices: list[str] = []
-    unreadable = 0  # folders that could not be opened: their files are missing (exit 1)
-    for source in sources:
-        if not (Path(source).exists() or Path(source).is_symlink()):
-            expanded.append(Path(source))  # load_source says what is missing
-            continue
-        found = discover([source], suffixes=WORKBOOK_SUFFIXES | {".txt", ".docx"}, noted={})
-        expanded += [f.path for f in found.to_read]
-        notices += found.notice_lines()
-        unreadable += len(found.unreadable)
-        if not found.to_read and Path(source).is_dir():
+    missing = [Path(s) for s in sources if not (Path(s).exists() or Path(s).is_symlink())]  # load_source says so
+    present = [Path(s) for s in sources if Path(s) not in missing]
+    # One discovery over all inputs: a file named twice (or also found in a named folder) is imported once.
+    found = discover(present, suffixes=WORKBOOK_SUFFIXES | {".txt", ".docx"}, noted={})
+    expanded = [f.path for f in found.to_read] + missing
+    notices = found.notice_lines()
+    unreadable = len(found.unreadable)  # folders that could not be opened: their files are missing (exit 1)
+    for source in present:
+        if source.is_dir() and not any(f.path.is_relative_to(source) for f in found.to_read):
             notices.append(f"文件夹 {source} 中没有可导入的文件（.txt、.docx 或 Excel 工作簿）")
     if not expanded:
         raise XltoolError("没有可导入的文件：\n" + "\n".join(notices[:20]), exit_code=EXIT_INPUT, code="input.none")
