@@ -833,3 +833,14 @@ def test_rule_memos_are_per_project_and_by_name() -> None:
     assert calls == ["甲", "乙"]
     assert per_project(ctx, "probe", first, lambda: "别的") == "甲"
     assert RuleContext.for_profile(None).memo["probe"] == {}  # a new context starts empty
+
+
+def test_a_cost_in_bare_wan_is_money() -> None:
+    """"≤ 250万" on a cost row is 250万元: no "not money" advice, and it is checked against the total like 万元."""
+    project = clean()
+    total = project.total
+    assert total is not None and total < 250
+    found = codes(with_row(clean(), COST, "项目总成本", "≤", "250万"))
+    assert "JX402" not in found
+    assert "JX404" in found and "250" in found["JX404"][0].message
+    assert "JX402" not in codes(with_row(clean(), COST, "项目总成本", "≤", f"{total:g}万"))

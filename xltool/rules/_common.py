@@ -286,11 +286,22 @@ def _money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
     return None
 
 
+def cost_money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
+    """:func:`money_unit` for a cost indicator, whose unit is money by its row: a bare "万" ("≤ 250万")
+    counts too (``money_units_loose``), which on other rows may count people or visits."""
+    found = money_unit(unit, ctx)
+    if found is not None:
+        return found
+    loose = {norm(k): float(v) for k, v in (ctx.get("money_units_loose", {}) or {}).items()}
+    factor = loose.get(norm(unit))
+    return (norm(unit), factor, False) if factor is not None else None
+
+
 def amount_in_wan(ind: Indicator, ctx: RuleContext) -> float | None:
     """A cost indicator's amount in 万元 (unit costs too), or None when it is not money."""
     if ind.value is None:
         return None
-    found = money_unit(ind.unit, ctx)
+    found = cost_money_unit(ind.unit, ctx)
     if found is None:
         return None
     return ind.value * found[1]

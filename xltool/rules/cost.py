@@ -9,12 +9,12 @@ from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
 from ._common import (
     amount_in_wan,
+    cost_money_unit,
     close,
     core_name,
     fmt_number,
     indicator_where,
     is_placeholder,
-    money_unit,
     norm,
     per_project,
     quote,
@@ -69,7 +69,7 @@ def cost_is_amount(project: Project, ctx: RuleContext) -> Iterator[Finding]:
 )
 def cost_unit_is_money(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for ind in _cost_rows(project, ctx):
-        if ind.value is None or money_unit(ind.unit, ctx) is not None:
+        if ind.value is None or cost_money_unit(ind.unit, ctx) is not None:
             continue
         unit = f"“{ind.unit}”" if ind.unit else "没有单位"
         yield ctx.finding(
@@ -91,7 +91,7 @@ def cost_unit_is_money(project: Project, ctx: RuleContext) -> Iterator[Finding]:
 def cost_unit_matches_sheet(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     sheet_unit = norm(ctx.get("sheet_money_unit", "万元"))
     for ind in _cost_rows(project, ctx):
-        found = money_unit(ind.unit, ctx)
+        found = cost_money_unit(ind.unit, ctx)
         if ind.value is None or found is None or found[2] or found[0] == sheet_unit:
             continue
         if word_in(ctx, "unit_cost_name_words", ind.name):
@@ -143,7 +143,7 @@ def total_cost_matches(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     tolerance = float(ctx.get("funding_tolerance", 0.005))
     names = set(words(ctx, "total_cost_names"))
     for ind in _cost_rows(project, ctx):
-        found = money_unit(ind.unit, ctx)
+        found = cost_money_unit(ind.unit, ctx)
         if core_name(ind.name) not in names or found is None or found[2]:
             continue
         amount = amount_in_wan(ind, ctx)

@@ -14,7 +14,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
-from ._common import fmt_number, indicator_where, money_unit, norm, quote, real, role_of, word_in
+from ._common import cost_money_unit, fmt_number, indicator_where, money_unit, norm, quote, real, role_of, word_in
 from ._rowfacts import picked, row_check
 from ._targets import NUMBER, classify
 
@@ -36,12 +36,10 @@ def is_unit_cost_name(ind: Indicator, ctx: RuleContext) -> bool:
 
 def _loose_amount(ind: Indicator, ctx: RuleContext) -> float | None:
     """A total-like amount in 万元 ("38.4万元", "384000元", also "250万"); None for unit costs."""
-    found = money_unit(ind.unit, ctx)
-    if found is not None:
-        return None if found[2] else ind.value * found[1]
-    loose = {norm(k): float(v) for k, v in (ctx.get("money_units_loose", {}) or {}).items()}
-    factor = loose.get(norm(ind.unit))
-    return ind.value * factor if factor is not None and ind.value is not None else None
+    found = cost_money_unit(ind.unit, ctx)
+    if found is None or found[2] or ind.value is None:
+        return None
+    return ind.value * found[1]
 
 
 @rule(
