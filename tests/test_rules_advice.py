@@ -203,3 +203,12 @@ def test_no_two_findings_on_one_cell_contradict(level2: str, name: str) -> None:
             found = found + [f for c, fs in by_cell.items() if c != cell for f in fs]
             failures += [(target, operator, column, *c) for c in contradictions(found)]
     assert not failures, failures[:3]
+
+
+def test_a_sentence_where_a_number_belongs_is_said_once() -> None:
+    """"≥ 按需提供服务" on a 数量指标 row: one finding on the cell (JX308), not JX301 beside it."""
+    from tests.test_rules import clean, codes, with_row
+
+    found = codes(with_row(clean(), "产出数量指标", "服务次数", "≥", "按需提供服务"))
+    on_cell = [code for code, fs in found.items() for f in fs if f.cell and "按需提供服务" in f.message]
+    assert "JX301" not in on_cell and on_cell.count("JX308") == 1

@@ -111,8 +111,9 @@ _GRADES_HINT = "“达到预期目标/部分达到预期目标/未达到预期�
     good="档案查询率 ≥ 95%，或：计算符号“定性”，目标值“较高”",
 )
 def quantitative_needs_number(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    said = {id(i) for i in picked(project, ctx, "JX308")}  # a unit alone or a sentence: JX308 says it, once
     for ind in real(project, ctx):
-        if not is_quantitative(ind) or not ind.target or ind.value is not None:
+        if not is_quantitative(ind) or not ind.target or ind.value is not None or id(ind) in said:
             continue
         if is_placeholder(ind.target, ctx) or classify(ind, ctx).kind in (DATE, UNIT_ONLY):
             continue
