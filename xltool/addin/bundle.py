@@ -18,7 +18,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
@@ -28,6 +27,7 @@ from typing import Callable, Iterable
 from xltool.addin import bundle_text
 from xltool.core.errors import XltoolError
 from xltool.io.files import atomic_output, backup_file
+from xltool.io.tempdirs import owned_tempdir
 
 PYTHON_VERSIONS = tuple(bundle_text.PYTHON_INSTALLERS)
 DEFAULT_PYTHON = "3.11"
@@ -174,7 +174,7 @@ def source_root() -> Path:
 def build_own_wheel(dest: Path, runner: Runner = run_pip, root: Path | None = None) -> Path:
     """xltool's wheel, built from a copy of the source (the checkout gets no build/ folder)."""
     root = root or source_root()
-    with tempfile.TemporaryDirectory(prefix="xltool-wheel-") as tmp:
+    with owned_tempdir("wheel") as tmp:  # a killed build leaves nothing the next run does not sweep
         source = Path(tmp) / "src"
         source.mkdir()
         for name in ("pyproject.toml", "setup.py", "README.md"):
@@ -228,7 +228,7 @@ def build_bundle(output: Path, *, python: str = DEFAULT_PYTHON, own_wheel: Path 
     output = Path(output)
     if output.suffix.lower() != ".zip":
         raise XltoolError("离线安装包的文件名应以 .zip 结尾", file=output)
-    with tempfile.TemporaryDirectory(prefix="xltool-bundle-") as tmp:
+    with owned_tempdir("bundle") as tmp:
         folder = Path(wheel_cache) / f"py{python}" if wheel_cache else Path(tmp) / "wheels"
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("xltool-*.whl"):

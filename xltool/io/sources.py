@@ -179,11 +179,13 @@ def _restore_clipped(path: Path, projects: list[Any]) -> None:
 
     try:
         workbook = safe_load_workbook(path, read_only=True)
-        with guard_openpyxl(path):
-            for project, name, ref in wanted:
-                value = workbook[project.sheet][ref].value if project.sheet in workbook.sheetnames else None
-                if isinstance(value, str) and len(value) > len(getattr(project, name)):
-                    setattr(project, name, value.strip())
-        workbook.close()
+        try:
+            with guard_openpyxl(path):
+                for project, name, ref in wanted:
+                    value = workbook[project.sheet][ref].value if project.sheet in workbook.sheetnames else None
+                    if isinstance(value, str) and len(value) > len(getattr(project, name)):
+                        setattr(project, name, value.strip())
+        finally:
+            workbook.close()  # read-only openpyxl holds the file open (locked on Windows) until closed
     except XltoolError:
         pass  # keep what calamine read
