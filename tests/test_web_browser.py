@@ -82,12 +82,20 @@ def browser(downloads: Path) -> Iterator[Any]:
     shutil.rmtree(driver._xltool_profile, ignore_errors=True)
 
 
-def wait_file(folder: Path, suffix: str, timeout: float = 60) -> Path:
+def wait_file(folder: Path, suffix: str, timeout: float = 60, name: str | None = None) -> Path:
+    """Wait for a finished download: Chromium shows the final name (an empty placeholder) before the data is in."""
     end = time.monotonic() + timeout
+    seen: dict[Path, int] = {}
     while time.monotonic() < end:
-        done = [p for p in folder.iterdir() if p.name.endswith(suffix)]
-        if done and not any(p.name.endswith(".crdownload") for p in folder.iterdir()):
-            return done[0]
+        entries = list(folder.iterdir())
+        done = [p for p in entries if p.name.endswith(suffix) and (name is None or p.name == name)]
+        if done and not any(p.name.endswith(".crdownload") for p in entries):
+            path = done[0]
+            size = path.stat().st_size
+            complete = size > 0 and seen.get(path) == size  # unchanged over one poll
+            if complete and (suffix != ".xlsx" or zipfile.is_zipfile(path)):
+                return path
+            seen[path] = size
         time.sleep(0.2)
     raise AssertionError(f"no {suffix} downloaded: {list(folder.iterdir())}")
 
@@ -182,10 +190,7 @@ def test_validate_preview_and_marked_copy(browser: Any, books: dict[str, Path], 
         form.find_element(By.NAME, "year").clear()
         form.find_element(By.NAME, "year").send_keys("2028")
         form.find_element(By.CSS_SELECTOR, "button").click()
-        template = downloads / "项目绩效目标表模板2028.xlsx"
-        end = time.monotonic() + 60
-        while not template.exists() and time.monotonic() < end:
-            time.sleep(0.2)
+        template = wait_file(downloads, ".xlsx", name="项目绩效目标表模板2028.xlsx")
         assert any("2028年度" in str(c.value) for c in openpyxl.load_workbook(template).worksheets[0]["A"][:3])
         assert csv_file.name == "问题清单.csv"
         assert len(csv_file.read_text(encoding="utf-8-sig").splitlines()) == len(findings) + 1
@@ -256,12 +261,7 @@ def test_pages_work_with_javascript_off(tmp_path: Path, books: dict[str, Path], 
             assert driver.find_elements(By.CSS_SELECTOR, "tr#JX201, tr[id^=JX]")
             driver.get(base + "/")
             submit_files(driver, "/import", [ROOT / "examples" / "source" / "区行政审批局_2022.txt"])
-            imported = downloads / "区行政审批局_2022_导入.xlsx"
-            end = time.monotonic() + 120
-            # Chromium may show the final name before the data is in (a placeholder beside the .crdownload).
-            while (not imported.exists() or any(p.suffix == ".crdownload" for p in downloads.iterdir())) \
-                    and time.monotonic() < end:
-                time.sleep(0.2)
+            imported = wait_file(downloads, ".xlsx", timeout=120, name="区行政审批局_2022_导入.xlsx")
             book = openpyxl.load_workbook(imported)
             assert sum(ws.sheet_state == "visible" for ws in book.worksheets) >= 20
     finally:
