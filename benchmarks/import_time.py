@@ -28,7 +28,7 @@ import time
 # Every module a 校验全部 click imports (besides xlwings): the ribbon, the facade's grid path, the
 # parser, the marking engine over xlwings, the results sheet and every rule module (registered on first use).
 CLICK_MODULES = ("xltool.addin.ribbon", "xltool.api.reading", "xltool.apps.validate", "xltool.parse.reader",
-                 "xltool.parse.columns", "xltool.io.gate", "xltool.write.marking.xlwings_backend",
+                 "xltool.parse.columns", "xltool.write.marking.xlwings_backend",
                  "xltool.write.report", "xltool.rules")
 CLICK_CODE = f"import xlwings, {', '.join(CLICK_MODULES)}; xltool.rules._load_rule_modules()"
 
