@@ -61,13 +61,16 @@ def display_width(text: str) -> int:
     """
     if text.isascii():
         return len(text)
-    return len(text) + len(_wide_re().findall(text))
+    return len(text) + len((_WIDE_RE or _compile_wide()).findall(text))
 
 
-@lru_cache(maxsize=1)
-def _wide_re() -> re.Pattern[str]:
-    # Compiled on first use: the class is large, and `xltool --help` or a read without notes never measures text.
-    return re.compile(_WIDE_CLASS)
+_WIDE_RE: re.Pattern[str] | None = None  # compiled on first use: `xltool --help` never measures text
+
+
+def _compile_wide() -> re.Pattern[str]:
+    global _WIDE_RE
+    _WIDE_RE = re.compile(_WIDE_CLASS)
+    return _WIDE_RE
 
 
 def as_percent(value: float, decimals: int) -> str:
