@@ -635,3 +635,21 @@ def test_the_import_benchmark_loads_every_module_a_real_click_loads(tmp_path: Pa
                and not m.startswith(("xlwings", "_"))} - loaded
     assert not missing, f"benchmarks/import_time.py CLICK_MODULES misses {sorted(missing)}"
     assert {"xltool.parse.reader", "xltool.rules.copied", "pydantic"} <= loaded
+
+
+@pytest.mark.parametrize("button", ["validate_workbook", "validate_active_sheet"])
+def test_a_workbook_without_a_project_table_gets_the_librarys_words(remote: Any, tmp_path: Path, button: str) -> None:
+    """The same message as xltool.validate_grid's file status and the WPS add-in (校验未完成：…), for both buttons."""
+    from xltool.api import validate_grid
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "备忘"
+    wb.active["A1"] = "本月工作安排"
+    wb.save(tmp_path / "备忘.xlsx")
+    state = FakeExcel(tmp_path / "备忘.xlsx")
+    actions = state.click(getattr(excel, button))
+    assert [a["func"] for a in actions] == ["alert"]  # nothing marked, nothing written
+    [(prompt, _, _, mode, _)] = state.alerts
+    expected = validate_grid("绩效目标表.xlsx", [{"name": "备忘", "values": [["本月工作安排"]]}]).files[0]
+    assert expected.status == "failed" and expected.error_code == "input.no_table"
+    assert prompt == "校验未完成：" + expected.message and mode == "critical"
