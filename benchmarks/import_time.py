@@ -38,7 +38,6 @@ COMMANDS = {
     "python（空）": "pass",
     "import xlwings": "import xlwings",
     "import xltool.addin.ribbon": "import xltool.addin.ribbon",
-    "校验所需全部模块": "import xltool.addin.ribbon, xlwings, xltool.parse.reader, xltool.rules, xltool.write.marking.xlwings_backend",
     "一次“校验全部”": CLICK_CODE,
     # The CLI's help must stay instant: it loads click and the command table, no parser, no rules.
     "xltool --help": "import sys, runpy; sys.argv = ['xltool', '--help']; runpy.run_module('xltool', run_name='__main__')",
