@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from oletools.olevba import VBA_Parser
 
 from xltool.addin import build as addin
+from xltool.addin import install as addin_install
 from xltool.addin import vba
 from xltool.cli.addin import addin_group
 from xltool.core.errors import XltoolError
@@ -240,31 +241,31 @@ def test_install_and_uninstall_on_windows(tmp_path: Path) -> None:
     conf.parent.mkdir(parents=True)
     conf.write_bytes(b'"INTERPRETER_WIN","C:\\old\\python.exe"\r\n"SHOW CONSOLE","True"\r\n')
 
-    result = addin.install_addin(platform="win32", home=home, env=env, interpreter=python)
+    result = addin_install.install_addin(platform="win32", home=home, env=env, interpreter=python)
     target = home / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART" / "xltool.xlam"
     assert result.addin == target and target.is_file()
     assert zipfile.ZipFile(target).read("customUI/customUI14.xml") == CUSTOM_UI.read_bytes()
     assert result.config_file == conf
     assert conf.read_bytes() == f'"INTERPRETER_WIN","{python}"\r\n"SHOW CONSOLE","True"\r\n'.encode()
 
-    again = addin.install_addin(platform="win32", home=home, env=env, interpreter=python)
+    again = addin_install.install_addin(platform="win32", home=home, env=env, interpreter=python)
     assert conf.read_bytes().count(b"INTERPRETER_WIN") == 1
     assert again.addin == target
 
-    removed = addin.uninstall_addin(platform="win32", home=home, env=env)
+    removed = addin_install.uninstall_addin(platform="win32", home=home, env=env)
     assert removed.removed == [target, conf]
     assert not target.exists() and not conf.parent.exists()
-    assert addin.uninstall_addin(platform="win32", home=home, env=env).removed == []
+    assert addin_install.uninstall_addin(platform="win32", home=home, env=env).removed == []
 
 
 def test_windows_paths_fall_back_to_home(tmp_path: Path) -> None:
-    where = addin.install_locations("win32", tmp_path, env={})
+    where = addin_install.install_locations("win32", tmp_path, env={})
     assert where.startup_dir == tmp_path / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART"
     assert where.config_file == tmp_path / ".xltool" / "xltool.conf"
 
 
 def test_install_and_uninstall_on_macos(tmp_path: Path) -> None:
-    result = addin.install_addin(platform="darwin", home=tmp_path, env={}, interpreter="/opt/py/bin/python3")
+    result = addin_install.install_addin(platform="darwin", home=tmp_path, env={}, interpreter="/opt/py/bin/python3")
     startup = tmp_path / "Library/Group Containers/UBF8T346G9.Office/User Content/Startup/Excel"
     conf = tmp_path / "Library/Containers/com.microsoft.Excel/Data/xltool.conf"
     version = importlib.metadata.version("xlwings")
@@ -274,21 +275,21 @@ def test_install_and_uninstall_on_macos(tmp_path: Path) -> None:
     assert script.read_bytes() == (_xlwings_dir() / script.name).read_bytes()
     assert result.written == [startup / "xltool.xlam", conf, script]
 
-    removed = addin.uninstall_addin(platform="darwin", home=tmp_path, env={})
+    removed = addin_install.uninstall_addin(platform="darwin", home=tmp_path, env={})
     assert removed.removed == [startup / "xltool.xlam", conf]
     assert script.exists()  # shared with the xlwings add-in
 
 
 def test_linux_is_refused_with_a_chinese_message(tmp_path: Path) -> None:
     with pytest.raises(XltoolError) as caught:
-        addin.install_addin(platform="linux", home=tmp_path)
+        addin_install.install_addin(platform="linux", home=tmp_path)
     assert caught.value.message == LINUX_MESSAGE
     assert caught.value.exit_code == 2
     assert list(tmp_path.iterdir()) == []
 
 
 def test_uninstall_on_linux_has_nothing_to_remove(tmp_path: Path) -> None:
-    result = addin.uninstall_addin(platform="linux", home=tmp_path)  # not "run addin install"
+    result = addin_install.uninstall_addin(platform="linux", home=tmp_path)  # not "run addin install"
     assert result.removed == [] and "不会在这里安装加载项" in result.notes[0]
     assert list(tmp_path.iterdir()) == []
 
@@ -312,7 +313,7 @@ def test_cli_help_is_chinese() -> None:
 
 
 def test_cli_install_on_linux_raises_the_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(addin.sys, "platform", "linux")
+    monkeypatch.setattr(addin_install.sys, "platform", "linux")
     result = CliRunner().invoke(addin_group, ["install"])
     assert isinstance(result.exception, XltoolError)  # cli.py turns it into text + exit 2
     assert result.exception.exit_code == 2

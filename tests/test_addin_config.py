@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from xltool.addin import build as addin
+from xltool.addin import install as addin_install
 from xltool.addin import config as addin_config
 from xltool.addin.config import read_as_vba, vba_input_fields
 from xltool.core.errors import XltoolError
@@ -38,7 +39,7 @@ def _no_short_path(path: str) -> str | None:
 
 def test_chinese_interpreter_path_survives_code_page_936(tmp_path: Path) -> None:
     home, env, conf = _windows(tmp_path)
-    result = addin.install_addin(
+    result = addin_install.install_addin(
         platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936", short_path=_no_short_path
     )
     data = conf.read_bytes()
@@ -61,13 +62,13 @@ def test_reinstall_converts_an_old_utf8_config_and_keeps_other_settings(tmp_path
     conf.parent.mkdir(parents=True)
     old = '"INTERPRETER_WIN","C:\\旧\\python.exe"\r\n"PYTHONPATH","D:\\项目"\r\n"SHOW CONSOLE","True"\r\n'
     conf.write_bytes(old.encode("utf-8"))  # what xltool wrote before
-    addin.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936")
+    addin_install.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936")
     seen = read_as_vba(conf.read_bytes(), "cp936")
     assert seen.pairs == [("INTERPRETER_WIN", CN_PYTHON), ("PYTHONPATH", "D:\\项目"), ("SHOW CONSOLE", "True")]
 
     # A file already in the code page (e.g. written by xlwings' own VBA) is read as such.
     conf.write_bytes('"PYTHONPATH","D:\\项目"\r\n'.encode("gbk"))
-    addin.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936")
+    addin_install.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936")
     assert read_as_vba(conf.read_bytes(), "cp936").pairs == [("INTERPRETER_WIN", CN_PYTHON), ("PYTHONPATH", "D:\\项目")]
 
 
@@ -80,7 +81,7 @@ def test_unencodable_path_gets_the_short_form(tmp_path: Path, path: str) -> None
         asked.append(long)
         return SHORT_PYTHON
 
-    result = addin.install_addin(
+    result = addin_install.install_addin(
         platform="win32", home=home, env=env, interpreter=path, encoding="cp936", short_path=short_path
     )
     assert asked == [path]
@@ -97,7 +98,7 @@ def test_unencodable_path_gets_the_short_form(tmp_path: Path, path: str) -> None
 def test_unencodable_path_without_short_form_is_refused_in_chinese(tmp_path: Path, path: str, lookup: object) -> None:
     home, env, conf = _windows(tmp_path)
     with pytest.raises(XltoolError) as caught:
-        addin.install_addin(platform="win32", home=home, env=env, interpreter=path, encoding="cp936", short_path=lookup)
+        addin_install.install_addin(platform="win32", home=home, env=env, interpreter=path, encoding="cp936", short_path=lookup)
     message = caught.value.message
     bad = "😀" if path == EMOJI_PYTHON else "𠀀"
     assert f"“{bad}”（U+{ord(bad):04X}）" in message
@@ -112,13 +113,13 @@ def test_double_quote_in_the_path_is_refused() -> None:
 
 
 def test_windows_only_lookup_returns_none_elsewhere() -> None:
-    if addin.sys.platform != "win32":
+    if addin_install.sys.platform != "win32":
         assert addin_config.short_path_name(CN_PYTHON) is None
 
 
 def test_user_folder_the_code_page_cannot_hold_is_reported(tmp_path: Path) -> None:
     home, env, conf = _windows(tmp_path, user="Ζωή")  # Greek user name on a Chinese code page
-    result = addin.install_addin(platform="win32", home=home, env=env, interpreter=r"C:\Python311\pythonw.exe",
+    result = addin_install.install_addin(platform="win32", home=home, env=env, interpreter=r"C:\Python311\pythonw.exe",
                                  encoding="cp936")
     assert conf.is_file()
     assert any("配置文件路径" in note and "更改系统区域设置" in note for note in result.notes)
@@ -126,7 +127,7 @@ def test_user_folder_the_code_page_cannot_hold_is_reported(tmp_path: Path) -> No
 
 def test_macos_config_is_utf8_like_xlwings_writes_it(tmp_path: Path) -> None:
     python = "/Users/张三/venv/bin/python3"
-    addin.install_addin(platform="darwin", home=tmp_path, env={}, interpreter=python)
+    addin_install.install_addin(platform="darwin", home=tmp_path, env={}, interpreter=python)
     conf = tmp_path / "Library/Containers/com.microsoft.Excel/Data/xltool.conf"
     assert conf.read_bytes() == f'"INTERPRETER_MAC","{python}"\n'.encode("utf-8")
 
@@ -140,7 +141,7 @@ def test_encoding_follows_the_platform() -> None:
     assert addin_config.windows_ansi_encoding(65001) == "utf-8"
     assert addin_config.config_encoding("windows", acp=936) == "cp936"
     assert addin_config.config_encoding("macos") == "utf-8"
-    if addin.sys.platform != "win32":  # the target PC's code page is unknown: only ASCII is safe
+    if addin_install.sys.platform != "win32":  # the target PC's code page is unknown: only ASCII is safe
         assert addin_config.windows_ansi_encoding() == "ascii"
         assert addin_config.windows_ansi_encoding(99999) == "ascii"
 

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from xltool.addin import build as addin
+from xltool.addin import install as addin_install
 from xltool.addin import doctor as addin_doctor
 from xltool.addin import registry as addin_registry
 from xltool.addin.doctor import ATTENTION, INFO, OK, Machine, diagnose
@@ -51,7 +52,7 @@ def pc(tmp_path: Path) -> Machine:
     """张三's Windows PC (code page 936) with xltool installed for CN_PYTHON."""
     home = tmp_path / "Users" / "张三"
     env = {"APPDATA": str(home / "AppData" / "Roaming"), "USERPROFILE": str(home)}
-    addin.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936")
+    addin_install.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936")
     return Machine(
         platform="windows",
         env=env,
@@ -200,7 +201,7 @@ def test_no_registry_access(pc: Machine) -> None:
 
 def test_macos(tmp_path: Path) -> None:
     python = "/Users/张三/venv/bin/python3"
-    addin.install_addin(platform="darwin", home=tmp_path, env={}, interpreter=python)
+    addin_install.install_addin(platform="darwin", home=tmp_path, env={}, interpreter=python)
     mac = Machine(
         platform="macos", env={}, home=tmp_path, interpreter=python, python_version="3.12.4", python_bits=64,
         xlwings_version=addin.xlwings_version(addin.xlwings_runtime_source()), encoding="utf-8",
@@ -238,7 +239,7 @@ def test_linux_explains_that_only_build_applies(tmp_path: Path) -> None:
 def test_cli_on_this_machine() -> None:
     result = CliRunner().invoke(addin_group, ["doctor"])
     assert "xltool 加载项检查" in result.output
-    if addin.sys.platform.startswith("linux"):
+    if addin_install.sys.platform.startswith("linux"):
         assert result.exit_code == 0, result.output
         assert "Linux" in result.output and "[正常] 生成加载项所需文件" in result.output
 
@@ -287,7 +288,7 @@ def test_install_trusted_registers_the_startup_folder(tmp_path: Path) -> None:
     registry = DictRegistry(data)
     ours = rf"{SECURITY}\Trusted Locations\xltool"
 
-    result = addin.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
+    result = addin_install.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
                                  trusted=True, registry=registry)
     assert registry.value(ours, "Path") == str(startup) + "\\"
     assert registry.value(ours, "AllowSubfolders") == 0
@@ -298,11 +299,11 @@ def test_install_trusted_registers_the_startup_folder(tmp_path: Path) -> None:
     assert "xltool validate 文件.xlsx --mark-to" in it
     assert addin_registry.is_trusted(addin_registry.macro_security(registry, "16.0"), startup, env)
 
-    again = addin.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
+    again = addin_install.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
                                 trusted=True, registry=registry)
     assert f"{startup} 已是 Excel（Office 16.0）的受信任位置，无需登记。" in again.notes
 
-    removed = addin.uninstall_addin(platform="win32", home=home, env=env, registry=registry)
+    removed = addin_install.uninstall_addin(platform="win32", home=home, env=env, registry=registry)
     assert registry.value(ours, "Path") is None
     assert "已删除 xltool 登记的受信任位置（Office 16.0）。" in removed.notes
 
@@ -311,7 +312,7 @@ def test_install_trusted_when_already_trusted_writes_nothing(tmp_path: Path) -> 
     home, env, _ = _windows_home(tmp_path)
     registry = DictRegistry(office_registry())
     before = {k: dict(v) for k, v in registry.data.items()}
-    result = addin.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
+    result = addin_install.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
                                  trusted=True, registry=registry)
     assert registry.data == before
     assert any("已是" in note for note in result.notes)
@@ -320,7 +321,7 @@ def test_install_trusted_when_already_trusted_writes_nothing(tmp_path: Path) -> 
 def test_install_trusted_under_restrictive_policy_says_it_needs_it(tmp_path: Path) -> None:
     home, env, _ = _windows_home(tmp_path)
     registry = DictRegistry(office_registry(**{rf"{POLICY}\Trusted Locations": {"AllLocationsDisabled": 1}}))
-    result = addin.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
+    result = addin_install.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
                                  trusted=True, registry=registry)
     assert any("禁用了所有受信任位置" in note and "IT" in note for note in result.notes)
 
@@ -329,17 +330,17 @@ def test_install_without_trusted_leaves_the_registry_alone(tmp_path: Path) -> No
     home, env, _ = _windows_home(tmp_path)
     registry = DictRegistry(office_registry())
     before = {k: dict(v) for k, v in registry.data.items()}
-    addin.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936", registry=registry)
+    addin_install.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936", registry=registry)
     assert registry.data == before
 
 
 def test_install_trusted_on_macos_explains(tmp_path: Path) -> None:
-    result = addin.install_addin(platform="darwin", home=tmp_path, env={}, interpreter="/opt/py/bin/python3", trusted=True)
+    result = addin_install.install_addin(platform="darwin", home=tmp_path, env={}, interpreter="/opt/py/bin/python3", trusted=True)
     assert any("macOS 版 Excel 没有“受信任位置”" in note for note in result.notes)
 
 
 def test_cli_install_trusted_on_linux_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(addin.sys, "platform", "linux")
+    monkeypatch.setattr(addin_install.sys, "platform", "linux")
     result = CliRunner().invoke(addin_group, ["install", "--trusted"])
     assert result.exception is not None and getattr(result.exception, "exit_code", None) == 2
 
@@ -352,7 +353,7 @@ def test_install_trusted_reports_a_locked_registry(tmp_path: Path) -> None:
     home, env, startup = _windows_home(tmp_path)
     data = office_registry()
     del data[rf"{SECURITY}\Trusted Locations\Location2"]
-    result = addin.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
+    result = addin_install.install_addin(platform="win32", home=home, env=env, interpreter=CN_PYTHON, encoding="cp936",
                                  trusted=True, registry=Locked(data))
     assert any(note.startswith("无法写入注册表（Office 16.0）") and str(startup) in note for note in result.notes)
     assert result.addin.is_file()  # the add-in itself is installed all the same

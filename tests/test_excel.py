@@ -588,3 +588,68 @@ def test_a_users_own_sheet_called_like_the_results_sheet_is_never_overwritten(fa
     names = [s["name"] for s in fake.sheets]
     assert RESULTS_SHEET in names and f"{RESULTS_SHEET}2" not in names
     assert fake.sheet(RESULTS_SHEET)["values"] == [["我的备忘", "勿删"]]
+
+
+_CLICK_SCRIPT = """
+import json, os, sys
+os.environ["XLWINGS_LICENSE_KEY"] = "noncommercial"
+import xlwings as xw
+before = set(sys.modules)  # xlwings with the remote engine's licence loads jinja2 …: not ours to count
+import xltool.addin.ribbon as ribbon
+from xltool.write.marking.xlwings_backend import CellAccess
+
+class Access(CellAccess):  # fills and notes: only a real Excel can read them
+    def __init__(self, book): pass
+    def fill_of(self, sheet, address): return None
+    def note_of(self, sheet, address): return None
+    def set_note(self, sheet, address, text): pass
+    def delete_note(self, sheet, address): pass
+
+alerts = []
+ribbon.cell_access = Access
+ribbon._alert = lambda book, text, critical=False: alerts.append(text)
+book = xw.Book(json=json.load(open(sys.argv[1], encoding="utf-8")))
+book.set_mock_caller()
+ribbon.validate_workbook()
+print(json.dumps({"alerts": alerts, "modules": sorted(set(sys.modules) - before)}))
+"""
+
+
+def test_the_import_benchmark_loads_every_module_a_real_click_loads(tmp_path: Path, template_path: Path) -> None:
+    """benchmarks/import_time.py's 一次“校验全部” row must import what a click imports, or its ratio flatters."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("import_time", Path(__file__).parents[1] / "benchmarks/import_time.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    payload = tmp_path / "payload.json"
+    payload.write_text(json.dumps(FakeExcel(template_path).payload(), ensure_ascii=False, default=str), encoding="utf-8")
+    click = json.loads(subprocess.run([sys.executable, "-c", _CLICK_SCRIPT, str(payload)], capture_output=True,
+                                      text=True, check=True).stdout)
+    assert click["alerts"] and click["alerts"][0].startswith("校验完成")  # the click really validated
+    measured = subprocess.run([sys.executable, "-c", bench.CLICK_CODE + "; import sys; print(sorted(sys.modules))"],
+                              capture_output=True, text=True, check=True).stdout
+    loaded = set(eval(measured))  # a printed list of module names
+    # The remote engine's own modules and the standard library aside, nothing the click loads may be missing.
+    missing = {m for m in click["modules"] if m.split(".")[0] not in sys.stdlib_module_names
+               and not m.startswith(("xlwings", "_"))} - loaded
+    assert not missing, f"benchmarks/import_time.py CLICK_MODULES misses {sorted(missing)}"
+    assert {"xltool.parse.reader", "xltool.rules.copied", "pydantic"} <= loaded
+
+
+@pytest.mark.parametrize("button", ["validate_workbook", "validate_active_sheet"])
+def test_a_workbook_without_a_project_table_gets_the_librarys_words(remote: Any, tmp_path: Path, button: str) -> None:
+    """The same message as xltool.validate_grid's file status and the WPS add-in (校验未完成：…), for both buttons."""
+    from xltool.api import validate_grid
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "备忘"
+    wb.active["A1"] = "本月工作安排"
+    wb.save(tmp_path / "备忘.xlsx")
+    state = FakeExcel(tmp_path / "备忘.xlsx")
+    actions = state.click(getattr(excel, button))
+    assert [a["func"] for a in actions] == ["alert"]  # nothing marked, nothing written
+    [(prompt, _, _, mode, _)] = state.alerts
+    expected = validate_grid("绩效目标表.xlsx", [{"name": "备忘", "values": [["本月工作安排"]]}]).files[0]
+    assert expected.status == "failed" and expected.error_code == "input.no_table"
+    assert prompt == "校验未完成：" + expected.message and mode == "critical"

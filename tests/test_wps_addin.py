@@ -269,7 +269,7 @@ def test_build_is_generated_from_the_excel_addin(tmp_path: Path) -> None:
     built = build_wps_addin(tmp_path / "加载项", server="http://10.0.0.5:8765/")
     assert built.server == "http://10.0.0.5:8765"
     names = {p.name for p in built.files}
-    assert {"ribbon.xml", "marks.js", "main.js", "index.html", "config.js", "publish.xml", "jsplugins.xml"} <= names
+    assert {"ribbon.xml", "book.js", "marks.js", "main.js", "index.html", "config.js", "publish.xml", "jsplugins.xml"} <= names
     excel = ET.parse(ROOT / "macros" / "customUI14.xml").getroot()
     wps = ET.parse(built.folder / "ribbon.xml").getroot()
     labels = lambda root: [(b.get("id"), b.get("label")) for b in root.iter() if b.tag.endswith("button")]  # noqa: E731
@@ -286,7 +286,7 @@ def test_build_is_generated_from_the_excel_addin(tmp_path: Path) -> None:
     assert entry.tag == "jspluginonline" and entry.get("type") == "et"
     assert entry.get("url") == "http://10.0.0.5:8765/wps/"
     html = (built.folder / "index.html").read_text(encoding="utf-8")
-    assert html.index("config.js") < html.index("marks.js") < html.index("main.js")
+    assert html.index("config.js") < html.index("book.js") < html.index("marks.js") < html.index("main.js")
 
 
 def test_bad_server_address_is_refused(tmp_path: Path) -> None:

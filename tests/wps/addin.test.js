@@ -251,7 +251,7 @@ test("the fake implements only members declared in et-jsapi-declare, and the add
         used.add(member);
       }
     }
-    const source = ["marks.js", "main.js"].map((f) => fs.readFileSync(`${CASE.addin}/${f}`, "utf8")).join("\n");
+    const source = ["book.js", "marks.js", "main.js"].map((f) => fs.readFileSync(`${CASE.addin}/${f}`, "utf8")).join("\n");
     const mainMembers = new Set([...source.matchAll(/(?<!global)\.([A-Z][A-Za-z0-9]*)\b/g)].map((x) => x[1]));
     const everywhere = new Set(Object.values(members).flatMap((s) => [...s]));
     for (const member of mainMembers) {

@@ -13,19 +13,16 @@ for a Windows PC (registry values as a dict) on any system.
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-
 from xltool.addin import config as addin_config
 from xltool.addin import registry as addin_registry
+from xltool.addin.machine import MAC_EXCEL, Machine, same_file
 
 if TYPE_CHECKING:
-    from xltool.addin import InstallLocations
+    from xltool.addin.install import InstallLocations
 
 __all__ = ["ATTENTION", "INFO", "OK", "Check", "Machine", "Report", "diagnose"]
 
@@ -34,7 +31,6 @@ ATTENTION = "attention"
 INFO = "info"
 _LABELS = {OK: "[正常]", ATTENTION: "[需处理]", INFO: "[说明]"}
 _PLATFORM_NAMES = {"windows": "Windows", "macos": "macOS", "linux": "Linux"}
-_MAC_EXCEL = "/Applications/Microsoft Excel.app"
 # ANSI code pages whose VBA message boxes can show Chinese.
 _CHINESE_CODE_PAGES = {"cp936", "gbk", "gb2312", "gb18030", "cp54936", "cp950", "big5", "utf-8"}
 _VBA_WARNINGS = {
@@ -90,104 +86,6 @@ class Report:
         else:
             lines.append("结论：没有发现问题。在 Excel 中点按钮仍报错时，请按 docs/excel-manual-test.md 逐项检查。")
         return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------
-# The machine: every probe replaceable
-# ---------------------------------------------------------------------------
-
-
-def _xlwings_version() -> str | None:
-    import importlib.metadata
-
-    try:
-        return importlib.metadata.version("xlwings")
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
-
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)  # also equates a path and its 8.3 short form
-    except OSError:
-        return os.path.normcase(a) == os.path.normcase(b)
-
-
-def _check_python(interpreter: str) -> str | None:
-    """None if ``interpreter`` can import xlwings and xltool, else why not (one line)."""
-    import subprocess
-
-    if _same_file(interpreter, sys.executable):
-        return None if _xlwings_version() else "No module named 'xlwings'"
-    try:
-        done = subprocess.run(
-            [interpreter, "-c", "import xlwings, xltool"], capture_output=True, text=True, timeout=120, check=False
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        return f"无法运行（{exc}）"
-    if done.returncode == 0:
-        return None
-    lines = [line for line in (done.stderr or "").splitlines() if line.strip()]
-    return lines[-1] if lines else f"退出码 {done.returncode}"
-
-
-def _mac_excel_version() -> str | None:
-    import plistlib
-
-    try:
-        with open(f"{_MAC_EXCEL}/Contents/Info.plist", "rb") as handle:
-            return str(plistlib.load(handle).get("CFBundleShortVersionString") or "") or None
-    except (OSError, ValueError):
-        return None
-
-
-def _build_inputs() -> str | None:
-    """None if ``xltool addin build`` finds everything it needs, else the Chinese reason."""
-    from xltool.addin import build as addin
-    from xltool.core.errors import XltoolError
-
-    try:
-        macros = addin.find_macros_dir()
-        addin.xlwings_runtime_source()
-    except XltoolError as exc:
-        return exc.describe()
-    return None if (macros / "customUI14.xml").is_file() else "缺少 customUI14.xml。"
-
-
-@dataclass
-class Machine:
-    """What the doctor knows about a computer; :meth:`current` probes this one."""
-
-    platform: str  # "windows", "macos" or "linux"
-    env: Mapping[str, str]
-    home: Path
-    interpreter: str
-    python_version: str
-    python_bits: int
-    xlwings_version: str | None
-    encoding: str  # what the add-in's VBA decodes xltool.conf with
-    registry: addin_registry.Registry | None = None
-    exists: Callable[[str], bool] = os.path.exists
-    check_python: Callable[[str], str | None] = _check_python
-    mac_excel_version: Callable[[], str | None] = _mac_excel_version
-    build_inputs: Callable[[], str | None] = _build_inputs
-
-    @classmethod
-    def current(cls) -> Machine:
-        from xltool.addin import build as addin
-
-        platform = addin._normalise_platform(None)
-        return cls(
-            platform=platform,
-            env=os.environ,
-            home=Path.home(),
-            interpreter=sys.executable,
-            python_version=sys.version.split()[0],
-            python_bits=64 if sys.maxsize > 2**32 else 32,
-            xlwings_version=_xlwings_version(),
-            encoding=addin_config.config_encoding(platform),
-            registry=addin_registry.default_registry() if platform == "windows" else None,
-        )
 
 
 # ---------------------------------------------------------------------------
@@ -271,7 +169,7 @@ def _read_config(machine: Machine, config_file: Path, key: str) -> list[Check]:
             "xltool pywin32；或用装有 xltool 的 Python 重新运行 xltool addin install。",
         ))
         return checks
-    if not _same_file(value, machine.interpreter):
+    if not same_file(value, machine.interpreter):
         checks.append(Check(INFO, interpreter_title, f"{value} 可以使用（它不是当前运行 doctor 的 Python）。"))
     else:
         checks.append(Check(OK, interpreter_title, f"{value}（即当前的 Python）可以导入 xlwings 和 xltool。"))
@@ -373,9 +271,9 @@ def _macro_checks_windows(machine: Machine, startup_dir: Path) -> list[Check]:
 
 
 def _windows(machine: Machine) -> list[Check]:
-    from xltool.addin import build as addin
+    from xltool.addin import install as addin_install
 
-    where = addin.install_locations("windows", machine.home, machine.env)
+    where = addin_install.install_locations("windows", machine.home, machine.env)
     checks = _excel_checks_windows(machine)
     code_page = Check(INFO, "系统代码页", f"{machine.encoding}：Excel 的 VBA 按它读取 xltool.conf，配置文件也按它写入。")
     if machine.encoding.lower() not in _CHINESE_CODE_PAGES:
@@ -392,15 +290,15 @@ def _windows(machine: Machine) -> list[Check]:
 
 
 def _macos(machine: Machine) -> list[Check]:
-    from xltool.addin import build as addin
+    from xltool.addin import install as addin_install
 
-    where = addin.install_locations("macos", machine.home, machine.env)
+    where = addin_install.install_locations("macos", machine.home, machine.env)
     checks = []
-    if machine.exists(_MAC_EXCEL):
+    if machine.exists(MAC_EXCEL):
         version = machine.mac_excel_version()
-        checks.append(Check(OK, "Excel", f"已找到 {_MAC_EXCEL}" + (f"（版本 {version}）" if version else "")))
+        checks.append(Check(OK, "Excel", f"已找到 {MAC_EXCEL}" + (f"（版本 {version}）" if version else "")))
     else:
-        checks.append(Check(ATTENTION, "Excel", f"未找到 {_MAC_EXCEL}。",
+        checks.append(Check(ATTENTION, "Excel", f"未找到 {MAC_EXCEL}。",
                             "安装 Microsoft Excel for Mac 2016 或更高版本；" + _CLI_FALLBACK))
     checks.append(_addin_file_check(where))
     if where.applescript_dir is not None and machine.xlwings_version:

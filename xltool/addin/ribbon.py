@@ -144,6 +144,9 @@ def _validate(book: Any, *, only_active: bool) -> None:
 
     active = book.sheets.active
     report = validate_grid(book.name, _sheets(book))
+    failed = next((f for f in report.files if f.status == "failed"), None)
+    if failed is not None:  # no table, a 自评表, blank sheets …: the library's words, as the WPS add-in shows them
+        raise XltoolError("校验未完成：" + failed.message, code=failed.error_code or None)
     if only_active:
         if not any(p.sheet == active.name for p in report.projects):
             raise XltoolError(
@@ -153,8 +156,6 @@ def _validate(book: Any, *, only_active: bool) -> None:
         targets = {active.name}
     else:
         targets = {p.sheet for p in report.projects}
-        if not targets:
-            raise XltoolError("本工作簿中没有项目绩效目标表（未找到“项目名称”和指标表栏目）")
     findings = [f for f in report.findings if f.sheet in targets]
     apply_marks(book, findings, targets)
     active.activate()

@@ -78,7 +78,7 @@ def install_command(trusted: bool, wps: bool, server: str | None, token: str | N
         return
     if server or token:
         raise ZhUsageError("--server 和 --token 只能与 --wps 一起使用。")
-    from xltool.addin.build import install_addin
+    from xltool.addin.install import install_addin
 
     result = install_addin(trusted=trusted)
     click.echo(f"已安装加载项：{result.addin}")
@@ -100,7 +100,7 @@ def uninstall_command(wps: bool) -> None:
             return
         click.echo(f"已删除 WPS 加载项的登记（{done.publish}；原文件备份为 {done.backup}）。请重新启动 WPS 表格。")
         return
-    from xltool.addin.build import uninstall_addin
+    from xltool.addin.install import uninstall_addin
 
     result = uninstall_addin()
     for note in result.notes:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import sys
-import tempfile
 from pathlib import Path
 
 import click
@@ -15,6 +13,8 @@ _TOKEN = re.compile(r"^[A-Za-z0-9._~-]{8,128}$")
 
 
 def default_data_dir() -> Path:
+    import tempfile
+
     return Path(tempfile.gettempdir()) / f"xltool-serve-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
 
 
@@ -48,6 +48,8 @@ def serve_command(host: str, port: int, token: str | None, random_token: bool, d
         click.echo("错误：--token 与 --random-token 只能选用一个。", err=True)
         sys.exit(2)
     if random_token:
+        import secrets  # here, not at import: `xltool --help` loads this module
+
         token = secrets.token_urlsafe(18)
     if token is not None and not _TOKEN.match(token):
         click.echo("错误：口令须为 8–128 位的字母、数字或 ._~- 字符（或改用 --random-token 随机生成）。", err=True)
@@ -69,6 +71,8 @@ def serve_command(host: str, port: int, token: str | None, random_token: bool, d
     # stopped hard leaves nothing in the system's temp folder; the next start clears them (DataStore).
     os.environ["TMPDIR"] = str(data / "tmp")
     (data / "tmp").mkdir(exist_ok=True)
+    import tempfile
+
     tempfile.tempdir = None
 
     from xltool.addin.wps import build_wps_addin

@@ -14,6 +14,13 @@ from typing import Any
 
 CellValue = Any  # str | int | float | bool | datetime | date | None
 
+MAX_ROWS = 5_000
+MAX_COLS = 50
+"""No reader looks beyond ``MAX_ROWS`` x ``MAX_COLS`` cells of a sheet (why: ``xltool.io.gate``).
+
+Here, with the grid, so a spreadsheet host's reader (the ribbon's used range) bounds
+itself without importing the file gate."""
+
 
 def column_letter(index: int) -> str:
     """1 → "A", 27 → "AA"."""

@@ -16,7 +16,7 @@ SPACE_RUN_RE = re.compile(r"\s+")  # removed where a label or a typed sign is co
 _INVISIBLE_RE = re.compile(r"[\s\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff]+")
 # East Asian wide and full-width characters (what Excel's CJK fonts draw two units wide):
 # ranges from Unicode's East Asian Width table (W and F), merged; emoji blocks whole.
-_WIDE_RE = re.compile(
+_WIDE_CLASS = (
     "[\u1100-\u115f\u231a\u231b\u2329\u232a\u23e9-\u23ec\u23f0\u23f3\u25fd\u25fe\u2614\u2615"
     "\u2648-\u2653\u267f\u2693\u26a1\u26aa\u26ab\u26bd\u26be\u26c4\u26c5\u26ce\u26d4\u26ea\u26f2"
     "\u26f3\u26f5\u26fa\u26fd\u2705\u270a\u270b\u2728\u274c\u274e\u2753-\u2755\u2757\u2795-\u2797"
@@ -61,7 +61,16 @@ def display_width(text: str) -> int:
     """
     if text.isascii():
         return len(text)
-    return len(text) + len(_WIDE_RE.findall(text))
+    return len(text) + len((_WIDE_RE or _compile_wide()).findall(text))
+
+
+_WIDE_RE: re.Pattern[str] | None = None  # compiled on first use: `xltool --help` never measures text
+
+
+def _compile_wide() -> re.Pattern[str]:
+    global _WIDE_RE
+    _WIDE_RE = re.compile(_WIDE_CLASS)
+    return _WIDE_RE
 
 
 def as_percent(value: float, decimals: int) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xltool.core.errors import XltoolError
-from xltool.core.grid import cell_ref
+from xltool.core.grid import MAX_COLS, MAX_ROWS, cell_ref  # noqa: F401  (the limits are the gate's too)
 from xltool.io.extents import Extent, data_extent, is_cell_part, part_extent
 from xltool.io.containers import (  # noqa: F401  (the zip limits and Kind are the gate's too)
     MAX_COMPRESSION_RATIO, MAX_TOTAL_UNCOMPRESSED, MAX_ZIP_ENTRIES, MSG_BAD_XML, MSG_DAMAGED_ZIP, MSG_ENCRYPTED,
@@ -41,8 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 """Largest input file accepted (on disk). Real 绩效目标表 files are < 5 MB."""
 
-MAX_ROWS = 5_000
-MAX_COLS = 50
+# MAX_ROWS, MAX_COLS (imported above from xltool.core.grid, where the ribbon's reader finds them too):
 """The grid reader never looks beyond ``MAX_ROWS`` x ``MAX_COLS`` cells of a sheet.
 
 A 项目绩效目标表 fits in ~60 rows x 10 columns; a project list in a few thousand rows.

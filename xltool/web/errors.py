@@ -59,7 +59,7 @@ def from_library(exc: XltoolError, folders: list[Path]) -> WebError:
 
     message = _JOB_PART.sub("", scrub(exc.describe(), folders))
     status = 413 if error_code(exc) == "file.too_large" else 400
-    if "磁盘空间不足" in message or "空间已满" in message:
+    if error_code(exc) == "output.disk_full":  # the code, never the wording, decides
         return WebError(507, "output.disk_full", no_paths(message))
     return WebError(status, error_code(exc), no_paths(message))
 

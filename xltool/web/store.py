@@ -167,11 +167,12 @@ class DataStore:
         """Refuse (disk full) when the quota or the disk cannot take ``incoming`` more bytes."""
         free = shutil.disk_usage(self.root).free
         if free < incoming + 64 * 1024 * 1024:
-            raise XltoolError("服务器磁盘空间不足，暂时无法接收文件，请联系管理员清理后再试")
+            raise XltoolError("服务器磁盘空间不足，暂时无法接收文件，请联系管理员清理后再试", code="output.disk_full")
         if self.used_bytes() + incoming > self.quota_bytes:
             self.expire()
             if self.used_bytes(fresh=True) + incoming > self.quota_bytes:
-                raise XltoolError("服务器存放上传文件的空间已满，请稍后再试（旧任务到期后会自动清理）")
+                raise XltoolError("服务器存放上传文件的空间已满，请稍后再试（旧任务到期后会自动清理）",
+                                  code="output.disk_full")
 
 
 class Sweeper(threading.Thread):

@@ -171,7 +171,7 @@ def unpack_zip(path: Path, folder: Path, *, max_total: int, suffixes: tuple[str,
             except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
                 target.unlink(missing_ok=True)
                 if isinstance(exc, OSError) and exc.errno == 28:
-                    raise XltoolError("服务器磁盘空间不足，无法解压上传的文件") from None
+                    raise XltoolError("服务器磁盘空间不足，无法解压上传的文件", code="output.disk_full") from None
                 saved.skipped.append((shown, "压缩包中的这个文件已损坏，无法解压"))
                 continue
             saved.files.append(("/".join(PurePosixPath(target.relative_to(folder.resolve())).parts), target))
@@ -236,5 +236,5 @@ def _copy(fh: Any, target: Path) -> None:
     except OSError as exc:
         target.unlink(missing_ok=True)
         if exc.errno == 28:
-            raise XltoolError("服务器磁盘空间不足，无法保存上传的文件") from None
+            raise XltoolError("服务器磁盘空间不足，无法保存上传的文件", code="output.disk_full") from None
         raise XltoolError("无法保存上传的文件") from None

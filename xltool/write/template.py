@@ -15,12 +15,10 @@ The committed ``templates/jixiao_template.xlsx`` is generated with
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.dimensions import ColumnDimension
@@ -35,27 +33,22 @@ from xltool.core.names import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xltool.io.files import require_suffix
 from xltool.write.instructions import instructions_sheet
 from xltool.write.lists_sheet import write_provenance, default_year, LEVEL1_LIST_NAME, OPERATOR_LIST_NAME, list_names, ListNames, write_lists_sheet, workbook_settings
-from xltool.write.printing import openpyxl_print_setup
+from xltool.write.sheet_checks import conditional_formats, month_formula, protect_and_print
+from xltool.write.sheet_names import sheet_title  # noqa: F401  (public here too: callers name sheets through the template)
 from xltool.write.sheet_style import (
-    AMOUNT_FIELDS,
     AMOUNT_FORMAT,
     ALIGN_CENTER,
-    FUNDING_TOLERANCE,
     HEAD_FILL,
     HEADER_ROWS,
     INDICATOR_COLUMNS,
     ALIGN_LEFT,
     LOCKED,
     MONTH_FIELDS,
-    ORANGE_FILL,
-    RED_FILL,
-    RED_FONT,
     TEXT_ROWS,
     TITLE_FONT,
     ALIGN_TOP_LEFT,
     UNLOCKED,
     WIDTHS,
-    YELLOW_FILL,
     VALIDATION_ERRORS,
     LAYOUT,
     SPARE_ROWS,
@@ -64,13 +57,9 @@ from xltool.write.sheet_style import (
     style_label,
     merge_range,
     put_text,
-    safe_text,
     prompt_for,
 )
 
-# Excel refuses these in sheet names; it also compares names case-insensitively.
-_FORBIDDEN_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
-_MAX_SHEET_NAME = 31
 
 # ---------------------------------------------------------------------------
 # One project sheet (its layout, styles and prompts are in sheet_style; the lists sheet in lists_sheet).
@@ -139,7 +128,7 @@ def _fill_sheet(
         ws[amount_ref].value = amount if isinstance(amount, (int, float)) else None
         ws.row_dimensions[row].height = 30
         if left in MONTH_FIELDS:
-            month = _prompt_validation(left, ref, year, type="custom", formula1=_month_formula(ref))
+            month = _prompt_validation(left, ref, year, type="custom", formula1=month_formula(ref))
             validations.append(_with_error(month, "month"))
         else:
             validations.append(_prompt_validation(left, ref, year))
@@ -201,82 +190,8 @@ def _fill_sheet(
             dv.error = dv.error.replace("{year}", str(year))  # examples name the template's own year
         ws.add_data_validation(dv)
 
-    _conditional_formats(ws, first, last)
-    _protect_and_print(ws, last)
-
-
-def _month_formula(ref: str) -> str:
-    """Custom rule: exactly ``YYYY.MM`` with a month 01–12 (text cells, so no 2022.1)."""
-    return (
-        f'AND(LEN({ref})=7,MID({ref},5,1)=".",ISNUMBER(--LEFT({ref},4)),'
-        f"ISNUMBER(--RIGHT({ref},2)),--RIGHT({ref},2)>=1,--RIGHT({ref},2)<=12)"
-    )
-
-
-def _conditional_formats(ws: Worksheet, first: int, last: int) -> None:
-    """Live checks that need no Python: funding split, 定性 with a number, missing target."""
-    cells = LAYOUT.cells
-    total = _abs(cells["total"])
-    parts = [_abs(cells[f]) for f in AMOUNT_FIELDS[1:]]
-    funding_range = f"{parts[0]}:{parts[-1]}"
-    funding_rule = (
-        f"AND(COUNT({funding_range})>0,ABS(SUM({funding_range})-N({total}))>{FUNDING_TOLERANCE})"
-    )
-    block = f"{cells['total']}:{cells['funding.other']}"
-    ws.conditional_formatting.add(block, FormulaRule(formula=[funding_rule], fill=RED_FILL, font=RED_FONT))
-    # End month before start month (both well-formed text, so string order is date order).
-    start, end = _abs(cells["start"]), _abs(cells["end"])
-    ws.conditional_formatting.add(
-        f"{cells['start']}:{cells['end']}",
-        FormulaRule(formula=[f"AND(LEN({start})=7,LEN({end})=7,{end}<{start})"], fill=RED_FILL, font=RED_FONT),
-    )
-    col = LAYOUT.columns
-    d, c, e = f"${col['operator']}{first}", f"${col['name']}{first}", f"${col['target']}{first}"
-    targets = f"{col['target']}{first}:{col['target']}{last}"
-    digits = "0123456789０１２３４５６７８９"
-    ws.conditional_formatting.add(
-        targets,
-        FormulaRule(
-            formula=[f'AND(TRIM({d})="定性",LEN(TRIM({e}))>0,ISNUMBER(FIND(LEFT(TRIM({e}),1),"{digits}")))'],
-            fill=ORANGE_FILL,
-        ),
-    )
-    ws.conditional_formatting.add(
-        targets,
-        FormulaRule(
-            formula=[f'AND(LEN(TRIM({c}))>0,LEFT(TRIM({c}),1)<>"…",LEN(TRIM({e}))=0)'],
-            fill=YELLOW_FILL,
-        ),
-    )
-
-
-def _abs(ref: str) -> str:
-    """"E3" → "$E$3"."""
-    match = re.fullmatch(r"([A-Z]+)(\d+)", ref)
-    assert match, ref
-    return f"${match.group(1)}${match.group(2)}"
-
-
-def _protect_and_print(ws: Worksheet, last_row: int) -> None:
-    """Labels locked without a password; rows may be inserted/deleted and cells formatted."""
-    p = ws.protection
-    p.sheet = True
-    p.formatCells = False
-    p.formatColumns = False
-    p.formatRows = False
-    p.insertRows = False
-    p.deleteRows = False
-    p.insertColumns = True
-    p.deleteColumns = True
-    p.selectLockedCells = False
-    p.selectUnlockedCells = False
-    p.sort = True
-    p.autoFilter = True
-
-    openpyxl_print_setup(ws, landscape=False,
-                         title_rows=f"{LAYOUT.indicator_header_row}:{LAYOUT.indicator_header_row}")
-    ws.print_options.horizontalCentered = True
-    ws.print_area = f"A1:{LAYOUT.last_column}{max(last_row, LAYOUT.indicator_header_row)}"
+    conditional_formats(ws, first, last)
+    protect_and_print(ws, last)
 
 
 def _project_values(project: Project) -> dict[str, Any]:
@@ -327,49 +242,8 @@ def _indicator_rows(profile: Profile, project: Project | None) -> list[tuple[str
     return rows + [("", "", "", "", "")] * SPARE_ROWS
 
 
-# ---------------------------------------------------------------------------
-# Sheet names.
-
-
-def _excel_len(text: str) -> int:
-    """Length as Excel counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _truncate(text: str, limit: int) -> str:
-    while _excel_len(text) > limit:
-        text = text[:-1]
-    return text
-
-
-def sheet_title(name: str, taken: Iterable[str] = ()) -> str:
-    """A valid, unique Excel sheet name from a project name.
-
-    Drops ``[]:*?/\\`` and control characters, trims apostrophes (Excel refuses them at
-    either end), shortens to 31 characters and appends ``(2)``, ``(3)`` … when the name
-    is already used (Excel compares names case-insensitively).
-    """
-    text = safe_text(name)
-    text = _FORBIDDEN_SHEET_CHARS.sub("", text)
-    text = re.sub(r"\s+", " ", text).strip(" '\u3000")
-    if not text or text.casefold() == "history":
-        text = "项目" if not text else f"{text}项目"
-    used = {t.casefold() for t in taken}
-    base = _truncate(text, _MAX_SHEET_NAME).rstrip(" '")
-    candidate, n = base, 2
-    while candidate.casefold() in used:
-        suffix = f"({n})"
-        candidate = _truncate(base, _MAX_SHEET_NAME - len(suffix)).rstrip(" '") + suffix
-        n += 1
-    return candidate
-
-
 def _reserved_titles() -> set[str]:
     return {LISTS_SHEET, INSTRUCTIONS_SHEET}
-
-
-# ---------------------------------------------------------------------------
-# The 填写说明 sheet.
 
 
 # ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Writing the WPS add-in folder: ribbon.xml, index.html, marks.js, main.js, config.js and the registry entries.
+"""Writing the WPS add-in folder: ribbon.xml, index.html, book.js, marks.js, main.js, config.js and the registry entries.
 
 * ``ribbon.xml`` is derived from the Excel add-in's ``customUI14.xml`` (same tab, groups,
   buttons, labels and tips; every button calls ``OnAction``), so the two cannot drift.
@@ -6,8 +6,9 @@
   (as WPS's BGR integers and as ``#RRGGBB``), the note header, the results sheet's
   columns and widths, the marks sheet's name and columns, the help text — generated
   from the Python constants the marking engine uses, plus the server address.
-* ``marks.js`` (static) marks a workbook as the Excel add-in's engine does, ``main.js``
-  (static) is the buttons; ``index.html`` loads config.js, marks.js and main.js.
+* ``book.js`` (static) reads and writes a workbook through WPS's object model,
+  ``marks.js`` (static) marks it as the Excel add-in's engine does, ``main.js`` (static)
+  is the buttons; ``index.html`` loads config.js, book.js, marks.js and main.js.
 * ``publish.xml`` registers the add-in for one user (WPS's ``jsaddons`` folder) and
   ``jsplugins.xml`` is the file an office's ``oem.ini`` ``JSPluginsServer`` points at;
   both load the add-in online from the xltool server (``<server>/wps/``), so its
@@ -30,7 +31,8 @@ ADDIN_NAME = "xltool"
 ADDIN_PATH = "/wps/"  # where ``xltool serve`` serves this folder
 STATIC = Path(__file__).resolve().parent / "static"
 WPS_RIBBON_NS = "http://schemas.microsoft.com/office/2006/01/customui"
-FILES = ("ribbon.xml", "index.html", "marks.js", "main.js", "config.js", "publish.xml", "jsplugins.xml", "说明.txt")
+FILES = ("ribbon.xml", "index.html", "book.js", "marks.js", "main.js", "config.js", "publish.xml", "jsplugins.xml",
+         "说明.txt")
 
 
 @dataclass
@@ -60,7 +62,7 @@ def constants() -> dict[str, object]:
     from xltool.addin.ribbon import ALERT_TITLE, HELP_TEXT
     from xltool.core.findings import Severity
     from xltool.core.names import MARKS_SHEET, RESULTS_SHEET
-    from xltool.io.gate import MAX_COLS, MAX_ROWS
+    from xltool.core.grid import MAX_COLS, MAX_ROWS
     from xltool.write.marking.engine import ResultsTable
     from xltool.write.report import (
         MARKS_HEADERS, NOTE_AUTHOR, NOTE_HEADER, RESULTS_HEADERS, RESULTS_WIDTHS, SEVERITY_COLORS,

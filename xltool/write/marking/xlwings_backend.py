@@ -107,8 +107,7 @@ class CellAccess:
 
 def read_grid(sheet: Any) -> Grid:
     """The sheet's used range as a Grid, read in one call and bounded like the file readers."""
-    from xltool.core.grid import Grid
-    from xltool.io.gate import MAX_COLS, MAX_ROWS
+    from xltool.core.grid import MAX_COLS, MAX_ROWS, Grid
 
     rng = sheet.used_range
     rows, cols = rng.shape
