@@ -190,3 +190,26 @@ def test_cli_calls_only_the_facade(module: str) -> None:
     wrong = sorted(t for t in GRAPH[module]
                    if t != "xltool" and not any(t == a or t.startswith(a + ".") for a in CLI_MAY_IMPORT))
     assert wrong == [], f"{module} reaches past the facade: {wrong}"
+
+
+# io is file → grid: it ranks above parse (so the rank check allows it) but must not know the parser; building
+# projects from grids is the layer above io (``apps.sources``), which hands io the label hints it needs.
+NOT_BELOW = {"io": ("parse",)}
+
+
+def _reaches_forbidden(module: str, targets: set[str]) -> list[str]:
+    forbidden = NOT_BELOW.get(_layer(module) or "", ())
+    return sorted(t for t in targets if _layer(t) in forbidden)
+
+
+@pytest.mark.parametrize("module", sorted(m for m in GRAPH if _layer(m) in NOT_BELOW))
+def test_io_knows_no_parser(module: str) -> None:
+    wrong = _reaches_forbidden(module, GRAPH[module])
+    assert wrong == [], f"{module} imports the parser (io turns files into grids only): {wrong}"
+
+
+def test_the_io_check_sees_a_lazy_parser_import(tmp_path: Path) -> None:
+    probe = tmp_path / "text.py"
+    probe.write_text("from xltool.core.grid import Grid\ndef f():\n    from xltool.parse.imported import FREE_ROWS\n",
+                     encoding="utf-8")
+    assert _reaches_forbidden("xltool.io.text", _imports("xltool.io.text", probe)) == ["xltool.parse.imported"]
