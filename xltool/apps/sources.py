@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
-from xltool.core.names import INSTRUCTIONS_SHEET
+from xltool.core.names import INSTRUCTIONS_SHEET, NO_TABLE_WHY, no_table_message
 
 if TYPE_CHECKING:  # pragma: no cover
     from xltool.core.model import Project
@@ -94,7 +94,8 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
         if any(g.meta.get("self_evaluation") for g in grids):
             raise XltoolError(f"这是{SELF_EVALUATION}，没有可导入的内容", file=path, code="input.no_table")
         what = {"docx": "文档中的表格", "workbook": "工作簿中的工作表", "text": "文本中"}[result.kind]
-        raise XltoolError(f"未找到项目绩效目标表：{what}{_what_was_found(grids)}，没有可导入的内容", file=path, code="input.no_table")
+        raise XltoolError(f"{no_table_message(what, _what_was_found(grids))}，没有可导入的内容", file=path,
+                          code="input.no_table")
     return result
 
 
@@ -113,7 +114,7 @@ def _what_was_found(grids: list[Grid]) -> str:
         return "找到了指标表，但没有找到“项目名称”栏目"
     if labels:
         return "找到了部分表头栏目，但没有找到“项目名称”栏目和指标表（一级指标、二级指标、三级指标）"
-    return "没有“项目名称”栏目和指标表（一级指标、二级指标、三级指标）"
+    return NO_TABLE_WHY
 
 
 def _has_table(grid: Grid) -> bool:

@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Iterable, Mapping
 
+from xltool.core.fields import strict_money_units
 from xltool.core.text import normalize_label
 
 import tomllib
@@ -97,7 +98,7 @@ class Lexicon:
             return tuple(n for n in (_norm(w) for w in words.get(key, []) or []) if n)
 
         return cls(
-            money=pairs(data.get("money"), float),
+            money=pairs(data.get("money") or strict_money_units(), float),
             units=pairs(data.get("units"), _norm),
             per_units=pairs(data.get("per_units"), _norm),
             per_words=pairs(data.get("per_words"), _norm),
