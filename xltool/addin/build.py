@@ -47,7 +47,6 @@ __all__ = [
     "ADDIN_FILENAME",
     "InstallLocations",
     "InstallResult",
-    "addin_group",
     "build_addin",
     "build_modules",
     "find_macros_dir",
