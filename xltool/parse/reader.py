@@ -18,8 +18,9 @@ from typing import Any, Callable, Iterable
 from xltool.core.fields import fields, label, required_keys, words
 from xltool.core.frameworks import DEFAULT_PROFILE, get_profile, guess_profile, load_profiles, unmatched_levels
 from xltool.core.grid import Grid, split_ref
+from xltool.core.names import no_table_message
 from xltool.core.model import Project
-from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS, no_table_message
+from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
 from xltool.core.text import BLANK_CHARS, clean_text, normalize_label
 from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's public helpers)
     claimed_without_value, header_field, parse_amount, parse_header, parse_month, set_field, sheet_unit,
