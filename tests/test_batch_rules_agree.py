@@ -107,3 +107,19 @@ def test_a_new_batch_rule_reading_any_field_runs_alike_in_merge(tmp_path: Path, 
     largest = max(projects[:9], key=lambda p: p.total or 0)
     assert [f[4] for f in validated] == [largest.name]
     assert merged == validated
+
+
+def test_without_the_rules_merge_still_reports_duplicates_as_validate_does(tmp_path: Path) -> None:
+    """``validate=False`` skips the rules, except HZ001: a project sent twice is counted once and said so."""
+    projects = xltool.read([ROOT / "examples" / "区行政审批局_2022.xlsx"]).projects
+    write_projects(projects[:3], tmp_path / "甲.xlsx")
+    write_projects(projects[1:4], tmp_path / "乙.xlsx")
+    files = [str(tmp_path / "甲.xlsx"), str(tmp_path / "乙.xlsx")]
+    validated = {(f.code, f.file, f.sheet, f.cell, f.project, f.message)
+                 for f in xltool.validate(files).findings if f.code == "HZ001"}
+    report = xltool.merge(files, output=tmp_path / "汇总.xlsx", jobs=1, validate=False)
+    rows = CalamineWorkbook.from_path(str(tmp_path / "汇总.xlsx")).get_sheet_by_name("问题清单").to_python()
+    at = {name: rows[0].index(name) for name in ("文件", "工作表", "单元格", "项目名称", "规则代码", "问题说明")}
+    merged = {tuple(r[at[k]] for k in ("规则代码", "文件", "工作表", "单元格", "项目名称", "问题说明")) for r in rows[1:]}
+    assert len(validated) == 4 and merged == validated
+    assert report.projects == 4
