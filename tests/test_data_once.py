@@ -91,3 +91,14 @@ def test_no_project_table_is_worded_once(tmp_path: Path) -> None:
     with pytest.raises(xltool.XltoolError) as caught:
         xltool.import_tables([text], output=tmp_path / "out.xlsx")
     assert caught.value.message.startswith(f"{NO_TABLE}：文本中")
+
+
+def test_amount_fields_are_the_field_tables_kind_amount() -> None:
+    """The reader (which converts and scales them) and the template (which sums and formats them)
+    take the amount fields from ``kind = "amount"``: the total first, then every funding source."""
+    from xltool.parse.header import AMOUNT_FIELDS as READ
+    from xltool.write.sheet_style import AMOUNT_FIELDS as WRITTEN
+
+    declared = tuple(f.key for f in fields.fields("header") if f.kind == "amount")
+    assert READ == WRITTEN == declared
+    assert declared[0] == "total" and set(declared[1:]) == {f"funding.{k}" for k in fields.funding_keys()}

@@ -14,7 +14,7 @@ import hashlib
 from typing import Iterable, Iterator, NamedTuple
 
 from xltool.core.findings import Finding, Severity
-from xltool.core.model import Indicator, Project
+from xltool.core.model import Project
 from xltool.core.text import normalize_label
 from . import RuleContext, rule
 
@@ -49,9 +49,9 @@ def _squeeze(text: str) -> str:
     return "".join(text.split()) if text else ""
 
 
-def project_fingerprint(project: Project, indicators: Iterable[Indicator] | None = None) -> str:
-    """The fingerprint of a project's texts and real indicators (``indicators``: those, if already at hand)."""
-    kept = project.real_indicators if indicators is None else indicators
+def project_fingerprint(project: Project) -> str:
+    """The fingerprint of a project's texts and real indicators."""
+    kept = project.real_indicators
     return content_fingerprint(
         project.overview, project.long_term_goal, project.annual_goal,
         ((i.level2, i.name, i.operator or i.operator_raw, i.target) for i in kept),
