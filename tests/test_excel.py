@@ -450,7 +450,7 @@ def test_validate_active_sheet_on_a_sheet_without_a_table_says_so_in_chinese(fak
     actions = fake.click(excel.validate_active_sheet)
     assert [a["func"] for a in actions] == ["alert"]
     prompt, title, _, mode, _ = fake.alerts[0]
-    assert "未找到项目绩效目标表：当前工作表“填写说明”中" in prompt and mode == "critical"
+    assert "不是项目绩效目标表" in prompt and "填写说明" in prompt and mode == "critical"
 
 
 def test_a_python_error_becomes_a_chinese_message_box_not_a_traceback(fake: FakeExcel,

@@ -146,7 +146,7 @@ test("校验本表 on a sheet that is no project table says so and changes nothi
   const before = snapshot(app);
   const { click } = loadAddin(CASE.addin, app, CASE.server);
   const done = await click("xltoolValidateSheet");
-  assert.strictEqual(done.err, `未找到项目绩效目标表：当前工作表“${CASE.otherSheet}”中没有“项目名称”栏目和指标表（一级指标、二级指标、三级指标）。请切换到项目表后再点“校验本表”。`);
+  assert.strictEqual(done.err, `当前工作表“${CASE.otherSheet}”不是项目绩效目标表（未找到“项目名称”和指标表栏目）。请切换到项目表后再点“校验本表”。`);
   assert.deepStrictEqual(snapshot(app), before);
 });
 

@@ -26,7 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from xltool.write.marking.xlwings_backend import CellAccess, XlwingsTarget
 
 ALERT_TITLE = "xltool 绩效目标表"
-SWITCH_SHEET = "请切换到项目表后再点“校验本表”。"  # after "this sheet holds no project table"
 
 HELP_TEXT = (
     "xltool 绩效目标表工具\n\n"
@@ -141,19 +140,21 @@ def _read_book(book: Any) -> Any:
 
 def _validate(book: Any, *, only_active: bool) -> None:
     from xltool.api import XltoolError, validate_grid
-    from xltool.core.names import no_table_message
     from xltool.write.report import count_line
 
     active = book.sheets.active
     report = validate_grid(book.name, _sheets(book))
     if only_active:
         if not any(p.sheet == active.name for p in report.projects):
-            raise XltoolError(f"{no_table_message(f'当前工作表“{active.name}”中')}。{SWITCH_SHEET}")
+            raise XltoolError(
+                f"当前工作表“{active.name}”不是项目绩效目标表（未找到“项目名称”和指标表栏目）。"
+                "请切换到项目表后再点“校验本表”"
+            )
         targets = {active.name}
     else:
         targets = {p.sheet for p in report.projects}
         if not targets:
-            raise XltoolError(no_table_message("本工作簿中"))
+            raise XltoolError("本工作簿中没有项目绩效目标表（未找到“项目名称”和指标表栏目）")
     findings = [f for f in report.findings if f.sheet in targets]
     apply_marks(book, findings, targets)
     active.activate()

@@ -57,9 +57,9 @@ def normalise_server(server: str) -> str:
 def constants() -> dict[str, object]:
     """The look of a marked workbook, from the Python side's one definition of it."""
     from xltool import __version__
-    from xltool.addin.ribbon import ALERT_TITLE, HELP_TEXT, SWITCH_SHEET
+    from xltool.addin.ribbon import ALERT_TITLE, HELP_TEXT
     from xltool.core.findings import Severity
-    from xltool.core.names import MARKS_SHEET, RESULTS_SHEET, no_table_message
+    from xltool.core.names import MARKS_SHEET, RESULTS_SHEET
     from xltool.io.gate import MAX_COLS, MAX_ROWS
     from xltool.write.marking.engine import ResultsTable
     from xltool.write.report import (
@@ -86,9 +86,6 @@ def constants() -> dict[str, object]:
         "maxRows": MAX_ROWS,  # a sheet is read as far as the file readers read it
         "maxCols": MAX_COLS,
         "alertTitle": ALERT_TITLE,
-        "noTableBook": no_table_message("本工作簿中") + "。",
-        # [before, after] the active sheet's name: the ribbon's wording of a sheet holding no project table
-        "noTableSheet": f"{no_table_message('当前工作表“{sheet}”中')}。{SWITCH_SHEET}".split("{sheet}"),
         "helpText": HELP_TEXT.split("命令行用法")[0].rstrip(),
     }
 

@@ -123,7 +123,7 @@
         }
       };
       if (!onlyActive) {
-        if (!projects) { return done(C.noTableBook); }
+        if (!projects) { return done("本工作簿中没有项目绩效目标表（未找到“项目名称”和指标表栏目）。"); }
         return finishMarks(reply.findings, null, projects + " 张项目表");
       }
       var mine = reply.findings.filter(function (f) { return f.sheet === active.Name; });
@@ -135,7 +135,8 @@
       postGrid({ book: book.Name, sheets: gridSheets(book, active.Name) }, function (err2, alone) {
         if (err2) { return done(err2); }
         if (!(alone.files && alone.files[0] && alone.files[0].projects)) {
-          return done(C.noTableSheet[0] + active.Name + C.noTableSheet[1]);
+          return done("当前工作表“" + active.Name + "”不是项目绩效目标表（未找到“项目名称”和指标表栏目）。"
+                      + "请切换到项目表后再点“校验本表”。");
         }
         finishMarks([], scope, where);
       });
