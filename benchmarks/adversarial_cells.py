@@ -116,7 +116,7 @@ def build(base: Path, folder: Path, field: str, pattern: str) -> Path:
 
 def measure(path: Path, timeout: float) -> tuple[float, float]:
     from xltool.apps.validate import validate_files
-    from xltool.io.calamine import read_workbook
+    from xltool.apps.sources import read_workbook
 
     return timed(lambda: read_workbook(path), timeout), timed(lambda: validate_files([path]), timeout)
 
@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         [spec] = generate_departments(folder / "base", 1, per_workbook=(1, 1), seed=7)
         base = spec.path
         from xltool.apps.validate import validate_files
-        from xltool.io.calamine import read_workbook
+        from xltool.apps.sources import read_workbook
 
         validate_files([read_workbook(base).projects[0].file])  # warm imports in the parent: children fork ready
         normal = [measure(base, args.timeout) for _ in range(3)]

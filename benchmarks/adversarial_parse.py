@@ -111,7 +111,7 @@ def run(limit: float, forms: set[str]) -> list[tuple[float, str]]:
                 grid = _grid(text, place)
                 times.append((_timed(lambda: projects_from_grid(grid, file="x")), f"{name} @ {place}"))
     if forms & {"text", "xlsx"}:
-        from xltool.io.sources import load_source  # noqa: PLC0415
+        from xltool.apps.sources import load_source  # noqa: PLC0415
 
         with tempfile.TemporaryDirectory(prefix="xltool-adversarial-") as folder:
             for name, text in TEXTS.items():

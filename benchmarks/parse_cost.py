@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parents[1]
 _WORKER = r"""
 import json, sys, time
 from pathlib import Path
-from xltool.io.sources import load_source
+from xltool.apps.sources import load_source
 files = json.loads(sys.argv[1])
 for f in files:  # warm-up: imports, data tables, caches as a long run has them
     load_source(f)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import generate_departments  # noqa: E402
 
 from xltool.write.marking import mark_file  # noqa: E402
-from xltool.io.calamine import read_workbook  # noqa: E402
+from xltool.apps.sources import read_workbook  # noqa: E402
 from xltool.write.report import count_line  # noqa: E402
 from xltool.apps.validate import validate_files  # noqa: E402
 from xltool.rules import validate_projects  # noqa: E402

@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 
 from xltool.core.errors import XltoolError  # noqa: E402
 from xltool.core.model import Project, normalize_operator  # noqa: E402
-from xltool.io.sources import load_source  # noqa: E402
+from xltool.apps.sources import load_source  # noqa: E402
 from xltool.parse.imported import split_operator  # noqa: E402
 
 

@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from xltool.core.findings import Finding, Severity  # noqa: E402
 from xltool.core.model import Project  # noqa: E402
-from xltool.io.sources import load_source  # noqa: E402
+from xltool.apps.sources import load_source  # noqa: E402
 from xltool.rules import validate_projects  # noqa: E402
 
 LEFT_OUT_CODES = {"JX108"}  # the import note: another issue's business

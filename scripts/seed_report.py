@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from xltool.core.findings import Severity
-from xltool.io.sources import load_source
+from xltool.apps.sources import load_source
 from xltool.rules import validate_projects
 
 SEED = Path(__file__).resolve().parent.parent / "examples" / "source" / "区行政审批局_2022.txt"

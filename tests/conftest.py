@@ -27,7 +27,7 @@ def sheet_rows(path: Path, name: str) -> list[tuple[Any, ...]]:
 
 
 def load_seed_projects() -> list[Project]:
-    from xltool.io.sources import load_source
+    from xltool.apps.sources import load_source
 
     return load_source(SEED_PATH).projects
 

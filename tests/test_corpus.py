@@ -127,8 +127,8 @@ def test_validating_an_imported_corpus_table_finds_nothing_the_import_caused(tmp
     """Import → write → read back → validate: the year is the table's (never the clock's), the
     framework is kept, the fields the form lacked are one JX108 prompt (no JX103 each), and no
     finding is about a form note in a level name."""
-    from xltool.io.calamine import read_workbook  # noqa: PLC0415
-    from xltool.io.sources import load_source  # noqa: PLC0415
+    from xltool.apps.sources import read_workbook  # noqa: PLC0415
+    from xltool.apps.sources import load_source  # noqa: PLC0415
     from xltool.rules import validate_projects  # noqa: PLC0415
     from xltool.write.template import write_projects  # noqa: PLC0415
 

@@ -46,7 +46,7 @@ from benchmarks.common import IndicatorSpec, ProjectSpec, write_department_workb
 from xltool.core.errors import XltoolError  # noqa: E402
 from xltool.core.grid import Grid, split_ref  # noqa: E402
 from xltool.parse.reader import parse_grid  # noqa: E402
-from xltool.io.calamine import read_workbook  # noqa: E402
+from xltool.apps.sources import read_workbook  # noqa: E402
 
 POSIX = hasattr(os, "fork")
 

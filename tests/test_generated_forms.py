@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from form_generator import Form, forms
 from xltool.core.grid import Grid
 from xltool.core.model import normalize_operator
-from xltool.io.calamine import read_workbook
+from xltool.apps.sources import read_workbook
 from xltool.parse.imported import projects_from_grid, split_operator
 
 

@@ -26,12 +26,13 @@ from xltool.cli import main
 from xltool.core.errors import XltoolError
 from xltool.io.text import decode_text, text_to_grids
 from xltool.io.docx import docx_to_grids
-from xltool.io.sources import load_source
+from xltool.parse import text_hints
+from xltool.apps.sources import load_source
 from xltool.apps.importer import safe_filename, split_paths
 from xltool.parse.imported import split_operator
 from xltool.core.model import Project
 from xltool.core.names import LISTS_SHEET
-from xltool.io.calamine import read_workbook
+from xltool.apps.sources import read_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "examples" / "source" / "区行政审批局_2022.txt"
@@ -276,7 +277,7 @@ def test_docx_merged_cells_become_empty_cells(tmp_path: Path) -> None:
     block.text = "方块"
     grid[1][3].text, grid[2][3].text = "右1", "右2"
     document.save(str(tmp_path / "m.docx"))
-    [g] = docx_to_grids(tmp_path / "m.docx")
+    [g] = docx_to_grids(tmp_path / "m.docx", hints=text_hints)
     assert g.rows == [
         ["产出指标", "横跨三列", None, None],
         [None, "方块", None, "右1"],
@@ -810,7 +811,7 @@ def test_split_operator(typed: str, expected: tuple[str, str]) -> None:
 
 def test_text_tables_start_at_attachment_or_title() -> None:
     text = "附件3\n2022年度区级预算绩效管理项目绩效目标表\n\t项目名称\n\tA\n\n2022年度区级预算绩效管理项目绩效目标表\n\t项目名称\n\tB\n续行\n"
-    grids = text_to_grids(text, name="t.txt")
+    grids = text_to_grids(text, hints=text_hints, name="t.txt")
     assert [g.rows for g in grids] == [
         [["附件3"], ["2022年度区级预算绩效管理项目绩效目标表"], ["项目名称", "A"]],
         [["2022年度区级预算绩效管理项目绩效目标表"], ["项目名称", "B\n续行"]],
@@ -830,7 +831,7 @@ def test_text_layout_round_trips_any_cells(rows: list[list[str]]) -> None:
     """Cells written in the text layout (tab-led lines, continuation lines, blank line between
     rows) come back as the same rows, blank cells as empty ones."""
     text = "\n\n".join("\n".join(f"\t{cell}" for cell in row) for row in rows) + "\n"
-    [grid] = text_to_grids(text)
+    [grid] = text_to_grids(text, hints=text_hints)
     assert grid.rows == [[cell if cell.strip(" \t\n\u3000\u00a0\ufeff\u200b") else None for cell in row]
                          for row in rows]
 

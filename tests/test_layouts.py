@@ -15,8 +15,9 @@ from click.testing import CliRunner
 
 from xltool.cli import main
 from xltool.core.grid import Grid
-from xltool.io.sources import load_source
+from xltool.apps.sources import load_source
 from xltool.io.text import text_to_grids
+from xltool.parse import text_hints
 from xltool.parse.reader import parse_grid
 
 
@@ -140,7 +141,7 @@ def test_word_copy_and_web_copy_in_one_file(tmp_path: Path) -> None:
            "\t产出指标\n\t数量指标\n\t户数\n\t10户\n\n"
     web = tsv("2022年度项目绩效目标表", "项目名称 | 乙项目", "一级指标 | 二级指标 | 三级指标 | 指标值",
               "产出指标 | 数量指标 | 人数 | 20人")
-    assert len(text_to_grids(word + web)) == 2
+    assert len(text_to_grids(word + web, hints=text_hints)) == 2
     projects = read(tmp_path, word + web)
     assert [(p.name, ops(p)) for p in projects] == [("甲项目", [("户数", "", "10户")]), ("乙项目", [("人数", "", "20人")])]
 
@@ -241,7 +242,7 @@ def test_list_layout_copied_from_the_web_drops_merged_project_cells(tmp_path: Pa
 def test_a_title_like_line_inside_a_word_cell_starts_no_table() -> None:
     text = "2022年度项目绩效目标表\n\t项目名称\n\t甲项目\n\n\t项目概况\n\t依据\n2021年度项目绩效目标表\n\n" \
            "\t一级指标\n\t二级指标\n\t三级指标\n\t年度目标值\n\n"
-    [grid] = text_to_grids(text)
+    [grid] = text_to_grids(text, hints=text_hints)
     assert grid.rows[2] == ["项目概况", "依据\n2021年度项目绩效目标表"]
 
 

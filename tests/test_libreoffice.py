@@ -18,7 +18,7 @@ import pytest
 
 from xltool.core.model import Indicator
 from xltool.core.names import LISTS_SHEET
-from xltool.io.calamine import read_workbook
+from xltool.apps.sources import read_workbook
 from xltool.core.names import INSTRUCTIONS_SHEET
 from xltool.write.sheet_style import LAYOUT
 from xltool.write.template import build_template

@@ -80,8 +80,8 @@ def test_batch_findings_beside_equal_the_in_process_ones(tmp_path: Path) -> None
         for entry in discover([data]).files:
             store.add_result(entry, read_file(entry.index, str(entry.path), shown=entry.in_summary))
         store.finish_loading()
-        here = batch_findings(store.path, None)
-        there = pool.Beside(batch_findings, store.path, None).result()
+        here = batch_findings(store.path, ReadOptions())
+        there = pool.Beside(batch_findings, store.path, ReadOptions()).result()
     finally:
         store.close()
     assert "JX701" in {f.code for f in here}

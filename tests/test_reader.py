@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from xltool.cli import main
 from xltool.core.grid import Grid
 from xltool.parse.reader import parse_grid, parse_month
-from xltool.io.calamine import read_workbook
+from xltool.apps.sources import read_workbook
 
 HEADER = [
     ["附件3"],

@@ -12,8 +12,8 @@ import pytest
 
 from xltool.core.fields import money_units
 from xltool.core.grid import Grid
-from xltool.io.calamine import read_workbook
-from xltool.io.sources import load_source
+from xltool.apps.sources import read_workbook
+from xltool.apps.sources import load_source
 from xltool.parse.amounts import parse_amount, parse_capital
 from xltool.parse.imported import projects_from_grid
 from xltool.parse.labels import split_label

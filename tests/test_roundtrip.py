@@ -21,7 +21,7 @@ from xltool.core.errors import XltoolError
 from xltool.core.frameworks import get_profile
 from xltool.core.model import Funding, Indicator, Project
 from xltool.parse.reader import column_field, header_field
-from xltool.io.calamine import read_workbook
+from xltool.apps.sources import read_workbook
 from xltool.write.sheet_style import LAYOUT
 from xltool.write.template import write_projects
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from corpus_forms import write_form
 from xltool.cli import main
 from xltool.core.grid import Grid
-from xltool.io.sources import load_source
+from xltool.apps.sources import load_source
 from xltool.parse.imported import projects_from_grid
 from xltool.rules import validate_projects
 
@@ -194,7 +194,7 @@ def test_funding_in_column_titles_and_grids(funding: list[list[object]], total: 
 def test_an_imported_workbook_keeps_its_provenance_for_validate(tmp_path: Path) -> None:
     """Saved and read back, an imported table still knows the fields its form lacked (one JX108
     prompt, no error per field) and its year; the lists sheet carries it."""
-    from xltool.io.calamine import read_workbook  # noqa: PLC0415
+    from xltool.apps.sources import read_workbook  # noqa: PLC0415
     from xltool.write.template import write_projects  # noqa: PLC0415
 
     rows, _, _ = LAYOUTS["direction_towns"]
@@ -225,7 +225,7 @@ def test_the_tables_own_department_wins_over_the_citys() -> None:
 def test_a_layout_file_maps_a_forms_own_wordings(tmp_path: Path) -> None:
     """"项目称谓" and "考核值" are no wordings of the field table: the import refuses the table
     (no 项目名称) until a layout file says what they mean; then it reads, for that run only."""
-    from xltool.io.calamine import read_workbook  # noqa: PLC0415
+    from xltool.apps.sources import read_workbook  # noqa: PLC0415
     from xltool.parse.layouts import applied_layout, load_layout  # noqa: PLC0415
 
     rows = [["2024年项目支出绩效目标表"], ["项目称谓", "河道保洁"], ["主管部门", "县水利局"], ["年度经费额度", 12],

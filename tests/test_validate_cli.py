@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from xltool.cli import main
 from xltool.core.findings import Finding, Severity, count_by_severity
 from xltool.core.model import Project
-from xltool.io.calamine import read_workbook
+from xltool.apps.sources import read_workbook
 from xltool.core.names import RESULTS_SHEET
 from xltool.apps.validate import validate_files
 from xltool.rules import CATALOGUE, rule, validate_projects

@@ -110,7 +110,7 @@ def read_grid(book: str, sheets: Sequence[dict[str, Any]], *, profile: str | Non
 def read(sources: Any, *, profile: str | None = None) -> ReadReport:
     """Every project table of the workbooks; a file that cannot be read is ``failed`` (its error kept)."""
     from xltool.core.errors import XltoolError
-    from xltool.io.calamine import read_workbook
+    from xltool.apps.sources import read_workbook
 
     with Staged(sources) as staged:
         files: list[FileReport] = []

@@ -2,7 +2,7 @@
 
 Staff keep last year's 绩效目标表 as Word documents, as text copied out of them, or as
 another region's workbook. Re-typing them into the template is where errors creep in.
-Reading a source into projects is :func:`xltool.io.sources.load_source` (file → grids →
+Reading a source into projects is :func:`xltool.apps.sources.load_source` (file → grids →
 the one parser); this module finds the sources, reads them all before writing, and
 writes template workbooks. What import changes is layout, never content: what did not
 map is kept in ``extra``/``notes``, put in a note on the sheet and reported, because
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.io.sources import SourceResult, load_source
+from xltool.apps.sources import SourceResult, load_source
 
 if TYPE_CHECKING:  # pragma: no cover
     from xltool.core.model import Project

@@ -40,6 +40,11 @@ class Field:
         """The label as printed: "项目总金额（万元）"."""
         return f"{self.title}（{self.unit}）" if self.unit else self.title
 
+    def prompt_text(self, year: int | str) -> str:
+        """The input prompt with its example filled in (examples follow the year): the template's
+        prompt and the advice of a finding about the field say the same thing."""
+        return self.prompt.replace("{example}", self.example).replace("{year}", str(year))
+
 
 @cache
 def _data() -> dict:
@@ -118,6 +123,17 @@ def words(kind: str) -> tuple[str, ...]:
 def money_units() -> dict[str, float]:
     """Every money unit the reader recognises and its factor to 万元 ([money_units])."""
     return {str(k): float(v) for k, v in _data().get("money_units", {}).items()}
+
+
+def money_numerals() -> frozenset[str]:
+    """The bare numerals among the money units ("万", "亿"): money only where the place says so."""
+    return frozenset(_data().get("money_numerals", {}).get("units", ()))
+
+
+def strict_money_units() -> dict[str, float]:
+    """The money units that are money wherever they stand ("元", "万元" …), with their factor to 万元."""
+    numerals = money_numerals()
+    return {k: v for k, v in money_units().items() if k not in numerals}
 
 
 def amount_setting(name: str, default: float) -> float:

@@ -55,6 +55,10 @@ def cell_ref(row: int, col: int) -> str:
     return f"{column_letter(col)}{row}"
 
 
+# Grid.meta key: 0-based rows that were free paragraphs (not table rows) in the source.
+FREE_ROWS = "free_rows"
+
+
 @dataclass
 class Grid:
     """Rows of cell values; ``rows[0][0]`` is the sheet cell (``top``, ``left``)."""

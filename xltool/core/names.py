@@ -38,3 +38,14 @@ SUMMARY_FILES_SHEET = "文件清单"
 
 # Custom document property a marked copy (``validate --mark-to``) carries: the source's name.
 MARKED_COPY_PROPERTY = "xltool_marked_copy_of"
+
+
+# "No project table here", worded once: what a reader, the import, the ribbon and merge say.
+NO_TABLE = "未找到项目绩效目标表"
+NO_TABLE_WHY = "没有“项目名称”栏目和指标表（一级指标、二级指标、三级指标）"
+
+
+def no_table_message(where: str = "", why: str = NO_TABLE_WHY) -> str:
+    """"未找到项目绩效目标表：<where>没有“项目名称”栏目和指标表（…）" — ``where`` names the place
+    ("本工作簿中", "当前工作表“X”中"), ``why`` what was found instead when that is known."""
+    return f"{NO_TABLE}：{where}{why}"

@@ -1,19 +1,16 @@
-"""Workbook files → grids through python-calamine, behind the file gate; then the one parser."""
+"""Workbook files → grids through python-calamine, behind the file gate (the parser is the layer above)."""
 
 from __future__ import annotations
 
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
 from xltool.io.numfmt import apply_percents
 from xltool.io.gate import MAX_COLS, MAX_ROWS, check_for_calamine, open_checked_calamine
-
-if TYPE_CHECKING:  # pragma: no cover
-    from xltool.parse.reader import WorkbookRead
 
 
 def grids_from_calamine(path: Path) -> list[Grid]:
@@ -128,19 +125,3 @@ def _grids_in_child(path: Path, kind: str) -> list[Grid]:
     if status != "ok":
         raise XltoolError(payload, file=path, code="file.damaged")
     return payload
-
-
-def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRead:
-    """Read every project sheet of a workbook file (xlsx/xlsm/xls/ods).
-
-    Raises :class:`XltoolError` (exit code 2) when the file cannot be read or holds
-    no project sheet at all.
-    """
-    path = Path(path)
-    grids = grids_from_calamine(path)  # the safety gate inside refuses non-workbooks (.docx too)
-    from xltool.parse.reader import projects_from_grids  # after the gate: a refused file never loads the parser
-
-    result = projects_from_grids(grids, file=str(path), profile=profile)
-    if not result.projects:
-        raise XltoolError(result.no_project_message(), file=path, code="input.no_table")
-    return result

@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from xltool.core.errors import XltoolError
-from xltool.core.grid import Grid
+from xltool.core.grid import FREE_ROWS, Grid
 from xltool.core.text import clean_text
-from xltool.io.text import TextTable, cell_value
+from xltool.io.text import TableHints, TextTable, cell_value
 
 
-def docx_to_grids(path: str | Path) -> list[Grid]:
+def docx_to_grids(path: str | Path, *, hints: TableHints) -> list[Grid]:
     """One grid per project table of a Word document.
 
     Paragraphs before a table become one-cell rows above it (the title and year live
@@ -21,9 +21,6 @@ def docx_to_grids(path: str | Path) -> list[Grid]:
     """
     import docx  # python-docx
     from docx.table import Table
-
-    from xltool.parse.imported import FREE_ROWS  # the parser loads only for a file the gate let in
-    from xltool.parse.reader import header_field
 
     try:
         document = docx.Document(str(path))
@@ -42,7 +39,7 @@ def docx_to_grids(path: str | Path) -> list[Grid]:
                 pending.append(text)
             continue
         rows = _docx_table_rows(block)
-        starts_project = any(header_field(v)[0] == "name" for r in rows for v in r if v is not None)
+        starts_project = any(hints.names_project(v) for r in rows for v in r if v is not None)
         if starts_project or not tables:
             tables.append(TextTable())
         table = tables[-1]

@@ -6,9 +6,10 @@ import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 from xltool.core.errors import XltoolError
-from xltool.core.grid import Grid
+from xltool.core.grid import FREE_ROWS, Grid
 from xltool.core.text import clean_text
 
 
@@ -34,6 +35,15 @@ def decode_text(data: bytes, *, file: str | Path = "") -> str:
     raise XltoolError("无法识别文本编码：请将文件另存为 UTF-8 或 GBK/GB18030 编码的文本后再导入", file=file, code="file.unreadable")
 
 
+class TableHints(Protocol):
+    """What splitting a text export into tables needs to know of labels (the parser gives it: ``text_hints``)."""
+
+    def is_table_start(self, line: Any) -> bool: ...
+    def is_footer(self, value: Any) -> bool: ...
+    def looks_like_label(self, value: Any) -> bool: ...
+    def names_project(self, value: Any) -> bool: ...
+
+
 @dataclass
 class TextTable:
     rows: list[list[str | None]] = field(default_factory=list)
@@ -46,7 +56,7 @@ class TextTable:
 RAGGED = "ragged_rows"
 
 
-def text_to_grids(text: str, *, name: str = "") -> list[Grid]:
+def text_to_grids(text: str, *, hints: TableHints, name: str = "") -> list[Grid]:
     """One grid per table of a text export: Word's copy format or TAB-separated rows, per table.
 
     A table copied from Word holds one cell per tab-led line; one copied from a web page
@@ -56,8 +66,8 @@ def text_to_grids(text: str, *, name: str = "") -> list[Grid]:
     lines = [raw.lstrip("\ufeff") for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     grids: list[Grid] = []
     lines = _pipes_to_tabs(lines)
-    for chunk in _chunks(lines):
-        found = _tsv_to_grids(chunk) if _is_tsv(chunk) else _word_to_grids(chunk)
+    for chunk in _chunks(lines, hints):
+        found = _tsv_to_grids(chunk, hints) if _is_tsv(chunk) else _word_to_grids(chunk, hints)
         grids.extend(found)
     for index, grid in enumerate(grids):
         grid.name = f"{name}#{index + 1}" if name else f"#{index + 1}"
@@ -118,16 +128,14 @@ def _is_tsv(lines: list[str]) -> bool:
     return inner > word
 
 
-def _chunks(lines: list[str]) -> list[list[str]]:
+def _chunks(lines: list[str], hints: TableHints) -> list[list[str]]:
     """Stretches of lines between table starts (a title or "附件3" outside a Word cell)."""
-    from xltool.parse.imported import is_table_start  # noqa: PLC0415  (the parser loads past the gate)
-
     chunks: list[list[str]] = [[]]
     seen_cells = False
     previous = ""
     for line in lines:
         continues_cell = previous.startswith("\t") and "\t" not in previous[1:]  # Word: a line break in a cell
-        if "\t" not in line and is_table_start(line) and seen_cells and not continues_cell:
+        if "\t" not in line and hints.is_table_start(line) and seen_cells and not continues_cell:
             chunks.append([])
             seen_cells = False
         chunks[-1].append(line)
@@ -136,18 +144,16 @@ def _chunks(lines: list[str]) -> list[list[str]]:
     return [c for c in chunks if any(line.strip(" \u3000\u00a0") for line in c)]
 
 
-def _tsv_to_grids(lines: list[str]) -> list[Grid]:
+def _tsv_to_grids(lines: list[str], hints: TableHints) -> list[Grid]:
     """One row per line, cells split by tabs; lines outside the tabbed rows are paragraphs.
 
     One-cell lines between the first and the last tabbed row belong to the table (a label
     and its value on their own lines); those above and below are titles and remarks.
     """
-    from xltool.parse.imported import FREE_ROWS  # noqa: PLC0415  (the parser loads past the gate)
-
     rows = [line for line in lines if line.strip(" \t\u3000\u00a0")]
     tabbed = [k for k, line in enumerate(rows) if "\t" in line]
     if not tabbed:
-        return _word_to_grids(lines)
+        return _word_to_grids(lines, hints)
     first, last = tabbed[0], tabbed[-1]
     table = TextTable(has_cells=True)
     pending: list[str] = []  # a vertical label ("绩\n效\n指\n标") copied one character per line
@@ -157,7 +163,7 @@ def _tsv_to_grids(lines: list[str]) -> list[Grid]:
         elif "\t" not in line and len(line.strip(" \u3000\u00a0")) <= 2:
             pending.append(line.strip(" \u3000\u00a0"))
             continue
-        if "\t" not in line and first < k < last and _continues(table.rows, line):
+        if "\t" not in line and first < k < last and _continues(table.rows, line, hints):
             table.rows[-1][-1] = f"{table.rows[-1][-1]}\n{line}"  # a line break inside the last cell
             continue
         cells = line.split("\t")
@@ -172,27 +178,22 @@ def _tsv_to_grids(lines: list[str]) -> list[Grid]:
     return [Grid(rows=rows_out, meta={FREE_ROWS: table.free_rows, RAGGED: True})]
 
 
-def _continues(rows: list[list[str]], line: str) -> bool:
+def _continues(rows: list[list[str]], line: str, hints: TableHints) -> bool:
     """A tab-less line under a row ending in running text continues that text (a wrapped cell)."""
-    from xltool.parse.imported import is_table_start  # noqa: PLC0415
-    from xltool.parse.labels import is_footer, looks_like_label  # noqa: PLC0415
-
     if not rows or len(rows[-1]) < 2:
         return False
     last = rows[-1][-1].strip(" \u3000\u00a0")
     text = line.strip(" \u3000\u00a0")
-    return (len(last) >= 8 and not looks_like_label(last.split("\n")[-1]) and not looks_like_label(text)
-            and not is_footer(text) and not is_table_start(text))
+    return (len(last) >= 8 and not hints.looks_like_label(last.split("\n")[-1]) and not hints.looks_like_label(text)
+            and not hints.is_footer(text) and not hints.is_table_start(text))
 
 
-def _word_to_grids(lines: list[str]) -> list[Grid]:
+def _word_to_grids(lines: list[str], hints: TableHints) -> list[Grid]:
     """The layout is what Word gives when a table is copied as text: each cell is a line
     led by a tab, a blank line ends a table row, a line without a tab continues the cell
     above (a line break inside the cell), and "附件3" or the title line starts a table.
     An empty cell (a merged 一级/二级 cell in Word) is a tab-only line and stays empty.
     """
-    from xltool.parse.imported import FREE_ROWS, is_table_start  # noqa: PLC0415  (the parser loads past the gate)
-
     tables: list[TextTable] = [TextTable()]
     row: list[str] | None = None  # the open table row, if any
     last_was_cell = False  # a non-tab line right after a cell line continues that cell
@@ -212,7 +213,7 @@ def _word_to_grids(lines: list[str]) -> list[Grid]:
         if last_was_cell and row and not re.fullmatch(r"附件\s*\d+\s*[:：]?", line.strip()):
             row[-1] = f"{row[-1]}\n{line}"  # a line break inside the cell, even if it reads like a title
             continue
-        if is_table_start(line):
+        if hints.is_table_start(line):
             if not after_start and tables[-1].has_cells:
                 tables.append(TextTable())
             tables[-1].rows.append([line])

@@ -11,17 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from xltool.core.grid import Grid, split_ref
+from xltool.core.grid import FREE_ROWS, Grid, split_ref
 from xltool.core.model import OPERATOR_PREFIX_RE, STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator, parse_target
 from xltool.core.text import clean_text, normalize_label
 from xltool.parse.header import ADDED_REFS
 from xltool.parse.indicators import TITLE_ROWS, level_names, tidy_unit
 from xltool.parse.labels import is_footer
 from xltool.parse.reader import column_field, header_field, parse_grid, read_bands, year_line
-
-
-# Grid.meta key: 0-based rows that were free paragraphs (not table rows) in the source.
-FREE_ROWS = "free_rows"
 
 
 _TITLE_MAX = 80

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 from xltool.core.fields import fields, label, required_keys, words
 from xltool.core.frameworks import DEFAULT_PROFILE, get_profile, guess_profile, load_profiles, unmatched_levels
 from xltool.core.grid import Grid, split_ref
+from xltool.core.names import no_table_message
 from xltool.core.model import Project
 from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
 from xltool.core.text import BLANK_CHARS, clean_text, normalize_label
@@ -386,7 +387,7 @@ class WorkbookRead:
 
 BLANK_SHEET = "空白项目表"
 SELF_EVALUATION = "绩效自评表（填报上年的实际完成值和得分），不是项目绩效目标表"
-NO_PROJECT_MESSAGE = "未找到项目绩效目标表：没有任何工作表含“项目名称”和指标表（一级指标/三级指标）栏目"
+NO_PROJECT_MESSAGE = no_table_message()
 
 
 def profile_from_lists(grid: Grid) -> str | None:

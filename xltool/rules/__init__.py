@@ -2,9 +2,12 @@
 
 A rule is a small pure function over the model, registered with a stable code, a
 default severity, a title and the reviewers' reason (``why``). Per-project rules
-take ``(project, ctx)``; batch rules (copied text between projects) take
-``(projects, ctx)``. Both yield :class:`~xltool.core.findings.Finding` objects; the
-engine fills in file/sheet/project so rules only say what and where.
+take ``(project, ctx)``. Batch rules (across projects: duplicates, copied text) are
+streaming checks: their ``keep`` takes what the rule needs of one project (a key, a
+digest, a few texts), and the rule runs over those kept items at the end
+(:class:`BatchRun`), so validate and merge run the same code and no batch holds every
+project. Rules yield :class:`~xltool.core.findings.Finding` objects; the engine fills
+in file/sheet/project of per-project rules so rules only say what and where.
 
 Word lists and thresholds come from ``data/rules.toml`` (per profile overrides),
 so a region adjusts them without code.
@@ -39,15 +42,20 @@ class RuleInfo:
     func: Callable[..., Iterable[Finding]]
     batch: bool = False
     raw: Callable[..., Iterable[Finding]] | None = None  # the undecorated function (see :func:`run_rule`)
+    keep: Callable[[Project, "RuleContext"], Any] | None = None  # batch rules: what they keep of one project
 
 
 CATALOGUE: dict[str, RuleInfo] = {}
 
 
 def rule(
-    code: str, severity: Severity, title: str, *, why: str, bad: str, good: str, batch: bool = False
+    code: str, severity: Severity, title: str, *, why: str, bad: str, good: str, batch: bool = False,
+    keep: Callable[[Project, "RuleContext"], Any] | None = None,
 ) -> Callable[[Callable[..., Iterable[Finding]]], Callable[..., Iterable[Finding]]]:
     """Register a rule function under a stable code.
+
+    A batch rule names its ``keep(project, ctx)``: what it keeps of each project (``None``:
+    nothing); the function then takes the list of kept items (see :class:`BatchRun`).
 
     The registered (and returned) function is a wrapper that tells the context which
     rule runs while each finding is produced, so ``ctx.finding(message)`` takes the
@@ -58,6 +66,8 @@ def rule(
     def register(func: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
         if code in CATALOGUE:
             raise ValueError(f"duplicate rule code {code}")
+        if batch != (keep is not None):
+            raise ValueError(f"rule {code}: a batch rule, and only a batch rule, says what it keeps (keep=…)")
 
         @wraps(func)
         def bound(subject: Any, ctx: RuleContext) -> Iterator[Finding]:
@@ -72,7 +82,7 @@ def rule(
                     ctx.rule = previous
                 yield item
 
-        info = RuleInfo(code, severity, title, why, bad, good, bound, batch, func)
+        info = RuleInfo(code, severity, title, why, bad, good, bound, batch, func, keep)
         CATALOGUE[code] = info
         return bound
 
@@ -179,16 +189,6 @@ def _load_rule_modules() -> None:
         import_module(f"{__name__}.{module.name}")
 
 
-def _stamp(finding: Finding, project: Project) -> Finding:
-    return finding.model_copy(
-        update={
-            "file": finding.file or project.file,
-            "sheet": finding.sheet or project.sheet,
-            "project": finding.project or project.name,
-        }
-    )
-
-
 def check_project(project: Project, ctx: RuleContext) -> list[Finding]:
     """Every per-project rule over one project, each finding placed in its file and sheet, in cell order.
 
@@ -204,6 +204,47 @@ def check_project(project: Project, ctx: RuleContext) -> list[Finding]:
     return found
 
 
+class BatchRun:
+    """The batch rules as streaming checks: each project is seen once, then :meth:`finish`.
+
+    A rule keeps only what its ``keep`` takes of a project, so memory grows with those
+    items, not with whole projects. ``validate`` calls :meth:`see` per project; merge calls
+    :meth:`keep` where it reads a file (a worker process) and :meth:`add`s the result here
+    later, in input order: both then run the same rule code over the same items.
+    """
+
+    def __init__(self, ctx: RuleContext, codes: Iterable[str] | None = None) -> None:
+        _load_rule_modules()
+        chosen = None if codes is None else set(codes)
+        self.ctx = ctx
+        self.rules = [info for info in sorted(CATALOGUE.values(), key=lambda i: i.code)
+                      if info.batch and (chosen is None or info.code in chosen)]
+        # Rules that keep the same things (JX701 and JX702: the texts) share one call and one list.
+        self.keeps: list[Callable[[Project, RuleContext], Any]] = list(
+            dict.fromkeys(info.keep for info in self.rules if info.keep is not None))
+        self.kept: list[list[Any]] = [[] for _ in self.keeps]
+
+    def keep(self, project: Project) -> tuple[Any, ...]:
+        """What the rules keep of one project (picklable, small): the argument of :meth:`add`."""
+        return tuple(keep(project, self.ctx) for keep in self.keeps)
+
+    def add(self, kept: Iterable[Any]) -> None:
+        for bucket, item in zip(self.kept, kept, strict=True):
+            if item is not None:
+                bucket.append(item)
+
+    def see(self, project: Project) -> None:
+        self.add(self.keep(project))
+
+    def finish(self) -> list[Finding]:
+        """Every batch rule over everything kept."""
+        found: list[Finding] = []
+        for info in self.rules:
+            if info.keep is not None:
+                found.extend(run_rule(info, self.kept[self.keeps.index(info.keep)], self.ctx))
+        return found
+
+
 def validate_projects(projects: list[Project], *, profile: str | None = None) -> list[Finding]:
     """Run every rule over the projects; findings sorted by file, sheet, severity, row."""
     _load_rule_modules()
@@ -217,15 +258,13 @@ def validate_projects(projects: list[Project], *, profile: str | None = None) ->
             contexts[key] = RuleContext.for_profile(name)
         return contexts[key]
 
+    batch = BatchRun(ctx_for(projects[0])) if projects else None
     for project in projects:
         findings.extend(check_project(project, ctx_for(project)))
-    if projects:
-        ctx = ctx_for(projects[0])
-        by_key = {(p.file, p.sheet, p.name): p for p in projects}
-        for info in list(CATALOGUE.values()):
-            if info.batch:
-                for f in run_rule(info, projects, ctx):
-                    findings.append(f if f.file else _stamp(f, by_key.get((f.file, f.sheet, f.project), projects[0])))
+        if batch is not None:
+            batch.see(project)
+    if batch is not None:
+        findings.extend(batch.finish())
     findings.sort(key=_sort_key)
     return findings
 

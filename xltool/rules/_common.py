@@ -11,6 +11,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any, Callable, Iterable
 
+from xltool.core.fields import money_numerals, money_units, strict_money_units
 from xltool.core.model import QUALITATIVE, Indicator, Project
 from xltool.core.text import normalize_label as norm  # the form rules compare: NFKC, no spaces
 from . import RuleContext
@@ -266,7 +267,7 @@ def money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
 
 def _money_units(ctx: RuleContext) -> dict[str, float]:
     """The settings' money units, normalised, longest first."""
-    table = {norm(k): float(v) for k, v in (ctx.get("money_units", {}) or {}).items()}
+    table = {norm(k): float(v) for k, v in strict_money_units().items()}
     return dict(sorted(table.items(), key=lambda item: len(item[0]), reverse=True))
 
 
@@ -288,11 +289,11 @@ def _money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
 
 def cost_money_unit(unit: str, ctx: RuleContext) -> tuple[str, float, bool] | None:
     """:func:`money_unit` for a cost indicator, whose unit is money by its row: a bare "万" ("≤ 250万")
-    counts too (``money_units_loose``), which on other rows may count people or visits."""
+    counts too (fields.toml's ``money_numerals``), which on other rows may count people or visits."""
     found = money_unit(unit, ctx)
     if found is not None:
         return found
-    loose = {norm(k): float(v) for k, v in (ctx.get("money_units_loose", {}) or {}).items()}
+    loose = {norm(k): v for k, v in money_units().items() if k in money_numerals()}
     factor = loose.get(norm(unit))
     return (norm(unit), factor, False) if factor is not None else None
 

@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
+from xltool.core.fields import strict_money_units
 from xltool.core.model import Indicator, Project, parse_target
 from . import RuleContext
 from ._common import norm, per_profile, per_project, real, role_of, word_in, words
@@ -98,7 +99,7 @@ def _unit_words(ctx: RuleContext) -> frozenset[str]:
     """Every unit the settings know: counting units, money units and percent signs."""
     def build() -> frozenset[str]:
         units: set[str] = set(words(ctx, "count_units")) | set(words(ctx, "percent_units"))
-        units |= {norm(u) for u in (ctx.get("money_units", {}) or {})}
+        units |= {norm(u) for u in strict_money_units()}
         return frozenset(units)
     return per_profile(ctx, "unit_words", build)
 

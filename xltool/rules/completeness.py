@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
-from xltool.core.fields import label as field_label
+from xltool.core.fields import field as field_entry, label as field_label, required_keys
 from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import (
@@ -23,16 +23,6 @@ from ._common import (
 from .forms import rows_without_levels
 from .layout import in_layout
 
-_FIELD_HINTS: dict[str, str] = {
-    "name": "请填写项目名称",
-    "total": "请填写项目总金额（万元，数字）",
-    "department": "请填写主管部门",
-    "implementer": "请填写实施单位",
-    "start": "请按“年.月”格式填写计划开始时间（如 {year}.01）",
-    "end": "请按“年.月”格式填写计划结束时间（如 {year}.12）",
-    "overview": "请写明项目内容和测算依据（数量×单价＝金额）",
-    "annual_goal": "请写明本年度要完成什么、达到什么效果",
-}
 _ROLE_EXAMPLES: dict[str, str] = {
     "quantity": "“完成评审项目数 ≥ 100个”",
     "quality": "“验收合格率 ≥ 95%”",
@@ -127,7 +117,7 @@ def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding
     good="年度绩效目标：全年完成4次窗口考核，考核覆盖率100%，窗口服务满意度≥95%。",
 )
 def required_fields(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    for field in ctx.get("required_fields", []):
+    for field in required_keys():
         if not in_layout(project, field):
             continue  # the imported table's layout had no such field: JX108 lists it once
         if field == "total":
@@ -138,7 +128,7 @@ def required_fields(project: Project, ctx: RuleContext) -> Iterator[Finding]:
         label = field_label(field)
         missing = "未找到该栏目" if field not in project.cells else "为空"
         yield ctx.finding(
-            f"“{label}”{missing}：{_FIELD_HINTS.get(field, '请填写').replace('{year}', str(project.year or 'YYYY'))}。",
+            f"“{label}”{missing}：{field_entry(field).prompt_text(project.year or 'YYYY').rstrip('。')}。",
             cell=project.cells.get(field, ""),
             field=field,
         )

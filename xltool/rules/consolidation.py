@@ -1,21 +1,20 @@
 """HZ0xx consolidation: what only shows when many departments' files are put together.
 
 The same project sent twice inflates the department's total; identical tables under
-different 实施单位 are what reviewers look for as copying. ``validate`` of a folder
-runs these as batch rules over the projects; ``merge`` finds the same groups with
-queries over its store (using :func:`project_key` and :func:`content_fingerprint`
-so both agree) and reports them under the same codes. HZ002/HZ003 are the file-level
-findings merge writes into 问题清单; they are catalogued here so docs/rules.md lists
-every code a reviewer can meet.
+different 实施单位 are what reviewers look for as copying. Both are batch rules that
+keep a key or a digest per project (not the project), so ``validate`` and ``merge``
+run them alike; merge's store groups by :func:`project_key` too, only to count a
+duplicate once. HZ002/HZ003 are the file-level findings merge writes into 问题清单;
+they are catalogued here so docs/rules.md lists every code a reviewer can meet.
 """
 
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from xltool.core.findings import Finding, Severity
-from xltool.core.model import Indicator, Project
+from xltool.core.model import Project
 from xltool.core.text import normalize_label
 from . import RuleContext, rule
 
@@ -23,7 +22,6 @@ CODE_DUPLICATE = "HZ001"
 CODE_FILE_FAILED = "HZ002"
 CODE_FILE_SKIPPED = "HZ003"
 CODE_SAME_CONTENT = "HZ004"
-MERGE_HANDLED = frozenset({CODE_DUPLICATE, CODE_FILE_FAILED, CODE_FILE_SKIPPED, CODE_SAME_CONTENT})
 
 
 def project_key(name: str, implementer: str) -> tuple[str, str]:
@@ -51,9 +49,9 @@ def _squeeze(text: str) -> str:
     return "".join(text.split()) if text else ""
 
 
-def project_fingerprint(project: Project, indicators: Iterable[Indicator] | None = None) -> str:
-    """The fingerprint of a project's texts and real indicators (``indicators``: those, if already at hand)."""
-    kept = project.real_indicators if indicators is None else indicators
+def project_fingerprint(project: Project) -> str:
+    """The fingerprint of a project's texts and real indicators."""
+    kept = project.real_indicators
     return content_fingerprint(
         project.overview, project.long_term_goal, project.annual_goal,
         ((i.level2, i.name, i.operator or i.operator_raw, i.target) for i in kept),
@@ -69,8 +67,42 @@ def places_text(places: list[str], limit: int = 5) -> str:
     return "、".join(places[:limit]) + (f"等 {len(places)} 处" if len(places) > limit else "")
 
 
-def _places(projects: list[Project], limit: int = 5) -> str:
+class Placed(NamedTuple):
+    """What HZ001 and HZ004 keep of a project: a key (or digest), its units and where it is."""
+
+    key: tuple[str, str] | str  # HZ001: project_key; HZ004: content digest
+    name: str
+    implementer: str
+    unit: str  # normalised 实施单位, else 部门: who filed it
+    file: str
+    sheet: str
+    cell: str
+
+
+def _places(projects: list[Placed], limit: int = 5) -> str:
     return places_text([place(p.file, p.sheet) for p in projects], limit)
+
+
+def keep_project_key(project: Project, ctx: RuleContext) -> Placed | None:
+    key = project_key(project.name, project.implementer)
+    if not key[0]:
+        return None
+    return Placed(key, project.name, project.implementer, key[1], project.file, project.sheet,
+                  project.cells.get("name", ""))
+
+
+def keep_fingerprint(project: Project, ctx: RuleContext) -> Placed | None:
+    digest = project_fingerprint(project)
+    if not digest:
+        return None
+    return Placed(digest, project.name, project.implementer, normalize_label(project.implementer)
+                  or normalize_label(project.department), project.file, project.sheet,
+                  project.cells.get("overview", ""))
+
+
+def keeps_nothing(project: Project, ctx: RuleContext) -> None:
+    """HZ002/HZ003 are written by merge per file, not from projects."""
+    return None
 
 
 DUPLICATE_NOTE = "重复，不计入合计"
@@ -90,13 +122,12 @@ def duplicate_message(name: str, implementer: str, count: int, others: str, coun
     bad="“档案整理项目”（实施单位：区档案馆）既在 民政局.xlsx 又在 补报/民政局（改）.xlsx 中",
     good="每个项目只在一个文件中报送；修改后的表替换原表，而不是另存一份放在同一文件夹",
     batch=True,
+    keep=keep_project_key,
 )
-def duplicate_projects(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
-    groups: dict[tuple[str, str], list[Project]] = {}
+def duplicate_projects(projects: list[Placed], ctx: RuleContext) -> Iterator[Finding]:
+    groups: dict[tuple[str, str] | str, list[Placed]] = {}
     for p in projects:
-        key = project_key(p.name, p.implementer)
-        if key[0]:
-            groups.setdefault(key, []).append(p)
+        groups.setdefault(p.key, []).append(p)
     for group in groups.values():
         if len({p.file for p in group}) < 2:
             continue  # two sheets of one file: the department's own business, JX rules cover it
@@ -104,7 +135,7 @@ def duplicate_projects(projects: list[Project], ctx: RuleContext) -> Iterator[Fi
             others = [o for o in group if o is not p]
             yield ctx.finding(
                 CODE_DUPLICATE, duplicate_message(p.name, p.implementer, len(group), _places(others), k == 0),
-                file=p.file, sheet=p.sheet, project=p.name, cell=p.cells.get("name", ""),
+                file=p.file, sheet=p.sheet, project=p.name, cell=p.cell,
             )
 
 
@@ -116,8 +147,9 @@ def duplicate_projects(projects: list[Project], ctx: RuleContext) -> Iterator[Fi
     bad="空文件.xlsx（0 字节）、把 .csv 改名为 .xlsx",
     good="请报送单位重新发送可以在 Excel 中打开的 .xlsx 文件",
     batch=True,
+    keep=keeps_nothing,
 )
-def _file_failed(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
+def _file_failed(projects: list[None], ctx: RuleContext) -> Iterator[Finding]:
     return iter(())  # written by merge per file; catalogued for the documentation
 
 
@@ -129,8 +161,9 @@ def _file_failed(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]
     bad="填报说明.xlsx、旧表.docx 放在汇总文件夹中",
     good="Word 表先用 xltool import 导入为工作簿；与汇总无关的文件移出文件夹",
     batch=True,
+    keep=keeps_nothing,
 )
-def _file_skipped(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
+def _file_skipped(projects: list[None], ctx: RuleContext) -> Iterator[Finding]:
     return iter(())  # written by merge per file; catalogued for the documentation
 
 
@@ -142,21 +175,20 @@ def _file_skipped(projects: list[Project], ctx: RuleContext) -> Iterator[Finding
     bad="区民政局、区残联、区老龄办三张表的概况、目标和 12 条指标一字不差，只改了实施单位",
     good="每个单位按本单位的任务、数量和标准填写",
     batch=True,
+    keep=keep_fingerprint,
 )
-def same_content(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
-    groups: dict[str, list[Project]] = {}
+def same_content(projects: list[Placed], ctx: RuleContext) -> Iterator[Finding]:
+    groups: dict[tuple[str, str] | str, list[Placed]] = {}
     for p in projects:
-        digest = project_fingerprint(p)
-        if digest:
-            groups.setdefault(digest, []).append(p)
+        groups.setdefault(p.key, []).append(p)
     for group in groups.values():
-        units = {normalize_label(p.implementer) or normalize_label(p.department) for p in group}
-        if len(units) < 2:
+        if len({p.unit for p in group}) < 2:
             continue
         for p in group:
-            others = [o for o in group if normalize_label(o.implementer) != normalize_label(p.implementer)]
+            mine = normalize_label(p.implementer)
+            others = [o for o in group if normalize_label(o.implementer) != mine]
             yield ctx.finding(CODE_SAME_CONTENT, same_content_message(len(group), _places(others)),
-                              file=p.file, sheet=p.sheet, project=p.name, cell=p.cells.get("overview", ""))
+                              file=p.file, sheet=p.sheet, project=p.name, cell=p.cell)
 
 
 def same_content_message(count: int, others: str) -> str:

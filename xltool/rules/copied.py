@@ -13,6 +13,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from itertools import chain
 from functools import lru_cache
@@ -29,6 +30,26 @@ _TEXT_FIELDS: dict[str, str] = {
     "long_term_goal": "中长期绩效目标",
 }
 _STRIP_RE = re.compile(r"[\W_]+", re.UNICODE)
+
+
+@dataclass(slots=True)
+class Texts:
+    """What JX701/JX702 keep of a project: its name, three texts and where they are."""
+
+    name: str
+    overview: str
+    long_term_goal: str
+    annual_goal: str
+    file: str
+    sheet: str
+    cells: dict[str, str]
+
+
+def keep_texts(project: Project, ctx: RuleContext) -> Texts | None:
+    if not (project.overview or project.long_term_goal or project.annual_goal):
+        return None
+    return Texts(project.name, project.overview, project.long_term_goal, project.annual_goal, project.file,
+                 project.sheet, {k: project.cells[k] for k in _TEXT_FIELDS if k in project.cells})
 
 
 @lru_cache(maxsize=4096)  # the same overview is compared by several rules
@@ -69,7 +90,7 @@ def letters_bound(a: str, b: str) -> float:
     return 2 * (min(len(a) - len(kinds_a), len(b) - len(kinds_b)) + common) / (len(a) + len(b))
 
 
-def _name_affinity(project: Project, text: str) -> int:
+def _name_affinity(project: Texts, text: str) -> int:
     """How many two-character pieces of the project's name occur in the text.
 
     Of two projects sharing a text, the one whose name the text talks about is the
@@ -79,18 +100,18 @@ def _name_affinity(project: Project, text: str) -> int:
     return sum(1 for i in range(len(name) - 1) if name[i : i + 2] in text)
 
 
-def _project_label(project: Project) -> str:
+def _project_label(project: Texts) -> str:
     where = f"（工作表 {project.sheet}）" if project.sheet else ""
     return f"“{project.name or '未命名项目'}”{where}"
 
 
-def _others_label(others: list[Project], limit: int = 3) -> str:
+def _others_label(others: list[Texts], limit: int = 3) -> str:
     """“A”、“B”、“C”等N个项目 — a long batch must not flood one message."""
     shown = "、".join(_project_label(p) for p in others[:limit])
     return f"{shown}等{len(others)}个项目" if len(others) > limit else shown
 
 
-def _suspects(group: list[Project], field: str) -> list[Project]:
+def _suspects(group: list[Texts], field: str) -> list[Texts]:
     """Which projects of a group sharing a text are the copies."""
     scores = [_name_affinity(p, compact(getattr(p, field))) for p in group]
     best = max(scores)
@@ -99,7 +120,7 @@ def _suspects(group: list[Project], field: str) -> list[Project]:
     return group[1:]
 
 
-def _where(project: Project, field: str) -> dict[str, str]:
+def _where(project: Texts, field: str) -> dict[str, str]:
     return {
         "cell": project.cells.get(field, ""),
         "field": field,
@@ -117,11 +138,12 @@ def _where(project: Project, field: str) -> dict[str, str]:
     bad="“宣传费”的项目概况与“大楼物业费”一字不差（写的是物业面积和收费标准）",
     good="“宣传费”的项目概况写宣传内容、渠道和测算依据",
     batch=True,
+    keep=keep_texts,
 )
-def copied_between_projects(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
+def copied_between_projects(projects: list[Texts], ctx: RuleContext) -> Iterator[Finding]:
     min_chars = int(ctx.get("copy_min_chars", 12))
     for field, label in _TEXT_FIELDS.items():
-        groups: dict[str, list[Project]] = {}
+        groups: dict[str, list[Texts]] = {}
         for project in projects:
             text = compact(getattr(project, field))
             if len(text) >= min_chars:
@@ -146,8 +168,9 @@ def copied_between_projects(projects: list[Project], ctx: RuleContext) -> Iterat
     bad="两个项目的年度绩效目标只差一个词",
     good="每个项目的年度绩效目标写本项目要完成的事和效果",
     batch=True,
+    keep=keep_texts,
 )
-def near_copies(projects: list[Project], ctx: RuleContext) -> Iterator[Finding]:
+def near_copies(projects: list[Texts], ctx: RuleContext) -> Iterator[Finding]:
     min_chars = int(ctx.get("copy_min_chars", 12))
     threshold = float(ctx.get("near_duplicate_ratio", 0.9))
     for field, label in _TEXT_FIELDS.items():
@@ -173,8 +196,8 @@ _COMMON_CAP = 64  # a probe found in more texts than this is boilerplate, not ev
 
 
 def _near_clusters(
-    projects: list[Project], field: str, min_chars: int, threshold: float
-) -> list[tuple[str, list[Project]]]:
+    projects: list[Texts], field: str, min_chars: int, threshold: float
+) -> list[tuple[str, list[Texts]]]:
     """Groups of projects whose texts are near (not exact) copies of each other.
 
     Candidates come from an index of every 6-character piece: a text within 10% edits
@@ -182,7 +205,7 @@ def _near_clusters(
     texts sharing fewer than 40% of them are not compared at all. Only candidate
     pairs pay for difflib, which keeps a batch of a thousand tables to seconds.
     """
-    owners: dict[str, list[Project]] = {}
+    owners: dict[str, list[Texts]] = {}
     for project in projects:
         text = compact(getattr(project, field))
         if len(text) >= min_chars:
@@ -218,7 +241,7 @@ def _near_clusters(
     clusters: dict[int, list[int]] = {}
     for i in range(len(texts)):
         clusters.setdefault(find(i), []).append(i)
-    result: list[tuple[str, list[Project]]] = []
+    result: list[tuple[str, list[Texts]]] = []
     for members in clusters.values():
         if len(members) < 2:
             continue

@@ -156,8 +156,7 @@ def prompt_for(key: str, year: int) -> tuple[str, str]:
     entry = field("name", "columns") if key == "indicator" else (
         field(key, "columns") if key in ("level1", "level2", "operator", "target") else field(key)
     )
-    example = entry.example.replace("{year}", str(year))
-    return entry.display, entry.prompt.replace("{example}", example)
+    return entry.display, entry.prompt_text(year)
 
 
 VALIDATION_ERRORS: dict[str, tuple[str, str]] = {

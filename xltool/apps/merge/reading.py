@@ -1,7 +1,8 @@
 """Reading one input file into records (runs in a worker process or in-process).
 
-Only the per-project rules run here; the copied-text (batch) rules need every file
-and run once over the store afterwards, so no file pays for them twice.
+The per-project rules run here; of the batch rules (duplicates, copied text), only
+what each keeps of a project is taken here (``BatchRun.keep``): they run once over
+everything kept, after every file is read (``store.batch_findings``).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
     from xltool.io.calamine import grids_from_calamine
     from xltool.io.discovery import own_output_reason
     from xltool.parse.reader import projects_from_grids
-    from xltool.rules.consolidation import project_fingerprint, project_key
+    from xltool.rules.consolidation import project_key
 
     grids = grids_from_calamine(Path(path))
     own = own_output_reason((g.name for g in grids), Path(path))
@@ -65,21 +66,22 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
     projects: list[ProjectRecord] = []
     indicators: list[IndicatorRecord] = []
     findings: list[FindingRecord] = []
+    kept_rows: list[tuple[int, tuple[Any, ...]]] = []
     contexts: dict[str | None, Any] = {}  # per file: the per-project memos hold the projects, so they go with the file
+    batch = batch_run(options, _context(options.profile, contexts))
     for seq, p in enumerate(read.projects[: SEQ_LIMIT - 1]):
         pord = base + seq
         kept = p.real_indicators
         name_key, impl_key = project_key(p.name, p.implementer)
-        fingerprint = project_fingerprint(p, kept)
         projects.append(ProjectRecord(
             pord=pord, file_idx=index, name=p.name, department=p.department, implementer=p.implementer,
             total=p.total, total_text=p.raw.get("total", "") if p.total is None else "",
             **{k: getattr(p.funding, k) for k in _FUNDING_KEYS},
             start=p.start, end=p.end, n_ind=len(kept), annual_goal=p.annual_goal, file=shown, sheet=p.sheet,
-            overview=p.overview, long_term_goal=p.long_term_goal, profile=p.profile,
+            overview=p.overview, profile=p.profile,
             cells=json.dumps(p.cells, ensure_ascii=False), name_key=name_key, impl_key=impl_key,
-            fingerprint=fingerprint,
         ))
+        kept_rows.append((pord, batch.keep(p)))
         for k, ind in enumerate(kept):
             indicators.append(IndicatorRecord(
                 pord, k, p.name, ind.level1, ind.level2, ind.name, ind.operator or ind.operator_raw, ind.target,
@@ -89,19 +91,35 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
         if options.validate:
             findings.extend(_project_findings(p, pord, options.profile, contexts))
     skipped = f"；未含项目表的工作表：{read.skipped_note()}" if read.skipped_sheets else ""
-    return FileResult(index, STATUS_MERGED, f"{len(projects)} 个项目{skipped}", projects, indicators, findings)
+    return FileResult(index, STATUS_MERGED, f"{len(projects)} 个项目{skipped}", projects, indicators, findings,
+                      kept=kept_rows)
+
+
+def batch_run(options: ReadOptions, ctx: Any) -> Any:
+    """The batch rules a merge runs: all of them, or without validation only HZ001 (a duplicate is
+    counted once and reported either way). Workers and the store build it alike."""
+    from xltool.rules import BatchRun
+    from xltool.rules.consolidation import CODE_DUPLICATE
+
+    return BatchRun(ctx, None if options.validate else {CODE_DUPLICATE})
+
+
+def _context(profile: str | None, contexts: dict[str | None, Any]) -> Any:
+    from xltool.rules import RuleContext
+
+    ctx = contexts.get(profile)
+    if ctx is None:
+        ctx = contexts[profile] = RuleContext.for_profile(profile)
+    return ctx
 
 
 def _project_findings(
     project: Any, pord: int, profile: str | None, contexts: dict[str | None, Any]
 ) -> list[FindingRecord]:
     """The per-project rules, as ``validate`` runs them (``rules.check_project``), as records."""
-    from xltool.rules import RuleContext, check_project
+    from xltool.rules import check_project
 
-    name = profile or project.profile or None
-    ctx = contexts.get(name)
-    if ctx is None:
-        ctx = contexts[name] = RuleContext.for_profile(name)
+    ctx = _context(profile or project.profile or None, contexts)
     return [FindingRecord(pord, pord, f.file, f.sheet, f.cell, f.project, f.code, f.severity.value, f.message)
             for f in check_project(project, ctx)]
 

@@ -8,7 +8,7 @@ added to one stage cannot silently shift every later column.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from xltool.write.summary.columns import ProjectRecord  # noqa: F401 - declared with the summary's columns
 
@@ -62,6 +62,7 @@ class FileResult(NamedTuple):
     indicators: list[IndicatorRecord]
     findings: list[FindingRecord]
     own: bool = False  # xltool's own output (summary, marked copy): listed, not the user's problem
+    kept: list[tuple[int, tuple[Any, ...]]] = []  # noqa: RUF012 - (pord, what the batch rules keep of it); never mutated
 
 
 @dataclass(frozen=True)

@@ -182,10 +182,8 @@ def merge_workbooks(
                     to_read.append((entry.index, str(entry.path), entry.in_summary))
             _warm_imports()
             stage = time.perf_counter()
-            read_all(
-                to_read, lambda r: record(entries[r.index], r),
-                jobs=jobs or default_jobs(), options=ReadOptions(profile, validate, memory_mb),
-            )
+            options = ReadOptions(profile, validate, memory_mb)
+            read_all(to_read, lambda r: record(entries[r.index], r), jobs=jobs or default_jobs(), options=options)
             if report.merged == 0:
                 raise XltoolError(_nothing_merged(report, inputs), exit_code=EXIT_INPUT)
             book = summary()
@@ -194,14 +192,15 @@ def merge_workbooks(
             store.finish_loading()
             report.duplicates = store.mark_duplicates()
             if validate:
-                store.mark_same_content()
-                # The copied-text rules run beside the 部门整体 form, which does not depend on them.
-                batch = Beside(batch_findings, store.path, profile)
+                # The batch rules run beside the 部门整体 form, which does not depend on them.
+                batch = Beside(batch_findings, store.path, options)
                 try:
                     book.write_department(store)
                     store.add_batch_findings(batch.result())
                 finally:
                     batch.close()
+            else:  # HZ001 alone: quick
+                store.add_batch_findings(batch_findings(store.path, options))
             report.projects, report.indicators, report.findings = store.counts()
             report.timings["batch"] = time.perf_counter() - stage
             stage = time.perf_counter()

@@ -1,30 +1,27 @@
 """The store: every file's records in a temporary SQLite file.
 
-The duplicate check, the grouping by department and the sort orders of the summary
-sheets are queries here, not Python objects of every project held at once, so memory
-stays flat from a hundred tables to ten thousand. Implements ``summary.SummarySource``.
+Counting a duplicate once, the grouping by department and the sort orders of the
+summary sheets are queries here, not Python objects of every project held at once, so
+memory stays flat from a hundred tables to ten thousand; what the batch rules keep of
+each project waits here too, for :func:`batch_findings`. Implements ``summary.SummarySource``.
 """
 
 from __future__ import annotations
 
-import json
+import pickle
 import sqlite3
-from sys import intern
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from xltool.io.discovery import InputFile
-from xltool.rules.consolidation import (
-    CODE_DUPLICATE, CODE_FILE_FAILED, CODE_FILE_SKIPPED, CODE_SAME_CONTENT, DUPLICATE_NOTE, MERGE_HANDLED,
-    duplicate_message, place, places_text, same_content_message,
-)
+from xltool.rules.consolidation import CODE_DUPLICATE, CODE_FILE_FAILED, CODE_FILE_SKIPPED, place
 from xltool.write.summary import (
     STATUS_FAILED, STATUS_MERGED, DepartmentIndicatorRow, FileRow, FindingRow, ProjectRow, TaskRow,
 )
 from xltool.write.summary.columns import store_insert_sql, store_select_sql, store_table_sql
-from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord
+from .reading import batch_run
+from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord, ReadOptions
 
 # 项目汇总's 备注 (a narrow printed column): short, pointing at the other copy's 序号.
 COUNTED_NOTE = "重复，计入"
@@ -40,6 +37,7 @@ CREATE TABLE indicators (
     pord INTEGER, seq INTEGER, level1 TEXT, level2 TEXT, name TEXT, l_rank INTEGER, form_value TEXT,
     PRIMARY KEY (pord, seq)
 ) WITHOUT ROWID;
+CREATE TABLE kept (pord INTEGER PRIMARY KEY, data BLOB);
 CREATE TABLE findings (
     id INTEGER PRIMARY KEY, sort_key INTEGER, pord INTEGER, file TEXT, sheet TEXT, cell TEXT, project TEXT,
     code TEXT, severity TEXT, message TEXT
@@ -52,20 +50,6 @@ _INDEXES = (
 )
 
 _SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
-_TEXT_CELLS = ("overview", "long_term_goal", "annual_goal")
-
-
-@dataclass(slots=True)
-class _TextStub:
-    """What the copied-text rules read of a project: far lighter than a pydantic Project."""
-
-    name: str
-    overview: str
-    long_term_goal: str
-    annual_goal: str
-    file: str
-    sheet: str
-    cells: dict[str, str]
 
 
 class MergeStore:
@@ -93,6 +77,8 @@ class MergeStore:
                 "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?)",
                 ((i.pord, i.seq, i.level1, i.level2, i.name, i.l_rank, i.form_value) for i in result.indicators),
             )
+            self.db.executemany("INSERT INTO kept VALUES (?, ?)",
+                                ((pord, pickle.dumps(kept, pickle.HIGHEST_PROTOCOL)) for pord, kept in result.kept))
             self.add_findings(result.findings)
             if result.status != STATUS_MERGED and not quiet:
                 code = CODE_FILE_FAILED if result.status == STATUS_FAILED else CODE_FILE_SKIPPED
@@ -115,22 +101,22 @@ class MergeStore:
     # -- across files
 
     def mark_duplicates(self) -> list[str]:
-        """Same 项目名称 + 实施单位 in two files: every row listed, counted once.
+        """Same 项目名称 + 实施单位 in two files (HZ001's groups): every row listed, counted once.
 
         The first occurrence (in input order) is counted; each other one is marked
-        "重复，不计入合计" and points to the first. Returns one console line per group.
+        "重复，不计入" and points to the first. Returns one console line per group.
+        (The HZ001 findings are the rule's own, from :func:`batch_findings`.)
         """
         groups = self.db.execute(
             "SELECT group_concat(pord) FROM projects WHERE name_key != '' "
             "GROUP BY name_key, impl_key HAVING count(DISTINCT file_idx) > 1"
         ).fetchall()
         lines: list[str] = []
-        rows_out: list[FindingRecord] = []
         with self.db:
             for (pords,) in groups:
                 keys = sorted(int(p) for p in pords.split(","))
                 rows = self.db.execute(
-                    f"SELECT pord, name, implementer, file, sheet, cells FROM projects "
+                    f"SELECT pord, name, implementer, file, sheet FROM projects "
                     f"WHERE pord IN ({','.join('?' * len(keys))}) ORDER BY pord",
                     keys,
                 ).fetchall()
@@ -138,8 +124,7 @@ class MergeStore:
                 # 序号 on 项目汇总 (every project is listed, in pord order): short pointers that print.
                 seq = {p: self.db.execute("SELECT count(*) FROM projects WHERE pord <= ?", (p,)).fetchone()[0]
                        for p in keys}
-                for k, (pord, name, implementer, file, sheet, cells) in enumerate(rows):
-                    shown = places_text([place(o[3], o[4]) for o in rows if o[0] != pord])
+                for k, (pord, *_) in enumerate(rows):
                     if k == 0:
                         numbers = [str(seq[o[0]]) for o in rows[1:]]
                         listed = "、".join(numbers[:5]) + (f" 等 {len(numbers)} 行" if len(numbers) > 5 else "")
@@ -148,36 +133,11 @@ class MergeStore:
                         note, counted, dup_of = f"{SHORT_DUPLICATE_NOTE}；同序号 {seq[first[0]]}", 0, first[0]
                     self.db.execute("UPDATE projects SET note = ?, counted = ?, dup_of = ? WHERE pord = ?",
                                     (note, counted, dup_of, pord))
-                    message = duplicate_message(name, implementer, len(rows), shown, k == 0)
-                    cell = json.loads(cells or "{}").get("name", "")
-                    rows_out.append(FindingRecord(pord, pord, file, sheet, cell, name, CODE_DUPLICATE, "error", message))
                 lines.append(
                     f"重复项目：“{first[1]}”（实施单位：{first[2] or '未填写'}）出现在 "
                     + "、".join(place(r[3], r[4]) for r in rows) + f"；只计入 {place(first[3], first[4])} 的金额"
                 )
-            self.add_findings(rows_out)
         return lines
-
-    def mark_same_content(self) -> int:
-        """HZ004: tables of different units whose texts and indicators are identical."""
-        groups = self.db.execute(
-            "SELECT fingerprint FROM projects WHERE fingerprint != '' AND counted = 1 GROUP BY fingerprint "
-            "HAVING count(DISTINCT impl_key || '|' || department) > 1"
-        ).fetchall()
-        found: list[FindingRecord] = []
-        for (digest,) in groups:
-            rows = self.db.execute(
-                "SELECT pord, name, impl_key, file, sheet, cells FROM projects "
-                "WHERE fingerprint = ? AND counted = 1 ORDER BY pord", (digest,)
-            ).fetchall()
-            for pord, name, impl, file, sheet, cells in rows:
-                shown = places_text([place(o[3], o[4]) for o in rows if o[2] != impl])
-                cell = json.loads(cells or "{}").get("overview", "")
-                found.append(FindingRecord(pord, pord, file, sheet, cell, name, CODE_SAME_CONTENT, "warning",
-                                           same_content_message(len(rows), shown)))
-        with self.db:
-            self.add_findings(found)
-        return len(found)
 
     def add_batch_findings(self, rows: list[FindingRecord]) -> int:
         with self.db:
@@ -245,42 +205,32 @@ def indicator_row(record: IndicatorRecord) -> tuple[Any, ...]:
     return record[2:14]
 
 
-def batch_findings(path: Path, profile: str | None) -> list[FindingRecord]:
-    """The copied-text rules over every stored project, read through a connection of its own.
+def batch_findings(path: Path, options: ReadOptions) -> list[FindingRecord]:
+    """The batch rules over what they kept of every stored project, read through a connection of its own.
 
-    A function of the store's file rather than a method, so it can run in a process of
-    its own while the parent writes the sheets that do not depend on it.
+    The same :class:`~xltool.rules.BatchRun` as ``validate``'s, fed in input order. A function
+    of the store's file rather than a method, so it can run in a process of its own while the
+    parent writes the sheets that do not depend on it.
     """
-    from xltool.rules import RuleContext, iter_catalogue, run_rule
+    from xltool.rules import RuleContext
 
-    batch = [info for info in iter_catalogue() if info.batch and info.code not in MERGE_HANDLED]
-    if not batch:
-        return []
-    stubs: list[Any] = []
-    where: dict[tuple[str, str, str], int] = {}
-    first_profile = ""
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     try:
-        for pord, name, overview, long_goal, goal, file, sheet, prof, cells in db.execute(
-            "SELECT pord, name, overview, long_term_goal, annual_goal, file, sheet, profile, cells "
-            "FROM projects ORDER BY pord"
-        ):
-            where_cells = json.loads(cells or "{}")
-            stubs.append(_TextStub(
-                name, overview, long_goal, goal, intern(file), intern(sheet),
-                {k: where_cells[k] for k in _TEXT_CELLS if k in where_cells},  # all the rules point to
-            ))
+        first = db.execute("SELECT profile FROM projects ORDER BY pord LIMIT 1").fetchone()
+        if first is None:
+            return []
+        run = batch_run(options, RuleContext.for_profile(options.profile or first[0] or None))
+        for (data,) in db.execute("SELECT data FROM kept ORDER BY pord"):
+            run.add(pickle.loads(data))
+        found = run.finish()
+        where: dict[tuple[str, str, str], int] = {}
+        for pord, file, sheet, name in db.execute("SELECT pord, file, sheet, name FROM projects ORDER BY pord"):
             where.setdefault((file, sheet, name), pord)
-            first_profile = first_profile or prof
     finally:
         db.close()
-    if not stubs:
-        return []
-    ctx = RuleContext.for_profile(profile or first_profile or None)
     rows = []
-    for info in batch:
-        for f in run_rule(info, stubs, ctx):
-            pord = where.get((f.file, f.sheet, f.project))
-            rows.append(FindingRecord(pord if pord is not None else -1, pord, f.file, f.sheet, f.cell, f.project,
-                                      f.code, f.severity.value, f.message))
+    for f in found:
+        pord = where.get((f.file, f.sheet, f.project))
+        rows.append(FindingRecord(pord if pord is not None else -1, pord, f.file, f.sheet, f.cell, f.project,
+                                  f.code, f.severity.value, f.message))
     return rows

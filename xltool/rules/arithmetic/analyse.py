@@ -7,16 +7,16 @@ from dataclasses import replace
 from functools import lru_cache
 
 from xltool.rules.arithmetic.compute import (
-    _DIGIT_RE,
-    _TIMES_RE,
+    DIGIT_RE,
+    TIMES_RE,
     Tolerance,
-    _amount_term,
-    _chains,
-    _combined,
-    _product,
-    _product_term,
-    _suffix_run,
-    _terms_agree,
+    amount_term,
+    chain_terms,
+    combined,
+    product_of,
+    product_term,
+    suffix_run,
+    terms_agree,
 )
 from xltool.rules.arithmetic.figures import (
     Analysis,
@@ -27,13 +27,13 @@ from xltool.rules.arithmetic.figures import (
     Reading,
     Term,
 )
-from xltool.rules.arithmetic.scan import _Layout, _layout, _scan, normalise
+from xltool.rules.arithmetic.scan import Layout, layout_of, scan_text, normalise
 from xltool.rules.arithmetic.vocab import (
-    _EPS,
+    EPS,
     MAX_RUN,
     Lexicon,
-    _Patterns,
-    _patterns,
+    Patterns,
+    patterns_of,
     default_lexicon,
     fmt,
 )
@@ -66,11 +66,11 @@ def _analyse(
     raw: str, lex: Lexicon, year: int | None, months: float | None, extra_rates: tuple[str, ...], tol: Tolerance
 ) -> Analysis:
     text = normalise(raw)
-    if not _DIGIT_RE.search(text):
+    if not DIGIT_RE.search(text):
         return Analysis(text, (), (), None, (), (), ())  # no figure to work with
-    pats = _patterns(lex)
-    layout = _layout(text)
-    figures = _scan(text, lex, pats, layout, year)
+    pats = patterns_of(lex)
+    layout = layout_of(text)
+    figures = scan_text(text, lex, pats, layout, year)
     contracts = _contracts(text, figures, pats, layout)
     amounts = [f for f in figures if f.kind == "amount"]
     rates = [f for f in figures if f.kind == "rate"]
@@ -82,7 +82,7 @@ def _analyse(
     consumed: set[Figure] = set()
 
     # Formulas written out: their result is what the sentence contributes.
-    chains = _chains(text, lex, pats, figures) if amounts and _TIMES_RE.search(text) else []
+    chains = chain_terms(text, lex, pats, figures) if amounts and TIMES_RE.search(text) else []
     in_chain: list[tuple[int, int]] = []
     for chain in chains:
         value, settled = chain.value(lex)
@@ -91,7 +91,7 @@ def _analyse(
         in_chain.append((chain.start, result.end))
         working = f"{' × '.join(f[0] for f in chain.factors)} = {fmt(value)}万元"
         computed = Term(working, value, certain=settled)
-        if not _terms_agree([computed], result, tol):
+        if not terms_agree([computed], result, tol):
             mismatches.append(Mismatch("product", (computed,), result))
         per_sentence.setdefault(result.sentence, []).append(
             Term(f"{working}（概况写“{result.text}”）", result.value, approx=result.approx, product=True)
@@ -104,7 +104,7 @@ def _analyse(
     for rate in rates:
         if any(lo <= rate.start < hi for lo, hi in in_chain):
             continue  # part of a written-out formula
-        product = _product(rate, quantities, lex, months)
+        product = product_of(rate, quantities, lex, months)
         if product is None:
             unresolved.add(rate.sentence)
         else:
@@ -114,9 +114,9 @@ def _analyse(
         # A unit price written only as a cost indicator ("750元/人/月"), the head count in the text.
         for source in extra_rates:
             source_text = normalise(source)
-            source_layout = _layout(source_text)
-            for rate in (f for f in _scan(source_text, lex, pats, source_layout, year) if f.kind == "rate"):
-                product = _product(rate, quantities, lex, months, outside=True)
+            source_layout = layout_of(source_text)
+            for rate in (f for f in scan_text(source_text, lex, pats, source_layout, year) if f.kind == "rate"):
+                product = product_of(rate, quantities, lex, months, outside=True)
                 if product is not None and product.counts:
                     products.append(product)
                     by_sentence.setdefault(_OUTSIDE, []).append(product)
@@ -173,7 +173,7 @@ def _analyse(
             # products is their written result, not one more addend.
             group = counted
             own_results[sentence] = _as_result(per_time)
-        per_sentence.setdefault(sentence, []).append(_product_term(group))
+        per_sentence.setdefault(sentence, []).append(product_term(group))
 
     # What each such sentence contributes: its written result (共计/合计), else what it works out to.
     # A 共计 that its own sentence does not add up to may total several sentences: it waits for
@@ -181,7 +181,7 @@ def _analyse(
     sentence_terms: dict[int, Term] = {}
     waiting: list[tuple[list[Term], Figure]] = []
     for sentence, terms in per_sentence.items():
-        term = _combined(terms)
+        term = combined(terms)
         written = [a for a in amounts if a.sentence == sentence and a.total and a not in consumed]
         if sentence in own_results:
             written.append(own_results[sentence])
@@ -191,7 +191,7 @@ def _analyse(
         options = other_readings.get(sentence, [])
         agreeing = [
             w for w in written
-            if _terms_agree(terms, w, tol) or any(abs(o - w.value) <= tol.allowance(w.value) for o in options)
+            if terms_agree(terms, w, tol) or any(abs(o - w.value) <= tol.allowance(w.value) for o in options)
         ]
         stated = agreeing[-1] if agreeing else own_results.get(sentence)
         if stated is None:
@@ -250,7 +250,7 @@ def _as_result(products: list[Product]) -> Figure:
 
 
 def _items_reading(
-    layout: _Layout, figures: list[Figure], amounts: list[Figure], sentence_terms: dict[int, Term],
+    layout: Layout, figures: list[Figure], amounts: list[Figure], sentence_terms: dict[int, Term],
     consumed: set[Figure], tol: Tolerance, mismatches: list[Mismatch],
 ) -> Reading | None:
     """The listed items' sum, checked against a 共计 written before the list or at its end."""
@@ -269,9 +269,9 @@ def _items_reading(
         if own_sentences:
             terms.extend(sentence_terms[s] for s in own_sentences)
         elif marked:
-            terms.append(_amount_term(marked[-1]))
+            terms.append(amount_term(marked[-1]))
         elif len(plain) == 1:
-            terms.append(_amount_term(plain[0]))
+            terms.append(amount_term(plain[0]))
         else:
             partial = True  # no amount, or several and which one is the item's is unclear
             continue
@@ -281,7 +281,7 @@ def _items_reading(
     before_list = [a for a in amounts if a.item < 0 and a.total and a not in consumed]
     stated = overall or (before_list[-1] if before_list else None)
     reading = Reading(tuple(terms), stated=stated, partial=partial)
-    if stated is not None and not partial and not _terms_agree(terms, stated, tol):
+    if stated is not None and not partial and not terms_agree(terms, stated, tol):
         mismatches.append(Mismatch("sum", tuple(terms), stated))
     return reading
 
@@ -293,19 +293,19 @@ def _total_reading(
     best: Reading | None = None
     for total in (a for a in amounts if a.total and a not in consumed):
         before: list[tuple[tuple[int, int], Term]] = [
-            ((a.sentence, a.start), _amount_term(a))
+            ((a.sentence, a.start), amount_term(a))
             for a in amounts
             if a.start < total.start and a.sentence not in sentence_terms and a not in consumed and not a.total
         ]
         before += [((s, 0), term) for s, term in sentence_terms.items() if 0 <= s <= total.sentence]
-        run = _suffix_run([term for _, term in sorted(before, key=lambda b: b[0])], total, tol)
+        run = suffix_run([term for _, term in sorted(before, key=lambda b: b[0])], total, tol)
         if run is not None:
             best = Reading(tuple(run), stated=total)
     return best
 
 
 def _parts_mismatches(
-    text: str, amounts: list[Figure], pats: _Patterns, layout: _Layout, tol: Tolerance
+    text: str, amounts: list[Figure], pats: Patterns, layout: Layout, tol: Tolerance
 ) -> list[Mismatch]:
     """"293.6万元，其中一期145.6万元，二期148万元": the parts may not add up to more than the whole."""
     found: list[Mismatch] = []
@@ -319,12 +319,12 @@ def _parts_mismatches(
         parts = [a for a in amounts if a.sentence == sentence and a.start >= match.end() and not a.total]
         if whole and len(parts) >= 2:
             base = whole[-1]
-            if sum(p.value for p in parts) > base.value + tol.allowance(base.value) + _EPS:
-                found.append(Mismatch("parts", tuple(_amount_term(p) for p in parts), base))
+            if sum(p.value for p in parts) > base.value + tol.allowance(base.value) + EPS:
+                found.append(Mismatch("parts", tuple(amount_term(p) for p in parts), base))
     return found
 
 
-def _contracts(text: str, figures: list[Figure], pats: _Patterns, layout: _Layout) -> tuple[Contract, ...]:
+def _contracts(text: str, figures: list[Figure], pats: Patterns, layout: Layout) -> tuple[Contract, ...]:
     """The amount nearest each "N年" or "分N期" (N ≥ 2) in a sentence that names a contract."""
     found: list[Contract] = []
     spans = [f for f in figures if f.kind == "quantity" and f.unit in ("年", "期") and 2 <= f.value <= 10

@@ -8,16 +8,16 @@ from typing import Iterable
 
 from xltool.rules.arithmetic.figures import Factor, Figure, Product, Term
 from xltool.rules.arithmetic.vocab import (
-    _ANY_COUNT,
-    _EPS,
-    _FW_COMMA,
-    _UNKNOWN,
+    ANY_COUNT,
+    EPS,
+    FW_COMMA,
+    UNKNOWN,
     MAX_FIGURES,
     MAX_NUMBERS,
     MAX_RUN,
     Lexicon,
-    _alternation,
-    _Patterns,
+    alternation_of,
+    Patterns,
     fmt,
     pretty,
 )
@@ -45,11 +45,11 @@ def agrees(firm: float, approx: float, target: float, tol: Tolerance) -> bool:
     alone matches, the approximate ones are read as contingent (法律顾问费8万元，诉讼费年预估约2万元).
     """
     allowance = tol.allowance(target)
-    if approx <= _EPS:
-        return abs(firm - target) <= allowance + _EPS
+    if approx <= EPS:
+        return abs(firm - target) <= allowance + EPS
     low = firm + approx * (1 - tol.approx) - allowance
     high = firm + approx * (1 + tol.approx) + allowance
-    return low - _EPS <= target <= high + _EPS or (firm > _EPS and abs(firm - target) <= allowance + _EPS)
+    return low - EPS <= target <= high + EPS or (firm > EPS and abs(firm - target) <= allowance + EPS)
 
 
 def _nearest(candidates: list[Figure], pos: int) -> Figure | None:
@@ -65,7 +65,7 @@ def _unit_word(unit: str) -> str:
     return "个月" if unit == "月" else unit
 
 
-def _product(
+def product_of(
     rate: Figure, quantities: list[Figure], lex: Lexicon, months: float | None, *, outside: bool = False
 ) -> Product | None:
     """rate × the quantities its units ask for; None when a count is nowhere to be found.
@@ -87,11 +87,11 @@ def _product(
     times: list[Factor] = []
     used: list[Figure] = []
     value, approx, certain = rate.value, rate.approx, not outside
-    if _UNKNOWN in rate.per:
+    if UNKNOWN in rate.per:
         return None
     for unit in rate.per:
         timed = unit in in_months
-        if unit == _ANY_COUNT:
+        if unit == ANY_COUNT:
             wanted = [q for q in local if q.unit not in in_months]
         else:
             wanted = [q for q in quantities if (q.unit in in_months if timed else q.unit == unit)]
@@ -141,14 +141,14 @@ def _joined(texts: list[str], value: float) -> str:
     return texts[0] if len(texts) == 1 else f"{'；'.join(texts)}；小计{fmt(value)}万元"
 
 
-def _product_term(products: list[Product]) -> Term:
+def product_term(products: list[Product]) -> Term:
     value = sum(p.value for p in products)
     return Term(_joined([p.working for p in products], value), value,
                 approx=any(p.approx for p in products), certain=all(p.certain for p in products), product=True,
                 notes=tuple(dict.fromkeys(n for p in products for n in p.notes)))
 
 
-def _combined(terms: list[Term]) -> Term:
+def combined(terms: list[Term]) -> Term:
     if len(terms) == 1:
         return terms[0]
     value = sum(t.value for t in terms)
@@ -157,11 +157,11 @@ def _combined(terms: list[Term]) -> Term:
                 notes=tuple(dict.fromkeys(n for t in terms for n in t.notes)))
 
 
-def _amount_term(figure: Figure) -> Term:
+def amount_term(figure: Figure) -> Term:
     return Term(figure.text, figure.value, approx=figure.approx, certain=not figure.approx)
 
 
-def _terms_agree(terms: Iterable[Term], target: Figure, tol: Tolerance) -> bool:
+def terms_agree(terms: Iterable[Term], target: Figure, tol: Tolerance) -> bool:
     listed = list(terms)
     firm = sum(t.value for t in listed if not t.approx)
     rough = sum(t.value for t in listed if t.approx)
@@ -170,11 +170,11 @@ def _terms_agree(terms: Iterable[Term], target: Figure, tol: Tolerance) -> bool:
     return agrees(firm, rough, target.value, tol)
 
 
-def _suffix_run(terms: list[Term], target: Figure, tol: Tolerance) -> list[Term] | None:
+def suffix_run(terms: list[Term], target: Figure, tol: Tolerance) -> list[Term] | None:
     """The shortest run of two or more terms, ending with the last, that adds up to ``target``."""
     recent = terms[-MAX_RUN:]
     for count in range(2, len(recent) + 1):
-        if _terms_agree(recent[-count:], target, tol):
+        if terms_agree(recent[-count:], target, tol):
             return recent[-count:]
     return None
 
@@ -183,13 +183,13 @@ def _suffix_run(terms: list[Term], target: Figure, tol: Tolerance) -> list[Term]
 # Written-out formulas: "8085.11㎡×4元/㎡/月×12月=38.81万元"
 # ---------------------------------------------------------------------------
 
-_GAP_UNIT = r"(?P<unit>[^=×*xX✕。;!?,:、\n" + _FW_COMMA + r"]{0,12}?)"
+_GAP_UNIT = r"(?P<unit>[^=×*xX✕。;!?,:、\n" + FW_COMMA + r"]{0,12}?)"
 _TIMES_GAP_RE = re.compile(_GAP_UNIT + r"[ \t]*(?:×|✕|\*|x|X|乘以)[ \t]*\(?")
 _EQUALS_GAP_RE = re.compile(_GAP_UNIT + r"[ \t]*\)?[ \t]*(?:=|等于)[ \t]*约?")
 
 
-_TIMES_RE = re.compile("[×✕*xX]|乘以")
-_DIGIT_RE = re.compile("[0-9一二两三四五六七八九十]")
+TIMES_RE = re.compile("[×✕*xX]|乘以")
+DIGIT_RE = re.compile("[0-9一二两三四五六七八九十]")
 
 
 @dataclass(frozen=True)
@@ -212,14 +212,14 @@ class _Chain:
         per_unit = dict(lex.money).get(unit, 1.0)
         yuan = dict(lex.money).get("元", 0.0001)
         candidates = [raw * per_unit, raw * yuan]
-        target = self.result.value or _EPS
-        return min(candidates, key=lambda c: abs(c - target) / max(abs(target), _EPS)), False
+        target = self.result.value or EPS
+        return min(candidates, key=lambda c: abs(c - target) / max(abs(target), EPS)), False
 
 
-def _chains(text: str, lex: Lexicon, pats: _Patterns, figures: list[Figure]) -> list[_Chain]:
+def chain_terms(text: str, lex: Lexicon, pats: Patterns, figures: list[Figure]) -> list[_Chain]:
     """Every "a × b × c = amount" written out in the text (two or more factors)."""
     money = dict(lex.money)
-    money_re = re.compile(_alternation(money))
+    money_re = re.compile(alternation_of(money))
     results = {f.start: f for f in figures if f.kind == "amount"}
     numbers = []
     for count, match in enumerate(pats.number.finditer(text)):

@@ -10,19 +10,19 @@ from typing import Any
 
 from xltool.rules.arithmetic.figures import Figure
 from xltool.rules.arithmetic.vocab import (
-    _ANY_COUNT,
-    _CLAUSE_END,
-    _CN_RE,
-    _ENUM_RE,
-    _FW_COMMA,
-    _PER_MARK_RE,
-    _SENTENCE_END,
-    _UNKNOWN,
+    ANY_COUNT,
+    CLAUSE_END,
+    CN_RE,
+    ENUM_RE,
+    FW_COMMA,
+    PER_MARK_RE,
+    SENTENCE_END,
+    UNKNOWN,
     MAX_FIGURES,
     MAX_NUMBERS,
     Lexicon,
-    _Patterns,
-    _unknown_per,
+    Patterns,
+    unknown_per,
     cn_number,
     pretty,
 )
@@ -33,7 +33,7 @@ from xltool.rules.arithmetic.vocab import (
 
 def normalise(text: str) -> str:
     """NFKC with the full-width comma kept distinct from ",", and line ends unified."""
-    cleaned = text.replace(_FW_COMMA, "").replace("\r\n", "\n").replace("\r", "\n").replace("，", _FW_COMMA)
+    cleaned = text.replace(FW_COMMA, "").replace("\r\n", "\n").replace("\r", "\n").replace("，", FW_COMMA)
     return unicodedata.normalize("NFKC", cleaned)
 
 
@@ -42,7 +42,7 @@ def _is_cjk_or_alnum(ch: str) -> bool:
 
 
 @dataclass(frozen=True)
-class _Layout:
+class Layout:
     """Where sentences, clauses and listed items start in the normalised text."""
 
     sentences: list[int]
@@ -64,17 +64,17 @@ class _Layout:
         return self.sentences[sentence], end
 
 
-_BREAK_RE = re.compile("[。;!?,、:.\n" + _FW_COMMA + "]")
+_BREAK_RE = re.compile("[。;!?,、:.\n" + FW_COMMA + "]")
 
 
-def _layout(text: str) -> _Layout:
+def layout_of(text: str) -> Layout:
     sentences, clauses = [0], [0]
     length = len(text)
     for found in _BREAK_RE.finditer(text):
         i = found.start()
         ch = text[i]
-        end_sentence = ch in _SENTENCE_END
-        end_clause = ch in _CLAUSE_END
+        end_sentence = ch in SENTENCE_END
+        end_clause = ch in CLAUSE_END
         if ch in ".:,":
             between_digits = 0 < i < length - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
             end_sentence = ch == "." and not between_digits
@@ -83,20 +83,20 @@ def _layout(text: str) -> _Layout:
             before = text[i - 1] if i else ""
             after = text[i + 1] if i + 1 < length else ""
             # A hard wrap inside a sentence (Word's "…亚泰财富中\n心地下…") joins; other line ends end it.
-            wrapped = _is_cjk_or_alnum(before) and _is_cjk_or_alnum(after) and not _ENUM_RE.match(text, i + 1)
+            wrapped = _is_cjk_or_alnum(before) and _is_cjk_or_alnum(after) and not ENUM_RE.match(text, i + 1)
             end_sentence = end_clause = not wrapped
         if end_sentence:
             sentences.append(i + 1)
         if end_clause or end_sentence:
             clauses.append(i + 1)
-    return _Layout(sentences, clauses, _items(text))
+    return Layout(sentences, clauses, _items(text))
 
 
 def _items(text: str) -> list[int]:
     """Start positions of listed items ("1、" "2." "(一)"): numbered runs of the first style that has one."""
     runs: dict[str, list[list[tuple[int, int]]]] = {}
     first_run_at: dict[str, int] = {}
-    for count, match in enumerate(_ENUM_RE.finditer(text)):
+    for count, match in enumerate(ENUM_RE.finditer(text)):
         if count > MAX_FIGURES:
             break
         raw = match.group("paren") or match.group("digit") or match.group("cn") or ""
@@ -120,7 +120,7 @@ def _items(text: str) -> list[int]:
 _MONTH_SPAN_RE = re.compile(r"(?<![\d.])(\d{1,2})[ \t]?月?[ \t]?(?:-|—|–|~|至|到)[ \t]?(\d{1,2})[ \t]?月(?!\d)")
 
 
-def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int | None) -> list[Figure]:
+def scan_text(text: str, lex: Lexicon, pats: Patterns, layout: Layout, year: int | None) -> list[Figure]:
     """Every amount, unit price and quantity, in text order."""
     money, units, per_units, per_words = pats.money, pats.units, pats.per_units, pats.per_words
     years = [(m.start(), int(m.group(1))) for m in pats.year.finditer(text)] if "年" in text else []
@@ -166,19 +166,19 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
             per.append(per_units[suffix.group(1)])
             shown.append(suffix.group(1))
             pos = suffix.end()
-        unknown = _PER_MARK_RE.match(text, pos)
+        unknown = PER_MARK_RE.match(text, pos)
         if unknown:  # "800元/亩": per a unit the vocabulary does not know, so nothing to multiply
-            per.append(_UNKNOWN)
-            shown.append(text[unknown.end(): unknown.end() + 2].rstrip("。;,:、" + _FW_COMMA))
+            per.append(UNKNOWN)
+            shown.append(text[unknown.end(): unknown.end() + 2].rstrip("。;,:、" + FW_COMMA))
         before = tail(start, window)
-        if _unknown_per(before, pats):
-            per.insert(0, _UNKNOWN)
+        if unknown_per(before, pats):
+            per.insert(0, UNKNOWN)
             shown.insert(0, "…")
         prefixed = 0
         label = ""
         for prefix in pats.per_prefix.finditer(before):
             canonical = per_units.get(prefix.group(1) or "") or per_words.get(prefix.group(2) or "")
-            if canonical == _ANY_COUNT:
+            if canonical == ANY_COUNT:
                 label = prefix.group(2)  # "单价5万元": per whatever is counted next to it
             if canonical and canonical not in per:
                 per.insert(prefixed, canonical)
@@ -189,7 +189,7 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
             pos, approx = after.end(), True
         amount = value * money[written]
         if per:
-            units_shown = "/".join(s for s in shown if s != _ANY_COUNT)
+            units_shown = "/".join(s for s in shown if s != ANY_COUNT)
             price = f"{label}{match.group(0)}{written}" + (f"/{units_shown}" if units_shown else "")
             found.append((start, pos, {"kind": "rate", "value": amount, "unit": "万元", "per": tuple(per),
                                        "text": pretty(f"约{price}" if approx else price), "approx": approx}))
@@ -213,7 +213,7 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
             count = last - first + 1
             found.append((match.start(), match.end(), {"kind": "quantity", "value": float(count), "unit": "月",
                                                         "text": f"{count}个月（{match.group(0)}）"}))
-    for match in pats.cn_number.finditer(text) if _CN_RE.search(text) else ():
+    for match in pats.cn_number.finditer(text) if CN_RE.search(text) else ():
         if len(found) >= 2 * MAX_FIGURES:
             break
         number = cn_number(match.group(2))
@@ -237,7 +237,7 @@ def _scan(text: str, lex: Lexicon, pats: _Patterns, layout: _Layout, year: int |
 
 
 def _year_of(
-    text: str, start: int, layout: _Layout, years: list[tuple[int, int]], previous: list[int], budget: int | None
+    text: str, start: int, layout: Layout, years: list[tuple[int, int]], previous: list[int], budget: int | None
 ) -> tuple[int | None, bool]:
     """The year the text states an amount for: a year in its clause, else its sentence's lead ("2021年，…")."""
     c_start, c_end = layout.clause(start, len(text))
@@ -256,7 +256,7 @@ def _year_of(
     return (int(lead.group(1)), False) if lead else (None, False)
 
 
-_LEAD_YEAR_RE = re.compile(r"[ \t\n]*((?:19|20)\d{2})[ \t]?年度?[" + _FW_COMMA + ",:]")
+_LEAD_YEAR_RE = re.compile(r"[ \t\n]*((?:19|20)\d{2})[ \t]?年度?[" + FW_COMMA + ",:]")
 
 
 # ---------------------------------------------------------------------------

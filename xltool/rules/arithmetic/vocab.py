@@ -8,6 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any, Iterable, Mapping
 
+from xltool.core.fields import strict_money_units
 from xltool.core.text import normalize_label
 
 import tomllib
@@ -15,13 +16,13 @@ import tomllib
 MAX_FIGURES = 400  # a 项目概况 holds a handful; more is not a calculation worth redoing
 MAX_RUN = 12  # how many preceding figures a 共计 may add up
 MAX_NUMBERS = 5000  # numbers looked at at all (dates and counts included)
-_EPS = 1e-9
+EPS = 1e-9
 
 _CN_DIGITS: dict[str, int] = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN = "一二两三四五六七八九十"
-_CN_RE = re.compile(f"[{_CN}]")
+CN_RE = re.compile(f"[{_CN}]")
 # Full-width comma kept apart from "," (which may be a thousands separator) through NFKC.
-_FW_COMMA = "\x00"
+FW_COMMA = "\x00"
 
 
 def cn_number(text: str) -> int | None:
@@ -97,7 +98,7 @@ class Lexicon:
             return tuple(n for n in (_norm(w) for w in words.get(key, []) or []) if n)
 
         return cls(
-            money=pairs(data.get("money"), float),
+            money=pairs(data.get("money") or strict_money_units(), float),
             units=pairs(data.get("units"), _norm),
             per_units=pairs(data.get("per_units"), _norm),
             per_words=pairs(data.get("per_words"), _norm),
@@ -124,13 +125,13 @@ def default_lexicon() -> Lexicon:
     return Lexicon.from_mapping(data)
 
 
-def _alternation(words: Iterable[str]) -> str:
+def alternation_of(words: Iterable[str]) -> str:
     ordered = sorted({w for w in words if w}, key=len, reverse=True)
     return "|".join(re.escape(w) for w in ordered) if ordered else r"(?!x)x"
 
 
 @dataclass(frozen=True)
-class _Patterns:
+class Patterns:
     money: dict[str, float]
     units: dict[str, str]
     per_units: dict[str, str]  # units and the words only prices use ("车", "日")
@@ -153,24 +154,24 @@ class _Patterns:
     contract_total: re.Pattern[str]
 
 
-_ENUM_RE = re.compile(
+ENUM_RE = re.compile(
     r"(?<![\d.A-Za-z第一二两三四五六七八九十])"
     r"(?:\((?P<paren>\d{1,2}|[一二三四五六七八九十]{1,3})\)"
     r"|(?P<digit>\d{1,2})\s?[、.)]"
     r"|(?P<cn>[一二三四五六七八九十]{1,3})\s?[、.)])"
     r"(?!\d)"
 )
-_SENTENCE_END = frozenset("。;!?")
-_CLAUSE_END = frozenset("。;!?,、:" + _FW_COMMA)
+SENTENCE_END = frozenset("。;!?")
+CLAUSE_END = frozenset("。;!?,、:" + FW_COMMA)
 
 
 @cache
-def _patterns(lex: Lexicon) -> _Patterns:
+def patterns_of(lex: Lexicon) -> Patterns:
     money = [w for w, _ in lex.money]
     units = [w for w, _ in lex.units]
     per = units + [w for w, _ in lex.per_units]
     window = lex.window
-    return _Patterns(
+    return Patterns(
         money=dict(lex.money),
         units=dict(lex.units),
         per_units={**dict(lex.units), **dict(lex.per_units)},
@@ -178,38 +179,38 @@ def _patterns(lex: Lexicon) -> _Patterns:
         periods=dict(lex.periods),
         number=re.compile(r"(?<![\d.A-Za-z])(\d{1,3}(?:,\d{3})+(?![\d,])|\d+)(\.\d+)?"),
         cn_number=re.compile(r"(?<![第一二两三四五六七八九十〇零])(分)?([一二两三四五六七八九十]{1,3})(?=个月|年|期)"),
-        unit=re.compile(rf"[ \t]?({_alternation(lex.approx_after)})?[ \t]?({_alternation(money + units)})"),
-        per_suffix=re.compile(rf"[ \t]?(?:/|每|·)[ \t]?({_alternation(per)})"),
-        per_prefix=re.compile(rf"每[ \t]?({_alternation(per)})|({_alternation(w for w, _ in lex.per_words)})"),
-        approx_before=re.compile(rf"(?:{_alternation(lex.approx_before)})(?:为|需|需要|是|在)?[ \t]?$"),
-        approx_after=re.compile(rf"[ \t]?(?:{_alternation(lex.approx_after)})"),
+        unit=re.compile(rf"[ \t]?({alternation_of(lex.approx_after)})?[ \t]?({alternation_of(money + units)})"),
+        per_suffix=re.compile(rf"[ \t]?(?:/|每|·)[ \t]?({alternation_of(per)})"),
+        per_prefix=re.compile(rf"每[ \t]?({alternation_of(per)})|({alternation_of(w for w, _ in lex.per_words)})"),
+        approx_before=re.compile(rf"(?:{alternation_of(lex.approx_before)})(?:为|需|需要|是|在)?[ \t]?$"),
+        approx_after=re.compile(rf"[ \t]?(?:{alternation_of(lex.approx_after)})"),
         total_before=re.compile(
-            rf"(?:(?:{_alternation(lex.totals)})[^。;!?,、{_FW_COMMA}]{{0,{window}}}"
-            rf"|(?:{_alternation(lex.totals_adjacent)})[ \t]?(?:{_alternation(lex.approx_before)})?[ \t]?|=[ \t]?)$"
+            rf"(?:(?:{alternation_of(lex.totals)})[^。;!?,、{FW_COMMA}]{{0,{window}}}"
+            rf"|(?:{alternation_of(lex.totals_adjacent)})[ \t]?(?:{alternation_of(lex.approx_before)})?[ \t]?|=[ \t]?)$"
         ),
-        unit_thousands=re.compile(rf"[ \t]?(万|千)({_alternation(units)})"),
+        unit_thousands=re.compile(rf"[ \t]?(万|千)({alternation_of(units)})"),
         year=re.compile(r"(?<!\d)((?:19|20)\d{2})[ \t]?年(?!\d)"),
-        previous_year=re.compile(_alternation(lex.previous_year)),
-        period=re.compile(_alternation(w for w, _ in lex.periods)),
-        parts=re.compile(_alternation(lex.parts)),
-        contract=re.compile(_alternation(lex.contract)),
-        contract_total=re.compile(_alternation(lex.contract_total)),
+        previous_year=re.compile(alternation_of(lex.previous_year)),
+        period=re.compile(alternation_of(w for w, _ in lex.periods)),
+        parts=re.compile(alternation_of(lex.parts)),
+        contract=re.compile(alternation_of(lex.contract)),
+        contract_total=re.compile(alternation_of(lex.contract_total)),
     )
 
 
 # ---------------------------------------------------------------------------
 
 
-_ANY_COUNT = "*"  # a per-word without its unit ("单价"): per whatever is counted next to it
+ANY_COUNT = "*"  # a per-word without its unit ("单价"): per whatever is counted next to it
 
 
-_UNKNOWN = "?"  # per a unit the vocabulary does not know ("每亩"): the price is left alone
+UNKNOWN = "?"  # per a unit the vocabulary does not know ("每亩"): the price is left alone
 
 
-_PER_MARK_RE = re.compile(r"[ \t]?(?:/|每)[ \t]?(?=[^\d\s。;,:、" + _FW_COMMA + "])")
+PER_MARK_RE = re.compile(r"[ \t]?(?:/|每)[ \t]?(?=[^\d\s。;,:、" + FW_COMMA + "])")
 
 
-def _unknown_per(before: str, pats: _Patterns) -> bool:
+def unknown_per(before: str, pats: Patterns) -> bool:
     """A "每…" before a price whose unit is not in the vocabulary ("每亩每年800元")."""
     known = {m.start() for m in pats.per_prefix.finditer(before) if m.group(1)}
     return any(i not in known for i, ch in enumerate(before) if ch == "每" and i + 1 < len(before))

@@ -86,12 +86,10 @@ PROJECT_COLUMNS: tuple[ProjectColumn, ...] = (
     C("file", "来源文件", width=30, printed=False),
     C("sheet", "来源工作表", width=16, printed=False),
     C("overview"),
-    C("long_term_goal"),
     C("profile"),
     C("cells"),  # JSON of field → cell
     C("name_key"),
     C("impl_key"),
-    C("fingerprint"),  # content digest for HZ004 ("" = too little to compare)
 )
 del C
 

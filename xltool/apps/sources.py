@@ -1,0 +1,152 @@
+"""Source files → projects: the grids ``io`` reads, built into projects by the parser.
+
+``io`` knows files and grids only; this is where the two meet, for a workbook
+(:func:`read_workbook`) and for any source ``import`` takes (:func:`load_source`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from xltool.core.errors import XltoolError
+from xltool.core.grid import Grid
+from xltool.core.names import INSTRUCTIONS_SHEET, NO_TABLE_WHY, no_table_message
+
+if TYPE_CHECKING:  # pragma: no cover
+    from xltool.core.model import Project
+    from xltool.parse.reader import WorkbookRead
+
+__all__ = ["ParserHints", "SourceResult", "load_source", "read_workbook"]
+
+
+def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRead:
+    """Read every project sheet of a workbook file (xlsx/xlsm/xls/ods).
+
+    Raises :class:`XltoolError` (exit code 2) when the file cannot be read or holds
+    no project sheet at all.
+    """
+    from xltool.io.calamine import grids_from_calamine
+
+    path = Path(path)
+    grids = grids_from_calamine(path)  # the safety gate inside refuses non-workbooks (.docx too)
+    from xltool.parse.reader import projects_from_grids  # after the gate: a refused file never loads the parser
+
+    result = projects_from_grids(grids, file=str(path), profile=profile)
+    if not result.projects:
+        raise XltoolError(result.no_project_message(), file=path, code="input.no_table")
+    return result
+
+
+class ParserHints:
+    """``parse.text_hints`` for io's text and Word splitters, imported on first use: the gate runs
+    first, and a file it refuses never loads the parser."""
+
+    def __getattr__(self, name: str) -> Any:
+        from xltool.parse import text_hints
+
+        return getattr(text_hints, name)
+
+
+@dataclass
+class SourceResult:
+    """What one source file yielded."""
+
+    file: str
+    kind: str  # "text" | "docx" | "workbook"
+    projects: list[Project] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # Chinese, source-level (tables skipped …)
+    skipped_tables: int = 0
+
+
+def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult:
+    """Every project table in one source file (text, .docx or workbook), layout normalised.
+
+    Raises :class:`XltoolError` (exit code 2) naming the file when it cannot be read
+    or holds no project table at all.
+    """
+    from xltool.io.sources import source_grids
+
+    path = Path(path)
+    kind, grids = source_grids(path, hints=ParserHints())
+    result = SourceResult(file=str(path), kind=kind)
+    # The parser (and the pydantic model) load only once a file has passed the gate.
+    from xltool.parse.imported import projects_from_grid
+    from xltool.parse.reader import SELF_EVALUATION
+
+    for grid in grids:
+        found = projects_from_grid(grid, file=str(path), profile=profile)
+        if found:
+            if result.kind == "workbook":
+                _restore_clipped(path, found)
+            result.projects.extend(found)
+        elif grid.meta.get("self_evaluation"):
+            where = f"工作表“{grid.name}”" if result.kind == "workbook" else f"第 {grid.name.rsplit('#', 1)[-1]} 张表"
+            result.warnings.append(f"{where}是{SELF_EVALUATION}，未导入")
+        elif result.kind != "workbook" and _has_table(grid):
+            result.skipped_tables += 1
+            result.warnings.append(f"第 {grid.name.rsplit('#', 1)[-1]} 张表中没有“项目名称”栏目，未导入")
+        elif result.kind == "workbook" and _has_table(grid) and grid.name != INSTRUCTIONS_SHEET:
+            # other sheets of a workbook (lists, notes) are normal: said, not counted as skipped
+            result.warnings.append(f"工作表“{grid.name}”中没有项目绩效目标表，已跳过")
+    if not result.projects:
+        if any(g.meta.get("self_evaluation") for g in grids):
+            raise XltoolError(f"这是{SELF_EVALUATION}，没有可导入的内容", file=path, code="input.no_table")
+        what = {"docx": "文档中的表格", "workbook": "工作簿中的工作表", "text": "文本中"}[result.kind]
+        raise XltoolError(f"{no_table_message(what, _what_was_found(grids))}，没有可导入的内容", file=path,
+                          code="input.no_table")
+    return result
+
+
+def _what_was_found(grids: list[Grid]) -> str:
+    """Say what part of a 绩效目标表 was recognised, so the user knows what is missing."""
+    from xltool.parse.indicators import find_header_row  # noqa: PLC0415
+    from xltool.parse.labels import THRESHOLD, match  # noqa: PLC0415
+
+    def row_texts(grid: Grid, r: int) -> list[tuple[int, object]]:
+        return [(c, v) for c, v in enumerate(grid.rows[r]) if v is not None and str(v).strip()]
+
+    indicators = any(find_header_row(g, 0, g.height, row_texts) for g in grids)
+    labels = sorted({m.key for g in grids for row in g.rows for v in row
+                     if (m := match(v)) is not None and m.score >= THRESHOLD})
+    if indicators:
+        return "找到了指标表，但没有找到“项目名称”栏目"
+    if labels:
+        return "找到了部分表头栏目，但没有找到“项目名称”栏目和指标表（一级指标、二级指标、三级指标）"
+    return NO_TABLE_WHY
+
+
+def _has_table(grid: Grid) -> bool:
+    return any(sum(1 for v in row if v is not None) >= 2 for row in grid.rows)
+
+
+_CALAMINE_CLIP = 32_767  # python-calamine silently keeps at most this many characters of a cell
+_LONG_FIELDS = ("name", "department", "implementer", "overview", "long_term_goal", "annual_goal")
+
+
+def _restore_clipped(path: Path, projects: list[Any]) -> None:
+    """Put back the whole text of a cell python-calamine clipped at 32,767 characters.
+
+    Excel never writes longer cells, other programs do; the writer then cuts the text
+    visibly and says by how much (:mod:`xltool.write.cellfit`), which needs its true
+    length. Only such rare cells cost a second (openpyxl) read of the file.
+    """
+    wanted = [(p, f, p.cells.get(f)) for p in projects for f in _LONG_FIELDS
+              if len(getattr(p, f, "") or "") >= _CALAMINE_CLIP and p.cells.get(f)]
+    if not wanted:
+        return
+    from xltool.io.gate import guard_openpyxl, safe_load_workbook
+
+    try:
+        workbook = safe_load_workbook(path, read_only=True)
+        try:
+            with guard_openpyxl(path):
+                for project, name, ref in wanted:
+                    value = workbook[project.sheet][ref].value if project.sheet in workbook.sheetnames else None
+                    if isinstance(value, str) and len(value) > len(getattr(project, name)):
+                        setattr(project, name, value.strip())
+        finally:
+            workbook.close()  # read-only openpyxl holds the file open (locked on Windows) until closed
+    except XltoolError:
+        pass  # keep what calamine read
