@@ -114,3 +114,85 @@ def test_interrupt_while_the_copied_text_rules_run_beside_leaves_nothing(tmp_pat
     assert not (tmp_path / "汇总.xlsx").exists()
     assert list(work.iterdir()) == []
     assert multiprocessing.active_children() == []
+
+
+@needs_fork
+def test_a_pool_started_beside_other_threads_is_spawned_not_forked(tmp_path: Path) -> None:
+    """A web server merges in a job thread: a worker forked beside other threads can wait for
+    ever on a lock one of them held at the fork (seen as a web merge that never finished)."""
+    import shutil
+    import threading
+
+    source = Path(__file__).resolve().parents[1] / "examples" / "区行政审批局_2022.xlsx"
+    items = []
+    for i in range(pool.POOL_MIN_FILES):
+        copy = tmp_path / f"单位{i}.xlsx"
+        shutil.copyfile(source, copy)
+        items.append((i, str(copy), copy.name))
+    serial: list = []
+    pool.read_all(items, serial.append, jobs=1, options=ReadOptions(memory_mb=0))
+    assert pool._pool_context().get_start_method() == "fork"  # a lone thread still forks (fast)
+    gate = threading.Event()
+    other = threading.Thread(target=gate.wait, daemon=True)
+    other.start()
+    try:
+        assert pool._pool_context().get_start_method() == "spawn"
+        pooled: list = []
+        pool.read_all(items, pooled.append, jobs=2, options=ReadOptions(memory_mb=0))
+    finally:
+        gate.set()
+        other.join()
+    key = lambda results: sorted((r.index, r.status, [p[:4] for p in r.projects]) for r in results)  # noqa: E731
+    assert key(pooled) == key(serial) and len(pooled) == len(items)
+    assert {r.status for r in pooled} == {"已汇总"} and all(r.projects for r in pooled)
+
+
+@needs_fork
+def test_an_ods_read_beside_other_threads_is_not_forked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """.xls/.ods are read in a child process; beside other threads that child is spawned, never forked."""
+    import multiprocessing
+    import threading
+    import zipfile
+
+    from xltool.io import calamine
+
+    path = tmp_path / "表.ods"
+    ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ns} office:version="1.2">'
+               '<office:body><office:spreadsheet><table:table table:name="项目1"><table:table-row>'
+               '<table:table-cell office:value-type="string"><text:p>项目名称</text:p></table:table-cell>'
+               '<table:table-cell office:value-type="string"><text:p>档案数字化</text:p></table:table-cell>'
+               '</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        zf.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        zf.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                    'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                    '<manifest:file-entry manifest:full-path="/" manifest:media-type='
+                    '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry '
+                    'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+
+    fork = multiprocessing.get_context("fork")
+
+    class NoForkBesideThreads:
+        def Pipe(self, duplex: bool = True) -> object:  # noqa: N802 - multiprocessing's name
+            return fork.Pipe(duplex)
+
+        def Process(self, *args: object, **kwargs: object) -> object:  # noqa: N802
+            assert threading.active_count() == 1, "a child forked beside other threads"
+            return fork.Process(*args, **kwargs)
+
+    monkeypatch.setattr(calamine, "_CHILD_CONTEXT", NoForkBesideThreads())
+    alone = calamine.grids_from_calamine(path)
+    gate = threading.Event()
+    other = threading.Thread(target=gate.wait, daemon=True)
+    other.start()
+    try:
+        beside = calamine.grids_from_calamine(path)
+    finally:
+        gate.set()
+        other.join()
+    values = lambda grids: [(g.name, g.rows) for g in grids]  # noqa: E731
+    assert values(beside) == values(alone) and "档案数字化" in str(values(alone))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,6 +102,10 @@ def _child_read(path: str, kind: str, conn: Any, parent: int = 0, read_end: int 
 
 def _grids_in_child(path: Path, kind: str) -> list[Grid]:
     ctx = _CHILD_CONTEXT
+    if threading.active_count() > 1:  # a child forked beside other threads can hang on a lock they held
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
     receiver, sender = ctx.Pipe(duplex=False)
     from xltool.core.interrupt import lifeline
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -82,9 +83,14 @@ def default_jobs() -> int:
 def _pool_context() -> Any:
     import multiprocessing
 
-    # fork starts a worker in milliseconds with the parser already imported.
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
+    # fork starts a worker in milliseconds with the parser already imported, but only a
+    # single-threaded process may fork: a child forked while another thread (a web server's
+    # request or job thread) holds a lock waits on that lock for ever.
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods:
+        if threading.active_count() == 1:
+            return multiprocessing.get_context("fork")
+        return multiprocessing.get_context("spawn")  # its parent is this process (forkserver's is not)
     return multiprocessing.get_context()
 
 
