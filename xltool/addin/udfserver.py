@@ -128,7 +128,7 @@ def choose(platform: str, existing: str | None, fresh_process: bool | None, dll:
                 f"无法改用常驻的 Python 进程：未在 Python 所在文件夹及其上一级找到 {dll_wanted}（xlwings 安装时放在那里）。"
                 "请用配置的那个 Python 重新安装 xlwings（python -m pip install --force-reinstall xlwings）后重试，"
                 f"或不加 {PERSISTENT_FLAG}。")
-        return ServerChoice("False" if invalid else None, bool(current) and not invalid, [*notes, (
+        return ServerChoice("False" if invalid else None, False, [*notes, (
             f"未在 Python 所在文件夹及其上一级找到 {dll_wanted}（xlwings 的常驻进程需要它），"
             "按钮每次点击启动新的 Python 进程（较慢）。重新安装 xlwings 后再运行 xltool addin install 即改用常驻进程。")])
     return ServerChoice("True", True, [*notes, (
