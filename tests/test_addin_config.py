@@ -45,7 +45,7 @@ def test_chinese_interpreter_path_survives_code_page_936(tmp_path: Path) -> None
     data = conf.read_bytes()
     assert data == f'"INTERPRETER_WIN","{CN_PYTHON}"\r\n'.encode("gbk")
     assert "张三".encode("gbk") in data and "张三".encode("utf-8") not in data
-    assert result.notes == []
+    assert not [n for n in result.notes if "8.3" in n or "配置文件路径" in n]  # no path remark (the DLL's is below)
     # What the VBA sees: the bytes decoded with code page 936, split by Input #.
     for codec in ("cp936", "gbk"):
         seen = read_as_vba(data, codec)

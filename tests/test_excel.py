@@ -99,7 +99,10 @@ class FakeExcel:
         book = xw.Book(json=self.payload())
         book.set_mock_caller()
         function()
-        actions = book.json()["actions"]
+        return self.apply(book.json()["actions"])
+
+    def apply(self, actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Apply queued actions as the Excel client does (the notes recorded meanwhile last)."""
         self.actions = actions
         for action in actions:
             getattr(self, "_" + action["func"], self._ignored)(action)

@@ -182,6 +182,45 @@ def _read_config(machine: Machine, config_file: Path, key: str) -> list[Check]:
     return checks
 
 
+def _server_checks(machine: Machine, config_file: Path, key: str) -> list[Check]:
+    """Whether clicks run in xlwings' persistent Python (``USE UDF SERVER``), and whether it can start."""
+    from xltool.addin import udfserver
+
+    title = "按钮的运行方式"
+    if machine.platform != "windows":
+        return [Check(INFO, title, udfserver.MAC_NOTE)]
+    try:
+        config = addin_config.read_as_vba(config_file.read_bytes(), machine.encoding)
+    except OSError:  # already reported by the config check
+        return []
+    raw, interpreter = config.get(udfserver.SERVER_KEY), config.get(key) or config.get("INTERPRETER")
+    shown = f"{udfserver.SERVER_KEY} = {raw}" if raw is not None else f"配置中没有 {udfserver.SERVER_KEY}"
+    try:
+        persistent = udfserver.parse_flag(raw)
+    except ValueError:
+        return [Check(ATTENTION, title, f"{shown}：不是 True 或 False，Excel 会在每次点击时报“类型不匹配”。",
+                      "运行 xltool addin install 重新写入，或把它改为 True 或 False。")]
+    if not persistent:
+        return [Check(INFO, title, f"每次点击都启动新的 Python 进程（{shown}），每次都要重新载入 xlwings 和 xltool。",
+                      f"运行 xltool addin install {udfserver.PERSISTENT_FLAG} 改用常驻进程，第一次点击之后的点击快得多。")]
+    if not interpreter or not machine.xlwings_version:
+        return []  # the config and xlwings checks above already say what is missing
+    platform = addin_registry.excel_platform(machine.registry) if machine.registry is not None else None
+    bits = {"x64": 64, "x86": 32}.get((platform or "").lower())
+    dll = udfserver.find_dll(interpreter, machine.xlwings_version, bits, exists=machine.exists)
+    if dll is None:
+        names = " 或 ".join(udfserver.dll_names(machine.xlwings_version, bits))
+        return [Check(
+            ATTENTION, title,
+            f"常驻 Python 进程（{shown}），但 {'、'.join(udfserver.dll_places(interpreter))} 中没有 {names}："
+            "Excel 无法启动常驻进程，每次点击都会报错（Could not load …dll）。",
+            f"用配置中的 Python 重新安装 xlwings：\"{interpreter}\" -m pip install --force-reinstall xlwings；"
+            f"或运行 xltool addin install {udfserver.FRESH_FLAG} 改为每次点击启动新进程。",
+        )]
+    return [Check(OK, title, f"常驻 Python 进程（{shown}，xlwings 的 UDF 服务器，{dll}）：第一次点击启动它，"
+                             "以后的点击不再重新载入程序。" + udfserver.UPGRADE_NOTE)]
+
+
 def _addin_file_check(where: InstallLocations) -> Check:
     from xltool.addin import build as addin
 
@@ -285,6 +324,7 @@ def _windows(machine: Machine) -> list[Check]:
     checks.append(code_page)
     checks.append(_addin_file_check(where))
     checks += _read_config(machine, where.config_file, where.interpreter_key)
+    checks += _server_checks(machine, where.config_file, where.interpreter_key)
     checks += _macro_checks_windows(machine, where.startup_dir)
     return checks
 
@@ -308,6 +348,7 @@ def _macos(machine: Machine) -> list[Check]:
         else:
             checks.append(Check(ATTENTION, "AppleScript", f"缺少 {script}。", "运行 xltool addin install。"))
     checks += _read_config(machine, where.config_file, where.interpreter_key)
+    checks += _server_checks(machine, where.config_file, where.interpreter_key)
     checks.append(Check(INFO, "宏设置", "macOS 上无法自动读取。请在 Excel → 偏好设置 → 安全性 中确认未选择“禁用所有宏，并且不通知”。"))
     return checks
 

@@ -14,11 +14,15 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xltool.addin import registry as addin_registry
 from xltool.addin.build import (ADDIN_FILENAME, PROJECT_NAME, atomic_write, build_addin, xlwings_dir,
                                 xlwings_runtime_source, xlwings_version)
 from xltool.core.errors import XltoolError
+
+if TYPE_CHECKING:
+    from xltool.addin.udfserver import ServerChoice
 
 __all__ = ["InstallLocations", "InstallResult", "install_addin", "install_locations", "normalise_platform",
            "uninstall_addin"]
@@ -123,6 +127,8 @@ def install_addin(
     short_path: Callable[[str], str | None] | None = None,
     trusted: bool = False,
     registry: addin_registry.Registry | None = None,
+    fresh_process: bool | None = None,
+    file_exists: Callable[[str], bool] = os.path.isfile,
 ) -> InstallResult:
     """Build the add-in into Excel's start-up folder and point its config at this Python.
 
@@ -131,9 +137,13 @@ def install_addin(
     becomes its 8.3 short form (``short_path``, default ``GetShortPathNameW``) or is
     refused before anything is written. ``trusted`` also registers the start-up
     folder as an Excel Trusted Location (Windows, through ``registry``).
+    On Windows the clicks run in xlwings' persistent Python (``USE UDF SERVER``, see
+    :mod:`xltool.addin.udfserver`) unless ``fresh_process`` or the user's own value says
+    otherwise; ``file_exists`` looks for the server's DLL next to the interpreter.
     Excel must be restarted afterwards (it opens start-up add-ins only when it starts).
     """
     from xltool.addin import config as addin_config
+    from xltool.addin import udfserver
 
     where = install_locations(platform, home, env)
     env = os.environ if env is None else env
@@ -158,10 +168,15 @@ def install_addin(
         raise XltoolError(f"无法读取已有的配置文件：{exc}", file=where.config_file) from None
     newline = "\r\n" if where.platform == "windows" else "\n"
     try:
-        text = config_text(addin_config.decode_existing(existing, encoding), where.interpreter_key, value, newline)
+        text = addin_config.decode_existing(existing, encoding)
+        server = _server_choice(where.platform, text, value, package_dir, fresh_process, file_exists)
+        if server.value is not None:
+            text = config_text(text, udfserver.SERVER_KEY, server.value, newline)
+        text = config_text(text, where.interpreter_key, value, newline)
         data = addin_config.config_bytes(text, encoding)
     except XltoolError as exc:
         raise XltoolError(exc.message, file=where.config_file) from None
+    result.notes += server.notes
 
     build_addin(target, package_dir=package_dir, macros_dir=macros_dir, create_folder=True)
     result.written.append(target)
@@ -184,6 +199,21 @@ def install_addin(
     elif trusted:
         result.notes.append("macOS 版 Excel 没有“受信任位置”设置：启动文件夹中的加载项由 Excel 直接加载。")
     return result
+
+
+def _server_choice(platform: str, text: str, interpreter: str, package_dir: Path, fresh_process: bool | None,
+                   file_exists: Callable[[str], bool]) -> ServerChoice:
+    """``USE UDF SERVER`` for this install (:func:`xltool.addin.udfserver.choose`)."""
+    from xltool.addin import config as addin_config
+    from xltool.addin import udfserver
+
+    existing = addin_config.read_as_vba(text.encode("utf-8"), "utf-8").get(udfserver.SERVER_KEY)
+    if platform != "windows":
+        return udfserver.choose(platform, existing, fresh_process, None, "")
+    version = xlwings_version(xlwings_runtime_source(package_dir))
+    dll = udfserver.find_dll(interpreter, version, exists=file_exists)
+    wanted = " 或 ".join(udfserver.dll_names(version))
+    return udfserver.choose(platform, existing, fresh_process, dll, wanted)
 
 
 def uninstall_addin(

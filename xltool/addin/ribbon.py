@@ -1,9 +1,12 @@
 """The Excel ribbon's buttons (macros/xltool_ribbon.bas), over xlwings.
 
-Each ribbon button runs ``RunPython "import xltool.addin.ribbon as m; m.<function>()"``,
-i.e. a fresh Python per click, so this module imports nothing heavy at import time
-(xlwings, the parser, the rules and the marking engine are imported inside the
-functions).
+Each ribbon button runs ``RunPython "import xltool.addin.ribbon as m; m.<function>()"``:
+on Windows by default in xlwings' persistent Python (``USE UDF SERVER``, see
+:mod:`xltool.addin.udfserver`), otherwise in a fresh Python per click. So this module
+imports nothing heavy at import time (xlwings, the parser, the rules and the marking
+engine are imported inside the functions), and keeps nothing between clicks: the
+calling book (``Book.caller()``), its sheets and its profile are read anew every time
+(tests/test_excel_persistent.py runs clicks of several books in one interpreter).
 
 The buttons do no validation and no marking of their own: they read each sheet's
 used range in one call (:func:`~xltool.write.marking.xlwings_backend.read_grid`, with

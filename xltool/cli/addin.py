@@ -62,7 +62,15 @@ def build_command(output: Path | None, wps: bool, server: str | None) -> None:
 @click.option("--server", default=None, metavar="网址",
               help="--wps 时 xltool 服务器的地址，默认为本机的 xltool serve（127.0.0.1:8765）。")
 @click.option("--token", default=None, help="--wps 时服务器的访问口令（服务器用 --token 启动时）。")
-def install_command(trusted: bool, wps: bool, server: str | None, token: str | None) -> None:
+@click.option(
+    "--fresh-process/--persistent-process", "fresh_process", default=None,
+    help="按钮每次点击都启动新的 Python 进程（--fresh-process），或在常驻的 Python 进程中运行（--persistent-process，"
+    "Windows 上的默认做法：第一次点击后的点击快得多）。都不加时保留配置文件中已有的设置。macOS 总是每次启动新进程。",
+)
+def install_command(trusted: bool, wps: bool, server: str | None, token: str | None,
+                    fresh_process: bool | None) -> None:
+    if wps and fresh_process is not None:
+        raise ZhUsageError("--fresh-process 和 --persistent-process 只用于 Excel 加载项，不能与 --wps 一起使用。")
     if wps:
         from xltool.addin.wps import DEFAULT_SERVER
         from xltool.addin.wps.install import install_wps
@@ -80,7 +88,7 @@ def install_command(trusted: bool, wps: bool, server: str | None, token: str | N
         raise ZhUsageError("--server 和 --token 只能与 --wps 一起使用。")
     from xltool.addin.install import install_addin
 
-    result = install_addin(trusted=trusted)
+    result = install_addin(trusted=trusted, fresh_process=fresh_process)
     click.echo(f"已安装加载项：{result.addin}")
     click.echo(f"已写入配置：{result.config_file}")
     for note in result.notes:
