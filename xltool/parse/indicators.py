@@ -19,6 +19,7 @@ from xltool.core.grid import Grid, column_letter
 from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator
 from xltool.core.text import as_percent, clean_text, normalize_label
 from xltool.parse.labels import THRESHOLD, match, split_label
+from xltool.parse.mapping import record, where
 
 RowTexts = Callable[[Grid, int], list[tuple[int, Any]]]
 
@@ -120,6 +121,23 @@ def find_header_row(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tu
         if {"level1", "level2", "target"} <= fields:  # no 三级 column: the 二级 column names the rows
             return r, columns
     return None
+
+
+def name_unplaced_titles(grid: Grid, start: int, end: int, row_texts: RowTexts, project: Project) -> None:
+    """No indicator table found, yet a row names 一级/二级 columns: its other titles are what
+    was not understood; each is named (sheet, cell) and recorded for the table's layout file."""
+    for r in range(start, end):
+        texts = row_texts(grid, r)
+        columns = classify_columns(texts) if len(texts) >= 3 else {}
+        if not {"level1", "level2"} <= set(columns.values()):
+            continue
+        unknown = [(c, clean_text(v)) for c, v in texts if c not in columns and isinstance(v, str)
+                   and not _known_title(v)]
+        _record_titles(grid, r, r + 1, grid.rows[r], columns, unknown)
+        if unknown:
+            named = "、".join(f"“{t}”（{where(grid, r, c)}）" for c, t in unknown[:8])
+            project.notes.append(f"指标表的栏目未能全部识别：{named}；可在版式文件中写明它们是哪一栏")
+        return
 
 
 _LONG_TERM_RE = re.compile(r"长期|中期")
@@ -250,8 +268,9 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
     ragged = bool(grid.meta.get("ragged_rows"))
     extra_cols = {c: clean_text(v) for c, v in enumerate(title_cells)
                   if (c not in columns or c in keep_too) and v is not None and clean_text(v)}
-    unknown = [f"“{t}”（{column_letter(grid.left + c)}{grid.top + header_row}）" for c, t in extra_cols.items()
-               if c not in keep_too and not _known_title(t)]
+    unknown = [(c, t) for c, t in extra_cols.items() if c not in keep_too and not _known_title(t)]
+    _record_titles(grid, header_row, first, title_cells, columns, unknown)
+    unknown = [f"“{t}”（{where(grid, header_row, c)}）" for c, t in unknown]
     if unknown:  # named, never dropped: each row keeps these cells under their titles
         project.notes.append(f"指标表中未识别的栏目：{'、'.join(unknown[:8])}，各行内容已按栏目名保留在指标的附加信息中")
     letters: dict[int, str] = {}
@@ -319,6 +338,17 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             cell=f"{letter(target_col)}{sheet_row}", row=sheet_row, cells=cells, extra=extra,
         ))
     _backfill_level1(project.indicators[before:])
+
+
+def _record_titles(grid: Grid, header_row: int, first: int, title_cells: list[Any], columns: dict[int, str],
+                   unknown: list[tuple[int, str]]) -> None:
+    """Each column title as mapped (or not) for the table's layout file (parse/mapping.py)."""
+    for c, key in columns.items():
+        if c < len(title_cells) and title_cells[c] is not None:
+            row = next((r for r in range(first - 1, header_row - 1, -1) if grid.get(r, c) == title_cells[c]), header_row)
+            record(grid, row, c, title_cells[c], "columns", key)
+    for c, text in unknown:
+        record(grid, header_row, c, text, "columns", None)
 
 
 def _known_title(title: str) -> bool:

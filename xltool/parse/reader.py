@@ -27,7 +27,7 @@ from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's publ
 from xltool.parse.amounts import looks_like_amount
 from xltool.parse.provenance import apply_provenance, provenance_from_lists
 from xltool.parse.titles import year_line, year_stated  # noqa: F401  (re-exported)
-from xltool.parse.indicators import annual_indicator_header, find_header_row, parse_indicators
+from xltool.parse.indicators import annual_indicator_header, find_header_row, name_unplaced_titles, parse_indicators
 from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, is_label, match
 
 
@@ -254,6 +254,8 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
             project.notes.append(f"未找到“{label(fieldname)}”栏目")
     if header:
         parse_indicators(grid, header[0], header[1], block.end_row, project, _row_texts, _is_title)
+    else:
+        name_unplaced_titles(grid, block.name_row, block.end_row, _row_texts, project)
     finish_project(project, profile)
     return project
 
