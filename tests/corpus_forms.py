@@ -24,6 +24,8 @@ FORMS_TABLES = (
     "21_anhui_shucheng_yigongdaizhen",
     "23_fujian_putian_xiuyu_shuihuixiufu",
     "24_fujian_longyan_zongjiaoguanli",
+    "25_ningxia_guyuan_yuanzhou_shuiyuanhanyang",
+    "26_fujian_ningde_dangshi_bumenzhengti",
 )
 
 
