@@ -35,6 +35,7 @@ def _renamed(form: Form) -> list[list[object]]:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(forms())
 def test_an_unknown_title_is_named_then_one_edited_layout_reads_the_form(tmp_path: Path, form: Form) -> None:
+    assume(form.layout[0] == "standard")  # older forms name their rows under 绩效内容, not 三级
     rows = _renamed(form)
     assume(any(UNKNOWN_NAME_TITLE in row for row in rows))
     [first] = projects_from_grid(Grid(rows=[list(r) for r in rows], name="表1"), file="x")

@@ -19,7 +19,8 @@ from xltool.parse.indicators import TITLE_ROWS, level_names, tidy_unit
 from xltool.parse.labels import is_footer
 from xltool.parse.layouts import applied_layout, kept_layout
 from xltool.parse.mapping import attach_mappings, forget, mapping_of, record, where as _where
-from xltool.parse.reader import column_field, header_field, parse_grid, read_bands, year_line
+from xltool.parse.reader import column_field, header_field, parse_grid, read_bands
+from xltool.parse.titles import year_line, year_stated
 
 
 # Grid.meta key: 0-based rows that were free paragraphs (not table rows) in the source.
@@ -236,9 +237,6 @@ def _grid_pos(grid: Grid, ref: str) -> tuple[int, int]:
     return row - grid.top, col - grid.left
 
 
-_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
-
-
 def find_title(grid: Grid, project: Project) -> None:
     """Title and year from a title row the parser did not take ("…申报表（2023年度）")."""
     if project.title:
@@ -247,8 +245,7 @@ def find_title(grid: Grid, project: Project) -> None:
         for v in grid.rows[r]:
             if v is not None and is_table_start(v) and "绩效目标" in str(v):
                 project.title = clean_text(v)
-                match = _YEAR_RE.search(project.title)
-                project.year = int(match.group(1)) if match else project.year
+                project.year = year_stated(project.title) or project.year
                 return
 
 

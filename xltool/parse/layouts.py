@@ -171,9 +171,9 @@ def applied_layout(layout: dict[str, dict[str, tuple[str, ...]]] | None) -> Iter
 
 
 def _clear() -> None:
-    from xltool.parse import reader  # noqa: PLC0415
+    from xltool.parse import bands, reader  # noqa: PLC0415
     from xltool.parse.indicators import level_names, reset_caches  # noqa: PLC0415
 
     reset_caches()
-    for cached in (reader._names_project, reader._name_label_chars, level_names):
+    for cached in (reader._names_project, bands._name_label_chars, level_names):
         cached.cache_clear()
