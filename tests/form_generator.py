@@ -210,7 +210,9 @@ def _no_level3_table(form: Form) -> list[list[Any]]:
 
 
 def _indicator_table(draw: Any, form: Form) -> list[list[Any]]:
-    operator_title = draw(st.sampled_from([None, *exact_labels("columns", "operator")]))
+    # an operator column under the field table's wordings, or under a title it does not know
+    # ("考核方向": the column is told by its ≥ ≤ = cells)
+    operator_title = draw(st.sampled_from([None, *exact_labels("columns", "operator"), "考核方向", "比较方式"]))
     target_title = draw(st.sampled_from(exact_labels("columns", "target")))
     extras = draw(st.lists(st.sampled_from(["指标解释", "权重", "评分标准"]), max_size=2, unique=True))
     towns = draw(st.sampled_from([0, 0, 2, 3]))
