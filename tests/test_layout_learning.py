@@ -178,3 +178,22 @@ def test_the_default_layouts_folder_is_the_users_config_folder(tmp_path: Path, m
     assert layouts_folder() == tmp_path / "cfg" / "xltool" / "layouts"
     monkeypatch.setenv("XLTOOL_LAYOUTS", str(tmp_path / "mine"))
     assert layouts_folder() == tmp_path / "mine"
+
+
+def test_an_unknown_label_written_inside_its_cell_is_named_and_mapped(tmp_path: Path) -> None:
+    """"年度经费额度：12万元" in one cell: the label is named with its cell, goes into the layout
+    file, and once mapped the amount is read (in 万元, as the cell says); the fingerprint holds."""
+    rows = [["2024年项目支出绩效目标表", N, N, N], ["项目名称", "河道保洁", N, N], ["主管部门", "县水利局", N, N],
+            ["年度经费额度：12万元", N, N, N], ["一级指标", "二级指标", "三级指标", "指标值"],
+            ["产出指标", "数量指标", "保洁河长", "≥30公里"]]
+    [p] = projects_from_grid(Grid(rows=[list(r) for r in rows], name="表1"), file="x")
+    mapping = mapping_of(p)
+    assert p.total is None and mapping is not None
+    assert [(u.text, u.where) for u in mapping.unmapped] == [("年度经费额度", "工作表“表1”A4")]
+    assert any("“年度经费额度”（工作表“表1”A4）" in n for n in p.notes)
+    path = tmp_path / "l.toml"
+    path.write_text(render_layout(mapping).replace('"年度经费额度" = ""', '"年度经费额度" = "total"'), encoding="utf-8")
+    saved = read_layout(path)
+    with layout_library([saved]):
+        [again] = projects_from_grid(Grid(rows=[list(r) for r in rows], name="表1"), file="x")
+    assert again.total == 12.0 and mapping_of(again).fingerprint == mapping.fingerprint  # type: ignore[union-attr]

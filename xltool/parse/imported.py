@@ -157,6 +157,7 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
                 texts = rest[1:]
             else:
                 lone.append(clean_text(label))
+                _name_inline_label(grid, r, col, label, project)
                 texts = rest
     if long_term:
         project.extra["中长期绩效指标"] = "\n".join(long_term)
@@ -164,6 +165,19 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
             f"已按年度绩效指标导入；中长期绩效指标 {len(long_term)} 行未导入指标表，已保留在附加信息“中长期绩效指标”中"
         )
     return lone
+
+
+_INLINE_LABEL_RE = re.compile(r"([^\d:：]{2,12})[:：]\s*\S")
+
+
+def _name_inline_label(grid: Grid, r: int, c: int, text: Any, project: Project) -> None:
+    """"年度经费额度：12万元" in one cell, its label unknown: named, and recorded for the layout
+    file (mapped there, the label is read like any other written inside its cell)."""
+    found = _INLINE_LABEL_RE.match(clean_text(text)) if isinstance(text, str) and len(text) <= 80 else None
+    if found is not None:
+        label = found.group(1).strip()
+        record(grid, r, c, label, "header", None)
+        project.notes.append(f"未识别的栏目“{label}”（{_where(grid, r, c)}），内容已保留在附加信息“其他说明”中")
 
 
 def _is_caption(value: Any) -> bool:
