@@ -197,3 +197,15 @@ def test_an_unknown_label_written_inside_its_cell_is_named_and_mapped(tmp_path: 
     with layout_library([saved]):
         [again] = projects_from_grid(Grid(rows=[list(r) for r in rows], name="表1"), file="x")
     assert again.total == 12.0 and mapping_of(again).fingerprint == mapping.fingerprint  # type: ignore[union-attr]
+
+
+def test_the_library_call_returns_the_layout_file_to_offer(tmp_path: Path) -> None:
+    """No output asked (the web page): nothing is written, the layout file comes back as text."""
+    import xltool
+
+    source = _text(OWN_WORDS, tmp_path / "own.txt")
+    result = xltool.import_tables([source], layouts=tmp_path / "none")
+    [draft] = result.layouts
+    assert result.data and draft.path is None and not list(tmp_path.glob("*.toml"))
+    assert f'"{UNKNOWN_NAME_TITLE}" = ""' in draft.text and draft.mapping.fingerprint in draft.text
+    assert {u.text for u in draft.mapping.unmapped} >= {UNKNOWN_NAME_TITLE, "考核值"}

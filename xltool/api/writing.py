@@ -113,6 +113,9 @@ def import_tables(sources: Any, *, year: int | None = None, profile: str | None 
             run.warnings.extend(run.cut)
         for project in run.projects:
             project.file = staged.name(project.file)
+        for draft in run.drafts:  # an upload's layout file names the file as the user sent it
+            draft.text = staged.name(draft.text)
+            draft.mapping.file = staged.name(draft.mapping.file)
         return ImportResult(run.projects, [staged.name(w) for w in run.warnings],
                             run.written[0] if output is not None else (Path(split) if split is not None else None),
                             data, run.skipped_tables, run.sources, list(run.written), run.profile_notice,

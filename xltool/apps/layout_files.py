@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 
 from xltool.core.errors import XltoolError
 from xltool.parse.layouts import SavedLayout, read_layout, render_layout
-from xltool.parse.mapping import TableMapping, mapping_of
+from xltool.parse.mapping import mapping_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from xltool.core.model import Project
+    from xltool.parse.mapping import TableMapping
 
 LAYOUTS_ENV = "XLTOOL_LAYOUTS"
 DRAFT_SUFFIX = ".版式.toml"

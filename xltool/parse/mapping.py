@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from xltool.core.grid import Grid, split_ref
-from xltool.core.model import Project
+
+if TYPE_CHECKING:  # pragma: no cover
+    from xltool.core.model import Project
 from xltool.core.text import clean_text, normalize_label
 
 Section = Literal["header", "columns"]
