@@ -76,8 +76,9 @@ def _as_text(form: Form, path: Path) -> Path:
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(forms())
 def test_generated_forms_read_back_from_text_and_word_with_merged_cells(form: Form) -> None:
-    """The same form as copied text and as a .docx whose empty 一级/二级 cells are merged into the
-    filled one above (Word's vertical merges), spanning values merged across (tests/corpus_forms.py)."""
+    """The same form as copied text, and as a .docx and an .xlsx whose empty 一级/二级 cells are merged
+    into the filled one above (as Word and Excel users merge), spanning values merged across
+    (tests/corpus_forms.py)."""
     from corpus_forms import write_form
     from xltool.io.sources import load_source
 
@@ -85,3 +86,4 @@ def test_generated_forms_read_back_from_text_and_word_with_merged_cells(form: Fo
         text = _as_text(form, Path(folder) / "f.txt")
         _recovered(form, load_source(text).projects)
         _recovered(form, load_source(write_form(text, Path(folder) / "f.docx", "docx")).projects)
+        _recovered(form, load_source(write_form(text, Path(folder) / "f.xlsx", "xlsx")).projects)
