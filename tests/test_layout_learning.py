@@ -209,3 +209,21 @@ def test_the_library_call_returns_the_layout_file_to_offer(tmp_path: Path) -> No
     assert result.data and draft.path is None and not list(tmp_path.glob("*.toml"))
     assert f'"{UNKNOWN_NAME_TITLE}" = ""' in draft.text and draft.mapping.fingerprint in draft.text
     assert {u.text for u in draft.mapping.unmapped} >= {UNKNOWN_NAME_TITLE, "考核值"}
+
+
+def test_a_layout_kept_from_the_text_copy_applies_to_the_word_and_excel_forms(tmp_path: Path) -> None:
+    """The fingerprint is the table's titles and labels, not its file kind or cell addresses."""
+    source = _text(OWN_WORDS, tmp_path / "own.txt")
+    assert _import(str(source), "-o", str(tmp_path / "o.xlsx"), "--layouts", str(tmp_path / "none"))[0] == 0
+    folder = tmp_path / "kept"
+    folder.mkdir()
+    text = (tmp_path / "o.版式.toml").read_text(encoding="utf-8")
+    (folder / "河道.toml").write_text(text.replace(f'"{UNKNOWN_NAME_TITLE}" = ""', f'"{UNKNOWN_NAME_TITLE}" = "name"'),
+                                     encoding="utf-8")
+    for kind in ("docx", "xlsx"):
+        form = write_form(source, tmp_path / f"own.{kind}", kind)
+        out = tmp_path / f"{kind}.xlsx"
+        code, output = _import(str(form), "-o", str(out), "--layouts", str(folder))
+        assert code == 0 and "河道.toml" in output, output
+        [p] = read_workbook(out).projects
+        assert [i.name for i in p.indicators] == ["保洁河长", "水面清洁率", "群众满意度"]
