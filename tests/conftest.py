@@ -36,3 +36,18 @@ def load_seed_projects() -> list[Project]:
 def seed_projects() -> list[Project]:
     assert SEED_PATH.is_file(), f"seed missing: {SEED_PATH}"
     return load_seed_projects()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_layouts(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Imports in tests never apply layouts the machine's user keeps (apps/layout_files.py):
+    the layouts folder is an empty one of the session, unless a test names its own."""
+    import os
+
+    before = os.environ.get("XLTOOL_LAYOUTS")
+    os.environ["XLTOOL_LAYOUTS"] = str(tmp_path_factory.mktemp("layouts"))
+    yield
+    if before is None:
+        os.environ.pop("XLTOOL_LAYOUTS", None)
+    else:
+        os.environ["XLTOOL_LAYOUTS"] = before

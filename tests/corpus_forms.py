@@ -24,6 +24,8 @@ FORMS_TABLES = (
     "21_anhui_shucheng_yigongdaizhen",
     "23_fujian_putian_xiuyu_shuihuixiufu",
     "24_fujian_longyan_zongjiaoguanli",
+    "25_ningxia_guyuan_yuanzhou_shuiyuanhanyang",
+    "26_fujian_ningde_dangshi_bumenzhengti",
 )
 
 
@@ -89,6 +91,10 @@ def write_form(source: Path, out: Path, form: str) -> Path:
             ws.append([line])
         for r0, c0, r1, c1 in merges:
             ws.merge_cells(start_row=top + r0, start_column=c0 + 1, end_row=top + r1, end_column=c1 + 1)
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # "=1200平方米" typed as text (openpyxl would write a formula)
         wb.save(out)
     else:
         raise ValueError(form)

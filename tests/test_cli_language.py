@@ -22,7 +22,7 @@ from xltool.cli import main
 # Proper nouns and values a user types literally (profile names, file types).
 ALLOWED = {
     "xltool", "Excel", "WPS", "JSON", "Word", "Python", "openpyxl", "xlwings", "Windows", "macOS", "Linux", "CPU",
-    "UTF", "GBK", "XLTOOL_DEBUG", "auto", "Ctrl",  # typed literally: --token auto, Ctrl+C
+    "UTF", "GBK", "XLTOOL_DEBUG", "XLTOOL_LAYOUTS", "APPDATA", "auto", "Ctrl",  # typed literally: --token auto, Ctrl+C, variables
     "district", "national", "docx", "txt", "xlsx", "xlsm", "xls", "ods", "xlam",
 }
 _OPTION = re.compile(r"(?<![\w-])--?[A-Za-z][\w-]*")

@@ -60,3 +60,30 @@ def test_generated_forms_read_back_from_xlsx(form: Form) -> None:
                     cell.data_type = "s"  # "=100%" typed as text (openpyxl would write a formula)
         wb.save(path)
         _recovered(form, read_workbook(path).projects)
+
+
+def _as_text(form: Form, path: Path) -> Path:
+    """The form as text copied from Word: one-cell rows as lines, the others TAB rows keeping empty cells."""
+    lines = []
+    for row in form.rows:
+        cells = ["" if v is None else str(v) for v in row]
+        filled = [c for c in cells if c]
+        lines.append(filled[0] if len(filled) == 1 and cells[0] else "\t".join(cells))
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(forms())
+def test_generated_forms_read_back_from_text_and_word_with_merged_cells(form: Form) -> None:
+    """The same form as copied text, and as a .docx and an .xlsx whose empty 一级/二级 cells are merged
+    into the filled one above (as Word and Excel users merge), spanning values merged across
+    (tests/corpus_forms.py)."""
+    from corpus_forms import write_form
+    from xltool.io.sources import load_source
+
+    with tempfile.TemporaryDirectory(prefix="xltool-gen-") as folder:
+        text = _as_text(form, Path(folder) / "f.txt")
+        _recovered(form, load_source(text).projects)
+        _recovered(form, load_source(write_form(text, Path(folder) / "f.docx", "docx")).projects)
+        _recovered(form, load_source(write_form(text, Path(folder) / "f.xlsx", "xlsx")).projects)

@@ -314,6 +314,11 @@ CASES: list[Case] = [
         lambda: clean(overview="法律顾问年度顾问费20万元，行政诉讼年预估约2万元。"),
     ),
     (
+        "JX610",  # 元 written in the 万元 cell: 200 000 beside a source of 20
+        lambda: clean(total=200000.0, overview="专家评审费：全年约200场。"),
+        lambda: clean(),
+    ),
+    (
         "JX603",
         lambda: clean(total=None, raw={"total": "约20万"}),
         lambda: clean(raw={"total": "20"}),
@@ -666,7 +671,7 @@ def test_catalogue_entries_are_complete_grouped_and_in_chinese() -> None:
         group = {"completeness": "1", "operators": "2", "measurability": "3", "cost": "4", "classification": "5",
                  "money": "6", "copied": "7", "hygiene": "8", "dates": "9", "overview_math": "6",
                  "layout": "1", "forms": "1", "unit_cost": "4", "misfiled": "5", "goals": "7", "naming": "8",
-                 "timeliness": "9"}[module]
+                 "timeliness": "9", "amount_scale": "6"}[module]
         assert info.code[2] == group, (info.code, module)
 
 

@@ -259,4 +259,4 @@ def test_an_unrecognised_indicator_column_is_named_with_its_cell() -> None:
     [p] = projects_from_grid(Grid(rows=rows, name="表1"), file="x")
     assert p.indicators[0].extra == {"考核方式": "现场核查", "权重": "10", "指标解释": "反映培训规模"}
     [note] = [n for n in p.notes if "指标表中未识别" in n]
-    assert "“考核方式”（E5）" in note and "权重" not in note and "指标解释" not in note
+    assert "“考核方式”（工作表“表1”E5）" in note and "权重" not in note and "指标解释" not in note

@@ -126,6 +126,9 @@ class ImportResult:
     written: list[Path] = field(default_factory=list)  # every workbook written (one per project with ``split``)
     profile_notice: str = ""  # projects of several profiles in one workbook: which one its lists follow
     incomplete: bool = False  # a table passed over, a folder that could not be opened, or a text cut to fit a cell
+    # Layout files for tables with titles or labels not placed (apps/layout_files.Draft: mapping, text, path):
+    # written beside ``output``/in ``split``; with neither, only here, for the caller to offer.
+    layouts: list[Any] = field(default_factory=list)
 
 
 @dataclass

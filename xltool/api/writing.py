@@ -69,23 +69,29 @@ def check_mark_output(source: str | Path, output: str | Path) -> None:
 
 def import_tables(sources: Any, *, year: int | None = None, profile: str | None = None,
                   output: str | Path | None = None, split: str | Path | None = None,
-                  layout: str | Path | None = None) -> ImportResult:
+                  layout: str | Path | None = None, layouts: str | Path | None = None) -> ImportResult:
     """Last year's tables (.docx, text copied from Word, other regions' workbooks) → template workbooks.
 
     Every source is read before anything is written; one that cannot be read raises
     (``XltoolError``). ``output``: one workbook, a sheet per project; ``split``: a
     folder with one workbook per project; neither: the one workbook's bytes in ``data``.
     Folders among the sources are searched (lock files, backups passed over, in ``notices``).
-    ``layout``: a layout file (TOML: which title or label means which field) applied to this run.
+    ``layout``: a layout file (TOML: which title or label means which field) applied to this run;
+    ``layouts``: the folder of kept layouts applied to tables of the same fingerprint (default: the
+    user's, apps/layout_files.layouts_folder). Tables with titles or labels not placed get a layout
+    file to fill in (``layouts`` of the result; written beside ``output`` or in ``split``).
     """
-    from xltool.apps.importer import ImportRun, check_choices, collect, find_sources, load_all, run_import, write_workbook
+    from xltool.apps.importer import (
+        ImportRun, check_choices, collect, find_sources, layout_drafts, load_all, run_import, write_workbook,
+    )
 
     with Staged(sources) as staged:
         if output is not None or split is not None:
             try:
                 run = run_import(staged.paths, output=None if output is None else Path(output),
                                  split_dir=None if split is None else Path(split), profile=profile, year=year,
-                                 layout=None if layout is None else Path(layout))
+                                 layout=None if layout is None else Path(layout),
+                                 layouts=None if layouts is None else Path(layouts))
             except Exception as exc:
                 rename_error(exc, staged)
                 raise
@@ -95,8 +101,10 @@ def import_tables(sources: Any, *, year: int | None = None, profile: str | None 
             try:
                 paths, notices, unreadable = find_sources(staged.paths)
                 run = ImportRun(warnings=list(notices), unreadable=unreadable)
-                collect(load_all(paths, profile=profile, layout=None if layout is None else Path(layout)), run,
+                collect(load_all(paths, profile=profile, layout=None if layout is None else Path(layout),
+                                 layouts=None if layouts is None else Path(layouts), notices=run.warnings), run,
                         profile=profile)
+                run.drafts = layout_drafts(run.projects, None if layout is None else Path(layout))
             except Exception as exc:
                 rename_error(exc, staged)
                 raise
@@ -105,10 +113,13 @@ def import_tables(sources: Any, *, year: int | None = None, profile: str | None 
             run.warnings.extend(run.cut)
         for project in run.projects:
             project.file = staged.name(project.file)
+        for draft in run.drafts:  # an upload's layout file names the file as the user sent it
+            draft.text = staged.name(draft.text)
+            draft.mapping.file = staged.name(draft.mapping.file)
         return ImportResult(run.projects, [staged.name(w) for w in run.warnings],
                             run.written[0] if output is not None else (Path(split) if split is not None else None),
                             data, run.skipped_tables, run.sources, list(run.written), run.profile_notice,
-                            run.incomplete)
+                            run.incomplete, run.drafts)
 
 
 def merge(sources: Any, *, output: str | Path, jobs: int | None = None, profile: str | None = None,

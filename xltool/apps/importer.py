@@ -170,6 +170,7 @@ class ImportRun:
     profile_notice: str = ""  # projects of several profiles written into one workbook (which one its lists follow)
     unreadable: int = 0  # folders that could not be opened: their files are missing (exit 1)
     cut: list[str] = field(default_factory=list)  # texts longer than a cell holds: cut, said (exit 1)
+    drafts: list[Any] = field(default_factory=list)  # layout files for tables with titles not placed (layout_files.Draft)
 
     @property
     def incomplete(self) -> bool:
@@ -208,13 +209,23 @@ def find_sources(sources: list[Path]) -> tuple[list[Path], list[str], int]:
     return expanded, notices, unreadable
 
 
-def load_all(sources: list[Path], *, profile: str | None = None, layout: Path | None = None) -> list[SourceResult]:
-    """Every source read before anything is written; any that cannot be read raises (all named at once)."""
+def load_all(sources: list[Path], *, profile: str | None = None, layout: Path | None = None,
+             layouts: Path | None = None, notices: list[str] | None = None) -> list[SourceResult]:
+    """Every source read before anything is written; any that cannot be read raises (all named at once).
+
+    ``layout``: a layout file applied to every table; ``layouts``: the folder of kept layouts
+    applied by fingerprint (default: the user's layouts folder, apps/layout_files.py); what
+    could not be used there goes to ``notices``.
+    """
     failures: list[XltoolError] = []
     results: list[SourceResult] = []
-    from xltool.parse.layouts import applied_layout, load_layout
+    from xltool.apps.layout_files import kept_layouts
+    from xltool.parse.layouts import applied_layout, layout_library, load_layout
 
-    with applied_layout(load_layout(layout) if layout is not None else None):
+    kept, kept_notices = kept_layouts(layouts)
+    if notices is not None:
+        notices.extend(kept_notices)
+    with layout_library(kept), applied_layout(load_layout(layout) if layout is not None else None):
         for source in sources:
             try:
                 results.append(load_source(source, profile=profile))
@@ -246,10 +257,13 @@ def collect(results: list[SourceResult], run: ImportRun, *, profile: str | None 
 
 
 def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Path | None = None,
-               profile: str | None = None, year: int | None = None, layout: Path | None = None) -> ImportRun:
+               profile: str | None = None, year: int | None = None, layout: Path | None = None,
+               layouts: Path | None = None) -> ImportRun:
     """Read every source first, write only when all were read: one workbook (``output``) or one per project.
 
-    ``layout``: a layout file (parse/layouts.py) whose wordings count as labels for this run.
+    ``layout``: a layout file (parse/layouts.py) whose wordings count as labels for this run;
+    ``layouts``: the folder of kept layouts applied by fingerprint (default: the user's). Tables
+    with titles or labels not placed get a layout file beside the output, named in a notice.
     Raises :class:`XltoolError` for wrong arguments and for any source that cannot be
     read; nothing is written then.
     """
@@ -267,7 +281,9 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         raise XltoolError("输出文件夹的位置是一个文件", file=split_dir, exit_code=EXIT_INPUT, code="output.not_folder")
 
     run = ImportRun(warnings=list(notices), unreadable=unreadable)
-    collect(load_all(sources, profile=profile, layout=layout), run, profile=profile, one_workbook=output is not None)
+    collect(load_all(sources, profile=profile, layout=layout, layouts=layouts, notices=run.warnings), run,
+            profile=profile, one_workbook=output is not None)
+    run.drafts = layout_drafts(run.projects, layout)
     if output is not None:
         run.written = [write_workbook(run.projects, output, profile=profile, year=year, cut=run.cut)]
     else:
@@ -288,7 +304,19 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
                     pass
             raise
     run.warnings.extend(run.cut)
+    if run.drafts:
+        from xltool.apps.layout_files import write_drafts
+
+        run.warnings.extend(write_drafts(run.drafts, output if output is not None else split_dir))  # type: ignore[arg-type]
     return run
+
+
+def layout_drafts(projects: list[Project], layout: Path | None) -> list[Any]:
+    """The layout files to write for tables with titles or labels not placed (apps/layout_files.py)."""
+    from xltool.apps.layout_files import drafts_for
+    from xltool.parse.layouts import load_layout
+
+    return drafts_for(projects, load_layout(layout) if layout is not None else None)
 
 
 __all__ = [
@@ -297,6 +325,7 @@ __all__ = [
     "collect",
     "common_profile",
     "find_sources",
+    "layout_drafts",
     "load_all",
     "project_warnings",
     "run_import",

@@ -158,8 +158,11 @@ def template_command(output: Path, profile: str | None, year: int | None, sheets
 @click.option("--year", type=int, default=None, help="预算年度，写入标题；默认取原表标题中的年度。")
 @click.option("--layout", type=click.Path(path_type=Path), default=None,
               help="版式文件（每行“原表文字 = 栏目”），让 xltool 认识原表自己的栏目写法。")
+@click.option("--layouts", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="版式文件夹：其中的版式自动应用于栏目相同（指纹相同）的表。默认为环境变量 XLTOOL_LAYOUTS，"
+                   "否则 Windows 为 %APPDATA%\\xltool\\版式，其他系统为 ~/.config/xltool/layouts。")
 def import_command(sources: tuple[Path, ...], output: Path | None, split_dir: Path | None,
-                   profile: str | None, year: int | None, layout: Path | None) -> None:
+                   profile: str | None, year: int | None, layout: Path | None, layouts: Path | None) -> None:
     """把往年的绩效目标表导入为模板工作簿（下拉列表、提示和自动检查照常可用）。
 
     \b
@@ -169,6 +172,10 @@ def import_command(sources: tuple[Path, ...], output: Path | None, split_dir: Pa
       .xlsx/.xls/.ods 其他地区格式的工作簿
     原表内容按原样导入（包括其中的问题，留给 xltool validate 检查）；
     无法对应到模板栏目的内容保留在“项目名称”单元格的批注中，并逐条提示。
+    \b
+    认不出的栏目或标签会逐个提示（工作表、单元格、原文），并在输出旁写出版式文件
+    “输出.版式.toml”：在其中填上栏目名，用 --layout 该文件 重新导入即可读全；
+    把它放进版式文件夹（见 --layouts），以后栏目相同的表自动按它读取，并提示用了哪个版式。
     退出码：0 成功；1 有表格未能导入；2 文件无法读取或参数错误（此时不写出任何文件）。
     """
     import xltool
@@ -177,7 +184,7 @@ def import_command(sources: tuple[Path, ...], output: Path | None, split_dir: Pa
         raise XltoolError("请用 -o 指定输出工作簿，或用 --split 指定输出文件夹（二者选一）", exit_code=EXIT_INPUT)
     try:
         run = xltool.import_tables(list(sources), output=output, split=split_dir, profile=profile, year=year,
-                                     layout=layout)
+                                     layout=layout, layouts=layouts)
     except XltoolError as exc:
         if exc.code == "output.not_folder":
             raise XltoolError("--split 需要一个文件夹，但该路径是文件", file=exc.file, exit_code=exc.exit_code,

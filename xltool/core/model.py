@@ -12,7 +12,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from xltool.core.text import SPACE_RUN_RE, clean_text, normalize_label  # noqa: F401  (re-exported: the model speaks this text)
 
@@ -194,6 +194,9 @@ class Project(BaseModel):
     # fields a foreign layout never had are listed once to fill in, not reported one by one.
     # None: unknown, or our own template (every field present).
     layout_fields: list[str] | None = None
+    # How an imported table's titles and labels were mapped (parse/mapping.TableMapping): not
+    # part of the data, never serialised; import writes a layout file from it.
+    _mapping: Any = PrivateAttr(default=None)
 
     @property
     def real_indicators(self) -> list[Indicator]:

@@ -38,10 +38,18 @@ def _amount_re() -> re.Pattern[str]:
     )
 
 
+LABEL_UNITS = ("%", "人", "个")  # units a label's bracket may state besides money (data: [money_units])
+
+
 @cache
-def unit_re() -> re.Pattern[str]:
-    """A unit statement: "单位：千元", "金额单位: 元" (searched in short cells only)."""
-    return re.compile(r"(?:金额)?单位 ?[:：] ?(" + _unit_alternation() + ")")
+def unit_re(bracket: bool = False) -> re.Pattern[str]:
+    """A unit statement: "单位：千元", "金额单位: 元" (searched in short cells only); with ``bracket``
+    the whole text inside a label's brackets ("万元", "单位：%"), 单位 optional and the label's other
+    units allowed. One pattern for both: a unit the field table adds is read in either place."""
+    if not bracket:
+        return re.compile(r"(?:金额)?单位 ?[:：] ?(" + _unit_alternation() + ")")
+    units = "|".join(re.escape(u) for u in sorted([*_units(), *LABEL_UNITS], key=len, reverse=True))
+    return re.compile(r"^(?:(?:金额)?单位 ?[:：]? ?)?(" + units + ")$")
 
 
 @cache

@@ -34,12 +34,22 @@ def merged_titles(grid: Grid, header_row: int, end: int, row_texts: RowTexts,
     if below >= end:
         return None
     texts = row_texts(grid, below)
-    if len(texts) < 2 or not all(isinstance(v, str) and len(v) <= 30 and candidates(v) for _, v in texts):
-        return None
     top = grid.rows[header_row]
+    if len(texts) < 2 or not all(isinstance(v, str) and len(v) <= 30 and (candidates(v) or _under_span(v, c, top))
+                                 for c, v in texts):
+        return None
+    if sum(bool(candidates(v)) for _, v in texts) * 2 < len(texts):
+        return None
     width = max(len(top), len(grid.rows[below]))
     lower = dict(texts)
     return [lower.get(c, top[c] if c < len(top) else None) for c in range(width)]
+
+
+def _under_span(text: str, c: int, top: list[Any]) -> bool:
+    """A short title in words of its own under the blank part of a spanning title (指标名称 over
+    二级 | 考核内容): a title still, named later as one not understood."""
+    return (0 < c < len(top) and top[c] is None and top[c - 1] is not None and len(text) <= 12
+            and not any(ch.isdigit() for ch in text))
 
 
 def _body(grid: Grid, first: int, end: int, width: int) -> list[list[Any]]:

@@ -20,6 +20,7 @@ from xltool.core.model import Project, format_cell_text
 from xltool.core.text import SPACE_RUN_RE, clean_text
 from xltool.parse.amounts import implausible, is_money_unit, parse_amount, unit_chars, unit_re
 from xltool.parse.labels import THRESHOLD, inner_pairs, looks_like_label, match, split_label
+from xltool.parse.mapping import record
 
 AMOUNT_FIELDS = keys_of_kind("amount")  # fields.toml's kind = "amount"
 DATE_FIELDS = ("start", "end")
@@ -254,10 +255,12 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
                 pairs = inner_pairs(v)
                 for pair in pairs:
                     _offer(project, pair.key, pair.text, grid.ref(r, c), pair.unit, unit, v, others, pair.label)
+                    record(grid, r, c, pair.label, "header", pair.key)
                 if pairs:
                     used.add((r, c))
                 continue
             used.add((r, c))
+            record(grid, r, c, v, "header", found.key)
             if found.key in AMOUNT_FIELDS and _LONG_AMOUNT_RE.search(split_label(v)[0]):
                 _keep_long_amount(project, grid, r, c, texts, idx, used)  # 中期资金总额: not this year's
                 continue

@@ -17,7 +17,10 @@ from xltool.core.text import clean_text, normalize_label
 from xltool.parse.header import ADDED_REFS
 from xltool.parse.indicators import TITLE_ROWS, level_names, tidy_unit
 from xltool.parse.labels import is_footer
-from xltool.parse.reader import column_field, header_field, parse_grid, read_bands, year_line
+from xltool.parse.layouts import applied_layout, kept_layout
+from xltool.parse.mapping import attach_mappings, forget, mapping_of, record, where as _where
+from xltool.parse.reader import column_field, header_field, parse_grid, read_bands
+from xltool.parse.titles import year_line, year_stated
 
 
 _TITLE_MAX = 80
@@ -144,11 +147,13 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
             if rest and len(clean_text(label)) <= 40:
                 key = _unique_key(project.extra, clean_text(label).rstrip(":："))
                 project.extra[key] = format_cell_text(rest[0][1])
+                record(grid, r, col, key, "header", None)
                 where = _where(grid, r, col)
                 project.notes.append(f"未识别的栏目“{key}”（{where}），内容已保留在附加信息中")
                 texts = rest[1:]
             else:
                 lone.append(clean_text(label))
+                _name_inline_label(grid, r, col, label, project)
                 texts = rest
     if long_term:
         project.extra["中长期绩效指标"] = "\n".join(long_term)
@@ -158,11 +163,17 @@ def keep_unmapped_header(grid: Grid, project: Project, end: int) -> list[str]:
     return lone
 
 
-def _where(grid: Grid, r: int, c: int) -> str:
-    """A cell as the user finds it: "工作表“项目1”C5", or "第 2 张表 C5" in a text or Word source."""
-    if "#" in grid.name:
-        return f"第 {grid.name.rsplit('#', 1)[-1]} 张表 {grid.ref(r, c)}"
-    return f"工作表“{grid.name}”{grid.ref(r, c)}" if grid.name else grid.ref(r, c)
+_INLINE_LABEL_RE = re.compile(r"([^\d:：]{2,12})[:：]\s*\S")
+
+
+def _name_inline_label(grid: Grid, r: int, c: int, text: Any, project: Project) -> None:
+    """"年度经费额度：12万元" in one cell, its label unknown: named, and recorded for the layout
+    file (mapped there, the label is read like any other written inside its cell)."""
+    found = _INLINE_LABEL_RE.match(clean_text(text)) if isinstance(text, str) and len(text) <= 80 else None
+    if found is not None:
+        label = found.group(1).strip()
+        record(grid, r, c, label, "header", None)
+        project.notes.append(f"未识别的栏目“{label}”（{_where(grid, r, c)}），内容已保留在附加信息“其他说明”中")
 
 
 def _is_caption(value: Any) -> bool:
@@ -236,9 +247,6 @@ def _grid_pos(grid: Grid, ref: str) -> tuple[int, int]:
     return row - grid.top, col - grid.left
 
 
-_YEAR_RE = re.compile(r"((?:19|20)\d{2})\s*年")
-
-
 def find_title(grid: Grid, project: Project) -> None:
     """Title and year from a title row the parser did not take ("…申报表（2023年度）")."""
     if project.title:
@@ -247,8 +255,7 @@ def find_title(grid: Grid, project: Project) -> None:
         for v in grid.rows[r]:
             if v is not None and is_table_start(v) and "绩效目标" in str(v):
                 project.title = clean_text(v)
-                match = _YEAR_RE.search(project.title)
-                project.year = int(match.group(1)) if match else project.year
+                project.year = year_stated(project.title) or project.year
                 return
 
 
@@ -259,6 +266,25 @@ def projects_from_grid(grid: Grid, *, file: str, profile: str | None = None) -> 
 
 
 def _projects_from_band(grid: Grid, *, file: str, profile: str | None = None) -> list[Project]:
+    """One band read; a table whose titles and labels a kept layout was written for is read again
+    with that layout (parse/layouts.layout_library), and the notice names the layout."""
+    projects = _read_band(grid, file=file, profile=profile)
+    first = mapping_of(projects[0]) if projects else None
+    saved = kept_layout(first.fingerprint) if first is not None else None
+    if saved is None or first is None:
+        return projects
+    forget(grid)
+    with applied_layout(saved.wordings):
+        projects = _read_band(grid, file=file, profile=profile)
+    for project in projects:
+        mapping = mapping_of(project)
+        if mapping is not None:
+            mapping.fingerprint, mapping.applied = first.fingerprint, str(saved.path)
+        project.notes.append(f"栏目与版式文件“{saved.path.name}”相同，已按该版式读取（{saved.path}）")
+    return projects
+
+
+def _read_band(grid: Grid, *, file: str, profile: str | None = None) -> list[Project]:
     projects = parse_grid(grid, file=file, profile=profile)
     paragraphs = keep_free_rows(grid, projects)
     ends = [_name_row(grid, p) for p in projects[1:]] + [grid.height]
@@ -270,4 +296,5 @@ def _projects_from_band(grid: Grid, *, file: str, profile: str | None = None) ->
         project.indicators = [tidy_unit(normalise_indicator(i)) for i in project.indicators]
         if not project.indicators:
             project.notes.append("未找到指标表（一级指标、二级指标、三级指标等栏目）")
+    attach_mappings(grid, projects, file=file)
     return projects

@@ -2,9 +2,8 @@
 
 Column titles are matched like header labels (scored, each field claimed once by its best
 title; "(长期)" / "(年度)" qualifiers tell side-by-side tables apart). A row copied from a
-web page or PDF loses its merged cells and is shorter than the title row: its cells are
-aligned to the columns by content (a level name goes to 一级/二级, a number to the target),
-the leftmost merged columns being the ones that vanish.
+web page or PDF that lost its merged cells is aligned to the columns by content (parse/align.py);
+columns the titles leave open are decided by the body (parse/columns.py).
 """
 
 from __future__ import annotations
@@ -14,27 +13,19 @@ import unicodedata
 from functools import cache, lru_cache
 from typing import Any, Callable
 
-from xltool.core.frameworks import load_profiles, strip_form_note
+from xltool.core.frameworks import strip_form_note
 from xltool.core.grid import Grid, column_letter
-from xltool.core.model import STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator
+from xltool.core.model import Indicator, Project, format_cell_text
 from xltool.core.text import as_percent, clean_text, normalize_label
+from xltool.parse.align import align_row, column_kind, level_names  # noqa: F401  (level_names re-exported)
 from xltool.parse.labels import THRESHOLD, match, split_label
+from xltool.parse.mapping import record, where
 
 RowTexts = Callable[[Grid, int], list[tuple[int, Any]]]
 
 _LONG_RE = re.compile(r"长期|中期|实施期")
 TITLE_ROWS = "_title_rows"  # Grid.meta: rows read as the indicator table's titles (one, two or three)
 MAIN = ("level1", "level2", "name", "operator", "target", "unit")
-
-
-@cache
-def level_names() -> tuple[frozenset[str], frozenset[str]]:
-    """Every 一级 and 二级 name of the known frameworks, normalised."""
-    profiles = load_profiles().values()
-    return (
-        frozenset(normalize_label(n) for p in profiles for n in p.level1_names()),
-        frozenset(normalize_label(n) for p in profiles for n in p.level2_names()),
-    )
 
 
 @lru_cache(maxsize=4096)
@@ -122,6 +113,23 @@ def find_header_row(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tu
     return None
 
 
+def name_unplaced_titles(grid: Grid, start: int, end: int, row_texts: RowTexts, project: Project) -> None:
+    """No indicator table found, yet a row names 一级/二级 columns: its other titles are what
+    was not understood; each is named (sheet, cell) and recorded for the table's layout file."""
+    for r in range(start, end):
+        texts = row_texts(grid, r)
+        columns = classify_columns(texts) if len(texts) >= 3 else {}
+        if not {"level1", "level2"} <= set(columns.values()):
+            continue
+        unknown = [(c, clean_text(v)) for c, v in texts if c not in columns and isinstance(v, str)
+                   and not _known_title(v)]
+        _record_titles(grid, r, r + 1, grid.rows[r], columns, unknown)
+        if unknown:
+            named = "、".join(f"“{t}”（{where(grid, r, c)}）" for c, t in unknown[:8])
+            project.notes.append(f"指标表的栏目未能全部识别：{named}；可在版式文件中写明它们是哪一栏")
+        return
+
+
 _LONG_TERM_RE = re.compile(r"长期|中期")
 
 
@@ -155,72 +163,6 @@ def annual_indicator_header(
     return first
 
 
-# --- aligning a short row to the title row --------------------------------------------
-
-_TARGET_RE = re.compile(r"^(?:[<>=≥≤≧≦＞＜＝]|>=|<=)?\s*[-+]?\d")
-_SKIP_COST = {"level1": 0.0, "level2": 0.0, "caption": 0.0, "remark": -0.2, "long": -0.2,
-              "operator": -1.0, "unit": -1.0, "name": -3.0, "target": -3.0}
-
-
-def _kind(key: str | None) -> str:
-    if key is None:
-        return "caption"
-    if key.startswith("long") or key == "long_term_target":
-        return "long"
-    return key if key in _SKIP_COST else "remark"
-
-
-@lru_cache(maxsize=16384)
-def _fit(text: str, kind: str, title: str) -> float:
-    """How well a cell's text fits a column kind (higher is better)."""
-    if not text:
-        return 0.0
-    key = normalize_label(text)
-    known1, known2 = level_names()
-    levelish = len(key) <= 14 and (key.endswith(("指标", "值")) or "指标(" in key) and not key[:1].isdigit()
-    target = bool(_TARGET_RE.match(unicodedata.normalize("NFKC", text))) and len(key) <= 20
-    if kind == "level1":
-        return 2.0 if key in known1 else (1.0 if levelish else -2.0)
-    if kind == "level2":
-        return 2.0 if key in known2 else (1.0 if levelish else -2.0)
-    if kind == "caption":
-        return 2.0 if key == title else -1.0
-    if kind == "name":
-        return -1.5 if (key in known1 or key in known2) else (-1.0 if target else 1.0)
-    if kind == "target":
-        return -2.0 if (key in known1 or key in known2) else (2.0 if target else 0.0)
-    if kind == "operator":
-        return 2.0 if normalize_operator(text) in STANDARD_OPERATORS else -2.0
-    if kind == "unit":
-        return 1.0 if len(key) <= 6 and not any(ch.isdigit() for ch in key) else -1.0
-    return -0.1
-
-
-def align_row(row: list[Any], kinds: list[str], titles: list[str]) -> list[int]:
-    """Column index of each cell of a short row: the monotone mapping that fits best."""
-    k, n = len(row), len(kinds)
-    texts = [clean_text(v) if v is not None else "" for v in row]
-    neg = float("-inf")
-    best = [[neg] * (n + 1) for _ in range(k + 1)]
-    back: list[list[bool]] = [[False] * (n + 1) for _ in range(k + 1)]  # True: cell i-1 → column j-1
-    best[0][0] = 0.0
-    for j in range(1, n + 1):
-        best[0][j] = best[0][j - 1] + _SKIP_COST[kinds[j - 1]]
-    for i in range(1, k + 1):
-        for j in range(i, n + 1):
-            skip = best[i][j - 1] + _SKIP_COST[kinds[j - 1]] if j - 1 >= i else neg
-            take = best[i - 1][j - 1] + _fit(texts[i - 1], kinds[j - 1], titles[j - 1]) + 0.001 * j
-            best[i][j], back[i][j] = (take, True) if take >= skip else (skip, False)
-    mapping = [0] * k
-    i, j = k, n
-    while i > 0:
-        if back[i][j]:
-            mapping[i - 1] = j - 1
-            i -= 1
-        j -= 1
-    return mapping
-
-
 def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: int, project: Project,
                      row_texts: RowTexts, is_title: Callable[[Any], bool]) -> None:
     """Every row under the column titles becomes an indicator; merged 一级/二级 fill down."""
@@ -245,13 +187,14 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         first += 1
     grid.meta.setdefault(TITLE_ROWS, set()).update(range(header_row, first))
     width = len(title_cells)
-    kinds = [_kind(columns.get(c)) for c in range(width)]
+    kinds = [column_kind(columns.get(c)) for c in range(width)]
     titles = [normalize_label(v) if v is not None else "" for v in title_cells]
     ragged = bool(grid.meta.get("ragged_rows"))
     extra_cols = {c: clean_text(v) for c, v in enumerate(title_cells)
                   if (c not in columns or c in keep_too) and v is not None and clean_text(v)}
-    unknown = [f"“{t}”（{column_letter(grid.left + c)}{grid.top + header_row}）" for c, t in extra_cols.items()
-               if c not in keep_too and not _known_title(t)]
+    unknown = [(c, t) for c, t in extra_cols.items() if c not in keep_too and not _known_title(t)]
+    _record_titles(grid, header_row, first, title_cells, columns, unknown)
+    unknown = [f"“{t}”（{where(grid, header_row, c)}）" for c, t in unknown]
     if unknown:  # named, never dropped: each row keeps these cells under their titles
         project.notes.append(f"指标表中未识别的栏目：{'、'.join(unknown[:8])}，各行内容已按栏目名保留在指标的附加信息中")
     letters: dict[int, str] = {}
@@ -319,6 +262,17 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             cell=f"{letter(target_col)}{sheet_row}", row=sheet_row, cells=cells, extra=extra,
         ))
     _backfill_level1(project.indicators[before:])
+
+
+def _record_titles(grid: Grid, header_row: int, first: int, title_cells: list[Any], columns: dict[int, str],
+                   unknown: list[tuple[int, str]]) -> None:
+    """Each column title as mapped (or not) for the table's layout file (parse/mapping.py)."""
+    for c, key in columns.items():
+        if c < len(title_cells) and title_cells[c] is not None:
+            row = next((r for r in range(first - 1, header_row - 1, -1) if grid.get(r, c) == title_cells[c]), header_row)
+            record(grid, row, c, title_cells[c], "columns", key)
+    for c, text in unknown:
+        record(grid, header_row, c, text, "columns", None)
 
 
 def _known_title(title: str) -> bool:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, NamedTuple
 
-from xltool.core.fields import Section, field, money_units, synonyms, words
+from xltool.core.fields import Section, field, synonyms, words
+from xltool.parse.amounts import unit_re
 from xltool.core.text import SPACE_RUN_RE
 
 # Exact match scores 1; a label inside a longer cell scores the share of the cell it
@@ -24,7 +25,6 @@ _EDGE_BONUS = 0.15
 _MAX_LABEL = 40  # longer cells are values
 _MAX_CONTAINING = 20  # containment is tried on cells up to this many characters
 
-_OTHER_UNITS = ("%", "人", "个")  # units a label may state besides money (data: [money_units])
 _LEADING_RE = re.compile(r"^(?:其中[:：]?|[(（][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十\d]+[、.．])+")
 _TRAILING_BRACKET_RE = re.compile(r"[(（\[【]([^()（）\[\]【】]*)[)）\]】]$")
 
@@ -50,7 +50,7 @@ def split_label(text: str) -> tuple[str, str, str]:
         if not match or match.start() == 0:
             break
         inside = match.group(1)
-        unit_match = _unit_re().match(inside.replace("单位:", "单位").replace("单位：", "单位"))
+        unit_match = unit_re(bracket=True).match(inside)
         if unit_match:
             unit = unit or unit_match.group(1)
         else:
@@ -59,10 +59,6 @@ def split_label(text: str) -> tuple[str, str, str]:
     return core, unit, qualifier
 
 
-@cache
-def _unit_re() -> re.Pattern[str]:
-    units = sorted([*money_units(), *_OTHER_UNITS], key=len, reverse=True)
-    return re.compile(r"^(?:(?:金额)?单位[:：]?)?(" + "|".join(map(re.escape, units)) + ")$")
 
 
 @cache

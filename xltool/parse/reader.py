@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
-from typing import Any, Callable, Iterable
+from functools import lru_cache
+from typing import Any, Iterable
 
 from xltool.core.fields import fields, label, required_keys, words
 from xltool.core.frameworks import DEFAULT_PROFILE, get_profile, guess_profile, load_profiles, unmatched_levels
@@ -21,15 +21,16 @@ from xltool.core.grid import Grid, split_ref
 from xltool.core.names import no_table_message
 from xltool.core.model import Project
 from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
-from xltool.core.text import BLANK_CHARS, clean_text, normalize_label
+from xltool.core.text import clean_text, normalize_label
 from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's public helpers)
     claimed_without_value, header_field, parse_amount, parse_header, parse_month, set_field, sheet_unit,
 )
 from xltool.parse.amounts import looks_like_amount
 from xltool.parse.provenance import apply_provenance, provenance_from_lists
 from xltool.parse.titles import year_line, year_stated  # noqa: F401  (re-exported)
-from xltool.parse.indicators import annual_indicator_header, find_header_row, parse_indicators
+from xltool.parse.indicators import annual_indicator_header, find_header_row, name_unplaced_titles, parse_indicators
 from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, is_label, match
+from xltool.parse.bands import is_name_label as _is_name_label, read_bands, row_texts as _row_texts
 
 
 def column_field(value: Any) -> str | None:
@@ -42,13 +43,6 @@ def column_field(value: Any) -> str | None:
 def _names_project(text: str) -> bool:
     """A 项目名称 label (any wording of the field table): where a project table starts."""
     return _is_name_label(text) or any(pair.key == "name" and _is_name_label(pair.label) for pair in inner_pairs(text))
-
-
-def _is_name_label(text: str) -> bool:
-    """The cell (or the part before its colon) is a 项目名称 label as a whole, decorations aside:
-    "项目名称公示率", an indicator that merely starts with the label, starts no project."""
-    found = match(text)
-    return found is not None and found.key == "name" and found.score >= 1.0
 
 
 def _starts_project(texts: list[tuple[int, Any]]) -> bool:
@@ -84,90 +78,9 @@ class _Block:
     end_row: int  # exclusive
 
 
-def _row_texts(grid: Grid, r: int) -> list[tuple[int, Any]]:
-    """The non-blank cells of a row; computed once per grid row (the parser asks often)."""
-    cache: dict[int, list[tuple[int, Any]]] = grid.meta.setdefault("_row_texts", {})
-    texts = cache.get(r)
-    if texts is None:
-        # clean_text(v) != "" without its call per cell: only a text can be blank once stripped
-        texts = cache[r] = [(c, v) for c, v in enumerate(grid.rows[r])
-                            if v is not None and (not isinstance(v, str) or v.strip(BLANK_CHARS))]
-    return texts
-
-
-def side_by_side(grid: Grid) -> list[Grid]:
-    """The grid split into column bands when tables stand side by side: a row holding two or
-    more 项目名称 labels (each the whole cell) starts a band at each. One band otherwise.
-
-    Each band keeps the sheet's cell addresses (``left``); a title over the first table only
-    is lent to the others by the callers.
-    """
-    cached = grid.meta.get("_bands")
-    if cached is not None:
-        return cached
-    cuts: list[int] = []
-    needed = _name_label_chars()
-    for r in range(grid.height):
-        texts = _row_texts(grid, r)
-        if len(texts) < 4:  # two tables side by side: two labels and two values at least
-            continue
-        cols = [c for c, v in texts if isinstance(v, str) and all(ch in v for ch in needed) and _is_name_label(v)]
-        if len(cols) >= 2:
-            cuts = cols
-            break
-    if not cuts:
-        grid.meta["_bands"] = [grid]
-        return [grid]
-    bounds = [0, *cuts[1:], max(len(row) for row in grid.rows)]
-    meta = {k: v for k, v in grid.meta.items() if not k.startswith("_")}
-    grid.meta["_bands"] = bands = [
-        Grid(rows=[row[c0:c1] for row in grid.rows], name=grid.name, top=grid.top, left=grid.left + c0,
-             hidden=grid.hidden, meta=dict(meta))
-        for c0, c1 in zip(bounds, bounds[1:])
-    ]
-    for band in bands:
-        band.meta["_bands"] = [band]
-        if "percent" in meta:  # cell positions are the band's own
-            shift = band.left - grid.left
-            band.meta["percent"] = {(r, c - shift): d for (r, c), d in meta["percent"].items() if c >= shift}
-    return bands
-
-
-@cache
-def _name_label_chars() -> frozenset[str]:
-    """The characters every 项目名称 wording shares ("名"): a cell without them is no such label."""
-    from xltool.core.fields import synonyms as _synonyms  # noqa: PLC0415
-
-    sets = [set(normalize_label(w)) for w in _synonyms("header").get("name", ())]
-    return frozenset(set.intersection(*sets)) if sets else frozenset()
-
-
-def lend_title(projects: list[Project]) -> None:
-    """Tables side by side under one title: the later ones take the first one's title and year."""
-    first = next((p for p in projects if p.title), None)
-    for project in projects:
-        if first is not None and not project.title:
-            project.title, project.year = first.title, project.year or first.year
-
-
 def parse_grid(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
     """Every project table on one sheet, in order (side-by-side tables band by band)."""
     return read_bands(grid, lambda band: _parse_band(band, file=file, profile=profile))
-
-
-def read_bands(grid: Grid, read_band: Callable[[Grid], list[Project]]) -> list[Project]:
-    """``read_band`` on each band of tables standing side by side (the whole grid when there is one),
-    a 自评表 band marking the sheet, the title lent to the bands that have none."""
-    bands = side_by_side(grid)
-    if len(bands) == 1:
-        return read_band(grid)
-    projects = []
-    for band in bands:
-        projects += read_band(band)
-        if band.meta.get("self_evaluation"):
-            grid.meta["self_evaluation"] = True
-    lend_title(projects)
-    return projects
 
 
 def _parse_band(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
@@ -255,6 +168,8 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
             project.notes.append(f"未找到“{label(fieldname)}”栏目")
     if header:
         parse_indicators(grid, header[0], header[1], block.end_row, project, _row_texts, _is_title)
+    else:
+        name_unplaced_titles(grid, block.name_row, block.end_row, _row_texts, project)
     finish_project(project, profile)
     return project
 
