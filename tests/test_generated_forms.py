@@ -80,7 +80,7 @@ def test_generated_forms_read_back_from_text_and_word_with_merged_cells(form: Fo
     into the filled one above (as Word and Excel users merge), spanning values merged across
     (tests/corpus_forms.py)."""
     from corpus_forms import write_form
-    from xltool.io.sources import load_source
+    from xltool.apps.sources import load_source
 
     with tempfile.TemporaryDirectory(prefix="xltool-gen-") as folder:
         text = _as_text(form, Path(folder) / "f.txt")

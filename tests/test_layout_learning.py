@@ -19,7 +19,7 @@ from form_generator import Form, forms
 from test_generated_forms import _recovered
 from xltool.cli import main
 from xltool.core.grid import Grid
-from xltool.io.calamine import read_workbook
+from xltool.apps.sources import read_workbook
 from xltool.parse.imported import projects_from_grid
 from xltool.parse.layouts import applied_layout, layout_library, read_layout, render_layout
 from xltool.parse.mapping import mapping_of
