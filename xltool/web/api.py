@@ -69,8 +69,6 @@ async def run_validation(web: Web, request: Request) -> Job:
 
 async def _quick_validation(web: Web, request: Request, length: int) -> Job:
     """A small upload: the form read in memory, then stored and validated in one worker hand-off (see ``quick``)."""
-    from dataclasses import asdict
-
     from xltool.core.errors import XltoolError
 
     uploads, fields = await web.receive_small(request, length)
@@ -79,7 +77,7 @@ async def _quick_validation(web: Web, request: Request, length: int) -> Job:
     job.data["fields"] = fields
     folder = web.store.jobs_dir / job.id
     try:
-        done = await web.in_worker(quick.stage_and_validate, web.store.jobs_dir, asdict(job), uploads,
+        done = await web.in_worker(quick.stage_and_validate, web.store.jobs_dir, job.to_dict(), uploads,
                                    suffixes=service.WORKBOOKS, max_files=web.settings.max_files,
                                    max_zip_total=web.max_zip_total, profile=profile)
     except XltoolError as exc:  # the worker removed the job folder

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import shutil
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +35,8 @@ def stage_and_validate(jobs_dir: Path, job: dict[str, Any], uploads: list[tuple[
     """
     record = Job(**job)
     folder = Path(jobs_dir) / record.id
-    (folder / UPLOADS).mkdir(parents=True)
+    folder.mkdir()  # two calls: mkdir(parents=True) makes three system calls, each slow on some disks
+    (folder / UPLOADS).mkdir()
     try:
         saved = save_uploads([(name, io.BytesIO(data)) for name, data in uploads], folder / UPLOADS,
                              suffixes=suffixes, max_files=max_files, max_zip_total=max_zip_total)
@@ -52,4 +52,4 @@ def stage_and_validate(jobs_dir: Path, job: dict[str, Any], uploads: list[tuple[
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return asdict(record)
+    return record.to_dict()

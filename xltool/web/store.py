@@ -15,7 +15,7 @@ import secrets
 import shutil
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,10 @@ class Job:
     files: list[str] = field(default_factory=list)  # the user's names, in upload order
     notices: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)  # kind-specific results (findings, summary counts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as they are (already plain data): no deep copy as ``dataclasses.asdict`` makes."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class DataStore:
@@ -175,7 +179,7 @@ class DataStore:
 def write_job(folder: Path, job: Job) -> None:
     """job.json written atomically (temp file + replace), so a reader never sees half of it."""
     temp = folder / f".job.{os.getpid()}.{threading.get_ident()}.tmp"
-    temp.write_text(json.dumps(asdict(job), ensure_ascii=False), encoding="utf-8")
+    temp.write_text(json.dumps(job.to_dict(), ensure_ascii=False), encoding="utf-8")
     os.replace(temp, folder / "job.json")
 
 
