@@ -82,7 +82,7 @@ async def _quick_validation(web: Web, request: Request, length: int) -> Job:
                                    max_zip_total=web.max_zip_total, profile=profile)
     except XltoolError as exc:  # the worker removed the job folder
         raise from_library(exc, [folder / UPLOADS, folder, web.store.root]) from None
-    except BaseException:  # a crashed worker leaves its folder: removed here, not by the sweeper later
+    except WebError:  # a crashed or stopped worker leaves its folder: removed here, not by the sweeper later
         await web.in_thread(web.store.discard, job.id)
         raise
     finally:

@@ -193,12 +193,12 @@ class Workers:
                 answer = worker.conn.recv_bytes()
             finally:
                 loop.remove_reader(fd)
-        except (EOFError, OSError, BrokenPipeError):
-            await asyncio.to_thread(self._discard, worker)
-            raise WebError(400, "file.damaged", CRASHED) from None
-        except asyncio.TimeoutError:
+        except asyncio.TimeoutError:  # first: it is an OSError since Python 3.11
             await asyncio.to_thread(self._discard, worker)
             raise WebError(400, "file.damaged", TIMED_OUT) from None
+        except (EOFError, OSError):
+            await asyncio.to_thread(self._discard, worker)
+            raise WebError(400, "file.damaged", CRASHED) from None
         except BaseException:  # cancelled (the client left): the worker is busy until it answers
             threading.Thread(target=self._drain, args=(worker,), daemon=True).start()
             raise
