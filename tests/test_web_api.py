@@ -480,6 +480,23 @@ def test_a_hanging_or_abandoned_call_does_not_hold_a_worker() -> None:
         workers.shutdown()
 
 
+def test_workers_answer_where_the_loop_cannot_watch_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' proactor loop has no add_reader: the answer is then awaited in a thread."""
+    import asyncio
+
+    from xltool.web.workers import Workers
+
+    def refuse(*_a: object) -> None:
+        raise NotImplementedError
+
+    monkeypatch.setattr(asyncio.SelectorEventLoop, "add_reader", refuse)
+    workers = Workers(1)
+    try:
+        assert asyncio.run(workers.run(sum, [2, 3])) == 5
+    finally:
+        workers.shutdown()
+
+
 def test_the_server_keeps_answering_during_a_merge(client: TestClient, tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from benchmarks.common import generate_departments

@@ -179,20 +179,12 @@ class Workers:
     async def run(self, func: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         request = pickle.dumps((func, args, kw), protocol=pickle.HIGHEST_PROTOCOL)
         worker = await self._acquire()
-        loop = asyncio.get_running_loop()
-        ready: asyncio.Future[None] = loop.create_future()
-        fd = worker.conn.fileno()
-        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
         try:
-            try:
-                if len(request) > BIG_SEND:
-                    await asyncio.to_thread(worker.conn.send_bytes, request)
-                else:
-                    worker.conn.send_bytes(request)
-                await asyncio.wait_for(asyncio.shield(ready), self.timeout)
-                answer = worker.conn.recv_bytes()
-            finally:
-                loop.remove_reader(fd)
+            if len(request) > BIG_SEND:
+                await asyncio.to_thread(worker.conn.send_bytes, request)
+            else:
+                worker.conn.send_bytes(request)
+            answer = await self._answer(worker.conn)
         except asyncio.TimeoutError:  # first: it is an OSError since Python 3.11
             await asyncio.to_thread(self._discard, worker)
             raise WebError(400, "file.damaged", TIMED_OUT) from None
@@ -209,6 +201,23 @@ class Workers:
         if kind == "raise":
             raise value
         return value
+
+    async def _answer(self, conn: Connection) -> bytes:
+        """The worker's answer: the event loop watches the pipe (a thread does where it cannot, as on Windows)."""
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        fd = conn.fileno()
+        try:
+            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        except NotImplementedError:  # the proactor event loop of Windows
+            if not await asyncio.to_thread(conn.poll, self.timeout):
+                raise asyncio.TimeoutError from None
+            return conn.recv_bytes()
+        try:
+            await asyncio.wait_for(ready, self.timeout)
+        finally:
+            loop.remove_reader(fd)
+        return conn.recv_bytes()
 
     def _drain(self, worker: _Worker) -> None:
         """After a cancelled call: wait for the worker's answer (dropped), then give the worker back."""
