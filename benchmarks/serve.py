@@ -6,7 +6,7 @@
 1. Latency: ``--clients`` threads each validate one workbook ``--requests`` times through
    ``POST /api/validate`` of a real server (``python -m xltool serve`` in a child
    process, localhost); the baseline is the same threads calling ``xltool.validate`` on
-   the same file in this process. p50/p95 and throughput; target p50 ratio ≤ 1.3.
+   the same bytes in this process. p50/p95 and throughput; target p50 ratio ≤ 1.3.
 2. Merge: ``--tables`` project tables (benchmarks/common.py departments) uploaded as one
    .zip to ``POST /api/merge`` and polled to the end, against ``python -m xltool merge``
    on the same folder; target ratio ≤ 1.15 (one warm-up run of each first).
@@ -19,7 +19,7 @@ and new server alternated in the same minutes:
 - load 0.5-2.1: new server p50 73.6 ms vs library 118.9 ms (ratio 0.59; p95 93 ms), CPU per
   validation 15.5 vs 17.2 ms; the previous server (a process pool, staging in server threads)
   0.55, p95 122 ms, CPU 16.2 vs 16.1 ms. Merge of 1,000 tables 0.83-1.06; memory +1.0 MB.
-- load 4-6 (other engineers' tests running): new ratio 1.29 (1.02, 1.29, 3.11), CPU ratio
+- load 4-6 (other work on the machine, my own test runs among it): new ratio 1.29 (1.02, 1.29, 3.11), CPU ratio
   1.30; previous server 1.37 (1.04, 1.37, 1.47), CPU ratio 1.44.
 The library side runs its threads under one interpreter lock (one core), the server in two
 worker processes: the p50 ratio mostly follows how much of the second core other work leaves.
