@@ -129,6 +129,30 @@ def test_marked_copy_has_the_cli_marks(client: TestClient, books: dict[str, Path
             assert a.fill.fgColor.rgb == b.fill.fgColor.rgb
 
 
+def test_small_and_large_uploads_validate_alike(books: dict[str, Path], tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small uploads go to a worker as bytes (``quick``), large ones are stored first: same answer, same leftovers."""
+    from xltool.web import api
+
+    paths = list(books.values())
+    answers = []
+    for inline_max in (api.INLINE_MAX, 0):
+        monkeypatch.setattr(api, "INLINE_MAX", inline_max)
+        with make_client(tmp_path / str(inline_max), workers=1) as c:
+            r = c.post("/api/validate", files=upload(*paths))
+            assert r.status_code == 200
+            data = r.json()
+            assert c.get(data["marked"]["甲单位.xlsx"]).status_code == 200
+            assert c.get(data["report"]).status_code == 200
+            bad = c.post("/api/validate", files=[("files", ("坏.zip", b"PK\x03\x04 not a zip"))])
+            assert bad.status_code == 400 and "压缩包" in bad.json()["error"]["message"]
+            assert_clean(bad.text, tmp_path)
+            jobs = sorted(p.name for p in (tmp_path / str(inline_max) / "data" / "jobs").iterdir())
+            assert jobs == [data["report"].rsplit("/", 1)[1]]  # the refused upload left no folder
+        answers.append({k: data[k] for k in ("files", "findings", "notices")})
+    assert answers[0] == answers[1] and answers[0]["findings"]
+
+
 def test_validate_grid_matches_the_file(client: TestClient, books: dict[str, Path]) -> None:
     """What a WPS add-in sends (each used range from A1 as Value2) gives the file's findings, same cells."""
     source = books["乙单位.xlsx"]
@@ -478,6 +502,51 @@ def test_a_worker_killed_by_a_file_is_replaced() -> None:
             asyncio.run(workers.run(os._exit, 1))
         assert caught.value.code == "file.damaged" and "异常退出" in caught.value.message
         assert asyncio.run(workers.run(sum, [1, 2, 3])) == 6  # a fresh pool answers the next request
+    finally:
+        workers.shutdown()
+
+
+def test_a_hanging_or_abandoned_call_does_not_hold_a_worker() -> None:
+    """A call past the timeout has its worker killed and replaced; a cancelled call's answer is never handed on."""
+    import asyncio
+    import time
+
+    from xltool.web.errors import WebError
+    from xltool.web.workers import Workers
+
+    workers = Workers(1, timeout=3)
+    try:
+        started = time.monotonic()
+        with pytest.raises(WebError) as caught:
+            asyncio.run(workers.run(time.sleep, 60))
+        assert caught.value.code == "file.damaged" and "超时" in caught.value.message
+        assert time.monotonic() - started < 30
+        assert asyncio.run(workers.run(sum, [1, 2])) == 3
+
+        async def abandon_then_ask() -> int:
+            task = asyncio.ensure_future(workers.run(time.sleep, 1))
+            await asyncio.sleep(0.3)
+            task.cancel()
+            return await workers.run(sum, [4, 5])  # waits for the worker, then gets its own answer
+
+        assert asyncio.run(abandon_then_ask()) == 9
+    finally:
+        workers.shutdown()
+
+
+def test_workers_answer_where_the_loop_cannot_watch_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' proactor loop has no add_reader: the answer is then awaited in a thread."""
+    import asyncio
+
+    from xltool.web.workers import Workers
+
+    def refuse(*_a: object) -> None:
+        raise NotImplementedError
+
+    monkeypatch.setattr(asyncio.SelectorEventLoop, "add_reader", refuse)
+    workers = Workers(1)
+    try:
+        assert asyncio.run(workers.run(sum, [2, 3])) == 5
     finally:
         workers.shutdown()
 

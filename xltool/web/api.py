@@ -13,13 +13,14 @@ from typing import Any, AsyncIterator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from xltool.web import service
+from xltool.web import quick, service
 from xltool.web.app import Web
 from xltool.web.downloads import bytes_download, file_download
-from xltool.web.errors import WebError, scrub
+from xltool.web.errors import WebError, from_library, scrub
 from xltool.web.store import UPLOADS, Job
 
 MAX_GRID_CELLS = 2_000_000
+INLINE_MAX = quick.INLINE_MAX
 
 
 def int_param(value: str | None, name: str, low: int, high: int) -> int | None:
@@ -52,6 +53,9 @@ async def template(web: Web, request: Request) -> Response:
 
 async def run_validation(web: Web, request: Request) -> Job:
     """Uploads → validation → the job record holding the CLI's JSON with the user's file names."""
+    length = request.headers.get("content-length") or ""
+    if length.isdigit() and int(length) <= INLINE_MAX:
+        return await _quick_validation(web, request, int(length))
     job, folder, saved = await web.receive_job(request, "validate", service.WORKBOOKS)
     async with discarded_on_failure(web, job):
         profile = profile_param(job.data["fields"].get("profile"))
@@ -73,6 +77,29 @@ async def discarded_on_failure(web: Web, job: Job) -> AsyncIterator[None]:
     except BaseException:
         web.store.discard(job.id)
         raise
+
+
+async def _quick_validation(web: Web, request: Request, length: int) -> Job:
+    """A small upload: the form read in memory, then stored and validated in one worker hand-off (see ``quick``)."""
+    from xltool.core.errors import XltoolError
+
+    uploads, fields = await web.receive_small(request, length)
+    profile = profile_param(fields.get("profile"))
+    job = web.store.reserve("validate")
+    job.data["fields"] = fields
+    folder = web.store.jobs_dir / job.id
+    try:
+        done = await web.in_worker(quick.stage_and_validate, web.store.jobs_dir, job.to_dict(), uploads,
+                                   suffixes=service.WORKBOOKS, max_files=web.settings.max_files,
+                                   max_zip_total=web.max_zip_total, profile=profile)
+    except XltoolError as exc:  # the worker removed the job folder
+        raise from_library(exc, [folder / UPLOADS, folder, web.store.root]) from None
+    except WebError:  # a crashed or stopped worker leaves its folder: removed here, not by the sweeper later
+        await web.in_thread(web.store.discard, job.id)
+        raise
+    finally:
+        web.store.finished(job)
+    return Job(**done)
 
 
 def marked_links(job: Job) -> dict[str, str]:
