@@ -551,6 +551,53 @@ def test_workers_answer_where_the_loop_cannot_watch_a_pipe(monkeypatch: pytest.M
         workers.shutdown()
 
 
+def test_on_windows_a_pipe_is_never_given_to_the_loops_selector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' selector loop (uvicorn's choice with --workers/--reload) has add_reader, but select() fails on a
+    pipe handle and stops the whole loop: on Windows the answer is always awaited in a thread."""
+    import asyncio
+
+    from xltool.web.workers import Workers
+
+    def selected(*_a: object) -> None:
+        raise AssertionError("a pipe handle given to select()")
+
+    workers = Workers(1)
+    try:
+        workers.start()  # started before the platform is faked: multiprocessing picks its spawner at import
+        monkeypatch.setattr(asyncio.SelectorEventLoop, "add_reader", selected)
+        monkeypatch.setattr(sys, "platform", "win32")
+        assert asyncio.run(workers.run(sum, [2, 3])) == 5
+    finally:
+        monkeypatch.undo()
+        workers.shutdown()
+
+
+def test_a_worker_started_while_shutting_down_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """shutdown() arriving while start() spawns a worker: that worker must stop too (its open pipe would keep it,
+    and the interpreter's exit that waits for it, alive forever)."""
+    from xltool.web import workers as module
+
+    made: list[module._Worker] = []
+    real_init = module._Worker.__init__
+
+    def init_then_shutdown(self: module._Worker) -> None:
+        real_init(self)
+        made.append(self)
+        pool.shutdown()  # the server stops during the start-up thread's spawn
+
+    pool = module.Workers(2)
+    monkeypatch.setattr(module._Worker, "__init__", init_then_shutdown)
+    try:
+        pool.start()
+        assert len(made) == 1
+        made[0].process.join(10)
+        assert not made[0].process.is_alive()
+    finally:
+        for worker in made:
+            worker.process.kill()
+            worker.process.join(5)
+
+
 def test_the_server_keeps_answering_during_a_merge(client: TestClient, tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from benchmarks.common import generate_departments

@@ -19,6 +19,7 @@ import asyncio
 import atexit
 import multiprocessing
 import pickle
+import sys
 import threading
 from multiprocessing.connection import Connection
 from typing import Any, Callable
@@ -28,6 +29,7 @@ from xltool.web.errors import WebError
 
 CRASHED = "读取该文件时处理程序异常退出，文件可能已损坏或结构异常；请在 Excel 中打开后另存为 .xlsx 再试"
 TIMED_OUT = "处理超时（文件过大或结构异常），已停止；请检查文件后重试"
+STOPPING = "服务器正在停止，请稍后重试"
 BIG_SEND = 256 * 1024  # larger requests are written from a thread (a pipe holds 64 KB; the loop must not wait)
 
 
@@ -117,11 +119,15 @@ class Workers:
                 if self._closed or self._started >= self.size:
                     return
                 self._started += 1
-            worker = self._new()
+            try:
+                worker = self._new()
+            except WebError:  # shut down meanwhile
+                return
             with self._lock:
                 self._idle.append(worker)
 
     def _new(self) -> _Worker:
+        """A started worker, or WebError if :meth:`shutdown` ran while it was starting (it is stopped, not leaked)."""
         try:
             worker = _Worker()
         except BaseException:
@@ -129,14 +135,21 @@ class Workers:
                 self._started -= 1
             raise
         with self._lock:
-            self._all.add(worker)
+            closed = self._closed
+            if closed:
+                self._started -= 1
+            else:
+                self._all.add(worker)
+        if closed:  # shutdown() did not see this worker: a live pipe would keep it (and the interpreter's exit) waiting
+            worker.stop()
+            raise WebError(503, "server.stopping", STOPPING)
         return worker
 
     async def _acquire(self) -> _Worker:
         while True:
             with self._lock:
                 if self._closed:
-                    raise WebError(503, "server.stopping", "服务器正在停止，请稍后重试")
+                    raise WebError(503, "server.stopping", STOPPING)
                 if self._idle:
                     return self._idle.pop()
                 if self._started < self.size:
@@ -209,8 +222,10 @@ class Workers:
         ready: asyncio.Future[None] = loop.create_future()
         fd = conn.fileno()
         try:
+            if sys.platform == "win32":  # a pipe handle is no socket: select() of a selector loop would fail on it
+                raise NotImplementedError
             loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
-        except NotImplementedError:  # the proactor event loop of Windows
+        except NotImplementedError:  # Windows (proactor or selector loop), or a loop without add_reader
             if not await asyncio.to_thread(conn.poll, self.timeout):
                 raise asyncio.TimeoutError from None
             return conn.recv_bytes()
