@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -175,7 +177,11 @@ def test_validate_grid_matches_the_file(client: TestClient, books: dict[str, Pat
 def test_import_returns_a_template_workbook(client: TestClient) -> None:
     seed = ROOT / "examples" / "source" / "区行政审批局_2022.txt"
     r = client.post("/api/import", files=upload(seed))
+    assert r.status_code == 200 and r.json()["projects"] == len(load_seed_projects())
+    assert r.json()["file"] == "区行政审批局_2022_导入.xlsx" and r.json()["notices"] == []
+    r = client.get(r.json()["download"])
     assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    assert "区行政审批局_2022_导入.xlsx" in unquote(r.headers["content-disposition"])
     book = openpyxl.load_workbook(io.BytesIO(r.content))
     assert len([ws for ws in book.worksheets if ws.sheet_state == "visible"]) >= len(load_seed_projects())
     r = client.post("/api/import", files=[("files", ("坏文件.docx", b"not a docx"))])
@@ -323,6 +329,33 @@ def test_a_grid_body_without_length_that_outgrows_the_limit_is_413(tmp_path: Pat
 
         r = c.post("/api/validate-grid", content=chunks(), headers={"content-type": "application/json"})
         assert r.status_code == 413 and r.json()["error"]["code"] == "upload.too_large"
+
+
+def test_import_shows_the_notices_the_cli_prints(client: TestClient) -> None:
+    """What could not be mapped (a column of no template field, missing fields, the framework recognised) is told
+    in the JSON and on the result page, line for line as ``xltool import`` prints it, with the user's file name."""
+    import html
+
+    import xltool
+
+    text = ("项目名称\t档案整理\n项目总金额（万元）\t10\n联系电话\t12345678\n年度总体目标\t完成档案整理\n"
+            "一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t整理卷数\t≥100卷\n").encode()
+    cli = xltool.import_tables([xltool.Upload("档案表.txt", text)])
+    expected = list(cli.notices)
+    assert any("未识别的栏目“联系电话”" in n for n in expected) and all(n.startswith("文件 档案表.txt：") for n in expected)
+    r = client.post("/api/import", files=[("files", ("档案表.txt", text))])
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["notices"] == expected and data["projects"] == 1
+    assert_clean(r.text)
+    page = client.get(data["report"])
+    assert page.status_code == 200
+    shown = [html.unescape(li) for li in re.findall(r'<li class="notice">(.*?)</li>', page.text)]
+    assert shown == expected
+    assert f'href="{data["download"]}"' in page.text
+    form = client.post("/import", files=[("files", ("档案表.txt", text))], follow_redirects=False)
+    assert form.status_code == 303 and form.headers["location"].startswith("/i/")
+    assert client.get(form.headers["location"]).text.count('<li class="notice">') == len(expected)
 
 
 def test_a_request_refused_after_its_upload_keeps_nothing(tmp_path: Path, books: dict[str, Path]) -> None:

@@ -151,19 +151,42 @@ def _grid_request(body: Any) -> tuple[str, list[dict[str, Any]]]:
     return book[:200], sheets
 
 
-async def run_import(web: Web, request: Request) -> Response:
+async def run_import(web: Web, request: Request) -> Job:
+    """Uploads → one template workbook kept in the job folder; the job holds the importer's notices."""
     job, folder, saved = await web.receive_job(request, "import", service.IMPORTABLE)
-    try:
+    async with discarded_on_failure(web, job):
         fields = job.data["fields"]
         profile = profile_param(fields.get("profile"))
         year = int_param(fields.get("year"), "年度", 2000, 2100)
         output = folder / "out" / "导入结果.xlsx"
-        output.parent.mkdir(exist_ok=True)
-        await web.in_worker(service.import_tables, [p for _, p in saved.files], output, profile=profile, year=year)
+        await web.in_thread(output.parent.mkdir, exist_ok=True)
+        projects, notices, incomplete = await web.in_worker(service.import_tables, [p for _, p in saved.files],
+                                                            output, profile=profile, year=year)
+        job.notices += scrub(notices, [folder / UPLOADS, folder])
         name = (Path(saved.files[0][0]).stem + "_导入.xlsx") if len(saved.files) == 1 else "导入结果.xlsx"
-        return bytes_download(output.read_bytes(), name)
-    finally:
-        web.store.discard(job.id)
+        job.data.update({"projects": projects, "incomplete": incomplete, "name": name})
+        job.result = output.name
+        job.state = "done"
+        await web.in_thread(web.store.save, job)
+    return job
+
+
+def import_json(job: Job) -> dict[str, Any]:
+    """What ``xltool import`` prints: projects imported, every notice; and where the workbook is."""
+    return {"projects": job.data["projects"], "incomplete": job.data["incomplete"], "notices": job.notices,
+            "file": job.data["name"], "download": f"/i/{job.id}/result", "report": f"/i/{job.id}"}
+
+
+async def import_tables(web: Web, request: Request) -> Response:
+    return JSONResponse(import_json(await run_import(web, request)))
+
+
+async def import_download(web: Web, request: Request) -> Response:
+    job = find_job(web, request, "import")
+    folder = web.store.folder(job.id)
+    if folder is None or not (folder / "out" / (job.result or "")).is_file():
+        raise WebError(404, "not_found", "任务不存在或已过期（结果保存一段时间后会自动删除）")
+    return file_download(folder / "out" / job.result, job.data["name"])
 
 
 async def start_merge(web: Web, request: Request) -> Job:
@@ -213,7 +236,7 @@ ROUTES = [
     ("/api/template.xlsx", template, ["GET"]),
     ("/api/validate", validate, ["POST"]),
     ("/api/validate-grid", validate_grid, ["POST"]),
-    ("/api/import", run_import, ["POST"]),
+    ("/api/import", import_tables, ["POST"]),
     ("/api/merge", merge, ["POST"]),
     ("/api/jobs/{id}", job_status, ["GET"]),
     ("/m/{id}/summary", summary, ["GET"]),
