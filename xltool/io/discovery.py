@@ -231,19 +231,16 @@ def marked_copy_proof(path: Path) -> tuple[str, str, str]:
                     "（可能修改后交回），按普通工作簿读取")
 
 
-def own_output_reason(sheet_names: Iterable[str], path: Path | None = None) -> str:
-    """Why a workbook with these sheets is xltool's own output, or "" when it is not.
+def own_output_reason(sheet_names: Iterable[str]) -> str:
+    """Why a workbook with these sheets is xltool's own summary, or "" when it is not.
 
-    A summary has 项目汇总 and 文件清单. A marked workbook has the marks sheet; only a
-    ``--mark-to`` copy proven by :func:`marked_copy_proof` is skipped — a file marked in
-    place, or a copy a unit edited and sent back, is still the department's own table.
+    A summary has 项目汇总 and 文件清单. Backups and ``--mark-to`` copies are proven once,
+    by :func:`discover` (:func:`own_copy`), which also decides whether a proven one is read
+    (named without its original): a reader trusts that decision and proves nothing again.
     """
     names = set(sheet_names)
     if SUMMARY_PROJECTS_SHEET in names and SUMMARY_FILES_SHEET in names:
         return SUMMARY_REASON
-    if MARKS_SHEET in names and path is not None:
-        kind, reason, _ = marked_copy_proof(path)
-        return reason if kind else ""
     return ""
 
 
