@@ -4,7 +4,7 @@
 
 ``--baseline`` is a copy of the code to compare with (e.g. ``git archive <commit> | tar -x -C
 /tmp/base``). The same files are read by both trees, each in its own interpreter, in turns:
-the corpus tables (text, .docx, .xlsx forms), the seed and ``--tables`` generated 附件3
+the corpus tables (text, .docx, .xlsx forms), examples/ (the seed and its workbooks) and ``--tables`` generated 附件3
 workbooks. Prints the best CPU time of each (wall time on a shared machine measures the
 neighbours) and the ratio now/baseline. Nothing is asserted.
 """
@@ -51,6 +51,7 @@ def _files(folder: Path, tables: int) -> list[str]:
         for form in ("docx", "xlsx"):
             files.append(str(write_form(source, folder / f"{source.parent.name}.{form}", form)))
     files.append(str(HERE / "examples" / "source" / "区行政审批局_2022.txt"))
+    files += [str(p) for p in sorted((HERE / "examples").glob("*.xlsx"))]
     files += [str(spec.path) for spec in generate_departments(folder / "gen", tables)]
     return files
 

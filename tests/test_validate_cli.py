@@ -83,7 +83,7 @@ def test_json_has_files_and_findings_in_the_documented_shape(local: Path) -> Non
     result = run(local, "--json")
     no_traceback(result)
     data = json.loads(result.output)
-    assert set(data) == {"files", "findings"}
+    assert set(data) == {"files", "findings", "skipped"} and data["skipped"] == []
     assert data["files"] == [{"file": str(local), "status": "ok", "message": "项目表 2 张", "projects": 2}]
     keys = {"file", "sheet", "project", "cell", "field", "level2", "indicator", "code", "severity", "message"}
     assert all(set(f) == keys for f in data["findings"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import unquote
 
 import openpyxl
 import pytest
@@ -129,6 +131,30 @@ def test_marked_copy_has_the_cli_marks(client: TestClient, books: dict[str, Path
             assert a.fill.fgColor.rgb == b.fill.fgColor.rgb
 
 
+def test_small_and_large_uploads_validate_alike(books: dict[str, Path], tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small uploads go to a worker as bytes (``quick``), large ones are stored first: same answer, same leftovers."""
+    from xltool.web import api
+
+    paths = list(books.values())
+    answers = []
+    for inline_max in (api.INLINE_MAX, 0):
+        monkeypatch.setattr(api, "INLINE_MAX", inline_max)
+        with make_client(tmp_path / str(inline_max), workers=1) as c:
+            r = c.post("/api/validate", files=upload(*paths))
+            assert r.status_code == 200
+            data = r.json()
+            assert c.get(data["marked"]["甲单位.xlsx"]).status_code == 200
+            assert c.get(data["report"]).status_code == 200
+            bad = c.post("/api/validate", files=[("files", ("坏.zip", b"PK\x03\x04 not a zip"))])
+            assert bad.status_code == 400 and "压缩包" in bad.json()["error"]["message"]
+            assert_clean(bad.text, tmp_path)
+            jobs = sorted(p.name for p in (tmp_path / str(inline_max) / "data" / "jobs").iterdir())
+            assert jobs == [data["report"].rsplit("/", 1)[1]]  # the refused upload left no folder
+        answers.append({k: data[k] for k in ("files", "findings", "notices")})
+    assert answers[0] == answers[1] and answers[0]["findings"]
+
+
 def test_validate_grid_matches_the_file(client: TestClient, books: dict[str, Path]) -> None:
     """What a WPS add-in sends (each used range from A1 as Value2) gives the file's findings, same cells."""
     source = books["乙单位.xlsx"]
@@ -151,7 +177,11 @@ def test_validate_grid_matches_the_file(client: TestClient, books: dict[str, Pat
 def test_import_returns_a_template_workbook(client: TestClient) -> None:
     seed = ROOT / "examples" / "source" / "区行政审批局_2022.txt"
     r = client.post("/api/import", files=upload(seed))
+    assert r.status_code == 200 and r.json()["projects"] == len(load_seed_projects())
+    assert r.json()["file"] == "区行政审批局_2022_导入.xlsx" and r.json()["notices"] == []
+    r = client.get(r.json()["download"])
     assert r.status_code == 200 and r.headers["content-type"] == XLSX
+    assert "区行政审批局_2022_导入.xlsx" in unquote(r.headers["content-disposition"])
     book = openpyxl.load_workbook(io.BytesIO(r.content))
     assert len([ws for ws in book.worksheets if ws.sheet_state == "visible"]) >= len(load_seed_projects())
     r = client.post("/api/import", files=[("files", ("坏文件.docx", b"not a docx"))])
@@ -299,6 +329,33 @@ def test_a_grid_body_without_length_that_outgrows_the_limit_is_413(tmp_path: Pat
 
         r = c.post("/api/validate-grid", content=chunks(), headers={"content-type": "application/json"})
         assert r.status_code == 413 and r.json()["error"]["code"] == "upload.too_large"
+
+
+def test_import_shows_the_notices_the_cli_prints(client: TestClient) -> None:
+    """What could not be mapped (a column of no template field, missing fields, the framework recognised) is told
+    in the JSON and on the result page, line for line as ``xltool import`` prints it, with the user's file name."""
+    import html
+
+    import xltool
+
+    text = ("项目名称\t档案整理\n项目总金额（万元）\t10\n联系电话\t12345678\n年度总体目标\t完成档案整理\n"
+            "一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t整理卷数\t≥100卷\n").encode()
+    cli = xltool.import_tables([xltool.Upload("档案表.txt", text)])
+    expected = list(cli.notices)
+    assert any("未识别的栏目“联系电话”" in n for n in expected) and all(n.startswith("文件 档案表.txt：") for n in expected)
+    r = client.post("/api/import", files=[("files", ("档案表.txt", text))])
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["notices"] == expected and data["projects"] == 1
+    assert_clean(r.text)
+    page = client.get(data["report"])
+    assert page.status_code == 200
+    shown = [html.unescape(li) for li in re.findall(r'<li class="notice">(.*?)</li>', page.text)]
+    assert shown == expected
+    assert f'href="{data["download"]}"' in page.text
+    form = client.post("/import", files=[("files", ("档案表.txt", text))], follow_redirects=False)
+    assert form.status_code == 303 and form.headers["location"].startswith("/i/")
+    assert client.get(form.headers["location"]).text.count('<li class="notice">') == len(expected)
 
 
 def test_a_request_refused_after_its_upload_keeps_nothing(tmp_path: Path, books: dict[str, Path]) -> None:
@@ -480,6 +537,98 @@ def test_a_worker_killed_by_a_file_is_replaced() -> None:
         assert asyncio.run(workers.run(sum, [1, 2, 3])) == 6  # a fresh pool answers the next request
     finally:
         workers.shutdown()
+
+
+def test_a_hanging_or_abandoned_call_does_not_hold_a_worker() -> None:
+    """A call past the timeout has its worker killed and replaced; a cancelled call's answer is never handed on."""
+    import asyncio
+    import time
+
+    from xltool.web.errors import WebError
+    from xltool.web.workers import Workers
+
+    workers = Workers(1, timeout=3)
+    try:
+        started = time.monotonic()
+        with pytest.raises(WebError) as caught:
+            asyncio.run(workers.run(time.sleep, 60))
+        assert caught.value.code == "file.damaged" and "超时" in caught.value.message
+        assert time.monotonic() - started < 30
+        assert asyncio.run(workers.run(sum, [1, 2])) == 3
+
+        async def abandon_then_ask() -> int:
+            task = asyncio.ensure_future(workers.run(time.sleep, 1))
+            await asyncio.sleep(0.3)
+            task.cancel()
+            return await workers.run(sum, [4, 5])  # waits for the worker, then gets its own answer
+
+        assert asyncio.run(abandon_then_ask()) == 9
+    finally:
+        workers.shutdown()
+
+
+def test_workers_answer_where_the_loop_cannot_watch_a_pipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' proactor loop has no add_reader: the answer is then awaited in a thread."""
+    import asyncio
+
+    from xltool.web.workers import Workers
+
+    def refuse(*_a: object) -> None:
+        raise NotImplementedError
+
+    monkeypatch.setattr(asyncio.SelectorEventLoop, "add_reader", refuse)
+    workers = Workers(1)
+    try:
+        assert asyncio.run(workers.run(sum, [2, 3])) == 5
+    finally:
+        workers.shutdown()
+
+
+def test_on_windows_a_pipe_is_never_given_to_the_loops_selector(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' selector loop (uvicorn's choice with --workers/--reload) has add_reader, but select() fails on a
+    pipe handle and stops the whole loop: on Windows the answer is always awaited in a thread."""
+    import asyncio
+
+    from xltool.web.workers import Workers
+
+    def selected(*_a: object) -> None:
+        raise AssertionError("a pipe handle given to select()")
+
+    workers = Workers(1)
+    try:
+        workers.start()  # started before the platform is faked: multiprocessing picks its spawner at import
+        monkeypatch.setattr(asyncio.SelectorEventLoop, "add_reader", selected)
+        monkeypatch.setattr(sys, "platform", "win32")
+        assert asyncio.run(workers.run(sum, [2, 3])) == 5
+    finally:
+        monkeypatch.undo()
+        workers.shutdown()
+
+
+def test_a_worker_started_while_shutting_down_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """shutdown() arriving while start() spawns a worker: that worker must stop too (its open pipe would keep it,
+    and the interpreter's exit that waits for it, alive forever)."""
+    from xltool.web import workers as module
+
+    made: list[module._Worker] = []
+    real_init = module._Worker.__init__
+
+    def init_then_shutdown(self: module._Worker) -> None:
+        real_init(self)
+        made.append(self)
+        pool.shutdown()  # the server stops during the start-up thread's spawn
+
+    pool = module.Workers(2)
+    monkeypatch.setattr(module._Worker, "__init__", init_then_shutdown)
+    try:
+        pool.start()
+        assert len(made) == 1
+        made[0].process.join(10)
+        assert not made[0].process.is_alive()
+    finally:
+        for worker in made:
+            worker.process.kill()
+            worker.process.join(5)
 
 
 def test_the_server_keeps_answering_during_a_merge(client: TestClient, tmp_path: Path) -> None:

@@ -261,6 +261,9 @@ def test_pages_work_with_javascript_off(tmp_path: Path, books: dict[str, Path], 
             assert driver.find_elements(By.CSS_SELECTOR, "tr#JX201, tr[id^=JX]")
             driver.get(base + "/")
             submit_files(driver, "/import", [ROOT / "examples" / "source" / "区行政审批局_2022.txt"])
+            wait_for(driver, "#download", timeout=120)  # the result page: notices, then the download
+            assert "已导入 22 个项目" in driver.find_element(By.ID, "state").text
+            driver.find_element(By.ID, "download").click()
             imported = wait_file(downloads, ".xlsx", timeout=120, name="区行政审批局_2022_导入.xlsx")
             book = openpyxl.load_workbook(imported)
             assert sum(ws.sheet_state == "visible" for ws in book.worksheets) >= 20

@@ -67,8 +67,9 @@ class ValidationReport:
         return [f for f in self.files if f.status in ("failed", "not_marked")]
 
     def to_dict(self) -> dict[str, Any]:
-        """Exactly what ``xltool validate --json`` prints."""
-        return {"files": [f.to_dict() for f in self.read_files], "findings": [f.to_json_dict() for f in self.findings]}
+        """Exactly what ``xltool validate --json`` prints; ``skipped``: every file or folder passed over, with why."""
+        return {"files": [f.to_dict() for f in self.read_files], "findings": [f.to_json_dict() for f in self.findings],
+                "skipped": [{"file": f.file, "reason": f.message} for f in self.files if f.status == "skipped"]}
 
     def to_text(self) -> str:
         """The readable Chinese report (per file, per project, one line per finding, then the counts)."""

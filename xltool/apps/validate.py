@@ -48,16 +48,17 @@ def find_inputs(files: Iterable[str | Path]) -> Inputs:
                   found.notice_lines(), [(f.display, f.skip) for f in found.skipped], len(found.unreadable))
 
 
-def _read(path: Path, profile: str | None, *, skip_own: bool, explicit: bool = True) -> tuple[Any, str]:
+def _read(path: Path, profile: str | None, *, explicit: bool = True) -> tuple[Any, str]:
     """(WorkbookRead, "") or (None, reason to skip); raises XltoolError for unreadable files.
 
     A summary named explicitly is refused; one found in a folder is skipped like merge skips it.
+    Backups and marked copies were proven (once) by discovery, which passed over the proven ones.
     """
     from xltool.io.calamine import grids_from_calamine
     from xltool.io.discovery import SUMMARY_REASON, own_output_reason
 
     grids = grids_from_calamine(path)
-    own = own_output_reason((g.name for g in grids), path if skip_own else None)
+    own = own_output_reason(g.name for g in grids)
     if own == SUMMARY_REASON and explicit:
         raise XltoolError(SUMMARY_REFUSED, file=path, exit_code=EXIT_INPUT, code="input.summary")
     if own:
@@ -98,7 +99,7 @@ def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip
     """Read every file and run the rules once over all projects (copied text is a batch rule).
 
     A file that cannot be read is reported and skipped; the others are still validated.
-    With ``skip_own``, marked copies are skipped (reported in ``skipped``).
+    ``skip_own`` is kept for callers: proven copies are passed over by discovery, before this.
     ``progress(done, total)`` is called after each file is read.
     """
     files = list(files)
@@ -112,7 +113,7 @@ def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip
     for done, path in enumerate(files, start=1):
         status = FileStatus(file=str(path))
         try:
-            result, reason = _read(Path(path), profile, skip_own=skip_own, explicit=str(path) not in found_in_folder)
+            result, reason = _read(Path(path), profile, explicit=str(path) not in found_in_folder)
         except XltoolError as exc:
             status.status = "failed"
             status.message = exc.message

@@ -9,7 +9,7 @@ from typing import Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
-from xltool.io.numfmt import apply_percents
+from xltool.io.numfmt import apply_percents, find_percents
 from xltool.io.gate import MAX_COLS, MAX_ROWS, check_for_calamine, open_checked_calamine
 
 
@@ -22,12 +22,16 @@ def grids_from_calamine(path: Path) -> list[Grid]:
     """
 
     path = Path(path)
-    kind = check_for_calamine(path)
+    parts: dict[str, bytes] = {}  # the gate's decompressed xl/*.xml parts, reused for the number formats
+    kind = check_for_calamine(path, keep=parts)
     if kind in ("xls", "ods") and _CHILD_CONTEXT is not None:
         return _grids_in_child(path, kind)
+    # calamine gives no number formats: percent cells from the styles part, found before calamine
+    # reads so the kept parts are freed first
+    percents = find_percents(path, parts) if kind == "xlsx" else {}
+    parts.clear()
     grids = _grids_from_workbook(open_checked_calamine(path, kind, measured=True), path)
-    if kind == "xlsx":  # calamine gives no number formats: percent cells from the styles part
-        apply_percents(grids, path)
+    apply_percents(grids, percents)
     return grids
 
 

@@ -27,6 +27,7 @@ import re
 import stat
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -231,19 +232,16 @@ def marked_copy_proof(path: Path) -> tuple[str, str, str]:
                     "（可能修改后交回），按普通工作簿读取")
 
 
-def own_output_reason(sheet_names: Iterable[str], path: Path | None = None) -> str:
-    """Why a workbook with these sheets is xltool's own output, or "" when it is not.
+def own_output_reason(sheet_names: Iterable[str]) -> str:
+    """Why a workbook with these sheets is xltool's own summary, or "" when it is not.
 
-    A summary has 项目汇总 and 文件清单. A marked workbook has the marks sheet; only a
-    ``--mark-to`` copy proven by :func:`marked_copy_proof` is skipped — a file marked in
-    place, or a copy a unit edited and sent back, is still the department's own table.
+    A summary has 项目汇总 and 文件清单. Backups and ``--mark-to`` copies are proven once,
+    by :func:`discover` (:func:`own_copy`), which also decides whether a proven one is read
+    (named without its original): a reader trusts that decision and proves nothing again.
     """
     names = set(sheet_names)
     if SUMMARY_PROJECTS_SHEET in names and SUMMARY_FILES_SHEET in names:
         return SUMMARY_REASON
-    if MARKS_SHEET in names and path is not None:
-        kind, reason, _ = marked_copy_proof(path)
-        return reason if kind else ""
     return ""
 
 
@@ -283,7 +281,7 @@ def discover(
     found in a folder or named (a shell's ``*.xlsx`` names them all); a file named twice
     is listed once. Nothing is dropped without a word: a folder that cannot be opened is
     listed as unreadable (``SKIP_UNREADABLE``, the run exits 1); hidden folders (``.git``,
-    ``__MACOSX``) hold tools' data and are not searched; a symlinked folder is followed once — a link to a folder
+    ``__MACOSX``) hold tools' data and are not searched, each listed with its reason; a symlinked folder is followed once — a link to a folder
     already searched (a cycle, or a second way in) is listed as not followed. The walk
     keeps its own stack, so no depth of folders exhausts Python's recursion limit.
     """
@@ -328,7 +326,7 @@ def discover(
             # A folder given by its full path (dragged onto the console) is shown from its own
             # name down: "各单位\民政局\表.xlsx", the part a printed summary has room for.
             base = path.parent if path.is_absolute() and path.name else None
-            _walk(path, base, add, listed)
+            _walk(path, base, add, listed, wanted)
         elif path.exists() or path.is_symlink():
             add(path, explicit=True)
         else:
@@ -356,8 +354,37 @@ def _read_copies_without_their_original(found: Discovery) -> None:
 _Add = Callable[..., None]
 
 
-def _walk(root: Path, base: Path | None, add: _Add, listed: _Add) -> None:
-    """Depth-first, name order (a folder's files, then its subfolders), on an explicit stack."""
+_HIDDEN_SCAN = 5000  # entries looked at inside a hidden folder to say how many workbooks it holds
+
+
+def hidden_folder_reason(folder: Path, wanted: Iterable[str]) -> str:
+    """Why a hidden folder is not searched, with the workbooks it holds (a bounded look, never its tools' data)."""
+    from xltool.io.tempdirs import is_owned
+
+    if is_owned(folder.name):
+        return "xltool 运行时的临时文件夹，不作为输入"
+    suffixes, count, looked, todo = {s.lower() for s in wanted}, 0, 0, [folder]
+    while todo and looked < _HIDDEN_SCAN:
+        with suppress(OSError), os.scandir(todo.pop()) as it:
+            for entry in it:
+                looked += 1
+                if entry.is_dir(follow_symlinks=False):
+                    todo.append(Path(entry.path))
+                else:
+                    count += Path(entry.name).suffix.lower() in suffixes and not entry.name.startswith(("~$", "."))
+    what = "macOS 压缩时附带的资源文件夹" if folder.name == "__MACOSX" else "隐藏文件夹（名称以“.”开头，多为软件的数据）"
+    if not count:
+        return f"{what}，其中没有工作簿，未查找"
+    return (f"{what}，未查找：其中{'' if looked < _HIDDEN_SCAN else '至少'} {count} 个工作簿未读取；"
+            "如需纳入，请把它们移出该文件夹或单独指定文件")
+
+
+def _walk(root: Path, base: Path | None, add: _Add, listed: _Add, wanted: Iterable[str] = WORKBOOK_SUFFIXES) -> None:
+    """Depth-first, name order (a folder's files, then its subfolders), on an explicit stack.
+
+    Hidden folders (``.git``, ``__MACOSX``, xltool's own staging folders) are not searched,
+    but each is listed as skipped with its reason and the workbooks it holds.
+    """
 
     def shown(p: Path) -> str:
         return str(p.relative_to(base)) if base else ""
@@ -392,7 +419,9 @@ def _walk(root: Path, base: Path | None, add: _Add, listed: _Add) -> None:
                        shown=shown(path))
             elif not is_dir:
                 add(path, explicit=False, shown=shown(path))
-            elif not (entry.name.startswith(".") or entry.name == "__MACOSX"):  # tool data (.git, macOS forks)
+            elif entry.name.startswith(".") or entry.name == "__MACOSX":  # tool data (.git, macOS forks): named
+                listed(path, SKIP_HIDDEN, hidden_folder_reason(path, wanted), shown=shown(path))
+            else:
                 subfolders.append(path)
         stack.extend(reversed(subfolders))
 

@@ -15,12 +15,14 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.io.tempdirs import start_token, try_lock
 
 LOCKED_MESSAGE = "文件正被 Excel（或 WPS、LibreOffice）打开，无法写入。请先关闭该文件再重试"
 _TEMP_MARK = ".xltool-tmp-"
@@ -225,15 +227,19 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     folder = target.parent if str(target.parent) else Path(".")
     mode = _final_mode(target)
     temp: Path | None = None
+    held: int | None = None  # the temp file's descriptor holding its lock while this run writes (POSIX)
     try:
         # A Ctrl+C between creating the temp file and knowing its name would orphan it;
         # the deferred signal is delivered inside this try, so the cleanup below runs.
         with _sigint_deferred():
             _sweep_orphans(folder, target)
-            fd, name = tempfile.mkstemp(prefix=f".{target.stem}{_TEMP_MARK}{os.getpid()}-", suffix=target.suffix,
+            fd, name = tempfile.mkstemp(prefix=f".{target.stem}{_TEMP_MARK}{_owner_tag()}-", suffix=target.suffix,
                                         dir=folder)
-            os.close(fd)
             temp = Path(name)
+            if os.name == "posix" and try_lock(fd):
+                held = fd  # an advisory lock: the writers' own handles are not hindered
+            else:
+                os.close(fd)  # Windows: an open handle would block the writer and the final rename
         yield temp
         if not temp.exists() or temp.stat().st_size == 0:
             raise XltoolError("输出文件未能写出（内容为空）", file=target, exit_code=EXIT_INPUT, code="output.failed")
@@ -243,6 +249,7 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             os.chmod(temp, mode)
         try:
             os.replace(temp, target)
+            temp = None
         except OSError as exc:
             if is_disk_full(exc):
                 raise
@@ -262,14 +269,29 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
             _release_quietly(exc)
             raise error from None
         raise
+    finally:
+        if held is not None:
+            with suppress(OSError):
+                os.close(held)
+
+
+_ORPHAN_AGE = 24 * 3600  # seconds: where a writer cannot be told apart, its temp file is swept only this old
+
+
+def _owner_tag() -> str:
+    """``<pid>.<start token>``: who writes a temp file, including when that process started (see tempdirs)."""
+    pid = os.getpid()
+    return f"{pid}.{start_token(pid) or '0'}"
 
 
 def _sweep_orphans(folder: Path, target: Path) -> None:
-    """Delete temporary outputs for ``target`` left by an xltool process that no longer exists.
+    """Delete temporary outputs for ``target`` left by an xltool run that no longer exists.
 
     Only ``kill -9`` (or a power cut) can leave one: every other ending removes its own.
-    The temporary name carries the writer's process id; a file whose writer is alive
-    (another run writing the same output) is left alone.
+    The temporary name carries its writer's process id and start time
+    (``.<stem>.xltool-tmp-<pid>.<start>-<random>``): a pid reused by another program no
+    longer protects an orphan, and a live writer's file (locked, or its pid running with
+    the same start time) is never touched. See :func:`_writer_gone`.
     """
     prefix = f".{target.stem}{_TEMP_MARK}"
     try:
@@ -277,23 +299,51 @@ def _sweep_orphans(folder: Path, target: Path) -> None:
     except OSError:
         return
     for name in names:
-        pid_text = name[len(prefix):].split("-", 1)[0]
-        if not pid_text.isdigit() or int(pid_text) == os.getpid() or _process_alive(int(pid_text)):
-            continue
         with suppress(OSError):
-            (folder / name).unlink()
+            if _writer_gone(folder / name, name[len(prefix):].split("-", 1)[0]):
+                (folder / name).unlink()
 
 
-def _process_alive(pid: int) -> bool:
-    if os.name != "posix":  # Windows' os.kill terminates the process: never probe there, keep the file
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+def _writer_gone(path: Path, owner: str) -> bool:
+    """Whether the run that wrote ``path`` (``owner``: ``pid.start`` or, from older versions, ``pid``) has ended.
+
+    Gone: no process has that pid, or the pid runs with another start time (reused).
+    Kept: the file is locked (a live writer, also one in another pid namespace sharing
+    the folder), or the pid runs with the same start. Where the start time cannot be read
+    (Windows without access to the process, a system without /proc, a name from an older
+    version) the file is removed only when untouched for :data:`_ORPHAN_AGE`.
+    """
+    pid_text, _, token = owner.partition(".")
+    if not pid_text.isdigit():
         return False
-    except (PermissionError, OSError, OverflowError):
-        return True  # someone else's process, or cannot tell: keep its file
-    return True
+    pid = int(pid_text)
+    if _locked(path):
+        return False
+    try:
+        now = start_token(pid)
+    except (OSError, ValueError, OverflowError, AttributeError):  # ctypes, or an odd /proc
+        now = "0"
+    if pid == os.getpid() and (not token or token == now):
+        return False  # this process (another output of the same name, in another thread)
+    if token and token != "0" and now is not None and now != "0":
+        return now != token
+    if now is None and token:
+        return True  # no such process: nobody writes this file
+    return time.time() - path.stat().st_mtime > _ORPHAN_AGE
+
+
+def _locked(path: Path) -> bool:
+    """Whether a live writer holds the temp file's lock (POSIX; False where there are no such locks)."""
+    if os.name != "posix":
+        return False
+    try:
+        handle = os.open(path, os.O_RDONLY)
+    except OSError:
+        return True  # cannot tell: keep it
+    try:
+        return not try_lock(handle)
+    finally:
+        os.close(handle)
 
 
 @contextmanager

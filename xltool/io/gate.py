@@ -290,16 +290,26 @@ def open_checked_calamine(p: Path, kind: Kind, *, measured: bool = False) -> Cal
         return CalamineWorkbook.from_path(str(p))
 
 
+KEEP_MAX = 64 << 20  # decompressed parts kept for the number formats (io/numfmt), in total
+
+
 def check_for_calamine(
-    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, max_cells: int = MAX_SHEET_CELLS
+    path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, max_cells: int = MAX_SHEET_CELLS,
+    keep: dict[str, bytes] | None = None,
 ) -> Kind:
     """:func:`check_input_file` and, for an xlsx, :func:`check_sheet_extents` in one pass over
     the zip: each ``xl/**.xml`` part is decompressed once for both (a merge reads thousands of
-    files). Every prolog is judged before any extent is refused, as in the two-pass order."""
+    files). Every prolog is judged before any extent is refused, as in the two-pass order.
+    ``keep``: filled with the parts decompressed whole (up to :data:`KEEP_MAX` bytes in all),
+    so the number formats are read from them rather than decompressed again."""
     p = Path(path)
     extents: list[tuple[str, Extent]] = []
+    kept = [0]
 
     def measure(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None) -> None:
+        if keep is not None and data is not None and kept[0] + len(data) <= KEEP_MAX:
+            keep[info.filename] = data
+            kept[0] += len(data)
         with _content_guard(p, MSG_DAMAGED_ZIP):
             extent = data_extent(data) if data is not None else part_extent(zf, info)
         if extent is not None:

@@ -4,7 +4,8 @@
 different target (and the fix-it would advise "0.95%"). This module finds the cells whose
 number format is a percent one (built-in 9/10 or a custom code with "%") so the reader can
 give them back as the user sees them ("95%"). Styles are read first; a workbook with no
-percent format costs one small part. Sheet parts are scanned by C-level regexes.
+percent format costs one small part. Sheet parts are scanned by C-level regexes. The parts
+the file gate already decompressed are passed in (``parts``) and not decompressed again.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,15 +47,13 @@ def percent_decimals(code: str) -> int | None:
     return len(found.group(1)) if found else 0
 
 
-def _percent_styles(zf: zipfile.ZipFile) -> dict[int, int]:
+_Read = Callable[[str], bytes]  # a part's bytes by name; KeyError when absent
+
+
+def _percent_styles(data: bytes | None) -> dict[int, int]:
     """{cell style index: decimals} for the styles whose number format is a percent."""
-    try:
-        info = zf.getinfo("xl/styles.xml")
-    except KeyError:
+    if data is None:
         return {}
-    if info.file_size > _MAX_STYLES:
-        return {}
-    data = zf.read(info)
     custom = {}
     for found in _NUMFMT_RE.finditer(data):
         attrs = _attrs(found.group(1))
@@ -73,11 +73,11 @@ def _percent_styles(zf: zipfile.ZipFile) -> dict[int, int]:
     return styles
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_parts(read: _Read) -> dict[str, str]:
     """{sheet name: part name} from the workbook part and its relationships."""
     try:
-        book = zf.read("xl/workbook.xml")
-        rels = zf.read("xl/_rels/workbook.xml.rels")
+        book = read("xl/workbook.xml")
+        rels = read("xl/_rels/workbook.xml.rels")
     except KeyError:
         return {}
     targets = {}
@@ -94,18 +94,40 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def percent_cells(path: Path) -> dict[str, dict[tuple[int, int], int]]:
-    """{sheet name: {(row, col) 1-based: decimals}} of the numeric cells showing a percent."""
+def _styles_part(path: Path, parts: dict[str, bytes]) -> bytes | None:
+    if "xl/styles.xml" in parts:
+        return parts["xl/styles.xml"]
     with zipfile.ZipFile(path) as zf:
-        styles = _percent_styles(zf)
-        if not styles:
-            return {}
+        try:
+            info = zf.getinfo("xl/styles.xml")
+        except KeyError:
+            return None
+        return zf.read(info) if info.file_size <= _MAX_STYLES else None
+
+
+def percent_cells(path: Path, parts: dict[str, bytes] | None = None) -> dict[str, dict[tuple[int, int], int]]:
+    """{sheet name: {(row, col) 1-based: decimals}} of the numeric cells showing a percent.
+
+    ``parts``: parts already decompressed (by the file gate), read from there rather than
+    from the zip; a workbook without percent formats then opens nothing at all.
+    """
+    parts = parts or {}
+    if len(parts.get("xl/styles.xml", b"")) > _MAX_STYLES:
+        return {}
+    styles = _percent_styles(_styles_part(path, parts))
+    if not styles:
+        return {}
+    with zipfile.ZipFile(path) as zf:
+
+        def read(name: str) -> bytes:
+            return parts[name] if name in parts else zf.read(name)
+
         style_alt = b"|".join(str(s).encode() for s in styles)
         cell_re = re.compile(rb'<(?:\w+:)?c\s([^>]*?\bs="(?:' + style_alt + rb')"[^>]*)>')
         out: dict[str, dict[tuple[int, int], int]] = {}
-        for name, part in _sheet_parts(zf).items():
+        for name, part in _sheet_parts(read).items():
             try:
-                data = zf.read(part)
+                data = read(part)
             except KeyError:
                 continue
             cells = {}
@@ -122,16 +144,20 @@ def percent_cells(path: Path) -> dict[str, dict[tuple[int, int], int]]:
         return out
 
 
-def apply_percents(grids: list[Grid], path: Path) -> None:
+def find_percents(path: Path, parts: dict[str, bytes] | None = None) -> dict[str, dict[tuple[int, int], int]]:
+    """:func:`percent_cells`, or {} when the styles cannot be read (the gate let the file through: no value changes)."""
+    try:
+        return percent_cells(path, parts)
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return {}
+
+
+def apply_percents(grids: list[Grid], found: dict[str, dict[tuple[int, int], int]]) -> None:
     """Record which numeric cells show a percent (``grid.meta["percent"]``: {(row, col) in the grid: decimals}).
 
     Values are left as stored: only the reader knows which cells are indicator values that a
     user reads as "95%"; an amount that happens to carry a percent format stays a number.
     """
-    try:
-        found = percent_cells(path)
-    except (OSError, zipfile.BadZipFile, ValueError):
-        return  # the gate let the file through; a styles part we cannot read changes no value
     for grid in grids:
         cells = {(row - grid.top, col - grid.left): decimals for (row, col), decimals in found.get(grid.name, {}).items()}
         if cells:

@@ -78,7 +78,7 @@ def _windows_start(pid: int) -> str | None:
         kernel.CloseHandle(handle)
 
 
-def _lock(handle: int) -> bool:
+def try_lock(handle: int) -> bool:
     """Take the exclusive lock on an open ``.owner`` file without waiting; False if held."""
     try:
         import fcntl
@@ -124,7 +124,7 @@ def make_owned_dir(kind: str, base: Path | None = None, *, hidden: bool = False)
     folder = base / f"{'.' if hidden else ''}xltool-{kind}-{pid}-{start_token(pid) or '0'}-{secrets.token_hex(4)}"
     folder.mkdir(mode=0o700)
     handle = os.open(folder / OWNER_FILE, os.O_RDWR | os.O_CREAT, 0o600)
-    _lock(handle)
+    try_lock(handle)
     _HELD[str(folder)] = handle
     return folder
 
@@ -167,7 +167,7 @@ def _locked_by_other(folder: Path) -> bool:
     except OSError:
         return True  # cannot tell: leave it
     try:
-        return not _lock(handle)
+        return not try_lock(handle)
     finally:
         os.close(handle)
 

@@ -13,13 +13,14 @@ from typing import Any, AsyncIterator
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from xltool.web import service
+from xltool.web import quick, service
 from xltool.web.app import Web
 from xltool.web.downloads import bytes_download, file_download
-from xltool.web.errors import WebError, scrub
+from xltool.web.errors import WebError, from_library, scrub
 from xltool.web.store import UPLOADS, Job
 
 MAX_GRID_CELLS = 2_000_000
+INLINE_MAX = quick.INLINE_MAX
 
 
 def int_param(value: str | None, name: str, low: int, high: int) -> int | None:
@@ -52,6 +53,9 @@ async def template(web: Web, request: Request) -> Response:
 
 async def run_validation(web: Web, request: Request) -> Job:
     """Uploads → validation → the job record holding the CLI's JSON with the user's file names."""
+    length = request.headers.get("content-length") or ""
+    if length.isdigit() and int(length) <= INLINE_MAX:
+        return await _quick_validation(web, request, int(length))
     job, folder, saved = await web.receive_job(request, "validate", service.WORKBOOKS)
     async with discarded_on_failure(web, job):
         profile = profile_param(job.data["fields"].get("profile"))
@@ -73,6 +77,29 @@ async def discarded_on_failure(web: Web, job: Job) -> AsyncIterator[None]:
     except BaseException:
         web.store.discard(job.id)
         raise
+
+
+async def _quick_validation(web: Web, request: Request, length: int) -> Job:
+    """A small upload: the form read in memory, then stored and validated in one worker hand-off (see ``quick``)."""
+    from xltool.core.errors import XltoolError
+
+    uploads, fields = await web.receive_small(request, length)
+    profile = profile_param(fields.get("profile"))
+    job = web.store.reserve("validate")
+    job.data["fields"] = fields
+    folder = web.store.jobs_dir / job.id
+    try:
+        done = await web.in_worker(quick.stage_and_validate, web.store.jobs_dir, job.to_dict(), uploads,
+                                   suffixes=service.WORKBOOKS, max_files=web.settings.max_files,
+                                   max_zip_total=web.max_zip_total, profile=profile)
+    except XltoolError as exc:  # the worker removed the job folder
+        raise from_library(exc, [folder / UPLOADS, folder, web.store.root]) from None
+    except WebError:  # a crashed or stopped worker leaves its folder: removed here, not by the sweeper later
+        await web.in_thread(web.store.discard, job.id)
+        raise
+    finally:
+        web.store.finished(job)
+    return Job(**done)
 
 
 def marked_links(job: Job) -> dict[str, str]:
@@ -124,19 +151,42 @@ def _grid_request(body: Any) -> tuple[str, list[dict[str, Any]]]:
     return book[:200], sheets
 
 
-async def run_import(web: Web, request: Request) -> Response:
+async def run_import(web: Web, request: Request) -> Job:
+    """Uploads → one template workbook kept in the job folder; the job holds the importer's notices."""
     job, folder, saved = await web.receive_job(request, "import", service.IMPORTABLE)
-    try:
+    async with discarded_on_failure(web, job):
         fields = job.data["fields"]
         profile = profile_param(fields.get("profile"))
         year = int_param(fields.get("year"), "年度", 2000, 2100)
         output = folder / "out" / "导入结果.xlsx"
-        output.parent.mkdir(exist_ok=True)
-        await web.in_worker(service.import_tables, [p for _, p in saved.files], output, profile=profile, year=year)
+        await web.in_thread(output.parent.mkdir, exist_ok=True)
+        projects, notices, incomplete = await web.in_worker(service.import_tables, [p for _, p in saved.files],
+                                                            output, profile=profile, year=year)
+        job.notices += scrub(notices, [folder / UPLOADS, folder])
         name = (Path(saved.files[0][0]).stem + "_导入.xlsx") if len(saved.files) == 1 else "导入结果.xlsx"
-        return bytes_download(output.read_bytes(), name)
-    finally:
-        web.store.discard(job.id)
+        job.data.update({"projects": projects, "incomplete": incomplete, "name": name})
+        job.result = output.name
+        job.state = "done"
+        await web.in_thread(web.store.save, job)
+    return job
+
+
+def import_json(job: Job) -> dict[str, Any]:
+    """What ``xltool import`` prints: projects imported, every notice; and where the workbook is."""
+    return {"projects": job.data["projects"], "incomplete": job.data["incomplete"], "notices": job.notices,
+            "file": job.data["name"], "download": f"/i/{job.id}/result", "report": f"/i/{job.id}"}
+
+
+async def import_tables(web: Web, request: Request) -> Response:
+    return JSONResponse(import_json(await run_import(web, request)))
+
+
+async def import_download(web: Web, request: Request) -> Response:
+    job = find_job(web, request, "import")
+    folder = web.store.folder(job.id)
+    if folder is None or not (folder / "out" / (job.result or "")).is_file():
+        raise WebError(404, "not_found", "任务不存在或已过期（结果保存一段时间后会自动删除）")
+    return file_download(folder / "out" / job.result, job.data["name"])
 
 
 async def start_merge(web: Web, request: Request) -> Job:
@@ -186,7 +236,7 @@ ROUTES = [
     ("/api/template.xlsx", template, ["GET"]),
     ("/api/validate", validate, ["POST"]),
     ("/api/validate-grid", validate_grid, ["POST"]),
-    ("/api/import", run_import, ["POST"]),
+    ("/api/import", import_tables, ["POST"]),
     ("/api/merge", merge, ["POST"]),
     ("/api/jobs/{id}", job_status, ["GET"]),
     ("/m/{id}/summary", summary, ["GET"]),

@@ -81,6 +81,42 @@ class Web:
         html = self.templates.get_template(template).render(**context)
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
 
+    @property
+    def max_zip_total(self) -> int:
+        """Bytes a .zip may unpack to."""
+        return max(self.settings.max_upload * 4, 64 * 1024 * 1024)
+
+    async def receive_small(self, request: Request, length: int) -> tuple[list[tuple[str, bytes]], dict[str, str]]:
+        """The files (name, bytes) and fields of a form of at most ``quick.INLINE_MAX`` bytes, read in memory.
+
+        The limits are those of :meth:`receive_job` (body size while streaming, file and
+        field counts); the files are stored later by whoever processes them.
+        """
+        try:
+            if self.store.room_cached(length * 2):
+                self.store.check_room(length * 2)  # one statvfs: no thread hop needed
+            else:
+                await self.in_thread(self.store.check_room, length * 2)
+        except XltoolError as exc:
+            raise WebError(507, "output.disk_full", exc.message) from None
+        try:
+            async with request.form(max_files=self.settings.max_files + 1, max_fields=50,
+                                    max_part_size=64 * 1024) as form:
+                from starlette.datastructures import UploadFile
+
+                uploads = []
+                for item in form.getlist("files"):
+                    if isinstance(item, UploadFile):
+                        item.file.seek(0)
+                        uploads.append((item.filename or "", item.file.read()))
+                fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        except UploadTooLarge:
+            raise WebError(413, "upload.too_large", too_large_message(self.settings.max_upload)) from None
+        except HTTPException:
+            raise WebError(400, "upload.invalid",
+                           f"上传的表单无效：文件过多（一次最多 {self.settings.max_files} 个）或格式不正确") from None
+        return uploads, fields
+
     async def receive_job(self, request: Request, kind: str, suffixes: tuple[str, ...]) -> tuple[Job, Path, Saved]:
         """A new job folder with the request's uploads in it, or a WebError (the folder is then removed)."""
         try:  # expiry runs in the sweeper thread: nothing here grows with the number of jobs kept
@@ -96,7 +132,7 @@ class Web:
                 files = [(u.filename or "", u.file) for u in form.getlist("files") if isinstance(u, UploadFile)]
                 saved = await self.in_thread(save_uploads, files, folder / UPLOADS, suffixes=suffixes,
                                              max_files=self.settings.max_files,
-                                             max_zip_total=max(self.settings.max_upload * 4, 64 * 1024 * 1024))
+                                             max_zip_total=self.max_zip_total)
                 fields = {k: v for k, v in form.items() if isinstance(v, str)}
         except UploadTooLarge:
             await self.in_thread(self.store.discard, job.id)

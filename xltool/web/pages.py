@@ -169,7 +169,14 @@ def _show(value: Any) -> str:
 
 
 async def import_form(web: Web, request: Request) -> Response:
-    return await api.run_import(web, request)
+    job = await api.run_import(web, request)
+    return RedirectResponse(f"/i/{job.id}", status_code=303)
+
+
+async def import_page(web: Web, request: Request) -> Response:
+    """The import's result: the download and every notice ``xltool import`` prints."""
+    job = api.find_job(web, request, "import")
+    return web.page("import.html", title="导入结果", job=job, info=api.import_json(job))
 
 
 async def merge(web: Web, request: Request) -> Response:
@@ -211,6 +218,8 @@ ROUTES = [
     ("/v/{id}/findings.{kind:str}", findings_download, ["GET"]),
     ("/v/{id}/preview", preview, ["GET"]),
     ("/import", import_form, ["POST"]),
+    ("/i/{id}", import_page, ["GET"]),
+    ("/i/{id}/result", api.import_download, ["GET"]),
     ("/merge", merge, ["POST"]),
     ("/m/{id}", job_page, ["GET"]),
     ("/m/{id}/events", events, ["GET"]),

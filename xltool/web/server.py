@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from typing import Any, AsyncIterator
 
 from starlette.applications import Starlette
@@ -37,6 +38,7 @@ def create_app(settings: Settings) -> Any:
     async def lifespan(_app: Any) -> AsyncIterator[None]:
         if not web.sweeper.is_alive():
             web.sweeper.start()
+        threading.Thread(target=web.workers.start, name="xltool-workers-start", daemon=True).start()
         try:
             yield
         finally:

@@ -60,10 +60,17 @@ def mark(source: Path, findings: list[dict[str, Any]], output: Path) -> int:
 
 
 def import_tables(paths: list[Path], output: Path, *, profile: str | None = None,
-                  year: int | None = None) -> tuple[int, list[str]]:
-    """Import sources into one template workbook at ``output``; (projects, notices)."""
+                  year: int | None = None) -> tuple[int, list[str], bool]:
+    """Import sources into one template workbook at ``output``; (projects, notices, incomplete).
+
+    The notices are the lines ``xltool import`` prints (what could not be mapped, tables
+    passed over, texts cut, which framework a mixed workbook follows).
+    """
     result = xltool.import_tables(paths, output=output, profile=profile, year=year)
-    return len(result.projects), list(result.notices)
+    notices = list(result.notices)
+    if result.profile_notice:
+        notices.append(result.profile_notice)
+    return len(result.projects), notices, result.incomplete
 
 
 @dataclass

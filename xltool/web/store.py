@@ -15,7 +15,7 @@ import secrets
 import shutil
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,10 @@ class Job:
     files: list[str] = field(default_factory=list)  # the user's names, in upload order
     notices: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)  # kind-specific results (findings, summary counts)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as they are (already plain data): no deep copy as ``dataclasses.asdict`` makes."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 class DataStore:
@@ -73,12 +77,22 @@ class DataStore:
     # --- jobs
 
     def new(self, kind: str) -> tuple[Job, Path]:
-        job = Job(id=secrets.token_urlsafe(24), kind=kind, created=time.time())
+        job = self.reserve(kind)
         folder = self.jobs_dir / job.id
         (folder / UPLOADS).mkdir(parents=True)  # out/ is made by the calls that write results
+        return job, folder
+
+    def reserve(self, kind: str) -> Job:
+        """A new job known only in memory: its folder is made by whoever stores the uploads (maybe a worker)."""
+        job = Job(id=secrets.token_urlsafe(24), kind=kind, created=time.time())
         with self._lock:  # job.json is written once there is something to say (see Web.receive_job)
             self._cache[job.id] = job
-        return job, folder
+        return job
+
+    def finished(self, job: Job) -> None:
+        """A job whose job.json was written elsewhere (a worker process): no longer kept in memory."""
+        with self._lock:
+            self._cache.pop(job.id, None)
 
     def folder(self, job_id: str) -> Path | None:
         if not _ID.match(job_id or ""):
@@ -103,10 +117,7 @@ class DataStore:
 
     def save(self, job: Job) -> None:
         """Write job.json atomically (temp file + replace); keep it in the cache."""
-        folder = self.jobs_dir / job.id
-        temp = folder / f".job.{threading.get_ident()}.tmp"
-        temp.write_text(json.dumps(asdict(job), ensure_ascii=False), encoding="utf-8")
-        os.replace(temp, folder / "job.json")
+        write_job(self.jobs_dir / job.id, job)
         with self._lock:  # only live jobs stay in memory: finished ones are read from disk when asked
             if job.state in ("queued", "running"):
                 self._cache[job.id] = job
@@ -163,6 +174,10 @@ class DataStore:
         self._used, self._used_at = total, now
         return total
 
+    def room_cached(self, incoming: int) -> bool:
+        """The cached disk use (walked < 30 s ago) leaves room: :meth:`check_room` then costs one ``statvfs``, fine inline."""
+        return time.monotonic() - self._used_at < 30 and self._used + incoming <= self.quota_bytes
+
     def check_room(self, incoming: int) -> None:
         """Refuse (disk full) when the quota or the disk cannot take ``incoming`` more bytes."""
         free = shutil.disk_usage(self.root).free
@@ -173,6 +188,13 @@ class DataStore:
             if self.used_bytes(fresh=True) + incoming > self.quota_bytes:
                 raise XltoolError("服务器存放上传文件的空间已满，请稍后再试（旧任务到期后会自动清理）",
                                   code="output.disk_full")
+
+
+def write_job(folder: Path, job: Job) -> None:
+    """job.json written atomically (temp file + replace), so a reader never sees half of it."""
+    temp = folder / f".job.{os.getpid()}.{threading.get_ident()}.tmp"
+    temp.write_text(json.dumps(job.to_dict(), ensure_ascii=False), encoding="utf-8")
+    os.replace(temp, folder / "job.json")
 
 
 class Sweeper(threading.Thread):

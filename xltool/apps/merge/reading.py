@@ -52,7 +52,7 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
     from xltool.rules.consolidation import project_key
 
     grids = grids_from_calamine(Path(path))
-    own = own_output_reason((g.name for g in grids), Path(path))
+    own = own_output_reason(g.name for g in grids)  # copies were proven (once) by discovery
     if own:
         return FileResult(index, STATUS_SKIPPED, own, [], [], [], True)
     read = projects_from_grids(grids, file=shown, profile=options.profile)

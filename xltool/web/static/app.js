@@ -39,7 +39,6 @@
   }
   var forms = document.querySelectorAll("form.upload");
   Array.prototype.forEach.call(forms, function (form) {
-    if (form.getAttribute("action") === "/import") { return; }  // a download: the page stays
     form.addEventListener("submit", function () {
       var button = form.querySelector("button");
       if (button) { window.setTimeout(function () { button.disabled = true; button.textContent = "正在上传……"; }, 0); }

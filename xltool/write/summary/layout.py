@@ -22,12 +22,23 @@ from .rows import SAFE_TEXT, api_row, fast_rows_ok, render_row, renderable
 EXCEL_CELL_LIMIT = 32_767  # characters Excel keeps in one cell
 EXCEL_MAX_ROWS = 1_048_576
 MAX_ROW_POINTS = 409  # Excel's highest row
-LINE_POINTS = 14.5  # one wrapped line of the 10.5 pt body font
 _MAX_WIDTH = 60
 _WIDTH_SAMPLE_ROWS = 2000  # column widths are judged on the first rows only
 AMOUNT_FORMAT = "#,##0.00_ "  # a space's padding on the right: two amounts side by side never touch
 FONT = "宋体"
 FONT_SIZE = 10.5
+# Wrapped rows are sized from the font and the column, as the spreadsheet lays them out (96 dpi):
+# a column ``w`` characters wide is ``int(w * 7 + 5)`` px in Excel (7 px: the digit of the workbook's
+# default font; LibreOffice without that font counts the digit of a stand-in, wider, so its columns
+# only gain room), of which ~8 px are margins and grid line; the body font draws a Chinese character 1 em
+# (14 px) wide and a Latin one half that in 宋体, up to 0.65 em in the fonts that stand in for it
+# (counted so: a cell with Latin text is never cut); a line takes 1.42 em (LibreOffice with its fallback CJK
+# fonts needs 1.42, Excel's 宋体 a little less), and a cell 2 pt of padding.
+DIGIT_PX = 7
+CELL_MARGIN_PX = 8
+HALF_EM_PX = FONT_SIZE * 96 / 72 / 2  # one unit of :func:`display_width`
+LINE_POINTS = round(FONT_SIZE * 1.42, 1)
+ROW_PADDING_POINTS = 2.0
 _BREAKS = re.compile(r"\r\n?|\u2028|\u2029")
 _PUNCTUATION_ONLY = re.compile(r"^[。．.，,、；;：:！!？?）)】」』”’]+$")
 _ENDS_CLAUSE = re.compile(r"[。．；;：:！!？?）)】」』”’…]$")
@@ -75,16 +86,64 @@ def fit_text(text: str) -> str:
     return text[: EXCEL_CELL_LIMIT - len(tail)] + tail
 
 
+LATIN_EXTRA = 0.3  # half-em units added to each Latin character (0.65 em instead of 0.5)
+
+
+# Characters of ambiguous width that Chinese fonts (宋体 and its stand-ins) draw 1 em wide.
+_CJK_AMBIGUOUS = re.compile("[\u00b0\u00b1\u00b7\u00d7\u2014\u2018\u2019\u201c\u201d\u2026\u2030\u2103"
+                            "\u2190-\u2199\u2264\u2265\u2460-\u24ff\u25a0-\u25ff\u2605\u2606]")
+
+
+def text_units(text: str) -> float:
+    """Half-em units ``text`` takes on a line: a Chinese character (or “”…—× …) 2, a Latin one 1.3."""
+    if text.isascii():
+        return len(text) * (1 + LATIN_EXTRA)
+    wide = display_width(text) + len(_CJK_AMBIGUOUS.findall(text))
+    return wide + LATIN_EXTRA * (2 * len(text) - wide)
+
+
+_OPEN = "（「『【“‘《(["  # never ends a line: goes down with what it opens
+_CLOSE = "，。、；：！？）」』】”’》…,.;:!?)]%"  # never starts a line: stays with what it closes
+_TOKEN = re.compile(f"[{re.escape(_OPEN)}]*(?:[!-~]+|.)[{re.escape(_CLOSE)}]*|[^\\S\\n]+")
+
+
+def line_units(width: float) -> float:
+    """Half-em units of body text that fit on one line of a column ``width`` characters wide."""
+    pixels = int(width * DIGIT_PX + 5) if width >= 1 else int(width * (DIGIT_PX + 5) + 0.5)
+    return max(1.0, (pixels - CELL_MARGIN_PX) / HALF_EM_PX)
+
+
 def line_count(text: str, width: float) -> int:
-    """Lines ``text`` takes wrapped in a column ``width`` characters wide."""
-    usable = max(1.0, width - 1)
-    return sum(max(1, -(-((len(line.encode("utf-8")) + len(line)) // 2) // int(usable))) for line in text.split("\n"))
+    """Lines ``text`` takes wrapped in a column ``width`` characters wide, laid out as a spreadsheet does:
+    a Chinese character may break anywhere, a Latin word or number only at its edges, closing
+    punctuation never starts a line nor opening punctuation ends one, spaces at a line's end take no room."""
+    room = line_units(width)
+    total = 0
+    for line in text.split("\n"):
+        if text_units(line) <= room:
+            total += 1
+            continue
+        lines, used = 1, 0.0
+        for token in _TOKEN.findall(line):
+            size = text_units(token)
+            if used + size <= room or token.isspace():
+                used += 0 if token.isspace() and used + size > room else size
+                continue
+            if size > room:  # a word longer than a line: on a line of its own, cut where each line ends
+                pieces = -int(-size // room)
+                lines += pieces - (0 if used else 1)
+                used = size - (pieces - 1) * room
+            else:
+                lines += 1
+                used = size
+        total += lines
+    return total
 
 
 def wrapped_lines(text: str, width: float) -> int:
     """:func:`line_count` for the cells of list rows and the 部门整体 form: a text shorter than
     half its column is taken as one line without counting (Chinese text is two units a character)."""
-    if 2 * len(text) <= width - 1 and "\n" not in text:
+    if 2 * len(text) <= line_units(width) and "\n" not in text:
         return 1
     return line_count(text, width)
 
@@ -103,7 +162,8 @@ def header_title(title: str, width: float) -> str:
 
 
 def wrapped_height(lines: int) -> float:
-    return min(MAX_ROW_POINTS, LINE_POINTS * lines + 4)
+    """Points for ``lines`` wrapped lines of the body font (see :data:`LINE_POINTS`)."""
+    return min(MAX_ROW_POINTS, round(LINE_POINTS * lines + ROW_PADDING_POINTS, 1))
 
 
 def check_row(ws: Any, row: int) -> None:
