@@ -95,6 +95,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {
         "root": root, "good": good, "out": out, "result": result, "duplicate": duplicate,
         "failed": [empty, renamed], "skipped": [no_project, word], "silent": [lock, hidden],
+        "hidden_dirs": [hidden_dir],
     }
 
 
@@ -138,11 +139,12 @@ def test_every_input_is_accounted_for_in_file_list(corpus: dict[str, Any]) -> No
     root = corpus["root"]
     expected: dict[str, tuple[str, int]] = {shown(w.path, root): ("已汇总", len(w.projects)) for w in corpus["good"]}
     expected.update({shown(p, root): ("失败", 0) for p in corpus["failed"]})
-    expected.update({shown(p, root): ("已跳过", 0) for p in corpus["skipped"] + corpus["silent"]})
+    expected.update({shown(p, root): ("已跳过", 0) for p in corpus["skipped"] + corpus["silent"] + corpus["hidden_dirs"]})
     assert {k: (v[1], v[3]) for k, v in listed.items()} == expected  # nothing missing, nothing extra
     assert "空" in listed[shown(corpus["failed"][0], root)][2]
     assert "锁文件" in listed[shown(corpus["silent"][0], root)][2]
     assert "隐藏文件" in listed[shown(corpus["silent"][1], root)][2]
+    assert "隐藏" in listed[shown(corpus["hidden_dirs"][0], root)][2]  # a hidden folder is named, never passed over
     assert "未找到项目绩效目标表" in listed[shown(corpus["skipped"][0], root)][2]
     assert "xltool import" in listed[shown(corpus["skipped"][1], root)][2]
 
@@ -409,7 +411,7 @@ def test_collect_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         (tmp_path / name).write_bytes(b"x")
     got = merge.discover([tmp_path / "a", tmp_path / "a" / "一.XLSX"])
     assert [(f.path.relative_to(tmp_path).as_posix(), f.kind) for f in got.files] == [
-        ("a/~$一.XLSX", "lock"), ("a/一.XLSX", ""), ("a/三.ods", ""), ("a/旧.docx", "noted"), ("a/b/二.xlsx", ""),
+        ("a/.svn", "hidden"), ("a/~$一.XLSX", "lock"), ("a/一.XLSX", ""), ("a/三.ods", ""), ("a/旧.docx", "noted"), ("a/b/二.xlsx", ""),
     ]
     assert got.ignored == 1  # the picture
     # A folder given by its full path is named in the summary from its own name down (the part a
