@@ -28,7 +28,7 @@ def tables() -> list:
 
 def test_at_least_fifteen_labelled_corpus_tables_none_of_them_the_seed(tables: list) -> None:
     labelled = [t for t in tables if not t.held_out]
-    assert len(labelled) >= 15 and all((quality.CORPUS / t.name / "source.txt").is_file() for t in tables)
+    assert len(labelled) >= 15 and all((quality.CORPUS / t.folder / "source.txt").is_file() for t in tables)
 
 
 def test_recall_and_precision_on_other_regions_tables(tables: list) -> None:
