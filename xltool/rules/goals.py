@@ -34,6 +34,11 @@ def _figures_text(goal: str) -> str:
     return _NOT_FIGURES_RE.sub(" ", unicodedata.normalize("NFKC", goal))
 
 
+def goal_has_figure(goal: str) -> bool:
+    """A figure of the goal itself (not a year, a date, a document number or a list marker)."""
+    return bool(_DIGIT_RE.search(_figures_text(goal)))
+
+
 def _goal_problems(goal: str) -> tuple[str, ...]:
     problems: list[str] = []
     if not _DIGIT_RE.search(_figures_text(goal)):
