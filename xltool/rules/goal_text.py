@@ -10,7 +10,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
-from ._common import norm, quote
+from ._common import norm, quote, remember
 from .goals import goal_has_figure
 from .readings import review_setting, review_word_in, review_words
 
@@ -29,13 +29,14 @@ def _goal_where(project: Project) -> dict[str, str]:
     good="年度目标：完成3个村的道路硬化12公里，受益群众不少于5000人，验收合格率100%",
 )
 def goal_not_policy_text(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    goal = norm(project.annual_goal or "")
+    goal = project.annual_goal or ""
     if len(goal) < int(review_setting(ctx, "policy_goal_min_length", 40)):
         return
-    phrases = [w for w in review_words(ctx, "policy_phrases") if w in goal]
+    phrases = remember(ctx, "policy_phrases_in", goal,
+                       lambda: tuple(w for w in review_words(ctx, "policy_phrases") if w in norm(goal)))
     if len(phrases) < int(review_setting(ctx, "policy_phrases_needed", 2)):
         return
-    if goal_has_figure(project.annual_goal or ""):
+    if goal_has_figure(goal):
         return  # a goal with its own figures is more than a copied paragraph
     shown = "、".join(f"“{p}”" for p in phrases[:3])
     yield ctx.finding(
@@ -55,10 +56,10 @@ def goal_not_policy_text(project: Project, ctx: RuleContext) -> Iterator[Finding
 )
 def goal_has_effect(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     goal = project.annual_goal or ""
-    if len(norm(goal)) < 6 or not goal_has_figure(goal):
-        return  # empty goals are JX103's; goals without a figure JX705's
-    if review_word_in(ctx, "goal_effect_words", goal):
+    if len(goal) < 6 or review_word_in(ctx, "goal_effect_words", goal):
         return
+    if len(norm(goal)) < 6 or not remember(ctx, "goal_has_figure", goal, lambda: goal_has_figure(goal)):
+        return  # empty goals are JX103's; goals without a figure JX705's
     yield ctx.finding(
         f"年度绩效目标{quote(goal, 30)}只写了要做的工作：要达到什么效果（受益多少人、改善什么、满意度多少）？",
         **_goal_where(project),

@@ -27,8 +27,7 @@ from typing import Any
 
 from xltool.core.model import Indicator, Project, parse_target
 from . import RuleContext
-from ._common import norm, per_profile, per_project, real, role_of, word_in, words
-from ._targets import NUMBER, classify
+from ._common import norm, per_profile, per_project, real, remember, words
 
 _NAME_UNIT_RE = re.compile(r"[(（]([^()（）]{1,8})[)）]$")
 
@@ -51,8 +50,20 @@ def review_words(ctx: RuleContext, key: str) -> list[str]:
 
 
 def review_word_in(ctx: RuleContext, key: str, text: str) -> str | None:
-    key_text = norm(text)
-    return next((w for w in review_words(ctx, key) if w in key_text), None)
+    """The first word of the list ``key`` found in the text (normalised), memoised per typed text:
+    rules ask it of every name and goal of thousands of tables."""
+    def compute() -> str | None:
+        match = _review_pattern(ctx, key).search(norm(text))
+        return match.group(0) if match else None
+    return remember(ctx, f"review_in:{key}", text, compute)
+
+
+def _review_pattern(ctx: RuleContext, key: str) -> re.Pattern[str]:
+    """One alternation of the list's words, longest first ("(必填" before "必填)")."""
+    def build() -> re.Pattern[str]:
+        listed = sorted(set(review_words(ctx, key)), key=len, reverse=True)
+        return re.compile("|".join(re.escape(w) for w in listed) or r"(?!x)x")
+    return per_profile(ctx, f"review_re:{key}", build)
 
 
 def known_units(ctx: RuleContext) -> frozenset[str]:

@@ -11,8 +11,8 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
-from ._common import indicator_where, norm, quote, real
-from .readings import review_words
+from ._common import indicator_where, quote, real, remember
+from .readings import review_word_in
 
 
 _MIXED_WIDTH_RE = re.compile(r"[0-9][０-９]|[０-９][0-9]|[0-9][．][0-9]|[０-９][.][０-９]")
@@ -23,13 +23,15 @@ def _goal_where(project: Project) -> dict[str, str]:
 
 
 def _typo(text: str, ctx: RuleContext) -> str | None:
-    key = norm(text)
-    doubled = next((w for w in review_words(ctx, "typo_doubles") if w in key), None)
-    if doubled:
-        return f"“{doubled}”是否多打了一个字"
-    if _MIXED_WIDTH_RE.search(text):
-        return "数字中全角、半角混用"
-    return None
+    """What looks mistyped in a text, once per typed text (names repeat across thousands of tables)."""
+    def compute() -> str | None:
+        doubled = review_word_in(ctx, "typo_doubles", text)
+        if doubled:
+            return f"“{doubled}”是否多打了一个字"
+        if _MIXED_WIDTH_RE.search(text):
+            return "数字中全角、半角混用"
+        return None
+    return remember(ctx, "typo", text, compute)
 
 
 @rule(
