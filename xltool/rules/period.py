@@ -19,7 +19,7 @@ from .timeliness import budget_year
 
 
 _NAME_YEAR_RE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
-_YEAR_RANGE_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:年)?\s*[-—~～至到]\s*(?:19|20)\d{2}")
+_YEAR_RANGE_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:年\s*)?[-—~～至到]\s*(?:19|20)\d{2}")
 
 
 @rule(

@@ -44,7 +44,7 @@ def satisfaction_names_group(project: Project, ctx: RuleContext) -> Iterator[Fin
         if group and group not in generic:
             continue
         yield ctx.finding(
-            f"满意度指标{quote(ind.name)}没有写明调查的是哪类人：是就诊患者、参训学员还是办事企业？"
+            f"满意度指标{quote(ind.name)}没有写明调查的是哪类人：是办事群众、参训学员、受助家庭还是其他服务对象？"
             f"可在名称中写明（如“参训学员满意度”）。",
             **indicator_where(ind, "name"),
         )
