@@ -13,7 +13,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
 from ._common import indicator_where, norm, quote, real
-from .readings import review_setting, review_word_in, review_words
+from .readings import any_mentions, review_setting, review_word_in, review_words
 
 
 def _level_cell(ind: Indicator, level: str) -> str:
@@ -29,6 +29,8 @@ def _level_cell(ind: Indicator, level: str) -> str:
     good="二级指标：成本指标",
 )
 def instruction_residue(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    if not any_mentions(ctx, "instruction_residue", project):
+        return
     seen: set[str] = set()
     for ind in project.indicators:
         for level, text in (("level1", ind.level1), ("level2", ind.level2), ("name", ind.name)):

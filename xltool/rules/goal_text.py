@@ -15,6 +15,10 @@ from .goals import goal_has_figure
 from .readings import review_setting, review_word_in, review_words
 
 
+def _phrases_in(text: str, phrases: list[str]) -> tuple[str, ...]:
+    return tuple(w for w in phrases if w in text)
+
+
 def _goal_where(project: Project) -> dict[str, str]:
     return {"cell": project.cells.get("annual_goal", ""), "field": "annual_goal"}
 
@@ -33,7 +37,7 @@ def goal_not_policy_text(project: Project, ctx: RuleContext) -> Iterator[Finding
     if len(goal) < int(review_setting(ctx, "policy_goal_min_length", 40)):
         return
     phrases = remember(ctx, "policy_phrases_in", goal,
-                       lambda: tuple(w for w in review_words(ctx, "policy_phrases") if w in norm(goal)))
+                       lambda: _phrases_in(norm(goal), review_words(ctx, "policy_phrases")))
     if len(phrases) < int(review_setting(ctx, "policy_phrases_needed", 2)):
         return
     if goal_has_figure(goal):

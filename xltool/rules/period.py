@@ -14,7 +14,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import indicator_where, quote, real, role_of
-from .readings import review_word_in
+from .readings import any_mentions, review_word_in, table_text
 from .timeliness import budget_year
 
 
@@ -32,6 +32,8 @@ _YEAR_RANGE_RE = re.compile(r"(?<!\d)(?:19|20)\d{2}\s*(?:年\s*)?[-—~～至到
     good="2023年度表，数量指标：本年度改造农房 ≥ 500户",
 )
 def annual_not_multi_year(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    if not (any_mentions(ctx, "multi_year_words", project) or _YEAR_RANGE_RE.search(table_text(project, ctx))):
+        return  # one search over the table; row by row only when something is there
     for ind in real(project, ctx):
         if ind.value is None or role_of(ind, ctx) not in ("quantity", None):
             continue

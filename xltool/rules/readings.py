@@ -58,6 +58,22 @@ def review_word_in(ctx: RuleContext, key: str, text: str) -> str | None:
     return remember(ctx, f"review_in:{key}", text, compute)
 
 
+def table_text(project: Project, ctx: RuleContext) -> str:
+    """Every level, name and target of the table and its goal, normalised, once per project."""
+    def compute() -> str:
+        texts = [t for i in project.indicators for t in (i.level1, i.level2, i.name, i.target)]
+        # each text normalised on its own: norm() caches per typed text (NFKC of Chinese text is slow, and
+        # names and targets repeat across tables); joined by a character norm() keeps, so no word spans two
+        return "\x00".join(norm(t) for t in [*texts, project.annual_goal or ""] if t)
+    return per_project(ctx, "review:table_text", project, compute)
+
+
+def any_mentions(ctx: RuleContext, key: str, project: Project) -> bool:
+    """Does the table hold a word of the list ``key`` anywhere? One search over the table: the rules
+    that look at every row ask this first and go row by row only when it is so."""
+    return _review_pattern(ctx, key).search(table_text(project, ctx)) is not None
+
+
 def _review_pattern(ctx: RuleContext, key: str) -> re.Pattern[str]:
     """One alternation of the list's words, longest first ("(必填" before "必填)")."""
     def build() -> re.Pattern[str]:

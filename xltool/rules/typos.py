@@ -12,7 +12,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import indicator_where, quote, real, remember
-from .readings import review_word_in
+from .readings import any_mentions, review_word_in
 
 
 _MIXED_WIDTH_RE = re.compile(r"[0-9][０-９]|[０-９][0-9]|[0-9][．][0-9]|[０-９][.][０-９]")
@@ -20,6 +20,12 @@ _MIXED_WIDTH_RE = re.compile(r"[0-9][０-９]|[０-９][0-9]|[0-9][．][0-9]|[�
 
 def _goal_where(project: Project) -> dict[str, str]:
     return {"cell": project.cells.get("annual_goal", ""), "field": "annual_goal"}
+
+
+def _mixed_width_anywhere(project: Project) -> bool:
+    """Full-width digits are rare: look for the mixture only where a full-width digit or dot is typed."""
+    texts = [t for i in project.indicators for t in (i.name, i.target)] + [project.annual_goal or ""]
+    return _MIXED_WIDTH_RE.search("\x00".join(t for t in texts if t)) is not None
 
 
 def _typo(text: str, ctx: RuleContext) -> str | None:
@@ -43,6 +49,8 @@ def _typo(text: str, ctx: RuleContext) -> str | None:
     good="三级指标：培训人数；目标值：95%",
 )
 def cheap_typos(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    if not (any_mentions(ctx, "typo_doubles", project) or _mixed_width_anywhere(project)):
+        return  # one search over the table; row by row only when something is there
     for ind in real(project, ctx):
         for column, text in (("name", ind.name), ("target", ind.target)):
             problem = _typo(text, ctx) if text else None
