@@ -47,6 +47,8 @@ def norm(value: Any) -> str:
 class TableResult:
     name: str
     held_out: bool = False  # labelled after the rules were written, before they were run on it
+    folder: str = ""  # the tests/corpus folder (a name may add "#project")
+    blind: str = ""  # second held-out set: the date it was labelled without seeing any finding on it
     defects: int = 0
     found: int = 0
     error_defects: int = 0
@@ -103,7 +105,8 @@ def score_table(path: Path, codes: dict[str, list[str]]) -> TableResult:
         f for f in validate_projects(projects)
         if f.project == project.name and f.sheet == project.sheet and f.code not in LEFT_OUT_CODES
     ]
-    result = TableResult(labels["table"], held_out=bool(labels.get("held_out")))
+    name = labels["table"] + (f"#{labels['project']}" if labels.get("project") else "")
+    result = TableResult(name, held_out=bool(labels.get("held_out")), folder=labels["table"], blind=str(labels.get("blind", "")))
     defects = labels.get("defect", [])
     noise = labels.get("noise", [])
     names = {norm(i.name) for i in project.indicators}
@@ -227,7 +230,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"    噪声 {line}")
             for line in t.unlabelled_findings:
                 print(f"    未标 {line}")
-    for label, subset in (("语料", [t for t in tables if not t.held_out]), ("留出", [t for t in tables if t.held_out])):
+    groups = (
+        ("语料", [t for t in tables if not t.held_out]),
+        ("留出", [t for t in tables if t.held_out and not t.blind]),
+        ("盲标留出", [t for t in tables if t.blind]),
+    )
+    for label, subset in groups:
         if not subset:
             continue
         fig = figures(subset)

@@ -467,6 +467,37 @@ CASES: list[Case] = [
         lambda: with_row(clean(), TIMELY, "项目完成时间", "≤", "2023年6月底前"),
         lambda: with_row(clean(), TIMELY, "项目完成时间", "≤", "2022年12月底前"),
     ),
+    # issue 26, round 2: checklist items asked as questions (their own cases: tests/test_rules_review_questions.py)
+    (
+        "JX112",
+        lambda: clean().model_copy(update={"indicators": [
+            i.model_copy(update={"extra": {"指标解释": "反映项目实施情况"}}) for i in clean().indicators]}),
+        lambda: clean().model_copy(update={"indicators": [
+            i.model_copy(update={"extra": {"指标解释": f"{i.name}：完成数÷计划数×100%"}}) for i in clean().indicators]}),
+    ),
+    (
+        "JX113",
+        lambda: with_row(clean(), QUANTITY, "评审项目数(必填)", "≥", "100个"),
+        lambda: with_row(clean(), QUANTITY, "评审项目数", "≥", "100个"),
+    ),
+    ("JX510", lambda: with_row(clean(), SATISFY, "群众满意度", "≥", "90%"), lambda: clean()),
+    (
+        "JX707",
+        lambda: clean(annual_goal="深入贯彻落实党中央、国务院决策部署，按照全面推进乡村振兴的总体要求，推动高质量发展。"),
+        lambda: clean(),
+    ),
+    ("JX708", lambda: clean(annual_goal="2022年组织专家评审100个项目。"), lambda: clean()),
+    ("JX809", lambda: with_row(clean(), QUANTITY, "评审的的项目数", "≥", "100个"), lambda: clean()),
+    (
+        "JX907",
+        lambda: with_row(clean(), QUANTITY, "三年累计评审项目数", "≥", "300个"),
+        lambda: with_row(clean(), QUANTITY, "评审项目数", "≥", "100个"),
+    ),
+    (
+        "JX908",
+        lambda: with_row(clean(), TIMELY, "截至2023年6月底评审完成率", "≥", "95%"),
+        lambda: with_row(clean(), TIMELY, "截至2022年12月底评审完成率", "≥", "95%"),
+    ),
 ]
 
 
@@ -671,7 +702,8 @@ def test_catalogue_entries_are_complete_grouped_and_in_chinese() -> None:
         group = {"completeness": "1", "operators": "2", "measurability": "3", "cost": "4", "classification": "5",
                  "money": "6", "copied": "7", "hygiene": "8", "dates": "9", "overview_math": "6",
                  "layout": "1", "forms": "1", "unit_cost": "4", "misfiled": "5", "goals": "7", "naming": "8",
-                 "timeliness": "9", "amount_scale": "6"}[module]
+                 "timeliness": "9", "explanations": "1", "satisfaction": "5", "goal_text": "7", "typos": "8",
+                 "period": "9", "amount_scale": "6"}[module]
         assert info.code[2] == group, (info.code, module)
 
 

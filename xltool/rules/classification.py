@@ -8,6 +8,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
 from .forms import is_not_applicable
+from .readings import shifted_levels, under_foreign_level1
 from ._common import (
     indicator_where, names_with_role, norm, per_profile, profile_role, quote, real, role_of, word_in,
 )
@@ -38,6 +39,8 @@ def process_indicator(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for ind in real(project, ctx):
         if not (word_in(ctx, "process_indicators", ind.name) or _money_process(ind, ctx)):
             continue
+        if under_foreign_level1(ind, ctx, project):
+            continue  # another indicator system's 过程管理 group holds process indicators by design
         hint = _PROCESS_HINTS.get(role_of(ind, ctx) or "", "").format(year=project.year or 2022)
         yield ctx.finding(
             f"{quote(ind.name)}是过程性指标（反映资金管理，不是本项目的产出或效果）：请换成衡量本项目"
@@ -129,6 +132,8 @@ def _level1_keys(ctx: RuleContext) -> frozenset[str]:
     good="二级指标：社会效益指标",
 )
 def level_names_known(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    if shifted_levels(project, ctx):
+        return  # another indicator system, read as such (readings.shifted_levels)
     level1_names = _level1_keys(ctx)
     seen: set[tuple[str, str]] = set()
     placed: set[str] | None = None  # 一级 names over a 二级 we can place, worked out when first needed

@@ -22,6 +22,7 @@ from ._common import (
 )
 from .forms import rows_without_levels
 from .layout import in_layout
+from .readings import counted_output, shifted_effects, shifted_levels
 
 _ROLE_EXAMPLES: dict[str, str] = {
     "quantity": "“完成评审项目数 ≥ 100个”",
@@ -58,6 +59,7 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
         return  # one finding says it all; JX102/JX104 stay quiet too
     if rows_without_levels(project, ctx):
         return  # rows without 二级: which 二级 is empty cannot be told (JX109 asks for the labels)
+    shifted = shifted_levels(project, ctx)
     for role in ctx.get("required_output_roles", []):
         names = names_with_role(ctx, role)
         if not names:
@@ -65,6 +67,12 @@ def output_level2_filled(project: Project, ctx: RuleContext) -> Iterator[Finding
         if role in roles_present(project, ctx):
             continue
         level2 = names[0]
+        if shifted:  # another indicator system: only the quantity every system asks for, as a question
+            if role == "quantity" and not counted_output(project, ctx):
+                yield ctx.finding(
+                    "这张表按其他指标体系编制，其产出中没有衡量完成数量的指标：是否漏填了数量（如完成的工程量、受益人数）？",
+                    severity=Severity.WARNING, **level2_where(project, level2))
+            continue
         yield ctx.finding(
             f"“{level2}”下没有三级指标：请至少填写一项，例如"
             f"{_ROLE_EXAMPLES.get(role, '').format(year=project.year or 2022)}。",
@@ -96,6 +104,8 @@ def satisfaction_present(project: Project, ctx: RuleContext) -> Iterator[Finding
         )
         return
     elsewhere = [i for i in real(project, ctx) if "满意" in norm(i.name)]
+    if elsewhere and not elsewhere[0].level2:
+        return  # a satisfaction row without 二级: JX109 asks for its labels, it is not missing
     hint = (
         f"（{quote(elsewhere[0].name)}写在{quote(elsewhere[0].level2, empty='（未填二级指标）')}"
         f"下，应移到“{names[0]}”）"
@@ -144,7 +154,7 @@ def required_fields(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="社会效益指标：减少群众跑动次数 ≥ 3000次；可持续影响指标：……",
 )
 def effect_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
-    if not real(project, ctx) or rows_without_levels(project, ctx):
+    if not real(project, ctx) or rows_without_levels(project, ctx) or shifted_effects(project, ctx):
         return  # an empty table is reported once, by JX101; rows without 二级 by JX109
     effect_roles = set(ctx.get("effect_roles", []))
     rows = [i for i in real(project, ctx) if role_of(i, ctx) in effect_roles]
@@ -175,6 +185,8 @@ def effect_indicators(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     good="可持续影响指标：对单位履职的持续影响程度 定性 较高",
 )
 def expected_effects(project: Project, ctx: RuleContext) -> Iterator[Finding]:
+    if shifted_effects(project, ctx):
+        return  # another indicator system's 效益 group: our 二级 are not expected there
     effect_roles = set(ctx.get("effect_roles", []))
     rows = [i for i in real(project, ctx) if role_of(i, ctx) in effect_roles]
     if not rows or all(role_of(i, ctx) == "sustainability" for i in rows):

@@ -15,6 +15,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
 from . import RuleContext, rule
 from ._common import remember, quote, real
+from .readings import spread_totals
 
 # What is not a figure of the goal: years, dates, document numbers, list markers.
 # A digit run is entered at its start only ((?<!\d)): a run of 30,000 digits is scanned once, not once per digit.
@@ -31,6 +32,11 @@ _FIGURE_RE = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)\s*(?:(万)\s*)?(人次|人|户|
 
 def _figures_text(goal: str) -> str:
     return _NOT_FIGURES_RE.sub(" ", unicodedata.normalize("NFKC", goal))
+
+
+def goal_has_figure(goal: str) -> bool:
+    """A figure of the goal itself (not a year, a date, a document number or a list marker)."""
+    return bool(_DIGIT_RE.search(_figures_text(goal)))
 
 
 def _goal_problems(goal: str) -> tuple[str, ...]:
@@ -95,6 +101,7 @@ def goal_figures_have_indicators(project: Project, ctx: RuleContext) -> Iterator
     if not figures:
         return
     have = {round(_base(i.value, i.unit), 6) for i in real(project, ctx) if i.value is not None}
+    have |= {round(_base(total, unit), 6) for total, unit in spread_totals(project, ctx)}
     if not have:
         return
     missing = [written for written, value in figures if round(value, 6) not in have]

@@ -26,6 +26,7 @@ from ._common import (
 from ._targets import DATE, GRADE, NUMBER, SENTENCE, UNIT_ONLY, classify, wants_number
 from ._rowfacts import picked, row_check
 from .forms import is_not_applicable
+from .readings import name_unit
 
 _TRAILING_PUNCT = "。．.，,;；!！"
 
@@ -88,6 +89,8 @@ def _vague(ind: Indicator, ctx: RuleContext) -> str | None:
 
 
 def _graded(ind: Indicator, ctx: RuleContext) -> bool:
+    if classify(ind, ctx).kind == GRADE:
+        return True  # the one classification: "优良" is a grade for every rule, not for some
     phrase = _phrase(ind.target)
     return phrase in words(ctx, "qualitative_graded") or bool(word_in(ctx, "qualitative_judgeable_markers", phrase))
 
@@ -140,8 +143,8 @@ def quantitative_needs_number(project: Project, ctx: RuleContext) -> Iterator[Fi
 )
 def number_needs_unit(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for ind in real(project, ctx):
-        if ind.unit or not _numeric_row(ind, ctx):
-            continue
+        if ind.unit or not _numeric_row(ind, ctx) or name_unit(ind, ctx):
+            continue  # "开展修复工程(个) 1": the unit is in the name
         example = f"{fmt_number(ind.value)}%" if is_rate_name(ind.name, ctx) else f"{fmt_number(ind.value)}个/次/间"
         yield ctx.finding(
             f"{quote(ind.name, empty='（未填三级指标）')}"

@@ -117,6 +117,8 @@ def operator_direction(project: Project, ctx: RuleContext) -> Iterator[Finding]:
                 **_operator_where(ind),
             )
         elif ind.operator in ("≤", "<") and not smaller:
+            if role_of(ind, ctx) in _NOT_GRADED_ROLES[:3]:
+                continue  # a ceiling on a cost row ("成本控制率 ≤ 100%") is the cost convention
             if role_of(ind, ctx) == "quantity":
                 kind = "数量指标"
             elif is_rate_name(ind.name, ctx) and is_percent_unit(ind.unit, ctx):
