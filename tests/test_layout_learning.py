@@ -227,3 +227,35 @@ def test_a_layout_kept_from_the_text_copy_applies_to_the_word_and_excel_forms(tm
         assert code == 0 and "河道.toml" in output, output
         [p] = read_workbook(out).projects
         assert [i.name for i in p.indicators] == ["保洁河长", "水面清洁率", "群众满意度"]
+
+
+def test_a_layout_applied_in_one_thread_never_reaches_a_read_in_another() -> None:
+    """The facade is called from a web server's threads: one import's layout (or kept layouts)
+    must not change how another thread reads its table at the same moment."""
+    import threading
+
+    rows = [list(r) for r in OWN_WORDS]
+    names = lambda: [i.name for p in projects_from_grid(Grid(rows=[list(r) for r in rows], name="表1"), file="x")  # noqa: E731
+                     for i in p.indicators]
+    alone = names()
+    assert not any(alone)  # without the layout, 考核内容 is not a name column
+    layout = {"header": {}, "columns": {"name": (UNKNOWN_NAME_TITLE,)}}
+    with applied_layout(layout):
+        assert all(names())  # with it, every indicator has its name
+    stop = threading.Event()
+    seen: list[list[object]] = []
+
+    def with_layout() -> None:
+        while not stop.is_set():
+            with applied_layout(layout):
+                names()
+
+    other = threading.Thread(target=with_layout)
+    other.start()
+    try:
+        for _ in range(40):
+            seen.append(names())
+    finally:
+        stop.set()
+        other.join()
+    assert all(s == alone for s in seen), [s for s in seen if s != alone][:1]

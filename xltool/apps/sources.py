@@ -66,6 +66,13 @@ def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult
     Raises :class:`XltoolError` (exit code 2) naming the file when it cannot be read
     or holds no project table at all.
     """
+    from xltool.parse.turns import PARSING  # the splitters read labels a layout may change
+
+    with PARSING:
+        return _load_source(path, profile=profile)
+
+
+def _load_source(path: str | Path, *, profile: str | None = None) -> SourceResult:
     from xltool.io.sources import source_grids
 
     path = Path(path)

@@ -18,6 +18,7 @@ from xltool.parse.header import ADDED_REFS
 from xltool.parse.indicators import TITLE_ROWS, level_names, tidy_unit
 from xltool.parse.labels import is_footer
 from xltool.parse.layouts import applied_layout, kept_layout
+from xltool.parse.turns import one_at_a_time
 from xltool.parse.mapping import attach_mappings, forget, mapping_of, record, where as _where
 from xltool.parse.reader import column_field, header_field, parse_grid, read_bands
 from xltool.parse.titles import year_line, year_stated
@@ -259,6 +260,7 @@ def find_title(grid: Grid, project: Project) -> None:
                 return
 
 
+@one_at_a_time
 def projects_from_grid(grid: Grid, *, file: str, profile: str | None = None) -> list[Project]:
     """parse_grid, then the importer's layout normalisation and bookkeeping of what did not map;
     tables side by side are read band by band (each band's leftovers stay its own)."""

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from xltool.core.errors import XltoolError
 from xltool.core.fields import field, set_extra_labels, synonyms
+from xltool.parse.turns import PARSING
 
 if TYPE_CHECKING:  # pragma: no cover  (the gate refuses files before the model loads)
     from xltool.parse.mapping import TableMapping
@@ -97,12 +98,13 @@ _ACTIVE: list[Wordings] = []  # the layout applied now (a run's --layout, or a k
 @contextmanager
 def layout_library(layouts: list[SavedLayout]) -> Iterator[None]:
     """Inside the block, a table whose fingerprint a kept layout names is read with that layout."""
-    _LIBRARY.clear()
-    _LIBRARY.update({saved.fingerprint: saved for saved in layouts if saved.fingerprint})
-    try:
-        yield
-    finally:
+    with PARSING:
         _LIBRARY.clear()
+        _LIBRARY.update({saved.fingerprint: saved for saved in layouts if saved.fingerprint})
+        try:
+            yield
+        finally:
+            _LIBRARY.clear()
 
 
 def kept_layout(fingerprint: str) -> SavedLayout | None:
@@ -160,16 +162,17 @@ def applied_layout(layout: dict[str, dict[str, tuple[str, ...]]] | None) -> Iter
     if not layout:
         yield
         return
-    outer = active_wordings()
-    set_extra_labels(layout)
-    _ACTIVE.append(layout)
-    _clear()
-    try:
-        yield
-    finally:
-        _ACTIVE.pop()
-        set_extra_labels(outer)
+    with PARSING:
+        outer = active_wordings()
+        set_extra_labels(layout)
+        _ACTIVE.append(layout)
         _clear()
+        try:
+            yield
+        finally:
+            _ACTIVE.pop()
+            set_extra_labels(outer)
+            _clear()
 
 
 def _clear() -> None:

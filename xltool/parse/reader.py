@@ -30,6 +30,7 @@ from xltool.parse.provenance import apply_provenance, provenance_from_lists
 from xltool.parse.titles import year_line, year_stated  # noqa: F401  (re-exported)
 from xltool.parse.indicators import annual_indicator_header, find_header_row, name_unplaced_titles, parse_indicators
 from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, is_label, match
+from xltool.parse.turns import one_at_a_time
 from xltool.parse.bands import is_name_label as _is_name_label, read_bands, row_texts as _row_texts
 
 
@@ -312,6 +313,7 @@ def profile_from_lists(grid: Grid) -> str | None:
     return None
 
 
+@one_at_a_time
 def projects_from_grids(grids: Iterable[Grid], *, file: str, profile: str | None = None) -> WorkbookRead:
     """Parse every visible sheet; the lists sheet only supplies the profile."""
     result = WorkbookRead(file=file, profile=profile)
