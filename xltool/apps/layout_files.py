@@ -75,11 +75,12 @@ class Draft:
     path: Path | None = None
 
 
-def drafts_for(projects: list[Project], applied: dict[str, dict[str, tuple[str, ...]]] | None = None) -> list[Draft]:
-    """One draft per distinct table (fingerprint) that has titles or labels not placed."""
+def drafts_for(projects: list[Project], applied: dict[str, dict[str, tuple[str, ...]]] | None = None,
+               unplaced: list[TableMapping] | None = None) -> list[Draft]:
+    """One draft per distinct table (fingerprint) that has titles or labels not placed; ``unplaced``:
+    tables that named no project (parse/unplaced.py), their header block to map."""
     drafts: dict[str, Draft] = {}
-    for project in projects:
-        mapping = mapping_of(project)
+    for mapping in [mapping_of(p) for p in projects] + list(unplaced or []):
         if mapping is None or not mapping.unmapped or mapping.fingerprint in drafts:
             continue
         used = applied
