@@ -169,3 +169,65 @@ def test_the_library_call_carries_the_layout_file_on_its_refusal(tmp_path: Path)
     layout.write_text(draft.text.replace('"资金用途名称" = ""', '"资金用途名称" = "name"'), encoding="utf-8")
     result = xltool.import_tables([source], layout=layout, layouts=tmp_path / "none")
     assert [p.name for p in result.projects] == ["河道保洁"] and result.data and not result.layouts
+
+
+LIST = [
+    ["2024年项目支出绩效目标表"],
+    ["项目名称", "安排资金", "一级指标", "二级指标", "考核内容", "指标值"],
+    ["河道保洁", 12, "产出指标", "数量指标", "保洁河长", "≥30公里"],
+    [N, N, "效益指标", "社会效益指标", "水质达标", "≥95%"],
+    ["道路养护", 8, "产出指标", "数量指标", "养护里程", "≥10公里"],
+]
+
+
+@pytest.mark.parametrize("kind", ["txt", "xlsx"])
+def test_a_list_tables_unknown_columns_are_named_and_the_edited_layout_maps_them(kind: str, tmp_path: Path) -> None:
+    """One project per row: an unknown project column (left of the indicators) is offered as a
+    header label, an unknown indicator column as a column; both mapped, every value is read."""
+    source = _text(LIST, tmp_path / "list.txt")
+    if kind != "txt":
+        source = write_form(source, tmp_path / f"list.{kind}", kind)
+    none = tmp_path / "none"
+    done = _cli(source, "-o", tmp_path / "o.xlsx", "--layouts", none)
+    assert done.returncode == 0, done.stderr
+    assert "“安排资金”" in done.stderr and "“考核内容”" in done.stderr
+    draft = tmp_path / "o.版式.toml"
+    text = draft.read_text(encoding="utf-8")
+    header, columns = text.split("\n[columns]\n")
+    assert '"安排资金" = ""' in header and '"考核内容" = ""' in columns  # each in the section it can mean
+    assert '# "项目名称" = "name"' in header
+    first = read_workbook(tmp_path / "o.xlsx").projects
+    assert [p.total for p in first] == [None, None] and not any(i.name for p in first for i in p.indicators)
+    draft.write_text(text.replace('"安排资金" = ""', '"安排资金" = "total"').replace('"考核内容" = ""', '"考核内容" = "name"'),
+                     encoding="utf-8")
+    done = _cli(source, "-o", tmp_path / "o2.xlsx", "--layout", draft, "--layouts", none)
+    assert done.returncode == 0 and not (tmp_path / "o2.版式.toml").exists(), done.stderr
+    projects = read_workbook(tmp_path / "o2.xlsx").projects
+    assert [(p.name, p.total) for p in projects] == [("河道保洁", 12.0), ("道路养护", 8.0)]
+    assert [[i.name for i in p.indicators] for p in projects] == [["保洁河长", "水质达标"], ["养护里程"]]
+
+
+TREE = ROOT / "tests" / "corpus" / "11_ningxia_shizuishan_yimiao_tree" / "source.txt"
+
+
+def test_an_outline_tables_unknown_column_is_named_kept_and_mapped(tmp_path: Path) -> None:
+    """The outline table (单位 → 项目 → 一级 → 二级 → 三级 in one column) with its amount column
+    titled in words the field table does not know: named, its values kept, mapped by the layout."""
+    import xltool
+
+    text = TREE.read_text(encoding="utf-8")
+    assert "\t绩效金额" in text
+    source = tmp_path / "tree.txt"
+    source.write_text(text.replace("\t绩效金额", "\t安排资金"), encoding="utf-8")
+    result = xltool.import_tables([source], layouts=tmp_path / "none")
+    [p] = result.projects
+    assert p.total is None and p.extra.get("安排资金") == "3000000"  # kept under its title, not lost
+    [draft] = result.layouts
+    assert '"安排资金" = ""' in draft.text.split("\n[columns]\n")[0]
+    assert any("“安排资金”" in n for n in p.notes)
+    layout = tmp_path / "l.toml"
+    layout.write_text(draft.text.replace('"安排资金" = ""', '"安排资金" = "total"'), encoding="utf-8")
+    done = _cli(source, "-o", tmp_path / "o.xlsx", "--layout", layout, "--layouts", tmp_path / "none")
+    assert done.returncode == 0 and not (tmp_path / "o.版式.toml").exists(), done.stderr
+    [p] = read_workbook(tmp_path / "o.xlsx").projects
+    assert p.total == 300.0 and len(p.indicators) == 13
