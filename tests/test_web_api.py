@@ -186,6 +186,7 @@ def test_import_offers_the_layout_file_it_wrote(client: TestClient, tmp_path: Pa
     assert error["message"].startswith("文件 用途.txt：") and "项目名称" in error["message"]
     [offered] = error["layouts"]
     assert offered["name"] == "用途_导入.版式.toml" and '"资金用途名称" = ""' in offered["text"]
+    assert "用途_导入.版式.toml" in error["message"]  # named as downloaded
     assert_clean(r.text, tmp_path)
     assert "jobs/" not in r.text
     page = client.post("/import", files=upload(unknown), headers={"accept": "text/html"})

@@ -139,6 +139,8 @@ async def run_import(web: Web, request: Request) -> Response:
         except XltoolError as exc:  # a table naming no project: the refusal offers its layout file
             err = from_library(exc, [web.store.root])
             err.layouts = _layout_files(output, name, web.store.root)
+            if err.layouts:  # the message names the file as the user downloads it
+                err.message = err.message.replace(f"{output.stem}.版式", f"{Path(name).stem}.版式")
             raise err from None
         layouts = _layout_files(output, name, web.store.root)
         if layouts:  # titles not understood: the workbook and the layout file to fill in, together
