@@ -231,3 +231,22 @@ def test_an_outline_tables_unknown_column_is_named_kept_and_mapped(tmp_path: Pat
     assert done.returncode == 0 and not (tmp_path / "o.版式.toml").exists(), done.stderr
     [p] = read_workbook(tmp_path / "o.xlsx").projects
     assert p.total == 300.0 and len(p.indicators) == 13
+
+
+def test_a_skipped_table_among_read_ones_gets_its_layout_file_too(tmp_path: Path) -> None:
+    """Two tables in one text, the first naming its project in unknown words: the second is imported,
+    the first is skipped (exit 1) and listed in the layout file; mapped, both are imported."""
+    named = [[("项目名称" if v == "资金用途名称" else "道路养护" if v == "河道保洁" else v) for v in row]
+             for row in UNKNOWN_NAME]
+    source = _text(UNKNOWN_NAME + [[N]] + named, tmp_path / "two.txt")
+    none = tmp_path / "none"
+    done = _cli(source, "-o", tmp_path / "o.xlsx", "--layouts", none)
+    assert done.returncode == 1 and "第 1 张表中没有“项目名称”栏目" in done.stderr, done.stderr
+    assert [p.name for p in read_workbook(tmp_path / "o.xlsx").projects] == ["道路养护"]
+    draft = tmp_path / "o.版式.toml"
+    assert "“资金用途名称”（第 1 张表 A2）" in done.stderr and str(draft) in done.stderr
+    draft.write_text(draft.read_text(encoding="utf-8").replace('"资金用途名称" = ""', '"资金用途名称" = "name"'),
+                     encoding="utf-8")
+    done = _cli(source, "-o", tmp_path / "o2.xlsx", "--layout", draft, "--layouts", none)
+    assert done.returncode == 0, done.stderr
+    assert [p.name for p in read_workbook(tmp_path / "o2.xlsx").projects] == ["河道保洁", "道路养护"]
