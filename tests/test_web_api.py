@@ -190,6 +190,41 @@ def test_import_returns_a_template_workbook(client: TestClient) -> None:
     assert "jobs/" not in r.text
 
 
+def test_import_offers_the_layout_file_it_wrote(client: TestClient, tmp_path: Path) -> None:
+    """Titles not understood: the download is the workbook and its layout file together; a table
+    whose 项目名称 label is unknown: the refusal carries the layout file (JSON) or links it (page)."""
+    import urllib.parse
+
+    lines = ["2024年项目支出绩效目标表", "{name}\t河道保洁\t\t", "主管部门\t县水利局\t\t", "项目总金额（万元）\t12\t\t",
+             "一级指标\t二级指标\t{title}\t指标值", "产出指标\t数量指标\t保洁河长\t≥30公里"]
+    own = tmp_path / "河道.txt"
+    own.write_text("\n".join(lines).format(name="项目名称", title="考核内容"), encoding="utf-8")
+    r = client.post("/api/import", files=upload(own))
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip", r.text
+    archive = zipfile.ZipFile(io.BytesIO(r.content))
+    assert sorted(archive.namelist()) == ["河道_导入.xlsx", "河道_导入.版式.toml"]
+    layout = archive.read("河道_导入.版式.toml").decode("utf-8")
+    assert '"考核内容" = ""' in layout and "fingerprint" in layout
+    assert_clean(layout, tmp_path)
+    assert "jobs/" not in layout
+    openpyxl.load_workbook(io.BytesIO(archive.read("河道_导入.xlsx")))
+    unknown = tmp_path / "用途.txt"
+    unknown.write_text("\n".join(lines).format(name="资金用途名称", title="三级指标"), encoding="utf-8")
+    r = client.post("/api/import", files=upload(unknown))
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error["message"].startswith("文件 用途.txt：") and "项目名称" in error["message"]
+    [offered] = error["layouts"]
+    assert offered["name"] == "用途_导入.版式.toml" and '"资金用途名称" = ""' in offered["text"]
+    assert "用途_导入.版式.toml" in error["message"]  # named as downloaded
+    assert_clean(r.text, tmp_path)
+    assert "jobs/" not in r.text
+    page = client.post("/import", files=upload(unknown), headers={"accept": "text/html"})
+    assert page.status_code == 400 and 'download="用途_导入.版式.toml"' in page.text
+    href = page.text.split('href="data:text/plain;charset=utf-8,', 1)[1].split('"', 1)[0]
+    assert urllib.parse.unquote(href.replace("&amp;", "&")) == offered["text"]
+
+
 # --- merge jobs
 
 

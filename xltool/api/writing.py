@@ -82,8 +82,10 @@ def import_tables(sources: Any, *, year: int | None = None, profile: str | None 
     file to fill in (``layouts`` of the result; written beside ``output`` or in ``split``).
     """
     from xltool.apps.importer import (
-        ImportRun, check_choices, collect, find_sources, layout_drafts, load_all, run_import, write_workbook,
+        ImportRun, check_choices, collect, find_sources, layout_drafts, load_all, refused_with_layout, run_import,
+        write_workbook,
     )
+    from xltool.core.errors import XltoolError
 
     with Staged(sources) as staged:
         if output is not None or split is not None:
@@ -93,6 +95,7 @@ def import_tables(sources: Any, *, year: int | None = None, profile: str | None 
                                  layout=None if layout is None else Path(layout),
                                  layouts=None if layouts is None else Path(layouts))
             except Exception as exc:
+                _name_drafts(getattr(exc, "layouts", []), staged)
                 rename_error(exc, staged)
                 raise
             data = None
@@ -101,11 +104,17 @@ def import_tables(sources: Any, *, year: int | None = None, profile: str | None 
             try:
                 paths, notices, unreadable = find_sources(staged.paths)
                 run = ImportRun(warnings=list(notices), unreadable=unreadable)
-                collect(load_all(paths, profile=profile, layout=None if layout is None else Path(layout),
-                                 layouts=None if layouts is None else Path(layouts), notices=run.warnings), run,
-                        profile=profile)
-                run.drafts = layout_drafts(run.projects, None if layout is None else Path(layout))
+                try:
+                    results = load_all(paths, profile=profile, layout=None if layout is None else Path(layout),
+                                       layouts=None if layouts is None else Path(layouts), notices=run.warnings)
+                except XltoolError as exc:  # tables naming no project: their layout file rides on the error
+                    refused_with_layout(exc, None if layout is None else Path(layout), None)
+                    raise
+                collect(results, run, profile=profile)
+                run.drafts = layout_drafts(run.projects, None if layout is None else Path(layout),
+                                           [m for r in results for m in r.unplaced])
             except Exception as exc:
+                _name_drafts(getattr(exc, "layouts", []), staged)
                 rename_error(exc, staged)
                 raise
             data = _held(staged, "导入.xlsx", lambda dest: write_workbook(run.projects, dest, profile=profile,
@@ -113,13 +122,18 @@ def import_tables(sources: Any, *, year: int | None = None, profile: str | None 
             run.warnings.extend(run.cut)
         for project in run.projects:
             project.file = staged.name(project.file)
-        for draft in run.drafts:  # an upload's layout file names the file as the user sent it
-            draft.text = staged.name(draft.text)
-            draft.mapping.file = staged.name(draft.mapping.file)
+        _name_drafts(run.drafts, staged)
         return ImportResult(run.projects, [staged.name(w) for w in run.warnings],
                             run.written[0] if output is not None else (Path(split) if split is not None else None),
                             data, run.skipped_tables, run.sources, list(run.written), run.profile_notice,
                             run.incomplete, run.drafts)
+
+
+def _name_drafts(drafts: list[Any], staged: Staged) -> None:
+    """An upload's layout file names the file as the user sent it, not its staged path."""
+    for draft in drafts:
+        draft.text = staged.name(draft.text)
+        draft.mapping.file = staged.name(draft.mapping.file)
 
 
 def merge(sources: Any, *, output: str | Path, jobs: int | None = None, profile: str | None = None,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.apps.sources import SourceResult, load_source
+from xltool.apps.sources import SourceResult, load_source, unplaced_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from xltool.core.model import Project
@@ -231,12 +231,15 @@ def load_all(sources: list[Path], *, profile: str | None = None, layout: Path | 
                 results.append(load_source(source, profile=profile))
             except XltoolError as exc:
                 failures.append(exc)
+    unplaced = [m for f in failures for m in unplaced_of(f)]
     if len(failures) == 1:
         raise failures[0]
     if failures:
         details = "；\n".join(f.describe() for f in failures)
-        raise XltoolError(f"{len(failures)} 个文件无法导入，未写出任何文件：\n{details}", exit_code=EXIT_INPUT,
-                          code=failures[0].code)
+        error = XltoolError(f"{len(failures)} 个文件无法导入，未写出任何文件：\n{details}", exit_code=EXIT_INPUT,
+                            code=failures[0].code)
+        error.unplaced = unplaced  # type: ignore[attr-defined]
+        raise error
     return results
 
 
@@ -281,9 +284,13 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
         raise XltoolError("输出文件夹的位置是一个文件", file=split_dir, exit_code=EXIT_INPUT, code="output.not_folder")
 
     run = ImportRun(warnings=list(notices), unreadable=unreadable)
-    collect(load_all(sources, profile=profile, layout=layout, layouts=layouts, notices=run.warnings), run,
-            profile=profile, one_workbook=output is not None)
-    run.drafts = layout_drafts(run.projects, layout)
+    try:
+        results = load_all(sources, profile=profile, layout=layout, layouts=layouts, notices=run.warnings)
+    except XltoolError as exc:
+        refused_with_layout(exc, layout, output if output is not None else split_dir)
+        raise
+    collect(results, run, profile=profile, one_workbook=output is not None)
+    run.drafts = layout_drafts(run.projects, layout, [m for r in results for m in r.unplaced])
     if output is not None:
         run.written = [write_workbook(run.projects, output, profile=profile, year=year, cut=run.cut)]
     else:
@@ -311,12 +318,39 @@ def run_import(sources: list[Path], *, output: Path | None = None, split_dir: Pa
     return run
 
 
-def layout_drafts(projects: list[Project], layout: Path | None) -> list[Any]:
-    """The layout files to write for tables with titles or labels not placed (apps/layout_files.py)."""
+def layout_drafts(projects: list[Project], layout: Path | None, unplaced: list[Any] | None = None) -> list[Any]:
+    """The layout files to write for tables with titles or labels not placed (apps/layout_files.py),
+    and for tables (parse.mapping.TableMapping) that named no project at all."""
     from xltool.apps.layout_files import drafts_for
     from xltool.parse.layouts import load_layout
 
-    return drafts_for(projects, load_layout(layout) if layout is not None else None)
+    return drafts_for(projects, load_layout(layout) if layout is not None else None, unplaced or [])
+
+
+def refused_with_layout(exc: XltoolError, layout: Path | None, output: Path | None) -> list[Any]:
+    """A refusal whose tables named no project (parse/unplaced.py): their layout file is written
+    beside ``output`` (None: not written, the library returns its text) and named in the message;
+    the drafts are kept on the error as ``exc.layouts``. The refusal itself stands (exit 2)."""
+    unplaced = unplaced_of(exc)
+    if not unplaced:
+        return []
+    drafts = layout_drafts([], layout, unplaced)
+    exc.layouts = drafts  # type: ignore[attr-defined]
+    if output is None:
+        return drafts
+    from xltool.apps.layout_files import write_drafts
+
+    if output.suffix.lower() != ".xlsx" and not output.is_dir():  # a --split folder not made: beside it
+        output = output.parent / f"{output.name}.xlsx"
+    notices = write_drafts(drafts, output)
+    written = [str(d.path) for d in drafts if d.path is not None and d.path.is_file()]
+    if written:
+        exc.message += (f"。表头中的栏目已列在版式文件 {'、'.join(written)} 中：在是项目名称的一行填上 name，"
+                        "其他认出的也可填上，再按该版式文件重新导入")
+    else:
+        exc.message += "。" + "；".join(notices)
+    exc.args = (exc.describe(),)
+    return drafts
 
 
 __all__ = [
@@ -326,6 +360,7 @@ __all__ = [
     "common_profile",
     "find_sources",
     "layout_drafts",
+    "refused_with_layout",
     "load_all",
     "project_warnings",
     "run_import",

@@ -61,7 +61,7 @@ def kept_layouts(folder: Path | None = None) -> tuple[list[SavedLayout], list[st
         if saved.fingerprint:
             kept.append(saved)
         else:
-            notices.append(f"版式文件 {path} 没有 fingerprint（指纹）一行，不会自动应用；可用 --layout 指定")
+            notices.append(f"版式文件 {path} 没有 fingerprint（指纹）一行，不会自动应用；可在导入时指定这个版式文件")
     return kept, notices
 
 
@@ -74,12 +74,23 @@ class Draft:
     count: int  # titles and labels still to fill in
     path: Path | None = None
 
+    @property
+    def summary(self) -> str:
+        """What was not placed, in which file (a front end adds where it puts the layout file)."""
+        return unplaced_notice(self)
 
-def drafts_for(projects: list[Project], applied: dict[str, dict[str, tuple[str, ...]]] | None = None) -> list[Draft]:
-    """One draft per distinct table (fingerprint) that has titles or labels not placed."""
+    @property
+    def notice(self) -> str:
+        """The notice printed once the layout file is written."""
+        return draft_notice(self)
+
+
+def drafts_for(projects: list[Project], applied: dict[str, dict[str, tuple[str, ...]]] | None = None,
+               unplaced: list[TableMapping] | None = None) -> list[Draft]:
+    """One draft per distinct table (fingerprint) that has titles or labels not placed; ``unplaced``:
+    tables that named no project (parse/unplaced.py), their header block to map."""
     drafts: dict[str, Draft] = {}
-    for project in projects:
-        mapping = mapping_of(project)
+    for mapping in [mapping_of(p) for p in projects] + list(unplaced or []):
         if mapping is None or not mapping.unmapped or mapping.fingerprint in drafts:
             continue
         used = applied
@@ -124,9 +135,14 @@ def write_drafts(drafts: list[Draft], output: Path) -> list[str]:
     return notices
 
 
+def unplaced_notice(draft: Draft) -> str:
+    """What was not placed, in which file (each front end adds where its layout file is)."""
+    names = "、".join(dict.fromkeys(f"“{u.text}”（{u.where}）" for u in draft.mapping.unmapped))
+    return f"文件 {draft.mapping.file}：有 {draft.count} 个栏目未能识别：{names}"
+
+
 def draft_notice(draft: Draft) -> str:
     """What was not placed, where the layout file is, and how to use it."""
-    names = "、".join(dict.fromkeys(f"“{u.text}”（{u.where}）" for u in draft.mapping.unmapped))
     where = draft.path if draft.path is not None else "版式文件"
-    return (f"文件 {draft.mapping.file}：有 {draft.count} 个栏目未能识别：{names}；已写出版式文件 {where}，"
-            f"在其中填上栏目名后用 --layout 重新导入；放进版式文件夹 {layouts_folder()} 后，栏目相同的表以后自动按它读取")
+    return (f"{unplaced_notice(draft)}；已写出版式文件 {where}，在其中填上栏目名后按它重新导入；"
+            f"放进版式文件夹 {layouts_folder()} 后，栏目相同的表以后自动按它读取")

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from xltool.core.model import Project
     from xltool.parse.reader import WorkbookRead
 
-__all__ = ["ParserHints", "SourceResult", "load_source", "read_workbook"]
+__all__ = ["ParserHints", "SourceResult", "load_source", "read_workbook", "unplaced_of"]
 
 
 def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRead:
@@ -58,6 +58,13 @@ class SourceResult:
     projects: list[Project] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # Chinese, source-level (tables skipped …)
     skipped_tables: int = 0
+    unplaced: list[Any] = field(default_factory=list)  # parse.mapping.TableMapping of tables naming no project
+
+
+def unplaced_of(exc: BaseException) -> list[Any]:
+    """The tables (TableMapping) an import refusal found without a project name: for a layout file."""
+    found = getattr(exc, "unplaced", None)
+    return list(found) if isinstance(found, list) else []
 
 
 def load_source(path: str | Path, *, profile: str | None = None) -> SourceResult:
@@ -81,9 +88,16 @@ def _load_source(path: str | Path, *, profile: str | None = None) -> SourceResul
     # The parser (and the pydantic model) load only once a file has passed the gate.
     from xltool.parse.imported import projects_from_grid
     from xltool.parse.reader import SELF_EVALUATION
+    from xltool.parse.unplaced import read_unplaced
 
+    unplaced: list[Any] = []
     for grid in grids:
         found = projects_from_grid(grid, file=str(path), profile=profile)
+        if not found and not grid.meta.get("self_evaluation"):
+            found, mapping = read_unplaced(grid, file=str(path), profile=profile,
+                                           read=lambda g: projects_from_grid(g, file=str(path), profile=profile))
+            if mapping is not None and (result.kind != "workbook" or grid.name != INSTRUCTIONS_SHEET):
+                unplaced.append(mapping)
         if found:
             if result.kind == "workbook":
                 _restore_clipped(path, found)
@@ -94,6 +108,7 @@ def _load_source(path: str | Path, *, profile: str | None = None) -> SourceResul
         elif result.kind != "workbook" and _has_table(grid):
             result.skipped_tables += 1
             result.warnings.append(f"第 {grid.name.rsplit('#', 1)[-1]} 张表中没有“项目名称”栏目，未导入")
+            result.unplaced.extend(m for m in unplaced if m.sheet == grid.name)
         elif result.kind == "workbook" and _has_table(grid) and grid.name != INSTRUCTIONS_SHEET:
             # other sheets of a workbook (lists, notes) are normal: said, not counted as skipped
             result.warnings.append(f"工作表“{grid.name}”中没有项目绩效目标表，已跳过")
@@ -101,8 +116,10 @@ def _load_source(path: str | Path, *, profile: str | None = None) -> SourceResul
         if any(g.meta.get("self_evaluation") for g in grids):
             raise XltoolError(f"这是{SELF_EVALUATION}，没有可导入的内容", file=path, code="input.no_table")
         what = {"docx": "文档中的表格", "workbook": "工作簿中的工作表", "text": "文本中"}[result.kind]
-        raise XltoolError(f"{no_table_message(what, _what_was_found(grids))}，没有可导入的内容", file=path,
-                          code="input.no_table")
+        error = XltoolError(f"{no_table_message(what, _what_was_found(grids))}，没有可导入的内容", file=path,
+                            code="input.no_table")
+        error.unplaced = unplaced  # type: ignore[attr-defined]  # the layout file import writes (apps/importer)
+        raise error
     return result
 
 

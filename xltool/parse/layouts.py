@@ -73,6 +73,7 @@ def read_layout(path: str | Path) -> SavedLayout:
     layout: dict[str, dict[str, tuple[str, ...]]] = {}
     for section in SECTIONS:
         known = synonyms(section)  # type: ignore[arg-type]
+        titles = {field(k, section).title: k for k in known}  # type: ignore[arg-type]  # "项目名称" for name
         table = data.get(section, {})
         if not isinstance(table, dict):
             raise XltoolError(f"版式文件的 [{section}] 应为“原表文字 = 栏目”的列表", file=path)
@@ -80,6 +81,8 @@ def read_layout(path: str | Path) -> SavedLayout:
         for text, key in table.items():
             if key == "":
                 continue  # not filled in yet: the wording stays unrecognised
+            if isinstance(key, str) and key.strip() in titles:
+                key = titles[key.strip()]  # the field's Chinese title written instead of its name
             if not isinstance(key, str) or key not in known:
                 choices = "、".join(known)
                 raise XltoolError(f"版式文件 [{section}] 中“{text}”对应的栏目“{key}”不存在；可选：{choices}", file=path)
@@ -138,7 +141,8 @@ def render_layout(mapping: TableMapping, *, applied: Wordings | None = None) -> 
             done.add(text)
         for item in mapping.unmapped:
             if item.section == section and item.text not in done:
-                lines.append(f"{_quote(item.text)} = \"\"  # 未识别（{item.where}）")
+                hint = f"— {item.hint}" if item.hint else ""
+                lines.append(f"{_quote(item.text)} = \"\"  # 未识别（{item.where}）{hint}")
                 done.add(item.text)
         known = synonyms(section)  # type: ignore[arg-type]
         for text, key in found.items():

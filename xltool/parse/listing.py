@@ -17,6 +17,7 @@ from xltool.core.text import clean_text, normalize_label
 from xltool.parse.header import set_field, sheet_unit
 from xltool.parse.indicators import classify_columns, parse_indicators
 from xltool.parse.labels import THRESHOLD, match
+from xltool.parse.mapping import record, where
 
 RowTexts = Callable[[Grid, int], list[tuple[int, Any]]]
 
@@ -31,6 +32,7 @@ def parse_list(grid: Grid, title_row: int, row_texts: RowTexts, *, file: str) ->
         if c not in columns and found is not None and found.score >= THRESHOLD and found.key not in header_cols.values():
             header_cols[c] = found.key
     name_col = next(c for c, k in header_cols.items() if k == "name")
+    _record_project_titles(grid, title_row, texts, header_cols, min(columns, default=0))
     unit = sheet_unit(grid, 0, title_row)
     starts: list[tuple[int, str]] = []
     stray: list[str] = []
@@ -73,6 +75,18 @@ def parse_list(grid: Grid, title_row: int, row_texts: RowTexts, *, file: str) ->
     return projects
 
 
+def _record_project_titles(grid: Grid, title_row: int, texts: list[tuple[int, Any]], header_cols: dict[int, str],
+                           first_indicator_col: int) -> None:
+    """A list's project columns for the layout file (parse/mapping.py): the ones read as header
+    fields, and the unknown ones left of the indicator columns as header labels to map (金额,
+    实施单位 …), recorded before the indicator titles so they are not offered as indicator columns."""
+    for c, v in texts:
+        if c in header_cols:
+            record(grid, title_row, c, v, "header", header_cols[c])
+        elif c < first_indicator_col and isinstance(v, str):
+            record(grid, title_row, c, v, "header", None)
+
+
 # --- outline (tree) layouts: 单位 → 项目 → 一级 → 二级 → 三级 in one indented column ----------
 
 
@@ -100,8 +114,12 @@ def parse_tree(grid: Grid, title_row: int, row_texts: RowTexts, *, file: str) ->
     texts = row_texts(grid, title_row)
     columns = classify_columns(texts)
     target_col = next(c for c, k in columns.items() if k == "target")
-    amount_col = next((c for c, v in texts if c != 0 and (m := match(v, "header")) is not None
-                       and m.score >= THRESHOLD and m.key == "total"), None)
+    header_cols: dict[int, str] = {}  # project-row columns the field table (or a layout) names: 金额, 实施单位 …
+    for c, v in texts:
+        found = match(v, "header") if c not in (0, target_col) else None
+        if found is not None and found.score >= THRESHOLD and found.key != "name" and found.key not in header_cols.values():
+            header_cols[c] = found.key
+    unknown = _record_tree_titles(grid, title_row, texts, target_col, header_cols)
     unit = sheet_unit(grid, 0, title_row)
     depths = sorted({d for r in range(title_row + 1, grid.height) if (d := _indent(grid.get(r, 0))) is not None})
     indicator, level2_d, level1_d, project_d = depths[-1], depths[-2], depths[-3], depths[-4]
@@ -119,8 +137,13 @@ def parse_tree(grid: Grid, title_row: int, row_texts: RowTexts, *, file: str) ->
         elif depth == project_d:
             project = Project(sheet=grid.name, file=file, name=text, department=department)
             project.cells["name"] = grid.ref(r, 0)
-            if amount_col is not None and grid.get(r, amount_col) is not None:
-                set_field(project, "total", grid.get(r, amount_col), grid.ref(r, amount_col), "", unit)
+            for c, key in header_cols.items():
+                if clean_text(grid.get(r, c)):
+                    set_field(project, key, grid.get(r, c), grid.ref(r, c), "", unit)
+            project.extra.update(_kept(grid, r, unknown))
+            if unknown:
+                named = "、".join(f"“{t}”（{where(grid, title_row, c)}）" for c, t in unknown.items())
+                project.notes.append(f"未识别的栏目：{named}，各行内容已按栏目名保留在附加信息中；可在版式文件中写明它们是哪一栏")
             projects.append(project)
             level1 = level2 = ""
         elif depth == level1_d:
@@ -131,6 +154,27 @@ def parse_tree(grid: Grid, title_row: int, row_texts: RowTexts, *, file: str) ->
             projects[-1].indicators.append(Indicator.from_typed(
                 level1=level1, level2=level2, name=text, target=grid.get(r, target_col),
                 cell=grid.ref(r, target_col), row=grid.sheet_row(r),
-                cells={"name": grid.ref(r, 0), "target": grid.ref(r, target_col)},
+                cells={"name": grid.ref(r, 0), "target": grid.ref(r, target_col)}, extra=_kept(grid, r, unknown),
             ))
     return projects
+
+
+def _record_tree_titles(grid: Grid, title_row: int, texts: list[tuple[int, Any]], target_col: int,
+                        header_cols: dict[int, str]) -> dict[int, str]:
+    """An outline's titles for the layout file: the target and project columns as read, every other
+    title (right of the outline column) as not understood; returns those {column: title}."""
+    unknown: dict[int, str] = {}
+    for c, v in texts:
+        if c == target_col:
+            record(grid, title_row, c, v, "columns", "target")
+        elif c in header_cols:
+            record(grid, title_row, c, v, "header", header_cols[c])
+        elif c != 0 and clean_text(v):
+            record(grid, title_row, c, v, "header", None)
+            unknown[c] = clean_text(v)
+    return unknown
+
+
+def _kept(grid: Grid, r: int, unknown: dict[int, str]) -> dict[str, str]:
+    """A row's cells under titles not understood, by title: kept, never dropped."""
+    return {title: clean_text(grid.get(r, c)) for c, title in unknown.items() if clean_text(grid.get(r, c))}

@@ -32,6 +32,7 @@ class Unmapped:
     text: str
     cell: str  # "E5"
     where: str  # "工作表“表1”E5" / "第 2 张表 E5"
+    hint: str = ""  # what it may be ("若是项目名称，填 name"), written beside it in the layout file
 
 
 @dataclass

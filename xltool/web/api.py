@@ -16,7 +16,8 @@ from starlette.responses import JSONResponse, Response
 from xltool.web import quick, service
 from xltool.web.app import Web
 from xltool.web.downloads import bytes_download, file_download
-from xltool.web.errors import WebError, from_library, scrub
+from xltool.core.errors import XltoolError
+from xltool.web.errors import JOB_PART, WebError, from_library, scrub
 from xltool.web.store import UPLOADS, Job
 
 MAX_GRID_CELLS = 2_000_000
@@ -160,12 +161,27 @@ async def run_import(web: Web, request: Request) -> Job:
         year = int_param(fields.get("year"), "年度", 2000, 2100)
         output = folder / "out" / "导入结果.xlsx"
         await web.in_thread(output.parent.mkdir, exist_ok=True)
-        projects, notices, incomplete = await web.in_worker(service.import_tables, [p for _, p in saved.files],
-                                                            output, profile=profile, year=year)
-        job.notices += scrub(notices, [folder / UPLOADS, folder])
         name = (Path(saved.files[0][0]).stem + "_导入.xlsx") if len(saved.files) == 1 else "导入结果.xlsx"
+        try:
+            projects, notices, incomplete = await web.in_worker(service.import_tables, [p for _, p in saved.files],
+                                                                output, profile=profile, year=year)
+        except XltoolError as exc:  # a table naming no project: the refusal offers its layout file
+            err = from_library(exc, [web.store.root])
+            err.layouts = await web.in_thread(_layout_files, output, name, web.store.root)
+            if err.layouts:  # the message names the file as the user downloads it
+                err.message = err.message.replace(f"{output.stem}.版式", f"{Path(name).stem}.版式")
+            raise err from None
+        job.notices += scrub(notices, [folder / UPLOADS, folder])
+        layouts = await web.in_thread(_layout_files, output, name, web.store.root)
+        if layouts:  # titles not understood: the workbook and the layout file to fill in, together
+            zipped = output.with_suffix(".zip")
+            data = _zipped([(name, output.read_bytes())] + [(n, t.encode("utf-8")) for n, t in layouts])
+            await web.in_thread(zipped.write_bytes, data)
+            name = Path(name).stem + ".zip"
+            job.result = zipped.name
+        else:
+            job.result = output.name
         job.data.update({"projects": projects, "incomplete": incomplete, "name": name})
-        job.result = output.name
         job.state = "done"
         await web.in_thread(web.store.save, job)
     return job
@@ -187,6 +203,25 @@ async def import_download(web: Web, request: Request) -> Response:
     if folder is None or not (folder / "out" / (job.result or "")).is_file():
         raise WebError(404, "not_found", "任务不存在或已过期（结果保存一段时间后会自动删除）")
     return file_download(folder / "out" / job.result, job.data["name"])
+
+
+def _layout_files(output: Path, name: str, root: Path) -> list[tuple[str, str]]:
+    """The layout files import wrote beside ``output`` (apps/layout_files.py), named after the download,
+    the server's folders taken out of the source named in them."""
+    found = sorted(output.parent.glob(f"{output.stem}.版式*.toml"))
+    return [(Path(name).stem + f.name[len(output.stem):], JOB_PART.sub("", scrub(f.read_text(encoding="utf-8"), [root])))
+            for f in found]
+
+
+def _zipped(files: list[tuple[str, bytes]]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files:
+            archive.writestr(name, data)
+    return buffer.getvalue()
 
 
 async def start_merge(web: Web, request: Request) -> Job:

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 from xltool.core.errors import XltoolError
 
 INTERNAL = "服务器内部错误，请稍后再试；如反复出现，请把操作步骤告诉管理员"
-_JOB_PART = re.compile(r"jobs[\\/][A-Za-z0-9_-]{20,}[\\/](?:报送文件[\\/]|out[\\/])?")
+JOB_PART = re.compile(r"jobs[\\/][A-Za-z0-9_-]{20,}[\\/](?:报送文件[\\/]|out[\\/])?")
 _ABSOLUTE = re.compile(r"(?:[A-Za-z]:)?[\\/](?:[^\s\\/：，。；、（）“”]+[\\/])+")
 
 
@@ -21,11 +21,14 @@ class WebError(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.layouts: list[tuple[str, str]] = []  # (name, text) of layout files an import refusal offers
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
-                        headers={"Cache-Control": "no-store"})
+def error_response(status: int, code: str, message: str, layouts: list[tuple[str, str]] | None = None) -> JSONResponse:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if layouts:
+        error["layouts"] = [{"name": name, "text": text} for name, text in layouts]
+    return JSONResponse({"error": error}, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 def scrub(value: Any, folders: list[Path]) -> Any:
@@ -57,7 +60,7 @@ def no_paths(text: str) -> str:
 def from_library(exc: XltoolError, folders: list[Path]) -> WebError:
     from xltool.web.service import error_code
 
-    message = _JOB_PART.sub("", scrub(exc.describe(), folders))
+    message = JOB_PART.sub("", scrub(exc.describe(), folders))
     status = 413 if error_code(exc) == "file.too_large" else 400
     if error_code(exc) == "output.disk_full":  # the code, never the wording, decides
         return WebError(507, "output.disk_full", no_paths(message))

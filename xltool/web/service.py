@@ -67,7 +67,11 @@ def import_tables(paths: list[Path], output: Path, *, profile: str | None = None
     passed over, texts cut, which framework a mixed workbook follows).
     """
     result = xltool.import_tables(paths, output=output, profile=profile, year=year)
-    notices = list(result.notices)
+    # A layout file is written beside the server's output and handed on in the download: said so,
+    # never with the server's folders or a command-line option the browser user does not have.
+    web_words = {d.notice: f"{d.summary}；下载的压缩包中附有版式文件，在其中填上栏目名后，"
+                 "可用命令行 xltool import 的 --layout 选项按它重新导入" for d in result.layouts}
+    notices = [web_words.get(n, n) for n in result.notices]
     if result.profile_notice:
         notices.append(result.profile_notice)
     return len(result.projects), notices, result.incomplete
