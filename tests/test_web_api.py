@@ -200,7 +200,12 @@ def test_import_offers_the_layout_file_it_wrote(client: TestClient, tmp_path: Pa
     own = tmp_path / "河道.txt"
     own.write_text("\n".join(lines).format(name="项目名称", title="考核内容"), encoding="utf-8")
     r = client.post("/api/import", files=upload(own))
-    assert r.status_code == 200 and r.headers["content-type"] == "application/zip", r.text
+    assert r.status_code == 200 and r.json()["file"] == "河道_导入.zip", r.text
+    told = [n for n in r.json()["notices"] if "版式文件" in n]
+    assert len(told) == 1 and "“考核内容”" in told[0] and "压缩包" in told[0]  # where the file is, as downloaded
+    assert_clean(r.text, tmp_path)
+    r = client.get(r.json()["download"])
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(r.content))
     assert sorted(archive.namelist()) == ["河道_导入.xlsx", "河道_导入.版式.toml"]
     layout = archive.read("河道_导入.版式.toml").decode("utf-8")
@@ -366,7 +371,7 @@ def test_a_grid_body_without_length_that_outgrows_the_limit_is_413(tmp_path: Pat
         assert r.status_code == 413 and r.json()["error"]["code"] == "upload.too_large"
 
 
-def test_import_shows_the_notices_the_cli_prints(client: TestClient) -> None:
+def test_import_shows_the_notices_the_cli_prints(client: TestClient, tmp_path: Path) -> None:
     """What could not be mapped (a column of no template field, missing fields, the framework recognised) is told
     in the JSON and on the result page, line for line as ``xltool import`` prints it, with the user's file name."""
     import html
@@ -375,8 +380,11 @@ def test_import_shows_the_notices_the_cli_prints(client: TestClient) -> None:
 
     text = ("项目名称\t档案整理\n项目总金额（万元）\t10\n联系电话\t12345678\n年度总体目标\t完成档案整理\n"
             "一级指标\t二级指标\t三级指标\t指标值\n产出指标\t数量指标\t整理卷数\t≥100卷\n").encode()
-    cli = xltool.import_tables([xltool.Upload("档案表.txt", text)])
-    expected = list(cli.notices)
+    cli = xltool.import_tables([xltool.Upload("档案表.txt", text)], output=tmp_path / "导入结果.xlsx")
+    # the one notice that differs: the web says the layout file is in the download, not on a disk
+    expected = [n if "版式文件" not in n else n.split("；已写出版式文件")[0]
+                + "；下载的压缩包中附有版式文件，在其中填上栏目名后，可用命令行 xltool import 的 --layout 选项按它重新导入"
+                for n in cli.notices]
     assert any("未识别的栏目“联系电话”" in n for n in expected) and all(n.startswith("文件 档案表.txt：") for n in expected)
     r = client.post("/api/import", files=[("files", ("档案表.txt", text))])
     assert r.status_code == 200, r.text

@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from xltool.web import quick, service
 from xltool.web.app import Web
-from xltool.web.downloads import bytes_download, file_download
+from xltool.web.downloads import XLSX, bytes_download, file_download
 from xltool.core.errors import XltoolError
 from xltool.web.errors import JOB_PART, WebError, from_library, scrub
 from xltool.web.store import UPLOADS, Job
@@ -202,7 +202,8 @@ async def import_download(web: Web, request: Request) -> Response:
     folder = web.store.folder(job.id)
     if folder is None or not (folder / "out" / (job.result or "")).is_file():
         raise WebError(404, "not_found", "任务不存在或已过期（结果保存一段时间后会自动删除）")
-    return file_download(folder / "out" / job.result, job.data["name"])
+    media = "application/zip" if job.result.endswith(".zip") else XLSX
+    return file_download(folder / "out" / job.result, job.data["name"], media_type=media)
 
 
 def _layout_files(output: Path, name: str, root: Path) -> list[tuple[str, str]]:
