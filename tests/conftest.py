@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +60,25 @@ FILE_COST = {
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Costliest files first; a file's tests stay together and in their order (the sort is stable)."""
     items.sort(key=lambda item: -FILE_COST.get(item.path.name, 0))
+
+
+def _prebuild() -> Any:
+    try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
+        from tests import bundle_prebuild
+    except ImportError:  # pragma: no cover
+        import bundle_prebuild  # type: ignore[no-redef]
+    return bundle_prebuild
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the offline bundle's build in the background when its tests are selected (one process per run)."""
+    if session.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0":
+        return
+    if any(item.path.name == "test_bundle.py" and item.get_closest_marker("network") for item in session.items):
+        prebuild = _prebuild()
+        prebuild.start(prebuild.shared_folder(session.config._tmp_path_factory.getbasetemp()))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if "bundle_prebuild" in sys.modules or "tests.bundle_prebuild" in sys.modules:
+        _prebuild().finish()  # a build still running is waited for (another worker may need it), never left behind
