@@ -74,12 +74,22 @@ def downloads(tmp_path: Path) -> Path:
     return folder
 
 
-@pytest.fixture
-def browser(downloads: Path) -> Iterator[Any]:
-    driver = make_driver(downloads)
+@pytest.fixture(scope="module")
+def _chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One Chromium for the file's tests (starting one costs seconds); ``browser`` gives each test a clean one."""
+    driver = make_driver(tmp_path_factory.mktemp("downloads"))
     yield driver
     driver.quit()
     shutil.rmtree(driver._xltool_profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser(_chromium: Any, downloads: Path) -> Iterator[Any]:
+    """The shared Chromium with no cookies, downloading into this test's own folder."""
+    _chromium.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    _chromium.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    yield _chromium
+    _chromium.get("about:blank")  # leave no page of this test's server running scripts
 
 
 def wait_file(folder: Path, suffix: str, timeout: float = 60, name: str | None = None) -> Path:
