@@ -88,12 +88,16 @@ def result(folder: Path, timeout: float = 600) -> dict:
     return json.loads((folder / _DONE).read_text(encoding="utf-8"))
 
 
-def finish(timeout: float = 600) -> None:
-    """At the end of the session: wait for a build still running (another worker may need it), never leave it."""
-    if _running is None:
+def finish(timeout: float = 600, *, kill: bool = False) -> None:
+    """At the end of the session: wait for a build still running (another worker may need it), or with
+    ``kill`` stop it at once; it never outlives the run."""
+    if _running is None or _running.poll() is not None:
         return
     try:
-        _running.wait(timeout)
+        _running.wait(0 if kill else timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(_running.pid, signal.SIGKILL)
+        try:
+            os.killpg(_running.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         _running.wait()

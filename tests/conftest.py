@@ -81,6 +81,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         prebuild.start(prebuild.shared_folder(session.config._tmp_path_factory.getbasetemp()))
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if "bundle_prebuild" in sys.modules or "tests.bundle_prebuild" in sys.modules:
-        _prebuild().finish()  # a build still running is waited for (another worker may need it), never left behind
+        # A build still running is waited for (another worker may need it), stopped at once after Ctrl+C
+        # or a stop on failure; it is never left behind.
+        stopped = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
+        _prebuild().finish(kill=stopped)
