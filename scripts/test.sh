@@ -8,7 +8,9 @@ PY=$(bash scripts/setup.sh) || exit 1
 export PATH="$(dirname "$PY"):$PATH"
 # One worker per core (two on the usual office server and CI), a test file's tests kept together so that
 # its expensive fixtures (LibreOffice renders, the hostile corpus, the offline bundle) are built once.
-"$PY" -m pytest -q -p no:cacheprovider -n auto --dist loadfile "$@"
+# Files are handed out costliest first (tests/conftest.py, FILE_COST); --no-loadscope-reorder keeps that
+# order (xdist's own puts the files with the most tests first, whatever they cost).
+"$PY" -m pytest -q -p no:cacheprovider -n auto --dist loadfile --no-loadscope-reorder "$@"
 status=$?
 if [ "$status" = "5" ]; then echo "错误：没有收集到任何测试。" >&2; exit 1; fi
 exit "$status"

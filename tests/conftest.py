@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +53,52 @@ def _no_user_layouts(tmp_path_factory: pytest.TempPathFactory) -> Any:
         os.environ.pop("XLTOOL_LAYOUTS", None)
     else:
         os.environ["XLTOOL_LAYOUTS"] = before
+
+
+# Relative cost of the slowest test files (seconds, from ``--durations=0`` on a shared 2-core machine).
+# ``--dist loadfile`` runs a whole file on one worker; handing out the costliest files first, the rest
+# after them in collection order, lets both workers finish together (longest-first scheduling) instead
+# of one worker starting a long browser or bundle file when the other is nearly done.
+# scripts/test.sh passes ``--no-loadscope-reorder`` so that xdist keeps this order (it would otherwise
+# sort files by their number of tests, which puts the few long browser tests last).
+FILE_COST = {
+    "test_hostile_cli.py": 290, "test_web_api.py": 150, "test_web_browser.py": 110, "test_interrupt.py": 80,
+    "test_fuzz_parser.py": 55, "test_safety.py": 55, "test_summary_print.py": 50,
+    # the bundle's downloads run in the background from the start (tests/bundle_prebuild.py): not too early
+    "test_bundle.py": 50, "test_merge.py": 45, "test_import.py": 40, "test_summary_totals.py": 30,
+    "test_addin_wheel.py": 29, "test_summary_print_forms.py": 24, "test_annotate.py": 24, "test_api.py": 22,
+    "test_summary_blank.py": 20, "test_overview_math.py": 20, "test_roundtrip.py": 19, "test_vba.py": 19,
+    "test_rules.py": 18, "test_wps_addin.py": 17, "test_batch_inputs.py": 17, "test_corpus.py": 17,
+    "test_summary_rows.py": 16, "test_summary_messages.py": 15, "test_libreoffice.py": 13, "test_template.py": 12,
+    "test_addin_doctor.py": 11,
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Costliest files first; a file's tests stay together and in their order (the sort is stable)."""
+    items.sort(key=lambda item: -FILE_COST.get(item.path.name, 0))
+
+
+def _prebuild() -> Any:
+    try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
+        from tests import bundle_prebuild
+    except ImportError:  # pragma: no cover
+        import bundle_prebuild  # type: ignore[no-redef]
+    return bundle_prebuild
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the offline bundle's build in the background when its tests are selected (one process per run)."""
+    if session.config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0":
+        return
+    if any(item.path.name == "test_bundle.py" and item.get_closest_marker("network") for item in session.items):
+        prebuild = _prebuild()
+        prebuild.start(prebuild.shared_folder(session.config._tmp_path_factory.getbasetemp()))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if "bundle_prebuild" in sys.modules or "tests.bundle_prebuild" in sys.modules:
+        # A build still running is waited for (another worker may need it), stopped at once after Ctrl+C
+        # or a stop on failure; it is never left behind.
+        stopped = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
+        _prebuild().finish(kill=stopped)

@@ -127,6 +127,33 @@ def convert(path: str | os.PathLike[str], fmt: str, outdir: str | os.PathLike[st
     return target
 
 
+def convert_all(paths: list[str | os.PathLike[str]], fmt: str, outdir: str | os.PathLike[str], *,
+                timeout: float = 240) -> list[Path]:
+    """Several files in one ``soffice --convert-to`` run (one office start); their names must differ."""
+    sources = [Path(p).resolve() for p in paths]
+    if len({s.stem for s in sources}) != len(sources):
+        raise ValueError("convert_all writes every file as <name>.<fmt> into one folder: names must differ")
+    soffice = soffice_path()
+    if soffice is None:
+        raise LibreOfficeError("soffice not found")
+    out = Path(outdir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    profile, url = _profile_url()
+    try:
+        done = _run(
+            [soffice, f"-env:UserInstallation={url}", "--headless", "--norestore", "--nolockcheck",
+             "--convert-to", fmt, "--outdir", str(out), *map(str, sources)],
+            timeout,
+        )
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    ext = fmt.split(":", 1)[0]
+    targets = [out / f"{s.stem}.{ext}" for s in sources]
+    if done.returncode != 0 or not all(t.exists() for t in targets):
+        raise LibreOfficeError(f"conversion to {fmt} failed ({done.returncode}): {done.stdout[-1000:]}{done.stderr[-1000:]}")
+    return targets
+
+
 def to_png(pdf: str | os.PathLike[str], out_prefix: str | os.PathLike[str], *, dpi: int = 60,
            first_page_only: bool = True, timeout: float = 60) -> list[Path]:
     """Render a PDF with pdftoppm; returns the PNG files (``<prefix>.png`` for one page)."""

@@ -23,8 +23,13 @@ import pytest
 from xltool.addin import bundle_text
 from xltool.addin.bundle import missing_requirements, supported_tags
 
+try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
+    from tests import bundle_prebuild as prebuild
+except ImportError:  # pragma: no cover
+    import bundle_prebuild as prebuild  # type: ignore[no-redef]
+
 ROOT = Path(__file__).resolve().parent.parent
-PY = "3.11"
+PY = prebuild.PY
 
 
 # ---------------------------------------------------------------------------
@@ -163,22 +168,21 @@ def _pip(*args: str, timeout: int = 300) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
-    """The bundle the CLI builds (once per test run), unpacked; skipped when no index answers."""
-    base = tmp_path_factory.mktemp("bundle")
-    probe = _pip("download", "--no-deps", "--only-binary=:all:", "--platform", "win_amd64", "--python-version", PY,
-                 "-d", str(base / "probe"), "packaging", timeout=120)
-    if probe.returncode != 0:
-        pytest.skip("no package index reachable (pip download failed): " + probe.stderr.strip()[-300:])
-    folder = base / "离线 安装"
-    folder.mkdir()
-    done = subprocess.run([sys.executable, "-m", "xltool", "bundle", "windows", "-o", "xltool-离线安装包.zip",
-                           "--python", PY], cwd=folder, capture_output=True, text=True, timeout=540, check=False)
-    assert done.returncode == 0, done.stderr
-    unpacked = base / "解压 后"
-    with zipfile.ZipFile(folder / "xltool-离线安装包.zip") as zf:
-        zf.extractall(unpacked)
-    return unpacked, done
+    """The bundle the CLI builds (once per test run), unpacked; skipped when no index answers.
 
+    The build is started in the background as soon as the run has collected these tests
+    (tests/bundle_prebuild.py, from tests/conftest.py), so its downloads hold no worker idle.
+    """
+    shared = prebuild.shared_folder(tmp_path_factory.getbasetemp())
+    prebuild.start(shared)  # nothing to do when the run started it already
+    built = prebuild.result(shared)
+    if "skip" in built:
+        pytest.skip(built["skip"])
+    assert "error" not in built, built["error"]
+    done = subprocess.CompletedProcess(["xltool", "bundle", "windows"], built["returncode"], built["stdout"],
+                                       built["stderr"])
+    assert done.returncode == 0, done.stderr
+    return shared / "解压 后", done
 
 
 @pytest.mark.network

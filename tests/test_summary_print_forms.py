@@ -19,9 +19,9 @@ import pytest
 from xltool.write.report import RESULTS_HEADERS
 
 try:
-    from tests.lo_helper import convert, lo_available
+    from tests.lo_helper import convert_all, lo_available
 except ImportError:  # pragma: no cover - run from inside tests/
-    from lo_helper import convert, lo_available  # type: ignore[no-redef]
+    from lo_helper import convert_all, lo_available  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.libreoffice
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,7 +48,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     _cli("validate", ROOT / "examples" / "broken_demo.xlsx", "--mark-to", marked)
     _cli("template", "--sheets", 2, "-o", template)
     assert marked.exists() and template.exists()
-    return {"marked": convert(marked, "pdf", root / "pdf"), "template": convert(template, "pdf", root / "pdf")}
+    marked_pdf, template_pdf = convert_all([marked, template], "pdf", root / "pdf")  # one office start for both
+    return {"marked": marked_pdf, "template": template_pdf}
 
 
 def test_results_sheet_pages_carry_the_footer_and_no_serif(rendered: dict[str, Path]) -> None:

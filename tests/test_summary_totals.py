@@ -101,9 +101,23 @@ def _project_cases(summary: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
             for label, c, v in filters]
 
 
-def test_project_totals_follow_every_filter(summary: dict[str, Any]) -> None:
-    cases = _project_cases(summary)
-    results = _run(summary, [case for _, case in cases])
+def _funding_cases(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    departments = sorted({p.department for s in summary["specs"] for p in s.projects})
+    return [{"sheet": "资金汇总", "column": None, "value": "", "filter_cols": 10}] + [
+        {"sheet": "资金汇总", "column": 0, "value": d, "filter_cols": 10} for d in departments[:2]
+    ]
+
+
+@pytest.fixture(scope="module")
+def filtered(summary: dict[str, Any]) -> dict[str, Any]:
+    """Every filter of both tests in one LibreOffice run (one office start)."""
+    projects, funding = _project_cases(summary), _funding_cases(summary)
+    results = _run(summary, [case for _, case in projects] + funding)
+    return {"projects": (projects, results[: len(projects)]), "funding": (funding, results[len(projects):])}
+
+
+def test_project_totals_follow_every_filter(summary: dict[str, Any], filtered: dict[str, Any]) -> None:
+    cases, results = filtered["projects"]
     col = {h: i for i, h in enumerate(PROJECT_HEADERS)}
     summed = [i for i, c in enumerate(SUMMARY_COLUMNS) if c.total]
     assert {PROJECT_HEADERS[i] for i in summed} >= {"总额（万元）", "指标数", "错误数"}
@@ -129,12 +143,8 @@ def test_project_totals_follow_every_filter(summary: dict[str, Any]) -> None:
     assert by_name[-1]["values"][col["总额（万元）"]] == pytest.approx(summary["duplicate"].total, abs=0.005)
 
 
-def test_funding_subtotals_follow_the_filter(summary: dict[str, Any]) -> None:
-    departments = sorted({p.department for s in summary["specs"] for p in s.projects})
-    cases = [{"sheet": "资金汇总", "column": None, "value": "", "filter_cols": 10}] + [
-        {"sheet": "资金汇总", "column": 0, "value": d, "filter_cols": 10} for d in departments[:2]
-    ]
-    results = _run(summary, cases)
+def test_funding_subtotals_follow_the_filter(summary: dict[str, Any], filtered: dict[str, Any]) -> None:
+    cases, results = filtered["funding"]
     specs = [p for s in summary["specs"] for p in s.projects]
     for case, rows in zip(cases, results):
         header, *data, total = rows

@@ -686,6 +686,7 @@ def test_the_server_keeps_answering_during_a_merge(client: TestClient, tmp_path:
         start = time.perf_counter()
         assert client.get("/rules").status_code == 200
         answered.append(time.perf_counter() - start)
+        time.sleep(0.05)  # a user clicking, not a loop taking the CPU from the merge it waits for
     assert answered and max(answered) < 5.0, answered
     assert wait_done(client, job["url"])["summary"]["projects"] == 150
 
