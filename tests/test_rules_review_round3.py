@@ -7,7 +7,8 @@
 * a yes/no question as a name ("是否按时足额发放 ≥95%") is not a measure (JX806);
 * a cost row whose name is a work requirement ("按照物价部门定价标准采购") is asked for a cost
   name, in words that agree with JX402's "write an amount";
-* money spent as the measure of a row with no levels ("发放金额 ≥ 9.31万元") is an input (JX506).
+* money spent as the measure of a row with no levels ("发放金额 ≥ 9.31万元") is an input (JX506);
+* a slogan behind an adverb ("进一步提高…科学化、规范化") is still a slogan (JX806).
 """
 
 from __future__ import annotations
@@ -79,3 +80,10 @@ def test_money_spent_on_a_row_without_levels_is_an_input() -> None:
     unit_cost = _without_levels(with_row(clean(), QUANTITY, "补助资金", "≤", "300元/人"), "补助资金")
     assert "JX506" not in codes(unit_cost)
     assert "JX506" not in codes(with_row(clean(), QUANTITY, "发放人数", "≥", "100人"))
+
+
+def test_a_slogan_behind_an_adverb_is_still_a_slogan() -> None:
+    for name in ("进一步提高食品安全工作科学化、规范化", "不断提升群众获得感"):
+        found = codes(with_row(clean(), QUANTITY, name, "≥", "1次"))
+        assert [f.indicator for f in found.get("JX806", [])] == [name], name
+    assert "JX806" not in codes(with_row(clean(), QUANTITY, "持续监测点位数", "≥", "10个"))

@@ -39,7 +39,8 @@ def slogan_reason(ind: Indicator, ctx: RuleContext) -> str | None:
         return None
     if _SENTENCE_PUNCT_RE.search(key):
         return "是一句话"
-    if any(key.startswith(w) for w in words(ctx, "slogan_openers")):
+    verb = next((key[len(a):] for a in words(ctx, "slogan_adverbs") if key.startswith(a)), key)
+    if any(verb.startswith(w) for w in words(ctx, "slogan_openers")):
         return "像口号或工作要求"
     ending = next((w for w in words(ctx, "slogan_endings") if key.endswith(w)), None)
     if ending and not any(key[: -len(ending)].endswith(w) for w in words(ctx, "measure_endings")):
