@@ -671,7 +671,7 @@ def national_2021_project() -> Project:
         ("产出指标", "质量指标", "评审报告质量合格率", "≥", "95%"),
         ("产出指标", "时效指标", "项目按期完成率", "≥", "95%"),
         ("效益指标", "社会效益指标", "减少企业跑动次数", "≥", "3000次"),
-        ("满意度指标", "服务对象满意度指标", "服务对象满意度", "≥", "90%"),
+        ("满意度指标", "服务对象满意度指标", "服务企业满意度", "≥", "90%"),  # names whom it surveys (JX510)
     ]
     indicators = [row(*values, FIRST_ROW + i) for i, values in enumerate(rows)]
     return clean(indicators=indicators, profile="national-2021", title="2022年度项目支出绩效目标表")

@@ -150,8 +150,9 @@ def test_rows_without_levels_are_asked_for_their_levels_not_reported_as_missing_
     found = codes(project)
     assert "JX109" in found
     assert not {"JX101", "JX104", "JX105"} & set(found), sorted(found)
-    # the satisfaction row is told where it belongs, which agrees with "fill in the levels"
-    assert [f.indicator for f in found["JX502"]] == ["服务对象满意度"] and "满意度指标" in found["JX502"][0].message
+    # where the satisfaction row belongs is said inside "fill in the levels", not as a second diagnosis
+    assert "JX502" not in found
+    assert "“服务对象满意度”填在“满意度指标”下" in found["JX109"][0].message
 
 
 def test_a_unit_cost_in_yuan_is_told_its_unit_is_wrong_not_that_the_number_is_right() -> None:

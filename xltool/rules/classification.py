@@ -66,8 +66,10 @@ def satisfaction_elsewhere(project: Project, ctx: RuleContext) -> Iterator[Findi
             continue
         if role_of(ind, ctx) == "satisfaction":
             continue
+        if not ind.level2.strip():
+            continue  # a row with no 二级 is JX109's (fill in the levels): one diagnosis per cell
         yield ctx.finding(
-            f"{quote(ind.name)}衡量的是满意度，却写在{quote(ind.level2, empty='（未填二级指标）')}"
+            f"{quote(ind.name)}衡量的是满意度，却写在{quote(ind.level2)}"
             f"下：请移到“{target[0]}”"
             f"{f'，并在“{ind.level2}”下改填衡量该类效果的指标' if ind.level2 else ''}。",
             **indicator_where(ind, "name"),

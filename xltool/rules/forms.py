@@ -14,7 +14,7 @@ from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
 from ._rowfacts import picked, row_check
-from ._common import fmt_number, indicator_where, norm, per_project, quote, real, word_in
+from ._common import fmt_number, indicator_where, names_with_role, norm, per_project, quote, real, word_in
 
 _NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
 
@@ -42,9 +42,13 @@ def levels_present(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     if not rows:
         return
     names = "、".join(quote(i.name, 16) for i in rows[:3]) + ("等" if len(rows) > 3 else "")
+    satisfied = [i for i in rows if "满意" in norm(i.name)]
+    target = names_with_role(ctx, "satisfaction")
+    where = (f"其中{'、'.join(quote(i.name, 16) for i in satisfied)}填在“{target[0]}”下，"
+             if satisfied and target else "")  # said here once, not as a second finding on the row (JX502)
     yield ctx.finding(
         f"{len(rows)}个三级指标（{names}）没有填写一级、二级指标：请逐行补上（如“产出指标 | 数量指标”），"
-        f"补齐后才能判断各类指标是否齐全。",
+        f"{where}补齐后才能判断各类指标是否齐全。",
         **indicator_where(rows[0], "name"),
     )
 

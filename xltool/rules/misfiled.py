@@ -15,7 +15,8 @@ from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
 from ._rowfacts import picked, project_key, row_check
 from ._common import (
-    first_contained, indicator_where, is_percent_unit, norm, per_profile, quote, role_of, word_in, words,
+    core_name, first_contained, indicator_where, is_percent_unit, money_unit, norm, per_profile, quote, role_of,
+    word_in, words,
 )
 
 _EFFECT_ROLES = ("economic", "social", "ecological", "sustainability")
@@ -45,8 +46,15 @@ def is_effect_as_quality(ind: Indicator, ctx: RuleContext) -> bool:
 
 
 def is_input(ind: Indicator, ctx: RuleContext) -> bool:
+    """Money or staff put in, on an output or effect row (or a row with no levels, which is not 成本)."""
     role = role_of(ind, ctx)
-    return role in _OUTPUT_ROLES + _EFFECT_ROLES and word_in(ctx, "input_words", ind.name) is not None
+    if role not in _OUTPUT_ROLES + _EFFECT_ROLES and not (role is None and not ind.level2.strip()):
+        return False
+    if word_in(ctx, "input_words", ind.name) is not None:
+        return True
+    amount = money_unit(ind.unit, ctx)
+    return amount is not None and not amount[2] \
+        and any(core_name(ind.name).endswith(w) for w in words(ctx, "input_amount_endings"))
 
 
 @row_check("JX506")
@@ -82,7 +90,7 @@ def input_as_output(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for ind in picked(project, ctx, "JX506"):
         yield ctx.finding(
             f"{quote(ind.name)}写的是投入（人力、物力、资金），不是产出或效果：请改为投入换来的结果，"
-            f"如服务覆盖率、解决问题数量。",
+            f"如服务覆盖率、解决问题数量{'（资金额可写在成本指标下）' if not ind.level2.strip() else ''}。",
             **indicator_where(ind, "name"),
         )
 

@@ -18,6 +18,7 @@ from . import RuleContext, rule
 from ._common import core_name, indicator_where, norm, per_profile, quote, role_of, words
 from ._rowfacts import picked, row_check
 from ._targets import NUMBER, classify
+from .forms import is_not_applicable
 from .misfiled import bare_name, is_effect_as_quality, is_input, is_task_as_effect
 
 _SENTENCE_PUNCT_RE = re.compile(r"[，,。;；！!？?]")
@@ -32,11 +33,14 @@ def slogan_reason(ind: Indicator, ctx: RuleContext) -> str | None:
     key = core_name(bare_name(ind.name))
     if len(key) < 4:
         return None  # short names are JX805's
+    if any(w in key for w in words(ctx, "yes_no_markers")):
+        return "是一个是非问题"  # "…合格率 ≥95%" measures; "是否存在质量问题" only asks
     if any(key.endswith(w) for w in words(ctx, "measure_endings")):
         return None
     if _SENTENCE_PUNCT_RE.search(key):
         return "是一句话"
-    if any(key.startswith(w) for w in words(ctx, "slogan_openers")):
+    verb = next((key[len(a):] for a in words(ctx, "slogan_adverbs") if key.startswith(a)), key)
+    if any(verb.startswith(w) for w in words(ctx, "slogan_openers")):
         return "像口号或工作要求"
     ending = next((w for w in words(ctx, "slogan_endings") if key.endswith(w)), None)
     if ending and not any(key[: -len(ending)].endswith(w) for w in words(ctx, "measure_endings")):
@@ -46,8 +50,8 @@ def slogan_reason(ind: Indicator, ctx: RuleContext) -> str | None:
 
 @row_check("JX806")
 def _slogan_row(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
-    if not ind.name or role_of(ind, ctx) == "cost":
-        return False  # a cost row's wording is JX401/JX402's
+    if not ind.name or is_not_applicable(ind, ctx):
+        return False  # "是否… 否" filled only to say the row does not apply is JX111's
     if is_task_as_effect(ind, ctx) or is_effect_as_quality(ind, ctx) or is_input(ind, ctx):
         return False  # those rows are JX506–JX508's
     return slogan_reason(ind, ctx) is not None
@@ -66,9 +70,10 @@ def slogan_name(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for ind in picked(project, ctx, "JX806"):
         reason = slogan_reason(ind, ctx)
         if reason:
-            yield ctx.finding(
+            examples = "“…采购成本”“…单位成本”" if role_of(ind, ctx) == "cost" else "“…人数”“…率”“…完成时间”"
+            yield ctx.finding(  # a cost row's name is asked for a cost measure, as JX401/JX402 ask of its value
                 f"三级指标{quote(ind.name)}{reason}，不是可衡量的指标：请写成衡量什么的名称"
-                f"（如“…人数”“…率”“…完成时间”），要达到的程度写在目标值里。",
+                f"（如{examples}），要达到的程度写在目标值里。",
                 **indicator_where(ind, "name"),
             )
 
