@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.io.tempdirs import start_token, try_lock
+from xltool.io.tempdirs import held_by_other, start_token, try_lock
 
 LOCKED_MESSAGE = "文件正被 Excel（或 WPS、LibreOffice）打开，无法写入。请先关闭该文件再重试"
 _TEMP_MARK = ".xltool-tmp-"
@@ -336,14 +336,7 @@ def _locked(path: Path) -> bool:
     """Whether a live writer holds the temp file's lock (POSIX; False where there are no such locks)."""
     if os.name != "posix":
         return False
-    try:
-        handle = os.open(path, os.O_RDONLY)
-    except OSError:
-        return True  # cannot tell: keep it
-    try:
-        return not try_lock(handle)
-    finally:
-        os.close(handle)
+    return held_by_other(path, os.O_RDONLY, absent=True)
 
 
 @contextmanager

@@ -160,12 +160,19 @@ def is_stale(folder: Path) -> bool:
 
 
 def _locked_by_other(folder: Path) -> bool:
+    # no lock file: made before the lock existed, or the owner died in between
+    return held_by_other(folder / OWNER_FILE, os.O_RDWR, absent=False)
+
+
+def held_by_other(path: Path, mode: int, *, absent: bool) -> bool:
+    """Whether a live process holds ``path``'s lock; ``absent``: the answer when there is no such file.
+    When the file cannot be opened for another reason, it is held (cannot tell: leave it)."""
     try:
-        handle = os.open(folder / OWNER_FILE, os.O_RDWR)
+        handle = os.open(path, mode)
     except FileNotFoundError:
-        return False  # no lock file: made before the lock existed, or the owner died in between
+        return absent
     except OSError:
-        return True  # cannot tell: leave it
+        return True
     try:
         return not try_lock(handle)
     finally:
