@@ -62,7 +62,7 @@ C = ProjectColumn
 PROJECT_COLUMNS: tuple[ProjectColumn, ...] = (
     C("pord", sql="INTEGER PRIMARY KEY"),  # order of the project in the whole run
     C("file_idx", sql="INTEGER"),
-    C("seq", "序号", origin="writer", kind="int", width=4.5),
+    C("seq", "序号", origin="writer", kind="center", width=4.5),  # centred: never touching the name beside it
     C("name", _title("name"), kind="wrap", width=13),
     C("department", _title("department"), kind="wrap", width=9),
     C("implementer", _title("implementer"), kind="wrap", width=9),
@@ -77,7 +77,7 @@ PROJECT_COLUMNS: tuple[ProjectColumn, ...] = (
       highlight="error"),
     C("warnings", "警告数", origin="query", query="coalesce(e.warnings, 0)", kind="int", width=6.5, total=True,
       highlight="warning"),
-    C("note", "备注", origin="store", default="''", kind="wrap", width=6.5, highlight="warning"),
+    C("note", "备注", origin="store", default="''", kind="wrap", width=9, highlight="warning"),
     C("counted", "计入合计", origin="store", sql="INTEGER", default="1", kind="flag", width=9),
     C("dup_of", origin="store", sql="INTEGER", default="-1"),  # a duplicate: the counted copy's pord
     # Not printed (the print area ends at 计入合计), one line each so rows stay as tall as the printed texts:
