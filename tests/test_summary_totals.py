@@ -57,15 +57,23 @@ for case in ARGS["cases"]:
     if case["column"] is not None:
         apply(sheet, case["column"], case["value"], last_row - 1)
     doc.calculateAll()
+    # the whole table in two calls (a cell at a time costs a call per property): DataArray holds a number
+    # where the cell shows one (its value) and the text elsewhere; FormulaArray tells formulas apart
+    data = rng.getDataArray()
+    formulas = rng.getFormulaArray()
     rows = []
     for r in range(last_row + 1):
-        cells = [sheet.getCellByPosition(c, r) for c in range(last_col + 1)]
-        rows.append({
-            "visible": bool(sheet.Rows.getByIndex(r).IsVisible),
-            "values": [c.getValue() if c.getType().value == "VALUE" or c.getFormula().startswith("=") else c.getString()
-                       for c in cells],
-            "strings": [c.getString() for c in cells],
-        })
+        values, strings = [], []
+        for c in range(last_col + 1):
+            datum, formula = data[r][c], formulas[r][c]
+            number = isinstance(datum, float)
+            if formula.startswith("=") and not number:  # a formula of a text result: its value is 0
+                values.append(sheet.getCellByPosition(c, r).getValue())
+            else:
+                values.append(datum)
+            # what the cell shows: a text is itself; a number as formatted, asked of the cell
+            strings.append(sheet.getCellByPosition(c, r).getString() if number else datum)
+        rows.append({"visible": bool(sheet.Rows.getByIndex(r).IsVisible), "values": values, "strings": strings})
     result.append(rows)
     doc.close(True)
 '''

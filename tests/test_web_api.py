@@ -60,10 +60,25 @@ def make_client(tmp_path: Path, **kw: object) -> TestClient:
     return TestClient(create_app(Settings(data=tmp_path / "data", **kw)), base_url="http://127.0.0.1:8765")  # type: ignore[arg-type]
 
 
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """One server, with its worker processes, for the tests that only send requests and read the answers
+    (starting one costs a second of CPU for its spawned workers); a test that looks into the server's data
+    folder or needs other settings starts its own (``fresh_client``, ``make_client``)."""
+    with make_client(tmp_path_factory.mktemp("server")) as c:
+        yield c
+
+
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
+def fresh_client(tmp_path: Path) -> Iterator[TestClient]:
+    """A server of this test alone, its data folder in ``tmp_path / "data"``."""
     with make_client(tmp_path) as c:
         yield c
+
+
+def server_root(client: TestClient) -> Path:
+    """The folder the server's data folder is in: no answer may name it."""
+    return client.app.web.settings.data.parent  # type: ignore[attr-defined]
 
 
 def upload(*paths: Path, names: list[str] | None = None) -> list[tuple[str, tuple[str, bytes]]]:
@@ -111,7 +126,7 @@ def test_validate_gives_exactly_the_cli_json(client: TestClient, books: dict[str
     assert data["files"] == expected["files"]
     assert data["findings"] == expected["findings"] and len(data["findings"]) > 10
     assert set(data["marked"]) == set(books)
-    assert_clean(r.text, tmp_path)
+    assert_clean(r.text, tmp_path, server_root(client))
 
 
 def test_marked_copy_has_the_cli_marks(client: TestClient, books: dict[str, Path], tmp_path: Path) -> None:
@@ -203,14 +218,14 @@ def test_import_offers_the_layout_file_it_wrote(client: TestClient, tmp_path: Pa
     assert r.status_code == 200 and r.json()["file"] == "河道_导入.zip", r.text
     told = [n for n in r.json()["notices"] if "版式文件" in n]
     assert len(told) == 1 and "“考核内容”" in told[0] and "压缩包" in told[0]  # where the file is, as downloaded
-    assert_clean(r.text, tmp_path)
+    assert_clean(r.text, tmp_path, server_root(client))
     r = client.get(r.json()["download"])
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(r.content))
     assert sorted(archive.namelist()) == ["河道_导入.xlsx", "河道_导入.版式.toml"]
     layout = archive.read("河道_导入.版式.toml").decode("utf-8")
     assert '"考核内容" = ""' in layout and "fingerprint" in layout
-    assert_clean(layout, tmp_path)
+    assert_clean(layout, tmp_path, server_root(client))
     assert "jobs/" not in layout
     openpyxl.load_workbook(io.BytesIO(archive.read("河道_导入.xlsx")))
     unknown = tmp_path / "用途.txt"
@@ -222,7 +237,7 @@ def test_import_offers_the_layout_file_it_wrote(client: TestClient, tmp_path: Pa
     [offered] = error["layouts"]
     assert offered["name"] == "用途_导入.版式.toml" and '"资金用途名称" = ""' in offered["text"]
     assert "用途_导入.版式.toml" in error["message"]  # named as downloaded
-    assert_clean(r.text, tmp_path)
+    assert_clean(r.text, tmp_path, server_root(client))
     assert "jobs/" not in r.text
     page = client.post("/import", files=upload(unknown), headers={"accept": "text/html"})
     assert page.status_code == 400 and 'download="用途_导入.版式.toml"' in page.text
@@ -239,7 +254,7 @@ def wait_done(client: TestClient, url: str, timeout: float = 240) -> dict:
         status = client.get(url).json()
         if status["state"] in ("done", "failed"):
             return status
-        time.sleep(0.2)
+        time.sleep(0.02)  # a merge of a few files takes a tenth of a second: poll as often
     raise AssertionError("merge did not finish")
 
 
@@ -424,31 +439,31 @@ def zip_of(path: Path, entries: dict[str, bytes], **kw: object) -> Path:
     return path
 
 
-def test_zip_bomb_and_nested_archives_are_refused_before_unpacking(client: TestClient, tmp_path: Path) -> None:
+def test_zip_bomb_and_nested_archives_are_refused_before_unpacking(fresh_client: TestClient, tmp_path: Path) -> None:
     bomb = zip_of(tmp_path / "bomb.zip", {"a.xlsx": b"\0" * (50 * 1024 * 1024)})
-    r = client.post("/api/validate", files=upload(bomb))
+    r = fresh_client.post("/api/validate", files=upload(bomb))
     assert r.status_code == 400 and "压缩炸弹" in r.json()["error"]["message"]
     nested = zip_of(tmp_path / "nested.zip", {"inner.zip": bomb.read_bytes()})
-    r = client.post("/api/merge", files=upload(nested))
+    r = fresh_client.post("/api/merge", files=upload(nested))
     assert r.status_code == 400 and "另一个压缩包" in r.json()["error"]["message"]
     many = zip_of(tmp_path / "many.zip", {f"{i}.xlsx": b"x" for i in range(2_100)})
-    r = client.post("/api/validate", files=upload(many))
+    r = fresh_client.post("/api/validate", files=upload(many))
     assert r.status_code == 400 and "条目过多" in r.json()["error"]["message"]
     assert list((tmp_path / "data" / "jobs").iterdir()) == []
 
 
-def test_zip_entry_names_never_leave_the_job_folder(client: TestClient, books: dict[str, Path], tmp_path: Path) -> None:
+def test_zip_entry_names_never_leave_the_job_folder(fresh_client: TestClient, books: dict[str, Path], tmp_path: Path) -> None:
     data = books["甲单位.xlsx"].read_bytes()
     archive = zip_of(tmp_path / "evil.zip", {"../../逃逸.xlsx": data, "/etc/绝对.xlsx": data,
                                              "C:\\Windows\\盘符.xlsx": data, "ok/../../上级.xlsx": data})
-    r = client.post("/api/validate", files=upload(archive))
+    r = fresh_client.post("/api/validate", files=upload(archive))
     assert r.status_code == 200
     names = sorted(f["file"] for f in r.json()["files"])
     assert names == sorted(["逃逸.xlsx", "etc/绝对.xlsx", "Windows/盘符.xlsx", "ok/上级.xlsx"])
     jobs = tmp_path / "data" / "jobs"
     for path in tmp_path.rglob("*.xlsx"):
         assert path.parent == books["甲单位.xlsx"].parent or jobs in path.parents, path
-    r = client.post("/api/validate", files=[("files", ("..\\..\\x\\..\\甲.xlsx", data))])
+    r = fresh_client.post("/api/validate", files=[("files", ("..\\..\\x\\..\\甲.xlsx", data))])
     assert [f["file"] for f in r.json()["files"]] == ["甲.xlsx"]
 
 
@@ -460,7 +475,7 @@ def test_hostile_corpus_gives_chinese_errors_and_leaks_nothing(client: TestClien
         for url in ("/api/validate", "/api/merge"):
             r = client.post(url, files=upload(path, names=[f"{name}{path.suffix}"]))
             assert r.status_code in (200, 202, 400, 413), (name, url, r.status_code)
-            assert_clean(r.text, tmp_path)
+            assert_clean(r.text, tmp_path, server_root(client))
             if r.status_code >= 400:
                 assert r.json()["error"]["code"] and any("\u4e00" <= ch <= "\u9fff" for ch in r.json()["error"]["message"])
             elif url == "/api/validate" and name != "valid":
@@ -471,7 +486,7 @@ def test_hostile_corpus_gives_chinese_errors_and_leaks_nothing(client: TestClien
                     or name in ("ods", "xls", "unrelated", "minimal"), (name, r.json()["notices"])
             elif url == "/api/merge":
                 status = wait_done(client, r.json()["url"])
-                assert_clean(json.dumps(status, ensure_ascii=False), tmp_path)
+                assert_clean(json.dumps(status, ensure_ascii=False), tmp_path, server_root(client))
 
 
 # --- security
