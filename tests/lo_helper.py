@@ -105,26 +105,7 @@ def convert(path: str | os.PathLike[str], fmt: str, outdir: str | os.PathLike[st
     ``fmt`` is what ``--convert-to`` takes: ``"pdf"``, ``"xlsx"``, or with a filter,
     ``'xlsx:"Calc MS Excel 2007 XML"'``.
     """
-    soffice = soffice_path()
-    if soffice is None:
-        raise LibreOfficeError("soffice not found")
-    source = Path(path).resolve()
-    out = Path(outdir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    profile, url = _profile_url()
-    try:
-        done = _run(
-            [soffice, f"-env:UserInstallation={url}", "--headless", "--norestore", "--nolockcheck",
-             "--convert-to", fmt, "--outdir", str(out), str(source)],
-            timeout,
-        )
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    ext = fmt.split(":", 1)[0]
-    target = out / f"{source.stem}.{ext}"
-    if done.returncode != 0 or not target.exists():
-        raise LibreOfficeError(f"conversion to {fmt} failed ({done.returncode}): {done.stdout[-1000:]}{done.stderr[-1000:]}")
-    return target
+    return convert_all([path], fmt, outdir, timeout=timeout)[0]
 
 
 def convert_all(paths: list[str | os.PathLike[str]], fmt: str, outdir: str | os.PathLike[str], *,
