@@ -62,3 +62,17 @@ def test_validate_names_the_total_cell_of_a_workbook_typed_in_yuan(tmp_path: Pat
     result = CliRunner().invoke(main, ["validate", str(path), "--json"])
     [finding] = [f for f in json.loads(result.stdout)["findings"] if f["code"] == "JX610"]
     assert finding["severity"] in ("warning", "警告") and finding["cell"] and finding["field"] == "total"
+
+
+@pytest.mark.parametrize("project", [
+    Project(name="a", total=float("inf"), funding=Funding(district=112)),  # a 400-digit 总金额 reads as infinity
+    Project(name="a", total=112, funding=Funding(district=float("inf"))),
+    Project(name="a", total=112, overview="项目总投资" + "1" + "0" * 400 + "万元"),
+])
+def test_an_infinite_amount_is_not_compared_and_does_not_raise(project: Project) -> None:
+    assert _asked(project) == []
+
+
+def test_a_ratio_past_any_float_is_worded_not_raised() -> None:
+    [asked] = _asked(Project(name="a", total=1e300, funding=Funding(district=1e-300)))[:1]
+    assert "相差悬殊" in asked

@@ -23,7 +23,9 @@ _TIMES = {3: "一千", 4: "一万", 5: "十万", 6: "一百万"}
 
 
 def _times(ratio: float) -> str:
-    """"约一万倍" for 9 800, "约 2 500 倍" where no round power fits."""
+    """"约一万倍" for 9 800, "约 2 500 倍" where no round power fits, "悬殊" past any float."""
+    if not math.isfinite(ratio):
+        return "悬殊"
     power = round(math.log10(ratio))
     if power in _TIMES and abs(math.log10(ratio) - power) < 0.15:
         return f"约{_TIMES[power]}倍"
@@ -31,9 +33,12 @@ def _times(ratio: float) -> str:
 
 
 def _amounts(project: Project) -> dict[str, float]:
-    """The table's stated amounts in 万元 (positive ones), total first."""
+    """The table's stated amounts in 万元 (positive, finite ones), total first.
+
+    A 400-digit figure reads as infinity; it has no scale to compare, and its ratio would raise.
+    """
     found = {"total": project.total} | {f"funding.{k}": getattr(project.funding, k) for k in funding_keys()}
-    return {k: v for k, v in found.items() if isinstance(v, (int, float)) and v > 0}
+    return {k: v for k, v in found.items() if isinstance(v, (int, float)) and math.isfinite(v) and v > 0}
 
 
 @rule(
@@ -73,7 +78,7 @@ def amount_scale(project: Project, ctx: RuleContext) -> Iterator[Finding]:
             asked.add(key)
     if total is None or "total" in asked or not project.overview:
         return
-    written = [n for n, _, _ in overview_amounts(project.overview) if n > 0]
+    written = [n for n, _, _ in overview_amounts(project.overview) if math.isfinite(n) and n > 0]
     if written and all(max(n, total) / min(n, total) >= ratio for n in written):
         nearest = min(written, key=lambda n: abs(math.log10(n / total)))
         yield ctx.finding(

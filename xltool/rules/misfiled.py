@@ -15,8 +15,8 @@ from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
 from ._rowfacts import picked, project_key, row_check
 from ._common import (
-    core_name, first_contained, indicator_where, is_percent_unit, money_unit, norm, per_profile, quote, role_of,
-    word_in, words,
+    core_name, first_contained, indicator_where, is_percent_unit, money_unit, norm, per_profile, quote, remember,
+    role_of, word_in, words,
 )
 
 _EFFECT_ROLES = ("economic", "social", "ecological", "sustainability")
@@ -147,13 +147,7 @@ def project_family(project: Project, ctx: RuleContext) -> str | None:
         })
         key = norm(project.name)
         return next((family for family, found in families.items() if any(w in key for w in found)), None)
-    memo = ctx.shared["project_family"]
-    found = memo.get(project.name, memo)
-    if found is memo:
-        if len(memo) > 4096:
-            memo.clear()
-        found = memo[project.name] = compute()
-    return found
+    return remember(ctx, "project_family", project.name, compute)
 
 
 @rule(

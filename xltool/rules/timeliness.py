@@ -13,7 +13,7 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
 from . import RuleContext, rule
-from ._common import indicator_where, is_percent_unit, norm, quote, role_of, words
+from ._common import indicator_where, is_percent_unit, norm, per_profile, quote, role_of, words
 from ._rowfacts import picked, row_check
 from ._targets import DATE, NUMBER, classify, target_phrase
 from .dates import year_month
@@ -28,9 +28,12 @@ def budget_year(project: Project) -> int | None:
     return years.pop() if len(years) == 1 else None
 
 
-def _time_unit(unit: str) -> bool:
-    key = norm(unit)
-    return any(key.startswith(u) for u in ("天", "日", "小时", "分钟", "月", "个月", "年", "工作日", "周", "个工作日"))
+def _time_unit(unit: str, ctx: RuleContext) -> bool:
+    """A duration's unit ("天", "个工作日", "小时/件"): the time family of ``unit_families`` (JX808's list)."""
+    units = per_profile(ctx, "time_units", lambda: [
+        n for n in (norm(u) for u in (ctx.get("unit_families", {}) or {}).get("time", [])) if n])
+    key = norm(unit).removeprefix("个")  # "个工作日", "个月"
+    return any(key.startswith(u) for u in units)
 
 
 @row_check("JX906")
@@ -43,7 +46,7 @@ def _not_a_time(ind: Indicator, ctx: RuleContext, about: dict) -> bool:
     if target_phrase(ind.target) in words(ctx, "qualitative_not_judgeable"):
         return False  # "及时", "按合同支出": JX305 says the same with its own words
     # a rate, a duration, or a number JX302 asks a unit for
-    return not (target.kind == NUMBER and (is_percent_unit(ind.unit, ctx) or _time_unit(ind.unit) or not ind.unit))
+    return not (target.kind == NUMBER and (is_percent_unit(ind.unit, ctx) or _time_unit(ind.unit, ctx) or not ind.unit))
 
 
 @rule(
