@@ -227,3 +227,11 @@ def test_an_amount_under_a_percent_format_keeps_its_money(tmp_path: Path) -> Non
     [project] = read_workbook(tmp_path / "pct_amount.xlsx").projects
     assert project.total == 120
     assert {i.name: i.target for i in project.indicators}["达标率"] == "95%"
+
+
+@pytest.mark.parametrize("value", ["1" + "0" * 400, "1" + "0" * 400 + "万元", 10**400, float("inf"), float("nan"),
+                                   "1e999"])
+def test_a_number_too_large_to_hold_is_no_amount(value: object) -> None:
+    """Never summed as infinity (JX601 said "资金来源合计inf万元"): the cell is reported as not a number."""
+    number, text = parse_amount(value)
+    assert number is None and text

@@ -76,13 +76,23 @@ def parse_amount(value: Any, unit: str = "") -> tuple[float | None, str]:
     """A 万元 amount from a number or text ("250万", "854万(其中…)", "壹佰伍拾万元"); (None, text) if none.
 
     ``unit`` is the table's unit (label or sheet) for a bare number: "元" divides by 10 000.
+    A number too large to hold ("1" and 400 zeros, in a cell or in text) is no amount: the cell
+    is reported as not a number, never summed as infinity.
     """
+    number, text = _parse_amount(value, unit)
+    if number is not None and not math.isfinite(number):
+        return None, text
+    return number, text
+
+
+def _parse_amount(value: Any, unit: str) -> tuple[float | None, str]:
     if value is None or isinstance(value, bool):
         return None, ""
     if isinstance(value, (int, float)):
-        if not math.isfinite(value):
+        try:
+            return scaled(float(value), unit), format_cell_text(value)
+        except OverflowError:  # an integer beyond any float
             return None, format_cell_text(value)
-        return scaled(float(value), unit), format_cell_text(value)
     text = clean_text(value)
     if not text:
         return None, ""
