@@ -252,7 +252,7 @@ def test_kill_9_of_the_main_process_leaves_no_worker_and_frees_the_callers_pipe(
     assert not held, "an orphaned worker held the caller's stdout after kill -9 of the main process"
     assert not survived, "orphaned workers survived kill -9 of the main process"
     # What kill -9 cannot clean up (its temporary output) the next run writing there removes.
-    assert any(p.name.startswith(".汇总.xltool-tmp-") for p in out.iterdir()) or not list(out.iterdir())
+    assert all(p.name.startswith(".汇总.xltool-tmp-") for p in out.iterdir()), list(out.iterdir())  # never a half 汇总.xlsx
     again = subprocess.run([*XLTOOL, "template", "-o", out / "汇总.xlsx"], capture_output=True, text=True,
                            preexec_fn=limit_memory, timeout=120)
     assert again.returncode == 0, again.stderr
