@@ -314,15 +314,21 @@ def folder_made(proc: subprocess.Popen[str], tmp: Path, prefix: str, limit: floa
     return False
 
 
-@pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGHUP", 129)])
-def test_a_stop_signal_during_in_place_mark_leaves_the_original_or_the_marked_file(
-    tmp_path: Path, name: str, code: int
-) -> None:
+def start_in_place_mark(tmp_path: Path) -> tuple[Path, str, subprocess.Popen[str]]:
+    """``validate --mark`` started on a 40-table workbook in ``tmp_path`` (long enough to be caught
+    mid-save), its temporary folder kept apart; the workbook, its original sha and the process."""
     book = write_book(tmp_path / "区档案局.xlsx", tables=40)
     original_sha = sha(book)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    proc = start("validate", "--mark", book, tmpdir=tmp)
+    return book, original_sha, start("validate", "--mark", book, tmpdir=tmp)
+
+
+@pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_stop_signal_during_in_place_mark_leaves_the_original_or_the_marked_file(
+    tmp_path: Path, name: str, code: int
+) -> None:
+    book, original_sha, proc = start_in_place_mark(tmp_path)
 
     def saving() -> bool:
         return any(p.name.startswith(".区档案局.xltool-tmp-") for p in tmp_path.iterdir())
@@ -411,11 +417,7 @@ def test_in_place_mark_keeps_a_backup_and_every_value_of_every_sheet(tmp_path: P
 def test_ctrl_c_during_in_place_mark_leaves_the_original_or_the_marked_file_and_its_backup(
     tmp_path: Path, moment: str
 ) -> None:
-    book = write_book(tmp_path / "区档案局.xlsx", tables=40)
-    original_sha = sha(book)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    proc = start("validate", "--mark", book, tmpdir=tmp)
+    book, original_sha, proc = start_in_place_mark(tmp_path)
 
     def ready() -> bool:
         names = [p.name for p in tmp_path.iterdir()]
