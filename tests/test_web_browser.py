@@ -21,9 +21,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
     from tests import hostile
+    from tests.lo_helper import need
     from tests.test_web_api import books, cli, live_server  # noqa: F401  (books is a fixture)
 except ImportError:  # pragma: no cover
     import hostile  # type: ignore[no-redef]
+    from lo_helper import need  # type: ignore[no-redef]
     from test_web_api import books, cli, live_server  # type: ignore[no-redef]  # noqa: F401
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
@@ -39,10 +41,11 @@ def screenshot(driver: Any, name: str, tmp_path: Path) -> Path:
         shutil.copyfile(path, DOCS / name)
     return path
 
-pytestmark = pytest.mark.skipif(
-    not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)),
-    reason="需要 Debian 的 chromium 和 chromium-driver（scripts/setup.sh 会安装）：未找到 /usr/bin/chromium 或 /usr/bin/chromedriver",
-)
+
+@pytest.fixture(scope="module", autouse=True)
+def _chromium_installed() -> None:
+    need(os.path.exists(CHROMIUM) and os.path.exists(DRIVER),
+         "需要 Debian 的 chromium 和 chromium-driver（scripts/setup.sh 会安装）：未找到 /usr/bin/chromium 或 /usr/bin/chromedriver")
 
 
 def make_driver(downloads: Path, *, javascript: bool = True) -> Any:
