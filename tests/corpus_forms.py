@@ -57,6 +57,16 @@ def _layout(source: Path) -> tuple[list[str], list[list[str]], list[str], list[t
     return lines[:first], rows, lines[last + 1:], merges
 
 
+def tabbed_form(rows: list[list[object]], path: Path, kind: str = "txt") -> Path:
+    """``rows`` written as a TAB-separated table (None an empty cell, a one-cell row a line of text) at
+    ``path``; for kind "docx" or "xlsx" that table laid out by :func:`write_form` beside it."""
+    width = max(len(r) for r in rows)
+    lines = [str(r[0]) if len(r) == 1 else "\t".join("" if v is None else str(v) for v in r + [None] * (width - len(r)))
+             for r in rows]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path if kind == "txt" else write_form(path, path.with_suffix(f".{kind}"), kind)
+
+
 def write_form(source: Path, out: Path, form: str) -> Path:
     """Write ``source`` (a corpus source.txt) as ``out`` in ``form`` ("docx" or "xlsx")."""
     above, rows, below, merges = _layout(source)

@@ -57,6 +57,18 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+def need(present: bool, reason: str) -> None:
+    """Skip a test whose tool is missing, saying which — but fail it under CI (``CI`` set), whose
+    scripts/setup.sh installs every tool: there a skip would hide a test that never ran."""
+    if present:
+        return
+    import pytest  # noqa: PLC0415  (the helper is also used by scripts, without pytest)
+
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}（CI 由 scripts/setup.sh 安装，不应缺少）", pytrace=False)
+    pytest.skip(reason)
+
+
 @cache
 def lo_available() -> bool:
     """soffice is installed (enough for :func:`convert`)."""

@@ -339,12 +339,11 @@ def test_libreoffice_loads_the_vba_project(xlam: Path) -> None:
     if shutil.which("soffice") is None:
         pytest.skip("soffice (LibreOffice) is not on PATH")
     try:  # `python -m pytest` puts the repo root on sys.path, bare `pytest` puts tests/
-        from tests.lo_helper import run_uno_script, uno_available
+        from tests.lo_helper import need, run_uno_script, uno_available
     except ImportError:
-        from lo_helper import run_uno_script, uno_available  # type: ignore[no-redef]
+        from lo_helper import need, run_uno_script, uno_available  # type: ignore[no-redef]
 
-    if not uno_available():
-        pytest.skip("python3-uno is not installed")
+    need(uno_available(), "python3-uno is not installed")
     result = run_uno_script(_LO_SCRIPT, timeout=240, args={"path": str(xlam)})
     assert result["codeName"] == "ThisWorkbook"
     modules = result["libraries"]["xltool"]  # the library is named after the VBA project

@@ -473,12 +473,11 @@ result = out
 @pytest.mark.libreoffice
 def test_libreoffice_shows_the_fills_notes_and_hidden_marks_sheet(workbook: Path, tmp_path: Path) -> None:
     try:
-        from tests.lo_helper import run_uno_script, uno_available
+        from tests.lo_helper import need, run_uno_script, uno_available
     except ImportError:  # pragma: no cover - run from inside tests/
-        from lo_helper import run_uno_script, uno_available  # type: ignore[no-redef]
+        from lo_helper import need, run_uno_script, uno_available  # type: ignore[no-redef]
 
-    if not uno_available():
-        pytest.skip("LibreOffice with python3-uno is not installed")
+    need(uno_available(), "LibreOffice with python3-uno is not installed")
     findings = findings_of(workbook)
     out = tmp_path / "标注.xlsx"
     mark_file(workbook, findings, output=out)

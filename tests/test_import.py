@@ -654,11 +654,10 @@ def test_imported_workbook_works_in_libreoffice(tmp_path: Path) -> None:
     """An imported workbook opens in a real spreadsheet program with its dropdowns and
     prompts, carries the kept extras as a note, and survives being saved there."""
     try:
-        from tests.lo_helper import XLSX_FILTER, run_uno_script, uno_available
+        from tests.lo_helper import XLSX_FILTER, need, run_uno_script, uno_available
     except ImportError:  # pragma: no cover - tests/ not importable as a package
-        from lo_helper import XLSX_FILTER, run_uno_script, uno_available  # type: ignore[no-redef]
-    if not uno_available():
-        pytest.skip("需要 LibreOffice（soffice）和 python3-uno")
+        from lo_helper import XLSX_FILTER, need, run_uno_script, uno_available  # type: ignore[no-redef]
+    need(uno_available(), "需要 LibreOffice（soffice）和 python3-uno")
     source = tmp_path / "医保.txt"
     source.write_text(LAYOUT_TEXT_4COL, encoding="utf-8")
     book, saved = tmp_path / "导入.xlsx", tmp_path / "LibreOffice另存.xlsx"

@@ -154,13 +154,14 @@ def test_ctrl_c_while_writing_keeps_the_previous_summary_intact(departments: Pat
 # SIGTERM, SIGHUP (timeout, kill, a service manager, a closed terminal) and kill -9
 
 
-def _reading(tmp: Path) -> Callable[[], bool]:
+def _reading(tmp: Path, proc: subprocess.Popen[str]) -> Callable[[], bool]:
     seen: list[float] = []
 
-    def ready() -> bool:  # the merge's working folder exists from the start of the read stage
+    def ready() -> bool:  # the merge's working folder exists from the start of the read stage …
         if not seen and any(tmp.iterdir()):
             seen.append(time.monotonic())
-        return bool(seen) and time.monotonic() - seen[0] > 0.5
+        # … and its two workers have started (on a busy machine that can take longer than 0.5 s)
+        return bool(seen) and time.monotonic() - seen[0] > 0.5 and len(_children(proc.pid)) >= 2
 
     return ready
 
@@ -217,7 +218,7 @@ def test_a_stop_signal_to_the_main_process_ends_the_merge_like_ctrl_c(
     """Exit 128 + the signal (143, 129; Ctrl+C is 130), workers stopped, temporary files removed."""
     out, tmp = _dirs(tmp_path)
     proc = start("merge", departments, "-o", out / "汇总.xlsx", "-j", "2", tmpdir=tmp)
-    workers = signal_main_when(proc, getattr(signal, name), _reading(tmp))
+    workers = signal_main_when(proc, getattr(signal, name), _reading(tmp, proc))
     assert workers, "merge ended before it could be signalled"
     returncode, stdout, stderr = finish(proc)
     assert returncode == code, (returncode, stderr)
@@ -236,7 +237,7 @@ def test_kill_9_of_the_main_process_leaves_no_worker_and_frees_the_callers_pipe(
     so a script reading the merge's output sees end-of-file instead of waiting forever."""
     out, tmp = _dirs(tmp_path)
     proc = start("merge", departments, "-o", out / "汇总.xlsx", "-j", "2", tmpdir=tmp)
-    workers = signal_main_when(proc, signal.SIGKILL, _reading(tmp))
+    workers = signal_main_when(proc, signal.SIGKILL, _reading(tmp, proc))
     assert workers is not None and len(workers) >= 2, f"merge had no workers to orphan: {workers}"
     try:
         proc.communicate(timeout=10)  # EOF on stdout/stderr: no orphan holds the caller's pipe
@@ -252,7 +253,7 @@ def test_kill_9_of_the_main_process_leaves_no_worker_and_frees_the_callers_pipe(
     assert not held, "an orphaned worker held the caller's stdout after kill -9 of the main process"
     assert not survived, "orphaned workers survived kill -9 of the main process"
     # What kill -9 cannot clean up (its temporary output) the next run writing there removes.
-    assert any(p.name.startswith(".汇总.xltool-tmp-") for p in out.iterdir()) or not list(out.iterdir())
+    assert all(p.name.startswith(".汇总.xltool-tmp-") for p in out.iterdir()), list(out.iterdir())  # never a half 汇总.xlsx
     again = subprocess.run([*XLTOOL, "template", "-o", out / "汇总.xlsx"], capture_output=True, text=True,
                            preexec_fn=limit_memory, timeout=120)
     assert again.returncode == 0, again.stderr
@@ -268,7 +269,7 @@ def test_the_folder_of_a_merge_killed_outright_is_swept_by_the_next_merge_and_a_
     SIGSTOP, so it is alive for certain), nor a folder whose name only looks like one."""
     out, tmp = _dirs(tmp_path)
     killed = start("merge", departments, "-o", out / "汇总.xlsx", "-j", "2", tmpdir=tmp)
-    workers = signal_main_when(killed, signal.SIGKILL, _reading(tmp))
+    workers = signal_main_when(killed, signal.SIGKILL, _reading(tmp, killed))
     assert workers is not None, "merge ended before it could be killed"
     killed.communicate(timeout=30)
     assert gone(workers)
@@ -314,15 +315,21 @@ def folder_made(proc: subprocess.Popen[str], tmp: Path, prefix: str, limit: floa
     return False
 
 
-@pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGHUP", 129)])
-def test_a_stop_signal_during_in_place_mark_leaves_the_original_or_the_marked_file(
-    tmp_path: Path, name: str, code: int
-) -> None:
+def start_in_place_mark(tmp_path: Path) -> tuple[Path, str, subprocess.Popen[str]]:
+    """``validate --mark`` started on a 40-table workbook in ``tmp_path`` (long enough to be caught
+    mid-save), its temporary folder kept apart; the workbook, its original sha and the process."""
     book = write_book(tmp_path / "区档案局.xlsx", tables=40)
     original_sha = sha(book)
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    proc = start("validate", "--mark", book, tmpdir=tmp)
+    return book, original_sha, start("validate", "--mark", book, tmpdir=tmp)
+
+
+@pytest.mark.parametrize("name, code", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_stop_signal_during_in_place_mark_leaves_the_original_or_the_marked_file(
+    tmp_path: Path, name: str, code: int
+) -> None:
+    book, original_sha, proc = start_in_place_mark(tmp_path)
 
     def saving() -> bool:
         return any(p.name.startswith(".区档案局.xltool-tmp-") for p in tmp_path.iterdir())
@@ -411,11 +418,7 @@ def test_in_place_mark_keeps_a_backup_and_every_value_of_every_sheet(tmp_path: P
 def test_ctrl_c_during_in_place_mark_leaves_the_original_or_the_marked_file_and_its_backup(
     tmp_path: Path, moment: str
 ) -> None:
-    book = write_book(tmp_path / "区档案局.xlsx", tables=40)
-    original_sha = sha(book)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
-    proc = start("validate", "--mark", book, tmpdir=tmp)
+    book, original_sha, proc = start_in_place_mark(tmp_path)
 
     def ready() -> bool:
         names = [p.name for p in tmp_path.iterdir()]

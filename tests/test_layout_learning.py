@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 
-from corpus_forms import write_form
+from corpus_forms import tabbed_form, write_form
 from form_generator import Form, forms
 from test_generated_forms import _recovered
 from xltool.cli import main
@@ -83,14 +83,6 @@ OWN_WORDS = [
 ]
 
 
-def _text(rows: list[list[object]], path: Path) -> Path:
-    width = max(len(r) for r in rows)
-    lines = [str(r[0]) if len(r) == 1 else "\t".join("" if v is None else str(v) for v in r + [N] * (width - len(r)))
-             for r in rows]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
-
-
 def _import(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(main, ["import", *args])
     return result.exit_code, result.output
@@ -98,9 +90,7 @@ def _import(*args: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize("kind", ["txt", "docx", "xlsx"])
 def test_import_writes_a_layout_file_that_round_trips_and_is_kept(kind: str, tmp_path: Path) -> None:
-    source = _text(OWN_WORDS, tmp_path / "own.txt")
-    if kind != "txt":
-        source = write_form(source, tmp_path / f"own.{kind}", kind)
+    source = tabbed_form(OWN_WORDS, tmp_path / "own.txt", kind)
     folder = tmp_path / "版式文件夹"
     out = tmp_path / "out.xlsx"
     code, output = _import(str(source), "-o", str(out), "--layouts", str(folder))
@@ -137,7 +127,7 @@ def test_import_writes_a_layout_file_that_round_trips_and_is_kept(kind: str, tmp
     assert p.total == 12.0 and [i.name for i in p.indicators] == ["保洁河长", "水面清洁率", "群众满意度"]
     # a different form (one more column) is another table: the kept layout is not applied to it
     other = [row + ([] if len(row) == 1 else [("权重" if row[0] == "一级指标" else 10)]) for row in OWN_WORDS]
-    other_source = _text(other, tmp_path / "other.txt")
+    other_source = tabbed_form(other, tmp_path / "other.txt")
     code, output = _import(str(other_source), "-o", str(tmp_path / "out4.xlsx"), "--layouts", str(folder))
     assert code == 0 and "已按该版式读取" not in output and (tmp_path / "out4.版式.toml").is_file()
 
@@ -145,7 +135,7 @@ def test_import_writes_a_layout_file_that_round_trips_and_is_kept(kind: str, tmp
 def test_a_layout_applied_while_titles_remain_keeps_the_users_lines(tmp_path: Path) -> None:
     """Re-importing with a half-filled layout writes a new one keeping what the user filled in,
     active, and backs up the old file rather than losing it."""
-    source = _text(OWN_WORDS, tmp_path / "own.txt")
+    source = tabbed_form(OWN_WORDS, tmp_path / "own.txt")
     out = tmp_path / "out.xlsx"
     assert _import(str(source), "-o", str(out), "--layouts", str(tmp_path / "none"))[0] == 0
     draft = tmp_path / "out.版式.toml"
@@ -164,7 +154,7 @@ def test_a_broken_file_in_the_layouts_folder_is_named_not_fatal(tmp_path: Path) 
     folder.mkdir()
     (folder / "坏.toml").write_text("[header\n", encoding="utf-8")
     (folder / "无指纹.toml").write_text('[columns]\n"考核值" = "target"\n', encoding="utf-8")
-    source = _text(OWN_WORDS, tmp_path / "own.txt")
+    source = tabbed_form(OWN_WORDS, tmp_path / "own.txt")
     code, output = _import(str(source), "-o", str(tmp_path / "o.xlsx"), "--layouts", str(folder))
     assert code == 0, output
     assert "坏.toml" in output and "无指纹.toml" in output and "Traceback" not in output
@@ -203,7 +193,7 @@ def test_the_library_call_returns_the_layout_file_to_offer(tmp_path: Path) -> No
     """No output asked (the web page): nothing is written, the layout file comes back as text."""
     import xltool
 
-    source = _text(OWN_WORDS, tmp_path / "own.txt")
+    source = tabbed_form(OWN_WORDS, tmp_path / "own.txt")
     result = xltool.import_tables([source], layouts=tmp_path / "none")
     [draft] = result.layouts
     assert result.data and draft.path is None and not list(tmp_path.glob("*.toml"))
@@ -213,7 +203,7 @@ def test_the_library_call_returns_the_layout_file_to_offer(tmp_path: Path) -> No
 
 def test_a_layout_kept_from_the_text_copy_applies_to_the_word_and_excel_forms(tmp_path: Path) -> None:
     """The fingerprint is the table's titles and labels, not its file kind or cell addresses."""
-    source = _text(OWN_WORDS, tmp_path / "own.txt")
+    source = tabbed_form(OWN_WORDS, tmp_path / "own.txt")
     assert _import(str(source), "-o", str(tmp_path / "o.xlsx"), "--layouts", str(tmp_path / "none"))[0] == 0
     folder = tmp_path / "kept"
     folder.mkdir()

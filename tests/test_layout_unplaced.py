@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from corpus_forms import write_form
+from corpus_forms import tabbed_form
 from form_generator import Form, forms
 from test_generated_forms import _recovered
 from xltool.apps.sources import read_workbook
@@ -87,14 +87,6 @@ UNKNOWN_NAME = [
 ]
 
 
-def _text(rows: list[list[object]], path: Path) -> Path:
-    width = max(len(r) for r in rows)
-    lines = [str(r[0]) if len(r) == 1 else "\t".join("" if v is None else str(v) for v in r + [N] * (width - len(r)))
-             for r in rows]
-    path.write_text("\n".join(lines), encoding="utf-8")
-    return path
-
-
 def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
     """``xltool import …`` run in this process (what is checked is its exit code, messages and files, not the
     process: a Python start each cost a third of a second), with no home folder and no layouts folder of a
@@ -107,9 +99,7 @@ def _cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("kind", ["txt", "docx", "xlsx"])
 def test_the_refusal_writes_a_layout_file_and_the_edited_one_imports(kind: str, tmp_path: Path) -> None:
-    source = _text(UNKNOWN_NAME, tmp_path / "t.txt")
-    if kind != "txt":
-        source = write_form(source, tmp_path / f"t.{kind}", kind)
+    source = tabbed_form(UNKNOWN_NAME, tmp_path / "t.txt", kind)
     none = tmp_path / "none"
     out = tmp_path / "out.xlsx"
     done = _cli(source, "-o", out, "--layouts", none)
@@ -139,7 +129,7 @@ def test_the_refusal_writes_a_layout_file_and_the_edited_one_imports(kind: str, 
 
 
 def test_a_split_refusal_writes_the_layout_beside_the_folder_it_did_not_make(tmp_path: Path) -> None:
-    source = _text(UNKNOWN_NAME, tmp_path / "t.txt")
+    source = tabbed_form(UNKNOWN_NAME, tmp_path / "t.txt")
     done = _cli(source, "--split", tmp_path / "各项目", "--layouts", tmp_path / "none")
     assert done.returncode == 2 and not (tmp_path / "各项目").exists()
     assert (tmp_path / "各项目.版式.toml").is_file() and str(tmp_path / "各项目.版式.toml") in done.stderr
@@ -150,7 +140,7 @@ def test_a_split_refusal_writes_the_layout_beside_the_folder_it_did_not_make(tmp
     [["会议纪要"], ["今天讨论了河道保洁的安排"], ["下周再议"]],
 ])
 def test_what_is_no_performance_table_gets_no_layout_file(rows: list[list[object]], tmp_path: Path) -> None:
-    source = _text(rows, tmp_path / "n.txt")
+    source = tabbed_form(rows, tmp_path / "n.txt")
     done = _cli(source, "-o", tmp_path / "o.xlsx", "--layouts", tmp_path / "none")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert not list(tmp_path.glob("*.toml")) and "版式文件" not in done.stderr
@@ -160,7 +150,7 @@ def test_the_library_call_carries_the_layout_file_on_its_refusal(tmp_path: Path)
     """No output asked (the web page): the refusal carries the layout file's text, nothing is written."""
     import xltool
 
-    source = _text(UNKNOWN_NAME, tmp_path / "t.txt")
+    source = tabbed_form(UNKNOWN_NAME, tmp_path / "t.txt")
     with pytest.raises(XltoolError) as caught:
         xltool.import_tables([source], layouts=tmp_path / "none")
     [draft] = caught.value.layouts  # type: ignore[attr-defined]
@@ -189,9 +179,7 @@ LIST = [
 def test_a_list_tables_unknown_columns_are_named_and_the_edited_layout_maps_them(kind: str, tmp_path: Path) -> None:
     """One project per row: an unknown project column (left of the indicators) is offered as a
     header label, an unknown indicator column as a column; both mapped, every value is read."""
-    source = _text(LIST, tmp_path / "list.txt")
-    if kind != "txt":
-        source = write_form(source, tmp_path / f"list.{kind}", kind)
+    source = tabbed_form(LIST, tmp_path / "list.txt", kind)
     none = tmp_path / "none"
     done = _cli(source, "-o", tmp_path / "o.xlsx", "--layouts", none)
     assert done.returncode == 0, done.stderr
@@ -243,7 +231,7 @@ def test_a_skipped_table_among_read_ones_gets_its_layout_file_too(tmp_path: Path
     the first is skipped (exit 1) and listed in the layout file; mapped, both are imported."""
     named = [[("项目名称" if v == "资金用途名称" else "道路养护" if v == "河道保洁" else v) for v in row]
              for row in UNKNOWN_NAME]
-    source = _text(UNKNOWN_NAME + [[N]] + named, tmp_path / "two.txt")
+    source = tabbed_form(UNKNOWN_NAME + [[N]] + named, tmp_path / "two.txt")
     none = tmp_path / "none"
     done = _cli(source, "-o", tmp_path / "o.xlsx", "--layouts", none)
     assert done.returncode == 1 and "第 1 张表中没有“项目名称”栏目" in done.stderr, done.stderr

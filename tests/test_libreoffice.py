@@ -24,14 +24,17 @@ from xltool.write.sheet_style import LAYOUT
 from xltool.write.template import build_template
 
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
-    from tests.lo_helper import XLSX_FILTER, convert, run_uno_script, uno_available
+    from tests.lo_helper import XLSX_FILTER, convert, need, run_uno_script, uno_available
 except ImportError:  # pragma: no cover
-    from lo_helper import XLSX_FILTER, convert, run_uno_script, uno_available  # type: ignore[no-redef]
+    from lo_helper import XLSX_FILTER, convert, need, run_uno_script, uno_available  # type: ignore[no-redef]
 
-pytestmark = [
-    pytest.mark.libreoffice,
-    pytest.mark.skipif(not uno_available(), reason="需要 LibreOffice（soffice）和 python3-uno"),
-]
+pytestmark = pytest.mark.libreoffice
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _office() -> None:
+    need(uno_available(), "需要 LibreOffice（soffice）和 python3-uno")
+
 
 YEAR = 2027
 
@@ -263,8 +266,7 @@ def test_a_sheet_filled_and_saved_by_libreoffice_reads_back(lo_run: dict[str, An
 def test_template_converts_to_pdf_with_chinese_text(lo_run: dict[str, Any]) -> None:
     pdf = convert(lo_run["template"], "pdf", lo_run["folder"] / "pdf")
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext not installed")
+    need(shutil.which("pdftotext") is not None, "pdftotext not installed")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60).stdout
     for phrase in ("附件3", f"{YEAR}年度区级预算绩效管理项目绩效目标表", "项目名称", "年度目标值", "产出数量指标", "填写说明"):
         assert phrase in text.replace(" ", ""), phrase

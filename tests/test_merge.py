@@ -427,15 +427,14 @@ def test_collect_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
 
 
 try:
-    from tests.lo_helper import run_uno_script, uno_available
+    from tests.lo_helper import need, run_uno_script, uno_available
 except ImportError:  # pragma: no cover - run from inside tests/
-    from lo_helper import run_uno_script, uno_available  # type: ignore[no-redef]
+    from lo_helper import need, run_uno_script, uno_available  # type: ignore[no-redef]
 
 
 @pytest.mark.libreoffice
 def test_summary_opens_in_libreoffice_with_charts(corpus: dict[str, Any]) -> None:
-    if not uno_available():
-        pytest.skip("LibreOffice with python3-uno is not installed")
+    need(uno_available(), "LibreOffice with python3-uno is not installed")
     info = run_uno_script(
         '''
         doc = load(ARGS["path"])
@@ -469,8 +468,7 @@ def test_summary_opens_in_libreoffice_with_charts(corpus: dict[str, Any]) -> Non
 
 @pytest.mark.libreoffice
 def test_xls_and_ods_inputs_are_merged(tmp_path: Path) -> None:
-    if not uno_available():
-        pytest.skip("LibreOffice with python3-uno is not installed")
+    need(uno_available(), "LibreOffice with python3-uno is not installed")
     [xlsx_spec, ods_spec] = generate_departments(tmp_path / "src", 5, per_workbook=(2, 3), seed=11)
     folder = tmp_path / "in"
     folder.mkdir()

@@ -33,6 +33,16 @@ def _table(*header: list[object], title: str = "2024年项目支出绩效目标�
             *[list(r) for r in INDICATORS]]
 
 
+def _workbook(header: list[object], *satisfaction: tuple[str, str, object]) -> openpyxl.Workbook:
+    """The table in a workbook, with 满意度 indicators (name, operator, stored value) added below, to be formatted."""
+    wb = openpyxl.Workbook()
+    for row in _table(header):
+        wb.active.append(row)
+    for name, operator, value in satisfaction:
+        wb.active.append(["满意度指标", "服务对象满意度指标", name, operator, value])
+    return wb
+
+
 def _one(rows: list[list[object]]):  # type: ignore[no-untyped-def]
     [project] = projects_from_grid(Grid(rows=rows, name="表1"), file="t.xlsx")
     return project
@@ -145,13 +155,8 @@ def test_side_by_side_tables_split_into_their_projects(tmp_path: Path) -> None:
 
 
 def test_percent_formatted_cells_read_as_the_user_sees_them(tmp_path: Path) -> None:
-    wb = openpyxl.Workbook()
+    wb = _workbook(["项目总金额", 10], ("达标率", "≥", 0.955), ("覆盖率", "=", 0.9), ("系数", "=", 0.95))
     ws = wb.active
-    for row in _table(["项目总金额", 10]):
-        ws.append(row)
-    ws.append(["满意度指标", "服务对象满意度指标", "达标率", "≥", 0.955])
-    ws.append(["满意度指标", "服务对象满意度指标", "覆盖率", "=", 0.9])
-    ws.append(["满意度指标", "服务对象满意度指标", "系数", "=", 0.95])
     ws["E7"] = 0.95  # "95%" typed into a General cell: Excel stores 0.95 with the 0% format
     ws["E7"].number_format = "0%"
     ws["E9"].number_format = "0%"
@@ -214,11 +219,8 @@ def test_a_period_in_whole_years(period: str, start: str, end: str) -> None:
 
 def test_an_amount_under_a_percent_format_keeps_its_money(tmp_path: Path) -> None:
     """Only indicator values are read as the percent a user sees; an amount cell keeps its number."""
-    wb = openpyxl.Workbook()
+    wb = _workbook(["项目总金额", 120], ("达标率", "≥", 0.95))
     ws = wb.active
-    for row in _table(["项目总金额", 120]):
-        ws.append(row)
-    ws.append(["满意度指标", "服务对象满意度指标", "达标率", "≥", 0.95])
     for row in ws.iter_rows():
         for cell in row:
             if cell.value == 120 or cell.value == 0.95:

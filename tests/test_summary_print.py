@@ -31,9 +31,9 @@ from xltool.apps.merge import merge_workbooks  # noqa: E402
 from xltool.write.summary import SHEETS  # noqa: E402
 
 try:
-    from tests.lo_helper import convert, lo_available
+    from tests.lo_helper import convert, lo_available, need
 except ImportError:  # pragma: no cover - run from inside tests/
-    from lo_helper import convert, lo_available  # type: ignore[no-redef]
+    from lo_helper import convert, lo_available, need  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.libreoffice
 
@@ -52,8 +52,8 @@ def _compact(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    if not lo_available() or shutil.which("pdftotext") is None:
-        pytest.skip("LibreOffice or poppler-utils (pdftotext) is not installed")
+    need(lo_available() and shutil.which("pdftotext") is not None,
+         "LibreOffice or poppler-utils (pdftotext) is not installed")
     root = tmp_path_factory.mktemp("print")
     specs = generate_departments(root / "in", 24, per_workbook=(3, 4), workbooks_per_department=3, seed=5)
     base = specs[0].projects[0]

@@ -19,9 +19,9 @@ import pytest
 from xltool.write.report import RESULTS_HEADERS
 
 try:
-    from tests.lo_helper import convert_all, lo_available
+    from tests.lo_helper import convert_all, lo_available, need
 except ImportError:  # pragma: no cover - run from inside tests/
-    from lo_helper import convert_all, lo_available  # type: ignore[no-redef]
+    from lo_helper import convert_all, lo_available, need  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.libreoffice
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,8 +41,8 @@ def _pages(pdf: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    if not lo_available() or shutil.which("pdftotext") is None or shutil.which("pdffonts") is None:
-        pytest.skip("LibreOffice or poppler-utils (pdftotext, pdffonts) is not installed")
+    need(lo_available() and shutil.which("pdftotext") is not None and shutil.which("pdffonts") is not None,
+         "LibreOffice or poppler-utils (pdftotext, pdffonts) is not installed")
     root = tmp_path_factory.mktemp("forms")
     marked, template = root / "标注副本.xlsx", root / "模板.xlsx"
     _cli("validate", ROOT / "examples" / "broken_demo.xlsx", "--mark-to", marked)

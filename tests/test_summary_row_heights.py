@@ -17,9 +17,9 @@ import pytest
 import xltool
 
 try:
-    from tests.lo_helper import lo_available, run_uno_script, uno_available
+    from tests.lo_helper import lo_available, need, run_uno_script, uno_available
 except ImportError:  # pragma: no cover - run from inside tests/
-    from lo_helper import lo_available, run_uno_script, uno_available  # type: ignore[no-redef]
+    from lo_helper import lo_available, need, run_uno_script, uno_available  # type: ignore[no-redef]
 
 pytestmark = pytest.mark.libreoffice
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,8 +45,7 @@ result = out
 
 
 def test_wrapped_rows_fit_their_text_without_gaps(tmp_path: Path) -> None:
-    if not (lo_available() and uno_available()):
-        pytest.skip("LibreOffice with python3-uno is not installed")
+    need(lo_available() and uno_available(), "LibreOffice with python3-uno is not installed")
     summary = tmp_path / "汇总.xlsx"
     xltool.merge([ROOT / "examples"], output=summary)
     book = openpyxl.load_workbook(summary)

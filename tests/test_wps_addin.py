@@ -27,6 +27,10 @@ import openpyxl
 import pytest
 from openpyxl.utils.datetime import to_excel
 
+try:
+    from tests.lo_helper import need
+except ImportError:  # pragma: no cover
+    from lo_helper import need  # type: ignore[no-redef]
 from xltool.core.findings import Finding
 from xltool.write.report import (
     cells_to_mark, count_line, hex_color, merge_note, note_text, result_rows, worst,
@@ -38,8 +42,10 @@ DECLARATIONS = WPS_TESTS / "node_modules" / "et-jsapi-declare"
 SOURCE = ROOT / "examples" / "broken_demo.xlsx"
 FIRST, SECOND, OTHER = "项目 甲", "项目乙", "说明"
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None,
-                                reason="node is not installed (scripts/setup.sh installs nodejs)")
+
+@pytest.fixture(scope="module", autouse=True)
+def _node_installed() -> None:
+    need(shutil.which("node") is not None, "node is not installed (scripts/setup.sh installs nodejs)")
 
 
 def _free_port() -> int:
@@ -254,8 +260,7 @@ def test_behaviour(node_run: dict[str, Any], name: str) -> None:
 
 
 def test_against_the_declarations(node_run: dict[str, Any]) -> None:
-    if node_run["missing"]:
-        pytest.skip(node_run["missing"])
+    need(not node_run["missing"], node_run["missing"])
     line = _subtest(node_run["done"].stdout, "the fake implements only members declared")
     assert line.startswith("ok ") and "# SKIP" not in line, line
 
