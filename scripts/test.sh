@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 PY=$(bash scripts/setup.sh) || exit 1
 # The console script lives beside the interpreter: make sure `xltool` resolves to this one.
 export PATH="$(dirname "$PY"):$PATH"
+# setup.sh installed LibreOffice, Chromium and node: a test missing one fails instead of skipping.
+export XLTOOL_NEED_TOOLS=1
 # One worker per core (two on the usual office server and CI), a test file's tests kept together so that
 # its expensive fixtures (LibreOffice renders, the hostile corpus, the offline bundle) are built once.
 # Files are handed out costliest first (tests/conftest.py, FILE_COST); --no-loadscope-reorder keeps that

@@ -58,14 +58,15 @@ def _child_env() -> dict[str, str]:
 
 
 def need(present: bool, reason: str) -> None:
-    """Skip a test whose tool is missing, saying which — but fail it under CI (``CI`` set), whose
-    scripts/setup.sh installs every tool: there a skip would hide a test that never ran."""
+    """Skip a test whose tool is missing, saying which — but fail it when the run installed every
+    tool (scripts/test.sh sets ``XLTOOL_NEED_TOOLS``; CI runners set ``CI``): there a skip would
+    hide a test that never ran."""
     if present:
         return
     import pytest  # noqa: PLC0415  (the helper is also used by scripts, without pytest)
 
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}（CI 由 scripts/setup.sh 安装，不应缺少）", pytrace=False)
+    if os.environ.get("XLTOOL_NEED_TOOLS") or os.environ.get("CI"):
+        pytest.fail(f"{reason}（scripts/setup.sh 已安装全部工具，不应缺少）", pytrace=False)
     pytest.skip(reason)
 
 
