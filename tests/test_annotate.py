@@ -491,3 +491,13 @@ def test_libreoffice_shows_the_fills_notes_and_hidden_marks_sheet(workbook: Path
         text = got["notes"][f"{sheet}!{ref}"]
         assert all(f.message in text for f in items)
 
+
+
+def test_results_row_is_tall_enough_for_every_typed_line(workbook: Path, tmp_path: Path) -> None:
+    # A project name typed on three lines needs three lines' height, however short each line is.
+    finding = findings_of(workbook)[0].model_copy(update={"project": "第一行\n第二行\n第三行", "message": "短"})
+    out = tmp_path / "标注.xlsx"
+    mark_file(workbook, [finding], output=out)
+    ws = openpyxl.load_workbook(out)[RESULTS_SHEET]
+    assert ws.cell(row=2, column=RESULTS_HEADERS.index("项目") + 1).value == "第一行\n第二行\n第三行"
+    assert ws.row_dimensions[2].height == 45

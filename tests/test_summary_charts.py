@@ -31,3 +31,15 @@ def test_pie_leaves_out_empty_sources(tmp_path: Path) -> None:
     listed = [charts.cell(r, 1).value for r in range(first, last + 1)]
     assert listed == held  # the legend lists exactly the sources with money
     assert '<c:dLblPos val="outEnd"/>' in pie and "<c:showLeaderLines" in pie  # labels beside, not over, slices
+
+
+def test_pie_says_when_the_sources_miss_the_total(tmp_path: Path) -> None:
+    # broken_demo: 总额 50 万元, sources 30 + 10. The pie can only show the 40; the 10 is said in words.
+    out = tmp_path / "汇总.xlsx"
+    merge_workbooks([ROOT / "examples" / "broken_demo.xlsx"], out, jobs=1)
+    with zipfile.ZipFile(out) as zf:
+        charts = [zf.read(n).decode() for n in zf.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+    pie = next(c for c in charts if "<c:pieChart>" in c)
+    assert "资金来源构成（合计 40.00 万元）" in pie  # the slices' sum, not the 50 they cannot show
+    texts = [v for row in openpyxl.load_workbook(out)["资金图表"].iter_rows(values_only=True) for v in row]
+    assert "各资金来源之和比总额少 10.00 万元（见“资金汇总”差额列）" in texts

@@ -3,6 +3,7 @@ and the one measure of how wide text shows in a cell or note."""
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from functools import lru_cache
@@ -62,6 +63,13 @@ def display_width(text: str) -> int:
     if text.isascii():
         return len(text)
     return len(text) + len((_WIDE_RE or _compile_wide()).findall(text))
+
+
+def display_lines(text: str, per_line: float) -> int:
+    """Lines ``text`` takes when a line holds ``per_line`` half-width units: each typed line at
+    least one, a longer one cut wherever it fills up. A quick count for row heights and note
+    boxes (the summary lays text out word by word: ``xltool.write.summary.layout.line_count``)."""
+    return sum(max(1, math.ceil(display_width(line) / per_line)) for line in text.split("\n"))
 
 
 _WIDE_RE: re.Pattern[str] | None = None  # compiled on first use: `xltool --help` never measures text

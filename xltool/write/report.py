@@ -10,13 +10,12 @@ It imports no spreadsheet library, so the Excel layer can use it cheaply.
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
-from xltool.core.text import display_width
+from xltool.core.text import display_lines, display_width
 
 if TYPE_CHECKING:  # pragma: no cover
     from xltool.core.findings import Finding, Severity
@@ -118,7 +117,7 @@ def note_size(text: str) -> tuple[int, int]:
     widest = max((display_width(line) for line in lines), default=0)
     width = int(min(max(widest * unit + pad, 180), 420))
     per_line = max(1, int((width - pad) / unit))
-    rows = sum(max(1, math.ceil(display_width(line) / per_line)) for line in lines)
+    rows = display_lines(text, per_line)
     height = int(min(rows * line_h + 12, 640))
     return width, height
 

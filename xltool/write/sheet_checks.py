@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from openpyxl.formatting.rule import FormulaRule
+from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltool.write.printing import openpyxl_print_setup
@@ -72,19 +73,12 @@ def absolute(ref: str) -> str:
 
 def protect_and_print(ws: Worksheet, last_row: int) -> None:
     """Labels locked without a password; rows may be inserted/deleted and cells formatted."""
-    p = ws.protection
-    p.sheet = True
-    p.formatCells = False
-    p.formatColumns = False
-    p.formatRows = False
-    p.insertRows = False
-    p.deleteRows = False
-    p.insertColumns = True
-    p.deleteColumns = True
-    p.selectLockedCells = False
-    p.selectUnlockedCells = False
-    p.sort = True
-    p.autoFilter = True
+    # False: the action stays allowed on the protected sheet (Excel's "0"); columns are fixed.
+    ws.protection = SheetProtection(
+        sheet=True, formatCells=False, formatColumns=False, formatRows=False, insertRows=False, deleteRows=False,
+        insertColumns=True, deleteColumns=True, selectLockedCells=False, selectUnlockedCells=False,
+        sort=True, autoFilter=True,
+    )
 
     openpyxl_print_setup(ws, landscape=False,
                          title_rows=f"{LAYOUT.indicator_header_row}:{LAYOUT.indicator_header_row}")

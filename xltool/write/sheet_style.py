@@ -6,7 +6,6 @@ template prints exactly the wording the reader recognises.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field as dc_field
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -17,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xltool.core.fields import Field, field, fields, keys_of_kind
 from xltool.write.cellfit import put_fitted
-from xltool.core.text import display_width
+from xltool.core.text import display_lines
 
 
 SPARE_ROWS = 10
@@ -186,8 +185,7 @@ def put_text(ws: Worksheet, ref: str, value: Any) -> None:
 
 def _text_lines(text: str, width_chars: float) -> int:
     """How many lines ``text`` wraps to in a cell about ``width_chars`` wide."""
-    per_line = max(1.0, width_chars - 2)
-    return sum(max(1, math.ceil(display_width(part) / per_line)) for part in (text or "").split("\n"))
+    return display_lines(text or "", max(1.0, width_chars - 2))
 
 
 def row_height(text: str, width_chars: float, *, minimum: float, line: float = 14.5) -> float:

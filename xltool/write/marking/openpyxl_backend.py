@@ -8,14 +8,13 @@ openpyxl keeps sheets and drops unknown package parts.
 from __future__ import annotations
 
 import json
-import math
 from typing import TYPE_CHECKING, Any, Iterable
 
 from xltool.core.findings import Finding
 from xltool.core.names import MARKS_SHEET, RESULTS_SHEET
 import xltool.write.marking.engine as engine
 from xltool.write.marking.engine import MarkRecord, ResultsTable
-from xltool.core.text import display_width
+from xltool.core.text import display_lines
 from xltool.write.report import MARKS_HEADERS, NOTE_HEADER, SEVERITY_COLORS, note_size
 from xltool.write.printing import openpyxl_print_setup
 
@@ -186,7 +185,7 @@ def _draw_results(workbook: Workbook, table: ResultsTable) -> None:
             if not cell.hyperlink:
                 cell.font = body
             if isinstance(value, str):
-                lines = max(lines, math.ceil(display_width(value) / max(1.0, table.widths[title] - 1)))
+                lines = max(lines, display_lines(value, max(1.0, table.widths[title] - 1)))
         if lines > 1:
             ws.row_dimensions[r].height = 15 * lines
     if not table.rows:

@@ -120,6 +120,14 @@ def write_charts(wb: Any, sheet: Sheet, totals: Totals) -> None:
         ws.write_number(r, 1, value, fmt.amount)
         r += 1
     share_last = r - 1
+    # The slices add up to the sources; a project whose sources miss its total (JX601) leaves a gap
+    # the pie cannot show, so it is said in words under the table.
+    total, sourced = grand.amounts[0], sum(grand.amounts[1:])
+    gap = round(total - sourced, 2)
+    if gap:
+        side = "少" if gap > 0 else "多"
+        ws.write_string(r, 0, f"各资金来源之和比总额{side} {abs(gap):,.2f} 万元（见“资金汇总”差额列）", fmt.text)
+        r += 1
     r += 1
     bar_top = r
     bar_height = max(240, 90 + _BAR_PX * len(bars))
@@ -147,7 +155,8 @@ def write_charts(wb: Any, sheet: Sheet, totals: Totals) -> None:
         "data_labels": {"percentage": True, "category": True, "separator": "\n", "font": font,
                         "position": "outside_end", "leader_lines": True},
     })
-    pie.set_title({"name": f"资金来源构成（合计 {grand.amounts[0]:,.2f} 万元）", "name_font": {"name": FONT, "size": 12}})
+    pie_total = sourced if gap else total  # the slices' own sum; the gap is the line under the table
+    pie.set_title({"name": f"资金来源构成（合计 {pie_total:,.2f} 万元）", "name_font": {"name": FONT, "size": 12}})
     pie.set_legend({"position": "right", "font": font})
     pie.set_size({"width": _CHART_WIDTH_PX, "height": pie_rows * _ROW_PX - 20})
     ws.insert_chart(0, 0, pie, {"x_offset": 4, "y_offset": 4, "object_position": 3})
