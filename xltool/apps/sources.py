@@ -93,10 +93,13 @@ def _load_source(path: str | Path, *, profile: str | None = None) -> SourceResul
     unplaced: list[Any] = []
     for grid in grids:
         found = projects_from_grid(grid, file=str(path), profile=profile)
+        mapping = None
         if not found and not grid.meta.get("self_evaluation"):
             found, mapping = read_unplaced(grid, file=str(path), profile=profile,
                                            read=lambda g: projects_from_grid(g, file=str(path), profile=profile))
-            if mapping is not None and (result.kind != "workbook" or grid.name != INSTRUCTIONS_SHEET):
+            if result.kind == "workbook" and grid.name == INSTRUCTIONS_SHEET:
+                mapping = None
+            if mapping is not None:
                 unplaced.append(mapping)
         if found:
             if result.kind == "workbook":
@@ -105,10 +108,14 @@ def _load_source(path: str | Path, *, profile: str | None = None) -> SourceResul
         elif grid.meta.get("self_evaluation"):
             where = f"工作表“{grid.name}”" if result.kind == "workbook" else f"第 {grid.name.rsplit('#', 1)[-1]} 张表"
             result.warnings.append(f"{where}是{SELF_EVALUATION}，未导入")
-        elif result.kind != "workbook" and _has_table(grid):
+        elif (result.kind != "workbook" and _has_table(grid)) or mapping is not None:
+            # a table that looks like a 绩效目标表 but names no project: its money is not imported, so it
+            # counts as skipped (exit 1) and gets a layout file, in a workbook sheet as in a text or document
+            where = f"工作表“{grid.name}”" if result.kind == "workbook" else f"第 {grid.name.rsplit('#', 1)[-1]} 张表"
             result.skipped_tables += 1
-            result.warnings.append(f"第 {grid.name.rsplit('#', 1)[-1]} 张表中没有“项目名称”栏目，未导入")
-            result.unplaced.extend(m for m in unplaced if m.sheet == grid.name)
+            result.warnings.append(f"{where}中没有“项目名称”栏目，未导入")
+            if mapping is not None:
+                result.unplaced.append(mapping)
         elif result.kind == "workbook" and _has_table(grid) and grid.name != INSTRUCTIONS_SHEET:
             # other sheets of a workbook (lists, notes) are normal: said, not counted as skipped
             result.warnings.append(f"工作表“{grid.name}”中没有项目绩效目标表，已跳过")
