@@ -227,3 +227,12 @@ def test_an_amount_under_a_percent_format_keeps_its_money(tmp_path: Path) -> Non
     [project] = read_workbook(tmp_path / "pct_amount.xlsx").projects
     assert project.total == 120
     assert {i.name: i.target for i in project.indicators}["达标率"] == "95%"
+
+
+@pytest.mark.parametrize("text, unit, amount", [
+    ("￥3,309,840.00", "元", 330.984), ("¥ 12.5万", "", 12.5), ("人民币120万元", "", 120.0),
+    ("250万元整", "", 250.0), ("3,000元整", "", 0.3), ("￥500万元整", "元", 500.0),
+])
+def test_an_amount_written_out_with_its_currency_sign_or_zheng_is_read(text: str, unit: str, amount: float) -> None:
+    assert parse_amount(text, unit)[0] == pytest.approx(amount)
+    assert parse_amount(text.replace("万", "").replace("元", "").replace("整", "") + "整", unit)[0] is None  # 整 needs its unit
