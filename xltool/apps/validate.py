@@ -55,7 +55,7 @@ def _read(path: Path, profile: str | None, *, explicit: bool = True) -> tuple[An
     Backups and marked copies were proven (once) by discovery, which passed over the proven ones.
     """
     from xltool.io.calamine import grids_from_calamine
-    from xltool.io.discovery import SUMMARY_REASON, own_output_reason
+    from xltool.io.own_copies import SUMMARY_REASON, own_output_reason
 
     grids = grids_from_calamine(path)
     own = own_output_reason(g.name for g in grids)

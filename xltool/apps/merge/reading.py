@@ -47,7 +47,7 @@ def read_file(index: int, path: str, options: ReadOptions = ReadOptions(), shown
 
 def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileResult:
     from xltool.io.calamine import grids_from_calamine
-    from xltool.io.discovery import own_output_reason
+    from xltool.io.own_copies import own_output_reason
     from xltool.parse.reader import projects_from_grids
     from xltool.rules.consolidation import project_key
 
