@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from xltool.core.model import Project
     from xltool.parse.reader import WorkbookRead
 
-__all__ = ["ParserHints", "SourceResult", "load_source", "read_workbook", "unplaced_of"]
+__all__ = ["ParserHints", "SourceResult", "load_source", "read_grids", "read_workbook", "unplaced_of"]
 
 
 def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRead:
@@ -31,11 +31,16 @@ def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRe
 
     path = Path(path)
     grids = grids_from_calamine(path)  # the safety gate inside refuses non-workbooks (.docx too)
+    return read_grids(grids, file=str(path), profile=profile)
+
+
+def read_grids(grids: list[Grid], *, file: str, profile: str | None = None) -> WorkbookRead:
+    """Grids of one workbook → its projects; raises ``input.no_table`` when there are none."""
     from xltool.parse.reader import projects_from_grids  # after the gate: a refused file never loads the parser
 
-    result = projects_from_grids(grids, file=str(path), profile=profile)
+    result = projects_from_grids(grids, file=file, profile=profile)
     if not result.projects:
-        raise XltoolError(result.no_project_message(), file=path, code="input.no_table")
+        raise XltoolError(result.no_project_message(), file=file, code="input.no_table")
     return result
 
 
