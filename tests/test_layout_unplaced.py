@@ -277,3 +277,5 @@ def test_a_workbook_sheet_naming_no_project_is_skipped_not_passed_over(tmp_path:
     assert done.returncode == 1 and "工作表“甲”中没有“项目名称”栏目，未导入" in done.stderr, done.stderr
     assert [p.name for p in read_workbook(tmp_path / "o.xlsx").projects] == ["道路养护"]
     assert "“资金用途名称”（工作表“甲”A2）" in done.stderr and str(tmp_path / "o.版式.toml") in done.stderr
+    read = read_workbook(source)  # validate and merge read it this way: the sheet is said to hold money not read
+    assert read.unnamed_sheets == ["甲"] and "甲（像项目绩效目标表，但没有找到“项目名称”栏目" in read.skipped_note()
