@@ -243,3 +243,27 @@ def test_a_skipped_table_among_read_ones_gets_its_layout_file_too(tmp_path: Path
     done = _cli(source, "-o", tmp_path / "o2.xlsx", "--layout", draft, "--layouts", none)
     assert done.returncode == 0, done.stderr
     assert [p.name for p in read_workbook(tmp_path / "o2.xlsx").projects] == ["河道保洁", "道路养护"]
+
+
+def test_a_workbook_sheet_naming_no_project_is_skipped_not_passed_over(tmp_path: Path) -> None:
+    """A workbook whose first sheet is a 绩效目标表 (12 万元) naming its project in unknown words: it is
+    counted as skipped (exit 1, not "no performance table"), and the layout file lists it."""
+    from openpyxl import Workbook
+
+    named = [[("项目名称" if v == "资金用途名称" else "道路养护" if v == "河道保洁" else v) for v in row]
+             for row in UNKNOWN_NAME]
+    workbook = Workbook()
+    workbook.active.title = "甲"
+    for row in UNKNOWN_NAME:
+        workbook.active.append(row)
+    second = workbook.create_sheet("乙")
+    for row in named:
+        second.append(row)
+    source = tmp_path / "two.xlsx"
+    workbook.save(source)
+    done = _cli(source, "-o", tmp_path / "o.xlsx", "--layouts", tmp_path / "none")
+    assert done.returncode == 1 and "工作表“甲”中没有“项目名称”栏目，未导入" in done.stderr, done.stderr
+    assert [p.name for p in read_workbook(tmp_path / "o.xlsx").projects] == ["道路养护"]
+    assert "“资金用途名称”（工作表“甲”A2）" in done.stderr and str(tmp_path / "o.版式.toml") in done.stderr
+    read = read_workbook(source)  # validate and merge read it this way: the sheet is said to hold money not read
+    assert read.unnamed_sheets == ["甲"] and "甲（像项目绩效目标表，但没有找到“项目名称”栏目" in read.skipped_note()

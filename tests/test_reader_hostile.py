@@ -237,3 +237,12 @@ def test_a_number_too_large_to_hold_is_no_amount(value: object) -> None:
     """Never summed as infinity (JX601 said "资金来源合计inf万元"): the cell is reported as not a number."""
     number, text = parse_amount(value)
     assert number is None and text
+
+
+@pytest.mark.parametrize("text, unit, amount", [
+    ("￥3,309,840.00", "元", 330.984), ("¥ 12.5万", "", 12.5), ("人民币120万元", "", 120.0),
+    ("250万元整", "", 250.0), ("3,000元整", "", 0.3), ("￥500万元整", "元", 500.0),
+])
+def test_an_amount_written_out_with_its_currency_sign_or_zheng_is_read(text: str, unit: str, amount: float) -> None:
+    assert parse_amount(text, unit)[0] == pytest.approx(amount)
+    assert parse_amount(text.replace("万", "").replace("元", "").replace("整", "") + "整", unit)[0] is None  # 整 needs its unit

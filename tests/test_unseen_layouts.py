@@ -260,3 +260,13 @@ def test_an_unrecognised_indicator_column_is_named_with_its_cell() -> None:
     assert p.indicators[0].extra == {"考核方式": "现场核查", "权重": "10", "指标解释": "反映培训规模"}
     [note] = [n for n in p.notes if "指标表中未识别" in n]
     assert "“考核方式”（工作表“表1”E5）" in note and "权重" not in note and "指标解释" not in note
+
+
+def test_a_department_task_amount_written_out_counts_in_the_sum() -> None:
+    """No 合计 row and task amounts written "￥500万" / "200万元整": the 总额 column is summed (700),
+    not the first number after it (财政拨款, 680) as when such an amount was not read."""
+    rows = [list(r) for r in DEPARTMENT]
+    rows[5][3], rows[6][3] = "￥500万", "200万元整"
+    del rows[7]
+    [p] = projects_from_grid(Grid(rows=_padded(rows), name="s"), file="x")
+    assert p.total == 700.0 and "按各项任务金额合计为 700 万元" in p.notes[0]

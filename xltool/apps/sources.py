@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from xltool.core.model import Project
     from xltool.parse.reader import WorkbookRead
 
-__all__ = ["ParserHints", "SourceResult", "load_source", "read_workbook", "unplaced_of"]
+__all__ = ["ParserHints", "SourceResult", "load_source", "read_grids", "read_workbook", "unplaced_of"]
 
 
 def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRead:
@@ -31,11 +31,19 @@ def read_workbook(path: str | Path, *, profile: str | None = None) -> WorkbookRe
 
     path = Path(path)
     grids = grids_from_calamine(path)  # the safety gate inside refuses non-workbooks (.docx too)
+    return read_grids(grids, file=str(path), profile=profile)
+
+
+def read_grids(grids: list[Grid], *, file: str, profile: str | None = None) -> WorkbookRead:
+    """Grids of one workbook → its projects; raises ``input.no_table`` when there are none."""
     from xltool.parse.reader import projects_from_grids  # after the gate: a refused file never loads the parser
 
-    result = projects_from_grids(grids, file=str(path), profile=profile)
+    from xltool.parse.unplaced import note_unnamed
+
+    result = projects_from_grids(grids, file=file, profile=profile)
+    note_unnamed(result, grids, file=file)
     if not result.projects:
-        raise XltoolError(result.no_project_message(), file=path, code="input.no_table")
+        raise XltoolError(result.no_project_message(), file=file, code="input.no_table")
     return result
 
 
@@ -93,10 +101,13 @@ def _load_source(path: str | Path, *, profile: str | None = None) -> SourceResul
     unplaced: list[Any] = []
     for grid in grids:
         found = projects_from_grid(grid, file=str(path), profile=profile)
+        mapping = None
         if not found and not grid.meta.get("self_evaluation"):
             found, mapping = read_unplaced(grid, file=str(path), profile=profile,
                                            read=lambda g: projects_from_grid(g, file=str(path), profile=profile))
-            if mapping is not None and (result.kind != "workbook" or grid.name != INSTRUCTIONS_SHEET):
+            if result.kind == "workbook" and grid.name == INSTRUCTIONS_SHEET:
+                mapping = None
+            if mapping is not None:
                 unplaced.append(mapping)
         if found:
             if result.kind == "workbook":
@@ -105,10 +116,14 @@ def _load_source(path: str | Path, *, profile: str | None = None) -> SourceResul
         elif grid.meta.get("self_evaluation"):
             where = f"工作表“{grid.name}”" if result.kind == "workbook" else f"第 {grid.name.rsplit('#', 1)[-1]} 张表"
             result.warnings.append(f"{where}是{SELF_EVALUATION}，未导入")
-        elif result.kind != "workbook" and _has_table(grid):
+        elif (result.kind != "workbook" and _has_table(grid)) or mapping is not None:
+            # a table that looks like a 绩效目标表 but names no project: its money is not imported, so it
+            # counts as skipped (exit 1) and gets a layout file, in a workbook sheet as in a text or document
+            where = f"工作表“{grid.name}”" if result.kind == "workbook" else f"第 {grid.name.rsplit('#', 1)[-1]} 张表"
             result.skipped_tables += 1
-            result.warnings.append(f"第 {grid.name.rsplit('#', 1)[-1]} 张表中没有“项目名称”栏目，未导入")
-            result.unplaced.extend(m for m in unplaced if m.sheet == grid.name)
+            result.warnings.append(f"{where}中没有“项目名称”栏目，未导入")
+            if mapping is not None:
+                result.unplaced.append(mapping)
         elif result.kind == "workbook" and _has_table(grid) and grid.name != INSTRUCTIONS_SHEET:
             # other sheets of a workbook (lists, notes) are normal: said, not counted as skipped
             result.warnings.append(f"工作表“{grid.name}”中没有项目绩效目标表，已跳过")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+from xltool.apps.sources import read_grids
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.write.report import FileStatus, ValidationRun
 
@@ -55,7 +56,7 @@ def _read(path: Path, profile: str | None, *, explicit: bool = True) -> tuple[An
     Backups and marked copies were proven (once) by discovery, which passed over the proven ones.
     """
     from xltool.io.calamine import grids_from_calamine
-    from xltool.io.discovery import SUMMARY_REASON, own_output_reason
+    from xltool.io.own_copies import SUMMARY_REASON, own_output_reason
 
     grids = grids_from_calamine(path)
     own = own_output_reason(g.name for g in grids)
@@ -72,16 +73,6 @@ def without_own_sheets(grids: list[Any]) -> list[Any]:
     from xltool.write.marking.engine import is_results_header
 
     return [g for g in grids if g.name != MARKS_SHEET and not is_results_header(next(iter(g.rows), []))]
-
-
-def read_grids(grids: list[Any], *, file: str, profile: str | None = None) -> Any:
-    """Grids of one workbook → its projects (``WorkbookRead``); raises ``input.no_table`` when there are none."""
-    from xltool.parse.reader import projects_from_grids
-
-    result = projects_from_grids(grids, file=file, profile=profile)
-    if not result.projects:
-        raise XltoolError(result.no_project_message(), file=file, code="input.no_table")
-    return result
 
 
 def _file_status(status: FileStatus, result: Any) -> None:

@@ -32,9 +32,11 @@ def _unit_alternation() -> str:
 
 @cache
 def _amount_re() -> re.Pattern[str]:
-    # one optional space between the parts: the text is space-collapsed first
+    # one optional space between the parts: the text is space-collapsed (and NFKC: ￥ → ¥) first;
+    # a currency sign before, "整" after the unit, as amounts are written out ("¥500万", "200万元整")
     return re.compile(
-        r"([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?) ?(" + _unit_alternation() + r")?(?: ?[(（].*)?", re.S
+        r"(?:(?:¥|人民币) ?)?([-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?) ?(" + _unit_alternation()
+        + r")?(?:(?<=[元万亿])整)?(?: ?[(（].*)?", re.S
     )
 
 

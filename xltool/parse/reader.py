@@ -281,6 +281,7 @@ class WorkbookRead:
     self_evaluations: list[str] = field(default_factory=list)  # skipped sheets that are 绩效自评表
     blank_sheets: list[str] = field(default_factory=list)  # skipped sheets that are blank project sheets
     blank_projects: list[Project] = field(default_factory=list)  # what they parsed to (their layout)
+    unnamed_sheets: list[str] = field(default_factory=list)  # skipped sheets that look like a 绩效目标表 naming no project
 
     def no_project_message(self) -> str:
         """Why no project was read: a 自评表 sent by mistake is named as such, so are blank sheets."""
@@ -297,11 +298,13 @@ class WorkbookRead:
         if not self.skipped_sheets:
             return ""
         marks = {**{s: f"{s}（{BLANK_SHEET}）" for s in self.blank_sheets},
+                 **{s: f"{s}（{UNNAMED_SHEET}）" for s in self.unnamed_sheets},
                  **{s: f"{s}（绩效自评表）" for s in self.self_evaluations}}
         return "、".join(marks.get(s, s) for s in self.skipped_sheets)
 
 
 BLANK_SHEET = "空白项目表"
+UNNAMED_SHEET = "像项目绩效目标表，但没有找到“项目名称”栏目，其中的金额未读取"
 SELF_EVALUATION = "绩效自评表（填报上年的实际完成值和得分），不是项目绩效目标表"
 NO_PROJECT_MESSAGE = no_table_message()
 

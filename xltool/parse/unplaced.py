@@ -121,6 +121,13 @@ def _add(mapping: TableMapping, grid: Grid, r: int, c: int, text: str, section: 
         mapping.unmapped.append(Unmapped(section, text, grid.ref(r, c), where(grid, r, c), hint))
 
 
+def note_unnamed(read: Any, grids: list[Grid], *, file: str) -> None:
+    """Mark the sheets a workbook read (parse.reader.WorkbookRead) skipped that look like a
+    绩效目标表 naming no project: validate and merge then say their money was not read."""
+    plain = set(read.skipped_sheets) - set(read.self_evaluations) - set(read.blank_sheets)
+    read.unnamed_sheets.extend(g.name for g in grids if g.name in plain and unplaced_table(g, file=file) is not None)
+
+
 def read_unplaced(grid: Grid, *, file: str, profile: str | None, read: Any) -> tuple[list[Any], TableMapping | None]:
     """A grid that yielded no project: read again with the kept layout written for its titles and
     labels (parse/layouts.layout_library), else its mapping for a layout file (None: no table).

@@ -47,8 +47,9 @@ def read_file(index: int, path: str, options: ReadOptions = ReadOptions(), shown
 
 def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileResult:
     from xltool.io.calamine import grids_from_calamine
-    from xltool.io.discovery import own_output_reason
+    from xltool.io.own_copies import own_output_reason
     from xltool.parse.reader import projects_from_grids
+    from xltool.parse.unplaced import note_unnamed
     from xltool.rules.consolidation import project_key
 
     grids = grids_from_calamine(Path(path))
@@ -56,6 +57,7 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
     if own:
         return FileResult(index, STATUS_SKIPPED, own, [], [], [], True)
     read = projects_from_grids(grids, file=shown, profile=options.profile)
+    note_unnamed(read, grids, file=shown)
     del grids
     if not read.projects:  # the reader's one wording, plus the sheets the file has (the summary lists them)
         reason = read.no_project_message()

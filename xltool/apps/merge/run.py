@@ -233,7 +233,7 @@ def _same_path(a: Path, b: Path) -> bool:
 
 def _is_previous_summary(path: Path) -> bool:
     """An existing output found among the inputs is replaced only if it is one of our summaries."""
-    from xltool.io.discovery import own_output_reason
+    from xltool.io.own_copies import own_output_reason
     from xltool.io.gate import safe_open_calamine
 
     try:
