@@ -800,3 +800,23 @@ def test_a_second_merge_waits_with_its_queue_position(tmp_path: Path) -> None:
         page = c.get(f"/m/{second['job']}").text
         assert "排队等待中（前面还有 0 个任务）" in page and 'http-equiv="refresh"' in page
         assert wait_done(c, first["url"])["state"] == wait_done(c, second["url"])["state"] == "done"
+
+
+def test_a_merge_cut_by_the_server_stopping_says_so_not_internal_error(tmp_path: Path) -> None:
+    """SIGTERM ends the lifespan (pool shutdown), and the running merge then fails as its reader
+    processes go: the job must read 'server stopped, resubmit', not 'internal server error'."""
+    from xltool.web.jobs import JobPool
+    from xltool.web.store import STOPPED, DataStore
+
+    store = DataStore(tmp_path / "data")
+    pool = JobPool(store, 1)
+    job, folder = store.new("merge")
+
+    def cut(_job: object, _folder: Path) -> None:
+        pool.shutdown()  # what the lifespan's exit does while the merge runs
+        raise RuntimeError("A process in the process pool was terminated abruptly")
+
+    pool._run(job, folder, cut)
+    saved = store.get(job.id)
+    assert saved is not None and saved.state == "failed"
+    assert saved.error == {"code": "job.interrupted", "message": STOPPED}
