@@ -820,3 +820,29 @@ def test_a_merge_cut_by_the_server_stopping_says_so_not_internal_error(tmp_path:
     saved = store.get(job.id)
     assert saved is not None and saved.state == "failed"
     assert saved.error == {"code": "job.interrupted", "message": STOPPED}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_zip_entry_names_without_the_utf8_flag_keep_their_chinese(tmp_path: Path, encoding: str) -> None:
+    """zip on macOS/Linux writes UTF-8 names, Chinese Windows tools GBK names, both without the
+    UTF-8 flag: each uploaded workbook keeps the name its sender gave it (no 鍋滆溅… or σ┐½…)."""
+    from xltool.web.uploads import save_uploads
+
+    names = ["停车场费.xlsx", "EMS快递寄件费.xlsx", "大楼运行经费-保安保洁厨师帮工.xlsx"]
+    raws = [n.encode(encoding) for n in names]
+    book = Path("examples/split/停车场费.xlsx").read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # ASCII stand-ins of the same byte length: no flag set
+        for i, raw in enumerate(raws):
+            archive.writestr(f"{i}".ljust(len(raw), "_"), book)
+    data = buffer.getvalue()
+    for i, raw in enumerate(raws):
+        stand_in = f"{i}".ljust(len(raw), "_").encode("ascii")
+        assert data.count(stand_in) == 2  # local header and central directory
+        data = data.replace(stand_in, raw)
+    assert not any(info.flag_bits & 0x800 for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    folder = tmp_path / "job"
+    folder.mkdir()
+    saved = save_uploads([("报送.zip", io.BytesIO(data))], folder, suffixes=(".xlsx",), max_files=10,
+                         max_zip_total=10**8)
+    assert sorted(name for name, _ in saved.files) == sorted(names) and saved.skipped == []
