@@ -846,3 +846,19 @@ def test_zip_entry_names_without_the_utf8_flag_keep_their_chinese(tmp_path: Path
     saved = save_uploads([("报送.zip", io.BytesIO(data))], folder, suffixes=(".xlsx",), max_files=10,
                          max_zip_total=10**8)
     assert sorted(name for name, _ in saved.files) == sorted(names) and saved.skipped == []
+
+
+def test_serve_on_a_port_in_use_says_so_in_chinese_before_announcing_anything(tmp_path: Path) -> None:
+    """uvicorn words a taken port in English ("ERROR: [Errno 98] … address already in use") after the
+    start-up lines were printed: serve takes the port itself first."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        r = cli("serve", "--port", str(port), "--data", str(tmp_path / "d"), cwd=tmp_path)
+    assert r.returncode == 2 and "端口已被占用" in r.stderr and str(port) in r.stderr
+    assert "已启动" not in r.stdout and not re.search(r"[A-Za-z]{4,} [a-z]{3,}", r.stderr), r.stderr
+    assert "Traceback" not in r.stderr and "ERROR" not in r.stderr
+    r = cli("serve", "--port", "8765", "--data", str(tmp_path / "d"), "--host", "a..b", "--token", "abcdefgh123",
+            cwd=tmp_path)
+    assert r.returncode == 2 and "无法解析这个地址" in r.stderr and "codec" not in r.stderr
