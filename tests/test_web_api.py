@@ -862,3 +862,11 @@ def test_serve_on_a_port_in_use_says_so_in_chinese_before_announcing_anything(tm
     r = cli("serve", "--port", "8765", "--data", str(tmp_path / "d"), "--host", "a..b", "--token", "abcdefgh123",
             cwd=tmp_path)
     assert r.returncode == 2 and "无法解析这个地址" in r.stderr and "codec" not in r.stderr
+
+
+def test_error_pages_have_a_chinese_title(client: TestClient) -> None:
+    """The browser tab of an error page reads 出错了, not an empty " - 项目绩效目标表工具"."""
+    html = {"accept": "text/html"}
+    for r in (client.get("/no-such-page", headers=html), client.get("/m/" + "x" * 32, headers=html),
+              client.post("/validate", files=[("files", ("说明.pdf", b"%PDF"))], headers=html)):
+        assert r.status_code >= 400 and "<title>出错了 - 项目绩效目标表工具</title>" in r.text, r.text[:300]

@@ -32,7 +32,7 @@ def create_app(settings: Settings) -> Any:
         message = "请求方法不被允许" if status == 405 else "页面不存在或已过期（结果保存一段时间后会自动删除）"
         if request.url.path.startswith("/api/"):
             return error_response(status, "not_found" if status == 404 else "method", message)
-        return web.page("error.html", status=status, code="not_found", message=message)
+        return web.page("error.html", status=status, title="出错了", code="not_found", message=message)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
