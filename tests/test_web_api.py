@@ -870,3 +870,14 @@ def test_error_pages_have_a_chinese_title(client: TestClient) -> None:
     for r in (client.get("/no-such-page", headers=html), client.get("/m/" + "x" * 32, headers=html),
               client.post("/validate", files=[("files", ("说明.pdf", b"%PDF"))], headers=html)):
         assert r.status_code >= 400 and "<title>出错了 - 项目绩效目标表工具</title>" in r.text, r.text[:300]
+
+
+def test_a_malformed_form_is_answered_in_chinese_and_logs_no_english(client: TestClient,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """python-multipart logs "Expected boundary character 45, got 103 at index 2" on the serve console."""
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        r = client.post("/api/merge", content=b"garbage", headers={"content-type": "multipart/form-data; boundary=xx"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "upload.invalid"
+    assert [rec.getMessage() for rec in caplog.records if rec.name.startswith("python_multipart")] == []
