@@ -76,10 +76,10 @@ def bad_calls(path: tuple[str, ...], cmd: click.Command, tmp: Path) -> Iterator[
             continue
         yield [*base, *filler, name]  # the value is missing
         kind = p.type
-        if isinstance(kind, (click.types.IntParamType, click.IntRange)):
+        if isinstance(kind, (click.types.IntParamType, click.types.FloatParamType)):  # ranges included
             yield [*base, *filler, name, "十二"]  # echoed back, so not ASCII
-            if isinstance(kind, click.IntRange) and kind.min is not None:
-                yield [*base, *filler, name, str(int(kind.min) - 5)]
+            if isinstance(kind, (click.IntRange, click.FloatRange)) and kind.min is not None:
+                yield [*base, *filler, name, str(kind.min - 5)]
         if isinstance(kind, click.Choice):
             yield [*base, *filler, name, "不是选项"]
         if isinstance(kind, click.Path):

@@ -800,3 +800,84 @@ def test_a_second_merge_waits_with_its_queue_position(tmp_path: Path) -> None:
         page = c.get(f"/m/{second['job']}").text
         assert "排队等待中（前面还有 0 个任务）" in page and 'http-equiv="refresh"' in page
         assert wait_done(c, first["url"])["state"] == wait_done(c, second["url"])["state"] == "done"
+
+
+def test_a_merge_cut_by_the_server_stopping_says_so_not_internal_error(tmp_path: Path) -> None:
+    """SIGTERM ends the lifespan (pool shutdown), and the running merge then fails as its reader
+    processes go: the job must read 'server stopped, resubmit', not 'internal server error'."""
+    from xltool.web.jobs import JobPool
+    from xltool.web.store import STOPPED, DataStore
+
+    store = DataStore(tmp_path / "data")
+    pool = JobPool(store, 1)
+    job, folder = store.new("merge")
+
+    def cut(_job: object, _folder: Path) -> None:
+        pool.shutdown()  # what the lifespan's exit does while the merge runs
+        raise RuntimeError("A process in the process pool was terminated abruptly")
+
+    pool._run(job, folder, cut)
+    saved = store.get(job.id)
+    assert saved is not None and saved.state == "failed"
+    assert saved.error == {"code": "job.interrupted", "message": STOPPED}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_zip_entry_names_without_the_utf8_flag_keep_their_chinese(tmp_path: Path, encoding: str) -> None:
+    """zip on macOS/Linux writes UTF-8 names, Chinese Windows tools GBK names, both without the
+    UTF-8 flag: each uploaded workbook keeps the name its sender gave it (no 鍋滆溅… or σ┐½…)."""
+    from xltool.web.uploads import save_uploads
+
+    names = ["停车场费.xlsx", "EMS快递寄件费.xlsx", "大楼运行经费-保安保洁厨师帮工.xlsx"]
+    raws = [n.encode(encoding) for n in names]
+    book = Path("examples/split/停车场费.xlsx").read_bytes()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:  # ASCII stand-ins of the same byte length: no flag set
+        for i, raw in enumerate(raws):
+            archive.writestr(f"{i}".ljust(len(raw), "_"), book)
+    data = buffer.getvalue()
+    for i, raw in enumerate(raws):
+        stand_in = f"{i}".ljust(len(raw), "_").encode("ascii")
+        assert data.count(stand_in) == 2  # local header and central directory
+        data = data.replace(stand_in, raw)
+    assert not any(info.flag_bits & 0x800 for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    folder = tmp_path / "job"
+    folder.mkdir()
+    saved = save_uploads([("报送.zip", io.BytesIO(data))], folder, suffixes=(".xlsx",), max_files=10,
+                         max_zip_total=10**8)
+    assert sorted(name for name, _ in saved.files) == sorted(names) and saved.skipped == []
+
+
+def test_serve_on_a_port_in_use_says_so_in_chinese_before_announcing_anything(tmp_path: Path) -> None:
+    """uvicorn words a taken port in English ("ERROR: [Errno 98] … address already in use") after the
+    start-up lines were printed: serve takes the port itself first."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        r = cli("serve", "--port", str(port), "--data", str(tmp_path / "d"), cwd=tmp_path)
+    assert r.returncode == 2 and "端口已被占用" in r.stderr and str(port) in r.stderr
+    assert "已启动" not in r.stdout and not re.search(r"[A-Za-z]{4,} [a-z]{3,}", r.stderr), r.stderr
+    assert "Traceback" not in r.stderr and "ERROR" not in r.stderr
+    r = cli("serve", "--port", "8765", "--data", str(tmp_path / "d"), "--host", "a..b", "--token", "abcdefgh123",
+            cwd=tmp_path)
+    assert r.returncode == 2 and "无法解析这个地址" in r.stderr and "codec" not in r.stderr
+
+
+def test_error_pages_have_a_chinese_title(client: TestClient) -> None:
+    """The browser tab of an error page reads 出错了, not an empty " - 项目绩效目标表工具"."""
+    html = {"accept": "text/html"}
+    for r in (client.get("/no-such-page", headers=html), client.get("/m/" + "x" * 32, headers=html),
+              client.post("/validate", files=[("files", ("说明.pdf", b"%PDF"))], headers=html)):
+        assert r.status_code >= 400 and "<title>出错了 - 项目绩效目标表工具</title>" in r.text, r.text[:300]
+
+
+def test_a_malformed_form_is_answered_in_chinese_and_logs_no_english(client: TestClient,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    """python-multipart logs "Expected boundary character 45, got 103 at index 2" on the serve console."""
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        r = client.post("/api/merge", content=b"garbage", headers={"content-type": "multipart/form-data; boundary=xx"})
+    assert r.status_code == 400 and r.json()["error"]["code"] == "upload.invalid"
+    assert [rec.getMessage() for rec in caplog.records if rec.name.startswith("python_multipart")] == []

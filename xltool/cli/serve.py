@@ -6,8 +6,12 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    import socket
 
 _TOKEN = re.compile(r"^[A-Za-z0-9._~-]{8,128}$")
 
@@ -65,7 +69,7 @@ def serve_command(host: str, port: int, token: str | None, random_token: bool, d
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        click.echo(f"错误：无法使用数据文件夹 {data}（{exc.strerror or exc}）。", err=True)
+        click.echo(f"错误：无法使用数据文件夹 {data}（{_why(exc)}）。", err=True)
         sys.exit(2)
     # The server's temporary files (a merge's working folder) live in the data folder too, so a server
     # stopped hard leaves nothing in the system's temp folder; the next start clears them (DataStore).
@@ -77,6 +81,9 @@ def serve_command(host: str, port: int, token: str | None, random_token: bool, d
 
     from xltool.addin.wps import build_wps_addin
 
+    # The port is taken before anything is announced: uvicorn would word a port in use in English
+    # (and exit) only after "已启动" was printed.
+    listener = _listen(host, port)
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     # The WPS add-in, served at /wps/ (rewritten at every start: it carries this address and token).
     wps = build_wps_addin(data / "wps-addin", server="", public=f"http://{shown}:{port}", token=token)
@@ -93,9 +100,47 @@ def serve_command(host: str, port: int, token: str | None, random_token: bool, d
     if host in ("0.0.0.0", "::"):
         click.echo("其他电脑请把地址中的 127.0.0.1 换成本机的内网 IP 地址。")
     click.echo(f"数据文件夹：{data}（保留 {keep_hours:g} 小时）。按 Ctrl+C 停止。")
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                            timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[listener])
+
+
+def _listen(host: str, port: int) -> "socket.socket":
+    """A listening socket on ``host:port``, or a Chinese error and exit code 2 when it cannot be had."""
+    import socket
+
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                    timeout_graceful_shutdown=5)
-    except OSError as exc:
-        click.echo(f"错误：无法在 {host}:{port} 上启动（{exc.strerror or exc}），端口可能已被占用。", err=True)
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:  # UnicodeError: a name no resolver accepts ("a..b")
+        why = "无法解析这个地址" if isinstance(exc, (socket.gaierror, UnicodeError)) else _why(exc)
+        click.echo(f"错误：无法在 {host}:{port} 上启动（{why}），请检查监听地址。", err=True)
         sys.exit(2)
+    try:
+        if os.name != "nt":  # as uvicorn does; on Windows it would let two servers share the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+        sock.set_inheritable(True)
+    except OSError as exc:
+        sock.close()
+        click.echo(f"错误：无法在 {host}:{port} 上启动（{_why(exc)}）。", err=True)
+        sys.exit(2)
+    return sock
+
+
+def _why(exc: OSError) -> str:
+    """The system's reason in Chinese (its own strerror is English on most systems)."""
+    import errno
+
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        return "同名的文件已存在，它不是文件夹"
+    if isinstance(exc, PermissionError) or exc.errno == errno.EACCES:
+        return "没有权限；1024 以下的端口须以管理员身份运行" if exc.filename is None else "没有写入权限"
+    if exc.errno == errno.EADDRINUSE or getattr(exc, "winerror", None) == 10048:
+        return "端口已被占用，请关闭占用它的程序或用 --port 换一个端口"
+    if exc.errno == errno.EADDRNOTAVAIL or getattr(exc, "winerror", None) == 10049:
+        return "本机没有这个地址"
+    if exc.errno == errno.ENOSPC:
+        return "磁盘空间不足"
+    return f"系统错误 {exc.errno}" if exc.errno else "系统错误"

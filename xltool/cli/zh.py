@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 import click
 from click.formatting import join_options
 
-from xltool.cli.zh_types import ZhIntRange, zh_type
+from xltool.cli.zh_types import ZhFloatRange, ZhIntRange, zh_type
 
 # Names shown for positional arguments in usage lines ("xltool read [选项] 文件...").
 ARGUMENT_NAMES = {"files": "文件", "sources": "源文件", "inputs": "文件或文件夹"}
@@ -110,7 +110,7 @@ def help_record(param: click.Parameter, ctx: click.Context) -> tuple[str, str] |
         items.append("环境变量：" + "、".join(extra["envvars"]))
     if "default" in extra:
         items.append(f"默认：{extra['default']}")
-    if isinstance(param.type, ZhIntRange):
+    if isinstance(param.type, (ZhIntRange, ZhFloatRange)):
         items.append(f"取值 {param.type.describe()}")
     if "required" in extra:
         items.append("必填")

@@ -37,34 +37,56 @@ class ZhFloat(click.types.FloatParamType):
             self.fail(f"“{value}”不是数字。", param, ctx)
 
 
-class ZhIntRange(click.IntRange):
-    """An integer within bounds; the help shows the range as ``1～200``."""
+def _num(value: float) -> str:
+    """720.0 as 720, 0.1 as 0.1; an integer as itself."""
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
-    name = "整数"
+
+class _ZhRange:
+    """A number within bounds (mixed in before click's IntRange or FloatRange); the help shows ``1～200``."""
+
+    min: Any
+    max: Any
+    min_open: bool
+    max_open: bool
+    clamp: bool
+    _kind: type = int
+    _word = "整数"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         try:
-            number = int(value)
+            number = self._kind(value)
         except (TypeError, ValueError):
-            self.fail(f"“{value}”不是整数。", param, ctx)
+            self.fail(f"“{value}”不是{self._word}。", param, ctx)  # type: ignore[attr-defined]
         low = self.min is not None and (number <= self.min if self.min_open else number < self.min)
         high = self.max is not None and (number >= self.max if self.max_open else number > self.max)
         if not (low or high):
             return number
         if self.clamp:
-            return self._clamp(self.min if low else self.max, 1 if low else -1, self.min_open if low else self.max_open)
-        self.fail(f"{number} 不在取值范围 {self.describe()} 内。", param, ctx)
+            return self._clamp(  # type: ignore[attr-defined]
+                self.min if low else self.max, 1 if low else -1, self.min_open if low else self.max_open)
+        self.fail(f"{_num(number)} 不在取值范围 {self.describe()} 内。", param, ctx)  # type: ignore[attr-defined]
 
     def describe(self) -> str:
         """The range in words: ``1～200``, ``≥ 0``, ``< 10``."""
         if self.min is not None and self.max is not None and not (self.min_open or self.max_open):
-            return f"{self.min}～{self.max}"
+            return f"{_num(self.min)}～{_num(self.max)}"
         parts = []
         if self.min is not None:
-            parts.append(f"{'>' if self.min_open else '≥'} {self.min}")
+            parts.append(f"{'>' if self.min_open else '≥'} {_num(self.min)}")
         if self.max is not None:
-            parts.append(f"{'<' if self.max_open else '≤'} {self.max}")
+            parts.append(f"{'<' if self.max_open else '≤'} {_num(self.max)}")
         return "且".join(parts)
+
+
+class ZhIntRange(_ZhRange, click.IntRange):
+    name = "整数"
+
+
+class ZhFloatRange(_ZhRange, click.FloatRange):
+    name = "数字"
+    _kind = float
+    _word = "数字"
 
 
 class ZhChoice(click.Choice):
@@ -111,10 +133,12 @@ class ZhPath(click.Path):
 
 def zh_type(kind: click.ParamType) -> click.ParamType:
     """The Chinese equivalent of a click parameter type (itself when already ours or unknown)."""
-    if isinstance(kind, (ZhText, ZhInt, ZhFloat, ZhIntRange, ZhChoice, ZhPath)):
+    if isinstance(kind, (ZhText, ZhInt, ZhFloat, _ZhRange, ZhChoice, ZhPath)):
         return kind
     if isinstance(kind, click.IntRange):
         return ZhIntRange(kind.min, kind.max, min_open=kind.min_open, max_open=kind.max_open, clamp=kind.clamp)
+    if isinstance(kind, click.FloatRange):
+        return ZhFloatRange(kind.min, kind.max, min_open=kind.min_open, max_open=kind.max_open, clamp=kind.clamp)
     if isinstance(kind, click.Choice):
         return ZhChoice(kind.choices, case_sensitive=kind.case_sensitive)
     if isinstance(kind, click.Path):

@@ -181,5 +181,6 @@ def guarded(handler: Callable[[Web, Request], Awaitable[Response]], web: Web, *,
 
 def _error(web: Web, err: WebError, html: bool) -> Response:
     if html:
-        return web.page("error.html", status=err.status, code=err.code, message=err.message, layouts=err.layouts)
+        return web.page("error.html", status=err.status, title="出错了", code=err.code, message=err.message,
+                        layouts=err.layouts)
     return error_response(err.status, err.code, err.message, err.layouts)

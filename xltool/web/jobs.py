@@ -15,7 +15,7 @@ from typing import Callable
 
 from xltool.core.errors import XltoolError
 from xltool.web.errors import INTERNAL, from_library
-from xltool.web.store import UPLOADS, DataStore, Job
+from xltool.web.store import STOPPED, UPLOADS, DataStore, Job
 
 SUMMARY_NAME = "汇总.xlsx"
 
@@ -29,6 +29,7 @@ class JobPool:
         self._executor = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="xltool-job")
         self._queue: deque[str] = deque()
         self._lock = threading.Lock()
+        self._stopping = False
 
     def position(self, job_id: str) -> int:
         """1-based place among the jobs still waiting; 0 when not waiting."""
@@ -56,7 +57,10 @@ class JobPool:
             err = from_library(exc, [folder / UPLOADS, folder])
             job.state, job.result, job.error = "failed", None, {"code": err.code, "message": err.message}
         except Exception:  # noqa: BLE001 - a job never takes the server down; no traceback reaches a user
-            job.state, job.result, job.error = "failed", None, {"code": "internal", "message": INTERNAL}
+            # A merge cut by the server stopping (its reader processes go) is no internal error: say so,
+            # in the words a restarted server gives a job it finds interrupted.
+            code, message = ("job.interrupted", STOPPED) if self._stopping else ("internal", INTERNAL)
+            job.state, job.result, job.error = "failed", None, {"code": code, "message": message}
         job.data["finished"] = time.time()
         self.store.save(job)
 
@@ -88,4 +92,5 @@ class JobPool:
         job.result = SUMMARY_NAME
 
     def shutdown(self) -> None:
+        self._stopping = True
         self._executor.shutdown(wait=False, cancel_futures=True)

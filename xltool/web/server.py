@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from typing import Any, AsyncIterator
 
@@ -22,6 +23,9 @@ from xltool.web.uploads import BodyLimit
 def create_app(settings: Settings) -> Any:
     """The ASGI application: security and body limit around the Starlette routes."""
     web = Web(settings)
+    # The form parser logs every malformed upload in English before raising; the raise becomes a
+    # Chinese answer (upload.invalid), so the line on the console of `xltool serve` says nothing more.
+    logging.getLogger("python_multipart").setLevel(logging.CRITICAL)
     routes = [Route(path, guarded(handler, web, html=False), methods=methods) for path, handler, methods in api.ROUTES]
     routes += [Route(path, guarded(handler, web, html=True), methods=methods) for path, handler, methods in pages.ROUTES]
     routes.append(Mount("/static", StaticFiles(directory=HERE / "static"), name="static"))
@@ -32,7 +36,7 @@ def create_app(settings: Settings) -> Any:
         message = "请求方法不被允许" if status == 405 else "页面不存在或已过期（结果保存一段时间后会自动删除）"
         if request.url.path.startswith("/api/"):
             return error_response(status, "not_found" if status == 404 else "method", message)
-        return web.page("error.html", status=status, code="not_found", message=message)
+        return web.page("error.html", status=status, title="出错了", code="not_found", message=message)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:

@@ -178,13 +178,21 @@ def unpack_zip(path: Path, folder: Path, *, max_total: int, suffixes: tuple[str,
 
 
 def _zip_name(info: zipfile.ZipInfo) -> str:
-    """Entry names from Chinese Windows zip tools are GBK without the UTF-8 flag: decode them as such."""
+    """An entry's name as its author wrote it. Without the UTF-8 flag the bytes are UTF-8 (zip on
+    macOS and Linux) or GBK (Chinese Windows tools): UTF-8 first, as core/fsnames.py reads names,
+    since GBK bytes are rarely valid UTF-8 while UTF-8 bytes often decode as wrong GBK characters."""
     if info.flag_bits & 0x800:
         return info.filename
     try:
-        return info.filename.encode("cp437").decode("gbk")
-    except (UnicodeEncodeError, UnicodeDecodeError):
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
         return info.filename
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 def save_uploads(uploads: list[tuple[str, Any]], folder: Path, *, suffixes: tuple[str, ...], max_files: int,
