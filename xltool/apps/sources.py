@@ -38,10 +38,11 @@ def read_grids(grids: list[Grid], *, file: str, profile: str | None = None) -> W
     """Grids of one workbook → its projects; raises ``input.no_table`` when there are none."""
     from xltool.parse.reader import projects_from_grids  # after the gate: a refused file never loads the parser
 
-    from xltool.parse.unplaced import note_unnamed
-
     result = projects_from_grids(grids, file=file, profile=profile)
-    note_unnamed(result, grids, file=file)
+    if result.skipped_sheets:  # only then (the ribbon's click reads none): a skipped sheet that looks like a table
+        from xltool.parse.unplaced import note_unnamed
+
+        note_unnamed(result, grids, file=file)
     if not result.projects:
         raise XltoolError(result.no_project_message(), file=file, code="input.no_table")
     return result
