@@ -689,6 +689,42 @@ def test_a_worker_started_while_shutting_down_is_stopped(monkeypatch: pytest.Mon
             worker.process.join(5)
 
 
+def test_a_request_during_the_start_up_spawn_gets_the_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server starts its workers from a thread; a request arriving while the only worker is still being
+    started waits for it, and must be woken when it is ready (it once waited forever)."""
+    import asyncio
+
+    from xltool.web import workers as module
+
+    spawning, go_on = threading.Event(), threading.Event()
+    real_init = module._Worker.__init__
+
+    def slow_init(self: module._Worker) -> None:
+        spawning.set()
+        go_on.wait(30)  # the request below arrives meanwhile
+        real_init(self)
+
+    pool = module.Workers(1)
+    monkeypatch.setattr(module._Worker, "__init__", slow_init)
+    starter = threading.Thread(target=pool.start)
+    try:
+        starter.start()
+        assert spawning.wait(30)
+
+        async def ask() -> int:
+            call = asyncio.ensure_future(pool.run(sum, [20, 22]))
+            await asyncio.sleep(0.2)  # the request is waiting for the worker in spawn
+            assert not call.done()
+            go_on.set()
+            return await asyncio.wait_for(call, 20)  # a worker starts in about a second
+
+        assert asyncio.run(ask()) == 42
+    finally:
+        go_on.set()
+        starter.join(30)
+        pool.shutdown()
+
+
 def test_the_server_keeps_answering_during_a_merge(client: TestClient, tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from benchmarks.common import generate_departments

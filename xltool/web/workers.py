@@ -123,16 +123,14 @@ class Workers:
                 worker = self._new()
             except WebError:  # shut down meanwhile
                 return
-            with self._lock:
-                self._idle.append(worker)
+            self._release(worker)  # a request may have started waiting while this worker was starting
 
     def _new(self) -> _Worker:
         """A started worker, or WebError if :meth:`shutdown` ran while it was starting (it is stopped, not leaked)."""
         try:
             worker = _Worker()
         except BaseException:
-            with self._lock:
-                self._started -= 1
+            self._release(None)  # a waiter may now start one itself
             raise
         with self._lock:
             closed = self._closed
