@@ -36,9 +36,13 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX s
 
 
 def limit_memory() -> None:
+    """In the child before exec: a memory cap, and the signal state a terminal gives a foreground command
+    (Ctrl+C at its default, nothing blocked), whatever the test runner's process inherited or set."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
 
 def sha(path: Path) -> str:
@@ -59,9 +63,13 @@ def ctrl_c_when(proc: subprocess.Popen[str], ready: Callable[[], bool], *, limit
     while proc.poll() is None and time.monotonic() < deadline:
         if ready():
             os.killpg(proc.pid, signal.SIGINT)
+            SENT[proc.pid] = time.monotonic()
             return True
         time.sleep(0.001)
     return False
+
+
+SENT: dict[int, float] = {}  # pid → when Ctrl+C was sent (for the message of a failing test)
 
 
 def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
@@ -71,6 +79,8 @@ def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
         pytest.fail(f"the interrupted command did not stop within 120 s\n{err[-800:]}")
+    if proc.pid in SENT:
+        err += f"\n[test: exited {time.monotonic() - SENT.pop(proc.pid):.2f} s after Ctrl+C was sent]"
     return proc.returncode, out, err
 
 
