@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from conftest import sheet_rows
 from corpus_forms import tabbed_form
 from form_generator import Form, forms
 from test_generated_forms import _recovered
@@ -267,3 +269,39 @@ def test_a_workbook_sheet_naming_no_project_is_skipped_not_passed_over(tmp_path:
     assert "“资金用途名称”（工作表“甲”A2）" in done.stderr and str(tmp_path / "o.版式.toml") in done.stderr
     read = read_workbook(source)  # validate and merge read it this way: the sheet is said to hold money not read
     assert read.unnamed_sheets == ["甲"] and "甲（像项目绩效目标表，但没有找到“项目名称”栏目" in read.skipped_note()
+
+
+def test_merge_of_a_workbook_with_a_sheet_naming_no_project_exits_1_and_says_so(tmp_path: Path) -> None:
+    """The named sheet is merged, the other one's 12 万元 are not in the totals: that is a problem of the run
+    (exit 1, a console line naming file and sheet, 文件清单 says it), never a quiet exit 0."""
+    import json
+
+    from openpyxl import Workbook
+
+    import xltool
+
+    named = [[("项目名称" if v == "资金用途名称" else "道路养护" if v == "河道保洁" else v) for v in row]
+             for row in UNKNOWN_NAME]
+    workbook = Workbook()
+    workbook.active.title = "甲"
+    for row in UNKNOWN_NAME:
+        workbook.active.append(row)
+    second = workbook.create_sheet("乙")
+    for row in named:
+        second.append(row)
+    folder = tmp_path / "各单位"
+    folder.mkdir()
+    workbook.save(folder / "两张表.xlsx")
+    out = tmp_path / "汇总.xlsx"
+    done = subprocess.run([sys.executable, "-m", "xltool", "merge", str(folder), "-o", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "部分未读取：" in done.stderr and "两张表.xlsx" in done.stderr and "工作表“甲”" in done.stderr
+    assert "1 个文件中有未读取的工作表" in done.stdout
+    listing = [row for row in sheet_rows(out, "文件清单") if row and "两张表" in str(row[0])]
+    assert listing and "像项目绩效目标表" in " ".join(map(str, listing[0])), listing
+    report = xltool.merge([folder], output=tmp_path / "汇总2.xlsx")
+    entry = next(f for f in report.files if f.file.endswith("两张表.xlsx"))
+    assert entry.status == "ok" and entry.error_code == "input.partial" and "“甲”" in entry.message
+    assert report.has_problems and report.projects == 1
+    json.dumps([f.to_dict() for f in report.files], ensure_ascii=False)

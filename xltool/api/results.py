@@ -21,7 +21,8 @@ FILE_STATUSES = ("ok", "failed", "skipped", "not_marked")
 class FileReport:
     """What happened to one input: ``status`` ok / failed / skipped (not read, ``message`` says why) /
     not_marked; ``error_code`` is the failure's stable code (``file.encrypted`` …), "" when ok; a skipped
-    file has ``quiet`` (a lock file, hidden file or xltool's own output) or ``input.skipped``."""
+    file has ``quiet`` (a lock file, hidden file or xltool's own output) or ``input.skipped``; a merged
+    file with a sheet that looks like a table but was not read has ``input.partial`` and says which."""
 
     file: str
     status: str = "ok"
@@ -163,6 +164,8 @@ class MergeReport:
 
     @property
     def has_problems(self) -> bool:
-        """A file was skipped or failed (not a quiet skip such as a lock file), or a project came twice."""
+        """A file was skipped or failed (not a quiet skip such as a lock file) or read in part, or a project
+        came twice."""
         return self.detail.has_problems if self.detail is not None else bool(self.duplicates) or any(
-            f.status in ("skipped", "failed") and f.error_code != "quiet" for f in self.files)
+            (f.status in ("skipped", "failed") and f.error_code != "quiet") or f.error_code == "input.partial"
+            for f in self.files)

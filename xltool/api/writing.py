@@ -151,7 +151,9 @@ def merge(sources: Any, *, output: str | Path, jobs: int | None = None, profile:
     with Staged(sources, folder="上传文件") as staged:
         inputs = staged.paths + ([staged.uploads] if staged.uploads is not None else [])
         done = merge_workbooks(inputs, output, jobs=jobs, profile=profile, progress=progress, validate=validate)
-        files = [FileReport(staged.name(f), "ok", "", n) for f, n in done.merged_files]
+        partial = dict(done.partial)
+        files = [FileReport(staged.name(f), "ok", staged.name(partial.get(f, "")), n,
+                            error_code="input.partial" if f in partial else "") for f, n in done.merged_files]
         files += [FileReport(staged.name(f), "failed" if status == STATUS_FAILED else "skipped", staged.name(reason),
                              error_code="file.unreadable" if status == STATUS_FAILED else "input.skipped")
                   for f, status, reason in done.problems]

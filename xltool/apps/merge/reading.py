@@ -48,7 +48,7 @@ def read_file(index: int, path: str, options: ReadOptions = ReadOptions(), shown
 def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileResult:
     from xltool.io.calamine import grids_from_calamine
     from xltool.io.own_copies import own_output_reason
-    from xltool.parse.reader import projects_from_grids
+    from xltool.parse.reader import UNNAMED_SHEET, projects_from_grids
     from xltool.parse.unplaced import note_unnamed
     from xltool.rules.consolidation import project_key
 
@@ -93,8 +93,9 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
         if options.validate:
             findings.extend(_project_findings(p, pord, options.profile, contexts))
     skipped = f"；未含项目表的工作表：{read.skipped_note()}" if read.skipped_sheets else ""
+    unread = "、".join(f"“{s}”" for s in read.unnamed_sheets)
     return FileResult(index, STATUS_MERGED, f"{len(projects)} 个项目{skipped}", projects, indicators, findings,
-                      kept=kept_rows)
+                      kept=kept_rows, unread=f"工作表{unread}{UNNAMED_SHEET}" if unread else "")
 
 
 def batch_run(options: ReadOptions, ctx: Any) -> Any:

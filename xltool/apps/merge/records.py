@@ -63,6 +63,7 @@ class FileResult(NamedTuple):
     findings: list[FindingRecord]
     own: bool = False  # xltool's own output (summary, marked copy): listed, not the user's problem
     kept: list[tuple[int, tuple[Any, ...]]] = []  # noqa: RUF012 - (pord, what the batch rules keep of it); never mutated
+    unread: str = ""  # a merged file's sheets that look like a table but were not read (their money is missing)
 
 
 @dataclass(frozen=True)

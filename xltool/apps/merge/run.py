@@ -24,6 +24,9 @@ from .store import MergeStore, batch_findings, indicator_row
 ProgressCallback = Callable[[int, int], None]
 
 
+PARTIAL = "部分未读取"  # a merged file with sheets that look like a table but were not read
+
+
 @dataclass
 class MergeReport:
     """What a merge did: counts, problems, where the summary went (the facade and the CLI word it)."""
@@ -45,21 +48,25 @@ class MergeReport:
     rows: dict[str, int] = field(default_factory=dict)  # rows written per summary sheet
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage (for the benchmark)
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (file, status, reason)
+    partial: list[tuple[str, str]] = field(default_factory=list)  # (file, what was not read): merged files only
     merged_files: list[tuple[str, int]] = field(default_factory=list)  # (file, projects read)
 
     @property
     def has_problems(self) -> bool:
         """A file was skipped or failed, or a project came twice (the CLI exits 1 then)."""
-        return bool(self.skipped or self.failed or self.duplicates)
+        return bool(self.skipped or self.failed or self.duplicates or self.partial)
 
     def problem_lines(self) -> list[str]:
         """One line per file skipped or failed and per duplicated project (for stderr)."""
-        return [f"{status}：{file}：{reason}" for file, status, reason in self.problems] + self.duplicates
+        return ([f"{status}：{file}：{reason}" for file, status, reason in self.problems]
+                + [f"{PARTIAL}：{file}：{what}" for file, what in self.partial] + self.duplicates)
 
     def summary_line(self) -> str:
         parts = [f"已汇总 {self.merged}/{self.files - len(self.quiet)} 个文件，共 {self.projects} 个项目、{self.indicators} 条指标"]
         if self.skipped or self.failed:
             parts.append(f"跳过 {self.skipped} 个、失败 {self.failed} 个（原因见文件清单）")
+        if self.partial:
+            parts.append(f"{len(self.partial)} 个文件中有未读取的工作表（见文件清单）")
         if self.duplicates:
             parts.append(f"{len(self.duplicates)} 个项目重复报送，各只计一次")
         parts.append(f"问题 {self.findings} 条")
@@ -159,6 +166,8 @@ def merge_workbooks(
                 elif result.status == STATUS_MERGED:
                     report.merged += 1
                     report.merged_files.append((entry.in_summary, len(result.projects)))
+                    if result.unread:
+                        report.partial.append((entry.in_summary, result.unread))
                 else:
                     report.skipped += result.status == STATUS_SKIPPED
                     report.failed += result.status == STATUS_FAILED
