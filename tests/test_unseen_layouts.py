@@ -270,3 +270,22 @@ def test_a_department_task_amount_written_out_counts_in_the_sum() -> None:
     del rows[7]
     [p] = projects_from_grid(Grid(rows=_padded(rows), name="s"), file="x")
     assert p.total == 700.0 and "按各项任务金额合计为 700 万元" in p.notes[0]
+
+
+@pytest.mark.parametrize("amount, shown", [("约五百", "“约五百”"), (N, "为空")])
+def test_a_department_task_amount_not_read_is_said_never_taken_from_the_next_column(amount: object,
+                                                                                     shown: str) -> None:
+    """A task whose 总额 cannot be read (or is empty) while 财政拨款 beside it holds a number: the part
+    is not read in the total's place; the task is named in a note with its cell and left out of the sum."""
+    rows = [list(r) for r in DEPARTMENT]
+    rows[5][3] = amount
+    del rows[7]  # no 合计 row: the total is the tasks' sum
+    [p] = projects_from_grid(Grid(rows=_padded(rows), name="s"), file="x")
+    assert p.total == 200.0  # 养老服务 alone, not 500 (its 财政拨款) + 200
+    [note] = [n for n in p.notes if "无法识别" in n]
+    assert "社会救助（D6" in note and shown in note
+    assert "社会救助" in p.extra["年度主要任务"]
+    rows = [list(r) for r in DEPARTMENT]
+    rows[7][3] = "见附表"  # an unreadable 合计: the tasks' sum, said
+    [p] = projects_from_grid(Grid(rows=_padded(rows), name="s"), file="x")
+    assert p.total == 700.0 and any("金额合计（D8“见附表”）" in n for n in p.notes), p.notes

@@ -4,7 +4,7 @@ Such a table has no 项目名称: the 部门（单位）名称 names it, a task 
 预算金额, closed by a 合计 row) gives the total, then the goals and the indicator table as in a
 project table. It is read so that its indicators are validated by the same rules, and marked
 (extra 表格类型) so that lists and the summary show it for what it is. Wordings are data:
-fields.toml [words] whole_department_title / whole_department_name / task_title.
+fields.toml [words] whole_department_title / whole_department_name / task_title / task_amount_title.
 """
 
 from __future__ import annotations
@@ -94,19 +94,51 @@ def _task_rows(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tuple[i
     return first, last
 
 
+def _amount_column(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tuple[int, int] | None:
+    """(column, last title row) of the task table's amount column: the first column titled as an amount
+    (预算金额, 总额 …) in its one or two title rows; None if no title says so."""
+    amount_titles = _normal("task_amount_title")
+    found = None
+    for r in range(start, min(end + 1, start + 2)):
+        texts = row_texts(grid, r)
+        if r > start and any(parse_amount(v)[0] is not None for _, v in texts):
+            break  # a task row, not a second title row
+        for c, v in texts:
+            if isinstance(v, str) and any(t in normalize_label(v) for t in amount_titles):
+                found = (c, r)
+                break
+    return found
+
+
 def _read_tasks(grid: Grid, start: int, end: int, project: Project, row_texts: RowTexts) -> None:
-    """Each task as one line in extra (年度主要任务); the total from the 合计 row, else the tasks' sum."""
+    """Each task as one line in extra (年度主要任务); the total from the 合计 row, else the tasks' sum.
+
+    Amounts come from the amount column the titles name: a task whose amount there cannot be read is
+    said in a note and not summed, never replaced by the next number of its row (财政拨款 is a part).
+    """
     unit = next((u for r in range(start, min(end + 1, start + 3)) if (u := row_unit(row_texts(grid, r)))), "")
-    lines, amounts = [], []
+    lines, amounts, unread = [], [], []
     totals = {normalize_label(w) for w in words("total")} | {"金额合计", "资金合计", "预算合计"}
-    for r in range(start + 1, end + 1):
+    column = _amount_column(grid, start, end, row_texts)
+    first = column[1] + 1 if column else start + 1
+    for r in range(first, end + 1):
         texts = row_texts(grid, r)
         numbers = [(c, v) for c, v in texts if parse_amount(v, unit)[0] is not None]
+        if column is not None and texts:
+            at = [(c, v) for c, v in texts if c == column[0]]
+            if (at and parse_amount(at[0][1], unit)[0] is None) or (not at and numbers):
+                shown = f"“{clean_text(at[0][1])}”" if at else "为空"
+                unread.append(f"{clean_text(texts[0][1])}（{grid.ref(r, column[0])}{shown}）")
+                if normalize_label(texts[0][1]) not in totals:
+                    lines.append(" | ".join(clean_text(x) for _, x in texts))
+                continue
+            numbers = at
         if not texts or not numbers:
             continue  # a second title row (总额 | 财政拨款 | 其他资金)
         c, v = numbers[0]
         if normalize_label(texts[0][1]) in totals:
             set_field(project, "total", v, grid.ref(r, c), "", unit)
+            _note_unread(project, unread)
             return _keep(project, lines)
         amounts.append(parse_amount(v, unit)[0] or 0.0)
         lines.append(" | ".join(clean_text(x) for _, x in texts))
@@ -114,7 +146,13 @@ def _read_tasks(grid: Grid, start: int, end: int, project: Project, row_texts: R
         project.total = round(sum(amounts), 6)
         project.cells["total"] = grid.ref(start + 1, 0)
         project.notes.append(f"部门整体表没有合计行，按各项任务金额合计为 {project.total:g} 万元")
+    _note_unread(project, unread)
     _keep(project, lines)
+
+
+def _note_unread(project: Project, unread: list[str]) -> None:
+    if unread:
+        project.notes.append(f"部门整体表中以下金额无法识别，未计入：{'；'.join(unread)}")
 
 
 def _keep(project: Project, lines: list[str]) -> None:
