@@ -8,6 +8,7 @@ or uploads into paths, and the apps' results into the typed reports of
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from xltool.api.results import FileReport, ReadReport, ValidationReport
@@ -16,9 +17,10 @@ from xltool.api.sources import Staged
 Progress = Callable[[int, int], None]
 
 
-def _file_report(status: Any, staged: Staged) -> FileReport:
-    return FileReport(staged.name(status.file), status.status, staged.name(status.message), status.projects,
-                      [staged.name(n) for n in status.notes], status.code)
+def _file_report(status: FileReport, staged: Staged) -> FileReport:
+    """The run's record with the uploads named as the user sent them (not their staged paths)."""
+    return replace(status, file=staged.name(status.file), message=staged.name(status.message),
+                   notes=[staged.name(n) for n in status.notes])
 
 
 def _renamed(findings: list[Any], staged: Staged) -> list[Any]:
@@ -81,7 +83,7 @@ def _grids(sheets: Sequence[dict[str, Any]]) -> list[Any]:
 
 
 def _grid_files(run: Any) -> list[FileReport]:
-    return [FileReport(s.file, s.status, s.message, s.projects, list(s.notes), s.code) for s in run.files]
+    return [replace(s, notes=list(s.notes)) for s in run.files]
 
 
 def validate_grid(book: str, sheets: Sequence[dict[str, Any]], *, profile: str | None = None) -> ValidationReport:

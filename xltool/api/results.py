@@ -10,32 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from xltool.write.report import FileReport
+
 if TYPE_CHECKING:  # pragma: no cover
     from xltool.core.findings import Finding
     from xltool.core.model import Project
 
 FILE_STATUSES = ("ok", "failed", "skipped", "not_marked")
-
-
-@dataclass
-class FileReport:
-    """What happened to one input: ``status`` ok / failed / skipped (not read, ``message`` says why) /
-    not_marked; ``error_code`` is the failure's stable code (``file.encrypted`` …), "" when ok; a skipped
-    file has ``quiet`` (a lock file, hidden file or xltool's own output) or ``input.skipped``; a merged
-    file with a sheet that looks like a table but was not read has ``input.partial`` and says which."""
-
-    file: str
-    status: str = "ok"
-    message: str = ""
-    projects: int = 0
-    notes: list[str] = field(default_factory=list)
-    error_code: str = ""
-    marked: bool = False  # ``message`` says where the marked workbook went
-    error: Any = field(default=None, repr=False, compare=False)  # the XltoolError of a failed file
-
-    def to_dict(self) -> dict[str, Any]:
-        """The entry of ``files`` in ``xltool validate --json``."""
-        return {"file": self.file, "status": self.status, "message": self.message, "projects": self.projects}
 
 
 @dataclass
@@ -74,11 +55,9 @@ class ValidationReport:
 
     def to_text(self) -> str:
         """The readable Chinese report (per file, per project, one line per finding, then the counts)."""
-        from xltool.write.report import FileStatus, ValidationRun, format_text
+        from xltool.write.report import ValidationRun, format_text
 
-        statuses = [FileStatus(f.file, f.status, f.message, f.projects, list(f.notes), f.error_code, f.marked)
-                    for f in self.read_files]
-        return format_text(ValidationRun(statuses, self.findings))
+        return format_text(ValidationRun(self.read_files, self.findings))
 
 
 @dataclass

@@ -43,7 +43,7 @@ def mark(source: Any, *, output: str | Path | None = None, findings: list[Any] |
             run = check_files([path], profile=profile).run
             for status in run.files:
                 if status.status != "ok":
-                    raise XltoolError(status.message, file=path, code=status.code or None)
+                    raise XltoolError(status.message, file=path, code=status.error_code or None)
             findings = run.findings
         if in_place and not staged.staged:  # an upload has no place to be marked in: its bytes come back
             done = mark_file(path, findings, force=force)

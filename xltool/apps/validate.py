@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 
 from xltool.apps.sources import read_grids
 from xltool.core.errors import EXIT_INPUT, XltoolError
-from xltool.write.report import FileStatus, ValidationRun
+from xltool.write.report import FileReport, ValidationRun
 
 SUMMARY_REFUSED = "这是 xltool merge 生成的汇总表，不是项目绩效目标表，不能校验；请校验各单位报送的原表（汇总表中的问题见其“问题清单”）"
 
@@ -75,7 +75,7 @@ def without_own_sheets(grids: list[Any]) -> list[Any]:
     return [g for g in grids if g.name != MARKS_SHEET and not is_results_header(next(iter(g.rows), []))]
 
 
-def _file_status(status: FileStatus, result: Any) -> None:
+def _file_status(status: FileReport, result: Any) -> None:
     status.projects = len(result.projects)
     status.message = f"项目表 {len(result.projects)} 张"
     if result.skipped_sheets:
@@ -98,17 +98,17 @@ def check_files(files: Iterable[str | Path], *, profile: str | None = None, skip
         from xltool.core.frameworks import get_profile
 
         get_profile(profile)
-    statuses: list[FileStatus] = []
+    statuses: list[FileReport] = []
     skipped: list[tuple[str, str]] = []
     projects: list[Any] = []
     for done, path in enumerate(files, start=1):
-        status = FileStatus(file=str(path))
+        status = FileReport(file=str(path))
         try:
             result, reason = _read(Path(path), profile, explicit=str(path) not in found_in_folder)
         except XltoolError as exc:
             status.status = "failed"
             status.message = exc.message
-            status.code = exc.code
+            status.error_code = exc.code
             statuses.append(status)
             result, reason = None, ""
         if result is None and reason:
@@ -133,11 +133,11 @@ def check_grids(book: str, grids: list[Any], *, profile: str | None = None,
 
     Returns the run and the ``WorkbookRead`` (None when no project sheet was found).
     """
-    status = FileStatus(file=book)
+    status = FileReport(file=book)
     try:
         result = read_grids(without_own_sheets(grids), file=book, profile=profile)
     except XltoolError as exc:
-        status.status, status.message, status.code = "failed", exc.message, exc.code
+        status.status, status.message, status.error_code = "failed", exc.message, exc.code
         return ValidationRun([status], []), None
     _file_status(status, result)
     from xltool.rules import validate_projects

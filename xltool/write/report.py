@@ -141,24 +141,32 @@ def cells_to_mark(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Fin
 
 
 @dataclass
-class FileStatus:
-    """What happened to one input file; ``status`` is ``ok`` / ``failed`` / ``not_marked``."""
+class FileReport:
+    """What happened to one input: ``status`` ok / failed / skipped (not read, ``message`` says why) /
+    not_marked; ``error_code`` is the failure's stable code (``file.encrypted`` …), "" when ok; a skipped
+    file has ``quiet`` (a lock file, hidden file or xltool's own output) or ``input.skipped``; a merged
+    file with a sheet that looks like a table but was not read has ``input.partial`` and says which.
+
+    The one record of a file's outcome: the rules' run, the text report and the facade's results use it.
+    """
 
     file: str
     status: str = "ok"
     message: str = ""
     projects: int = 0
     notes: list[str] = field(default_factory=list)  # extra lines for the text report
-    code: str = ""  # the failure's stable code (XltoolError.code), "" when ok
-    marked: bool = False  # ``message`` says where the marked workbook was written
+    error_code: str = ""
+    marked: bool = False  # ``message`` says where the marked workbook went
+    error: Any = field(default=None, repr=False, compare=False)  # the XltoolError of a failed file
 
-    def to_json_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
+        """The entry of ``files`` in ``xltool validate --json``."""
         return {"file": self.file, "status": self.status, "message": self.message, "projects": self.projects}
 
 
 @dataclass
 class ValidationRun:
-    files: list[FileStatus]
+    files: list[FileReport]
     findings: list[Finding]
 
     def findings_for(self, file: str) -> list[Finding]:
@@ -175,7 +183,7 @@ class ValidationRun:
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
-            "files": [s.to_json_dict() for s in self.files],
+            "files": [s.to_dict() for s in self.files],
             "findings": [f.to_json_dict() for f in self.findings],
         }
 
