@@ -510,14 +510,3 @@ def test_hostile_files_cost_one_line_each_and_leak_nothing(tmp_path: Path) -> No
     assert files[shown(corpus["xxe"], folder)] == files[shown(corpus["zip_many_entries"], folder)] == "失败"
     text = repr([_rows(out, name) for name in SHEETS])
     assert hostile.SECRET_MARKER not in text
-
-
-def test_indicator_records_carry_the_detail_columns_in_the_summary_order() -> None:
-    """Merge slices a record's 指标明细 columns instead of copying them: the two shapes must agree."""
-    from xltool.apps.merge.records import IndicatorRecord
-    from xltool.apps.merge.store import indicator_row
-    from xltool.write.summary import IndicatorRow
-
-    assert IndicatorRecord._fields[2:14] == IndicatorRow._fields
-    record = IndicatorRecord(*range(len(IndicatorRecord._fields)))
-    assert IndicatorRow(*indicator_row(record)) == IndicatorRow(*range(2, 14))

@@ -15,7 +15,7 @@ from typing import Any
 from xltool.core.fields import funding_keys
 from xltool.core.text import normalize_label
 from xltool.core.errors import XltoolError
-from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
+from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED, IndicatorRow
 from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord, ProjectRecord, ReadItem, ReadOptions
 
 _QUALITATIVE = "定性"
@@ -85,11 +85,10 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
         ))
         kept_rows.append((pord, batch.keep(p)))
         for k, ind in enumerate(kept):
-            indicators.append(IndicatorRecord(
-                pord, k, p.name, ind.level1, ind.level2, ind.name, ind.operator or ind.operator_raw, ind.target,
+            indicators.append(IndicatorRecord(pord, k, IndicatorRow(
+                p.name, ind.level1, ind.level2, ind.name, ind.operator or ind.operator_raw, ind.target,
                 ind.value, ind.unit, _QUALITATIVE if ind.qualitative else "定量", p.sheet, ind.cell, shown,
-                _rank(p.profile, ind.level1, ind.level2), _form_value(ind.operator, ind.target),
-            ))
+            ), _rank(p.profile, ind.level1, ind.level2), _form_value(ind.operator, ind.target)))
         if options.validate:
             findings.extend(_project_findings(p, pord, options.profile, contexts))
     skipped = f"；未含项目表的工作表：{read.skipped_note()}" if read.skipped_sheets else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from xltool.write.summary import IndicatorRow
 from xltool.write.summary.columns import ProjectRecord  # noqa: F401 - declared with the summary's columns
 
 ReadItem = tuple[int, str, str]
@@ -20,22 +21,12 @@ SEQ_LIMIT = 1_000_000  # projects per file; the ordering key is file index * lim
 
 
 class IndicatorRecord(NamedTuple):
-    """One 指标明细 row plus what the department form needs to group it."""
+    """One 指标明细 row (the summary's own row type, its columns declared once) plus its place and what
+    the department form needs to group it."""
 
     pord: int
     seq: int
-    project: str
-    level1: str
-    level2: str
-    name: str
-    operator: str
-    target: str
-    value: float | None
-    unit: str
-    kind: str  # 定量 / 定性
-    sheet: str
-    cell: str
-    file: str  # last of the 指标明细 columns: it prints on 文件清单, not on every indicator row
+    row: IndicatorRow
     l_rank: int  # position of (一级, 二级) in the profile
     form_value: str  # 指标值 as the 部门整体 form shows it
 

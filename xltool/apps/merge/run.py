@@ -19,7 +19,7 @@ from xltool.io.discovery import SUMMARY_REASON, InputFile, discover
 from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
 from .pool import Beside, default_jobs, read_all
 from .records import WORKER_MEMORY_MB, FileResult, IndicatorRecord, ReadItem, ReadOptions
-from .store import MergeStore, batch_findings, indicator_row
+from .store import MergeStore, batch_findings
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -174,7 +174,7 @@ def merge_workbooks(
                     report.problems.append((entry.in_summary, result.status, result.reason))
                 waiting[entry.index] = result.indicators
                 while next_index in waiting:
-                    summary().add_indicators(indicator_row(r) for r in waiting.pop(next_index))
+                    summary().add_indicators(r.row for r in waiting.pop(next_index))
                     next_index += 1
                 done += 1
                 if progress:

@@ -21,7 +21,7 @@ from xltool.write.summary import (
 )
 from xltool.write.summary.columns import store_insert_sql, store_select_sql, store_table_sql
 from .reading import batch_run
-from .records import SEQ_LIMIT, FileResult, FindingRecord, IndicatorRecord, ReadOptions
+from .records import SEQ_LIMIT, FileResult, FindingRecord, ReadOptions
 
 # 项目汇总's 备注 (a narrow printed column): short, pointing at the other copy's 序号.
 COUNTED_NOTE = "重复，计入"
@@ -75,7 +75,8 @@ class MergeStore:
             self.db.executemany(_INSERT_PROJECT, result.projects)
             self.db.executemany(
                 "INSERT INTO indicators VALUES (?, ?, ?, ?, ?, ?, ?)",
-                ((i.pord, i.seq, i.level1, i.level2, i.name, i.l_rank, i.form_value) for i in result.indicators),
+                ((i.pord, i.seq, i.row.level1, i.row.level2, i.row.name, i.l_rank, i.form_value)
+                 for i in result.indicators),
             )
             self.db.executemany("INSERT INTO kept VALUES (?, ?)",
                                 ((pord, pickle.dumps(kept, pickle.HIGHEST_PROTOCOL)) for pord, kept in result.kept))
@@ -198,11 +199,6 @@ class MergeStore:
     def files(self) -> Iterator[FileRow]:
         sql = "SELECT path, status, reason, projects FROM files ORDER BY idx"
         return (FileRow._make(r) for r in self.db.execute(sql))
-
-
-def indicator_row(record: IndicatorRecord) -> tuple[Any, ...]:
-    """The 指标明细 columns of a record: fields 2–13 are IndicatorRow's, in its order (a test holds them together)."""
-    return record[2:14]
 
 
 def batch_findings(path: Path, options: ReadOptions) -> list[FindingRecord]:
