@@ -206,7 +206,8 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     A half-written .xlam in XLSTART would make Excel complain at every start-up, and
     Excel's startup folder may not exist yet on a machine that never used add-ins.
     """
-    from xltool.io.files import atomic_output, disk_full_error, is_disk_full
+    from xltool.io.disk_full import disk_full_error, is_disk_full
+    from xltool.io.files import atomic_output
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,7 @@ disk, and the sweep of temporary folders left by runs that were killed outright.
 """
 
 from xltool.core.interrupt import exit_code_of, install_stop_signals, restore_signals
-from xltool.io.files import is_disk_full
+from xltool.io.disk_full import is_disk_full
 from xltool.io.tempdirs import is_owned, sweep_stale
 
 __all__ = ["exit_code_of", "install_stop_signals", "is_disk_full", "is_owned", "restore_signals", "sweep_stale"]

@@ -130,7 +130,8 @@ def write_split(projects: list[Project], directory: Path, *, profile: str | None
                 year: int | None = None, cut: list[str] | None = None) -> list[Path]:
     """One template workbook per project in ``directory``, each with its own recognised profile:
     all or nothing (io/staging.py). A full disk part-way leaves the folder as it was."""
-    from xltool.io.files import check_not_locked, disk_full_error, is_disk_full
+    from xltool.io.disk_full import disk_full_error, is_disk_full
+    from xltool.io.files import check_not_locked
     from xltool.io.staging import move_in
     from xltool.io.tempdirs import owned_tempdir
 
