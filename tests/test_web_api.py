@@ -243,6 +243,20 @@ def test_import_offers_the_layout_file_it_wrote(client: TestClient, tmp_path: Pa
     assert page.status_code == 400 and 'download="用途_导入.版式.toml"' in page.text
     href = page.text.split('href="data:text/plain;charset=utf-8,', 1)[1].split('"', 1)[0]
     assert urllib.parse.unquote(href.replace("&amp;", "&")) == offered["text"]
+    # the layout file filled in (the 项目名称 row named) and sent back with its source: imported by it
+    filled = tmp_path / offered["name"]
+    filled.write_text(offered["text"].replace('"资金用途名称" = ""', '"资金用途名称" = "name"'), encoding="utf-8")
+    r = client.post("/api/import", files=upload(unknown, filled))
+    assert r.status_code == 200 and r.json()["projects"] == 1, r.text
+    book = openpyxl.load_workbook(io.BytesIO(client.get(r.json()["download"]).content))
+    assert any(c.value == "河道保洁" for row in book.worksheets[0].iter_rows() for c in row)
+    alone = client.post("/api/import", files=upload(filled))
+    assert alone.status_code == 400 and "版式文件" in alone.json()["error"]["message"]
+    broken = tmp_path / "坏.版式.toml"
+    broken.write_text('"资金用途名称" = "name', encoding="utf-8")
+    r = client.post("/api/import", files=upload(unknown, broken))
+    assert r.status_code == 400 and "坏.版式.toml" in r.json()["error"]["message"], r.text
+    assert_clean(r.text, tmp_path, server_root(client))
 
 
 # --- merge jobs
@@ -399,7 +413,7 @@ def test_import_shows_the_notices_the_cli_prints(client: TestClient, tmp_path: P
     cli = xltool.import_tables([xltool.Upload("档案表.txt", text)], output=tmp_path / "导入结果.xlsx")
     # the one notice that differs: the web says the layout file is in the download, not on a disk
     expected = [n if "版式文件" not in n else n.split("；已写出版式文件")[0]
-                + "；下载的压缩包中附有版式文件，在其中填上栏目名后，可用命令行 xltool import 的 --layout 选项按它重新导入"
+                + "；下载的压缩包中附有版式文件，在其中填上栏目名后，与源文件一起再次上传，即按它导入"
                 for n in cli.notices]
     assert any("未识别的栏目“联系电话”" in n for n in expected) and all(n.startswith("文件 档案表.txt：") for n in expected)
     r = client.post("/api/import", files=[("files", ("档案表.txt", text))])

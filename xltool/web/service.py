@@ -8,6 +8,7 @@ callers turn paths back into the user's file names before anything is shown.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -17,7 +18,8 @@ from xltool.core.errors import XltoolError
 
 MARKABLE = (".xlsx", ".xlsm")
 WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
-IMPORTABLE = WORKBOOKS + (".docx", ".txt")
+LAYOUT_SUFFIX = ".toml"  # a layout file the import offered, filled in and sent back with its source
+IMPORTABLE = WORKBOOKS + (".docx", ".txt", LAYOUT_SUFFIX)
 
 
 def error_code(exc: XltoolError) -> str:
@@ -66,15 +68,32 @@ def import_tables(paths: list[Path], output: Path, *, profile: str | None = None
     The notices are the lines ``xltool import`` prints (what could not be mapped, tables
     passed over, texts cut, which framework a mixed workbook follows).
     """
-    result = xltool.import_tables(paths, output=output, profile=profile, year=year)
+    sources = [p for p in paths if p.suffix.lower() != LAYOUT_SUFFIX]
+    layouts = [p for p in paths if p.suffix.lower() == LAYOUT_SUFFIX]
+    if not sources:
+        raise XltoolError("只上传了版式文件：请把它和要导入的源文件一起上传", code="input.no_source")
+    layout, folder = (layouts[0], None) if len(layouts) == 1 else (None, _layouts_folder(layouts, output.parent))
+    result = xltool.import_tables(sources, output=output, profile=profile, year=year, layout=layout, layouts=folder)
     # A layout file is written beside the server's output and handed on in the download: said so,
     # never with the server's folders or a command-line option the browser user does not have.
     web_words = {d.notice: f"{d.summary}；下载的压缩包中附有版式文件，在其中填上栏目名后，"
-                 "可用命令行 xltool import 的 --layout 选项按它重新导入" for d in result.layouts}
+                 "与源文件一起再次上传，即按它导入" for d in result.layouts}
     notices = [web_words.get(n, n) for n in result.notices]
     if result.profile_notice:
         notices.append(result.profile_notice)
     return len(result.projects), notices, result.incomplete
+
+
+def _layouts_folder(layouts: list[Path], beside: Path) -> Path | None:
+    """Several layout files sent back: a folder of them, each applied to the table whose fingerprint it
+    carries (none: no folder, so the server's kept layouts apply as for any import)."""
+    if not layouts:
+        return None
+    folder = beside / "版式"
+    folder.mkdir(exist_ok=True)
+    for n, path in enumerate(layouts):
+        shutil.copyfile(path, folder / f"{n}{LAYOUT_SUFFIX}")
+    return folder
 
 
 @dataclass
