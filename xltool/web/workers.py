@@ -39,7 +39,6 @@ WARM = "xltool.web.warm"
 def _context() -> Any:
     """The fork server where there is one: a worker forked from its warm, single-threaded process starts in
     milliseconds instead of importing everything again (a fresh interpreter, as on Windows, takes a second)."""
-
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([WARM])  # read when the server starts (once per process)
