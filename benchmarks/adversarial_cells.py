@@ -12,14 +12,12 @@ the same run. It prints a table (seconds over, and ratio to, the normal table) a
 cell costs more than the limits
 (a case that hits ``--timeout`` is reported as at least that long).
 
-Measured 2026-12-07 (2 shared cores, ``--timeout 3``): 304 cases; every rules/ stall is
-gone (30,000 digits in 项目概况 was > 5 s, a 30,000-character Chinese run in 三级指标 and
-"1" + 30,000 "(" in 年度目标值 too; now < 0.1 s). Still timing out, all in the reader
-(parse/, issue 25): "1" + 30,000 spaces + "项"/"x" in 18 of 19 cells, from the guard regex
-``\d\s*(?:万元|万|元)?\s*(?:\n|$)`` in ``parse.labels.inner_pairs`` and, in amount cells,
-``parse.header._AMOUNT_RE`` (``\s*(万元|…)?\s*`` before ``$``): 10,000 characters cost 6 s
-and 14 s, growing with the square of the length. Cases within ±0.1 s of a limit vary with
-the machine's load (labels-heavy cells such as 6,000 × "项目名称：" read in 0.1–0.3 s).
+Measured 2026-12-07, after the reader's patterns were anchored (issue 23): 304 cases on 2 shared cores
+(``--timeout 3``, two other test runs beside it), 303 within the limits, the worst validate +0.17 s. The one
+over was 6,000 × "：" in the 其他资金 cell read at +0.213 s (limit 0.2): alone, three runs gave +0.094,
++0.107 and +0.150 s, so it is load (the inline "label：value" split is linear; 10× a normal table's read).
+Earlier, before the fixes, "1" + 30,000 spaces + "项"/"x" timed out in 18 of 19 cells (quadratic
+``\s*…\s*`` in ``parse.labels`` and the amount pattern) and 30,000 digits in 项目概况 took > 5 s in rules/.
 """
 
 from __future__ import annotations
