@@ -14,8 +14,8 @@ cell costs more than the limits
 
 Measured 2026-12-07, after the reader's patterns were anchored (issue 23): 304 cases on 2 shared cores
 (``--timeout 3``, two other test runs beside it), 303 within the limits, the worst validate +0.17 s. The one
-over was 6,000 × "：" in the 其他资金 cell read at +0.213 s (limit 0.2): alone, three runs gave +0.094,
-+0.107 and +0.150 s, so it is load (the inline "label：value" split is linear; 10× a normal table's read).
+over was "项目名称：" × 6,000 in the 其他资金 cell, read at +0.213 s (limit 0.2): alone, three runs gave +0.094,
++0.107 and +0.150 s, so it is load: the read grows linearly (1,500 / 3,000 / 6,000 repeats: 0.012 / 0.016 / 0.032 s parsing).
 Earlier, before the fixes, "1" + 30,000 spaces + "项"/"x" timed out in 18 of 19 cells (quadratic
 ``\s*…\s*`` in ``parse.labels`` and the amount pattern) and 30,000 digits in 项目概况 took > 5 s in rules/.
 """
