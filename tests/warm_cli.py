@@ -107,6 +107,7 @@ class _Pending:
 class _Zygote:
     def __init__(self, env: dict[str, str]) -> None:
         self.env = env
+        self.owner = os.getpid()  # a process forked from the test process must not use (or shut) this socket
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.sock = mine
         self.proc = subprocess.Popen(
@@ -187,6 +188,8 @@ class _Zygote:
             self.pending.pop(run_id, None)
 
     def close(self) -> None:
+        if os.getpid() != self.owner:
+            return
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -208,6 +211,9 @@ def _zygote_for(env: dict[str, str]) -> _Zygote | None:
     with _zygotes_lock:
         if key in _zygotes:
             zygote = _zygotes.pop(key)
+            if zygote is not None and zygote.owner != os.getpid():  # in a fork of the test process
+                _zygotes[key] = zygote
+                return None
             if zygote is None or not zygote.dead:
                 _zygotes[key] = zygote
                 return zygote
