@@ -56,14 +56,15 @@ def _no_user_layouts(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 # Cost of the slowest test files (seconds, from ``--durations=0`` of the whole suite on a 2-core machine,
-# 2026-12-07, after the web API tests shared one server and the LibreOffice tests read in bulk).
+# 2026-12-07, after the web API tests shared one server and the LibreOffice tests read in bulk;
+# test_hostile_cli.py's estimated from its own time after it forked its runs from tests/warm_cli.py).
 # ``--dist loadfile`` runs a whole file on one worker; handing out the costliest files first, the rest
 # after them in collection order, lets both workers finish together (longest-first scheduling) instead
 # of one worker starting a long browser or bundle file when the other is nearly done.
 # scripts/test.sh passes ``--no-loadscope-reorder`` so that xdist keeps this order (it would otherwise
 # sort files by their number of tests, which puts the few long browser tests last).
 FILE_COST = {
-    "test_hostile_cli.py": 70, "test_web_api.py": 58, "test_web_browser.py": 41, "test_interrupt.py": 19,
+    "test_hostile_cli.py": 40, "test_web_api.py": 58, "test_web_browser.py": 41, "test_interrupt.py": 19,
     "test_fuzz_parser.py": 12, "test_merge.py": 11, "test_summary_print.py": 10, "test_safety.py": 8.3,
     # the bundle's downloads run in the background from the start (tests/bundle_prebuild.py): not too early
     "test_bundle.py": 8.2, "test_summary_row_heights.py": 8, "test_import.py": 7.2, "test_summary_totals.py": 6,
@@ -99,6 +100,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    for name in ("tests.warm_cli", "warm_cli"):  # the warm CLI runner's zygotes (they also end with this process)
+        if name in sys.modules:
+            sys.modules[name].shutdown()
     if "bundle_prebuild" in sys.modules or "tests.bundle_prebuild" in sys.modules:
         # A build still running is waited for (another worker may need it), stopped at once after Ctrl+C
         # or a stop on failure; it is never left behind.

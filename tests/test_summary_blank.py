@@ -16,14 +16,16 @@ import openpyxl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests import warm_cli  # noqa: E402
 from tests.conftest import sheet_rows  # noqa: E402
 from benchmarks.common import generate_departments  # noqa: E402
 
 
 def _cli(*args: Any) -> subprocess.CompletedProcess[str]:
+    """``python -m xltool``, forked warm from tests/warm_cli.py's zygote (a fresh interpreter if it cannot)."""
     root = Path(__file__).resolve().parents[1]
-    return subprocess.run([sys.executable, "-m", "xltool", *map(str, args)], capture_output=True, text=True,
-                          cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}, timeout=300)
+    return warm_cli.run(list(map(str, args)), cwd=root, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+                        timeout=300)
 
 
 def test_blank_template_sheets_are_not_projects(tmp_path: Path) -> None:

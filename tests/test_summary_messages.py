@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests import warm_cli
 from xltool.cli.zh import wrap_columns
 from xltool.core.text import display_width
 
@@ -19,9 +20,9 @@ EXAMPLE = ROOT / "examples" / "区行政审批局_2022.xlsx"
 
 
 def _cli(*args: Any, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m xltool``, forked warm from tests/warm_cli.py's zygote (a fresh interpreter if it cannot)."""
     env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "COLUMNS": "80", "HOME": str(home or ROOT)}
-    return subprocess.run([sys.executable, "-m", "xltool", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, env=env, timeout=300)
+    return warm_cli.run(list(map(str, args)), cwd=ROOT, env=env, timeout=300)
 
 
 def test_merge_names_the_files_it_leaves_out_and_hints_import(tmp_path: Path) -> None:
