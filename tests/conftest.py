@@ -99,10 +99,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         prebuild.start(prebuild.shared_folder(session.config._tmp_path_factory.getbasetemp()))
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+def _shut_zygotes() -> None:
     for name in ("tests.warm_cli", "warm_cli"):  # the warm CLI runner's zygotes (they also end with this process)
         if name in sys.modules:
             sys.modules[name].shutdown()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _zygotes_end_with_their_module() -> Any:
+    """The warm CLI runner's zygotes, and the threads that talk to them, end with the test file that started
+    them: a later file's in-process merge must find a lone thread (fork) as a user's process does."""
+    yield
+    _shut_zygotes()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _shut_zygotes()
     if "bundle_prebuild" in sys.modules or "tests.bundle_prebuild" in sys.modules:
         # A build still running is waited for (another worker may need it), stopped at once after Ctrl+C
         # or a stop on failure; it is never left behind.

@@ -117,8 +117,10 @@ class _Zygote:
         )
         theirs.close()
         self.diagnostics = b""
-        for stream in (self.proc.stdout, self.proc.stderr):  # the zygote writes nothing unless it fails
-            threading.Thread(target=self._drain, args=(stream,), daemon=True).start()
+        self.threads = [threading.Thread(target=self._drain, args=(stream,), daemon=True)
+                        for stream in (self.proc.stdout, self.proc.stderr)]  # the zygote writes nothing unless it fails
+        for thread in self.threads:
+            thread.start()
         self.lock = threading.Lock()
         self.pending: dict[int, _Pending] = {}
         self.next_id = 0
@@ -129,7 +131,8 @@ class _Zygote:
             raise ZygoteGone(f"the zygote did not start: {self.diagnostics.decode(errors='replace')[-2000:]}")
         self.added = {k: v for k, v in hello["environ"].items() if env.get(k) != v}  # start-up's own additions
         self.startup_seconds = hello["seconds"]
-        threading.Thread(target=self._dispatch, daemon=True).start()
+        self.threads.append(threading.Thread(target=self._dispatch, daemon=True))
+        self.threads[-1].start()
 
     def _drain(self, stream: Any) -> None:
         for chunk in iter(lambda: stream.read1(65536), b""):
@@ -200,6 +203,9 @@ class _Zygote:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        for thread in self.threads:  # gone with the zygote: later tests see this process as it was
+            if thread is not threading.current_thread():
+                thread.join(10)
 
 
 _zygotes: dict[tuple[tuple[str, str], ...], _Zygote | None] = {}

@@ -71,7 +71,7 @@ def import_tables(paths: list[Path], output: Path, *, profile: str | None = None
     sources = [p for p in paths if p.suffix.lower() != LAYOUT_SUFFIX]
     layouts = [p for p in paths if p.suffix.lower() == LAYOUT_SUFFIX]
     if not sources:
-        raise XltoolError("只上传了版式文件：请把它和要导入的源文件一起上传", code="input.no_source")
+        raise XltoolError("只上传了版式文件：请把它和要导入的源文件一起上传", code="input.none")
     layout, folder = (layouts[0], None) if len(layouts) == 1 else (None, _layouts_folder(layouts, output.parent))
     result = xltool.import_tables(sources, output=output, profile=profile, year=year, layout=layout, layouts=folder)
     # A layout file is written beside the server's output and handed on in the download: said so,
