@@ -640,6 +640,20 @@ def test_the_import_benchmark_loads_every_module_a_real_click_loads(tmp_path: Pa
     assert {"xltool.parse.reader", "xltool.rules.copied", "pydantic"} <= loaded
 
 
+def test_a_clicks_imports_leave_out_what_only_other_paths_use() -> None:
+    """A fresh Python per click waits for every import: the click's modules do not load or build what only
+    staging files, an error about a file, a close pair of texts or the writing calls need."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("import_time", Path(__file__).parents[1] / "benchmarks/import_time.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)  # type: ignore[union-attr]
+    code = (bench.CLICK_CODE + "; import sys, tokenize; print(sorted(m for m in ('difflib', 'xltool.api.sources', "
+            "'xltool.api.written', 'xltool.core.fsnames') if m in sys.modules), tokenize._compile.cache_info().misses)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["[]", "0"]  # nor did pydantic parse a builtin's signature (tokenize's patterns: ~3 ms)
+
+
 @pytest.mark.parametrize("button", ["validate_workbook", "validate_active_sheet"])
 def test_a_workbook_without_a_project_table_gets_the_librarys_words(remote: Any, tmp_path: Path, button: str) -> None:
     """The same message as xltool.validate_grid's file status and the WPS add-in (校验未完成：…), for both buttons."""

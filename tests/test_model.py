@@ -122,3 +122,28 @@ def test_year_check_is_shared() -> None:
     for bad in (99, 10000, "二〇二七"):
         with pytest.raises(XltoolError, match="预算年度"):
             check_year(bad)
+
+
+def test_a_lazy_pattern_compiles_on_its_first_use_and_then_answers_as_re_compile(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """core.text.lazy_pattern: no compiling at import (the ribbon's click waits for that), the same answers after."""
+    import re
+
+    from xltool.core.text import lazy_pattern
+
+    compiled: list[str] = []
+    original = re.compile
+    monkeypatch.setattr(re, "compile", lambda pattern, flags=0: compiled.append(pattern) or original(pattern, flags))
+    source = r"(\d{4})\s*年(?P<month>\d{1,2})?"
+    lazy, eager = lazy_pattern(source, re.I), original(source, re.I)
+    assert compiled == []
+    text = "2022年3月，2023 年，二〇二四年"
+    assert lazy.search(text).group(0, "month") == eager.search(text).group(0, "month")
+    assert compiled == [source]
+    assert lazy.findall(text) == eager.findall(text) and lazy.sub("#", text) == eager.sub("#", text)
+    assert lazy.split(text) == eager.split(text) and lazy.subn("", text) == eager.subn("", text)
+    assert [m.span() for m in lazy.finditer(text)] == [m.span() for m in eager.finditer(text)]
+    assert lazy.match("x") is None and lazy.fullmatch("2022年12").group("month") == "12"
+    assert (lazy.pattern, lazy.flags, lazy.groups, lazy.groupindex) == (eager.pattern, eager.flags, 2, {"month": 2})
+    assert compiled == [source]  # once
+    assert "__getattr__" not in type(lazy).__dict__  # later lookups take no detour

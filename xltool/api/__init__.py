@@ -34,9 +34,9 @@ _EXPORTS: dict[str, str] = {
     "FileReport": "xltool.api.results",
     "ReadReport": "xltool.api.results",
     "ValidationReport": "xltool.api.results",
-    "MarkResult": "xltool.api.results",
-    "ImportResult": "xltool.api.results",
-    "MergeReport": "xltool.api.results",
+    "MarkResult": "xltool.api.written",
+    "ImportResult": "xltool.api.written",
+    "MergeReport": "xltool.api.written",
     "XltoolError": "xltool.core.errors",
 }
 
@@ -44,7 +44,8 @@ __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:  # pragma: no cover
     from xltool.api.reading import find_inputs, read, read_grid, validate, validate_grid
-    from xltool.api.results import FileReport, ImportResult, MarkResult, MergeReport, ReadReport, ValidationReport
+    from xltool.api.results import FileReport, ReadReport, ValidationReport
+    from xltool.api.written import ImportResult, MarkResult, MergeReport
     from xltool.api.sources import Source, Upload
     from xltool.core.names import MARKABLE_SUFFIXES
     from xltool.api.writing import check_mark_output, import_tables, make_template, mark, merge

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xltool.api.results import FileReport, ReadReport, ValidationReport
-from xltool.api.sources import Staged
+
+if TYPE_CHECKING:  # pragma: no cover
+    from xltool.api.sources import Staged  # imported where paths are staged: a grid (the ribbon's click) has none
 
 Progress = Callable[[int, int], None]
 
@@ -47,6 +49,7 @@ def validate(sources: Any, *, profile: str | None = None, discover: bool = False
     ``error_code``; the others are still validated, copied text checked across all.
     ``sources`` may also be what :func:`find_inputs` returned.
     """
+    from xltool.api.sources import Staged
     from xltool.apps.validate import Inputs, check_files, find_inputs as discover_inputs
 
     found = sources if isinstance(sources, Inputs) else None  # what find_inputs returned (the CLI checks it first)
@@ -111,6 +114,7 @@ def read_grid(book: str, sheets: Sequence[dict[str, Any]], *, profile: str | Non
 
 def read(sources: Any, *, profile: str | None = None) -> ReadReport:
     """Every project table of the workbooks; a file that cannot be read is ``failed`` (its error kept)."""
+    from xltool.api.sources import Staged
     from xltool.core.errors import XltoolError
     from xltool.apps.sources import read_workbook
 

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from xltool.api.results import FileReport, ImportResult, MarkResult, MergeReport
+from xltool.api.results import FileReport
+from xltool.api.written import ImportResult, MarkResult, MergeReport
 from xltool.api.sources import Staged, rename_error
 
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xltool.core.fsnames import legible
-
 # CLI exit codes shared by every command.
 EXIT_OK = 0
 EXIT_FINDINGS = 1  # validation errors found / some inputs skipped
@@ -42,7 +40,12 @@ class XltoolError(Exception):
         code: str | None = None,
     ) -> None:
         self.message = message
-        self.file = legible(file) if file is not None else None  # GBK bytes in a name shown decoded
+        if file is not None:
+            from xltool.core.fsnames import legible  # only an error about a file needs it, not every importer
+
+            self.file: str | None = legible(file)  # GBK bytes in a name shown decoded
+        else:
+            self.file = None
         self.sheet = sheet
         self.cell = cell
         self.exit_code = exit_code

@@ -7,7 +7,7 @@ import math
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 _SPACES = " \t\n\u3000\u00a0\ufeff\u200b"
 BLANK_CHARS = _SPACES + "\r"  # a text of only these is blank to clean_text (its \r become \n)
@@ -79,6 +79,47 @@ def _compile_wide() -> re.Pattern[str]:
     global _WIDE_RE
     _WIDE_RE = re.compile(_WIDE_CLASS)
     return _WIDE_RE
+
+
+class _Compiled:
+    """A :func:`lazy_pattern` once used: the compiled pattern's methods are its attributes."""
+
+    def __repr__(self) -> str:
+        return f"lazy_pattern({self.pattern!r})"  # type: ignore[attr-defined]
+
+
+class _LazyPattern(_Compiled):
+    """A :func:`lazy_pattern` not used yet."""
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self._args = (pattern, flags)
+
+    def __getattr__(self, name: str) -> Any:  # asked only for what the instance lacks: on the first use
+        compiled = re.compile(*self._args)
+        for attr in _PATTERN_API:
+            setattr(self, attr, getattr(compiled, attr))
+        self.__class__ = _Compiled  # no __getattr__ hook left on later lookups
+        return getattr(compiled, name)
+
+    def __repr__(self) -> str:
+        return f"lazy_pattern({self._args[0]!r})"
+
+
+_PATTERN_API = ("match", "fullmatch", "search", "sub", "subn", "split", "findall", "finditer", "pattern", "flags",
+                "groups", "groupindex")
+
+
+def lazy_pattern(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile`` deferred to the first use, for a pattern only some paths need.
+
+    Without xlwings' UDF server every ribbon click starts a fresh Python and waits for the
+    module-level ``re.compile`` of every module it imports; a pattern a click never uses (an
+    import's, an unusual layout's) need not cost it. After the first use the compiled pattern's
+    methods are plain attributes (a call costs some tens of nanoseconds more than on the pattern
+    itself: keep per-cell patterns every click uses compiled). Use it where the pattern is only
+    called (``.match`` …), not passed to ``re`` functions or ``isinstance``.
+    """
+    return cast("re.Pattern[str]", _LazyPattern(pattern, flags))
 
 
 def as_percent(value: float, decimals: int) -> str:

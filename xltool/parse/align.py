@@ -6,14 +6,13 @@ by a small score table, found by dynamic programming over (cells × columns).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import cache, lru_cache
 from typing import Any
 
 from xltool.core.frameworks import load_profiles
 from xltool.core.model import STANDARD_OPERATORS, normalize_operator
-from xltool.core.text import clean_text, normalize_label
+from xltool.core.text import clean_text, lazy_pattern, normalize_label
 
 
 @cache
@@ -26,7 +25,7 @@ def level_names() -> tuple[frozenset[str], frozenset[str]]:
     )
 
 
-_TARGET_RE = re.compile(r"^(?:[<>=≥≤≧≦＞＜＝]|>=|<=)?\s*[-+]?\d")
+_TARGET_RE = lazy_pattern(r"^(?:[<>=≥≤≧≦＞＜＝]|>=|<=)?\s*[-+]?\d")
 _SKIP_COST = {"level1": 0.0, "level2": 0.0, "caption": 0.0, "remark": -0.2, "long": -0.2,
               "operator": -1.0, "unit": -1.0, "name": -3.0, "target": -3.0}
 

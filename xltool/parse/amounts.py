@@ -16,7 +16,7 @@ from typing import Any
 
 from xltool.core.fields import amount_setting, money_units
 from xltool.core.model import format_cell_text, parse_target
-from xltool.core.text import SPACE_RUN_RE, clean_text
+from xltool.core.text import SPACE_RUN_RE, clean_text, lazy_pattern
 
 
 @cache
@@ -144,7 +144,7 @@ def _numeral(text: str) -> int | None:
     return total + section + digit if seen else None
 
 
-_CENTS_RE = re.compile(r"(.+?元)(?:零?(.)角)?(?:(.)分)?")
+_CENTS_RE = lazy_pattern(r"(.+?元)(?:零?(.)角)?(?:(.)分)?")
 
 
 def parse_capital(text: str) -> float | None:

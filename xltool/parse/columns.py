@@ -11,19 +11,18 @@ columns, direction words) are data in fields.toml [words].
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Any, Callable
 
 from xltool.core.fields import words
 from xltool.core.grid import Grid
 from xltool.core.model import STANDARD_OPERATORS, Project, normalize_operator
-from xltool.core.text import clean_text, normalize_label
+from xltool.core.text import clean_text, lazy_pattern, normalize_label
 
 RowTexts = Callable[[Grid, int], list[tuple[int, Any]]]
 
 _SAMPLE = 40  # body rows looked at
-_TARGETISH_RE = re.compile(r"^(?:[<>=≥≤≧≦＞＜＝]|>=|<=)? ?[-+]?\d")
+_TARGETISH_RE = lazy_pattern(r"^(?:[<>=≥≤≧≦＞＜＝]|>=|<=)? ?[-+]?\d")
 
 
 def merged_titles(grid: Grid, header_row: int, end: int, row_texts: RowTexts,

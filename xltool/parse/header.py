@@ -17,7 +17,7 @@ from typing import Any
 from xltool.core.fields import keys_of_kind, label, words
 from xltool.core.grid import Grid
 from xltool.core.model import Project, format_cell_text
-from xltool.core.text import SPACE_RUN_RE, clean_text
+from xltool.core.text import SPACE_RUN_RE, clean_text, lazy_pattern
 from xltool.parse.amounts import implausible, is_money_unit, parse_amount, unit_chars, unit_re
 from xltool.parse.labels import THRESHOLD, inner_pairs, looks_like_label, match, split_label
 from xltool.parse.mapping import record
@@ -27,7 +27,7 @@ DATE_FIELDS = ("start", "end")
 
 _MONTH_PATTERNS = (
     re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*月?(?:\s*[.\-/]?\s*\d{1,2}\s*日?)?$"),
-    re.compile(r"^(\d{4})(\d{2})$"),
+    lazy_pattern(r"^(\d{4})(\d{2})$"),
 )
 
 
@@ -86,7 +86,7 @@ def claimed_without_value(project: Project, fieldname: str) -> bool:
     return getattr(project, fieldname, "") == ""
 
 
-_WHOLE_YEAR_RE = re.compile(r"\s*(\d{4})\s*(?:年度|年|全年)?\s*")
+_WHOLE_YEAR_RE = lazy_pattern(r"\s*(\d{4})\s*(?:年度|年|全年)?\s*")
 _MAX_UNIT_LINE = 200  # "填报单位：… 单位：万元" fits; a longer cell is text, not a unit line
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from xltool.core.frameworks import strip_form_note
 from xltool.core.grid import Grid, column_letter
 from xltool.core.model import Indicator, Project, format_cell_text
-from xltool.core.text import as_percent, clean_text, normalize_label
+from xltool.core.text import as_percent, clean_text, lazy_pattern, normalize_label
 from xltool.parse.align import align_row, column_kind, level_names  # noqa: F401  (level_names re-exported)
 from xltool.parse.labels import THRESHOLD, match, split_label
 from xltool.parse.mapping import record, where
@@ -130,7 +130,7 @@ def name_unplaced_titles(grid: Grid, start: int, end: int, row_texts: RowTexts, 
         return
 
 
-_LONG_TERM_RE = re.compile(r"长期|中期")
+_LONG_TERM_RE = lazy_pattern(r"长期|中期")
 
 
 def annual_indicator_header(
@@ -301,7 +301,7 @@ def _backfill_level1(indicators: list[Indicator]) -> None:
         indicator.level1 = first
 
 
-_SENTENCE_RE = re.compile(r"以上|以下|以内|之前|之内|底|完成|到位|^[年月日]\d")
+_SENTENCE_RE = lazy_pattern(r"以上|以下|以内|之前|之内|底|完成|到位|^[年月日]\d")
 
 
 def tidy_unit(indicator: Indicator) -> Indicator:

@@ -21,7 +21,7 @@ from xltool.core.grid import Grid, split_ref
 from xltool.core.names import no_table_message
 from xltool.core.model import Project
 from xltool.core.names import LISTS_SHEET, PROFILE_KEY, SERVICE_SHEETS
-from xltool.core.text import clean_text, normalize_label
+from xltool.core.text import clean_text, lazy_pattern, normalize_label
 from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's public helpers)
     claimed_without_value, header_field, parse_amount, parse_header, parse_month, set_field, sheet_unit,
 )
@@ -175,7 +175,7 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
     return project
 
 
-_LONG_GOAL_RE = re.compile(r"中长期|长期|中期|实施期|滚动")
+_LONG_GOAL_RE = lazy_pattern(r"中长期|长期|中期|实施期|滚动")
 
 
 def _lone_goal_is_annual(grid: Grid, project: Project) -> None:

@@ -10,13 +10,13 @@ import re
 import unicodedata
 from typing import Any
 
-from xltool.core.text import SPACE_RUN_RE
+from xltool.core.text import SPACE_RUN_RE, lazy_pattern
 
 # The budget year as a title block states it: "2022年…表", "(2022年度)", "年度：2022".
-_YEAR_RES = (re.compile(r"((?:19|20)\d{2}) ?年"), re.compile(r"年度 ?[:：]? ?((?:19|20)\d{2})(?!\d)"))
+_YEAR_RES = (re.compile(r"((?:19|20)\d{2}) ?年"), lazy_pattern(r"年度 ?[:：]? ?((?:19|20)\d{2})(?!\d)"))
 _MAX_YEAR_CELL = 60  # a title or a year line; longer cells are text
-_YEAR_LINE_RES = (re.compile(r"((?:19|20)\d{2}) ?年度"), re.compile(r"年度 ?[:：]? ?((?:19|20)\d{2})(?!\d)"),
-                  re.compile(r"[(（]? ?((?:19|20)\d{2}) ?年? ?[)）]?"))
+_YEAR_LINE_RES = (lazy_pattern(r"((?:19|20)\d{2}) ?年度"), lazy_pattern(r"年度 ?[:：]? ?((?:19|20)\d{2})(?!\d)"),
+                  lazy_pattern(r"[(（]? ?((?:19|20)\d{2}) ?年? ?[)）]?"))
 
 
 def year_line(value: Any) -> int | None:

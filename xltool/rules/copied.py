@@ -14,7 +14,6 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from itertools import chain
 from functools import lru_cache
 from typing import Iterator
@@ -75,6 +74,8 @@ def similarity(a: str, b: str, at_least: float = 0.0) -> float:
         bound = 2 * sum(min(n, theirs.get(ch, 0)) for ch, n in Counter(a).items()) / total
         if bound < at_least:
             return bound
+    from difflib import SequenceMatcher  # imported by the first pair this close: many clicks have none
+
     return SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 

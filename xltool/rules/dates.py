@@ -9,13 +9,14 @@ from typing import Iterator
 from xltool.core.findings import Finding, Severity
 from xltool.core.fields import field
 from xltool.core.model import Project
+from xltool.core.text import lazy_pattern
 from . import RuleContext, rule
 from ._common import quote
 from .layout import in_layout
 
 _MONTH_RE = re.compile(r"^(\d{4})\.(\d{2})$")
 # What looks like a year and a month but the month is impossible ("2022.13", "2022年0月").
-_BAD_MONTH_RE = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*月?$")
+_BAD_MONTH_RE = lazy_pattern(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*月?$")
 _LABELS = {key: field(key).title for key in ("start", "end")}
 
 

@@ -6,17 +6,17 @@ left for 二级 a project does not have ("本项目不适用").
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
+from xltool.core.text import lazy_pattern
 from . import RuleContext, rule
 from ._rowfacts import picked, row_check
 from ._common import fmt_number, indicator_where, names_with_role, norm, per_project, quote, real, word_in
 
-_NUMBER_RE = re.compile(r"^\d+(?:\.\d+)?$")
+_NUMBER_RE = lazy_pattern(r"^\d+(?:\.\d+)?$")
 
 
 def rows_without_levels(project: Project, ctx: RuleContext) -> tuple[Indicator, ...]:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
+from xltool.core.text import lazy_pattern
 from xltool.rules.arithmetic.figures import Factor, Figure, Product, Term
 from xltool.rules.arithmetic.vocab import (
     ANY_COUNT,
@@ -184,8 +185,8 @@ def suffix_run(terms: list[Term], target: Figure, tol: Tolerance) -> list[Term] 
 # ---------------------------------------------------------------------------
 
 _GAP_UNIT = r"(?P<unit>[^=×*xX✕。;!?,:、\n" + FW_COMMA + r"]{0,12}?)"
-_TIMES_GAP_RE = re.compile(_GAP_UNIT + r"[ \t]*(?:×|✕|\*|x|X|乘以)[ \t]*\(?")
-_EQUALS_GAP_RE = re.compile(_GAP_UNIT + r"[ \t]*\)?[ \t]*(?:=|等于)[ \t]*约?")
+_TIMES_GAP_RE = lazy_pattern(_GAP_UNIT + r"[ \t]*(?:×|✕|\*|x|X|乘以)[ \t]*\(?")
+_EQUALS_GAP_RE = lazy_pattern(_GAP_UNIT + r"[ \t]*\)?[ \t]*(?:=|等于)[ \t]*约?")
 
 
 TIMES_RE = re.compile("[×✕*xX]|乘以")
