@@ -218,7 +218,12 @@ def _isolated(fn: Callable[[], Any], *, seconds: int = 20, memory: int = 1 << 30
             os.close(read_fd)
             import resource
 
-            resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+            # ``memory`` more than the child already maps: a fork of a test process that ran a web server or a
+            # browser before may map more than 1 GiB, and a limit below that fails every allocation (a crash
+            # that depends on test order, not on the file).
+            mapped = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE") \
+                if Path("/proc/self/statm").exists() else 0
+            resource.setrlimit(resource.RLIMIT_AS, (mapped + memory, mapped + memory))
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 2)  # a native abort's message would only clutter the report: the signal is kept
             # pytest's faulthandler writes to its own copy of the old stderr, which the dup2
