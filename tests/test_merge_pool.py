@@ -196,3 +196,14 @@ def test_an_ods_read_beside_other_threads_is_not_forked(tmp_path: Path, monkeypa
         other.join()
     values = lambda grids: [(g.name, g.rows) for g in grids]  # noqa: E731
     assert values(beside) == values(alone) and "档案数字化" in str(values(alone))
+
+
+def test_stopping_a_pool_caught_while_starting_its_manager_thread_does_not_hide_the_interrupt() -> None:
+    """Ctrl+C inside ``submit`` can leave the pool's manager thread made but not started; stopping the pool then
+    must not raise "cannot join thread before it is started" (the user saw 程序内部错误 instead of 已中断)."""
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    executor = ProcessPoolExecutor(max_workers=1)
+    executor._executor_manager_thread = threading.Thread(target=lambda: None)  # made, never started
+    pool.stop_pool(executor)  # raises RuntimeError without the guard

@@ -145,7 +145,10 @@ def stop_pool(pool: ProcessPoolExecutor) -> None:
             process.kill()
         except (OSError, ValueError, AttributeError):
             pass
-    pool.shutdown(wait=True, cancel_futures=True)
+    try:
+        pool.shutdown(wait=True, cancel_futures=True)
+    except RuntimeError:  # stopped while the pool was starting its manager thread ("cannot join thread before
+        pass  # it is started"): nothing of it runs yet; the interrupt, not this, is what the user must see
     for process in processes:
         try:
             process.join(timeout=5)
