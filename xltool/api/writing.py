@@ -66,6 +66,26 @@ def check_mark_output(source: str | Path, output: str | Path) -> None:
     ensure_not_input(output, [source])
     check_output_suffix(Path(source), Path(output))
     check_output_dir(output)
+    _check_not_too_large(Path(source))
+
+
+def _check_not_too_large(source: Path) -> None:
+    """A sheet too large to rewrite is refused now, in a second, not after the whole validation it would waste.
+
+    Only that refusal: any other trouble with the file is the validation's to report, file by file.
+    """
+    from xltool.core.errors import XltoolError
+    from xltool.io.gate import check_sheet_extents
+    from xltool.core.names import MARKABLE_SUFFIXES
+    from xltool.write.marking.files import MARK_MAX_CELLS
+
+    if source.suffix.lower() not in MARKABLE_SUFFIXES or not source.is_file():
+        return
+    try:
+        check_sheet_extents(source, max_cells=MARK_MAX_CELLS)
+    except XltoolError as exc:
+        if exc.code == "file.too_large":
+            raise
 
 
 def import_tables(sources: Any, *, year: int | None = None, profile: str | None = None,
