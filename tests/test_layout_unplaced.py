@@ -247,9 +247,8 @@ def test_a_skipped_table_among_read_ones_gets_its_layout_file_too(tmp_path: Path
     assert [p.name for p in read_workbook(tmp_path / "o2.xlsx").projects] == ["河道保洁", "道路养护"]
 
 
-def test_a_workbook_sheet_naming_no_project_is_skipped_not_passed_over(tmp_path: Path) -> None:
-    """A workbook whose first sheet is a 绩效目标表 (12 万元) naming its project in unknown words: it is
-    counted as skipped (exit 1, not "no performance table"), and the layout file lists it."""
+def _two_sheets(path: Path) -> Path:
+    """Sheet 甲: a 绩效目标表 (12 万元) naming its project in unknown words; sheet 乙: the same table named."""
     from openpyxl import Workbook
 
     named = [[("项目名称" if v == "资金用途名称" else "道路养护" if v == "河道保洁" else v) for v in row]
@@ -261,8 +260,14 @@ def test_a_workbook_sheet_naming_no_project_is_skipped_not_passed_over(tmp_path:
     second = workbook.create_sheet("乙")
     for row in named:
         second.append(row)
-    source = tmp_path / "two.xlsx"
-    workbook.save(source)
+    workbook.save(path)
+    return path
+
+
+def test_a_workbook_sheet_naming_no_project_is_skipped_not_passed_over(tmp_path: Path) -> None:
+    """A workbook whose first sheet is a 绩效目标表 (12 万元) naming its project in unknown words: it is
+    counted as skipped (exit 1, not "no performance table"), and the layout file lists it."""
+    source = _two_sheets(tmp_path / "two.xlsx")
     done = _cli(source, "-o", tmp_path / "o.xlsx", "--layouts", tmp_path / "none")
     assert done.returncode == 1 and "工作表“甲”中没有“项目名称”栏目，未导入" in done.stderr, done.stderr
     assert [p.name for p in read_workbook(tmp_path / "o.xlsx").projects] == ["道路养护"]
@@ -276,22 +281,11 @@ def test_merge_of_a_workbook_with_a_sheet_naming_no_project_exits_1_and_says_so(
     (exit 1, a console line naming file and sheet, 文件清单 says it), never a quiet exit 0."""
     import json
 
-    from openpyxl import Workbook
-
     import xltool
 
-    named = [[("项目名称" if v == "资金用途名称" else "道路养护" if v == "河道保洁" else v) for v in row]
-             for row in UNKNOWN_NAME]
-    workbook = Workbook()
-    workbook.active.title = "甲"
-    for row in UNKNOWN_NAME:
-        workbook.active.append(row)
-    second = workbook.create_sheet("乙")
-    for row in named:
-        second.append(row)
     folder = tmp_path / "各单位"
     folder.mkdir()
-    workbook.save(folder / "两张表.xlsx")
+    _two_sheets(folder / "两张表.xlsx")
     out = tmp_path / "汇总.xlsx"
     done = subprocess.run([sys.executable, "-m", "xltool", "merge", str(folder), "-o", str(out)],
                           capture_output=True, text=True, timeout=120)
