@@ -21,6 +21,11 @@ and new server alternated in the same minutes:
   0.55, p95 122 ms, CPU 16.2 vs 16.1 ms. Merge of 1,000 tables 0.83-1.06; memory +1.0 MB.
 - load 4-6 (other work on the machine, my own test runs among it): new ratio 1.29 (1.02, 1.29, 3.11), CPU ratio
   1.30; previous server 1.37 (1.04, 1.37, 1.47), CPU ratio 1.44.
+- after the workers moved to a fork server (2026-12-07 afternoon, load 1.4-1.8, the workers now counted as the
+  server's grandchildren): p50 ratio 0.67 and 0.68 (library 136-141 ms, server 92-96 ms), CPU per validation
+  19.5 vs 20.0 and 21.1 vs 20.8 ms, memory +1.2 MB over 500 uploads (165 MB with the fork server and two
+  workers). Merge of 1,000 tables 1.05, 1.33 and 1.11 in three runs (one timed run each: noisy); the server's
+  merge still spawns its readers (a threaded process must not fork), which the CLI forks.
 The library side runs its threads under one interpreter lock (one core), the server in two
 worker processes: the p50 ratio mostly follows how much of the second core other work leaves.
 The earlier figure (p50 ratio 2.0, library 49 ms) was taken at load ~8 with the library
@@ -77,14 +82,18 @@ class Server:
         raise SystemExit("server did not start: " + (self.proc.stderr.read().decode() if self.proc.stderr else ""))
 
     def pids(self) -> list[int]:
-        """The server and its worker processes."""
-        found = [self.proc.pid]
-        try:
-            for task in os.listdir(f"/proc/{self.proc.pid}/task"):
-                with open(f"/proc/{self.proc.pid}/task/{task}/children", encoding="ascii") as fh:
-                    found += [int(x) for x in fh.read().split()]
-        except OSError:
-            pass
+        """The server and every process under it: the workers are the fork server's children (grandchildren
+        of the server) where there is a fork server, so direct children alone would leave them out."""
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                        todo += [int(x) for x in fh.read().split()]
+            except OSError:
+                pass
         return found
 
     def cpu_s(self) -> float:
