@@ -247,7 +247,7 @@ def test_a_skipped_table_among_read_ones_gets_its_layout_file_too(tmp_path: Path
     assert [p.name for p in read_workbook(tmp_path / "o2.xlsx").projects] == ["河道保洁", "道路养护"]
 
 
-def _two_sheets(path: Path) -> Path:
+def two_sheet_workbook(path: Path) -> Path:
     """Sheet 甲: a 绩效目标表 (12 万元) naming its project in unknown words; sheet 乙: the same table named."""
     from openpyxl import Workbook
 
@@ -267,7 +267,7 @@ def _two_sheets(path: Path) -> Path:
 def test_a_workbook_sheet_naming_no_project_is_skipped_not_passed_over(tmp_path: Path) -> None:
     """A workbook whose first sheet is a 绩效目标表 (12 万元) naming its project in unknown words: it is
     counted as skipped (exit 1, not "no performance table"), and the layout file lists it."""
-    source = _two_sheets(tmp_path / "two.xlsx")
+    source = two_sheet_workbook(tmp_path / "two.xlsx")
     done = _cli(source, "-o", tmp_path / "o.xlsx", "--layouts", tmp_path / "none")
     assert done.returncode == 1 and "工作表“甲”中没有“项目名称”栏目，未导入" in done.stderr, done.stderr
     assert [p.name for p in read_workbook(tmp_path / "o.xlsx").projects] == ["道路养护"]
@@ -285,7 +285,7 @@ def test_merge_of_a_workbook_with_a_sheet_naming_no_project_exits_1_and_says_so(
 
     folder = tmp_path / "各单位"
     folder.mkdir()
-    _two_sheets(folder / "两张表.xlsx")
+    two_sheet_workbook(folder / "两张表.xlsx")
     out = tmp_path / "汇总.xlsx"
     done = subprocess.run([sys.executable, "-m", "xltool", "merge", str(folder), "-o", str(out)],
                           capture_output=True, text=True, timeout=120)

@@ -296,6 +296,24 @@ def test_merge_job_matches_xltool_merge(client: TestClient, books: dict[str, Pat
     assert status["summary"]["projects"] == 8
 
 
+def test_a_file_merged_in_part_is_named_on_the_job_page(client: TestClient, tmp_path: Path) -> None:
+    """A workbook with one named sheet and one that looks like a table but names no project: its money is
+    not in the totals, so the job's problems and its page say so (部分未读取), as the CLI's console does."""
+    try:
+        from tests.test_layout_unplaced import two_sheet_workbook
+    except ImportError:  # tests/ as a plain directory
+        from test_layout_unplaced import two_sheet_workbook  # type: ignore[no-redef]
+
+    book = two_sheet_workbook(tmp_path / "两张表.xlsx")
+    job = client.post("/api/merge", files=upload(book)).json()
+    status = wait_done(client, job["url"])
+    assert status["state"] == "done" and status["summary"]["merged"] == 1, status
+    [problem] = status["summary"]["problems"]
+    assert problem["status"] == "部分未读取" and "两张表.xlsx" in problem["file"] and "“甲”" in problem["reason"]
+    page = client.get(f"/m/{job['job']}", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "未汇总或未读全的文件（1 个）" in page.text and "部分未读取" in page.text
+
+
 def test_two_merges_at_once_both_finish(client: TestClient, books: dict[str, Path]) -> None:
     a = client.post("/api/merge", files=upload(books["甲单位.xlsx"], books["乙单位.xlsx"])).json()
     b = client.post("/api/merge", files=upload(books["丙单位.xlsx"])).json()

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 
 MARKABLE_SUFFIXES = (".xlsx", ".xlsm")
+
+PARTIAL_READ = "部分未读取"
+"""A merged file with a sheet that looks like a table but was not read (its money is not in the totals):
+the merge's console line and the web page's file list say it in this one word."""
 """What xltool can mark (openpyxl writes these back); other formats are saved as .xlsx first."""
 
 RESULTS_SHEET = "校验结果"

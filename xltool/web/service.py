@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import xltool
 from xltool.core.errors import XltoolError
+from xltool.core.names import PARTIAL_READ
 
 MARKABLE = (".xlsx", ".xlsm")
 WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -115,6 +116,8 @@ def merge(folder: Path, output: Path, *, jobs: int | None = None,
     """Merge every workbook found in ``folder`` into the summary ``output``."""
     report = xltool.merge([folder], output=output, jobs=jobs, progress=progress)
     problems = [(f.file, _STATUS.get(f.status, f.status), f.message) for f in report.files if f.status != "ok"]
+    # A file merged in part (a sheet that looks like a table, not read): its missing money is said here too.
+    problems += [(f.file, PARTIAL_READ, f.message) for f in report.files if f.error_code == "input.partial"]
     merged = sum(1 for f in report.files if f.status == "ok")
     return Merged(len(report.files), merged, report.projects, report.indicators, report.findings, problems,
                   list(report.duplicates))

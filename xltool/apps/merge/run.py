@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
+from xltool.core.names import PARTIAL_READ
 from xltool.io.discovery import SUMMARY_REASON, InputFile, discover
 from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
 from .pool import Beside, default_jobs, read_all
@@ -22,9 +23,6 @@ from .records import WORKER_MEMORY_MB, FileResult, IndicatorRecord, ReadItem, Re
 from .store import MergeStore, batch_findings
 
 ProgressCallback = Callable[[int, int], None]
-
-
-PARTIAL = "部分未读取"  # a merged file with sheets that look like a table but were not read
 
 
 @dataclass
@@ -59,7 +57,7 @@ class MergeReport:
     def problem_lines(self) -> list[str]:
         """One line per file skipped or failed and per duplicated project (for stderr)."""
         return ([f"{status}：{file}：{reason}" for file, status, reason in self.problems]
-                + [f"{PARTIAL}：{file}：{what}" for file, what in self.partial] + self.duplicates)
+                + [f"{PARTIAL_READ}：{file}：{what}" for file, what in self.partial] + self.duplicates)
 
     def summary_line(self) -> str:
         parts = [f"已汇总 {self.merged}/{self.files - len(self.quiet)} 个文件，共 {self.projects} 个项目、{self.indicators} 条指标"]
