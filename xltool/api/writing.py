@@ -75,14 +75,13 @@ def _check_not_too_large(source: Path) -> None:
     Only that refusal: any other trouble with the file is the validation's to report, file by file.
     """
     from xltool.core.errors import XltoolError
-    from xltool.io.gate import check_sheet_extents
     from xltool.core.names import MARKABLE_SUFFIXES
-    from xltool.write.marking.files import MARK_MAX_CELLS
+    from xltool.write.marking.files import check_mark_extent
 
     if source.suffix.lower() not in MARKABLE_SUFFIXES or not source.is_file():
         return
     try:
-        check_sheet_extents(source, max_cells=MARK_MAX_CELLS)
+        check_mark_extent(source)
     except XltoolError as exc:
         if exc.code == "file.too_large":
             raise

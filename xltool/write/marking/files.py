@@ -128,17 +128,24 @@ class LoadedWorkbook:
 MARK_MAX_CELLS = 500_000
 
 
+def check_mark_extent(source: Path) -> None:
+    """Refuse a sheet too large to rewrite (``file.too_large``): openpyxl holds every cell in memory, so
+    the work is bounded before loading (reading for validation stops at MAX_ROWS on its own, rewriting the
+    whole workbook cannot)."""
+    from xltool.io.gate import check_sheet_extents
+
+    check_sheet_extents(source, max_cells=MARK_MAX_CELLS)
+
+
 def load_for_marking(path: str | Path) -> LoadedWorkbook:
     """Open a workbook for rewriting: VBA kept for .xlsm, openpyxl's drop warnings recorded."""
-    from xltool.io.gate import check_sheet_extents, safe_load_workbook
+    from xltool.io.gate import safe_load_workbook
 
     source = Path(path)
     if source.suffix.lower() not in MARKABLE_SUFFIXES:
         raise XltoolError(_NOT_MARKABLE, file=source, exit_code=EXIT_INPUT)
     package = inspect_package(source)
-    # openpyxl holds every cell in memory; bound the work before loading (reading for
-    # validation stops at MAX_ROWS on its own, rewriting the whole workbook cannot).
-    check_sheet_extents(source, max_cells=MARK_MAX_CELLS)
+    check_mark_extent(source)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         workbook = safe_load_workbook(source, keep_vba=package.has_vba, keep_links=True, rich_text=True)
