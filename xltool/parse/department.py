@@ -78,7 +78,7 @@ def parse_whole_department(grid: Grid, found: tuple[int, int, str], row_texts: R
 def _task_rows(grid: Grid, start: int, end: int, row_texts: RowTexts) -> tuple[int, int] | None:
     """(first, last) rows of the task table: from the 任务名称 titles to the 合计 row (or its last row)."""
     task_titles = _normal("task_title")
-    totals = {normalize_label(w) for w in words("total")} | {"金额合计", "资金合计", "预算合计"}
+    totals = set(_normal("total") + _normal("task_total"))
     first = next((r for r in range(start, end)
                   if any(normalize_label(v) in task_titles for _, v in row_texts(grid, r) if isinstance(v, str))), None)
     if first is None:
@@ -118,7 +118,7 @@ def _read_tasks(grid: Grid, start: int, end: int, project: Project, row_texts: R
     """
     unit = next((u for r in range(start, min(end + 1, start + 3)) if (u := row_unit(row_texts(grid, r)))), "")
     lines, amounts, unread = [], [], []
-    totals = {normalize_label(w) for w in words("total")} | {"金额合计", "资金合计", "预算合计"}
+    totals = set(_normal("total") + _normal("task_total"))
     column = _amount_column(grid, start, end, row_texts)
     first = column[1] + 1 if column else start + 1
     for r in range(first, end + 1):
