@@ -757,6 +757,36 @@ def test_a_request_during_the_start_up_spawn_gets_the_worker(monkeypatch: pytest
         pool.shutdown()
 
 
+def test_a_worker_that_cannot_start_prints_no_traceback_and_the_request_is_answered(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The start-up thread meets a worker that cannot start (no processes left): it ends quietly (no English
+    traceback on the console of xltool serve); a request then starts one itself."""
+    import asyncio
+
+    from xltool.web import workers as module
+
+    real_init = module._Worker.__init__
+    failures = [OSError(11, "Resource temporarily unavailable")]
+
+    def init(self: module._Worker) -> None:
+        if failures:
+            raise failures.pop()
+        real_init(self)
+
+    escaped: list[object] = []
+    monkeypatch.setattr(threading, "excepthook", escaped.append)
+    monkeypatch.setattr(module._Worker, "__init__", init)
+    pool = module.Workers(1)
+    try:
+        starter = threading.Thread(target=pool.start)
+        starter.start()
+        starter.join(30)
+        assert escaped == [] and not failures
+        assert asyncio.run(pool.run(sum, [1, 2])) == 3
+    finally:
+        pool.shutdown()
+
+
 def test_the_server_keeps_answering_during_a_merge(client: TestClient, tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from benchmarks.common import generate_departments

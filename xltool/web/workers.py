@@ -133,6 +133,8 @@ class Workers:
                 worker = self._new()
             except WebError:  # shut down meanwhile
                 return
+            except OSError:  # cannot start one now (no processes left, no temp folder): the first request
+                return  # tries again and answers in Chinese; this thread prints no English traceback
             self._release(worker)  # a request may have started waiting while this worker was starting
 
     def _new(self) -> _Worker:
