@@ -747,14 +747,6 @@ def test_marking_a_million_row_sheet_is_bounded(million_rows: Path, tmp_path: Pa
 # 4. Batch isolation: a file that kills its worker costs that file only
 
 
-def _session_gone(run_pid: int) -> bool:
-    try:
-        os.killpg(run_pid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 @pytest.fixture(scope="module")
 def isolation(corpus: dict[str, Path], good: list[Path], tmp_path_factory: pytest.TempPathFactory
               ) -> dict[str, Any]:
@@ -793,9 +785,9 @@ def test_a_file_that_crashes_the_parser_is_reported_failed_and_the_rest_is_merge
     assert crashing in run.err
     assert not [p.name for p in isolation["root"].iterdir() if p.name.startswith(".")]  # no temp files
     deadline = time.monotonic() + 5
-    while not _session_gone(run.pid) and time.monotonic() < deadline:
+    while not warm_cli.session_gone(run.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _session_gone(run.pid), "worker processes outlived the merge"
+    assert warm_cli.session_gone(run.pid), "worker processes outlived the merge"
 
 
 def test_a_crashing_worker_shows_the_user_only_chinese(isolation: dict[str, Any]) -> None:

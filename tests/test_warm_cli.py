@@ -182,14 +182,6 @@ def test_a_cwd_with_its_own_xltool_runs_a_real_interpreter(tmp_path: Path) -> No
     assert warm_cli.describe(proc) == "real" and out == "the copy in the folder\n"
 
 
-def _gone(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    return False
-
-
 def test_a_timeout_kills_the_whole_session(probe: Path) -> None:
     proc = warm_cli.popen(["sleep"], cwd=probe, env=user_env(), module="warm_probe")
     assert warm_cli.describe(proc) == "warm"
@@ -199,9 +191,9 @@ def test_a_timeout_kills_the_whole_session(probe: Path) -> None:
     out, _ = proc.communicate(timeout=10)  # end of file: the grandchild holding stdout is dead too
     assert "sleeping" in out and proc.returncode == -signal.SIGKILL
     deadline = time.monotonic() + 5
-    while not _gone(proc.pid) and time.monotonic() < deadline:
+    while not warm_cli.session_gone(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _gone(proc.pid)
+    assert warm_cli.session_gone(proc.pid)
 
 
 _ORPHAN = textwrap.dedent('''
@@ -227,9 +219,9 @@ def test_the_zygote_and_its_runs_end_with_their_parent(probe: Path) -> None:
         parent.wait()
         parent.stdout.close()  # type: ignore[union-attr]
     deadline = time.monotonic() + 10
-    while not (_gone(run_pid) and not Path(f"/proc/{zygote_pid}").exists()) and time.monotonic() < deadline:
+    while not (warm_cli.session_gone(run_pid) and not Path(f"/proc/{zygote_pid}").exists()) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _gone(run_pid), "the run outlived the test process"
+    assert warm_cli.session_gone(run_pid), "the run outlived the test process"
     assert not Path(f"/proc/{zygote_pid}").exists(), "the zygote outlived the test process"
 
 

@@ -401,3 +401,12 @@ def describe(proc: Any) -> str:
 
 
 __all__ = ["popen", "run", "start", "shutdown", "startup_key", "enabled", "WarmProcess", "zygote_pids", "describe"]
+
+
+def session_gone(pgid: int) -> bool:
+    """No process of the session (process group) ``pgid`` is left: a run's workers died with it."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
