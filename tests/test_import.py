@@ -437,6 +437,25 @@ def test_layout_value_and_unit_columns_with_explanations_docx(tmp_path: Path) ->
     assert p.long_term_goal == "农村公路优良中等路率稳步提升" and p.cells["total"] == "D3"  # 资金总额, not the 项目资金 caption
 
 
+def test_a_number_in_the_unit_column_is_not_glued_onto_the_value(tmp_path: Path) -> None:
+    """内蒙古 system export: 计量单位 repeats the target's date serial ("44,561" | "44,561")."""
+    rows = [
+        "项目绩效目标表",
+        "项目名称\t再生资源回收市场管理经费",
+        "主管部门\t乌海市供销合作社联合社",
+        "资金总额\t3",
+        "一级指标\t二级指标\t三级指标\t指标性质\t指标方向\t目标值\t计量单位\t分值\t备注",
+        "产出指标\t数量指标\t出差人次\t正向\t=\t24\t人/次\t4\t",
+        "产出指标\t时效指标\t资金到位时间\t正向\t=\t44,561\t44,561\t10\t",
+        "产出指标\t成本指标\t出差单位成本\t反向\t=\t0\t万元/人\t4\t",
+    ]
+    path = tmp_path / "乌海.txt"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    [p] = load_source(path).projects
+    assert [(i.operator, i.target) for i in p.indicators] == [("=", "24人/次"), ("=", "44,561"), ("=", "0万元/人")]
+    assert p.indicators[1].extra["度量单位"] == "44,561"  # kept beside the row, not lost
+
+
 def test_layout_long_term_and_annual_side_by_side_xlsx(tmp_path: Path) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active

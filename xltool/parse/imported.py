@@ -56,6 +56,13 @@ def split_operator(target: str) -> tuple[str, str]:
     return op, rest
 
 
+def _bare_number(text: str) -> bool:
+    """A 计量单位 cell that is itself a number ("44,561": a date serial the sheet copied into both
+    cells) is no unit: glued on it would make "44,56144,561"; it is kept beside the row instead."""
+    _, number, rest = parse_target(text)
+    return number is not None and not rest
+
+
 def normalise_indicator(indicator: Indicator) -> Indicator:
     """The template's layout for one row: operator in its own column, unit inside the value.
 
@@ -70,7 +77,7 @@ def normalise_indicator(indicator: Indicator) -> Indicator:
     extra = dict(indicator.extra)
     _, number, own_unit = parse_target(target)
     if indicator.unit and not own_unit:
-        if number is not None:
+        if number is not None and not _bare_number(indicator.unit):
             target = f"{target}{indicator.unit}"
         else:
             extra.setdefault("度量单位", indicator.unit)
