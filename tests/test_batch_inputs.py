@@ -222,3 +222,52 @@ def test_a_backup_named_without_its_original_is_read(tmp_path: Path) -> None:
     assert run.exit_code == 0, run.output
     projects = sheet_rows(tmp_path / "汇总.xlsx", "项目汇总")
     assert [r[1] for r in projects[1:-1]] == ["宣传费"]
+
+
+def test_archives_are_listed_with_the_tables_they_hold_and_fail_the_run(folder: dict[str, Any], tmp_path: Path) -> None:
+    """A unit's zipped workbooks are money the summary lacks: named in 文件清单 with what is inside, exit 1.
+    A zip with no table in it stays among the other files; a damaged one and a .rar are listed as unread."""
+    import zipfile
+
+    root = folder["root"]
+    gbk = "民政局/说明.docx".encode("gbk")  # a name in GBK bytes without the UTF-8 flag, as Chinese Windows zips write
+    stand_in = "_" * (len(gbk) - 5) + ".docx"
+    with zipfile.ZipFile(root / "民政局报送.zip", "w") as zf:
+        zf.write(folder["books"][0], "民政局/项目表.xlsx")
+        zf.writestr(stand_in, b"x")
+        zf.writestr("__MACOSX/._项目表.xlsx", b"x")
+    data = (root / "民政局报送.zip").read_bytes()
+    assert data.count(stand_in.encode()) == 2  # local header and central directory
+    (root / "民政局报送.zip").write_bytes(data.replace(stand_in.encode(), gbk))
+    with zipfile.ZipFile(root / "照片.zip", "w") as zf:
+        zf.writestr("a.jpg", b"x")
+    (root / "坏包.zip").write_bytes(b"PK\x03\x04broken")
+    (root / "财政局.rar").write_bytes(b"Rar!\x1a\x07\x00")
+    out = tmp_path / "汇总.xlsx"
+    result = cli("merge", root, "-o", out)
+    assert result.exit_code == 1, result.output
+    rows = {Path(r[0]).name: r for r in sheet_rows(out, "文件清单")[1:]}
+    assert rows["民政局报送.zip"][1] == "已跳过"
+    assert "内含 2 个工作簿或文档（项目表.xlsx、说明.docx）" in rows["民政局报送.zip"][2]
+    assert "解压" in rows["财政局.rar"][2] and "损坏" in rows["坏包.zip"][2]
+    assert "照片.zip" not in rows and "照片.zip" in result.output  # no table inside: among the other files
+    assert sum(r[1] == "已汇总" for r in rows.values()) == len(folder["books"])
+
+
+def test_a_stamped_pdf_or_scan_is_listed_without_failing_the_run(folder: dict[str, Any], tmp_path: Path) -> None:
+    """The stamped PDF or photo that comes with a unit's workbook is accounted for in 文件清单, but it is
+    no missing money: the run still exits 0. ``validate`` of the folder names it the same way."""
+    root = folder["root"]
+    (root / "民政局（盖章）.pdf").write_bytes(b"%PDF-1.4\n")
+    (root / "签字页.JPG").write_bytes(b"\xff\xd8\xff")
+    out = tmp_path / "汇总.xlsx"
+    result = cli("merge", root, "-o", out)
+    assert result.exit_code == 0, result.output
+    rows = {Path(r[0]).name: r for r in sheet_rows(out, "文件清单")[1:]}
+    assert rows["民政局（盖章）.pdf"][1] == "已跳过" and "PDF" in rows["民政局（盖章）.pdf"][2]
+    assert "扫描件" in rows["签字页.JPG"][2]
+    assert "已跳过" in result.output and "签字页.JPG" in result.output
+    kinds = {f.path.name: f.kind for f in discover([root]).files}
+    assert kinds["民政局（盖章）.pdf"] == kinds["签字页.JPG"] == "scan"
+    checked = cli("validate", root)
+    assert "民政局（盖章）.pdf" in checked.output and "扫描件" in checked.output

@@ -411,9 +411,10 @@ def test_collect_inputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
         (tmp_path / name).write_bytes(b"x")
     got = merge.discover([tmp_path / "a", tmp_path / "a" / "一.XLSX"])
     assert [(f.path.relative_to(tmp_path).as_posix(), f.kind) for f in got.files] == [
-        ("a/.svn", "hidden"), ("a/~$一.XLSX", "lock"), ("a/一.XLSX", ""), ("a/三.ods", ""), ("a/旧.docx", "noted"), ("a/b/二.xlsx", ""),
+        ("a/.svn", "hidden"), ("a/~$一.XLSX", "lock"), ("a/一.XLSX", ""), ("a/三.ods", ""), ("a/图.png", "scan"),
+        ("a/旧.docx", "noted"), ("a/b/二.xlsx", ""),
     ]
-    assert got.ignored == 1  # the picture
+    assert got.ignored == 0  # the picture is listed (a scan of a table), not passed over
     # A folder given by its full path is named in the summary from its own name down (the part a
     # printed page has room for); given relatively, as typed; a file named on its own, as given.
     assert [f.in_summary for f in got.files if not f.skip] == [

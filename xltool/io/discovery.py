@@ -30,6 +30,8 @@ from pathlib import Path
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.fsnames import legible
+from xltool.io.archives import NOTED as ARCHIVE_NOTED
+from xltool.io.archives import SCAN_SUFFIXES, zip_reason
 from xltool.io.own_copies import (
     SKIP_OWN, SUMMARY_REASON, backup_source, marked_copy_source, own_copy,
 )
@@ -41,6 +43,7 @@ NOTED_SUFFIXES: dict[str, str] = {
     ".docx": "这是 Word 文档，不是工作簿；请先用 xltool import 把其中的表格导入为工作簿",
     ".doc": "这是旧版 Word 文档，请先另存为 .docx，再用 xltool import 导入后汇总",
     ".wps": "这是 WPS 文字文档，请先另存为 .docx，再用 xltool import 导入后汇总",
+    **ARCHIVE_NOTED,  # archives, PDFs, scans: a unit's tables in a form not read (io/archives.py)
 }
 
 # Why a file is listed but not read; LOCK/HIDDEN/OWN are not the user's problem (no exit 1).
@@ -49,6 +52,7 @@ SKIP_HIDDEN = "hidden"
 SKIP_NOTED = "noted"  # a document to convert first
 SKIP_UNREADABLE = "unreadable"  # a folder or entry that could not be opened: its files may hold money (exit 1)
 SKIP_LINK = "link"  # a symlinked folder already searched by another way in (nothing lost)
+SKIP_SCAN = "scan"  # a PDF or picture: listed, most often the stamped copy of a table sent as a workbook too
 
 LOCK_REASON = "Excel、WPS 或 LibreOffice 打开工作簿时生成的临时锁文件，不是工作簿"
 HIDDEN_REASON = "隐藏文件，不作为输入"
@@ -78,13 +82,13 @@ class InputFile:
     @property
     def quiet(self) -> bool:
         """Skipped for a reason that is no problem of the inputs (locks, hidden, own outputs)."""
-        return self.kind in (SKIP_LOCK, SKIP_HIDDEN, SKIP_OWN, SKIP_LINK)
+        return self.kind in (SKIP_LOCK, SKIP_HIDDEN, SKIP_OWN, SKIP_LINK, SKIP_SCAN)
 
 
 @dataclass
 class Discovery:
     files: list[InputFile] = field(default_factory=list)
-    ignored: int = 0  # other files in folders (pictures, PDFs …)
+    ignored: int = 0  # other files in folders (notes, web pages, a zip without tables …)
     ignored_names: list[str] = field(default_factory=list)  # their names (the merge line names a few)
 
     @property
@@ -169,7 +173,14 @@ def discover(
             return
         kind, reason = _by_name(path)
         if not kind and suffix in noted and suffix not in wanted:
-            kind, reason = SKIP_NOTED, noted[suffix]
+            kind, reason = (SKIP_SCAN if suffix in SCAN_SUFFIXES else SKIP_NOTED), noted[suffix]
+            if suffix == ".zip":
+                inside = zip_reason(path)
+                if inside is None and not explicit:  # no table in it: passed over like any other file
+                    found.ignored += 1
+                    found.ignored_names.append(path.name)
+                    return
+                reason = inside or reason
         note = ""
         if not kind:
             kind, reason, note = own_copy(path)

@@ -18,8 +18,9 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from xltool.core.errors import XltoolError
+from xltool.io.archives import ARCHIVES, zip_entry_name
 
-NESTED_ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".cab", ".arj", ".lzh")
+NESTED_ARCHIVES = ARCHIVES
 ZIP_MAX_ENTRIES = 2_000
 ZIP_MAX_RATIO = 200
 ZIP_RATIO_MIN_SIZE = 1024 * 1024
@@ -151,7 +152,7 @@ def unpack_zip(path: Path, folder: Path, *, max_total: int, suffixes: tuple[str,
     written = 0
     with zipfile.ZipFile(path) as zf:
         for info in entries:
-            name = _zip_name(info)
+            name = zip_entry_name(info)
             parts = safe_parts(name)
             shown = "/".join(parts) or "（无名称）"
             if not parts or parts[0] == "__MACOSX" or parts[-1].startswith("~$"):
@@ -175,24 +176,6 @@ def unpack_zip(path: Path, folder: Path, *, max_total: int, suffixes: tuple[str,
                 saved.skipped.append((shown, "压缩包中的这个文件已损坏，无法解压"))
                 continue
             saved.files.append(("/".join(PurePosixPath(target.relative_to(folder.resolve())).parts), target))
-
-
-def _zip_name(info: zipfile.ZipInfo) -> str:
-    """An entry's name as its author wrote it. Without the UTF-8 flag the bytes are UTF-8 (zip on
-    macOS and Linux) or GBK (Chinese Windows tools): UTF-8 first, as core/fsnames.py reads names,
-    since GBK bytes are rarely valid UTF-8 while UTF-8 bytes often decode as wrong GBK characters."""
-    if info.flag_bits & 0x800:
-        return info.filename
-    try:
-        raw = info.filename.encode("cp437")
-    except UnicodeEncodeError:
-        return info.filename
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return info.filename
 
 
 def save_uploads(uploads: list[tuple[str, Any]], folder: Path, *, suffixes: tuple[str, ...], max_files: int,
