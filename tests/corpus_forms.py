@@ -1,4 +1,4 @@
-"""The corpus tables as .docx and .xlsx files, merged cells made as Word and Excel users make them.
+"""The corpus tables as .docx, .xlsx and .html files, merged cells made as Word, Excel and web pages make them.
 
 A corpus ``source.txt`` is a table copied from a web page (TAB-separated rows). Here it is
 laid back into a rectangle: lines above and below the table become paragraphs (Word) or
@@ -68,7 +68,7 @@ def tabbed_form(rows: list[list[object]], path: Path, kind: str = "txt") -> Path
 
 
 def write_form(source: Path, out: Path, form: str) -> Path:
-    """Write ``source`` (a corpus source.txt) as ``out`` in ``form`` ("docx" or "xlsx")."""
+    """Write ``source`` (a corpus source.txt) as ``out`` in ``form`` ("docx", "xlsx" or "html")."""
     above, rows, below, merges = _layout(source)
     if form == "docx":
         import docx  # noqa: PLC0415
@@ -106,9 +106,37 @@ def write_form(source: Path, out: Path, form: str) -> Path:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
                     cell.data_type = "s"  # "=1200平方米" typed as text (openpyxl would write a formula)
         wb.save(out)
+    elif form == "html":
+        out.write_bytes(_html_page(above, rows, below, merges).encode("gbk"))
     else:
         raise ValueError(form)
     return out
+
+
+def _html_page(above: list[str], rows: list[list[str]], below: list[str],
+               merges: list[tuple[int, int, int, int]]) -> str:
+    """The table as a budget-disclosure page serves it: GB2312 declared, the content inside a layout
+    table beside a menu, merges as rowspan/colspan, line breaks as <br>, a script and a style."""
+    from html import escape  # noqa: PLC0415
+
+    covered = {(r, c) for r0, c0, r1, c1 in merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+    spans = {(r0, c0): (r1 - r0 + 1, c1 - c0 + 1) for r0, c0, r1, c1 in merges}
+    body = []
+    for r, row in enumerate(rows):
+        cells = []
+        for c, text in enumerate(row):
+            if (r, c) in covered and (r, c) not in spans:
+                continue
+            rs, cs = spans.get((r, c), (1, 1))
+            attrs = (f' rowspan="{rs}"' if rs > 1 else "") + (f' colspan="{cs}"' if cs > 1 else "")
+            cells.append(f"<td{attrs}>{escape(text).replace(chr(10), '<br>')}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    paragraphs = lambda lines: "".join(f"<p>{escape(line)}</p>" for line in lines)  # noqa: E731
+    return ('<!DOCTYPE html><html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+            "<title>预算公开</title><style>td{border:1px solid}</style><script>var a='<td>x</td>';</script></head>"
+            "<body><table><tr><td>首页 &gt; 财政预算</td><td>"
+            f"{paragraphs(above)}<table border=1 cellspacing=0>{''.join(body)}</table>{paragraphs(below)}"
+            "</td></tr></table><div>版权所有&nbsp;某某县人民政府</div></body></html>")
 
 
 def forms_tables(corpus: Path) -> list[Path]:

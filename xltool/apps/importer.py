@@ -193,12 +193,12 @@ def check_choices(profile: str | None, year: int | None) -> None:
 
 def find_sources(sources: list[Path]) -> tuple[list[Path], list[str], int]:
     """The same discovery as validate and merge: folders searched; locks, hidden files, backups skipped and named."""
-    from xltool.io.discovery import WORKBOOK_SUFFIXES, discover
+    from xltool.io.discovery import SOURCE_SUFFIXES, WORKBOOK_SUFFIXES, discover
 
     missing = [Path(s) for s in sources if not (Path(s).exists() or Path(s).is_symlink())]  # load_source says so
     present = [Path(s) for s in sources if Path(s) not in missing]
     # One discovery over all inputs: a file named twice (or also found in a named folder) is imported once.
-    found = discover(present, suffixes=WORKBOOK_SUFFIXES | {".txt", ".docx"}, noted={})
+    found = discover(present, suffixes=WORKBOOK_SUFFIXES | SOURCE_SUFFIXES, noted={})
     expanded = [f.path for f in found.to_read] + missing
     notices = found.notice_lines()
     unreadable = len(found.unreadable)  # folders that could not be opened: their files are missing (exit 1)

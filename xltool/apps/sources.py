@@ -131,7 +131,7 @@ def _load_source(path: str | Path, *, profile: str | None = None) -> SourceResul
     if not result.projects:
         if any(g.meta.get("self_evaluation") for g in grids):
             raise XltoolError(f"这是{SELF_EVALUATION}，没有可导入的内容", file=path, code="input.no_table")
-        what = {"docx": "文档中的表格", "workbook": "工作簿中的工作表", "text": "文本中"}[result.kind]
+        what = {"docx": "文档中的表格", "html": "网页中的表格", "workbook": "工作簿中的工作表", "text": "文本中"}[result.kind]
         error = XltoolError(f"{no_table_message(what, _what_was_found(grids))}，没有可导入的内容", file=path,
                             code="input.no_table")
         error.unplaced = unplaced  # type: ignore[attr-defined]  # the layout file import writes (apps/importer)

@@ -17,7 +17,7 @@ from pathlib import Path
 ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".cab", ".arj", ".lzh")
 # What a .zip must hold to be listed: the tables xltool reads, or documents it imports.
 TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".ods", ".xlsb", ".et", ".docx", ".doc", ".wps",
-                  ".txt", ".pdf", *ARCHIVES)
+                  ".txt", ".htm", ".html", ".pdf", *ARCHIVES)
 
 _UNPACK = "请解压后改用解压出的文件夹"
 _ASK = "请向其索要 Excel、WPS 或 Word 格式的文件"

@@ -38,6 +38,9 @@ from xltool.io.own_copies import (
 
 # Suffixes read as workbooks; the safety gate judges the bytes, these only select files in folders.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".ods", ".xlsb", ".et"})
+# Read by ``xltool import`` besides workbooks: text copied from a page or Word, saved web pages, Word documents.
+TEXT_SOURCE_SUFFIXES = (".txt", ".htm", ".html")
+SOURCE_SUFFIXES = frozenset({*TEXT_SOURCE_SUFFIXES, ".docx"})
 # Found in workbook folders and listed as skipped (with what to do): they often hold the same tables.
 NOTED_SUFFIXES: dict[str, str] = {
     ".docx": "这是 Word 文档，不是工作簿；请先用 xltool import 把其中的表格导入为工作簿",

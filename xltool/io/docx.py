@@ -6,18 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from xltool.core.errors import XltoolError
-from xltool.core.grid import FREE_ROWS, Grid
-from xltool.core.text import clean_text
-from xltool.io.text import TableHints, TextTable, cell_value
+from xltool.core.grid import Grid
+from xltool.io.text import TableHints, tables_from_blocks
 
 
 def docx_to_grids(path: str | Path, *, hints: TableHints) -> list[Grid]:
-    """One grid per project table of a Word document.
+    """One grid per project table of a Word document (:func:`tables_from_blocks`).
 
-    Paragraphs before a table become one-cell rows above it (the title and year live
-    there). python-docx returns a merged cell once per grid column and per row it spans;
-    every repeat becomes an empty cell, as in the text export. A table holding no
-    项目名称 label continues the previous one (a form split across a page break).
+    python-docx returns a merged cell once per grid column and per row it spans; every
+    repeat becomes an empty cell, as in the text export.
     """
     import docx  # python-docx
     from docx.table import Table
@@ -30,33 +27,10 @@ def docx_to_grids(path: str | Path, *, hints: TableHints) -> list[Grid]:
     except Exception as exc:  # python-docx raises KeyError/ValueError/lxml errors on damaged parts
         raise XltoolError("Word 文档已损坏或格式不受支持，无法读取；请在 Word 中打开后另存为 .docx 再导入",
                           file=path, code="file.damaged") from exc
-    tables: list[TextTable] = []
-    pending: list[str] = []
-    for block in blocks:
-        if not isinstance(block, Table):
-            text = block.text
-            if clean_text(text):
-                pending.append(text)
-            continue
-        rows = _docx_table_rows(block)
-        starts_project = any(hints.names_project(v) for r in rows for v in r if v is not None)
-        if starts_project or not tables:
-            tables.append(TextTable())
-        table = tables[-1]
-        for paragraph in pending:
-            table.free_rows.add(len(table.rows))
-            table.rows.append([paragraph])
-        pending = []
-        table.rows.extend(rows)
-    if tables and pending:  # remarks under the last table (填报人 …)
-        for paragraph in pending:
-            tables[-1].free_rows.add(len(tables[-1].rows))
-            tables[-1].rows.append([paragraph])
-    name = Path(path).name
-    return [
-        Grid(rows=[[cell_value(v) for v in r] for r in t.rows], name=f"{name}#{i + 1}", meta={FREE_ROWS: t.free_rows})
-        for i, t in enumerate(tables)
+    blocks_out: list[str | list[list[str | None]]] = [
+        _docx_table_rows(block) if isinstance(block, Table) else block.text for block in blocks
     ]
+    return tables_from_blocks(blocks_out, hints=hints, name=Path(path).name)
 
 
 def _docx_table_rows(table: Any) -> list[list[str | None]]:

@@ -156,7 +156,8 @@ def _describe_foreign(head: bytes, suffix: str = "") -> str:
     if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
         return f"{MSG_NOT_EXCEL}：该文件实际是“XML 表格 2003”格式，{MSG_SAVE_AS}"
     if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in text[:512]:
-        return f"{MSG_NOT_EXCEL}：该文件实际是网页（HTML）格式，只是扩展名像 Excel 文件，{MSG_SAVE_AS}"
+        return (f"{MSG_NOT_EXCEL}：该文件实际是网页（HTML）格式，只是扩展名像 Excel 文件，{MSG_SAVE_AS}，"
+                "或用 xltool import 导入其中的项目表")
     if text.startswith(b"mime-version"):
         return f"{MSG_NOT_EXCEL}：该文件实际是单个文件网页（MHT）格式，{MSG_SAVE_AS}"
     if head.startswith((b"Rar!", b"7z\xbc\xaf", b"\x1f\x8b")):

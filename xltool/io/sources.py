@@ -15,6 +15,7 @@ from xltool.core.names import LISTS_SHEET, SERVICE_SHEETS
 from xltool.io.calamine import grids_from_calamine
 from xltool.io.docx import docx_to_grids
 from xltool.io.gate import check_input_file
+from xltool.io.html import html_to_grids, looks_like_html
 from xltool.io.text import MAX_TEXT_BYTES, TableHints, refuse_foreign_text, decode_text, text_to_grids
 
 
@@ -53,7 +54,7 @@ def _read_head(path: Path, size: int = 8) -> bytes:
 
 
 def source_grids(path: str | Path, *, hints: TableHints) -> tuple[str, list[Grid]]:
-    """The kind of one source file (``text`` | ``docx`` | ``workbook``) and its grids.
+    """The kind of one source file (``text`` | ``html`` | ``docx`` | ``workbook``) and its grids.
 
     Raises :class:`XltoolError` naming the file when it cannot be read.
     """
@@ -72,6 +73,8 @@ def source_grids(path: str | Path, *, hints: TableHints) -> tuple[str, list[Grid
         data = path.read_bytes()
     except OSError as exc:
         raise XltoolError(f"无法读取文件（{exc.strerror or exc}）", file=path) from None
+    if looks_like_html(data):  # a saved web page, or a system's "Excel" export that is HTML
+        return "html", html_to_grids(data, hints=hints, name=path.name, file=path)
     refuse_foreign_text(data, path)
     return "text", text_to_grids(decode_text(data, file=path), hints=hints, name=path.name)
 

@@ -246,4 +246,40 @@ def refuse_foreign_text(data: bytes, path: Path) -> None:
     if head.startswith(b"{\\rtf"):
         raise XltoolError("这是 RTF 文档，请在 Word 中打开后另存为 .docx 再导入", file=path, code="file.not_workbook")
     if head.startswith((b"<html", b"<!doctype html", b"mime-version")) or b"<html" in head:
-        raise XltoolError("这是网页（HTML/MHT）文件，请在 Word 中打开后另存为 .docx 再导入", file=path, code="file.not_workbook")
+        raise XltoolError("这是单个文件网页（MHT），请在浏览器中打开后另存为“网页，全部”（.html），或在 Word 中另存为 .docx 再导入",
+                          file=path, code="file.not_workbook")
+
+
+def tables_from_blocks(blocks: list[str | list[list[str | None]]], *, hints: TableHints, name: str) -> list[Grid]:
+    """Paragraphs (str) and tables (rows) in document order → one grid per project table.
+
+    Paragraphs before a table become one-cell rows above it (the title and year live there);
+    a table holding no 项目名称 label continues the previous one (a form split across a page
+    break); paragraphs after the last table are its remarks (填报人 …). Word documents and
+    web pages are read alike.
+    """
+    tables: list[TextTable] = []
+    pending: list[str] = []
+    for block in blocks:
+        if isinstance(block, str):
+            if clean_text(block):
+                pending.append(block)
+            continue
+        rows = block
+        starts_project = any(hints.names_project(v) for r in rows for v in r if v is not None)
+        if starts_project or not tables:
+            tables.append(TextTable())
+        table = tables[-1]
+        for paragraph in pending:
+            table.free_rows.add(len(table.rows))
+            table.rows.append([paragraph])
+        pending = []
+        table.rows.extend(rows)
+    if tables and pending:  # remarks under the last table (填报人 …)
+        for paragraph in pending:
+            tables[-1].free_rows.add(len(tables[-1].rows))
+            tables[-1].rows.append([paragraph])
+    return [
+        Grid(rows=[[cell_value(v) for v in r] for r in t.rows], name=f"{name}#{i + 1}", meta={FREE_ROWS: t.free_rows})
+        for i, t in enumerate(tables)
+    ]

@@ -20,7 +20,7 @@ from xltool.core.names import PARTIAL_READ
 MARKABLE = (".xlsx", ".xlsm")
 WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
 LAYOUT_SUFFIX = ".toml"  # a layout file the import offered, filled in and sent back with its source
-IMPORTABLE = WORKBOOKS + (".docx", ".txt", LAYOUT_SUFFIX)
+IMPORTABLE = WORKBOOKS + (".docx", ".txt", ".htm", ".html", LAYOUT_SUFFIX)
 
 
 def error_code(exc: XltoolError) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.names import PARTIAL_READ
-from xltool.io.discovery import SUMMARY_REASON, InputFile, discover
+from xltool.io.discovery import SUMMARY_REASON, TEXT_SOURCE_SUFFIXES, InputFile, discover
 from xltool.write.summary import STATUS_FAILED, STATUS_MERGED, STATUS_SKIPPED
 from .pool import Beside, default_jobs, read_all
 from .records import WORKER_MEMORY_MB, FileResult, IndicatorRecord, ReadItem, ReadOptions
@@ -79,7 +79,7 @@ class MergeReport:
         return "\n".join(lines)
 
 
-IMPORTABLE_SUFFIXES = (".txt",)  # besides .docx (listed as skipped): text tables ``xltool import`` reads
+IMPORTABLE_SUFFIXES = TEXT_SOURCE_SUFFIXES  # besides .docx (listed as skipped): text and pages ``xltool import`` reads
 
 
 def ignored_line(count: int, names: list[str]) -> str:
@@ -89,7 +89,7 @@ def ignored_line(count: int, names: list[str]) -> str:
     line = f"文件夹中另有 {count} 个不是工作簿的文件，未列入汇总：{shown}。"
     text = [n for n in names if n.lower().endswith(IMPORTABLE_SUFFIXES)]
     if text:
-        line += f"其中 {'、'.join(text[:3])}{' 等' if len(text) > 3 else ''} 是文本文件，若含项目表，请先用 xltool import 导入为工作簿。"
+        line += f"其中 {'、'.join(text[:3])}{' 等' if len(text) > 3 else ''} 是文本文件或网页，若含项目表，请先用 xltool import 导入为工作簿。"
     return line
 
 

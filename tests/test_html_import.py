@@ -1,0 +1,112 @@
+"""Web pages as sources: a disclosure page saved from the browser, a budget system's "Excel" that is HTML.
+
+The corpus read back as pages (rowspan/colspan, GB2312, a layout table around the form) is
+scored in tests/test_corpus.py; here the page-specific cases and hostile markup.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xltool.core.errors import XltoolError
+from xltool.io.html import MAX_COLSPAN, html_to_grids
+from xltool.apps.sources import ParserHints
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PAGE = """<html><head><meta charset="gb2312"><title>2024年项目支出绩效目标表</title></head><body>
+<h3>2024年度项目支出绩效目标表</h3>
+<table border="1">
+<tr><td>项目名称</td><td colspan="4">社区养老服务补助</td></tr>
+<tr><td>主管部门</td><td colspan="4">县民政局</td></tr>
+<tr><td rowspan="2">项目资金<br>（万元）</td><td>年度资金总额</td><td colspan="3">120</td></tr>
+<tr><td>其中：财政拨款</td><td colspan="3">120</td></tr>
+<tr><td>一级指标</td><td>二级指标</td><td>三级指标</td><td>计算符号</td><td>年度目标值</td></tr>
+<tr><td rowspan="2">产出指标</td><td rowspan="2">数量指标</td><td>补助老人数</td><td>≥</td><td>300人</td></tr>
+<tr><td>服务次数</td><td>≥</td><td>1200次</td></tr>
+<tr><td>效益指标</td><td>社会效益指标</td><td>老人生活质量</td><td>定性</td><td>明显改善</td></tr>
+<tr><td>满意度指标</td><td>服务对象满意度指标</td><td>老人满意度</td><td>≥</td><td>90%</td></tr>
+</table><p>填报人：张三</p></body></html>"""
+
+
+def _grids(data: bytes, name: str = "page.html") -> list:
+    return html_to_grids(data, hints=ParserHints(), name=name)
+
+
+def test_a_system_export_named_xls_that_is_html_imports_with_its_merged_cells(tmp_path: Path) -> None:
+    """GB2312 declared, rowspan'd 一级/二级 and a rowspan'd 项目资金 label: every indicator keeps its levels."""
+    from xltool.apps.sources import load_source
+
+    path = tmp_path / "系统导出.xls"
+    path.write_bytes(PAGE.encode("gbk"))
+    [project] = load_source(path).projects
+    assert project.name == "社区养老服务补助" and project.department == "县民政局" and project.total == 120
+    assert [(i.level1, i.level2, i.name, i.operator, i.target) for i in project.indicators] == [
+        ("产出指标", "数量指标", "补助老人数", "≥", "300人"),
+        ("产出指标", "数量指标", "服务次数", "≥", "1200次"),
+        ("效益指标", "社会效益指标", "老人生活质量", "定性", "明显改善"),
+        ("满意度指标", "服务对象满意度指标", "老人满意度", "≥", "90%"),
+    ]
+
+
+def test_the_cli_imports_a_saved_page(tmp_path: Path) -> None:
+    path = tmp_path / "预算公开.html"
+    path.write_text(PAGE, encoding="utf-8")  # declared gb2312, saved as UTF-8 by the browser: the bytes decide
+    out = tmp_path / "导入.xlsx"
+    done = subprocess.run([sys.executable, "-m", "xltool", "import", path, "-o", out], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "导入 1 个项目" in done.stdout and out.exists()
+
+
+@pytest.mark.parametrize("page, code", [
+    ("<html><body><p>本单位无项目支出。</p></body></html>", "input.no_table"),
+    ("", "input.no_table"),
+])
+def test_a_page_without_a_table_says_so(page: str, code: str) -> None:
+    with pytest.raises(XltoolError) as caught:
+        _grids(f"<html>{page}".encode())
+    assert caught.value.code == code and "网页中没有表格" in str(caught.value)
+
+
+def test_spans_are_capped_and_nesting_costs_no_recursion() -> None:
+    huge = '<html><table><tr><td colspan="999999999" rowspan="999999999">项目名称</td><td>甲</td></tr>' \
+           + "<tr><td>x</td></tr>" * 50 + "</table></html>"
+    [grid] = _grids(huge.encode())
+    assert max(len(r) for r in grid.rows) <= MAX_COLSPAN + 2
+    nested = "<html>" + "<table><tr><td>" * 3000 + "项目名称</td><td>乙" + "</td></tr></table>" * 3000 + "</html>"
+    grids = _grids(nested.encode())
+    assert any("乙" in (v or "") for g in grids for r in g.rows for v in r)
+
+
+def test_a_layout_table_around_the_form_is_text_not_a_table() -> None:
+    page = ("<html><table><tr><td>首页 &gt; 预算公开</td><td><p>2024年度项目支出绩效目标表</p>"
+            + PAGE.split("<body>")[1].split("</body>")[0] + "</td></tr></table></html>")
+    [grid] = _grids(page.encode())
+    assert grid.rows[0] == ["首页 > 预算公开"]
+    assert ["项目名称", "社区养老服务补助", None, None, None] in grid.rows
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mangled_pages_raise_only_xltool_errors(data: st.DataObject) -> None:
+    raw = bytearray(PAGE.encode("gbk"))
+    for _ in range(data.draw(st.integers(1, 12))):
+        at = data.draw(st.integers(0, len(raw) - 1))
+        op = data.draw(st.sampled_from(["drop", "dup", "byte"]))
+        if op == "drop":
+            del raw[at:at + data.draw(st.integers(1, 40))]
+        elif op == "dup":
+            raw[at:at] = raw[at:at + data.draw(st.integers(1, 40))]
+        else:
+            raw[at] = data.draw(st.sampled_from(list(b'<>/="\x00\xff\xfe ')))
+    try:
+        _grids(bytes(raw))
+    except XltoolError as exc:
+        assert exc.code and str(exc)
