@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any, Iterable, Mapping
 
 from xltool.core.fields import strict_money_units
-from xltool.core.text import normalize_label
+from xltool.core.text import lazy_pattern, normalize_label
 
 import tomllib
 
@@ -42,12 +42,12 @@ def _norm(text: Any) -> str:
     return normalize_label(text)
 
 
-_M2_RE = re.compile(r"(?<=[\d/·每])m2")
+_M2_RE = lazy_pattern(r"(?<=[\d/·每])m2")
 
 
 def pretty(text: str) -> str:
     """Undo what NFKC did to a unit for display: "8085.11m2" → "8085.11㎡"."""
-    return _M2_RE.sub("㎡", text)
+    return _M2_RE.sub("㎡", text) if "m2" in text else text
 
 
 def fmt(value: float, places: int = 2) -> str:
