@@ -29,7 +29,8 @@ _DIGIT_RE = re.compile(r"\d")
 # in it, and compiled then (a CJK range: ~2 ms a fresh click need not pay).
 _PAST_RE = lazy_pattern(r"(?<![为除])(?:[\u4e00-\u9fff]了(?![解结])|已经?(?:完成|实现|建成|达到|发放))")
 # One optional 万 between two space runs, not two adjacent \s*: spaces are split between them in one way only.
-_FIGURE_RE = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)\s*(?:(万)\s*)?(人次|人|户|个|所|场|次|项|批次|批|门|村|座|辆|台|套|册|份|公里|米|平方米|亩|吨|元)")
+_FIGURE_RE = lazy_pattern(  # only some goals are asked for their figures
+    r"(?<!\d)(\d+(?:\.\d+)?)\s*(?:(万)\s*)?(人次|人|户|个|所|场|次|项|批次|批|门|村|座|辆|台|套|册|份|公里|米|平方米|亩|吨|元)")
 
 
 def _figures_text(goal: str) -> str:
