@@ -28,7 +28,8 @@ _THOUSANDS_RE = lazy_pattern(r"(?<=\d),(?=\d{3}(?!\d))")  # asked only where a "
 _ODD_SPACES = frozenset("\u3000\u00a0\u2002\u2003\u2009\u200b")  # a set test, not a pattern to compile
 _PAIRS = {")": "(", "）": "（", "]": "[", "】": "【"}
 _OPENERS = {"(", "（", "[", "【"}
-_BRACKETS_RE = re.compile(r"[()（）\[\]【】]")  # only these characters matter to the pairing
+_BRACKETS_RE = lazy_pattern(r"[()（）\[\]【】]")  # only these characters matter to the pairing
+_BRACKETS = frozenset("()（）[]【】")
 
 _HEADER_TEXT: dict[str, str] = {
     "name": "项目名称",
@@ -42,6 +43,8 @@ _HEADER_TEXT: dict[str, str] = {
 
 def brackets_mismatched(text: str) -> bool:
     """True for "78人(件/套）" (half-width opened, full-width closed) or an unclosed bracket."""
+    if _BRACKETS.isdisjoint(text):
+        return False  # no bracket: nothing to pair (and no pattern to compile)
     stack: list[str] = []
     for ch in _BRACKETS_RE.findall(text):  # a C-level scan, not a Python step per character
         if ch in _OPENERS:
