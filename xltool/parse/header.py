@@ -261,7 +261,7 @@ def parse_header(grid: Grid, start: int, end: int, project: Project, row_texts: 
                 continue
             used.add((r, c))
             record(grid, r, c, v, "header", found.key)
-            if found.key in AMOUNT_FIELDS and _LONG_AMOUNT_RE.search(split_label(v)[0]):
+            if found.key in AMOUNT_FIELDS and _is_long_amount(split_label(v)[0]):
                 _keep_long_amount(project, grid, r, c, texts, idx, used)  # 中期资金总额: not this year's
                 continue
             value_pos: tuple[int, int] | None = None
@@ -313,7 +313,12 @@ def _higher_level(label_text: Any) -> bool:
     return any(core.startswith(w) for w in words("higher_level"))
 
 
-_LONG_AMOUNT_RE = re.compile(r"中期|长期|实施期|中长期")
+_LONG_AMOUNT_WORDS = ("中期", "长期", "实施期")  # 中长期 holds 长期
+
+
+def _is_long_amount(label: str) -> bool:
+    """An amount label of more than this year ("中期资金总额"): words, not a pattern to compile."""
+    return any(word in label for word in _LONG_AMOUNT_WORDS)
 
 
 def _keep_long_amount(project: Project, grid: Grid, r: int, c: int, texts: list[tuple[int, Any]], idx: int,

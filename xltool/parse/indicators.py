@@ -8,7 +8,6 @@ columns the titles leave open are decided by the body (parse/columns.py).
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from functools import cache, lru_cache
 from typing import Any, Callable
@@ -23,7 +22,7 @@ from xltool.parse.mapping import record, where
 
 RowTexts = Callable[[Grid, int], list[tuple[int, Any]]]
 
-_LONG_RE = re.compile(r"长期|中期|实施期")
+_LONG_WORDS = ("长期", "中期", "实施期")  # substring tests, not a pattern to compile
 TITLE_ROWS = "_title_rows"  # Grid.meta: rows read as the indicator table's titles (one, two or three)
 MAIN = ("level1", "level2", "name", "operator", "target", "unit")
 
@@ -44,7 +43,7 @@ def _column_candidates(text: str) -> tuple[tuple[str, float], ...]:
         for key, labels in synonyms("columns").items():
             if any(core in split_label(s)[0] and len(core) / len(split_label(s)[0]) >= 0.6 for s in labels):
                 out.append((key, 0.6))
-    long_term = bool(_LONG_RE.search(qualifier + core)) and "年度" not in qualifier
+    long_term = any(w in qualifier + core for w in _LONG_WORDS) and "年度" not in qualifier
     result = []
     for key, score in out:
         if long_term and key == "target":

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from xltool.core.fields import Section, field, synonyms, words
 from xltool.parse.amounts import unit_re
-from xltool.core.text import SPACE_RUN_RE
+from xltool.core.text import SPACE_RUN_RE, lazy_pattern
 
 # Exact match scores 1; a label inside a longer cell scores the share of the cell it
 # covers, plus a bonus when it starts or ends the cell. Below this it is no label.
@@ -134,7 +134,7 @@ def looks_like_label(value: Any) -> bool:
 _LABEL_CHAR = r"[^\s:：,，;；、\d]"
 # "项 目 名 称：" (one space between every character, as Word forms spread a label) or a plain run
 _LABEL_COLON_RE = re.compile(rf"((?:{_LABEL_CHAR} ){{1,19}}{_LABEL_CHAR}|{_LABEL_CHAR}{{2,20}})\s*[:：]")
-_NUMBERING_RE = re.compile(r"[一二三四五六七八九十]、")
+_NUMBERING_RE = lazy_pattern(r"[一二三四五六七八九十]、")
 _SEPARATORS = " \t\u3000,，;；"
 _WHEREOF_RE = re.compile(r"^\s*其中\s*[:：]")
 _MAX_TAIL_LINE = 60  # "上级资金16": a label (≤ 20) and an amount; longer lines are text
@@ -158,7 +158,7 @@ def _label_values(text: str) -> list[tuple[str, str]]:
         value = text[head.end():end]
         for colon in (":", "："):  # a colon no label stands before ("12:30") ends the value
             value = value.split(colon, 1)[0]
-        numbering = _NUMBERING_RE.search(value)
+        numbering = _NUMBERING_RE.search(value) if "、" in value else None
         if numbering:
             value = value[:numbering.start()]
         out.append((head.group(1), value.lstrip().rstrip(_SEPARATORS)))

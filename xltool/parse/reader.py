@@ -65,12 +65,13 @@ def _is_title(value: Any) -> bool:
     text = normalize_label(value)
     if len(text) > _MAX_TITLE:
         return False
-    text = _TRAILING_NOTE_RE.sub("", text)  # "…目标表（2023年度）"
+    if text.endswith((")", "）")):  # normalize_label left no space after it
+        text = _TRAILING_NOTE_RE.sub("", text)  # "…目标表（2023年度）"
     return ("绩效目标" in text and text.endswith("表")) or bool(re.fullmatch(r"附件\d*", text))
 
 
 _MAX_TITLE = 60  # a title; longer cells are text
-_TRAILING_NOTE_RE = re.compile(r"[(（][^()（）]{0,20}[)）]$")
+_TRAILING_NOTE_RE = lazy_pattern(r"[(（][^()（）]{0,20}[)）]$")
 
 
 @dataclass

@@ -13,10 +13,11 @@ from typing import Any, Callable, Iterable
 
 from xltool.core.fields import money_numerals, money_units, strict_money_units
 from xltool.core.model import QUALITATIVE, Indicator, Project
+from xltool.core.text import lazy_pattern
 from xltool.core.text import normalize_label as norm  # the form rules compare: NFKC, no spaces
 from . import RuleContext
 
-_TRAILING_BRACKET_RE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]$")
+_TRAILING_BRACKET_RE = lazy_pattern(r"[(\[【][^()\[\]【】]*[)\]】]$")  # asked only of a name ending in a bracket
 
 
 _SHARED_TEXTS = 4096  # entries a shared memo keyed by typed text (units, 二级 names) may hold
@@ -225,11 +226,12 @@ def level2_where(project: Project, level2: str) -> dict[str, str]:
 def core_name(name: str) -> str:
     """A 三级 name without a trailing bracketed note ("满意度（%）" → "满意度")."""
     key = norm(name)
-    while True:
+    while key.endswith((")", "]", "】")):  # norm left no space after it
         stripped = _TRAILING_BRACKET_RE.sub("", key)
         if stripped == key:
             return key
         key = stripped
+    return key
 
 
 def is_percent_unit(unit: str, ctx: RuleContext) -> bool:

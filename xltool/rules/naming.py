@@ -21,7 +21,7 @@ from ._targets import NUMBER, classify
 from .forms import is_not_applicable
 from .misfiled import bare_name, is_effect_as_quality, is_input, is_task_as_effect
 
-_SENTENCE_PUNCT_RE = re.compile(r"[，,。;；！!？?]")
+_SENTENCE_PUNCTS = frozenset("，,。;；！!？?")  # a set test, not a pattern to compile
 _NAME_FIGURE_RE = re.compile(
     r"(?<![第\d.])(\d+(?:\.\d+)?)\s*(%|万?平方米|万?人次|万?人|个|户|所|场|次|项|名|公里|千米|米|亩|万元|元|台|辆|座|册|份|天|小时|门|村|家|套)"
     r"(?![号级期届层楼栋])"
@@ -37,7 +37,7 @@ def slogan_reason(ind: Indicator, ctx: RuleContext) -> str | None:
         return "是一个是非问题"  # "…合格率 ≥95%" measures; "是否存在质量问题" only asks
     if any(key.endswith(w) for w in words(ctx, "measure_endings")):
         return None
-    if _SENTENCE_PUNCT_RE.search(key):
+    if not _SENTENCE_PUNCTS.isdisjoint(key):
         return "是一句话"
     verb = next((key[len(a):] for a in words(ctx, "slogan_adverbs") if key.startswith(a)), key)
     if any(verb.startswith(w) for w in words(ctx, "slogan_openers")):

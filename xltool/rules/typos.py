@@ -5,17 +5,23 @@ Asked as a note, never an error; the doubled characters are in data/review.toml.
 
 from __future__ import annotations
 
-import re
 from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
+from xltool.core.text import lazy_pattern
 from . import RuleContext, rule
 from ._common import indicator_where, quote, real, remember
 from .readings import any_mentions, review_word_in
 
 
-_MIXED_WIDTH_RE = re.compile(r"[0-9][０-９]|[０-９][0-9]|[0-9][．][0-9]|[０-９][.][０-９]")
+# Every mixture holds a full-width digit or dot: the pattern is compiled and asked only where one is typed.
+_MIXED_WIDTH_RE = lazy_pattern(r"[0-9][０-９]|[０-９][0-9]|[0-9][．][0-9]|[０-９][.][０-９]")
+_FULL_WIDTH = frozenset("０１２３４５６７８９．")
+
+
+def _mixed_width(text: str) -> bool:
+    return not _FULL_WIDTH.isdisjoint(text) and _MIXED_WIDTH_RE.search(text) is not None
 
 
 def _goal_where(project: Project) -> dict[str, str]:
@@ -25,7 +31,7 @@ def _goal_where(project: Project) -> dict[str, str]:
 def _mixed_width_anywhere(project: Project) -> bool:
     """Full-width digits are rare: look for the mixture only where a full-width digit or dot is typed."""
     texts = [t for i in project.indicators for t in (i.name, i.target)] + [project.annual_goal or ""]
-    return _MIXED_WIDTH_RE.search("\x00".join(t for t in texts if t)) is not None
+    return _mixed_width("\x00".join(t for t in texts if t))
 
 
 def _typo(text: str, ctx: RuleContext) -> str | None:
@@ -34,7 +40,7 @@ def _typo(text: str, ctx: RuleContext) -> str | None:
         doubled = review_word_in(ctx, "typo_doubles", text)
         if doubled:
             return f"“{doubled}”是否多打了一个字"
-        if _MIXED_WIDTH_RE.search(text):
+        if _mixed_width(text):
             return "数字中全角、半角混用"
         return None
     return remember(ctx, "typo", text, compute)

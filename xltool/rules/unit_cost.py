@@ -13,12 +13,14 @@ from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Indicator, Project
+from xltool.core.text import lazy_pattern
 from . import RuleContext, rule
 from ._common import cost_money_unit, fmt_number, indicator_where, money_unit, norm, quote, real, role_of, word_in
 from ._rowfacts import picked, row_check
 from ._targets import NUMBER, classify
 
-_UNIT_PRICE_RE = re.compile(r"每[^，,。；;]{0,10}?\d+(?:\.\d+)?\s*(?:万)?元|\d+(?:\.\d+)?\s*(?:万)?元\s*/")
+_UNIT_PRICE_RE = lazy_pattern(  # asked only of an overview that writes 元
+    r"每[^，,。；;]{0,10}?\d+(?:\.\d+)?\s*(?:万)?元|\d+(?:\.\d+)?\s*(?:万)?元\s*/")
 
 
 @row_check("cost-number")
@@ -58,7 +60,7 @@ def unit_cost_present(project: Project, ctx: RuleContext) -> Iterator[Finding]:
     for ind in rows:
         amount = _loose_amount(ind, ctx)
         if amount is not None and abs(amount - project.total) <= max(0.01 * project.total, 0.005):
-            if _UNIT_PRICE_RE.search(project.overview or ""):
+            if "元" in (overview := project.overview or "") and _UNIT_PRICE_RE.search(overview):
                 return  # the 概况 gives the unit price
             yield ctx.finding(
                 f"成本指标{quote(ind.name)}只重复了项目总额{fmt_number(project.total)}万元，没有单位成本："

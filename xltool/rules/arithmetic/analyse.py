@@ -8,11 +8,11 @@ from functools import lru_cache
 
 from xltool.rules.arithmetic.compute import (
     DIGIT_RE,
-    TIMES_RE,
     Tolerance,
     amount_term,
     chain_terms,
     combined,
+    has_times,
     product_of,
     product_term,
     suffix_run,
@@ -82,7 +82,7 @@ def _analyse(
     consumed: set[Figure] = set()
 
     # Formulas written out: their result is what the sentence contributes.
-    chains = chain_terms(text, lex, pats, figures) if amounts and TIMES_RE.search(text) else []
+    chains = chain_terms(text, lex, pats, figures) if amounts and has_times(text) else []
     in_chain: list[tuple[int, int]] = []
     for chain in chains:
         value, settled = chain.value(lex)

@@ -189,7 +189,14 @@ _TIMES_GAP_RE = lazy_pattern(_GAP_UNIT + r"[ \t]*(?:×|✕|\*|x|X|乘以)[ \t]*\
 _EQUALS_GAP_RE = lazy_pattern(_GAP_UNIT + r"[ \t]*\)?[ \t]*(?:=|等于)[ \t]*约?")
 
 
-TIMES_RE = re.compile("[×✕*xX]|乘以")
+_TIMES_SIGNS = ("×", "✕", "*", "x", "X", "乘以")
+
+
+def has_times(text: str) -> bool:
+    """A multiplication sign or 乘以 anywhere in ``text``: substring tests, no pattern to compile."""
+    return any(sign in text for sign in _TIMES_SIGNS)
+
+
 DIGIT_RE = re.compile("[0-9一二两三四五六七八九十]")
 
 
