@@ -224,6 +224,14 @@ def test_a_backup_named_without_its_original_is_read(tmp_path: Path) -> None:
     assert [r[1] for r in projects[1:-1]] == ["宣传费"]
 
 
+def _merge_file_list(root: Path, tmp_path: Path, *, exit_code: int) -> tuple[Any, dict[str, tuple[Any, ...]]]:
+    """``merge root`` with the exit code asserted; its 文件清单 rows by file name."""
+    out = tmp_path / "汇总.xlsx"
+    result = cli("merge", root, "-o", out)
+    assert result.exit_code == exit_code, result.output
+    return result, {Path(r[0]).name: r for r in sheet_rows(out, "文件清单")[1:]}
+
+
 def test_archives_are_listed_with_the_tables_they_hold_and_fail_the_run(folder: dict[str, Any], tmp_path: Path) -> None:
     """A unit's zipped workbooks are money the summary lacks: named in 文件清单 with what is inside, exit 1.
     A zip with no table in it stays among the other files; a damaged one and a .rar are listed as unread."""
@@ -243,10 +251,7 @@ def test_archives_are_listed_with_the_tables_they_hold_and_fail_the_run(folder: 
         zf.writestr("a.jpg", b"x")
     (root / "坏包.zip").write_bytes(b"PK\x03\x04broken")
     (root / "财政局.rar").write_bytes(b"Rar!\x1a\x07\x00")
-    out = tmp_path / "汇总.xlsx"
-    result = cli("merge", root, "-o", out)
-    assert result.exit_code == 1, result.output
-    rows = {Path(r[0]).name: r for r in sheet_rows(out, "文件清单")[1:]}
+    result, rows = _merge_file_list(root, tmp_path, exit_code=1)
     assert rows["民政局报送.zip"][1] == "已跳过"
     assert "内含 2 个工作簿或文档（项目表.xlsx、说明.docx）" in rows["民政局报送.zip"][2]
     assert "解压" in rows["财政局.rar"][2] and "损坏" in rows["坏包.zip"][2]
@@ -260,10 +265,7 @@ def test_a_stamped_pdf_or_scan_is_listed_without_failing_the_run(folder: dict[st
     root = folder["root"]
     (root / "民政局（盖章）.pdf").write_bytes(b"%PDF-1.4\n")
     (root / "签字页.JPG").write_bytes(b"\xff\xd8\xff")
-    out = tmp_path / "汇总.xlsx"
-    result = cli("merge", root, "-o", out)
-    assert result.exit_code == 0, result.output
-    rows = {Path(r[0]).name: r for r in sheet_rows(out, "文件清单")[1:]}
+    result, rows = _merge_file_list(root, tmp_path, exit_code=0)
     assert rows["民政局（盖章）.pdf"][1] == "已跳过" and "PDF" in rows["民政局（盖章）.pdf"][2]
     assert "扫描件" in rows["签字页.JPG"][2]
     assert "已跳过" in result.output and "签字页.JPG" in result.output

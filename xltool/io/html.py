@@ -155,16 +155,14 @@ class _Page(HTMLParser):
             else:
                 table.flush_for_inner()
             self.tables.append(_Table())
-        elif table is None:
-            if tag in _BLOCK_TAGS:
-                self._flush_text()
-        elif tag == "tr":
-            table.start_row()
-        elif tag in ("td", "th"):
+        elif tag in ("tr", "td", "th") and table is not None:
             got = dict(attrs)
-            table.start_cell(_span(got.get("rowspan"), MAX_ROWSPAN), _span(got.get("colspan"), MAX_COLSPAN))
-        elif tag in _BLOCK_TAGS and table.cell is not None:
-            table.cell.append("\n")
+            if tag == "tr":
+                table.start_row()
+            else:
+                table.start_cell(_span(got.get("rowspan"), MAX_ROWSPAN), _span(got.get("colspan"), MAX_COLSPAN))
+        elif tag in _BLOCK_TAGS:
+            self._break(table)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIPPED:
@@ -179,14 +177,18 @@ class _Page(HTMLParser):
         if tag == "table" and table is not None:
             self.tables.pop()
             self._out().extend(table.blocks())
-        elif table is None:
-            if tag in _BLOCK_TAGS:
-                self._flush_text()
-        elif tag == "tr":
+        elif tag == "tr" and table is not None:
             table.end_row()
-        elif tag in ("td", "th"):
+        elif tag in ("td", "th") and table is not None:
             table.end_cell()
-        elif tag in _BLOCK_TAGS and table.cell is not None:
+        elif tag in _BLOCK_TAGS:
+            self._break(table)
+
+    def _break(self, table: _Table | None) -> None:
+        """A block element's edge: a new paragraph outside tables, a line break inside a cell."""
+        if table is None:
+            self._flush_text()
+        elif table.cell is not None:
             table.cell.append("\n")
 
     def handle_data(self, data: str) -> None:
