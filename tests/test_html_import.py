@@ -110,3 +110,27 @@ def test_mangled_pages_raise_only_xltool_errors(data: st.DataObject) -> None:
         _grids(bytes(raw))
     except XltoolError as exc:
         assert exc.code and str(exc)
+
+
+def test_merge_and_validate_read_an_html_export_among_workbooks(tmp_path: Path) -> None:
+    """In a reviewer's folder the system export (.xls that is HTML) is merged with its money, not refused."""
+    import json
+
+    from tests.conftest import sheet_rows
+
+    folder = tmp_path / "各单位"
+    folder.mkdir()
+    (folder / "民政局导出.xls").write_bytes(PAGE.encode("gbk"))
+    (folder / "示例.xlsx").write_bytes((ROOT / "examples" / "broken_demo.xlsx").read_bytes())
+    out = tmp_path / "汇总.xlsx"
+    run = lambda *a: subprocess.run([sys.executable, "-m", "xltool", *map(str, a)], capture_output=True,  # noqa: E731
+                                    text=True, cwd=ROOT, timeout=120)
+    merged = run("merge", folder, "-o", out)
+    assert merged.returncode == 0, merged.stderr
+    files = {Path(r[0]).name: r for r in sheet_rows(out, "文件清单")[1:]}
+    assert files["民政局导出.xls"][1:] == ("已汇总", "1 个项目", 1)
+    names = [r[1] for r in sheet_rows(out, "项目汇总")[1:]]
+    assert "社区养老服务补助" in names
+    checked = run("validate", folder / "民政局导出.xls", "--json")
+    report = json.loads(checked.stdout)
+    assert report["files"][0]["projects"] == 1 and {f["sheet"] for f in report["findings"]} == {"民政局导出.xls#1"}

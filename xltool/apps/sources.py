@@ -58,6 +58,19 @@ class ParserHints:
         return getattr(text_hints, name)
 
 
+def workbook_grids(path: str | Path) -> list[Any]:
+    """A workbook's sheets, for validate and merge; a budget system's "Excel" export that is really a
+    web page gives its tables (each a sheet named ``文件#1`` …), so that unit's money is read, not refused."""
+    from xltool.io.calamine import grids_from_calamine
+    from xltool.io.html import html_to_grids, html_workbook
+
+    path = Path(path)
+    page = html_workbook(path)
+    if page is not None:
+        return html_to_grids(page, hints=ParserHints(), name=path.name, file=path)
+    return grids_from_calamine(path)
+
+
 @dataclass
 class SourceResult:
     """What one source file yielded."""

@@ -55,10 +55,10 @@ def _read(path: Path, profile: str | None, *, explicit: bool = True) -> tuple[An
     A summary named explicitly is refused; one found in a folder is skipped like merge skips it.
     Backups and marked copies were proven (once) by discovery, which passed over the proven ones.
     """
-    from xltool.io.calamine import grids_from_calamine
+    from xltool.apps.sources import workbook_grids
     from xltool.io.own_copies import SUMMARY_REASON, own_output_reason
 
-    grids = grids_from_calamine(path)
+    grids = workbook_grids(path)
     own = own_output_reason(g.name for g in grids)
     if own == SUMMARY_REASON and explicit:
         raise XltoolError(SUMMARY_REFUSED, file=path, exit_code=EXIT_INPUT, code="input.summary")

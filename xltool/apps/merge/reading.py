@@ -46,13 +46,13 @@ def read_file(index: int, path: str, options: ReadOptions = ReadOptions(), shown
 
 
 def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileResult:
-    from xltool.io.calamine import grids_from_calamine
+    from xltool.apps.sources import workbook_grids
     from xltool.io.own_copies import own_output_reason
     from xltool.parse.reader import UNNAMED_SHEET, projects_from_grids
     from xltool.parse.unplaced import note_unnamed
     from xltool.rules.consolidation import project_key
 
-    grids = grids_from_calamine(Path(path))
+    grids = workbook_grids(path)
     own = own_output_reason(g.name for g in grids)  # copies were proven (once) by discovery
     if own:
         return FileResult(index, STATUS_SKIPPED, own, [], [], [], True)
