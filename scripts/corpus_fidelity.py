@@ -123,7 +123,7 @@ def corpus_dirs() -> list[Path]:
 
 
 def score_corpus(forms: tuple[str, ...] = ("text",)) -> list[TableScore]:
-    """Every corpus table in every requested form (text | docx | xlsx | html)."""
+    """Every corpus table in every requested form (text | docx | xlsx | html | xml2003)."""
     sys.path.insert(0, str(REPO / "tests"))
     from corpus_forms import FORMS_TABLES, write_form  # noqa: PLC0415  (tests helper)
 
@@ -144,7 +144,7 @@ def score_corpus(forms: tuple[str, ...] = ("text",)) -> list[TableScore]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="验收语料的读取准确率")
-    parser.add_argument("--forms", default="text", help="text,docx,xlsx,html 中的一个或几个（逗号分隔）")
+    parser.add_argument("--forms", default="text", help="text,docx,xlsx,html,xml2003 中的一个或几个（逗号分隔）")
     parser.add_argument("--verbose", "-v", action="store_true", help="列出每个未读对的项")
     args = parser.parse_args(argv)
     scores = score_corpus(tuple(args.forms.split(",")))

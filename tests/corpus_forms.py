@@ -1,4 +1,4 @@
-"""The corpus tables as .docx, .xlsx and .html files, merged cells made as Word, Excel and web pages make them.
+"""The corpus tables as .docx, .xlsx, .html and XML 2003 files, merged cells made as Word, Excel, web pages and budget systems make them.
 
 A corpus ``source.txt`` is a table copied from a web page (TAB-separated rows). Here it is
 laid back into a rectangle: lines above and below the table become paragraphs (Word) or
@@ -68,7 +68,7 @@ def tabbed_form(rows: list[list[object]], path: Path, kind: str = "txt") -> Path
 
 
 def write_form(source: Path, out: Path, form: str) -> Path:
-    """Write ``source`` (a corpus source.txt) as ``out`` in ``form`` ("docx", "xlsx" or "html")."""
+    """Write ``source`` (a corpus source.txt) as ``out`` in ``form`` ("docx", "xlsx", "html" or "xml2003")."""
     above, rows, below, merges = _layout(source)
     if form == "docx":
         import docx  # noqa: PLC0415
@@ -108,9 +108,44 @@ def write_form(source: Path, out: Path, form: str) -> Path:
         wb.save(out)
     elif form == "html":
         out.write_bytes(_html_page(above, rows, below, merges).encode("gbk"))
+    elif form == "xml2003":
+        out.write_text(_xml2003(above, rows, below, merges), encoding="utf-8")
     else:
         raise ValueError(form)
     return out
+
+
+def _xml2003(above: list[str], rows: list[list[str]], below: list[str], merges: list[tuple[int, int, int, int]]) -> str:
+    """Excel's "XML 表格 2003" as a budget system writes it: covered cells left out (the next cell's
+    ss:Index skips them), merges as ss:MergeAcross/ss:MergeDown, numbers typed, a hidden notes sheet."""
+    from xml.sax.saxutils import escape  # noqa: PLC0415
+
+    covered = {(r, c) for r0, c0, r1, c1 in merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+    spans = {(r0, c0): (r1 - r0, c1 - c0) for r0, c0, r1, c1 in merges}
+    lines = [[line] for line in above] + rows + [[line] for line in below]
+    top = len(above)
+    out = []
+    for r, row in enumerate(lines):
+        cells, skipped = [], False
+        for c, text in enumerate(row):
+            at = (r - top, c)
+            if (at in covered and at not in spans) or not text.strip():
+                skipped = True
+                continue
+            down, across = spans.get(at, (0, 0))
+            attrs = (f' ss:Index="{c + 1}"' if skipped else "") + (f' ss:MergeAcross="{across}"' if across else "") \
+                + (f' ss:MergeDown="{down}"' if down else "")
+            kind = "Number" if text.strip().replace(".", "", 1).isdigit() else "String"
+            cells.append(f'<Cell{attrs}><Data ss:Type="{kind}">{escape(text)}</Data></Cell>')
+            skipped = False
+        out.append(f'<Row ss:Index="{r + 1}">{"".join(cells)}</Row>')
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+            '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" xmlns:o="urn:schemas-microsoft-com:office:office" '
+            'xmlns:x="urn:schemas-microsoft-com:office:excel" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+            f'<Worksheet ss:Name="绩效目标表"><Table>{"".join(out)}</Table></Worksheet>'
+            '<Worksheet ss:Name="说明"><Table><Row><Cell><Data ss:Type="String">项目名称</Data></Cell></Row></Table>'
+            '<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><Visible>SheetHidden</Visible></WorksheetOptions>'
+            "</Worksheet></Workbook>")
 
 
 def _html_page(above: list[str], rows: list[list[str]], below: list[str],

@@ -51,7 +51,7 @@ def test_every_table_above_its_floor_and_no_project_merged_or_split(text_scores:
         assert s.score >= TABLE_FLOOR, (s.name, s.score, s.misses)
 
 
-@pytest.mark.parametrize("form", ["docx", "xlsx", "html"])
+@pytest.mark.parametrize("form", ["docx", "xlsx", "html", "xml2003"])
 def test_corpus_as_word_and_excel_files_with_merged_cells(form: str) -> None:
     scores = fidelity.score_corpus((form,))
     assert len(scores) >= 8

@@ -1,7 +1,9 @@
-"""Web pages as sources: a disclosure page saved from the browser, a budget system's "Excel" that is HTML.
+"""Web pages and system exports as sources: a disclosure page saved from the browser, a budget system's
+"Excel" that is HTML or "XML 表格 2003".
 
-The corpus read back as pages (rowspan/colspan, GB2312, a layout table around the form) is
-scored in tests/test_corpus.py; here the page-specific cases and hostile markup.
+The corpus read back as pages (rowspan/colspan, GB2312, a layout table around the form) and as
+XML 2003 files (ss:Index, ss:MergeAcross/MergeDown) is scored in tests/test_corpus.py; here the
+format-specific cases and hostile input.
 """
 
 from __future__ import annotations
@@ -134,3 +136,74 @@ def test_merge_and_validate_read_an_html_export_among_workbooks(tmp_path: Path) 
     checked = run("validate", folder / "民政局导出.xls", "--json")
     report = json.loads(checked.stdout)
     assert report["files"][0]["projects"] == 1 and {f["sheet"] for f in report["findings"]} == {"民政局导出.xls#1"}
+
+
+def _xml(table: str, extra: str = "") -> bytes:
+    return ('<?xml version="1.0"?>' + extra + '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+            'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="表1"><Table>'
+            + table + "</Table></Worksheet></Workbook>").encode()
+
+
+def test_xml2003_places_cells_by_index_and_leaves_merged_cells_empty() -> None:
+    from xltool.io.xml2003 import spreadsheetml_grids
+
+    [grid] = spreadsheetml_grids(_xml(
+        '<Row><Cell ss:MergeAcross="1"><Data ss:Type="String">项目名称</Data></Cell><Cell><Data ss:Type="String">甲</Data></Cell></Row>'
+        '<Row ss:Index="3"><Cell ss:Index="2" ss:MergeDown="1"><Data ss:Type="Number">12.5</Data></Cell>'
+        '<Cell><Data ss:Type="Number">3</Data></Cell><Cell><Data ss:Type="DateTime">2024-12-31T00:00:00.000</Data></Cell></Row>'
+    ), file="x.xml")
+    assert grid.name == "表1"
+    assert grid.rows[0] == ["项目名称", None, "甲", None]
+    assert grid.rows[1] == [None, None, None, None]
+    assert grid.rows[2][:3] == [None, 12.5, 3] and grid.rows[2][3].year == 2024
+
+
+@pytest.mark.parametrize("table, extra, code", [
+    ("", '<!DOCTYPE lol [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>', "file.unsafe"),
+    ("", '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>', "file.unsafe"),
+    ("<Row><Cell><Data>未闭合", "", "file.damaged"),
+])
+def test_xml2003_refuses_entities_and_broken_files_in_chinese(table: str, extra: str, code: str) -> None:
+    from xltool.io.xml2003 import spreadsheetml_grids
+
+    with pytest.raises(XltoolError) as caught:
+        spreadsheetml_grids(_xml(table, extra), file="系统导出.xls")
+    assert caught.value.code == code and "系统导出.xls" in caught.value.describe()
+
+
+def test_xml2003_indexes_past_the_limits_cost_nothing() -> None:
+    from xltool.core.grid import MAX_COLS, MAX_ROWS
+    from xltool.io.xml2003 import spreadsheetml_grids
+
+    [grid] = spreadsheetml_grids(_xml(
+        '<Row><Cell ss:Index="999999999" ss:MergeAcross="999999999"><Data ss:Type="String">远</Data></Cell>'
+        '<Cell><Data ss:Type="String">近?</Data></Cell></Row>'
+        '<Row ss:Index="2"><Cell ss:Index="1"><Data ss:Type="String">项目名称</Data></Cell></Row>'
+        '<Row ss:Index="1"><Cell><Data ss:Type="String">回头</Data></Cell></Row>'
+        '<Row ss:Index="99999999"><Cell><Data ss:Type="String">底</Data></Cell></Row>'
+    ), file="x.xml")
+    assert len(grid.rows) <= MAX_ROWS and all(len(r) <= MAX_COLS for r in grid.rows)
+    assert grid.rows[1][0] == "项目名称" and grid.rows[2][0] == "回头"  # an index going back is the next row
+    assert grid.meta.get("truncated_rows") == MAX_ROWS
+
+
+def test_merge_reads_an_xml2003_export_with_its_money(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from corpus_forms import write_form
+
+    from tests.conftest import sheet_rows
+
+    folder = tmp_path / "各单位"
+    folder.mkdir()
+    write_form(ROOT / "tests" / "corpus" / "13_anhui_huaibei_songxi" / "source.txt", folder / "系统导出.xls", "xml2003")
+    out = tmp_path / "汇总.xlsx"
+    done = subprocess.run([sys.executable, "-m", "xltool", "merge", folder, "-o", out], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    files = {Path(r[0]).name: r for r in sheet_rows(out, "文件清单")[1:]}
+    status, reason, count = files["系统导出.xls"][1:]
+    assert (status, count) == ("已汇总", 1) and reason.startswith("1 个项目")  # the notes sheet: no second table
+    rows = sheet_rows(out, "项目汇总")
+    total = rows[0].index("总额（万元）")
+    assert [(r[1], r[total]) for r in rows[1:-1]] == [("农村文化建设配套补助经费", 5)]  # its money, counted once
+    assert rows[-1][total] == 5

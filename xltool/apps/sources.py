@@ -59,14 +59,17 @@ class ParserHints:
 
 
 def workbook_grids(path: str | Path) -> list[Any]:
-    """A workbook's sheets, for validate and merge; a budget system's "Excel" export that is really a
-    web page gives its tables (each a sheet named ``文件#1`` …), so that unit's money is read, not refused."""
+    """A workbook's sheets, for validate and merge. Budget systems' "Excel" exports that are an
+    "XML 表格 2003" file or a web page are read too (a page's tables each a sheet ``文件#1`` …),
+    so that unit's money is counted, not refused."""
     from xltool.io.calamine import grids_from_calamine
     from xltool.io.html import html_to_grids, html_workbook
+    from xltool.io.xml2003 import spreadsheetml_file, spreadsheetml_grids
 
     path = Path(path)
-    page = html_workbook(path)
-    if page is not None:
+    if (xml := spreadsheetml_file(path)) is not None:
+        return spreadsheetml_grids(xml, file=path)
+    if (page := html_workbook(path)) is not None:
         return html_to_grids(page, hints=ParserHints(), name=path.name, file=path)
     return grids_from_calamine(path)
 

@@ -16,6 +16,8 @@ from xltool.io.calamine import grids_from_calamine
 from xltool.io.docx import docx_to_grids
 from xltool.io.gate import check_input_file
 from xltool.io.html import html_to_grids, looks_like_html
+from xltool.io.xml2003 import MARK as MARK_2003
+from xltool.io.xml2003 import spreadsheetml_grids
 from xltool.io.text import MAX_TEXT_BYTES, TableHints, refuse_foreign_text, decode_text, text_to_grids
 
 
@@ -73,6 +75,8 @@ def source_grids(path: str | Path, *, hints: TableHints) -> tuple[str, list[Grid
         data = path.read_bytes()
     except OSError as exc:
         raise XltoolError(f"无法读取文件（{exc.strerror or exc}）", file=path) from None
+    if MARK_2003 in data[:2048]:  # Excel's "XML 表格 2003", as older systems export it
+        return "workbook", [g for g in spreadsheetml_grids(data, file=path) if not g.hidden]
     if looks_like_html(data):  # a saved web page, or a system's "Excel" export that is HTML
         return "html", html_to_grids(data, hints=hints, name=path.name, file=path)
     refuse_foreign_text(data, path)
