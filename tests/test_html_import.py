@@ -196,6 +196,8 @@ def test_merge_reads_an_xml2003_export_with_its_money(tmp_path: Path) -> None:
     folder = tmp_path / "各单位"
     folder.mkdir()
     write_form(ROOT / "tests" / "corpus" / "13_anhui_huaibei_songxi" / "source.txt", folder / "系统导出.xls", "xml2003")
+    write_form(ROOT / "tests" / "corpus" / "20_anhui_jinzhai_wuyeguanli" / "source.txt", folder / "物业.xml", "xml2003")
+    (folder / "配置.xml").write_text("<config/>", encoding="utf-8")  # any other XML is no input
     out = tmp_path / "汇总.xlsx"
     done = subprocess.run([sys.executable, "-m", "xltool", "merge", folder, "-o", out], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
@@ -205,5 +207,5 @@ def test_merge_reads_an_xml2003_export_with_its_money(tmp_path: Path) -> None:
     assert (status, count) == ("已汇总", 1) and reason.startswith("1 个项目")  # the notes sheet: no second table
     rows = sheet_rows(out, "项目汇总")
     total = rows[0].index("总额（万元）")
-    assert [(r[1], r[total]) for r in rows[1:-1]] == [("农村文化建设配套补助经费", 5)]  # its money, counted once
-    assert rows[-1][total] == 5
+    assert sorted((r[1], r[total]) for r in rows[1:-1]) == [("农村文化建设配套补助经费", 5), ("物业管理", 1125)]
+    assert rows[-1][total] == 1130 and "配置.xml" not in files and "配置.xml" in done.stdout + done.stderr

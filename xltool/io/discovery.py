@@ -32,6 +32,7 @@ from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.fsnames import legible
 from xltool.io.archives import NOTED as ARCHIVE_NOTED
 from xltool.io.archives import SCAN_SUFFIXES, zip_reason
+from xltool.io.xml2003 import is_spreadsheetml
 from xltool.io.own_copies import (
     SKIP_OWN, SUMMARY_REASON, backup_source, marked_copy_source, own_copy,
 )
@@ -170,6 +171,8 @@ def discover(
         if key in seen:
             return
         suffix = path.suffix.lower()
+        if suffix == ".xml" and ".xlsx" in wanted and is_spreadsheetml(path):
+            suffix = ".xls"  # Excel's "XML 表格 2003": read as the workbook it is
         if not explicit and suffix not in wanted and suffix not in noted:
             found.ignored += 1
             found.ignored_names.append(path.name)

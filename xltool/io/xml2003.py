@@ -22,6 +22,15 @@ _X = "{urn:schemas-microsoft-com:office:excel}"
 MARK = b"urn:schemas-microsoft-com:office:spreadsheet"
 
 
+def is_spreadsheetml(path: Path) -> bool:
+    """An ``.xml`` file in a folder is an input only when it is an Excel 2003 workbook (not any XML)."""
+    try:
+        with open(path, "rb") as fh:
+            return MARK in fh.read(2048)
+    except OSError:
+        return False
+
+
 def spreadsheetml_file(path: Path) -> bytes | None:
     """The bytes of an XML 2003 workbook (whatever its name), else None (the workbook gate decides)."""
     try:
