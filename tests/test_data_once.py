@@ -102,3 +102,21 @@ def test_amount_fields_are_the_field_tables_kind_amount() -> None:
     declared = tuple(f.key for f in fields.fields("header") if f.kind == "amount")
     assert READ == WRITTEN == declared
     assert declared[0] == "total" and set(declared[1:]) == {f"funding.{k}" for k in fields.funding_keys()}
+
+
+def test_every_field_the_form_calls_required_is_required_in_the_table() -> None:
+    """JX103's published reason names them; a `required = true` left outside its field (at the top of
+    fields.toml, where it belongs to no field) once silently dropped 总额: an empty total with its
+    sources filled gave no finding, and the summary's 总额 column left that money out."""
+    assert set(fields.required_keys()) == {"name", "department", "implementer", "total", "start", "end", "overview",
+                                           "annual_goal"}
+    assert "required" not in fields._data()  # no stray top-level key
+
+
+def test_an_empty_total_with_its_sources_filled_is_an_error() -> None:
+    project = load_seed_projects()[0]
+    assert not project.funding.is_empty()  # the sources are filled
+    project.total = None
+    project.raw.pop("total", None)
+    (found,) = [f for f in validate_projects([project]) if f.code == "JX103"]
+    assert found.field == "total" and found.message.startswith("“项目总金额")

@@ -15,6 +15,7 @@ from typing import Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import MAX_COLS, MAX_ROWS, Grid
+from xltool.io.containers import MSG_BAD_XML
 from xltool.io.text import MAX_TEXT_BYTES
 
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
@@ -51,7 +52,8 @@ def spreadsheetml_grids(data: bytes, *, file: str | Path) -> list[Grid]:
     try:
         root = fromstring(data)
     except DefusedXmlException as exc:
-        raise XltoolError("工作簿内容损坏或包含不安全的 XML 结构", file=file, code="file.unsafe") from exc
+        raise XltoolError(f"{MSG_BAD_XML}：含有 DTD/实体声明（正常的 Excel 文件不会包含），已拒绝读取", file=file,
+                          code="file.damaged") from exc
     except Exception as exc:  # ParseError: truncated or not XML after all
         raise XltoolError("“XML 表格 2003”文件已损坏，无法读取；请在 Excel 中打开后另存为 .xlsx 再试",
                           file=file, code="file.damaged") from exc
