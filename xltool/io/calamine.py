@@ -9,7 +9,7 @@ from typing import Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
-from xltool.io.numfmt import apply_percents, find_percents
+from xltool.io.numfmt import apply_percents, find_percents, show_uncached, uncached_formulas
 from xltool.io.gate import MAX_COLS, MAX_ROWS, check_for_calamine, open_checked_calamine
 
 
@@ -29,9 +29,11 @@ def grids_from_calamine(path: Path) -> list[Grid]:
     # calamine gives no number formats: percent cells from the styles part, found before calamine
     # reads so the kept parts are freed first
     percents = find_percents(path, parts) if kind == "xlsx" else {}
+    formulas = uncached_formulas(path, parts) if kind == "xlsx" else {}
     parts.clear()
     grids = _grids_from_workbook(open_checked_calamine(path, kind, measured=True), path)
     apply_percents(grids, percents)
+    show_uncached(grids, formulas)  # a formula saved without its result is said, never read as empty
     return grids
 
 

@@ -162,3 +162,52 @@ def apply_percents(grids: list[Grid], found: dict[str, dict[tuple[int, int], int
         cells = {(row - grid.top, col - grid.left): decimals for (row, col), decimals in found.get(grid.name, {}).items()}
         if cells:
             grid.meta["percent"] = cells
+
+
+# A formula cell with no stored result: <c r="E3"><f>SUM(E4:E7)</f></c> (or an empty <v/>).
+_UNCACHED_RE = re.compile(
+    rb'<(?:\w+:)?c\s([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>([^<]*)</(?:\w+:)?f>)\s*'
+    rb'(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>'
+)
+UNCACHED = "（公式，文件中没有保存计算结果：请在 Excel 或 WPS 中打开并保存后再用）"
+
+
+def uncached_formulas(path: Path, parts: dict[str, bytes]) -> dict[str, dict[tuple[int, int], str]]:
+    """{sheet: {(row, col) 1-based: formula}} of formulas saved without their result.
+
+    Excel, WPS and LibreOffice store each formula's result; files written by other programs
+    often do not, and calamine then reads the cell as empty: a total written as ``=SUM(…)``
+    would vanish from the summary without a word. Only parts the gate already holds are
+    looked at (budget forms are small; a part too large to hold is passed over).
+    """
+    if not any(b"<f" in data or b":f>" in data for name, data in parts.items() if name.startswith("xl/worksheets/")):
+        return {}  # no formula at all (most forms): the workbook's relationships are not even opened
+    try:
+        with zipfile.ZipFile(path) as zf:
+            sheets = _sheet_parts(lambda name: parts[name] if name in parts else zf.read(name))
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return {}
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    for name, part in sheets.items():
+        data = parts.get(part, b"")
+        cells = {}
+        for found in _UNCACHED_RE.finditer(data):
+            attrs = _attrs(found.group(1))
+            if "r" not in attrs:
+                continue
+            try:
+                cells[split_ref(attrs["r"])] = html.unescape((found.group(2) or b"").decode("utf-8", "replace"))
+            except ValueError:
+                continue
+        if cells:
+            out[name] = cells
+    return out
+
+
+def show_uncached(grids: list[Grid], found: dict[str, dict[tuple[int, int], str]]) -> None:
+    """An empty cell that holds an unsaved formula shows it, marked, instead of reading as empty."""
+    for grid in grids:
+        for (row, col), formula in found.get(grid.name, {}).items():
+            r, c = row - grid.top, col - grid.left
+            if 0 <= r < len(grid.rows) and 0 <= c < len(grid.rows[r]) and grid.rows[r][c] is None:
+                grid.rows[r][c] = f"={formula}{UNCACHED}" if formula else UNCACHED
