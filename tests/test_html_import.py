@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,6 +66,14 @@ def test_the_cli_imports_a_saved_page(tmp_path: Path) -> None:
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "导入 1 个项目" in done.stdout and out.exists()
+    assert "社区养老服务补助" in openpyxl.load_workbook(out).sheetnames[0] + str(
+        [c.value for row in openpyxl.load_workbook(out).worksheets[0].iter_rows() for c in row])
+
+
+def test_a_page_whose_head_is_never_closed_is_still_read() -> None:
+    page = PAGE.replace("</head>", "").replace("<title>2024年项目支出绩效目标表</title>", "<title>预算公开")
+    grids = _grids(page.encode("gbk"))
+    assert any(r[:2] == ["项目名称", "社区养老服务补助"] for g in grids for r in g.rows)
 
 
 @pytest.mark.parametrize("page, code", [

@@ -52,7 +52,13 @@ def looks_like_html(data: bytes) -> bool:
 
 
 def decode_html(data: bytes, *, file: str | Path = "") -> str:
-    """The page's declared charset (GB2312 read as GB18030, its superset), else UTF-8 or GB18030."""
+    """UTF-8 when the bytes are valid UTF-8 (a browser saves pages so, keeping the old ``charset=gb2312``
+    declaration; GBK text is almost never valid UTF-8), else the declared charset (GB2312 read as
+    GB18030, its superset), else GB18030."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
     found = _CHARSET.search(data[:4096])
     if found:
         name = found.group(1).decode("ascii").lower()
@@ -160,6 +166,9 @@ class _Page(HTMLParser):
             self.blocks.append(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self.skipping = 0  # a <head> (or <title>) never closed ends where the body starts
+            return
         if tag in _SKIPPED:
             self.skipping += 1
             return
