@@ -93,12 +93,17 @@ def restore_signals(previous: dict[int, Any]) -> None:
 
 
 def default_stop_signals() -> None:
-    """In a forked worker: SIGTERM/SIGHUP kill it at once (the parent owns the cleanup), SIGINT is ignored."""
+    """In a forked worker: SIGTERM/SIGHUP kill it at once (the parent owns the cleanup), SIGINT is ignored.
+
+    The parent forks with the stop signals held (merge's pool); the worker takes them again here.
+    """
     for signum in STOP_SIGNALS:
         try:
             signal.signal(signum, signal.SIG_IGN if signum == signal.SIGINT else signal.SIG_DFL)
         except (OSError, ValueError):
             pass
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import gc
 import os
+import queue
+import signal
 import sys
 import threading
-from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from xltool.core.interrupt import default_stop_signals, die_with_parent, lifeline
+from xltool.core.interrupt import STOP_SIGNALS, default_stop_signals, die_with_parent, lifeline
 from . import reading
 from .records import POOL_MIN_FILES, FileResult, ReadItem, ReadOptions
 
@@ -163,6 +166,55 @@ def _close(pool: ProcessPoolExecutor, *, stopping: bool) -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Stop signals wait (pending) while the main thread takes the pool's and its futures' locks.
+
+    A signal handler that raises (Ctrl+C; SIGTERM and SIGHUP under the CLI) can do so right after
+    ``with future._condition:`` acquired its lock and before the block began, or between two of the
+    locks ``concurrent.futures.wait`` takes in a loop: the lock then stays held by the main thread
+    for good, the pool's manager thread blocks on it, and the cleanup joining that thread waits for
+    ever (a merge hung after SIGHUP; tests/test_pool_interrupt.py). Held here, the signal is
+    delivered when the short section ends, where nothing is held. Waiting itself stays
+    interruptible: results are awaited on a queue (:func:`_finished`). Forked workers unblock the
+    signals first thing (:func:`xltool.core.interrupt.default_stop_signals`).
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _finished(future: Future[Any], done: queue.SimpleQueue[Any]) -> None:
+    """Put ``future`` on ``done`` when it finishes (at once if it has): results are awaited on a
+    queue, never with ``concurrent.futures.wait`` or a blocking ``Future.result``."""
+    with _signals_held():
+        future.add_done_callback(done.put)
+
+
+def _done_result(future: Future[Any]) -> Any:
+    """The result (or exception) of a finished future."""
+    with _signals_held():
+        return future.result()
+
+
+def _submit(pool: ProcessPoolExecutor, func: Callable[..., Any], *args: Any) -> Future[Any]:
+    with _signals_held():  # the first submit forks the workers: a signal then is held, not lost in an at-fork hook
+        return pool.submit(func, *args)
+
+
+def _result(future: Future[Any]) -> Any:
+    """``future.result()``, awaited on a queue (see :func:`_signals_held`)."""
+    done: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    _finished(future, done)
+    done.get()
+    return _done_result(future)
+
+
 def _run_pool(
     chunks: list[list[ReadItem]], on_result: Callable[[FileResult], None], *, jobs: int, options: ReadOptions
 ) -> list[list[ReadItem]]:
@@ -180,16 +232,19 @@ def _run_pool(
     if frozen:
         gc.freeze()
     pool = _new_pool(workers, options)
-    queue = iter(enumerate(chunks))
+    todo = iter(enumerate(chunks))
     running: dict[Any, list[ReadItem]] = {}
+    done: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     def hand_out() -> bool:
-        for k, chunk in queue:
+        for k, chunk in todo:
             try:
-                running[pool.submit(reading.read_chunk, chunk, options)] = chunk
+                future = _submit(pool, reading.read_chunk, chunk, options)
             except BrokenProcessPool:  # a worker died while chunks were still being handed out
-                lost.extend([chunk] + [c for _, c in queue])
+                lost.extend([chunk] + [c for _, c in todo])
                 return False
+            running[future] = chunk
+            _finished(future, done)
             if len(running) >= workers * IN_FLIGHT_PER_WORKER:
                 break
         return True
@@ -197,22 +252,21 @@ def _run_pool(
     try:
         alive = hand_out()
         while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                chunk = running.pop(future)  # a finished future holds its results: let them go
-                try:
-                    results = future.result()
-                except BrokenProcessPool:
-                    lost.append(chunk)
-                    alive = False
-                    continue
-                except Exception as exc:  # e.g. a result that cannot be sent back
-                    results = [reading.failed(i, f"读取时程序出错（{type(exc).__name__}）") for i, *_ in chunk]
-                for result in results:
-                    on_result(result)
+            future = done.get()
+            chunk = running.pop(future)  # a finished future holds its results: let them go
+            try:
+                results = _done_result(future)
+            except BrokenProcessPool:
+                lost.append(chunk)
+                alive = False
+                continue
+            except Exception as exc:  # e.g. a result that cannot be sent back
+                results = [reading.failed(i, f"读取时程序出错（{type(exc).__name__}）") for i, *_ in chunk]
+            for result in results:
+                on_result(result)
             if alive:
                 alive = hand_out()
-        lost.extend(c for _, c in queue)  # not handed out after a death: re-run by the caller
+        lost.extend(c for _, c in todo)  # not handed out after a death: re-run by the caller
     finally:  # on Ctrl+C, SIGTERM or a failing callback the workers are killed, not waited for
         _close(pool, stopping=sys.exc_info()[0] is not None)
         if frozen:
@@ -229,7 +283,7 @@ def _run_isolated(
         for index, path, shown in items:
             pool = pool or _new_pool(1, options)
             try:
-                on_result(pool.submit(reading.read_file, index, path, options, shown).result())
+                on_result(_result(_submit(pool, reading.read_file, index, path, options, shown)))
             except BrokenProcessPool:
                 on_result(reading.failed(index, "读取该文件时进程异常退出（文件可能已损坏或占用内存过多）"))
                 pool.shutdown(wait=True)
@@ -257,7 +311,7 @@ class Beside:
         try:
             self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_child_init,
                                             initargs=(os.getpid(), lifeline()))
-            self.future = self.pool.submit(func, *args)
+            self.future = _submit(self.pool, func, *args)
         except (OSError, BrokenProcessPool):
             self.close()
         finally:
@@ -267,7 +321,7 @@ class Beside:
         try:
             if self.future is not None:
                 try:
-                    return self.future.result()
+                    return _result(self.future)
                 except BrokenProcessPool:
                     pass
             return self.func(*self.args)
