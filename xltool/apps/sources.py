@@ -63,15 +63,18 @@ def workbook_grids(path: str | Path) -> list[Any]:
     "XML 表格 2003" file or a web page are read too (a page's tables each a sheet ``文件#1`` …),
     so that unit's money is counted, not refused."""
     from xltool.io.calamine import grids_from_calamine
-    from xltool.io.html import html_to_grids, html_workbook
-    from xltool.io.xml2003 import spreadsheetml_file, spreadsheetml_grids
+    from xltool.io.html import html_to_grids
+    from xltool.io.sources import text_workbook
+    from xltool.io.xml2003 import spreadsheetml_grids
 
     path = Path(path)
-    if (xml := spreadsheetml_file(path)) is not None:
-        return spreadsheetml_grids(xml, file=path)
-    if (page := html_workbook(path)) is not None:
-        return html_to_grids(page, hints=ParserHints(), name=path.name, file=path)
-    return grids_from_calamine(path)
+    found = text_workbook(path)
+    if found is None:
+        return grids_from_calamine(path)
+    kind, data = found
+    if kind == "xml2003":
+        return spreadsheetml_grids(data, file=path)
+    return html_to_grids(data, hints=ParserHints(), name=path.name, file=path)
 
 
 @dataclass

@@ -15,9 +15,6 @@ import zipfile
 from pathlib import Path
 
 ARCHIVES = (".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".cab", ".arj", ".lzh")
-# What a .zip must hold to be listed: the tables xltool reads, or documents it imports.
-TABLE_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".ods", ".xlsb", ".et", ".docx", ".doc", ".wps",
-                  ".txt", ".htm", ".html", ".pdf", *ARCHIVES)
 
 _UNPACK = "请解压后改用解压出的文件夹"
 _ASK = "请向其索要 Excel、WPS 或 Word 格式的文件"
@@ -25,7 +22,8 @@ ARCHIVE_REASON = f"压缩包，其中的文件未读取；{_UNPACK}"
 PDF_REASON = f"PDF 文件（常为盖章扫描件），无法读取其中的表格；若该单位没有另报工作簿，{_ASK}"
 SCAN_REASON = f"图片（可能是表格的扫描件），无法读取其中的表格；若该单位没有另报工作簿，{_ASK}"
 
-SCAN_SUFFIXES = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"})
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"})
+SCAN_SUFFIXES = IMAGE_SUFFIXES | {".pdf"}
 NOTED: dict[str, str] = {
     **{s: ARCHIVE_REASON for s in (".zip", ".rar", ".7z")},
     **{s: PDF_REASON if s == ".pdf" else SCAN_REASON for s in SCAN_SUFFIXES},
@@ -52,15 +50,16 @@ def zip_entry_name(info: zipfile.ZipInfo) -> str:
     return info.filename
 
 
-def zip_reason(path: Path) -> str | None:
-    """Why a .zip in a folder is listed (naming the tables it holds), or None when it holds none."""
+def zip_reason(path: Path, tables: tuple[str, ...]) -> str | None:
+    """Why a .zip in a folder is listed (naming what it holds with a suffix in ``tables``: discovery's
+    workbooks, sources and noted documents), or None when it holds none of them."""
     try:
         with zipfile.ZipFile(path) as zf:
             names = [zip_entry_name(i) for i in zf.infolist() if not i.is_dir()]
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         return "压缩包已损坏或无法打开，其中的文件未读取；请重新获取后解压，改用解压出的文件夹"
     tables = [n.rsplit("/", 1)[-1] for n in names
-              if n.lower().endswith(TABLE_SUFFIXES) and not n.startswith("__MACOSX/")
+              if n.lower().endswith(tables) and not n.startswith("__MACOSX/")
               and not n.rsplit("/", 1)[-1].startswith(("~$", "."))]
     if not tables:
         return None

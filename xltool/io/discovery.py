@@ -31,7 +31,7 @@ from pathlib import Path
 from xltool.core.errors import EXIT_INPUT, XltoolError
 from xltool.core.fsnames import legible
 from xltool.io.archives import NOTED as ARCHIVE_NOTED
-from xltool.io.archives import SCAN_SUFFIXES, zip_reason
+from xltool.io.archives import IMAGE_SUFFIXES, SCAN_SUFFIXES, zip_reason
 from xltool.io.xml2003 import is_spreadsheetml
 from xltool.io.own_copies import (
     SKIP_OWN, SUMMARY_REASON, backup_source, marked_copy_source, own_copy,
@@ -49,6 +49,8 @@ NOTED_SUFFIXES: dict[str, str] = {
     ".wps": "这是 WPS 文字文档，请先另存为 .docx，再用 xltool import 导入后汇总",
     **ARCHIVE_NOTED,  # archives, PDFs, scans: a unit's tables in a form not read (io/archives.py)
 }
+# What a .zip in a folder must hold to be listed: what discovery would take or note, but pictures.
+_ZIP_TABLES = tuple(sorted((WORKBOOK_SUFFIXES | SOURCE_SUFFIXES | set(NOTED_SUFFIXES)) - IMAGE_SUFFIXES))
 
 # Why a file is listed but not read; LOCK/HIDDEN/OWN are not the user's problem (no exit 1).
 SKIP_LOCK = "lock"
@@ -118,6 +120,14 @@ def link_reason(target: Path) -> str:
     return f"指向已查找过的文件夹（{legible(target)}）的链接，不再重复查找（避免重复计入或循环）"
 
 
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(2048)
+    except OSError:
+        return b""
+
+
 def _by_name(path: Path) -> tuple[str, str]:
     """(kind, reason) for what the name alone tells (a backup-like name proves nothing yet)."""
     from xltool.io.gate import is_lock_or_hidden
@@ -171,7 +181,7 @@ def discover(
         if key in seen:
             return
         suffix = path.suffix.lower()
-        if suffix == ".xml" and ".xlsx" in wanted and is_spreadsheetml(path):
+        if suffix == ".xml" and ".xlsx" in wanted and is_spreadsheetml(_head(path)):
             suffix = ".xls"  # Excel's "XML 表格 2003": read as the workbook it is
         if not explicit and suffix not in wanted and suffix not in noted:
             found.ignored += 1
@@ -181,7 +191,7 @@ def discover(
         if not kind and suffix in noted and suffix not in wanted:
             kind, reason = (SKIP_SCAN if suffix in SCAN_SUFFIXES else SKIP_NOTED), noted[suffix]
             if suffix == ".zip":
-                inside = zip_reason(path)
+                inside = zip_reason(path, _ZIP_TABLES)
                 if inside is None and not explicit:  # no table in it: passed over like any other file
                     found.ignored += 1
                     found.ignored_names.append(path.name)

@@ -150,12 +150,15 @@ def _describe_foreign(head: bytes, suffix: str = "") -> str:
     if suffix in _TEXT_TABLES and b"\x00" not in head:  # a real text file, named as one: not a renamed file
         hint = "，或用 xltool import 导入其中的项目表" if suffix == ".txt" else ""
         return f"{MSG_NOT_EXCEL}：这是{_TEXT_TABLES[suffix]}，不是工作簿；{MSG_SAVE_AS}{hint}"
+    from xltool.io.html import looks_like_html  # the readers' own sniffs: read by validate and merge, not markable
+    from xltool.io.xml2003 import is_spreadsheetml
+
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith(b"%pdf"):
         return f"{MSG_NOT_EXCEL}：该文件实际是 PDF 文档"
-    if b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+    if is_spreadsheetml(text):
         return f"{MSG_NOT_EXCEL}：该文件实际是“XML 表格 2003”格式，{MSG_SAVE_AS}"
-    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in text[:512]:
+    if looks_like_html(text):
         return (f"{MSG_NOT_EXCEL}：该文件实际是网页（HTML）格式，只是扩展名像 Excel 文件，{MSG_SAVE_AS}，"
                 "或用 xltool import 导入其中的项目表")
     if text.startswith(b"mime-version"):

@@ -12,14 +12,13 @@ The parser is the standard library's, in pure Python: a hostile page can cost ti
 
 from __future__ import annotations
 
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
-from xltool.io.text import MAX_TEXT_BYTES, TableHints, decode_text, tables_from_blocks
+from xltool.io.text import TableHints, decode_text, tables_from_blocks
 
 MAX_COLSPAN = 64  # a form is a dozen columns wide; a page asking for more is capped, not obeyed
 MAX_ROWSPAN = 2000
@@ -32,21 +31,8 @@ _CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 Block = str | list[list[str | None]]  # a paragraph, or a table's rows
 
 
-def html_workbook(path: Path) -> bytes | None:
-    """The bytes of a "workbook" that is a saved web page (what budget systems export as .xls), else None:
-    a real workbook, an unreadable file or one too large for a page goes to the workbook gate as before."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(1024)
-            if not looks_like_html(head) or os.fstat(fh.fileno()).st_size > MAX_TEXT_BYTES:
-                return None
-            fh.seek(0)
-            return fh.read()
-    except OSError:
-        return None
-
-
 def looks_like_html(data: bytes) -> bool:
+    """The first bytes of a web page (a saved page, or a system's "Excel" export that is one)."""
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1024].lower()
     return head.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")) or b"<html" in head
 

@@ -16,8 +16,7 @@ from xltool.io.calamine import grids_from_calamine
 from xltool.io.docx import docx_to_grids
 from xltool.io.gate import check_input_file
 from xltool.io.html import html_to_grids, looks_like_html
-from xltool.io.xml2003 import MARK as MARK_2003
-from xltool.io.xml2003 import spreadsheetml_grids
+from xltool.io.xml2003 import is_spreadsheetml, spreadsheetml_grids
 from xltool.io.text import MAX_TEXT_BYTES, TableHints, refuse_foreign_text, decode_text, text_to_grids
 
 
@@ -75,12 +74,27 @@ def source_grids(path: str | Path, *, hints: TableHints) -> tuple[str, list[Grid
         data = path.read_bytes()
     except OSError as exc:
         raise XltoolError(f"无法读取文件（{exc.strerror or exc}）", file=path) from None
-    if MARK_2003 in data[:2048]:  # Excel's "XML 表格 2003", as older systems export it
+    if is_spreadsheetml(data):  # Excel's "XML 表格 2003", as older systems export it
         return "workbook", [g for g in spreadsheetml_grids(data, file=path) if not g.hidden]
     if looks_like_html(data):  # a saved web page, or a system's "Excel" export that is HTML
         return "html", html_to_grids(data, hints=hints, name=path.name, file=path)
     refuse_foreign_text(data, path)
     return "text", text_to_grids(decode_text(data, file=path), hints=hints, name=path.name)
+
+
+def text_workbook(path: str | Path) -> tuple[str, bytes] | None:
+    """("xml2003" | "html", the bytes) for a "workbook" that is text — Excel's XML 2003 or a web page,
+    as budget systems export them — else None: a real workbook, an unreadable file or one too large
+    for a page goes on to the workbook gate, which says what is wrong. The head is read once."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(2048)
+            kind = "xml2003" if is_spreadsheetml(head) else "html" if looks_like_html(head) else ""
+            if not kind or os.fstat(fh.fileno()).st_size > MAX_TEXT_BYTES:
+                return None
+            return kind, head + fh.read()
+    except OSError:
+        return None
 
 
 def _is_word97(path: Path) -> bool:

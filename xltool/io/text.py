@@ -245,7 +245,7 @@ def refuse_foreign_text(data: bytes, path: Path) -> None:
         raise XltoolError("这是 PDF 文件，无法直接导入；请从原 Word 文档导入，或把表格复制为文本后再导入", file=path, code="file.not_workbook")
     if head.startswith(b"{\\rtf"):
         raise XltoolError("这是 RTF 文档，请在 Word 中打开后另存为 .docx 再导入", file=path, code="file.not_workbook")
-    if head.startswith((b"<html", b"<!doctype html", b"mime-version")) or b"<html" in head:
+    if head.startswith(b"mime-version"):  # web pages are read (io/html.py); the single-file kind is not
         raise XltoolError("这是单个文件网页（MHT），请在浏览器中打开后另存为“网页，全部”（.html），或在 Word 中另存为 .docx 再导入",
                           file=path, code="file.not_workbook")
 

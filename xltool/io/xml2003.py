@@ -8,7 +8,6 @@ and columns past the reading limits are cut and noted as for any workbook.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,33 +15,15 @@ from typing import Any
 from xltool.core.errors import XltoolError
 from xltool.core.grid import MAX_COLS, MAX_ROWS, Grid
 from xltool.io.containers import MSG_BAD_XML
-from xltool.io.text import MAX_TEXT_BYTES
 
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
 _X = "{urn:schemas-microsoft-com:office:excel}"
 MARK = b"urn:schemas-microsoft-com:office:spreadsheet"
 
 
-def is_spreadsheetml(path: Path) -> bool:
-    """An ``.xml`` file in a folder is an input only when it is an Excel 2003 workbook (not any XML)."""
-    try:
-        with open(path, "rb") as fh:
-            return MARK in fh.read(2048)
-    except OSError:
-        return False
-
-
-def spreadsheetml_file(path: Path) -> bytes | None:
-    """The bytes of an XML 2003 workbook (whatever its name), else None (the workbook gate decides)."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(2048)
-            if MARK not in head or os.fstat(fh.fileno()).st_size > MAX_TEXT_BYTES:
-                return None
-            fh.seek(0)
-            return fh.read()
-    except OSError:
-        return None
+def is_spreadsheetml(head: bytes) -> bool:
+    """The first bytes of an Excel 2003 workbook, whatever the file is named."""
+    return MARK in head[:2048]
 
 
 def spreadsheetml_grids(data: bytes, *, file: str | Path) -> list[Grid]:
