@@ -982,3 +982,15 @@ def test_a_malformed_form_is_answered_in_chinese_and_logs_no_english(client: Tes
         r = client.post("/api/merge", content=b"garbage", headers={"content-type": "multipart/form-data; boundary=xx"})
     assert r.status_code == 400 and r.json()["error"]["code"] == "upload.invalid"
     assert [rec.getMessage() for rec in caplog.records if rec.name.startswith("python_multipart")] == []
+
+
+def test_the_home_pages_file_pickers_offer_what_the_server_takes(client: TestClient) -> None:
+    """A saved web page (.html) is importable: the import picker must offer it, not only the server accept it."""
+    import re
+
+    from xltool.web import service
+
+    accepts = re.findall(r'accept="([^"]*)"', client.get("/").text)
+    assert sorted(set(accepts)) == sorted({",".join((*service.WORKBOOKS, ".zip")),
+                                           ",".join((*service.IMPORTABLE, ".zip"))})
+    assert ".html" in service.IMPORTABLE and ".docx" in service.IMPORTABLE

@@ -25,7 +25,10 @@ RANK = {"error": 0, "warning": 1, "info": 2}
 async def home(web: Web, request: Request) -> Response:
     year = dt.date.today().year + 1
     return web.page("home.html", title="首页", profiles=service.profiles(), year=year,
-                    max_mb=web.settings.max_upload_mb, max_files=web.settings.max_files)
+                    max_mb=web.settings.max_upload_mb, max_files=web.settings.max_files,
+                    # the file pickers offer what the server takes (service's lists), and a .zip of them
+                    accept_workbooks=",".join((*service.WORKBOOKS, ".zip")),
+                    accept_import=",".join((*service.IMPORTABLE, ".zip")))
 
 
 async def rules(web: Web, request: Request) -> Response:
