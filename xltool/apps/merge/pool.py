@@ -182,8 +182,12 @@ def _signals_held() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    # A signal that arrived just before is handled right after the blocking call returns: read the mask
+    # first and block inside ``try``, or its interrupt would leave the signals blocked for good (threads
+    # started later inherit the mask, so no later stop signal would ever arrive).
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
