@@ -25,6 +25,7 @@ from xltool.core.names import LISTS_SHEET
 from xltool.io.calamine import grids_from_calamine
 from xltool.parse.reader import WorkbookRead, projects_from_grids
 from xltool.core.names import INSTRUCTIONS_SHEET
+from xltool.write import instructions, sheet_style, template
 from xltool.write.sheet_style import LAYOUT, SPARE_ROWS, sheet_layout
 from xltool.write.template import build_template, default_year, new_project_sheet, sheet_title, write_projects
 
@@ -485,3 +486,58 @@ def test_invalid_level1_texts_get_sanitised_names_and_a_matching_formula() -> No
             mapped = mapped.replace(ch, "_")
         assert names.prefix + mapped == defined
     assert list_names(base).level2_formula(12) == "INDIRECT($A12)"
+
+
+def _slow_stamp(cell: Any, key: tuple[Any, ...], **styles: Any) -> None:
+    for name, value in styles.items():
+        setattr(cell, name, value)
+
+
+def _slow_merge_range(ws: Worksheet, first: str, last: str) -> None:
+    ws.merge_cells(f"{first}:{last}")
+    for row in ws[f"{first}:{last}"]:
+        for cell in row:
+            cell.border = sheet_style.BORDER
+
+
+def _looks(path: Path) -> dict[str, Any]:
+    """Every cell's look as written in the file (its style resolved to the font, fill, border, number
+    format, alignment and protection XML) and every merge: what Excel reads, not what openpyxl rebuilds
+    on loading (it re-derives merged cells' borders and protection)."""
+    import zipfile
+    from xml.etree import ElementTree as ET
+
+    ns = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    with zipfile.ZipFile(path) as z:
+        styles = ET.fromstring(z.read("xl/styles.xml"))
+        parts = {name: ET.fromstring(z.read(name)) for name in z.namelist() if name.startswith("xl/worksheets/sheet")}
+    pools = {kind: [ET.tostring(e) for e in styles.find(f"{ns}{kind}s")] for kind in ("font", "fill", "border")}
+    formats = {e.get("numFmtId"): e.get("formatCode") for e in styles.iter(f"{ns}numFmt")}
+    xfs = []
+    for xf in styles.find(f"{ns}cellXfs"):
+        xfs.append((pools["font"][int(xf.get("fontId", 0))], pools["fill"][int(xf.get("fillId", 0))],
+                    pools["border"][int(xf.get("borderId", 0))], formats.get(xf.get("numFmtId"), xf.get("numFmtId")),
+                    [ET.tostring(child) for child in xf]))
+    looks: dict[str, Any] = {}
+    for name, part in sorted(parts.items()):
+        merges = sorted(m.get("ref") for m in part.iter(f"{ns}mergeCell"))
+        cells = {c.get("r"): (xfs[int(c.get("s", 0))], c.get("t"), c.findtext(f"{ns}v")) for c in part.iter(f"{ns}c")}
+        looks[name] = (merges, cells)
+    return looks
+
+
+def test_styles_copied_by_index_look_exactly_as_styles_assigned_one_by_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writer styles a kind of cell once per workbook and copies its style indexes (an import's
+    time halved); read back, every cell and merge is what assigning each style object gives."""
+    projects = read_workbook(Path(__file__).resolve().parents[1] / "examples" / "区行政审批局_2022.xlsx").projects
+    fast = write_projects(projects[:4], tmp_path / "fast.xlsx")
+    monkeypatch.setattr(sheet_style, "stamp", _slow_stamp)
+    monkeypatch.setattr(instructions, "stamp", _slow_stamp)
+    monkeypatch.setattr(template, "merge_range", _slow_merge_range)
+    slow = write_projects(projects[:4], tmp_path / "slow.xlsx")
+    fast_looks, slow_looks = _looks(fast), _looks(slow)
+    assert fast_looks.keys() == slow_looks.keys() and len(fast_looks) >= 5
+    for title in slow_looks:
+        assert fast_looks[title][0] == slow_looks[title][0], title
+        assert fast_looks[title][1] == slow_looks[title][1], title

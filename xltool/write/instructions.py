@@ -14,12 +14,13 @@ from openpyxl.worksheet.pagebreak import Break
 from xltool.core.frameworks import Profile
 from xltool.core.names import INSTRUCTIONS_SHEET
 from xltool.write.printing import openpyxl_print_setup
-from xltool.write.sheet_style import BODY_FONT, BORDER, HEAD_FILL, LOCKED, TITLE_FONT, row_height, put_text
+from xltool.write.sheet_style import BODY_FONT, BORDER, HEAD_FILL, LOCKED, TITLE_FONT, row_height, put_text, stamp
 
 
 # Row points on an A4 portrait page (the page less its margins): Excel prints these columns at about
 # 90 % and LibreOffice smaller, so a page holds at least this much of the sheet's own height.
 _PAGE_POINTS = 842 - (0.5 + 0.6) * 72
+_TOP_WRAP = Alignment(vertical="top", wrap_text=True)
 
 
 @cache
@@ -51,15 +52,16 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
              merge: bool = False, fill: PatternFill | None = None, span: bool = False) -> None:
         """One row; ``merge``: A:C as one paragraph; ``span``: a two-column table, B:C as one cell."""
         nonlocal row
+        bordered = not merge and bool(b or c or span)
+        look: dict[str, Any] = {"font": Font(name=TITLE_FONT if bold else BODY_FONT, size=size, bold=bold),
+                                "alignment": _TOP_WRAP}
+        if fill is not None:
+            look["fill"] = fill
+        if bordered:
+            look["border"] = BORDER
         for letter, text in zip("ABC", (a, b, c)):
             put_text(ws, f"{letter}{row}", text)
-            cell = ws[f"{letter}{row}"]
-            cell.font = Font(name=TITLE_FONT if bold else BODY_FONT, size=size, bold=bold)
-            cell.alignment = Alignment(vertical="top", wrap_text=True)
-            if fill is not None:
-                cell.fill = fill
-            if not merge and (b or c or span):
-                cell.border = BORDER
+            stamp(ws[f"{letter}{row}"], ("instructions", bold, size, id(fill), fill, bordered), **look)
         if span:
             ws.merge_cells(f"B{row}:C{row}")
         if merge:

@@ -10,8 +10,12 @@ from dataclasses import dataclass, field as dc_field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from copy import copy
+
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xltool.core.fields import Field, field, fields, keys_of_kind
@@ -128,6 +132,9 @@ ALIGN_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 ALIGN_TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 
 
+ALIGN_RIGHT = Alignment(horizontal="right", vertical="center")  # amounts
+
+
 # Conditional-format fills (dxf): Excel reads the background colour of a solid pattern.
 RED_FILL = PatternFill(fill_type="solid", start_color="FFC7CE", end_color="FFC7CE")
 
@@ -193,28 +200,61 @@ def row_height(text: str, width_chars: float, *, minimum: float, line: float = 1
     return max(minimum, round(_text_lines(text, width_chars) * line + 8, 1))
 
 
+def stamp(cell: Cell, key: tuple[Any, ...], **styles: Any) -> None:
+    """Give ``cell`` the styles named (font=…, fill=…, …), computed once per workbook and ``key``.
+
+    openpyxl files each assigned style object by hashing it, a Python walk over all its
+    attributes: a sheet of a hundred indicator rows took tens of thousands of those (most of an
+    import's time). The first cell of a kind is styled the documented way; later ones copy its
+    style indexes. ``key`` names the kind: objects in it are held by the cache, so their ids
+    cannot be reused by other objects while it lives.
+    """
+    workbook = cell.parent.parent
+    cache: dict[tuple[Any, ...], tuple[StyleArray, tuple[Any, ...]]] | None = getattr(
+        workbook, "_xltool_style_cache", None)
+    if cache is None:
+        cache = {}
+        workbook._xltool_style_cache = cache  # type: ignore[attr-defined]
+    held = cache.get(key)
+    if held is None:
+        for name, value in styles.items():
+            setattr(cell, name, value)
+        cache[key] = (copy(cell._style), key)
+    else:
+        cell._style = copy(held[0])
+
+
+_BODY = {False: Font(name=BODY_FONT, size=11), True: Font(name=BODY_FONT, size=11, bold=True)}
+
+
 def style_label(ws: Worksheet, ref: str, text: str, *, fill: PatternFill = _LABEL_FILL, bold: bool = False) -> None:
     put_text(ws, ref, text)
-    cell = ws[ref]
-    cell.font = Font(name=BODY_FONT, size=11, bold=bold)
-    cell.fill = fill
-    cell.alignment = ALIGN_CENTER
-    cell.border = BORDER
-    cell.protection = LOCKED
+    stamp(ws[ref], ("label", id(fill), fill, bold), font=_BODY[bold], fill=fill, alignment=ALIGN_CENTER,
+          border=BORDER, protection=LOCKED)
 
 
 def style_input(ws: Worksheet, ref: str, *, number_format: str = _TEXT_FORMAT, align: Alignment = ALIGN_LEFT) -> None:
-    cell = ws[ref]
-    cell.font = Font(name=BODY_FONT, size=11)
-    cell.alignment = align
-    cell.border = BORDER
-    cell.protection = UNLOCKED
-    cell.number_format = number_format
+    stamp(ws[ref], ("input", number_format, id(align), align), font=_BODY[False], alignment=align,
+          border=BORDER, protection=UNLOCKED, number_format=number_format)
 
 
 def merge_range(ws: Worksheet, first: str, last: str) -> None:
-    """Merge a range, keeping the border on every cell so printing shows the grid."""
-    ws.merge_cells(f"{first}:{last}")
-    for row in ws[f"{first}:{last}"]:
-        for cell in row:
-            cell.border = BORDER
+    """Merge a range, keeping the border on every cell so printing shows the grid.
+
+    What ``ws.merge_cells`` and then a border on every cell give (each covered cell a
+    ``MergedCell`` with the border and the first cell's protection), without openpyxl
+    re-adding a border per edge cell and side (the other half of an import's time).
+    """
+    merged = MergedCellRange(ws, f"{first}:{last}")
+    ws.merged_cells.add(merged)
+    start = merged.start_cell
+    stamp(start, ("bordered", tuple(start._style)), border=BORDER)
+    covered = StyleArray()
+    covered.borderId = start._style.borderId
+    covered.protectionId = start._style.protectionId
+    cells = merged.cells
+    next(cells)  # the first cell keeps its value and style
+    for row, column in cells:
+        cell = MergedCell(ws, row, column)
+        cell._style = copy(covered)
+        ws._cells[row, column] = cell

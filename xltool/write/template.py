@@ -47,6 +47,7 @@ from xltool.write.sheet_style import (
     TEXT_ROWS,
     TITLE_FONT,
     ALIGN_TOP_LEFT,
+    ALIGN_RIGHT,
     UNLOCKED,
     WIDTHS,
     VALIDATION_ERRORS,
@@ -123,7 +124,7 @@ def _fill_sheet(
             right_label = f"其中：{right_label}"
         style_label(ws, f"D{row}", right_label)
         amount_ref = lay.cells[right]
-        style_input(ws, amount_ref, number_format=AMOUNT_FORMAT, align=Alignment(horizontal="right", vertical="center"))
+        style_input(ws, amount_ref, number_format=AMOUNT_FORMAT, align=ALIGN_RIGHT)
         amount = values.get(right)
         ws[amount_ref].value = amount if isinstance(amount, (int, float)) else None
         ws.row_dimensions[row].height = 30
