@@ -114,6 +114,9 @@ def _zygotes_end_with_their_module() -> Any:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     _shut_zygotes()
+    for name in ("tests.lo_office", "lo_office"):  # the process's LibreOffice (tests/lo_office.py), if one started
+        if name in sys.modules:
+            sys.modules[name].shutdown()
     if "bundle_prebuild" in sys.modules or "tests.bundle_prebuild" in sys.modules:
         # A build still running is waited for (another worker may need it), stopped at once after Ctrl+C
         # or a stop on failure; it is never left behind.

@@ -1,11 +1,13 @@
-"""LibreOffice headless for tests: file conversion and UNO scripts in a subprocess.
+"""LibreOffice headless for tests: file conversion and UNO scripts, in one office per test process.
 
 LibreOffice's Python bridge (``uno``) lives in the system interpreter
 (``/usr/bin/python3``, Debian's python3-uno), not in the test interpreter, so UNO
-work runs as a child process that starts its own ``soffice`` on a private pipe with
-a throw-away user profile (two LibreOffice instances sharing a profile block each
-other). Everything is bounded by a timeout and the whole process group is killed
-when it expires, so a hung office never hangs the test run.
+work runs in a child process of that interpreter. Starting an office costs about 2.4 s of CPU
+and wall, so every call of a test process goes to one headless office with a throw-away
+profile, started on the first call and ended with the process (tests/lo_office.py); each call
+gets the office with no document open, and whatever it opened is closed after it. Everything is
+bounded by a timeout: a call that times out or loses the office kills it (the next call starts a
+fresh one), so a hung office never hangs the test run.
 
 Usage::
 
@@ -20,11 +22,11 @@ Usage::
 Inside a script: ``desktop``, ``ctx``, ``smgr``, ``uno``, ``ARGS`` (the ``args``
 dict), ``props(**kw)`` (PropertyValues), ``load(path, **kw)`` (hidden document),
 ``store(doc, path, filter_name)``; assign ``result`` (JSON-serialisable) to return it.
+A script must not end the office (``desktop.terminate()``): the next call would pay for a new one.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -36,25 +38,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-UNO_PYTHON = "/usr/bin/python3"
+try:  # `python -m pytest` puts the repo root on sys.path, bare `pytest` and scripts/ put tests/
+    from tests import lo_office
+except ImportError:  # pragma: no cover
+    import lo_office  # type: ignore[no-redef]
+
+LibreOfficeError = lo_office.LibreOfficeError
+soffice_path = lo_office.soffice_path
+_child_env = lo_office.child_env
+UNO_PYTHON = lo_office.UNO_PYTHON
 XLSX_FILTER = "Calc MS Excel 2007 XML"
-_MARKER = "@@XLTOOL_UNO_RESULT@@"
-
-
-class LibreOfficeError(RuntimeError):
-    """LibreOffice failed, timed out or produced no output."""
-
-
-def soffice_path() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def _child_env() -> dict[str, str]:
-    """Environment for the system Python and soffice: no virtualenv/pyenv leakage."""
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONHOME", "PYTHONPATH", "VIRTUAL_ENV")}
-    env.setdefault("HOME", tempfile.gettempdir())
-    env["SAL_USE_VCLPLUGIN"] = "svp"  # headless rendering backend
-    return env
 
 
 def need(present: bool, reason: str) -> None:
@@ -90,11 +83,6 @@ def uno_available() -> bool:
     return done.returncode == 0
 
 
-def _profile_url() -> tuple[Path, str]:
-    folder = Path(tempfile.gettempdir()) / f"lo_profile_{uuid.uuid4().hex}"
-    return folder, folder.as_uri()
-
-
 def _run(cmd: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
     """Run in a new session; on timeout kill the whole group (soffice forks)."""
     proc = subprocess.Popen(
@@ -113,9 +101,9 @@ def _run(cmd: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
 
 
 def convert(path: str | os.PathLike[str], fmt: str, outdir: str | os.PathLike[str], *, timeout: float = 180) -> Path:
-    """``soffice --convert-to fmt``; returns the written file.
+    """What ``soffice --convert-to fmt`` writes; returns the written file.
 
-    ``fmt`` is what ``--convert-to`` takes: ``"pdf"``, ``"xlsx"``, or with a filter,
+    ``fmt`` is what ``--convert-to`` takes: ``"pdf"``, ``"xlsx"``, or with a filter (and its options),
     ``'xlsx:"Calc MS Excel 2007 XML"'``.
     """
     return convert_all([path], fmt, outdir, timeout=timeout)[0]
@@ -123,26 +111,77 @@ def convert(path: str | os.PathLike[str], fmt: str, outdir: str | os.PathLike[st
 
 def convert_all(paths: list[str | os.PathLike[str]], fmt: str, outdir: str | os.PathLike[str], *,
                 timeout: float = 240) -> list[Path]:
-    """Several files in one ``soffice --convert-to`` run (one office start); their names must differ."""
+    """Several files as ``soffice --convert-to fmt --outdir outdir`` writes them; their names must differ.
+
+    Done in the process's office through UNO, loading and storing each file as ``--convert-to``
+    does (see ``_CONVERT``); without python3-uno, by ``soffice --convert-to`` itself.
+    """
     sources = [Path(p).resolve() for p in paths]
     if len({s.stem for s in sources}) != len(sources):
         raise ValueError("convert_all writes every file as <name>.<fmt> into one folder: names must differ")
-    soffice = soffice_path()
-    if soffice is None:
+    if soffice_path() is None:
         raise LibreOfficeError("soffice not found")
     out = Path(outdir).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    profile, url = _profile_url()
+    ext, _, filter_spec = fmt.partition(":")
+    targets = [out / f"{s.stem}.{ext}" for s in sources]
+    if not uno_available():
+        return _convert_cli(sources, fmt, out, targets, timeout)
+    # --convert-to's filter part: a filter name (quotes are the shell's), then after a ':' the filter's options
+    filter_name, _, options = filter_spec.partition(":")
+    jobs = [[str(s), str(t)] for s, t in zip(sources, targets)]
+    try:
+        run_uno_script(_CONVERT, timeout, args={"jobs": jobs, "filter": filter_name.strip('"'), "options": options,
+                                               "calc_filter": CALC_EXPORT.get(ext.lower(), "")})
+    except LibreOfficeError as exc:
+        raise LibreOfficeError(f"conversion to {fmt} failed: {exc}") from exc
+    if not all(t.exists() for t in targets):
+        raise LibreOfficeError(f"conversion to {fmt} wrote no file: {[str(t) for t in targets if not t.exists()]}")
+    return targets
+
+
+# The filter ``--convert-to <ext>`` picks for a spreadsheet (what LibreOffice 7.4 prints: "using filter :
+# ..."). Its own guess (desktop/source/app/dispatchwatcher.cxx) goes through the office's internal filter
+# lists, which UNO does not show in the same order; another format must be named with its filter.
+CALC_EXPORT = {
+    "pdf": "calc_pdf_Export", "xlsx": XLSX_FILTER, "xlsm": "Calc MS Excel 2007 VBA XML", "xls": "MS Excel 97",
+    "xlt": "MS Excel 97 Vorlage/Template", "ods": "calc8", "ots": "calc8_template",
+    "fods": "OpenDocument Spreadsheet Flat XML", "xml": "OpenDocument Spreadsheet Flat XML",
+    "csv": "Text - txt - csv (StarCalc)", "html": "HTML (StarCalc)", "dif": "DIF", "slk": "SYLK",
+}
+
+# What dispatchwatcher.cxx does for each file of ``--convert-to``: load it read-only in a hidden new
+# view without interaction, store it with the filter (and options) named, or the one it picks, close it.
+_CONVERT = r'''
+for source, target in ARGS["jobs"]:
+    doc = desktop.loadComponentFromURL(uno.systemPathToFileUrl(source), "_blank", 0, props(
+        Referer="private:OpenEvent", ReadOnly=True, OpenNewView=True, Hidden=True, Silent=True))
+    if doc is None:
+        raise RuntimeError("LibreOffice could not open " + source)
+    target_url = uno.systemPathToFileUrl(target)
+    spreadsheet = doc.supportsService("com.sun.star.sheet.SpreadsheetDocument")
+    filter_name = ARGS["filter"] or (ARGS["calc_filter"] if spreadsheet else "")
+    if not filter_name:
+        raise RuntimeError("no known filter for %s from %s: name it (ext:Filter Name)" % (target, source))
+    stored = dict(ConversionRequestOrigin="CommandLine", Overwrite=True, FilterName=filter_name)
+    if ARGS["options"]:
+        stored["FilterOptions"] = ARGS["options"]
+    doc.storeToURL(target_url, props(**stored))
+    doc.close(True)
+'''
+
+
+def _convert_cli(sources: list[Path], fmt: str, out: Path, targets: list[Path], timeout: float) -> list[Path]:
+    """``soffice --convert-to`` in an office of its own (no python3-uno to reach a shared one)."""
+    folder = Path(tempfile.gettempdir()) / f"lo_profile_{uuid.uuid4().hex}"
     try:
         done = _run(
-            [soffice, f"-env:UserInstallation={url}", "--headless", "--norestore", "--nolockcheck",
-             "--convert-to", fmt, "--outdir", str(out), *map(str, sources)],
+            [str(soffice_path()), f"-env:UserInstallation={folder.as_uri()}", "--headless", "--norestore",
+             "--nolockcheck", "--convert-to", fmt, "--outdir", str(out), *map(str, sources)],
             timeout,
         )
     finally:
-        shutil.rmtree(profile, ignore_errors=True)
-    ext = fmt.split(":", 1)[0]
-    targets = [out / f"{s.stem}.{ext}" for s in sources]
+        shutil.rmtree(folder, ignore_errors=True)
     if done.returncode != 0 or not all(t.exists() for t in targets):
         raise LibreOfficeError(f"conversion to {fmt} failed ({done.returncode}): {done.stdout[-1000:]}{done.stderr[-1000:]}")
     return targets
@@ -166,97 +205,15 @@ def to_png(pdf: str | os.PathLike[str], out_prefix: str | os.PathLike[str], *, d
     return sorted(prefix.parent.glob(f"{prefix.name}-*.png"))
 
 
-_PREAMBLE = r'''
-import json, os, shutil, subprocess, sys, time, traceback
-import uno
-from com.sun.star.beans import PropertyValue
-from com.sun.star.connection import NoConnectException
-
-SOFFICE, PROFILE_DIR, PROFILE_URL, PIPE, MARKER = sys.argv[1:6]
-ARGS = json.loads(sys.argv[6])
-_proc = subprocess.Popen(
-    [SOFFICE, "-env:UserInstallation=" + PROFILE_URL, "--headless", "--invisible", "--nologo",
-     "--norestore", "--nodefault", "--nolockcheck", "--accept=pipe,name=" + PIPE + ";urp;"],
-    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-)
-desktop = None
-try:
-    _local = uno.getComponentContext()
-    _resolver = _local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", _local)
-    ctx = None
-    _deadline = time.monotonic() + 60
-    while ctx is None:
-        try:
-            ctx = _resolver.resolve("uno:pipe,name=" + PIPE + ";urp;StarOffice.ComponentContext")
-        except NoConnectException:
-            if time.monotonic() > _deadline or _proc.poll() is not None:
-                raise
-            time.sleep(0.2)
-    smgr = ctx.ServiceManager
-    desktop = smgr.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
-
-    def props(**kw):
-        return tuple(PropertyValue(Name=k, Value=v) for k, v in kw.items())
-
-    def load(path, **kw):
-        kw.setdefault("Hidden", True)
-        url = uno.systemPathToFileUrl(os.path.abspath(path))
-        doc = desktop.loadComponentFromURL(url, "_blank", 0, props(**kw))
-        if doc is None:
-            raise RuntimeError("LibreOffice could not open " + path)
-        return doc
-
-    def store(doc, path, filter_name):
-        doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(path)), props(FilterName=filter_name, Overwrite=True))
-
-    _ns = dict(desktop=desktop, ctx=ctx, smgr=smgr, uno=uno, ARGS=ARGS, props=props, load=load, store=store,
-               result=None)
-    with open(sys.argv[7], encoding="utf-8") as _fh:
-        _code = compile(_fh.read(), "<uno script>", "exec")
-    exec(_code, _ns)
-    print(MARKER + json.dumps(_ns.get("result"), ensure_ascii=False, default=str), flush=True)
-finally:
-    try:
-        if desktop is not None:
-            desktop.terminate()
-    except Exception:
-        pass
-    try:
-        _proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        _proc.kill()
-    shutil.rmtree(PROFILE_DIR, ignore_errors=True)
-'''
-
-
 def run_uno_script(script_text: str, timeout: float = 180, *, args: dict[str, Any] | None = None) -> Any:
-    """Run ``script_text`` against a private headless LibreOffice; return its ``result``.
+    """Run ``script_text`` in the process's headless LibreOffice; return its ``result``.
 
-    One soffice is started and terminated per call, so batch the work of a test
-    module into one script where possible.
+    Raises LibreOfficeError with the script's traceback when it fails, or when LibreOffice does
+    not answer within ``timeout`` seconds (the office is then killed; the next call starts another).
     """
-    soffice = soffice_path()
-    if soffice is None or not uno_available():
+    if soffice_path() is None or not uno_available():
         raise LibreOfficeError("LibreOffice with python3-uno is not available")
-    profile, url = _profile_url()
-    with tempfile.TemporaryDirectory(prefix="xltool_uno_") as work:
-        runner = Path(work) / "runner.py"
-        body = Path(work) / "script.py"
-        runner.write_text(_PREAMBLE, encoding="utf-8")
-        body.write_text(textwrap.dedent(script_text), encoding="utf-8")
-        pipe = f"xltool_{uuid.uuid4().hex}"
-        try:
-            done = _run(
-                [UNO_PYTHON, str(runner), soffice, str(profile), url, pipe, _MARKER,
-                 json.dumps(args or {}, ensure_ascii=False), str(body)],
-                timeout,
-            )
-        finally:
-            shutil.rmtree(profile, ignore_errors=True)
-    for line in done.stdout.splitlines():
-        if line.startswith(_MARKER):
-            return json.loads(line[len(_MARKER):])
-    raise LibreOfficeError(f"UNO script failed ({done.returncode}):\n{done.stderr[-3000:]}{done.stdout[-1000:]}")
+    return lo_office.OFFICE.run(textwrap.dedent(script_text), args or {}, timeout)
 
 
 def render_png(workbook: str | os.PathLike[str], png: str | os.PathLike[str], *, dpi: int = 60) -> Path:
