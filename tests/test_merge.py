@@ -474,7 +474,7 @@ def test_xls_and_ods_inputs_are_merged(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
     xls, ods = folder / "旧格式.xls", folder / "开放格式.ods"
-    run_uno_script(  # one office start for both conversions
+    run_uno_script(  # both conversions in one script
         """
         for source, target, filter_name in ARGS["jobs"]:
             doc = load(source)

@@ -48,7 +48,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     _cli("validate", ROOT / "examples" / "broken_demo.xlsx", "--mark-to", marked)
     _cli("template", "--sheets", 2, "-o", template)
     assert marked.exists() and template.exists()
-    marked_pdf, template_pdf = convert_all([marked, template], "pdf", root / "pdf")  # one office start for both
+    marked_pdf, template_pdf = convert_all([marked, template], "pdf", root / "pdf")  # both in one call
     return {"marked": marked_pdf, "template": template_pdf}
 
 

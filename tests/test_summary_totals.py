@@ -117,7 +117,7 @@ def _funding_cases(summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def filtered(summary: dict[str, Any]) -> dict[str, Any]:
-    """Every filter of both tests in one LibreOffice run (one office start)."""
+    """Every filter of both tests in one LibreOffice script."""
     projects, funding = _project_cases(summary), _funding_cases(summary)
     results = _run(summary, [case for _, case in projects] + funding)
     return {"projects": (projects, results[: len(projects)]), "funding": (funding, results[len(projects):])}
