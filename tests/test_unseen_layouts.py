@@ -174,6 +174,16 @@ def test_a_whole_department_table_is_read_and_marked(tmp_path: Path) -> None:
     assert listed["total"] == 700 and len(listed["indicators"]) == 3
 
 
+def test_a_whole_department_table_without_a_year_says_so() -> None:
+    """No year in its title or anywhere in its header: the year stays unread (never the clock's)
+    and a note says so, as for a project table."""
+    rows = [["部门整体绩效目标"], *DEPARTMENT[2:]]  # the title states no year, no "（2022年度）" line
+    [p] = projects_from_grid(Grid(rows=_padded(rows), name="s"), file="x")
+    assert (p.name, p.year) == ("县民政局", None)
+    assert any("年度未读取" in n for n in p.notes)
+    assert [i.name for i in p.indicators] == ["低保对象人数", "资金发放准确率", "群众满意度"]
+
+
 INDICATORS = [["一级指标", "二级指标", "三级指标", "指标值"], ["产出指标", "数量指标", "培训人次", "100人次"]]
 
 

@@ -103,6 +103,8 @@ def _parse_band(grid: Grid, *, file: str = "", profile: str | None = None) -> li
             if whole is not None:
                 project = parse_whole_department(grid, whole, _row_texts, file=file, is_title=_is_title)
                 _title_and_year(grid, project, 0, whole[0])
+                if project.year is None:
+                    _year_elsewhere(project)
                 finish_project(project, profile)
                 return [project]
             from xltool.parse.listing import find_tree, parse_tree  # noqa: PLC0415
