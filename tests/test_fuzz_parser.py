@@ -210,48 +210,69 @@ def test_fuzz_vocabulary_reaches_the_parser() -> None:
 
 def _isolated(fn: Callable[[], Any], *, seconds: int = 20, memory: int = 1 << 30) -> tuple[str, str]:
     """Run ``fn`` in a forked child: ("ok"|"xltool"|"raised"|"signal"|"timeout", detail)."""
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: never return into pytest
-        code = 0
-        try:
-            os.close(read_fd)
-            import resource
+    return _isolated_each([fn], seconds=seconds, memory=memory)[0]
 
-            # ``memory`` more than the child already maps: a fork of a test process that ran a web server or a
-            # browser before may map more than 1 GiB, and a limit below that fails every allocation (a crash
-            # that depends on test order, not on the file).
-            mapped = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE") \
-                if Path("/proc/self/statm").exists() else 0
-            resource.setrlimit(resource.RLIMIT_AS, (mapped + memory, mapped + memory))
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, 2)  # a native abort's message would only clutter the report: the signal is kept
-            # pytest's faulthandler writes to its own copy of the old stderr, which the dup2
-            # does not reach: switch it off so an abort prints no "Fatal Python error".
-            faulthandler.disable()
-            signal.signal(signal.SIGALRM, signal.SIG_DFL)  # pytest-timeout may have installed a handler
-            signal.alarm(seconds)
+
+def _isolated_each(fns: list[Callable[[], Any]], *, seconds: int = 20, memory: int = 1 << 30) -> list[tuple[str, str]]:
+    """Each of ``fns`` run out of pytest's process, in as few forks as it takes: one child runs them in turn
+    and reports each outcome as it ends; a child that dies (a native abort, the time limit) takes only the
+    function it was running with it, and the rest go on in a new child. (A fork per call of a worker that
+    has run web servers and browsers costs more than most reads.)"""
+    results: list[tuple[str, str]] = []
+    while len(results) < len(fns):
+        first = len(results)
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # child: never return into pytest
+            code = 0
             try:
-                fn()
-                outcome = ("ok", "")
-            except XltoolError as exc:
-                outcome = ("xltool", f"{exc.exit_code}|{exc}")
-            except BaseException:  # noqa: BLE001 - reporting exactly what escaped is the point
-                outcome = ("raised", traceback.format_exc(limit=8))
-            with os.fdopen(write_fd, "wb") as fh:
-                fh.write(pickle.dumps(outcome))
-        except BaseException:  # noqa: BLE001
-            code = 3
-        finally:
-            os._exit(code)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as fh:
-        data = fh.read()
-    _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        return ("timeout", "") if sig == signal.SIGALRM else ("signal", signal.Signals(sig).name)
-    return pickle.loads(data) if data else ("signal", f"exit {os.WEXITSTATUS(status)}")
+                os.close(read_fd)
+                import resource
+
+                # ``memory`` more than the child already maps: a fork of a test process that ran a web server or a
+                # browser before may map more than 1 GiB, and a limit below that fails every allocation (a crash
+                # that depends on test order, not on the file).
+                mapped = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE") \
+                    if Path("/proc/self/statm").exists() else 0
+                resource.setrlimit(resource.RLIMIT_AS, (mapped + memory, mapped + memory))
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 2)  # a native abort's message would only clutter the report: the signal is kept
+                # pytest's faulthandler writes to its own copy of the old stderr, which the dup2
+                # does not reach: switch it off so an abort prints no "Fatal Python error".
+                faulthandler.disable()
+                signal.signal(signal.SIGALRM, signal.SIG_DFL)  # pytest-timeout may have installed a handler
+                with os.fdopen(write_fd, "wb") as fh:
+                    for fn in fns[first:]:
+                        signal.alarm(seconds)
+                        try:
+                            fn()
+                            outcome = ("ok", "")
+                        except XltoolError as exc:
+                            outcome = ("xltool", f"{exc.exit_code}|{exc}")
+                        except BaseException:  # noqa: BLE001 - reporting exactly what escaped is the point
+                            outcome = ("raised", traceback.format_exc(limit=8))
+                        signal.alarm(0)
+                        pickle.dump(outcome, fh)
+                        fh.flush()
+            except BaseException:  # noqa: BLE001
+                code = 3
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        with os.fdopen(read_fd, "rb") as fh:
+            while True:
+                try:
+                    results.append(pickle.load(fh))
+                except (EOFError, pickle.UnpicklingError):
+                    break
+        _, status = os.waitpid(pid, 0)
+        if len(results) < len(fns):  # the child died running fns[len(results)]
+            if os.WIFSIGNALED(status):
+                sig = os.WTERMSIG(status)
+                results.append(("timeout", "") if sig == signal.SIGALRM else ("signal", signal.Signals(sig).name))
+            else:
+                results.append(("signal", f"exit {os.WEXITSTATUS(status)}"))
+    return results
 
 
 def _seed_workbook(folder: Path) -> Path:
@@ -382,18 +403,18 @@ def _set_cell(xml: bytes, ref: bytes, t: bytes, v: bytes) -> bytes:
 @pytest.mark.parametrize("ref", sorted(KEY_CELLS))
 def test_every_odd_value_in_every_converted_cell_raises_only_xltool_errors(ref: str, tmp_path: Path) -> None:
     """Exhaustive over ODD_VALUES × KEY_CELLS (the fuzz above samples the same space at random)."""
-    escaped: list[str] = []
-    for t, v in ODD_VALUES:
+    paths = []
+    for number, (t, v) in enumerate(ODD_VALUES):
         parts = dict(_seed()[1])
         parts["xl/worksheets/sheet2.xml"] = _set_cell(parts["xl/worksheets/sheet2.xml"], ref.encode(), t, v)
-        path = tmp_path / "单元格.xlsx"
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        paths.append(tmp_path / f"单元格{number}.xlsx")
+        with zipfile.ZipFile(paths[-1], "w", zipfile.ZIP_DEFLATED) as zf:
             for name, data in parts.items():
                 zf.writestr(name, data)
-        outcome, detail = _isolated(functools.partial(read_workbook, path))
-        if outcome not in ("ok", "xltool"):
-            escaped.append(f"{KEY_CELLS[ref]} {ref} = {t.decode()} {v.decode()!r}: {outcome} {detail.strip().splitlines()[-1:]}")
-    assert not escaped, "\n".join(escaped)
+    outcomes = _isolated_each([functools.partial(read_workbook, path) for path in paths])
+    escaped = [f"{KEY_CELLS[ref]} {ref} = {t.decode()} {v.decode()!r}: {outcome} {detail.strip().splitlines()[-1:]}"
+               for (t, v), (outcome, detail) in zip(ODD_VALUES, outcomes) if outcome not in ("ok", "xltool")]
+    assert len(outcomes) == len(ODD_VALUES) and not escaped, "\n".join(escaped)
 
 
 _pos = st.integers(min_value=0, max_value=1 << 16)
@@ -436,5 +457,8 @@ def test_isolation_harness_reports_what_escapes(tmp_path: Path) -> None:
     assert _isolated(lambda: (_ for _ in ()).throw(ValueError("x")))[0] == "raised"
     assert _isolated(lambda: os.abort()) == ("signal", "SIGABRT")
     assert _isolated(lambda: signal.pause(), seconds=1) == ("timeout", "")
+    # one child for many: a death costs only the call it happened in, the rest still run
+    assert [o for o, _ in _isolated_each([lambda: None, lambda: os.abort(), lambda: 1 / 0, lambda: signal.pause(),
+                                          lambda: None], seconds=1)] == ["ok", "signal", "raised", "timeout", "ok"]
     outcome, detail = _isolated(lambda: read_workbook(tmp_path / "缺失.xlsx"))
     assert outcome == "xltool" and detail.startswith("2|") and "缺失.xlsx" in detail
