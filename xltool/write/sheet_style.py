@@ -6,11 +6,10 @@ template prints exactly the wording the reader recognises.
 
 from __future__ import annotations
 
+from copy import copy
 from dataclasses import dataclass, field as dc_field
 from types import MappingProxyType
 from typing import Any, Mapping
-
-from copy import copy
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
