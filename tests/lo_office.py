@@ -136,10 +136,13 @@ class Office:
         pipe, url = f"xltool_{uuid.uuid4().hex}", self._profile.as_uri()
         self._pipe_files = pipe_files(pipe, url)
         env = child_env()
+        # its temporary files (lu*.tmp) in the profile, which goes with it even when it is killed
+        (self._profile / "tmp").mkdir()
+        office_env = {**env, "TMPDIR": str(self._profile / "tmp")}
         self._office = subprocess.Popen(
             [soffice, f"-env:UserInstallation={url}", "--headless", "--invisible", "--nologo",
              "--norestore", "--nodefault", "--nolockcheck", f"--accept=pipe,name={pipe};urp;"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=office_env,
             start_new_session=True,
         )
         self._log = tempfile.TemporaryFile(prefix="xltool_uno_host_")
