@@ -7,6 +7,7 @@ openpyxl (what Excel would see) or read back through ``xltool.parse.reader``.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +26,12 @@ from xltool.core.names import LISTS_SHEET
 from xltool.io.calamine import grids_from_calamine
 from xltool.parse.reader import WorkbookRead, projects_from_grids
 from xltool.core.names import INSTRUCTIONS_SHEET
-from xltool.write import instructions, sheet_style, template
 from xltool.write.sheet_style import LAYOUT, SPARE_ROWS, sheet_layout
 from xltool.write.template import build_template, default_year, new_project_sheet, sheet_title, write_projects
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from benchmarks.import_tables import baseline as one_by_one  # noqa: E402
 
 
 def read_workbook(path: Path) -> WorkbookRead:
@@ -488,18 +490,6 @@ def test_invalid_level1_texts_get_sanitised_names_and_a_matching_formula() -> No
     assert list_names(base).level2_formula(12) == "INDIRECT($A12)"
 
 
-def _slow_stamp(cell: Any, key: tuple[Any, ...], **styles: Any) -> None:
-    for name, value in styles.items():
-        setattr(cell, name, value)
-
-
-def _slow_merge_range(ws: Worksheet, first: str, last: str) -> None:
-    ws.merge_cells(f"{first}:{last}")
-    for row in ws[f"{first}:{last}"]:
-        for cell in row:
-            cell.border = sheet_style.BORDER
-
-
 def _looks(path: Path) -> dict[str, Any]:
     """Every cell's look as written in the file (its style resolved to the font, fill, border, number
     format, alignment and protection XML) and every merge: what Excel reads, not what openpyxl rebuilds
@@ -526,16 +516,13 @@ def _looks(path: Path) -> dict[str, Any]:
     return looks
 
 
-def test_styles_copied_by_index_look_exactly_as_styles_assigned_one_by_one(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_styles_copied_by_index_look_exactly_as_styles_assigned_one_by_one(tmp_path: Path) -> None:
     """The writer styles a kind of cell once per workbook and copies its style indexes (an import's
     time halved); read back, every cell and merge is what assigning each style object gives."""
     projects = read_workbook(Path(__file__).resolve().parents[1] / "examples" / "区行政审批局_2022.xlsx").projects
     fast = write_projects(projects[:4], tmp_path / "fast.xlsx")
-    monkeypatch.setattr(sheet_style, "stamp", _slow_stamp)
-    monkeypatch.setattr(instructions, "stamp", _slow_stamp)
-    monkeypatch.setattr(template, "merge_range", _slow_merge_range)
-    slow = write_projects(projects[:4], tmp_path / "slow.xlsx")
+    with one_by_one():  # the benchmark's baseline: each style object assigned, merge_cells then borders
+        slow = write_projects(projects[:4], tmp_path / "slow.xlsx")
     fast_looks, slow_looks = _looks(fast), _looks(slow)
     assert fast_looks.keys() == slow_looks.keys() and len(fast_looks) >= 5
     for title in slow_looks:
