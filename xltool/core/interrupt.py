@@ -51,13 +51,23 @@ def exit_code_of(exc: BaseException) -> int:
 _stopping = False
 
 
+_hook_before_stop: Any = None
+
+
 def _raise_interrupted(signum: int, frame: Any) -> None:
     """The first stop signal raises; later ones are ignored so the cleanup it started can finish."""
-    global _stopping
+    global _stopping, _hook_before_stop
     if _stopping:
         return
     _stopping = True
+    _hook_before_stop, sys.unraisablehook = sys.unraisablehook, _quiet_while_stopping
     raise Interrupted(signum)
+
+
+def _quiet_while_stopping(unraisable: Any) -> None:
+    """An object finalised while the run ends on a stop signal may fail in its ``__del__`` (a ZIP
+    archive whose save the signal cut short: "Exception ignored in ZipFile.__del__", an English
+    traceback); the run has already said it was interrupted and what it left, so nothing is printed."""
 
 
 def install_stop_signals() -> dict[int, Any]:
@@ -85,6 +95,9 @@ def install_stop_signals() -> dict[int, Any]:
 
 
 def restore_signals(previous: dict[int, Any]) -> None:
+    global _hook_before_stop
+    if _hook_before_stop is not None:
+        sys.unraisablehook, _hook_before_stop = _hook_before_stop, None
     for signum, handler in previous.items():
         try:
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
