@@ -30,7 +30,7 @@ from xltool.write import instructions, sheet_style, template
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "区行政审批局_2022.xlsx"
 
 
-def _one_by_one(cell: Any, key: tuple[Any, ...], **styles: Any) -> None:
+def _one_by_one(cell: Any, **styles: Any) -> None:
     for name, value in styles.items():
         setattr(cell, name, value)
 

@@ -24,6 +24,12 @@ _TOP_WRAP = Alignment(vertical="top", wrap_text=True)
 
 
 @cache
+def _font(name: str, size: int, bold: bool) -> Font:
+    """One Font object per look, so that sheet_style.stamp styles each kind of cell once."""
+    return Font(name=name, size=size, bold=bold)
+
+
+@cache
 def _help_data() -> dict[str, Any]:
     return tomllib.loads((resources.files("xltool") / "data" / "template_help.toml").read_text(encoding="utf-8"))
 
@@ -52,16 +58,14 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
              merge: bool = False, fill: PatternFill | None = None, span: bool = False) -> None:
         """One row; ``merge``: A:C as one paragraph; ``span``: a two-column table, B:C as one cell."""
         nonlocal row
-        bordered = not merge and bool(b or c or span)
-        look: dict[str, Any] = {"font": Font(name=TITLE_FONT if bold else BODY_FONT, size=size, bold=bold),
-                                "alignment": _TOP_WRAP}
+        look: dict[str, Any] = {"font": _font(TITLE_FONT if bold else BODY_FONT, size, bold), "alignment": _TOP_WRAP}
         if fill is not None:
             look["fill"] = fill
-        if bordered:
+        if not merge and (b or c or span):
             look["border"] = BORDER
         for letter, text in zip("ABC", (a, b, c)):
             put_text(ws, f"{letter}{row}", text)
-            stamp(ws[f"{letter}{row}"], ("instructions", bold, size, id(fill), fill, bordered), **look)
+            stamp(ws[f"{letter}{row}"], **look)
         if span:
             ws.merge_cells(f"B{row}:C{row}")
         if merge:

@@ -199,14 +199,15 @@ def row_height(text: str, width_chars: float, *, minimum: float, line: float = 1
     return max(minimum, round(_text_lines(text, width_chars) * line + 8, 1))
 
 
-def stamp(cell: Cell, key: tuple[Any, ...], **styles: Any) -> None:
-    """Give ``cell`` the styles named (font=…, fill=…, …), computed once per workbook and ``key``.
+def stamp(cell: Cell, **styles: Any) -> None:
+    """Give ``cell`` the styles named (font=…, fill=…, …), each combination computed once per workbook.
 
     openpyxl files each assigned style object by hashing it, a Python walk over all its
     attributes: a sheet of a hundred indicator rows took tens of thousands of those (most of an
     import's time). The first cell of a kind is styled the documented way; later ones copy its
-    style indexes. ``key`` names the kind: objects in it are held by the cache, so their ids
-    cannot be reused by other objects while it lives.
+    style indexes. The kind is the cell's style before and the identity of each object given
+    (pass shared objects, not new ones per cell); the cache keeps those objects, so their ids
+    cannot be reused while the workbook lives.
     """
     workbook = cell.parent.parent
     cache: dict[tuple[Any, ...], tuple[StyleArray, tuple[Any, ...]]] | None = getattr(
@@ -214,13 +215,15 @@ def stamp(cell: Cell, key: tuple[Any, ...], **styles: Any) -> None:
     if cache is None:
         cache = {}
         workbook._xltool_style_cache = cache  # type: ignore[attr-defined]
-    held = cache.get(key)
-    if held is None:
+    before = () if cell._style is None else tuple(cell._style)  # a fresh cell has no style array yet
+    key = (before, *((name, value if isinstance(value, str) else id(value)) for name, value in styles.items()))
+    found = cache.get(key)
+    if found is None:
         for name, value in styles.items():
             setattr(cell, name, value)
-        cache[key] = (copy(cell._style), key)
+        cache[key] = (copy(cell._style), tuple(styles.values()))
     else:
-        cell._style = copy(held[0])
+        cell._style = copy(found[0])
 
 
 _BODY = {False: Font(name=BODY_FONT, size=11), True: Font(name=BODY_FONT, size=11, bold=True)}
@@ -228,13 +231,11 @@ _BODY = {False: Font(name=BODY_FONT, size=11), True: Font(name=BODY_FONT, size=1
 
 def style_label(ws: Worksheet, ref: str, text: str, *, fill: PatternFill = _LABEL_FILL, bold: bool = False) -> None:
     put_text(ws, ref, text)
-    stamp(ws[ref], ("label", id(fill), fill, bold), font=_BODY[bold], fill=fill, alignment=ALIGN_CENTER,
-          border=BORDER, protection=LOCKED)
+    stamp(ws[ref], font=_BODY[bold], fill=fill, alignment=ALIGN_CENTER, border=BORDER, protection=LOCKED)
 
 
 def style_input(ws: Worksheet, ref: str, *, number_format: str = _TEXT_FORMAT, align: Alignment = ALIGN_LEFT) -> None:
-    stamp(ws[ref], ("input", number_format, id(align), align), font=_BODY[False], alignment=align,
-          border=BORDER, protection=UNLOCKED, number_format=number_format)
+    stamp(ws[ref], font=_BODY[False], alignment=align, border=BORDER, protection=UNLOCKED, number_format=number_format)
 
 
 def merge_range(ws: Worksheet, first: str, last: str) -> None:
@@ -247,7 +248,7 @@ def merge_range(ws: Worksheet, first: str, last: str) -> None:
     merged = MergedCellRange(ws, f"{first}:{last}")
     ws.merged_cells.add(merged)
     start = merged.start_cell
-    stamp(start, ("bordered", tuple(start._style)), border=BORDER)
+    stamp(start, border=BORDER)
     covered = StyleArray()
     covered.borderId = start._style.borderId
     covered.protectionId = start._style.protectionId
