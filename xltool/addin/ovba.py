@@ -46,27 +46,41 @@ def _match_length(buf: bytes, candidate: int, current: int, limit: int) -> int:
     return n
 
 
+def _longest_match(data: bytes, start: int, current: int, limit: int, first: dict[bytes, int]) -> tuple[int, int]:
+    """Matching (2.4.1.3.19.4): (candidate, length) of the longest run before ``current`` that
+    repeats at ``current``, the nearest one on ties; (-1, 0) when none reaches 3 bytes.
+
+    ``bytes.rfind`` finds the nearest candidate whose run reaches a given length (the end
+    bound keeps it before ``current``; the run may overlap ``current``, as copies may). Asking
+    again one byte longer than the best so far until nothing is found yields exactly the
+    spec's exhaustive answer: the last one found is the nearest of those with the longest run.
+    ``first`` holds where each 3-byte sequence first occurs in the chunk: most literals are
+    told apart without a search.
+    """
+    if limit < 3 or first[data[current : current + 3]] >= current:
+        return -1, 0
+    best_candidate, best_length, wanted = -1, 0, 3
+    while wanted <= limit:
+        candidate = data.rfind(data[current : current + wanted], start, current + wanted - 1)
+        if candidate < 0:
+            break
+        best_candidate = candidate
+        best_length = wanted + _match_length(data, candidate + wanted, current + wanted, limit - wanted)
+        wanted = best_length + 1
+    return best_candidate, best_length
+
+
 def _compress_chunk(data: bytes, start: int, end: int) -> bytes:
     """Compressing a DecompressedChunk (2.4.1.3.7) for ``data[start:end]``, header included.
 
-    Matching (2.4.1.3.19.4) is the spec's: longest match wins, the nearest one on
-    ties (candidates are scanned from nearest to farthest and only a strictly longer
-    match replaces the best). A hash chain over 3-byte prefixes only skips
-    candidates that cannot reach the minimum copy length of 3, so the tokens are
-    exactly those of the spec's exhaustive search, just found faster.
+    Matching is the spec's exhaustive search (longest match, the nearest on ties), found
+    by :func:`_longest_match` in C-speed searches rather than a byte loop per candidate.
     """
     out = bytearray(b"\x00\x00")  # header placeholder
     compressed_end = 4098  # CompressedEnd relative to the chunk start
     current = start
-    chains: dict[bytes, list[int]] = {}
-    indexed = start  # every position < indexed is in `chains`
-
-    def index_up_to(position: int) -> None:
-        nonlocal indexed
-        while indexed < position:
-            if indexed + 3 <= end:
-                chains.setdefault(data[indexed : indexed + 3], []).append(indexed)
-            indexed += 1
+    # Where each 3-byte sequence first occurs (the reversed walk lets the first occurrence win).
+    first = {data[i : i + 3]: i for i in range(end - 3, start - 1, -1)}
 
     while current < end and len(out) < compressed_end:
         # Compressing a TokenSequence (2.4.1.3.8)
@@ -77,21 +91,7 @@ def _compress_chunk(data: bytes, start: int, end: int) -> bytes:
             if not (current < end and len(out) < compressed_end):
                 break
             # Compressing a Token (2.4.1.3.9) with Matching (2.4.1.3.19.4)
-            index_up_to(current)
-            best_length = 0
-            best_candidate = -1
-            limit = end - current
-            if limit >= 3:
-                for candidate in reversed(chains.get(data[current : current + 3], ())):
-                    # Only a strictly longer match replaces the best, so a candidate
-                    # that differs at index best_length cannot win.
-                    if best_length and data[candidate + best_length] != data[current + best_length]:
-                        continue
-                    length = _match_length(data, candidate, current, limit)
-                    if length > best_length:
-                        best_length, best_candidate = length, candidate
-                        if length >= limit:
-                            break
+            best_candidate, best_length = _longest_match(data, start, current, end - current, first)
             if best_length >= 3:
                 bit_count, _, maximum_length = _copy_token_help(current - start)
                 length = min(best_length, maximum_length)
