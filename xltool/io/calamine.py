@@ -23,7 +23,8 @@ def grids_from_calamine(path: Path) -> list[Grid]:
 
     path = Path(path)
     parts: dict[str, bytes] = {}  # the gate's decompressed xl/*.xml parts, reused for the number formats
-    kind = check_for_calamine(path, keep=parts)
+    cut: dict[str, bytes] = {}  # huge sheets cut after the rows read, loaded instead of the whole sheet
+    kind = check_for_calamine(path, keep=parts, cut=cut)
     if kind in ("xls", "ods") and _CHILD_CONTEXT is not None:
         return _grids_in_child(path, kind)
     # calamine gives no number formats: percent cells from the styles part, found before calamine
@@ -31,7 +32,7 @@ def grids_from_calamine(path: Path) -> list[Grid]:
     percents = find_percents(path, parts) if kind == "xlsx" else {}
     formulas = uncached_formulas(path, parts) if kind == "xlsx" else {}
     parts.clear()
-    grids = _grids_from_workbook(open_checked_calamine(path, kind, measured=True), path)
+    grids = _grids_from_workbook(open_checked_calamine(path, kind, measured=True, replaced=cut), path)
     apply_percents(grids, percents)
     show_uncached(grids, formulas)  # a formula saved without its result is said, never read as empty
     return grids

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import MAX_COLS, MAX_ROWS, cell_ref  # noqa: F401  (the limits are the gate's too)
-from xltool.io.extents import Extent, data_extent, is_cell_part, part_extent
+from xltool.io.extents import Extent, data_extent, is_cell_part, part_extent, rows_cut
 from xltool.io.containers import (  # noqa: F401  (the zip limits and Kind are the gate's too)
     MAX_COMPRESSION_RATIO, MAX_TOTAL_UNCOMPRESSED, MAX_ZIP_ENTRIES, MSG_BAD_XML, MSG_DAMAGED_ZIP, MSG_ENCRYPTED,
     MSG_LOCKED, MSG_NOT_EXCEL, MSG_SAVE_AS, RATIO_CHECK_MIN_SIZE, Kind, PartHook, biff_has_filepass, check_ole,
@@ -277,15 +277,19 @@ def safe_open_calamine(path: str | os.PathLike[str], *, max_bytes: int = DEFAULT
     return open_checked_calamine(p, check_for_calamine(p, max_bytes=max_bytes), measured=True)
 
 
-def open_checked_calamine(p: Path, kind: Kind, *, measured: bool = False) -> CalamineWorkbook:
+def open_checked_calamine(p: Path, kind: Kind, *, measured: bool = False,
+                          replaced: dict[str, bytes] | None = None) -> CalamineWorkbook:
     """Open a file :func:`check_input_file` already passed as ``kind`` (no second check);
-    ``measured``: its sheet extents were checked too (:func:`check_for_calamine`)."""
+    ``measured``: its sheet extents were checked too (:func:`check_for_calamine`).
+    ``replaced``: parts of an xlsx given in place of the file's own (rows cut off a huge sheet)."""
     from python_calamine import CalamineWorkbook
 
     _refuse_kind(kind, p, ("xlsx", "xls", "ods"))
     if kind == "xlsx" and not measured:
         check_sheet_extents(p)
     with guard_calamine(p):
+        if replaced:
+            return CalamineWorkbook.from_filelike(_with_parts(p, replaced))
         try:
             str(p).encode("utf-8")
         except UnicodeEncodeError:  # a name in GBK bytes (unzip): calamine takes UTF-8 paths only
@@ -294,18 +298,30 @@ def open_checked_calamine(p: Path, kind: Kind, *, measured: bool = False) -> Cal
         return CalamineWorkbook.from_path(str(p))
 
 
+def _with_parts(p: Path, replaced: dict[str, bytes]) -> io.BytesIO:
+    """The checked xlsx rebuilt in memory (stored, not compressed) with ``replaced`` parts swapped in."""
+    out = io.BytesIO()
+    with _open_binary(p, "rb") as fh, zipfile.ZipFile(fh) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, replaced[info.filename] if info.filename in replaced else src.read(info))
+    out.seek(0)
+    return out
+
+
 KEEP_MAX = 64 << 20  # decompressed parts kept for the number formats (io/numfmt), in total
 
 
 def check_for_calamine(
     path: str | os.PathLike[str], *, max_bytes: int = DEFAULT_MAX_BYTES, max_cells: int = MAX_SHEET_CELLS,
-    keep: dict[str, bytes] | None = None,
+    keep: dict[str, bytes] | None = None, cut: dict[str, bytes] | None = None,
 ) -> Kind:
     """:func:`check_input_file` and, for an xlsx, :func:`check_sheet_extents` in one pass over
     the zip: each ``xl/**.xml`` part is decompressed once for both (a merge reads thousands of
     files). Every prolog is judged before any extent is refused, as in the two-pass order.
     ``keep``: filled with the parts decompressed whole (up to :data:`KEEP_MAX` bytes in all),
-    so the number formats are read from them rather than decompressed again."""
+    so the number formats are read from them rather than decompressed again. ``cut``: filled with
+    the worksheet parts that reach beyond the rows the reader keeps, cut after them
+    (:func:`xltool.io.extents.rows_cut`), for calamine to load in place of the whole sheet."""
     p = Path(path)
     extents: list[tuple[str, Extent]] = []
     kept = [0]
@@ -314,10 +330,15 @@ def check_for_calamine(
         if keep is not None and data is not None and kept[0] + len(data) <= KEEP_MAX:
             keep[info.filename] = data
             kept[0] += len(data)
+        rows: list[int] = []
         with _content_guard(p, MSG_DAMAGED_ZIP):
-            extent = data_extent(data) if data is not None else part_extent(zf, info)
+            extent = data_extent(data, rows) if data is not None else part_extent(zf, info)
         if extent is not None:
             extents.append((info.filename, extent))
+            if cut is not None and data is not None and extent[1][0] > MAX_ROWS + 1:
+                smaller = rows_cut(data, MAX_ROWS + 1, rows, extent[1][1])
+                if smaller is not None:
+                    cut[info.filename] = smaller
 
     kind = check_input_file(p, max_bytes=max_bytes, measure=measure)
     for name, extent in extents:
