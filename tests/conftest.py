@@ -55,6 +55,20 @@ def _no_user_layouts(tmp_path_factory: pytest.TempPathFactory) -> Any:
         os.environ["XLTOOL_LAYOUTS"] = before
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _shared_between_workers(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A folder of this run that every xdist worker sees, for files built once per run (tests/run_cache.py)."""
+    folder = _prebuild().shared_folder(tmp_path_factory.getbasetemp()).with_name("shared")
+    folder.mkdir(exist_ok=True)
+    before = os.environ.get("XLTOOL_TEST_SHARED")
+    os.environ["XLTOOL_TEST_SHARED"] = str(folder)
+    yield
+    if before is None:
+        os.environ.pop("XLTOOL_TEST_SHARED", None)
+    else:
+        os.environ["XLTOOL_TEST_SHARED"] = before
+
+
 # Cost of the slowest test files (seconds of test time, from ``--junitxml`` of the whole suite on this 2-core
 # machine, 2026-12-07 15:35, a slow hour: the same code takes about a third less when the machine is quiet).
 # ``--dist loadfile`` runs a whole file on one worker; handing out the costliest files first, the rest

@@ -12,12 +12,19 @@ is a workbook both openpyxl and python-calamine accept.
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 import zipfile
 from pathlib import Path
+from typing import Callable
 
 import openpyxl
+
+try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
+    from tests import run_cache
+except ImportError:  # pragma: no cover
+    import run_cache  # type: ignore[no-redef]
 
 # A string that must never show up in anything a parser returns: the XXE files point
 # an external entity at a local file holding it.
@@ -25,6 +32,23 @@ SECRET = "XLTOOL_SECRET_5f1e2d_泄露标记"
 # The ASCII head of SECRET: serializers may turn the Chinese tail into &#...; references,
 # so leak checks search for this.
 SECRET_MARKER = "XLTOOL_SECRET_5f1e2d"
+
+def built_once(make: Callable[..., Path]) -> Callable[..., Path]:
+    """``make(directory, name=...)`` runs once per test run (tests/run_cache.py); later calls copy its file.
+
+    For builders whose file depends on nothing but its name: the 200 MB bomb alone costs 1.3 s of
+    deflate at level 9, and four test files build the corpus.
+    """
+    @functools.wraps(make)
+    def wrapper(directory: Path, *args: object, **kwargs: object) -> Path:
+        if args or set(kwargs) - {"name"}:
+            return make(directory, *args, **kwargs)
+        name = str(kwargs.get("name") or make.__defaults__[0])  # type: ignore[index]
+        return run_cache.built_once(f"hostile-{make.__name__}-{name}", directory / name,
+                                    lambda path: make(path.parent, name=path.name))
+
+    return wrapper
+
 
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -262,6 +286,7 @@ def make_ods(directory: Path, name: str = "sheet.ods") -> Path:
 # Zip bombs and malformed archives (judged from the central directory alone)
 
 
+@built_once
 def make_zip_bomb(directory: Path, name: str = "zip_bomb.xlsx", megabytes: int = 200) -> Path:
     """A valid workbook plus one entry of ``megabytes`` MB of zeros (~1000:1, ~200 KB on disk).
 
@@ -313,6 +338,7 @@ def make_zip_bomb_declared(directory: Path, name: str = "zip_declared_huge.xlsx"
     return path
 
 
+@built_once
 def make_zip_size_lie(directory: Path, name: str = "zip_size_lie.xlsx") -> Path:
     """An entry whose directory understates its unpacked size (1 KB declared, 20 MB real).
 
@@ -330,6 +356,7 @@ def make_zip_size_lie(directory: Path, name: str = "zip_size_lie.xlsx") -> Path:
     return path
 
 
+@built_once
 def make_zip_many_entries(directory: Path, name: str = "zip_many_entries.xlsx", count: int = 10_050) -> Path:
     """A workbook padded with more than 10,000 empty entries."""
     path = directory / name
@@ -510,6 +537,7 @@ def make_far_cell_xlsx(directory: Path, name: str = "far_cell.xlsx") -> Path:
 # Encryption
 
 
+@built_once
 def make_encrypted_xlsx(directory: Path, name: str = "encrypted.xlsx", password: str = "1234") -> Path:
     """A workbook with an open password: an OLE container holding ``EncryptedPackage``."""
     from msoffcrypto.format.ooxml import OOXMLFile

@@ -477,8 +477,10 @@ def test_a_finaliser_failing_after_a_stop_prints_no_english_traceback(stopped: b
     """Seen once in CI: Ctrl+C during an in-place mark's save left openpyxl's ZipFile open, and its
     __del__ printed "Exception ignored in ... Traceback" after the Chinese message. After a stop signal
     such failures are not printed; without one, Python reports them as ever (nothing is hidden)."""
+    # The terminal's signal state (limit_memory): a Ctrl+C the runner's process ignores or holds would
+    # otherwise be ignored or held in the child too, and it would wait in signal.pause() for ever.
     done = subprocess.run([sys.executable, "-c", FINALISER, "stop" if stopped else "run"], capture_output=True,
-                          text=True, timeout=60, cwd=Path(__file__).resolve().parents[1])
+                          text=True, timeout=60, cwd=Path(__file__).resolve().parents[1], preexec_fn=limit_memory)
     assert done.returncode == 0, done.stderr
     if stopped:
         assert done.stdout.strip() == "已中断" and done.stderr == "", done.stderr

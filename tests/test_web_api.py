@@ -26,10 +26,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
-    from tests import hostile
+    from tests import hostile, run_cache
     from tests.conftest import load_seed_projects
 except ImportError:  # pragma: no cover
     import hostile  # type: ignore[no-redef]
+    import run_cache  # type: ignore[no-redef]
     from conftest import load_seed_projects  # type: ignore[no-redef]
 
 from starlette.testclient import TestClient  # noqa: E402
@@ -788,10 +789,8 @@ def test_a_worker_that_cannot_start_prints_no_traceback_and_the_request_is_answe
 
 
 def test_the_server_keeps_answering_during_a_merge(client: TestClient, tmp_path: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.common import generate_departments
-
-    specs = generate_departments(tmp_path / "各单位", 150, per_workbook=(1, 2), seed=3)
+    # The same 150 tables as the other merges here: generated once per run (tests/run_cache.py).
+    specs = run_cache.departments(tmp_path / "各单位", 150, per_workbook=(1, 2), seed=3)
     files = [("files", (p.path.name, p.path.read_bytes())) for p in specs]
     job = client.post("/api/merge", files=files).json()
     answered = []
@@ -810,10 +809,8 @@ def test_a_server_killed_mid_merge_fails_the_job_after_restart(tmp_path: Path) -
 
     import httpx
 
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.common import generate_departments
-
-    specs = generate_departments(tmp_path / "各单位", 150, per_workbook=(1, 2), seed=5)  # 130 still to read at the kill
+    # The same 150 tables as the other merges here: generated once per run (tests/run_cache.py).
+    specs = run_cache.departments(tmp_path / "各单位", 150, per_workbook=(1, 2), seed=3)  # 130 still to read at the kill
     files = [("files", (p.path.name, p.path.read_bytes())) for p in specs]
     data = tmp_path / "data"
 
@@ -887,10 +884,8 @@ def test_finished_jobs_expire_and_the_quota_is_kept(tmp_path: Path, books: dict[
 
 
 def test_a_second_merge_waits_with_its_queue_position(tmp_path: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    from benchmarks.common import generate_departments
-
-    specs = generate_departments(tmp_path / "各单位", 150, per_workbook=(1, 2), seed=11)
+    # The same 150 tables as the other merges here: generated once per run (tests/run_cache.py).
+    specs = run_cache.departments(tmp_path / "各单位", 150, per_workbook=(1, 2), seed=3)
     files = [("files", (p.path.name, p.path.read_bytes())) for p in specs]
     with make_client(tmp_path, workers=1) as c:
         first = c.post("/api/merge", files=files).json()
