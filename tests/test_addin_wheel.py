@@ -8,7 +8,6 @@ checkout's own ``macros/`` cannot be what is found.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -19,16 +18,10 @@ from pathlib import Path
 import pytest
 from oletools.olevba import VBA_Parser
 
+from xltool.addin.bundle import builds_without_isolation
+
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
-
-
-def _can_build_without_isolation() -> bool:
-    """setuptools >= 70.1 has bdist_wheel itself; older ones need the wheel package."""
-    import setuptools
-
-    major, minor = (int(part) for part in setuptools.__version__.split(".")[:2])
-    return (major, minor) >= (70, 1) or importlib.util.find_spec("wheel") is not None
 
 
 def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -50,7 +43,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("xltool", "macros"):
         shutil.copytree(ROOT / name, source / name, ignore=ignore)
     command = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(source)]
-    if _can_build_without_isolation():
+    if builds_without_isolation():  # as `xltool bundle` builds it
         command.insert(4, "--no-build-isolation")
     _run(command, cwd=base)
     (wheel,) = wheels.glob("xltool-*.whl")

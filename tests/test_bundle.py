@@ -206,7 +206,7 @@ def test_bundle_resolves_alone_for_windows(bundle: tuple[Path, subprocess.Comple
     folder, _ = bundle
     target = tmp_path / "site"
     done = _pip("install", "--no-index", "--find-links", str(folder / "wheels"), "--platform", "win_amd64",
-                "--python-version", PY, "--only-binary=:all:", "--target", str(target), "xltool", "pywin32")
+                "--python-version", PY, "--only-binary=:all:", "--no-compile", "--target", str(target), "xltool", "pywin32")
     assert done.returncode == 0, done.stderr
     assert (target / "xltool" / "addin" / "bundle.py").is_file()
     assert (target / "xltool" / "macros" / "xltool_ribbon.bas").is_file()  # the add-in can be built from it
@@ -291,3 +291,33 @@ def test_cli_refuses_other_pythons_and_suffixes(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60, check=False, cwd=tmp_path)
     assert suffix.returncode == 2 and "离线安装包的文件名应以 .zip 结尾" in suffix.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("versions", "isolated"), [
+    ({"setuptools": "84.2.1"}, False), ({"setuptools": "70.1.0"}, False), ({"setuptools": "69.5.1", "wheel": "0.43"}, False),
+    ({"setuptools": "69.5.1"}, True), ({"setuptools": "65.5.0", "wheel": "0.43"}, True), ({}, True)])
+def test_own_wheel_is_built_in_place_when_this_setuptools_can(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                             versions: dict[str, str], isolated: bool) -> None:
+    """pyproject.toml asks for setuptools >= 68 and bdist_wheel (in setuptools from 70.1, else the wheel
+    package): with those here, pip builds in this environment instead of filling a fresh one from the index."""
+    import importlib.metadata
+
+    from xltool.addin import bundle as bundle_module
+
+    def version(name: str) -> str:
+        if name not in versions:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return versions[name]
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    calls: list[list[str]] = []
+
+    def runner(args: list[str]) -> subprocess.CompletedProcess[str]:
+        calls.append(args)
+        out = Path(args[args.index("-w") + 1])
+        out.mkdir(parents=True)
+        (out / "xltool-0.1.0-py3-none-any.whl").write_bytes(b"PK")
+        return subprocess.CompletedProcess(args, 0, "", "")
+
+    bundle_module.build_own_wheel(tmp_path, runner=runner)
+    assert ("--no-build-isolation" not in calls[0]) == isolated, calls
