@@ -42,6 +42,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import generate_departments  # noqa: E402
+from xltool.io.gate import check_for_calamine  # noqa: E402
 
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
     from tests import hostile, warm_cli
@@ -228,12 +229,15 @@ class RawNumber:
         return self.text
 
 
-def make_ods_far_cell(path: Path, rows: int = 5000, cols: int = 16000) -> Path:
+def make_ods_far_cell(path: Path, rows: int = 5000, cols: int = 16000, *, hidden: bool = False) -> Path:
     """A 1 KB .ods with one value at row ``rows``+2, column ``cols``+1: calamine asks for ~3 GB.
 
-    Under any memory limit that allocation fails and Rust aborts the process (SIGABRT);
-    the gate pre-checks extents of xlsx only (see SECURITY.md).
+    Under any memory limit that allocation fails and Rust aborts the process (SIGABRT). The
+    gate's pre-check of content.xml refuses it first. ``hidden``: a ``>`` inside an attribute
+    value ends the tag for the pre-check's pattern (a gap SECURITY.md names), so the file reaches
+    calamine and crashes it: what the isolation tests need, a file that kills its reader.
     """
+    hiding = ' table:style-name="a>b"' if hidden else ""
     ns = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
@@ -243,7 +247,7 @@ def make_ods_far_cell(path: Path, rows: int = 5000, cols: int = 16000) -> Path:
         '<table:table-row><table:table-cell office:value-type="string"><text:p>项目名称</text:p></table:table-cell>'
         '</table:table-row>'
         f'<table:table-row table:number-rows-repeated="{rows}"><table:table-cell/></table:table-row>'
-        f'<table:table-row><table:table-cell table:number-columns-repeated="{cols}"/>'
+        f'<table:table-row><table:table-cell{hiding} table:number-columns-repeated="{cols}"/>'
         '<table:table-cell office:value-type="float" office:value="1"/></table:table-row>'
         "</table:table></office:spreadsheet></office:body></office:document-content>"
     )
@@ -300,8 +304,6 @@ UNREADABLE = (
     "hog", "ods_far_cell", "row_mismatch",
 )
 ODD_READABLE = ("nonfinite_date", "nonfinite_amount", "declared_dimension")
-# Files that make python-calamine abort the process under RLIMIT_AS = 2 GiB (gate gaps).
-CRASHERS = ("ods_far_cell", "row_mismatch")
 # Merge lists a readable workbook without a table as skipped; everything the gate refuses as failed.
 # "html" (a page saved as .xls, as budget systems export) is read as a page: its one cell is no table.
 MERGE_SKIPPED = {"minimal", "unrelated", "xls", "hog", "lock", "html"}
@@ -503,9 +505,10 @@ def test_merge_summary_holds_no_leaked_content(merged_with_hostile: dict[str, An
 def test_merge_of_only_unusable_files_exits_2_and_writes_nothing(
     corpus: dict[str, Path], tmp_path: Path
 ) -> None:
-    # The parser crashers are left out: in-process (-j 1) they abort the whole run, which
-    # the isolation tests below cover.
-    names = [n for n in UNREADABLE if n not in (*CRASHERS, "folder")]
+    # In-process (-j 1): every file here is refused by the gate before a parser sees it (the far-cell
+    # .ods and the cell addressed beyond its row included); a file that kills its reader is the
+    # isolation tests' own (below).
+    names = [n for n in UNREADABLE if n != "folder"]
     run = xltool("merge", *(corpus[n] for n in names), "-o", tmp_path / "汇总.xlsx", "-j", "1")
     assert_clean(run)
     assert run.code == 2, str(run)
@@ -761,8 +764,10 @@ def isolation(corpus: dict[str, Path], good: list[Path], tmp_path_factory: pytes
         shutil.copy(path, pooled / path.name)
     for path in good[:2]:
         shutil.copy(path, small / path.name)
+    crasher = make_ods_far_cell(root / "远处单元格.ods", hidden=True)
+    check_for_calamine(crasher)  # passes the gate: it reaches calamine, which aborts (SIGABRT)
     for folder in (pooled, small):
-        shutil.copy(corpus["ods_far_cell"], folder / "远处单元格.ods")
+        shutil.copy(crasher, folder / crasher.name)
     runs = run_all({
         "pooled": lambda: xltool("merge", pooled, "-o", root / "pooled.xlsx", "-j", "2"),
         "small": lambda: xltool("merge", small, "-o", root / "small.xlsx"),

@@ -66,8 +66,9 @@ PartHook = Callable[[zipfile.ZipFile, zipfile.ZipInfo, "bytes | None"], None]
 
 
 def check_zip(p: Path, measure: PartHook | None = None) -> Kind:
-    """``measure(zf, info, data)``: called for each ``xl/**.xml`` part of an xlsx after its prolog
-    passed, with its whole bytes (read once for both checks) or None for a part too large to hold."""
+    """``measure(zf, info, data)``: called for each part that holds cells (``xl/**.xml`` of an xlsx,
+    ``content.xml`` of an ods) after its prolog passed, with its whole bytes (read once for both
+    checks) or None for a part too large to hold."""
     try:
         zf = zipfile.ZipFile(p)
     except PermissionError:
@@ -78,7 +79,7 @@ def check_zip(p: Path, measure: PartHook | None = None) -> Kind:
         infos = zf.infolist()
         _check_zip_directory(p, zf, infos)
         kind = _zip_kind(p, zf)
-        _check_xml_prologs(p, zf, infos, measure if kind == "xlsx" else None)
+        _check_xml_prologs(p, zf, infos, measure if kind in ("xlsx", "ods") else None, kind)
     return kind
 
 
@@ -150,7 +151,8 @@ def _zip_kind(p: Path, zf: zipfile.ZipFile) -> Kind:
 
 
 def _check_xml_prologs(
-    p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], measure: PartHook | None = None
+    p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], measure: PartHook | None = None,
+    kind: Kind = "xlsx",
 ) -> None:
     """Refuse any part whose XML prolog declares a DTD.
 
@@ -163,7 +165,7 @@ def _check_xml_prologs(
         if info.is_dir() or info.file_size == 0:
             continue
         data = None
-        xl_part = measure is not None and is_cell_part(info)
+        xl_part = measure is not None and is_cell_part(info, kind)
         try:
             if xl_part and measured_in_memory(info):
                 data = zf.read(info)  # the whole part: its cells are measured next, no second read

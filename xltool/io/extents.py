@@ -35,8 +35,11 @@ def part_extent(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Extent | None:
     return data_extent(zf.read(info))
 
 
-def is_cell_part(info: zipfile.ZipInfo) -> bool:
-    """An ``xl/**.xml`` part: where a workbook's cells can be (every one is measured)."""
+def is_cell_part(info: zipfile.ZipInfo, kind: str = "xlsx") -> bool:
+    """Where a workbook's cells can be (every such part is measured): an xlsx's ``xl/**.xml``
+    parts, an ods's ``content.xml``."""
+    if kind == "ods":
+        return info.filename == "content.xml"
     return info.filename.startswith("xl/") and info.filename.endswith(".xml")
 
 
@@ -211,3 +214,77 @@ def rows_cut(data: bytes, limit: int, rows: list[int], width: int) -> bytes | No
     column = column_letter(width).encode()
     marker = b'<row r="%d"><c r="%s%d"><v>0</v></c></row>' % (limit + 1, column, limit + 1)
     return head + marker + data[end:]
+
+
+# --- OpenDocument: content.xml holds every table; runs of rows and cells are repeated by count
+
+_ODS_TAG = re.compile(
+    rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(table|table-row|table-cell|covered-table-cell)((?:\s[^>]*?)?)(/?)>"
+)
+_ROWS_REPEATED = re.compile(rb"""number-rows-repeated\s*=\s*["']\s*\+?(\d+)""")  # "+5000" is read as 5000
+_COLUMNS_REPEATED = re.compile(rb"""number-columns-repeated\s*=\s*["']\s*\+?(\d+)""")
+_VALUE_TYPE = re.compile(rb"""[\s:]value-type\s*=""")
+_CELL_CLOSE = re.compile(rb"\s*</(?:[A-Za-z_][\w.\-]*:)?table-cell\s*>")  # a cell with nothing inside
+
+
+def ods_extent(fh: Any) -> Extent | None:
+    """((min row, min col), (max row, max col)) of the value-bearing cells of the largest table
+    in an OpenDocument ``content.xml``, or None when no cell holds a value.
+
+    A repeated row or cell counts as often as it is repeated: calamine expands the runs between
+    the first and the last value (a 1 KB file with one value after 5,000 × 16,000 empty cells asks
+    it for gigabytes, and it aborts the process). A cell counts as a value when it declares a
+    value type or has content; empty runs (LibreOffice closes every sheet with one) do not. Where
+    a read ends inside a cell the cell counts: the measure may grow, never shrink.
+    """
+    best: Extent | None = None
+    row = col = 0
+    rows_here = 1
+    lo_r = lo_c = sys.maxsize
+    hi_r = hi_c = 0
+
+    def table_done() -> None:
+        nonlocal best
+        if hi_r and (best is None or _cells((lo_r, lo_c), (hi_r, hi_c)) > _cells(*best)):
+            best = ((lo_r, lo_c), (hi_r, hi_c))
+
+    carry = b""
+    while True:
+        chunk = fh.read(1 << 20)
+        buf = carry + chunk
+        end = 0
+        for m in _ODS_TAG.finditer(buf):
+            end = m.end()
+            closing, tag, attrs, empty = m.groups()
+            if tag == b"table":
+                if closing or not empty:
+                    table_done()
+                    row, lo_r, lo_c, hi_r, hi_c = 0, sys.maxsize, sys.maxsize, 0, 0
+            elif tag == b"table-row":
+                if closing:
+                    row += rows_here
+                    continue
+                repeated = _ROWS_REPEATED.search(attrs)
+                rows_here = max(int(repeated.group(1)), 1) if repeated else 1
+                col = 0
+                if empty:
+                    row += rows_here
+            elif not closing:  # a cell (covered cells keep their place too)
+                repeated = _COLUMNS_REPEATED.search(attrs)
+                count = max(int(repeated.group(1)), 1) if repeated else 1
+                if _VALUE_TYPE.search(attrs) or (not empty and tag == b"table-cell"
+                                                  and not _CELL_CLOSE.match(buf, m.end())):
+                    lo_r, lo_c = min(lo_r, row + 1), min(lo_c, col + 1)
+                    hi_r, hi_c = max(hi_r, row + rows_here), max(hi_c, col + count)
+                col += count
+        if not chunk:
+            break
+        carry = buf[end:]  # an unfinished tag, and the text since the last one, go to the next round
+        if len(carry) > 1 << 20:
+            carry = carry[-(1 << 16):]  # text, not a tag: only its end can hold the start of one
+    table_done()
+    return best
+
+
+def _cells(low: tuple[int, int], high: tuple[int, int]) -> int:
+    return (high[0] - low[0] + 1) * (high[1] - low[1] + 1)

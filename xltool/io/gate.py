@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import MAX_COLS, MAX_ROWS, cell_ref  # noqa: F401  (the limits are the gate's too)
-from xltool.io.extents import Extent, data_extent, is_cell_part, part_extent, rows_cut
+from xltool.io.extents import Extent, data_extent, is_cell_part, ods_extent, part_extent, rows_cut
 from xltool.io.containers import (  # noqa: F401  (the zip limits and Kind are the gate's too)
     MAX_COMPRESSION_RATIO, MAX_TOTAL_UNCOMPRESSED, MAX_ZIP_ENTRIES, MSG_BAD_XML, MSG_DAMAGED_ZIP, MSG_ENCRYPTED,
     MSG_LOCKED, MSG_NOT_EXCEL, MSG_SAVE_AS, RATIO_CHECK_MIN_SIZE, Kind, PartHook, biff_has_filepass, check_ole,
@@ -332,10 +332,14 @@ def check_for_calamine(
             kept[0] += len(data)
         rows: list[int] = []
         with _content_guard(p, MSG_DAMAGED_ZIP):
-            extent = data_extent(data, rows) if data is not None else part_extent(zf, info)
+            if info.filename == "content.xml":  # an ods (an xlsx's parts are all under xl/)
+                with zf.open(info) if data is None else io.BytesIO(data) as fh:
+                    extent = ods_extent(fh)
+            else:
+                extent = data_extent(data, rows) if data is not None else part_extent(zf, info)
         if extent is not None:
             extents.append((info.filename, extent))
-            if cut is not None and data is not None and extent[1][0] > MAX_ROWS + 1:
+            if cut is not None and rows and data is not None and extent[1][0] > MAX_ROWS + 1:
                 smaller = rows_cut(data, MAX_ROWS + 1, rows, extent[1][1])
                 if smaller is not None:
                     cut[info.filename] = smaller
