@@ -638,7 +638,7 @@ def test_a_hanging_or_abandoned_call_does_not_hold_a_worker() -> None:
     from xltool.web.errors import WebError
     from xltool.web.workers import Workers
 
-    workers = Workers(1, timeout=3)
+    workers = Workers(1, timeout=1)
     try:
         started = time.monotonic()
         with pytest.raises(WebError) as caught:
