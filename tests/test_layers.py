@@ -25,16 +25,21 @@ def _module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-@functools.cache  # read once: every module's imports (at collection) and every parametrized test ask for it
+@functools.cache  # listed once: collection only needs the names (every xdist worker collects this file)
 def _modules() -> dict[str, Path]:
     return {_module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+@functools.cache  # parsed once per process, and only by the worker that runs these tests
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
 
 
 def _imports(name: str, path: Path) -> set[str]:
     """Every xltool module this module imports (absolute or relative)."""
     is_package = path.name == "__init__.py"
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.split(".")[0] == "xltool")
         elif isinstance(node, ast.ImportFrom):
@@ -59,21 +64,24 @@ def _layer(module: str) -> str | None:
     return "cli" if module == "xltool.__main__" else None
 
 
-GRAPH = {name: _imports(name, path) for name, path in _modules().items()}
+@functools.cache
+def _graph() -> dict[str, set[str]]:
+    """Every module's xltool imports (built when a test first asks, not at collection)."""
+    return {name: _imports(name, path) for name, path in _modules().items()}
 
 
 def test_every_module_lives_in_a_layer() -> None:
-    stray = [m for m in GRAPH if _layer(m) is None and m != "xltool"]
+    stray = [m for m in _modules() if _layer(m) is None and m != "xltool"]
     assert stray == [], f"modules outside the layer packages: {stray}"
 
 
-@pytest.mark.parametrize("module", sorted(GRAPH))
+@pytest.mark.parametrize("module", sorted(_modules()))
 def test_imports_point_down(module: str) -> None:
     own = _layer(module)
     if own is None:
         return
     wrong = []
-    for target in sorted(GRAPH[module]):
+    for target in sorted(_graph()[module]):
         other = _layer(target)
         if other is None or other == own:
             continue
@@ -84,7 +92,7 @@ def test_imports_point_down(module: str) -> None:
 
 def test_no_import_cycles() -> None:
     """Tarjan's strongly connected components over the module graph (package → its own modules excluded)."""
-    graph = {m: {t for t in targets if not t.startswith(m + ".")} for m, targets in GRAPH.items()}
+    graph = {m: {t for t in targets if not t.startswith(m + ".")} for m, targets in _graph().items()}
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
@@ -134,7 +142,7 @@ def test_the_layer_check_sees_a_wrong_direction(tmp_path: Path) -> None:
     assert sorted(wrong) == ["xltool.write", "xltool.write.report", "xltool.write.summary"]
 
 
-@pytest.mark.parametrize("module", sorted(GRAPH))
+@pytest.mark.parametrize("module", sorted(_modules()))
 def test_modules_stay_small(module: str) -> None:
     lines = len(_modules()[module].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module}: {lines} lines (split it by job; the habit is ~400)"
@@ -144,7 +152,7 @@ def _underscore_imports(name: str, path: Path) -> list[str]:
     """``from <another xltool module> import _private`` sites in one module (dunder names are fine)."""
     is_package = path.name == "__init__.py"
     found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in ast.walk(_tree(path)):
         if not isinstance(node, ast.ImportFrom):
             continue
         if node.level:
@@ -158,7 +166,7 @@ def _underscore_imports(name: str, path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("module", sorted(GRAPH))
+@pytest.mark.parametrize("module", sorted(_modules()))
 def test_no_module_imports_another_modules_private_names(module: str) -> None:
     """A name with a leading underscore is its module's own: share it by making it public (and documenting it)."""
     found = _underscore_imports(module, _modules()[module])
@@ -178,9 +186,9 @@ def test_the_private_name_check_sees_relative_and_absolute_imports(tmp_path: Pat
 CLI_MAY_IMPORT = ("xltool.api", "xltool.core.errors", "xltool.cli", "xltool.addin", "xltool.web")
 
 
-@pytest.mark.parametrize("module", sorted(m for m in GRAPH if _layer(m) == "cli"))
+@pytest.mark.parametrize("module", sorted(m for m in _modules() if _layer(m) == "cli"))
 def test_cli_calls_only_the_facade(module: str) -> None:
-    wrong = sorted(t for t in GRAPH[module]
+    wrong = sorted(t for t in _graph()[module]
                    if t != "xltool" and not any(t == a or t.startswith(a + ".") for a in CLI_MAY_IMPORT))
     assert wrong == [], f"{module} reaches past the facade: {wrong}"
 
@@ -195,9 +203,9 @@ def _reaches_forbidden(module: str, targets: set[str]) -> list[str]:
     return sorted(t for t in targets if _layer(t) in forbidden)
 
 
-@pytest.mark.parametrize("module", sorted(m for m in GRAPH if _layer(m) in NOT_BELOW))
+@pytest.mark.parametrize("module", sorted(m for m in _modules() if _layer(m) in NOT_BELOW))
 def test_io_knows_no_parser(module: str) -> None:
-    wrong = _reaches_forbidden(module, GRAPH[module])
+    wrong = _reaches_forbidden(module, _graph()[module])
     assert wrong == [], f"{module} imports the parser (io turns files into grids only): {wrong}"
 
 
@@ -210,10 +218,10 @@ def test_the_io_check_sees_a_lazy_parser_import(tmp_path: Path) -> None:
 
 def _declares_all(path: Path) -> bool:
     return any(isinstance(node, (ast.Assign, ast.AnnAssign)) and "__all__" in ast.unparse(node).split("=")[0]
-               for node in ast.parse(path.read_text(encoding="utf-8")).body)
+               for node in _tree(path).body)
 
 
-WITH_ALL = sorted(m for m, p in _modules().items() if _declares_all(p))
+WITH_ALL = sorted(m for m, p in _modules().items() if "__all__" in p.read_text(encoding="utf-8") and _declares_all(p))
 
 
 @pytest.mark.parametrize("module", WITH_ALL)
