@@ -335,8 +335,10 @@ def check_for_calamine(
             if info.filename == "content.xml":  # an ods (an xlsx's parts are all under xl/)
                 with zf.open(info) if data is None else io.BytesIO(data) as fh:
                     extent = ods_extent(fh)
+            elif data is None:
+                extent = part_extent(zf, info)
             else:
-                extent = data_extent(data, rows) if data is not None else part_extent(zf, info)
+                extent = data_extent(data, rows if cut is not None else None)
         if extent is not None:
             extents.append((info.filename, extent))
             if cut is not None and rows and data is not None and extent[1][0] > MAX_ROWS + 1:
