@@ -28,6 +28,18 @@ def sheet_rows(path: Path, name: str) -> list[tuple[Any, ...]]:
         wb.close()
 
 
+def terminal_signals() -> None:
+    """For ``preexec_fn``: the signal state a terminal gives a foreground command (Ctrl+C, SIGTERM and
+    SIGHUP at their defaults, nothing blocked), whatever the test runner inherited. A suite started in
+    the background (``cmd &`` in a script ignores SIGINT) or under ``nohup`` (SIGHUP) would otherwise
+    hand its children ignored stop signals, and the tests that stop a run with them could not."""
+    import signal
+
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+
 def load_seed_projects() -> list[Project]:
     from xltool.apps.sources import load_source
 

@@ -29,6 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import WRITER_OPTIONS, generate_departments, make_project, write_project_sheet  # noqa: E402
 
+try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
+    from tests.conftest import terminal_signals
+except ImportError:  # pragma: no cover
+    from conftest import terminal_signals  # type: ignore[no-redef]
+
 XLTOOL = [sys.executable, "-m", "xltool"]  # this interpreter's xltool, never another copy on PATH
 MEMORY = 2 << 30
 
@@ -37,12 +42,11 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX s
 
 def limit_memory() -> None:
     """In the child before exec: a memory cap, and the signal state a terminal gives a foreground command
-    (Ctrl+C at its default, nothing blocked), whatever the test runner's process inherited or set."""
+    (conftest.terminal_signals), whatever the test runner's process inherited or set."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    terminal_signals()
 
 
 def sha(path: Path) -> str:

@@ -20,6 +20,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
+    from tests.conftest import terminal_signals
+except ImportError:  # pragma: no cover
+    from conftest import terminal_signals  # type: ignore[no-redef]
+
 STORM = textwrap.dedent("""
     import faulthandler, os, random, signal, threading, time
     import concurrent.futures._base as base
@@ -74,7 +79,7 @@ STORM = textwrap.dedent("""
 def test_a_pooled_read_stopped_at_random_moments_never_hangs() -> None:
     trials = 40
     done = subprocess.run([sys.executable, "-c", STORM.replace("TRIALS", str(trials))], capture_output=True,
-                          text=True, cwd=ROOT, timeout=600)
+                          text=True, cwd=ROOT, timeout=600, preexec_fn=terminal_signals)
     assert done.returncode == 0, done.stderr[-4000:]
     assert "Exception ignored" not in done.stderr, done.stderr[-4000:]  # no signal lost in a fork's hooks
     stopped = int(done.stdout.split()[-1])
