@@ -17,7 +17,7 @@ import os
 import struct
 import zipfile
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 import openpyxl
 
@@ -167,6 +167,29 @@ def write_zip(path: Path, parts: dict[str, bytes]) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts.items():
             zf.writestr(name, data)
+    return path
+
+
+def write_sheet_xlsx(path: Path, rows: Iterable[str], *, dimension: str | None = None) -> Path:
+    """A minimal workbook whose one sheet's ``<row>`` elements are streamed in as given."""
+    parts = minimal_xlsx_parts()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        for name, data in parts.items():
+            if name != "xl/worksheets/sheet1.xml":
+                zf.writestr(name, data)
+        with zf.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as out:
+            out.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS_MAIN}">'.encode())
+            if dimension:
+                out.write(f'<dimension ref="{dimension}"/>'.encode())
+            out.write(b"<sheetData>")
+            batch: list[str] = []
+            for row in rows:
+                batch.append(row)
+                if len(batch) >= 20_000:
+                    out.write("".join(batch).encode())
+                    batch.clear()
+            out.write("".join(batch).encode())
+            out.write(b"</sheetData></worksheet>")
     return path
 
 
