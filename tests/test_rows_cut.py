@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from xltool.io import calamine, gate
-from xltool.io.extents import _at_most
+from xltool.io.extents import _at_most, rows_cut
 
 try:  # tests/ as a package (rootdir on sys.path) or as a plain directory (prepend mode)
     from tests import hostile
@@ -117,6 +117,19 @@ def test_random_sheets_read_alike_cut_or_whole(tmp_path: Path, small_limit: None
         whole = calamine.grids_from_calamine(path)
         assert [(g.rows, g.meta) for g in read] == [(g.rows, g.meta) for g in whole], trial
     assert taken >= 10  # the cut is really exercised, not only its refusals
+
+
+def test_no_cut_where_a_cdata_section_could_hide_a_cell_like_text() -> None:
+    """Excel never writes CDATA; text in one may look like a cell tag to the byte searches, so such a part is
+    read whole."""
+    rows = tall(30)  # the last kept cell's text looks like the first cell beyond, and the rows still ascend
+    rows[LIMIT] = row(LIMIT + 1, cell(f"A{LIMIT + 1}", "留"),
+                      f'<c r="B{LIMIT + 1}" t="inlineStr"><is><t><![CDATA[<c r="A{LIMIT + 2}">]]></t></is></c>')
+    data = f'<worksheet xmlns="{NS}"><sheetData>{"".join(rows)}</sheetData></worksheet>'.encode()
+    numbers = [int(n) for n in re.findall(rb'<c r="[A-Z]{1,2}(\d+)"', data)]
+    assert rows_cut(data, LIMIT + 1, numbers, 2) is None
+    plain = data.replace(f'<![CDATA[<c r="A{LIMIT + 2}">]]>'.encode(), b"x")
+    assert rows_cut(plain, LIMIT + 1, [int(n) for n in re.findall(rb'<c r="[A-Z]{1,2}(\d+)"', plain)], 2) is not None
 
 
 @pytest.mark.parametrize("limit", [1, 9, 10, 11, 99, 100, 5000, 5001, 5002, 65_536, 1_048_576])

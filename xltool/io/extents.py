@@ -200,8 +200,8 @@ def rows_cut(data: bytes, limit: int, rows: list[int], width: int) -> bytes | No
     part's widest), keeps the sheet as tall and as wide as before: the reader still says it cut
     rows, and rows keep their length. The reader never returns the marker's row.
     """
-    if not rows or rows[-1] <= limit or rows != sorted(rows):
-        return None
+    if not rows or rows[-1] <= limit or b"<![CDATA[" in data or rows != sorted(rows):
+        return None  # (text in a CDATA section may look like a cell to the searches below)
     first_beyond = bisect.bisect_right(rows, limit)
     beyond = re.compile(rb'<c r="[A-Z]{1,2}(?!' + _at_most(limit) + rb'")\d+"').search(data)
     if beyond is None or data.count(b'<c r="', 0, beyond.start()) != first_beyond:
