@@ -55,9 +55,14 @@ tmp.replace(base / "done.json")
 _running: subprocess.Popen[bytes] | None = None
 
 
+def run_folder(basetemp: Path) -> Path:
+    """The folder of this test run that every xdist worker sees (a worker's basetemp is ``<run>/popen-gwN``)."""
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+
+
 def shared_folder(basetemp: Path) -> Path:
-    """A folder of this run that every xdist worker sees (a worker's basetemp is ``<run>/popen-gwN``)."""
-    return (basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp) / "bundle-prebuilt"
+    """Where the bundle is built in the background, once per run."""
+    return run_folder(basetemp) / "bundle-prebuilt"
 
 
 def start(folder: Path) -> None:

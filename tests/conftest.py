@@ -70,7 +70,7 @@ def _no_user_layouts(tmp_path_factory: pytest.TempPathFactory) -> Any:
 @pytest.fixture(autouse=True, scope="session")
 def _shared_between_workers(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A folder of this run that every xdist worker sees, for files built once per run (tests/run_cache.py)."""
-    folder = _prebuild().shared_folder(tmp_path_factory.getbasetemp()).with_name("shared")
+    folder = _prebuild().run_folder(tmp_path_factory.getbasetemp()) / "shared"
     folder.mkdir(exist_ok=True)
     before = os.environ.get("XLTOOL_TEST_SHARED")
     os.environ["XLTOOL_TEST_SHARED"] = str(folder)

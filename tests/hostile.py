@@ -33,7 +33,7 @@ SECRET = "XLTOOL_SECRET_5f1e2d_泄露标记"
 # so leak checks search for this.
 SECRET_MARKER = "XLTOOL_SECRET_5f1e2d"
 
-def built_once(make: Callable[..., Path]) -> Callable[..., Path]:
+def once_per_run(make: Callable[..., Path]) -> Callable[..., Path]:
     """``make(directory, name=...)`` runs once per test run (tests/run_cache.py); later calls copy its file.
 
     For builders whose file depends on nothing but its name: the 200 MB bomb alone costs 1.3 s of
@@ -309,7 +309,7 @@ def make_ods(directory: Path, name: str = "sheet.ods") -> Path:
 # Zip bombs and malformed archives (judged from the central directory alone)
 
 
-@built_once
+@once_per_run
 def make_zip_bomb(directory: Path, name: str = "zip_bomb.xlsx", megabytes: int = 200) -> Path:
     """A valid workbook plus one entry of ``megabytes`` MB of zeros (~1000:1, ~200 KB on disk).
 
@@ -361,7 +361,7 @@ def make_zip_bomb_declared(directory: Path, name: str = "zip_declared_huge.xlsx"
     return path
 
 
-@built_once
+@once_per_run
 def make_zip_size_lie(directory: Path, name: str = "zip_size_lie.xlsx") -> Path:
     """An entry whose directory understates its unpacked size (1 KB declared, 20 MB real).
 
@@ -379,7 +379,7 @@ def make_zip_size_lie(directory: Path, name: str = "zip_size_lie.xlsx") -> Path:
     return path
 
 
-@built_once
+@once_per_run
 def make_zip_many_entries(directory: Path, name: str = "zip_many_entries.xlsx", count: int = 10_050) -> Path:
     """A workbook padded with more than 10,000 empty entries."""
     path = directory / name
@@ -560,7 +560,7 @@ def make_far_cell_xlsx(directory: Path, name: str = "far_cell.xlsx") -> Path:
 # Encryption
 
 
-@built_once
+@once_per_run
 def make_encrypted_xlsx(directory: Path, name: str = "encrypted.xlsx", password: str = "1234") -> Path:
     """A workbook with an open password: an OLE container holding ``EncryptedPackage``."""
     from msoffcrypto.format.ooxml import OOXMLFile

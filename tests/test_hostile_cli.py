@@ -161,10 +161,7 @@ def run_all(jobs: dict[Any, Callable[[], Run]], workers: int = 3) -> dict[Any, R
 
 
 # ---------------------------------------------------------------------------
-# Files built here
-
-
-write_sheet_xlsx = hostile.write_sheet_xlsx  # a minimal workbook whose one sheet's rows are streamed in
+# Files built here (the one-sheet writer is tests/hostile.write_sheet_xlsx)
 
 
 def _cell(ref: str, value: Any) -> str:
@@ -253,12 +250,12 @@ def make_row_mismatch_xlsx(path: Path) -> Path:
     """
     rows = table_rows()
     rows[0] = rows[0].replace("</row>", '<c r="ZZ1048576"><v>1</v></c></row>')
-    return write_sheet_xlsx(path, rows)
+    return hostile.write_sheet_xlsx(path, rows)
 
 
 def make_hog_xlsx(path: Path) -> Path:
     """Values in A1 and AX100000: 5,000,000 cells, exactly the gate's limit (calamine: 160 MB)."""
-    return write_sheet_xlsx(path, ['<row r="1"><c r="A1"><v>1</v></c></row>',
+    return hostile.write_sheet_xlsx(path, ['<row r="1"><c r="A1"><v>1</v></c></row>',
                                    '<row r="100000"><c r="AX100000"><v>2</v></c></row>'])
 
 
@@ -266,9 +263,9 @@ def make_hog_xlsx(path: Path) -> Path:
 def build_odd_tables(folder: Path) -> dict[str, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return {
-        "nonfinite_date": write_sheet_xlsx(folder / "开始时间为inf.xlsx", table_rows(start=RawNumber("1E999"))),
-        "nonfinite_amount": write_sheet_xlsx(folder / "总金额为inf.xlsx", table_rows(total=RawNumber("1E999"))),
-        "declared_dimension": write_sheet_xlsx(folder / "声明区域巨大.xlsx", table_rows(), dimension="A1:XFD1048576"),
+        "nonfinite_date": hostile.write_sheet_xlsx(folder / "开始时间为inf.xlsx", table_rows(start=RawNumber("1E999"))),
+        "nonfinite_amount": hostile.write_sheet_xlsx(folder / "总金额为inf.xlsx", table_rows(total=RawNumber("1E999"))),
+        "declared_dimension": hostile.write_sheet_xlsx(folder / "声明区域巨大.xlsx", table_rows(), dimension="A1:XFD1048576"),
     }
 
 
@@ -702,7 +699,7 @@ def million_rows(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for r in range(20, 1_000_001):
             yield f'<row r="{r}"><c r="A{r}"><v>{r}</v></c><c r="B{r}"><v>{r * 7 % 1000}</v></c><c r="C{r}"><v>1</v></c></row>'
 
-    return write_sheet_xlsx(tmp_path_factory.mktemp("million") / "百万行.xlsx", rows())
+    return hostile.write_sheet_xlsx(tmp_path_factory.mktemp("million") / "百万行.xlsx", rows())
 
 
 def test_a_million_row_sheet_is_read_in_bounded_time_with_a_clear_outcome(million_rows: Path) -> None:
