@@ -51,6 +51,26 @@ def test_beside_falls_back_to_the_caller_when_its_process_dies() -> None:
     assert beside.result() == "在本进程中运行"
 
 
+@needs_fork
+def test_a_forked_pool_leaves_the_host_processs_frozen_heap_frozen(tmp_path: Path) -> None:
+    """A host that froze its heap (a server before it forks, this test run after collection) keeps it
+    frozen through a merge and a Beside: the pool's own freeze must not end in an unfreeze of all."""
+    import gc
+
+    from benchmarks.common import generate_departments
+    from xltool.apps.merge import merge_workbooks
+
+    assert pool._pool_context().get_start_method() == "fork"  # else this test would prove nothing
+    generate_departments(tmp_path / "in", 4, per_workbook=(2, 2), seed=5)
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    assert frozen > 0
+    merge_workbooks([tmp_path / "in"], tmp_path / "汇总.xlsx", jobs=2)
+    assert gc.get_freeze_count() > frozen * 0.9  # (a frozen object freed by its last reference leaves it)
+    assert pool.Beside(_pid).result() != os.getpid()
+    assert gc.get_freeze_count() > frozen * 0.9  # (a frozen object freed by its last reference leaves it)
+
+
 def test_batch_findings_beside_equal_the_in_process_ones(tmp_path: Path) -> None:
     """The copied-text rules read the store through their own connection: same findings either way,
     and the merge (which runs them beside the 部门整体 form) lists them in 问题清单."""

@@ -97,6 +97,16 @@ def _pool_context() -> Any:
     return multiprocessing.get_context()
 
 
+def _freeze() -> bool:
+    """Freeze the heap before forking workers, unless the host process froze its own: ``gc.unfreeze``
+    afterwards would release the host's frozen objects too (a server or a test run that froze what it
+    imported would find them scanned by every collection again). Then the workers inherit as they are."""
+    if gc.get_freeze_count():
+        return False
+    gc.freeze()
+    return True
+
+
 def _chunks(items: list[ReadItem], jobs: int) -> list[list[ReadItem]]:
     """Chunks that shrink towards the end (guided scheduling): big ones while there is
     plenty left, single files last, so no worker sits idle while another finishes a
@@ -232,9 +242,7 @@ def _run_pool(
     workers = min(jobs, len(chunks))
     # Objects that exist now are the workers' inheritance: frozen, no collection in a worker
     # touches (and so copies) their pages (the gc module's advice for fork without exec).
-    frozen = _pool_context().get_start_method() == "fork"
-    if frozen:
-        gc.freeze()
+    frozen = _pool_context().get_start_method() == "fork" and _freeze()
     pool = _new_pool(workers, options)
     todo = iter(enumerate(chunks))
     running: dict[Any, list[ReadItem]] = {}
@@ -311,7 +319,7 @@ class Beside:
         context = _pool_context()
         if context.get_start_method() != "fork":
             return
-        gc.freeze()  # as for the pool: the child's collections leave the inherited heap alone
+        frozen = _freeze()  # as for the pool: the child's collections leave the inherited heap alone
         try:
             self.pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_child_init,
                                             initargs=(os.getpid(), lifeline()))
@@ -319,7 +327,8 @@ class Beside:
         except (OSError, BrokenProcessPool):
             self.close()
         finally:
-            gc.unfreeze()
+            if frozen:
+                gc.unfreeze()
 
     def result(self) -> Any:
         try:
