@@ -45,11 +45,24 @@ if [ ! -x "$VENV/bin/python" ]; then
     exit 1
   fi
 fi
-echo "== 在虚拟环境 $VENV 中安装 xltool 及测试依赖（pip）…" >&2
-# (a machine's pip.conf may name local package folders that are not there: pip's word on each is dropped)
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-warn-script-location -e ".[test]" 2>&1 \
-  | { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2
-[ "${PIPESTATUS[0]}" = "0" ] || { echo "错误：pip 安装失败（见上）。" >&2; exit 1; }
+# pip runs again only when pyproject.toml changed since the last install into this environment (or
+# xltool no longer imports from this folder): an editable install sees new modules by itself, and a
+# reinstall costs seconds (a build environment from the package index) on every test run.
+STAMP="$VENV/.xltool-installed"
+WANT="$(sha256sum pyproject.toml | cut -d' ' -f1) $PWD"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT" ] && [ -z "${XLTOOL_REINSTALL:-}" ] \
+   && "$VENV/bin/python" -c "import sys, pytest, xltool; sys.exit(not xltool.__file__.startswith(sys.argv[1]))" "$PWD/" \
+      >/dev/null 2>&1; then
+  echo "== 虚拟环境 $VENV 中的 xltool 及测试依赖已是最新（pyproject.toml 未变；XLTOOL_REINSTALL=1 可强制重装）" >&2
+else
+  echo "== 在虚拟环境 $VENV 中安装 xltool 及测试依赖（pip）…" >&2
+  rm -f "$STAMP"
+  # (a machine's pip.conf may name local package folders that are not there: pip's word on each is dropped)
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-warn-script-location -e ".[test]" 2>&1 \
+    | { grep -v "is ignored: it is neither a file nor a directory" || true; } >&2
+  [ "${PIPESTATUS[0]}" = "0" ] || { echo "错误：pip 安装失败（见上）。" >&2; exit 1; }
+  echo "$WANT" > "$STAMP"
+fi
 if command -v npm >/dev/null 2>&1 && [ ! -f tests/wps/node_modules/et-jsapi-declare/lib.et.d.ts ]; then
   echo "== 安装 WPS 加载项测试所需的 API 声明（npm ci，tests/wps/node_modules）…" >&2
   (cd tests/wps && npm ci --no-audit --no-fund --loglevel=error) >&2 \
