@@ -481,6 +481,36 @@ del keep
 """
 
 
+# The same through the CLI: the interrupted call's frame holds the archive, so the exception that
+# reaches the CLI keeps it alive past the point where the CLI gives the default hook back.
+FINALISER_CLI = """
+import os, signal
+from xltool.cli import main
+
+class Archive:  # openpyxl's ZipFile whose save a Ctrl+C cut short: closing it in __del__ fails
+    def __del__(self):
+        raise ValueError("Can't close the ZIP file while there is an open writing handle on it")
+
+@main.command("probe-stop")
+def probe() -> None:
+    archive = Archive()  # a local of the frame the stop cuts short, as in openpyxl's save_workbook
+    os.kill(os.getpid(), signal.SIGINT)
+    signal.pause()
+
+main(["probe-stop"], prog_name="xltool")
+"""
+
+
+def test_a_half_written_archive_held_by_the_interrupted_command_prints_no_english_traceback() -> None:
+    """Seen again in CI (Ctrl+C during an in-place mark's save): the interrupted frames, still held by the
+    exception, kept openpyxl's archive alive until the interpreter ended, after the CLI had given the default
+    hook back; its __del__ then printed an English traceback under the Chinese message."""
+    done = subprocess.run([sys.executable, "-c", FINALISER_CLI], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1], preexec_fn=limit_memory)
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "已中断：未写出任何不完整的文件。\n", done.stderr
+
+
 @pytest.mark.parametrize("stopped", [True, False])
 def test_a_finaliser_failing_after_a_stop_prints_no_english_traceback(stopped: bool) -> None:
     """Seen once in CI: Ctrl+C during an in-place mark's save left openpyxl's ZipFile open, and its

@@ -11,10 +11,12 @@ The exit status is the shell's convention, 128 + the signal number: 130 for Ctrl
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
 import threading
+import traceback
 from typing import Any
 
 STOP_SIGNALS: tuple[int, ...] = tuple(
@@ -68,6 +70,19 @@ def _quiet_while_stopping(unraisable: Any) -> None:
     """An object finalised while the run ends on a stop signal may fail in its ``__del__`` (a ZIP
     archive whose save the signal cut short: "Exception ignored in ZipFile.__del__", an English
     traceback); the run has already said it was interrupted and what it left, so nothing is printed."""
+
+
+def release_interrupted(exc: BaseException) -> None:
+    """Let go, now, of what the work a stop cut short still holds, and finalise it while failures of
+    finalisers are not printed (see :func:`_quiet_while_stopping`).
+
+    The frames of the interrupted call stay alive in ``exc``'s traceback, and with them their locals:
+    openpyxl's half-written ZipFile. Left to the end of the interpreter, after :func:`restore_signals`
+    gave the hook back, its ``__del__`` printed "Exception ignored … Traceback" in English under the
+    Chinese message. Clearing the finished frames' locals finalises such objects here; a collection
+    takes those in reference cycles."""
+    traceback.clear_frames(exc.__traceback__)
+    gc.collect()
 
 
 def install_stop_signals() -> dict[int, Any]:
