@@ -33,7 +33,7 @@ class XltoolGroup(ZhGroup):
 
     def invoke(self, ctx: click.Context) -> Any:
         from xltool.api.console import legible_streams
-        from xltool.api.process import exit_code_of, install_stop_signals, release_interrupted, restore_signals
+        from xltool.api.process import exit_code_of, install_stop_signals, restore_signals
 
         legible_streams(sys.stdout, sys.stderr)  # a file name in GBK bytes is printed decoded, never a crash
         previous = install_stop_signals()  # SIGTERM/SIGHUP end a run like Ctrl+C: cleanup runs, exit 143/129 (130)
@@ -43,7 +43,6 @@ class XltoolGroup(ZhGroup):
             click.echo(f"错误：{exc.describe()}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt as exc:
-            release_interrupted(exc)  # a half-written archive is finalised now, quietly, not at exit in English
             click.echo("已中断：未写出任何不完整的文件。", err=True)
             sys.exit(exit_code_of(exc))
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):

@@ -72,16 +72,24 @@ def _quiet_while_stopping(unraisable: Any) -> None:
     traceback); the run has already said it was interrupted and what it left, so nothing is printed."""
 
 
-def release_interrupted(exc: BaseException) -> None:
+def _release_stopped_work(exc: BaseException | None) -> None:
     """Let go, now, of what the work a stop cut short still holds, and finalise it while failures of
     finalisers are not printed (see :func:`_quiet_while_stopping`).
 
-    The frames of the interrupted call stay alive in ``exc``'s traceback, and with them their locals:
-    openpyxl's half-written ZipFile. Left to the end of the interpreter, after :func:`restore_signals`
-    gave the hook back, its ``__del__`` printed "Exception ignored … Traceback" in English under the
-    Chinese message. Clearing the finished frames' locals finalises such objects here; a collection
-    takes those in reference cycles."""
-    traceback.clear_frames(exc.__traceback__)
+    The frames of the interrupted call stay alive in the tracebacks of the exception on its way out
+    (the ``SystemExit`` of a CLI, its ``KeyboardInterrupt`` as context), and with them their locals:
+    openpyxl's half-written ZipFile. Left to the end of the interpreter, after the hook was given back,
+    its ``__del__`` printed "Exception ignored … Traceback" in English under the Chinese message.
+    Clearing the finished frames' locals finalises such objects here; a collection takes those in
+    reference cycles."""
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)  # a frame still running is left as it is
+        pending += [current.__cause__, current.__context__]
     gc.collect()
 
 
@@ -110,8 +118,11 @@ def install_stop_signals() -> dict[int, Any]:
 
 
 def restore_signals(previous: dict[int, Any]) -> None:
+    """Give back the handlers :func:`install_stop_signals` replaced; after a stop, first release what the
+    interrupted work holds (called from a ``finally``: the exception on its way out is the current one)."""
     global _hook_before_stop
     if _hook_before_stop is not None:
+        _release_stopped_work(sys.exc_info()[1])
         sys.unraisablehook, _hook_before_stop = _hook_before_stop, None
     for signum, handler in previous.items():
         try:
