@@ -13,6 +13,7 @@ is a workbook both openpyxl and python-calamine accept.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import struct
 import zipfile
@@ -43,7 +44,7 @@ def once_per_run(make: Callable[..., Path]) -> Callable[..., Path]:
     def wrapper(directory: Path, *args: object, **kwargs: object) -> Path:
         if args or set(kwargs) - {"name"}:
             return make(directory, *args, **kwargs)
-        name = str(kwargs.get("name") or make.__defaults__[0])  # type: ignore[index]
+        name = str(kwargs.get("name") or inspect.signature(make).parameters["name"].default)
         return run_cache.built_once(f"hostile-{make.__name__}-{name}", directory / name,
                                     lambda path: make(path.parent, name=path.name))
 

@@ -113,9 +113,9 @@ def instructions_sheet(wb: Workbook, profile: Profile, year: int) -> None:
     line("一级指标", "二级指标", bold=True, fill=HEAD_FILL, span=True)
     for l1 in profile.level1:
         line(l1.name, "、".join(l2.name for l2 in l1.level2), span=True)
-    # Every cell here stays locked under sheet protection: locked is the default protection of a cell
-    # (Excel's and openpyxl's, protection index 0), so nothing is set; setting it cell by cell cost a
-    # third of the sheet's time (openpyxl hashes the style object on every assignment).
+    # Every cell here is locked (were the sheet protected) without setting it: locked is a cell's default
+    # protection (Excel's and openpyxl's, index 0). Setting it cell by cell cost a third of the sheet's
+    # time (openpyxl hashes the style object on every assignment).
     openpyxl_print_setup(ws, landscape=False)
     ws.print_area = f"A1:C{row - 1}"
     ws.sheet_properties.tabColor = "A6A6A6"
