@@ -26,6 +26,8 @@ FORMS_TABLES = (
     "24_fujian_longyan_zongjiaoguanli",
     "25_ningxia_guyuan_yuanzhou_shuiyuanhanyang",
     "26_fujian_ningde_dangshi_bumenzhengti",
+    "31_hainan_shengji_huizhanjiangli",  # no 项目名称 row at all: read with the name left empty
+    "40_hebei_ningjin_gaozhongzhuxuejin",  # the project named only in the title
 )
 
 

@@ -1,7 +1,7 @@
 """The acceptance corpus (tests/corpus): published 绩效目标表 read as text, .docx and .xlsx.
 
 Scored by scripts/corpus_fidelity.py: project name, total, every indicator's name and its
-operator+target. The floors are below today's figures on purpose: a new wording that costs
+operator+target; every indicator's 一级/二级 is checked on its own (test_every_indicator_keeps_its_levels). The floors are below today's figures on purpose: a new wording that costs
 a point somewhere is a review question, not a broken build; a project merged or split is.
 """
 
@@ -121,7 +121,8 @@ def test_corpus_as_pipe_rows_reads_too(tmp_path: Path) -> None:
 # Tables whose title block states no year anywhere (nor their name or dates): the import says so
 # in a note and the year stays unread; every other table's year is read back as meta.json has it.
 NO_YEAR_STATED = {"10_zhejiang_linhai_lvhuayanghu", "16_sichuan_ganzi_shipinanquan_list",
-                  "29_jiangxi_fuliang_linyeju_bumenzhengti"}
+                  "29_jiangxi_fuliang_linyeju_bumenzhengti", "31_hainan_shengji_huizhanjiangli",
+                  "50_xinjiang_bingtuan_alaer_baoxianku"}
 
 
 def test_validating_an_imported_corpus_table_finds_nothing_the_import_caused(tmp_path: Path) -> None:
@@ -157,3 +158,27 @@ def test_validating_an_imported_corpus_table_finds_nothing_the_import_caused(tmp
         if found:
             caused[folder.name] = found
     assert caused == {}
+
+
+# Tables whose 一级/二级 the reader places otherwise than a careful reader of the page (the fidelity score
+# counts names and values only). 40 is a 绩效评价指标表: its "评价指标 | 评价内容" columns hold a category
+# ("项目年度绩效目标(定量指标)", in the first row only) and the 二级 names; the reader takes the 二级 names
+# for 一级. Listed so that a change either way shows up here.
+KNOWN_LEVEL_MISREADS = {"40_hebei_ningjin_gaozhongzhuxuejin"}
+
+
+def test_every_indicator_keeps_its_levels() -> None:
+    """一级/二级 of every indicator as expected.json has them, in order; a row the reader keeps for an empty
+    二级 (no indicator in it) is passed over, as the expected answer leaves it out."""
+    from xltool.apps.sources import load_source  # noqa: PLC0415
+
+    wrong: dict[str, list[str]] = {}
+    for folder in fidelity.corpus_dirs():
+        expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))["projects"]
+        for want, got in zip(expected, load_source(folder / "source.txt").projects):
+            named = [i for i in got.indicators if fidelity.norm(i.name)]
+            for w, i in zip(want["indicators"], named):
+                if (fidelity.norm(i.level1), fidelity.norm(i.level2)) != (fidelity.norm(w["level1"]),
+                                                                          fidelity.norm(w["level2"])):
+                    wrong.setdefault(folder.name, []).append(f"{w['name']}: {i.level1}/{i.level2}")
+    assert set(wrong) == KNOWN_LEVEL_MISREADS, {k: v for k, v in wrong.items() if k not in KNOWN_LEVEL_MISREADS}

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
-from xltool.core.names import INSTRUCTIONS_SHEET, NO_TABLE_WHY, no_table_message
+from xltool.core.names import INSTRUCTIONS_SHEET, NO_TABLE_WHY, SERVICE_SHEETS, no_table_message
 
 if TYPE_CHECKING:  # pragma: no cover
     from xltool.core.model import Project
@@ -114,9 +114,9 @@ def _load_source(path: str | Path, *, profile: str | None = None) -> SourceResul
     kind, grids = source_grids(path, hints=ParserHints())
     result = SourceResult(file=str(path), kind=kind)
     # The parser (and the pydantic model) load only once a file has passed the gate.
-    from xltool.parse.imported import projects_from_grid
+    from xltool.parse.imported import projects_from_grid, projects_without_name
     from xltool.parse.reader import SELF_EVALUATION
-    from xltool.parse.unplaced import read_unplaced
+    from xltool.parse.unplaced import may_hide_a_name, read_unplaced
 
     unplaced: list[Any] = []
     for grid in grids:
@@ -127,6 +127,12 @@ def _load_source(path: str | Path, *, profile: str | None = None) -> SourceResul
                                            read=lambda g: projects_from_grid(g, file=str(path), profile=profile))
             if result.kind == "workbook" and grid.name == INSTRUCTIONS_SHEET:
                 mapping = None
+            elif not found and not (result.kind == "workbook" and grid.name in SERVICE_SHEETS) and not may_hide_a_name(
+                    grid, mapping):
+                # no kept layout either: indicators under a header block that names no project (a fund's
+                # 附件, a title naming the project) are read with the name from the title or left empty
+                found = projects_without_name(grid, file=str(path), profile=profile)
+                mapping = None if found else mapping
             if mapping is not None:
                 unplaced.append(mapping)
         if found:

@@ -31,11 +31,20 @@ _SKIP_COST = {"level1": 0.0, "level2": 0.0, "caption": 0.0, "remark": -0.2, "lon
 
 
 def column_kind(key: str | None) -> str:
+    """A medium-term twin column ("long:level2", "long_term_target") keeps its twin's kind: a short
+    row of two groups side by side (中期 | 年度) aligns its level names and values to either group."""
     if key is None:
         return "caption"
-    if key.startswith("long") or key == "long_term_target":
-        return "long"
+    if key == "long_term_target":
+        return "long:target"
+    if key.startswith("long"):
+        base = key.partition(":")[2]
+        return f"long:{base}" if base in _SKIP_COST else "long"
     return key if key in _SKIP_COST else "remark"
+
+
+def _skip_cost(kind: str) -> float:
+    return _SKIP_COST["long" if kind.startswith("long") else kind]
 
 
 @lru_cache(maxsize=16384)
@@ -43,6 +52,8 @@ def _fit(text: str, kind: str, title: str) -> float:
     """How well a cell's text fits a column kind (higher is better)."""
     if not text:
         return 0.0
+    if kind.startswith("long:"):
+        return _fit(text, kind[5:], title)
     key = normalize_label(text)
     known1, known2 = level_names()
     levelish = len(key) <= 14 and (key.endswith(("指标", "值")) or "指标(" in key) and not key[:1].isdigit()
@@ -73,10 +84,10 @@ def align_row(row: list[Any], kinds: list[str], titles: list[str]) -> list[int]:
     back: list[list[bool]] = [[False] * (n + 1) for _ in range(k + 1)]  # True: cell i-1 → column j-1
     best[0][0] = 0.0
     for j in range(1, n + 1):
-        best[0][j] = best[0][j - 1] + _SKIP_COST[kinds[j - 1]]
+        best[0][j] = best[0][j - 1] + _skip_cost(kinds[j - 1])
     for i in range(1, k + 1):
         for j in range(i, n + 1):
-            skip = best[i][j - 1] + _SKIP_COST[kinds[j - 1]] if j - 1 >= i else neg
+            skip = best[i][j - 1] + _skip_cost(kinds[j - 1]) if j - 1 >= i else neg
             take = best[i - 1][j - 1] + _fit(texts[i - 1], kinds[j - 1], titles[j - 1]) + 0.001 * j
             best[i][j], back[i][j] = (take, True) if take >= skip else (skip, False)
     mapping = [0] * k

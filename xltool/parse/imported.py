@@ -9,7 +9,7 @@ judges defects.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from xltool.core.grid import FREE_ROWS, Grid, split_ref
 from xltool.core.model import OPERATOR_PREFIX_RE, STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator, parse_target
@@ -20,7 +20,7 @@ from xltool.parse.labels import is_footer
 from xltool.parse.layouts import applied_layout, kept_layout
 from xltool.parse.turns import one_at_a_time
 from xltool.parse.mapping import attach_mappings, forget, mapping_of, record, where as _where
-from xltool.parse.reader import column_field, header_field, parse_grid, read_bands
+from xltool.parse.reader import column_field, header_field, parse_grid, parse_without_name, read_bands
 from xltool.parse.titles import year_line, year_stated
 
 
@@ -293,8 +293,15 @@ def _projects_from_band(grid: Grid, *, file: str, profile: str | None = None) ->
     return projects
 
 
-def _read_band(grid: Grid, *, file: str, profile: str | None = None) -> list[Project]:
-    projects = parse_grid(grid, file=file, profile=profile)
+def projects_without_name(grid: Grid, *, file: str, profile: str | None = None) -> list[Project]:
+    """A table with indicators but no 项目名称 row, read as one project (reader.parse_without_name)
+    with the importer's normalisation; [] when it holds no indicator."""
+    return _read_band(grid, file=file, profile=profile, parse=parse_without_name)
+
+
+def _read_band(grid: Grid, *, file: str, profile: str | None = None,
+               parse: Callable[..., list[Project]] = parse_grid) -> list[Project]:
+    projects = parse(grid, file=file, profile=profile)
     paragraphs = keep_free_rows(grid, projects)
     ends = [_name_row(grid, p) for p in projects[1:]] + [grid.height]
     for project, end, lone in zip(projects, ends, paragraphs):

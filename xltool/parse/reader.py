@@ -27,7 +27,7 @@ from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's publ
 )
 from xltool.parse.amounts import looks_like_amount
 from xltool.parse.provenance import apply_provenance, provenance_from_lists
-from xltool.parse.titles import year_line, year_stated  # noqa: F401  (re-exported)
+from xltool.parse.titles import name_in_title, year_line, year_stated  # noqa: F401  (re-exported)
 from xltool.parse.indicators import annual_indicator_header, find_header_row, name_unplaced_titles, parse_indicators
 from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, is_label, match
 from xltool.parse.turns import one_at_a_time
@@ -124,6 +124,46 @@ def _parse_band(grid: Grid, *, file: str = "", profile: str | None = None) -> li
     for project in projects_after:
         finish_project(project, profile)
     return projects + projects_after
+
+
+def parse_without_name(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
+    """The one project of a table that has an indicator table but no 项目名称 row at all (a fund's
+    附件 under a notice that names it; a title that is the only place the project is named).
+
+    Import tries this last (after a kept layout file), so that such a published table is read
+    rather than refused: its header block starts below the last title line (a page's breadcrumb
+    may stand above the title), its name comes from
+    the title when the title names a project (``titles.name_in_title``), else it stays empty,
+    and a note says which. No indicator read, no project."""
+    header = find_header_row(grid, 0, grid.height, _row_texts)
+    if header is None:
+        return []
+    start = 1 + max((r for r in range(header[0]) if _is_title_line(_row_texts(grid, r))), default=-1)
+    project = _parse_block(grid, _Block(start, grid.height), 0, file=file, profile=profile)
+    if project is None or not project.indicators:
+        return []
+    titles = [(grid.ref(r, c), clean_text(v)) for r in range(start) for c, v in _row_texts(grid, r)
+              if isinstance(v, str)]
+    named = next(((ref, text, n) for ref, text in reversed(titles) if (n := name_in_title(text))), None)
+    missing = f"未找到“{label('name')}”栏目"
+    project.notes = [n for n in project.notes if n != missing]
+    if named is not None:
+        ref, text, project.name = named
+        project.cells["name"] = ref
+        project.notes.append(f"{missing}，项目名称按表格标题“{text}”读取为“{project.name}”，请核对")
+    else:
+        project.notes.append(f"{missing}，项目名称留空，请补填")
+    return [project]
+
+
+def _is_title_line(texts: list[tuple[int, Any]]) -> bool:
+    """A line above a table that is no label of it: a title, "附件2", a year line."""
+    if len(texts) != 1:
+        return False
+    value = texts[0][1]
+    text = normalize_label(value)
+    return _is_title(value) or text.endswith("表") or year_line(value) is not None or bool(
+        re.fullmatch(r"附件\d*[:：]?", text))
 
 
 def finish_project(project: Project, profile: str | None) -> None:

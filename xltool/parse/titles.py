@@ -10,6 +10,7 @@ import re
 import unicodedata
 from typing import Any
 
+from xltool.core.fields import words
 from xltool.core.text import SPACE_RUN_RE, lazy_pattern
 
 # The budget year as a title block states it: "2022年…表", "(2022年度)", "年度：2022".
@@ -42,3 +43,27 @@ def year_stated(value: Any) -> int | None:
         if found:
             return int(found.group(1))
     return None
+
+
+_ANY_YEAR_RE = lazy_pattern(r"[(（]? ?(?:19|20)\d{2} ?年度? ?[)）]?")
+_KIND_RE = lazy_pattern(r"绩效")
+_NOTE_RE = lazy_pattern(r"[(（][^()（）]{0,20}[)）]$")  # "…目标表（2023年度）"
+
+
+def name_in_title(value: Any) -> str:
+    """The project a title names before its form's kind: "2019年度宁晋县高中助学金项目绩效评价指标表"
+    → "宁晋县高中助学金项目"; "" for a title that names none ("项目支出绩效目标表", "某局项目…",
+    [words] title_not_a_name), and for any cell that is no such title."""
+    if not isinstance(value, str) or len(value) > _MAX_YEAR_CELL:
+        return ""
+    text = _NOTE_RE.sub("", SPACE_RUN_RE.sub("", unicodedata.normalize("NFKC", value)))
+    kind = _KIND_RE.search(text)
+    if kind is None or not text.endswith("表"):
+        return ""
+    head = _ANY_YEAR_RE.sub("", text[:kind.start()]).strip("-—_:：、,，. ")
+    if head.endswith("支出"):
+        head = head[:-2]
+    core = head[:-2] if head.endswith("项目") else head
+    if len(core) < 2 or core.endswith(tuple(words("title_not_a_name"))):
+        return ""
+    return head

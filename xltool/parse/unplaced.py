@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from xltool.core.grid import Grid
+from xltool.core.grid import Grid, split_ref
 from xltool.core.text import clean_text, normalize_label
 from xltool.parse.bands import row_texts
 from xltool.parse.indicators import classify_columns, find_header_row
@@ -27,6 +27,7 @@ _MAX_BLOCK_ROWS = 40  # the header block is read at most this far down
 _MAX_LABEL = 20  # a label-like cell: short text, not a sentence
 _INLINE_RE = re.compile(r"([^\d:：]{2,12})[:：]\s*\S")
 _NAME_HINT = "若是项目名称，填 name（或“项目名称”）"
+_NAME_TITLE_WORDS = ("名称", "项目")  # what a column of project names is titled with, in any wording
 
 
 def _label_like(value: Any) -> bool:
@@ -119,6 +120,34 @@ def _titles(grid: Grid, r: int, mapping: TableMapping) -> None:
 def _add(mapping: TableMapping, grid: Grid, r: int, c: int, text: str, section: Any, hint: str) -> None:
     if text and not any(u.text == text and u.section == section for u in mapping.unmapped):
         mapping.unmapped.append(Unmapped(section, text, grid.ref(r, c), where(grid, r, c), hint))
+
+
+def may_hide_a_name(grid: Grid, mapping: TableMapping | None) -> bool:
+    """Whether a label the reader did not know may be this table's 项目名称: one whose value beside
+    it is text ("资金用途名称 | 河道保洁", "工程名称：…"). A phone number or a weight ("项目负责人电话 |
+    65239479", "预算执行率权重 | 10%") names nothing, so such a table is read without a name
+    instead of being refused for a layout file the user could not fill in."""
+    if mapping is None:
+        return False
+    header = find_header_row(grid, 0, grid.height, row_texts)
+    for entry in mapping.unmapped:
+        if entry.section != "header" or entry.hint != _NAME_HINT:
+            continue
+        row, col = split_ref(entry.cell)
+        r, c = row - grid.top, col - grid.left
+        if not 0 <= r < grid.height:
+            return True
+        if header is not None and r == header[0]:  # a title left of the indicator columns: a list's
+            if any(w in entry.text for w in _NAME_TITLE_WORDS):  # 项目名称 column, not a "评价指标" one
+                return True
+            continue
+        texts = [v for c2, v in row_texts(grid, r) if c2 >= c]
+        own = clean_text(texts[0]) if texts else ""
+        inline = _INLINE_RE.match(own)
+        value = own[inline.end() - 1:] if inline and len(texts) == 1 else (clean_text(texts[1]) if len(texts) > 1 else "")
+        if sum(ch.isalpha() for ch in value) >= 2:  # CJK counts as alpha; "10%", "65239479" do not
+            return True
+    return False
 
 
 def note_unnamed(read: Any, grids: list[Grid], *, file: str) -> None:
