@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from xltool.cli import main
 from xltool.core.grid import Grid
-from xltool.apps.sources import load_source
+from xltool.apps.sources import load_source, read_workbook
 from xltool.io.text import text_to_grids
 from xltool.parse import text_hints
 from xltool.parse.reader import parse_grid
@@ -172,13 +172,20 @@ def test_a_new_wording_is_one_line_in_the_field_table(monkeypatch: pytest.Monkey
         reset_caches()
 
 
-def test_indicators_without_a_name_label_say_what_was_found(tmp_path: Path) -> None:
+def test_indicators_without_a_name_label_are_imported_with_the_name_to_fill_in(tmp_path: Path) -> None:
+    """Only an indicator table (tests/test_nameless.py): imported, the empty name said; column titles alone
+    (no indicator under them) still say what was found."""
     source = tmp_path / "只有指标.txt"
     source.write_text(tsv("一级指标 | 二级指标 | 三级指标 | 指标值", "产出指标 | 数量指标 | 户数 | 10户"), encoding="utf-8")
     out = tmp_path / "out.xlsx"
     result = CliRunner().invoke(main, ["import", str(source), "-o", str(out)])
+    assert result.exit_code == 0 and "项目名称留空，请补填" in result.stderr, result.stderr
+    [p] = read_workbook(out).projects
+    assert (p.name, [(i.name, i.target) for i in p.indicators]) == ("", [("户数", "10户")])
+    source.write_text(tsv("一级指标 | 二级指标 | 三级指标 | 指标值"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["import", str(source), "-o", str(tmp_path / "none.xlsx")])
     assert result.exit_code == 2 and "找到了指标表，但没有找到“项目名称”栏目" in result.stderr
-    assert not out.exists()
+    assert not (tmp_path / "none.xlsx").exists()
 
 
 def test_label_and_value_in_one_cell_and_a_first_level_written_late() -> None:
