@@ -108,3 +108,49 @@ def test_indicator_titles_alone_are_no_project(tmp_path: Path) -> None:
 ])
 def test_name_in_title(title: str, name: str) -> None:
     assert name_in_title(title) == name
+
+
+def _workbook(path: Path, title: str) -> Path:
+    """Three sheets: a named project, one whose 项目名称 row was deleted (under ``title``), another named one."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for k, (sheet, name) in enumerate([("甲", "道路养护"), ("乙", None), ("丙", "河道保洁")]):
+        ws = book.active if k == 0 else book.create_sheet()
+        ws.title = sheet
+        ws.append([title if name is None else "项目绩效目标表"])
+        if name is not None:
+            ws.append(["项目名称", name])
+        for row in (["主管部门", "县交通运输局", "项目资金（万元）", 100 + k], ["实施单位", "县公路中心"],
+                    ["年度绩效目标", "完成农村公路提质改造12公里，群众出行更方便"], *INDICATORS):
+            ws.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("title", "name"), [("2024年度城关镇农村公路提质改造项目绩效目标表", "城关镇农村公路提质改造项目"),
+                                             ("项目支出绩效目标表", "")])
+def test_a_department_sheet_whose_name_row_was_deleted_is_counted_in_validate_and_merge(
+        title: str, name: str, tmp_path: Path) -> None:
+    """Every yuan counted once: the sheet's 101 万元 are in the summary, in sheet order, and the missing name is
+    said (a note naming the title, or an empty name reported as a finding)."""
+    import xltool
+
+    folder = tmp_path / "各单位"
+    folder.mkdir()
+    book = _workbook(folder / "交通局.xlsx", title)
+    read = read_workbook(book)
+    assert [(p.sheet, p.name, p.total) for p in read.projects] == [
+        ("甲", "道路养护", 100.0), ("乙", name, 101.0), ("丙", "河道保洁", 102.0)]
+    assert read.unnamed_sheets == [] and read.skipped_sheets == []
+    report = xltool.validate([book])
+    findings = [f for f in report.findings if f.sheet == "乙"]
+    if name:
+        assert any(title in n for n in read.projects[1].notes)
+    else:
+        assert any(f.field == "name" for f in findings), findings
+    merged = xltool.merge([folder], output=tmp_path / "汇总.xlsx")
+    assert merged.projects == 3 and not [f for f in merged.files if f.status != "ok"]
+    done = subprocess.run([sys.executable, "-m", "xltool", "merge", str(folder), "-o", str(tmp_path / "汇总2.xlsx")],
+                          capture_output=True, text=True, timeout=120)
+    assert "共 3 个项目" in done.stdout and "Traceback" not in done.stderr, done.stdout + done.stderr

@@ -44,14 +44,15 @@ def _is_title_line(texts: list[tuple[int, Any]]) -> bool:
     return text.endswith("表") or bool(re.fullmatch(r"附件\d*[:：]?", text)) or year_line(texts[0][1]) is not None
 
 
-def unplaced_table(grid: Grid, *, file: str) -> TableMapping | None:
+def unplaced_table(grid: Grid, *, file: str, any_table: bool = False) -> TableMapping | None:
     """The titles and labels of a table that looks like a 绩效目标表 yet named no project, or None.
 
     It looks like one when a row holds indicator column titles (一级/二级, 三级 or 指标值 as the
     field table words them) or when its header block labels at least two distinct fields
     (金额, 主管部门, 绩效目标 …). Header labels not recognised, and indicator titles not
     recognised, are the unmapped ones; left of the indicator columns (a list's project columns)
-    they are header labels, the ones a project name may hide behind.
+    they are header labels, the ones a project name may hide behind. ``any_table``: also a table
+    without such a label (all its labels known), for reading it without a name.
     """
     header = find_header_row(grid, 0, grid.height, row_texts)
     end = header[0] if header is not None else min(grid.height, _MAX_BLOCK_ROWS)
@@ -87,7 +88,7 @@ def unplaced_table(grid: Grid, *, file: str) -> TableMapping | None:
         _titles(grid, header[0], mapping)
     elif len(fields) < _MIN_HEADER_FIELDS:
         return None
-    if not any(u.section == "header" for u in mapping.unmapped):
+    if not any(u.section == "header" for u in mapping.unmapped) and not any_table:
         return None  # nothing a 项目名称 could be: the refusal stands as it is
     mapping.fingerprint = fingerprint_of(mapping.texts)
     return mapping
@@ -151,10 +152,25 @@ def may_hide_a_name(grid: Grid, mapping: TableMapping | None) -> bool:
 
 
 def note_unnamed(read: Any, grids: list[Grid], *, file: str) -> None:
-    """Mark the sheets a workbook read (parse.reader.WorkbookRead) skipped that look like a
-    绩效目标表 naming no project: validate and merge then say their money was not read."""
+    """The sheets a workbook read (parse.reader.WorkbookRead) skipped that look like a 绩效目标表 naming no
+    project: read without a name when nothing in them may be the name (``reader.parse_without_name``: a
+    sheet whose 项目名称 row was deleted, a title naming the project), so that their money is counted and
+    the missing name reported like any other; otherwise marked, and validate and merge say their money
+    was not read."""
+    from xltool.parse.reader import parse_without_name  # noqa: PLC0415
+
     plain = set(read.skipped_sheets) - set(read.self_evaluations) - set(read.blank_sheets)
-    read.unnamed_sheets.extend(g.name for g in grids if g.name in plain and unplaced_table(g, file=file) is not None)
+    for grid in grids:
+        if grid.name not in plain or (mapping := unplaced_table(grid, file=file, any_table=True)) is None:
+            continue
+        found = [] if may_hide_a_name(grid, mapping) else parse_without_name(grid, file=file, profile=read.profile)
+        if found:
+            read.projects.extend(found)
+            read.skipped_sheets.remove(grid.name)
+        elif any(u.section == "header" for u in mapping.unmapped):
+            read.unnamed_sheets.append(grid.name)
+    order = {grid.name: k for k, grid in enumerate(grids)}
+    read.projects.sort(key=lambda p: order.get(p.sheet, len(order)))  # stable: sheet order, then table order
 
 
 def read_unplaced(grid: Grid, *, file: str, profile: str | None, read: Any) -> tuple[list[Any], TableMapping | None]:
