@@ -150,7 +150,8 @@ def test_validating_an_imported_corpus_table_finds_nothing_the_import_caused(tmp
         source_fields = {p.sheet: b.layout_fields for b, p in zip(imported, back)}  # what each form had
         for f in validate_projects(back):
             had = source_fields[f.sheet]
-            absent = had is not None and f.field and f.field.split(".")[0] not in had
+            # a table naming no project (31) gets JX103 for its name whatever its layout (rules/layout.in_layout)
+            absent = had is not None and f.field and f.field.split(".")[0] not in had and f.field != "name"
             if f.code == "JX103" and absent or "必填" in f.message or "选填" in f.message:
                 found.append(f"{f.code} {f.message}")
         found += [f"JX108 ×{n}" for p in back if (n := sum(f.code == "JX108" and f.sheet == p.sheet

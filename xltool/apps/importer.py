@@ -28,9 +28,8 @@ from xltool.core.names import LISTS_SHEET
 
 def project_warnings(project: Project) -> Iterator[str]:
     """The notes of one imported project, ready to print."""
-    label = project.name or "（未命名项目）"
     for note in project.notes:
-        yield f"项目“{label}”：{note}"
+        yield f"项目“{project.label}”：{note}"
 
 
 # ---------------------------------------------------------------------------

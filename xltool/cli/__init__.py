@@ -109,8 +109,7 @@ def read_command(files: tuple[Path, ...], as_json: bool, profile: str | None) ->
             continue
         for project in report.projects[read_so_far:read_so_far + entry.projects]:
             for note in project.notes:
-                label = project.name or "（未填写项目名称）"
-                click.echo(f"提示：文件 {project.file}，工作表 {project.sheet}，项目“{label}”：{note}", err=True)
+                click.echo(f"提示：文件 {project.file}，工作表 {project.sheet}，项目“{project.label}”：{note}", err=True)
         read_so_far += entry.projects
     # One count everywhere: template rows left blank or "……" are not indicators (as in validate and merge).
     projects = [{**p.to_json_dict(), "_count": len(p.real_indicators)} for p in report.projects]

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from xltool.core.names import UNNAMED_PROJECT
 from xltool.core.text import SPACE_RUN_RE, clean_text, lazy_pattern, normalize_label  # noqa: F401  (re-exported: the model speaks this text)
 
 # Standard 计算符号 and the spellings real files hold for them.
@@ -204,6 +205,11 @@ class Project(BaseModel):
     # How an imported table's titles and labels were mapped (parse/mapping.TableMapping): not
     # part of the data, never serialised; import writes a layout file from it.
     _mapping: Any = PrivateAttr(default=None)
+
+    @property
+    def label(self) -> str:
+        """The name as messages show it: a project without one is said to be so, in one wording."""
+        return self.name or UNNAMED_PROJECT
 
     @property
     def real_indicators(self) -> list[Indicator]:

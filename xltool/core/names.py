@@ -30,6 +30,9 @@ PROVENANCE_PREFIX = "source:"
 
 INSTRUCTIONS_SHEET = "填写说明"
 
+# How a project without a 项目名称 is shown, in every message, page and report.
+UNNAMED_PROJECT = "（未填写项目名称）"
+
 
 # Sheets xltool itself adds (instructions, validation results, stored marks): never
 # project sheets, and not "skipped" either.

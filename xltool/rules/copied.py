@@ -20,6 +20,7 @@ from typing import Iterator
 
 from xltool.core.findings import Finding, Severity
 from xltool.core.model import Project
+from xltool.core.names import UNNAMED_PROJECT
 from . import RuleContext, rule
 from ._common import quote
 
@@ -103,7 +104,7 @@ def _name_affinity(project: Texts, text: str) -> int:
 
 def _project_label(project: Texts) -> str:
     where = f"（工作表 {project.sheet}）" if project.sheet else ""
-    return f"“{project.name or '未命名项目'}”{where}"
+    return f"{f'“{project.name}”' if project.name else UNNAMED_PROJECT}{where}"
 
 
 def _others_label(others: list[Texts], limit: int = 3) -> str:

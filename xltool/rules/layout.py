@@ -24,8 +24,10 @@ LAYOUT_LABELS: dict[str, str] = {
 
 
 def in_layout(project: Project, field: str) -> bool:
-    """False only for a field the imported table's source layout did not have."""
-    if project.layout_fields is None:
+    """False only for a field the imported table's source layout did not have. Never for 项目名称: a table
+    that names no project (parse/reader.parse_without_name) cannot be filed or summed by name, so its
+    empty name is an error to fix (JX103), not one more field to fill in after import."""
+    if project.layout_fields is None or field == "name":
         return True
     return field.split(".", 1)[0] in project.layout_fields  # "funding.city" → "funding"
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from xltool.core.grid import cell_ref, column_letter, split_ref
+from xltool.core.names import UNNAMED_PROJECT
 from xltool.web import api, service
 from xltool.web.app import Web
 from xltool.web.downloads import LEVELS, bytes_download, file_download, findings_csv, findings_xlsx
@@ -53,7 +54,7 @@ def grouped(job: Job) -> list[dict[str, Any]]:
             continue
         entry["counts"][f["severity"]] = entry["counts"].get(f["severity"], 0) + 1
         sheet = entry["sheets"].setdefault(f["sheet"] or "（整个工作簿）", OrderedDict())
-        sheet.setdefault(f["project"] or "（未填写项目名称）", []).append(f)
+        sheet.setdefault(f["project"] or UNNAMED_PROJECT, []).append(f)
     return list(by_file.values())
 
 

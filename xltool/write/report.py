@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
+from xltool.core.names import UNNAMED_PROJECT
 from xltool.core.text import display_lines, display_width
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -221,7 +222,7 @@ def format_text(run: ValidationRun) -> str:
         for f in findings:
             by_project[(f.sheet, f.project)].append(f)
         for (sheet, project), items in by_project.items():
-            out.append(f"  ▶ 工作表“{sheet}” 项目“{project or '（未填写项目名称）'}”：{count_line(items)}")
+            out.append(f"  ▶ 工作表“{sheet}” 项目“{project or UNNAMED_PROJECT}”：{count_line(items)}")
             width = max(len(f.cell or "整表") for f in items)
             for f in items:
                 cell = (f.cell or "整表").ljust(width)
