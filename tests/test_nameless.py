@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import sheet_rows
 from corpus_forms import tabbed_form
 from xltool.apps.sources import load_source, read_workbook
 from xltool.core.names import UNNAMED_PROJECT
@@ -156,6 +157,11 @@ def test_a_department_sheet_whose_name_row_was_deleted_is_counted_in_validate_an
         assert f"工作表“乙” 项目“{UNNAMED_PROJECT}”" in done.stdout and "JX103" in done.stdout, done.stdout
     merged = xltool.merge([folder], output=tmp_path / "汇总.xlsx")
     assert merged.projects == 3 and not [f for f in merged.files if f.status != "ok"]
+    rows = sheet_rows(tmp_path / "汇总.xlsx", "项目汇总")
+    head = rows[0]
+    row = next(r for r in rows[1:] if r[head.index("总额（万元）")] == 101)
+    assert row[head.index("计入合计")] == "是"  # counted, and the printed summary says why the name is empty
+    assert row[head.index("备注")] == ("无项目名称" if not name else None) and row[head.index("项目名称")] == (name or None)
     done = subprocess.run([sys.executable, "-m", "xltool", "merge", str(folder), "-o", str(tmp_path / "汇总2.xlsx")],
                           capture_output=True, text=True, timeout=120)
     assert "共 3 个项目" in done.stdout and "Traceback" not in done.stderr, done.stdout + done.stderr

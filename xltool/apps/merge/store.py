@@ -26,6 +26,7 @@ from .records import SEQ_LIMIT, FileResult, FindingRecord, ReadOptions
 # 项目汇总's 备注 (a narrow printed column): short, pointing at the other copy's 序号.
 COUNTED_NOTE = "重复，计入"
 SHORT_DUPLICATE_NOTE = "重复，不计入"
+UNNAMED_NOTE = "无项目名称"  # 备注 of a project without a name: one printed line in that narrow column
 
 _SCHEMA = """
 PRAGMA journal_mode = OFF;
@@ -107,7 +108,11 @@ class MergeStore:
         The first occurrence (in input order) is counted; each other one is marked
         "重复，不计入" and points to the first. Returns one console line per group.
         (The HZ001 findings are the rule's own, from :func:`batch_findings`.)
+        A project without a name is never anyone's duplicate; its 备注 says the name is missing, so that
+        the printed summary shows why the cell is empty (JX103 is in 问题清单).
         """
+        with self.db:
+            self.db.execute("UPDATE projects SET note = ? WHERE name_key = '' AND note = ''", (UNNAMED_NOTE,))
         groups = self.db.execute(
             "SELECT group_concat(pord) FROM projects WHERE name_key != '' "
             "GROUP BY name_key, impl_key HAVING count(DISTINCT file_idx) > 1"
