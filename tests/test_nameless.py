@@ -165,3 +165,21 @@ def test_a_department_sheet_whose_name_row_was_deleted_is_counted_in_validate_an
     done = subprocess.run([sys.executable, "-m", "xltool", "merge", str(folder), "-o", str(tmp_path / "汇总2.xlsx")],
                           capture_output=True, text=True, timeout=120)
     assert "共 3 个项目" in done.stdout and "Traceback" not in done.stderr, done.stdout + done.stderr
+
+
+def _two_tables(second_title: bool) -> list[list[object]]:
+    """A notice with two tables naming no project; the second under its own title, or straight after the first."""
+    second = [["附件2"], ["2024年度河道保洁项目绩效目标表"]] if second_title else []
+    return [["关于下达2024年专项资金的通知"], ["附件1"], ["2024年度城关镇农村公路提质改造项目绩效目标表"], *HEADER[:1],
+            *INDICATORS, *second, ["主管部门：", "县水利局", "资金总额：", "12"], *INDICATORS[:2]]
+
+
+@pytest.mark.parametrize("kind", ["txt", "docx", "xlsx"])
+@pytest.mark.parametrize("second_title", [True, False])
+def test_two_tables_naming_no_project_are_two_projects(kind: str, second_title: bool, tmp_path: Path) -> None:
+    """Each indicator table is its own project with its own money: none is swallowed into the one above it."""
+    source = tabbed_form(_two_tables(second_title), tmp_path / "t.txt", kind)
+    projects = load_source(source).projects
+    assert [(p.name, p.department, p.total, len(p.indicators)) for p in projects] == [
+        ("城关镇农村公路提质改造项目", "县交通运输局", 320.5, 4),
+        ("河道保洁项目" if second_title else "", "县水利局", 12.0, 1)]

@@ -96,9 +96,9 @@ _ALPHABET = _CJK + _FULLWIDTH + string.ascii_letters + string.digits + " .-=+%/(
 
 def _plain(text: str) -> bool:
     """Texts the reader is documented to treat as structure are not data: exclude them."""
-    from xltool.parse.reader import _is_title  # noqa: PLC0415 - same rule the reader applies
+    from xltool.parse.titles import is_form_title  # noqa: PLC0415 - same rule the reader applies
 
-    return header_field(text)[0] is None and column_field(text) is None and not _is_title(text)
+    return header_field(text)[0] is None and column_field(text) is None and not is_form_title(text)
 
 
 def _clean(text: str) -> str:

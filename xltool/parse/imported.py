@@ -109,7 +109,11 @@ def _unique_key(mapping: dict[str, str], key: str) -> str:
 
 
 def _name_row(grid: Grid, project: Project) -> int:
-    return split_ref(project.cells["name"])[0] - grid.top if "name" in project.cells else 0
+    """Where a project's table starts: its 项目名称 row, else (a table naming no project) its first placed cell."""
+    if "name" in project.cells:
+        return split_ref(project.cells["name"])[0] - grid.top
+    rows = [split_ref(ref)[0] for ref in project.cells.values() if ref] + [i.row for i in project.indicators if i.row]
+    return min(rows) - grid.top if rows else 0
 
 
 def _is_column_titles(texts: list[tuple[int, Any]]) -> bool:

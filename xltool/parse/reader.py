@@ -27,7 +27,9 @@ from xltool.parse.header import (  # noqa: F401  (re-exported: the reader's publ
 )
 from xltool.parse.amounts import looks_like_amount
 from xltool.parse.provenance import apply_provenance, provenance_from_lists
-from xltool.parse.titles import name_in_title, year_line, year_stated  # noqa: F401  (re-exported)
+from xltool.parse.titles import (  # noqa: F401  (year_line, year_stated re-exported)
+    is_form_title, is_title_line, name_from_title, year_line, year_stated,
+)
 from xltool.parse.indicators import annual_indicator_header, find_header_row, name_unplaced_titles, parse_indicators
 from xltool.parse.labels import THRESHOLD, inner_pairs, is_footer, is_label, match
 from xltool.parse.turns import one_at_a_time
@@ -59,19 +61,6 @@ def _starts_project(texts: list[tuple[int, Any]]) -> bool:
     return False
 
 
-def _is_title(value: Any) -> bool:
-    if not isinstance(value, str) or ("表" not in value and "附件" not in value):
-        return False
-    text = normalize_label(value)
-    if len(text) > _MAX_TITLE:
-        return False
-    if text.endswith((")", "）")):  # normalize_label left no space after it
-        text = _TRAILING_NOTE_RE.sub("", text)  # "…目标表（2023年度）"
-    return ("绩效目标" in text and text.endswith("表")) or bool(re.fullmatch(r"附件\d*", text))
-
-
-_MAX_TITLE = 60  # a title; longer cells are text
-_TRAILING_NOTE_RE = lazy_pattern(r"[(（][^()（）]{0,20}[)）]$")
 
 
 @dataclass
@@ -101,7 +90,7 @@ def _parse_band(grid: Grid, *, file: str = "", profile: str | None = None) -> li
 
             whole = find_whole_department(grid, _row_texts)
             if whole is not None:
-                project = parse_whole_department(grid, whole, _row_texts, file=file, is_title=_is_title)
+                project = parse_whole_department(grid, whole, _row_texts, file=file, is_title=is_form_title)
                 _title_and_year(grid, project, 0, whole[0])
                 if project.year is None:
                     _year_elsewhere(project)
@@ -127,43 +116,37 @@ def _parse_band(grid: Grid, *, file: str = "", profile: str | None = None) -> li
 
 
 def parse_without_name(grid: Grid, *, file: str = "", profile: str | None = None) -> list[Project]:
-    """The one project of a table that has an indicator table but no 项目名称 row at all (a fund's
-    附件 under a notice that names it; a title that is the only place the project is named).
+    """The projects of tables that have an indicator table but no 项目名称 row at all (a fund's 附件
+    under a notice that names it; a title that is the only place the project is named).
 
-    Import tries this last (after a kept layout file), so that such a published table is read
-    rather than refused: its header block starts below the last title line (a page's breadcrumb
-    may stand above the title), its name comes from
-    the title when the title names a project (``titles.name_in_title``), else it stays empty,
-    and a note says which. No indicator read, no project."""
-    header = find_header_row(grid, 0, grid.height, _row_texts)
-    if header is None:
-        return []
-    start = 1 + max((r for r in range(header[0]) if _is_title_line(_row_texts(grid, r))), default=-1)
-    project = _parse_block(grid, _Block(start, grid.height), 0, file=file, profile=profile)
-    if project is None or not project.indicators:
-        return []
-    titles = [(grid.ref(r, c), clean_text(v)) for r in range(start) for c, v in _row_texts(grid, r)
-              if isinstance(v, str)]
-    named = next(((ref, text, n) for ref, text in reversed(titles) if (n := name_in_title(text))), None)
-    missing = f"未找到“{label('name')}”栏目"
-    project.notes = [n for n in project.notes if n != missing]
-    if named is not None:
-        ref, text, project.name = named
-        project.cells["name"] = ref
-        project.notes.append(f"{missing}，项目名称按表格标题“{text}”读取为“{project.name}”，请核对")
-    else:
-        project.notes.append(f"{missing}，项目名称留空，请补填")
-    return [project]
+    Import, read, validate and merge try this last (after a kept layout file), so that such a table is
+    read rather than refused: one project per indicator table, a table running from below the last
+    title line above its header block (a page's breadcrumb may stand above the title) to where the
+    next table's title or header block begins. Its name comes from the title when the title names a
+    project (``titles.name_in_title``), else it stays empty; a note says which. A table without any
+    indicator read is no project."""
+    headers: list[int] = []
+    while (found := find_header_row(grid, headers[-1] + 1 if headers else 0, grid.height, _row_texts)) is not None:
+        headers.append(found[0])
+    bounds = [0] + [_next_table(grid, a, b) for a, b in zip(headers, headers[1:])] + [grid.height]
+    projects: list[Project] = []
+    for (top, end), header in zip(zip(bounds, bounds[1:]), headers):
+        start = 1 + max((r for r in range(top, header) if is_title_line(_row_texts(grid, r))), default=top - 1)
+        project = _parse_block(grid, _Block(start, end), top, file=file, profile=profile)
+        if project is not None and project.indicators:
+            name_from_title(grid, project, top, start)
+            projects.append(project)
+    return projects
 
 
-def _is_title_line(texts: list[tuple[int, Any]]) -> bool:
-    """A line above a table that is no label of it: a title, "附件2", a year line."""
-    if len(texts) != 1:
-        return False
-    value = texts[0][1]
-    text = normalize_label(value)
-    return _is_title(value) or text.endswith("表") or year_line(value) is not None or bool(
-        re.fullmatch(r"附件\d*[:：]?", text))
+def _next_table(grid: Grid, header: int, next_header: int) -> int:
+    """Where the table whose indicator titles are on ``next_header`` begins, after the one on ``header``:
+    its first title line ("附件2", "…项目绩效目标表"), else its first header label, else its titles."""
+    rows = range(header + 1, next_header)
+    title = next((r for r in rows if is_title_line(_row_texts(grid, r))), None)
+    if title is not None:
+        return title
+    return next((r for r in rows if any(header_field(v)[0] for _, v in _row_texts(grid, r))), next_header)
 
 
 def finish_project(project: Project, profile: str | None) -> None:
@@ -211,7 +194,7 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
         if fieldname not in project.cells:
             project.notes.append(f"未找到“{label(fieldname)}”栏目")
     if header:
-        parse_indicators(grid, header[0], header[1], block.end_row, project, _row_texts, _is_title)
+        parse_indicators(grid, header[0], header[1], block.end_row, project, _row_texts, is_form_title)
     else:
         name_unplaced_titles(grid, block.name_row, block.end_row, _row_texts, project)
     finish_project(project, profile)
@@ -261,7 +244,7 @@ def _title_and_year(grid: Grid, project: Project, search_from: int, name_row: in
     for r in range(name_row - 1, max(search_from, name_row - 6) - 1, -1):
         for _, v in _row_texts(grid, r):
             text = clean_text(v)
-            if _is_title(v) and "绩效目标" in text:
+            if is_form_title(v) and "绩效目标" in text:
                 project.title = text
                 project.year = year_stated(text)
                 break

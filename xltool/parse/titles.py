@@ -1,4 +1,5 @@
-"""The budget year as a table's title block states it: "2022年…表", "(2022年度)", "年度：2022".
+"""A table's title block: the form's title, the budget year it states ("2022年…表", "(2022年度)",
+"年度：2022") and, for a table without a 项目名称 row, the project its title names.
 
 Only short cells are looked at (a title or a year line), and whitespace runs are collapsed
 first, so a hostile cell costs one linear pass.
@@ -10,8 +11,10 @@ import re
 import unicodedata
 from typing import Any
 
-from xltool.core.fields import words
-from xltool.core.text import SPACE_RUN_RE, lazy_pattern
+from xltool.core.fields import label, words
+from xltool.core.grid import Grid
+from xltool.core.model import Project
+from xltool.core.text import SPACE_RUN_RE, clean_text, lazy_pattern, normalize_label
 
 # The budget year as a title block states it: "2022年…表", "(2022年度)", "年度：2022".
 _YEAR_RES = (re.compile(r"((?:19|20)\d{2}) ?年"), lazy_pattern(r"年度 ?[:：]? ?((?:19|20)\d{2})(?!\d)"))
@@ -67,3 +70,47 @@ def name_in_title(value: Any) -> str:
     if len(core) < 2 or core.endswith(tuple(words("title_not_a_name"))):
         return ""
     return head
+
+
+_MAX_TITLE = 60  # a title; longer cells are text
+_TRAILING_NOTE_RE = lazy_pattern(r"[(（][^()（）]{0,20}[)）]$")
+_ATTACHMENT_RE = lazy_pattern(r"附件\d*")
+_ATTACHMENT_LINE_RE = lazy_pattern(r"附件\d*[:：]?")
+
+
+def is_form_title(value: Any) -> bool:
+    """"…绩效目标…表" (a trailing "（2023年度）" aside) or "附件3": a form's title, no label or text."""
+    if not isinstance(value, str) or ("表" not in value and "附件" not in value):
+        return False
+    text = normalize_label(value)
+    if len(text) > _MAX_TITLE:
+        return False
+    if text.endswith((")", "）")):  # normalize_label left no space after it
+        text = _TRAILING_NOTE_RE.sub("", text)  # "…目标表（2023年度）"
+    return ("绩效目标" in text and text.endswith("表")) or bool(_ATTACHMENT_RE.fullmatch(text))
+
+
+def is_title_line(texts: list[tuple[int, Any]]) -> bool:
+    """A line above a table that is no label of it: a title, "附件2", a year line."""
+    if len(texts) != 1:
+        return False
+    value = texts[0][1]
+    text = normalize_label(value)
+    return is_form_title(value) or text.endswith("表") or year_line(value) is not None or bool(
+        _ATTACHMENT_LINE_RE.fullmatch(text))
+
+
+def name_from_title(grid: Grid, project: Project, top: int, start: int) -> None:
+    """A table without a 项目名称 row: its name from the last title in rows [top, start) that names a
+    project, else none, and a note that says which (the reader's "未找到" note replaced)."""
+    titles = [(grid.ref(r, c), clean_text(v)) for r in range(top, start) for c, v in enumerate(grid.rows[r])
+              if isinstance(v, str) and v.strip()]
+    named = next(((ref, text, n) for ref, text in reversed(titles) if (n := name_in_title(text))), None)
+    missing = f"未找到“{label('name')}”栏目"
+    project.notes = [n for n in project.notes if n != missing]
+    if named is not None:
+        ref, text, project.name = named
+        project.cells["name"] = ref
+        project.notes.append(f"{missing}，项目名称按表格标题“{text}”读取为“{project.name}”，请核对")
+    else:
+        project.notes.append(f"{missing}，项目名称留空，请补填")
