@@ -298,8 +298,8 @@ def _projects_from_band(grid: Grid, *, file: str, profile: str | None = None) ->
 
 
 def projects_without_name(grid: Grid, *, file: str, profile: str | None = None) -> list[Project]:
-    """A table with indicators but no 项目名称 row, read as one project (reader.parse_without_name)
-    with the importer's normalisation; [] when it holds no indicator."""
+    """Tables with indicators but no 项目名称 row, a project each (reader.parse_without_name), with the
+    importer's normalisation; [] when they hold no indicator."""
     return _read_band(grid, file=file, profile=profile, parse=parse_without_name)
 
 

@@ -10,7 +10,6 @@ sheets come from the ribbon or an add-in through ``xltool.api.validate_grid``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable
@@ -59,8 +58,6 @@ def _starts_project(texts: list[tuple[int, Any]]) -> bool:
             if not (isinstance(before, str) and header_field(before)[0] not in (None, "name")):
                 return True
     return False
-
-
 
 
 @dataclass

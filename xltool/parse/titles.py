@@ -50,7 +50,6 @@ def year_stated(value: Any) -> int | None:
 
 _ANY_YEAR_RE = lazy_pattern(r"[(（]? ?(?:19|20)\d{2} ?年度? ?[)）]?")
 _KIND_RE = lazy_pattern(r"绩效")
-_NOTE_RE = lazy_pattern(r"[(（][^()（）]{0,20}[)）]$")  # "…目标表（2023年度）"
 
 
 def name_in_title(value: Any) -> str:
@@ -59,7 +58,7 @@ def name_in_title(value: Any) -> str:
     [words] title_not_a_name), and for any cell that is no such title."""
     if not isinstance(value, str) or len(value) > _MAX_YEAR_CELL:
         return ""
-    text = _NOTE_RE.sub("", SPACE_RUN_RE.sub("", unicodedata.normalize("NFKC", value)))
+    text = _TRAILING_NOTE_RE.sub("", SPACE_RUN_RE.sub("", unicodedata.normalize("NFKC", value)))
     kind = _KIND_RE.search(text)
     if kind is None or not text.endswith("表"):
         return ""
@@ -73,7 +72,7 @@ def name_in_title(value: Any) -> str:
 
 
 _MAX_TITLE = 60  # a title; longer cells are text
-_TRAILING_NOTE_RE = lazy_pattern(r"[(（][^()（）]{0,20}[)）]$")
+_TRAILING_NOTE_RE = lazy_pattern(r"[(（][^()（）]{0,20}[)）]$")  # "…目标表（2023年度）"
 _ATTACHMENT_RE = lazy_pattern(r"附件\d*")
 _ATTACHMENT_LINE_RE = lazy_pattern(r"附件\d*[:：]?")
 
