@@ -101,15 +101,15 @@ def is_title_line(texts: list[tuple[int, Any]]) -> bool:
 
 def name_from_title(grid: Grid, project: Project, top: int, start: int) -> None:
     """A table without a 项目名称 row: its name from the last title in rows [top, start) that names a
-    project, else none, and a note that says which (the reader's "未找到" note replaced)."""
+    project, else none, and a note that says which, first of its notes (the reader's "未找到" note replaced)."""
     titles = [(grid.ref(r, c), clean_text(v)) for r in range(top, start) for c, v in enumerate(grid.rows[r])
               if isinstance(v, str) and v.strip()]
     named = next(((ref, text, n) for ref, text in reversed(titles) if (n := name_in_title(text))), None)
     missing = f"未找到“{label('name')}”栏目"
     project.notes = [n for n in project.notes if n != missing]
-    if named is not None:
+    if named is not None:  # first among the notes: what the user must look at before anything else
         ref, text, project.name = named
         project.cells["name"] = ref
-        project.notes.append(f"{missing}，项目名称按表格标题“{text}”读取为“{project.name}”，请核对")
+        project.notes.insert(0, f"{missing}，项目名称按表格标题“{text}”读取为“{project.name}”，请核对")
     else:
-        project.notes.append(f"{missing}，项目名称留空，请补填")
+        project.notes.insert(0, f"{missing}，项目名称留空，请补填")
