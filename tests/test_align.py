@@ -39,3 +39,19 @@ def test_short_rows_of_two_groups_keep_their_levels(rows: list, tmp_path: Path) 
     [p] = load_source(source).projects
     got = [(i.level1, i.level2, i.name, (i.operator or "") + i.target) for i in p.indicators]
     assert got == [want for _, want in rows]
+
+
+@pytest.mark.parametrize("sep", ["-", "—", "/", "：", "", "|"])
+def test_one_column_holding_both_levels_is_split_into_them(sep: str, tmp_path: Path) -> None:
+    """A 指标类别 column writing "产出指标-数量指标": 一级 and 二级 as the framework names them; a cell that is
+    no pair of a framework's names stays as written."""
+    rows = [["项目名称", "乡村道路养护"], ["项目资金（万元）", "120"], ["指标类别", "指标名称", "指标值"],
+            [f"产出指标{sep}数量指标", "养护里程", "≥80公里"], [f"效益指标{sep}社会效益指标", "通行条件改善", "明显改善"],
+            [f"满意度指标{sep}服务对象满意度指标", "群众满意度", "≥90%"], [f"效益指标{sep}数量指标", "错配的一行", "1"]]
+    source = tmp_path / "t.txt"
+    source.write_text("\n".join("\t".join(r) for r in rows), encoding="utf-8")
+    [p] = load_source(source).projects
+    assert [(i.level1, i.level2, i.name) for i in p.indicators[:3]] == [
+        ("产出指标", "数量指标", "养护里程"), ("效益指标", "社会效益指标", "通行条件改善"),
+        ("满意度指标", "服务对象满意度指标", "群众满意度")]
+    assert (p.indicators[3].level1, p.indicators[3].level2) == (f"效益指标{sep}数量指标", "")

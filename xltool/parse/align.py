@@ -25,6 +25,29 @@ def level_names() -> tuple[frozenset[str], frozenset[str]]:
     )
 
 
+@cache
+def _level_pairs() -> dict[str, tuple[str, str]]:
+    """"产出指标数量指标" (normalised, separators removed) → ("产出指标", "数量指标"): every 一级 with each of
+    its 二级, in every known framework."""
+    pairs: dict[str, tuple[str, str]] = {}
+    for profile in load_profiles().values():
+        for l1 in profile.level1:
+            for l2 in l1.level2:
+                pairs.setdefault(normalize_label(l1.name) + normalize_label(l2.name), (l1.name, l2.name))
+    return pairs
+
+
+_LEVEL_SEPARATORS = str.maketrans("", "", "-—–－/／、:：·|｜_()（）")
+
+
+@lru_cache(maxsize=4096)
+def split_levels(text: str) -> tuple[str, str] | None:
+    """One cell holding both levels ("产出指标-数量指标", "效益指标/社会效益指标", "产出指标：质量指标"),
+    as a 指标类别 column writes them: (一级, 二级) as the framework names them, else None."""
+    key = normalize_label(text).translate(_LEVEL_SEPARATORS)
+    return _level_pairs().get(key) if len(key) <= 40 else None
+
+
 _TARGET_RE = lazy_pattern(r"^(?:[<>=≥≤≧≦＞＜＝]|>=|<=)?\s*[-+]?\d")
 _SKIP_COST = {"level1": 0.0, "level2": 0.0, "caption": 0.0, "remark": -0.2, "long": -0.2,
               "operator": -1.0, "unit": -1.0, "name": -3.0, "target": -3.0}

@@ -16,7 +16,7 @@ from xltool.core.frameworks import strip_form_note
 from xltool.core.grid import Grid, column_letter
 from xltool.core.model import Indicator, Project, format_cell_text
 from xltool.core.text import as_percent, clean_text, lazy_pattern, normalize_label
-from xltool.parse.align import align_row, column_kind, level_names  # noqa: F401  (level_names re-exported)
+from xltool.parse.align import align_row, column_kind, level_names, split_levels  # noqa: F401  (level_names re-exported)
 from xltool.parse.labels import THRESHOLD, match, split_label
 from xltool.parse.mapping import record, where
 
@@ -244,6 +244,9 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             value["operator"] = "定性"
         typed1 = strip_form_note(_upright(value.get("level1")))
         typed2 = strip_form_note(_upright(value.get("level2")))
+        both = split_levels(typed1 or typed2) if bool(typed1) != bool(typed2) else None
+        if both is not None:  # "产出指标-数量指标" in one 指标类别 cell
+            typed1, typed2 = both
         if typed1:
             if level1 and typed1 != level1:
                 level2 = ""
