@@ -192,6 +192,13 @@ INDICATORS = [["一级指标", "二级指标", "三级指标", "指标值"], ["�
     ([["本年度预计投入", "财政资金", N, N, N, "其他资金"], [N, "中央", "省级", "市级", "本级", N], [N, 1, 2, 3, 1, 0]],
      7.0, (3.0, 3.0, 1.0, 0.0)),
     ([["上级补助", 100, "其中：中央", 60, "省级", 40]], 100.0, (100.0, None, None, None)),  # a breakdown: no double count
+    # a list of sources, a line each: the parts of one bucket add up (中央 + 省级 into 部省级)
+    ([["资金来源", "金额（万元）"], ["合计", 100], ["其中：中央补助", 50], ["省级补助", 20], ["县级配套", 30]],
+     100.0, (70.0, None, 30.0, None)),
+    # the bucket's whole first, its parts on the lines after it: a breakdown, never counted twice
+    ([["资金总额", 100], ["上级补助资金", 70], ["中央补助", 50], ["省级补助", 20], ["县级配套", 30]],
+     100.0, (70.0, None, 30.0, None)),
+    ([["资金总额", 100], ["市级补助", 40], ["市级配套资金", 10], ["本级配套", 50]], 100.0, (None, 50.0, 50.0, None)),
 ])
 def test_funding_in_column_titles_and_grids(funding: list[list[object]], total: float, sources: tuple) -> None:  # type: ignore[type-arg]
     rows = _padded([["2022年项目支出绩效目标表"], ["项目名称", "x"], ["主管部门", "y"], *funding, *INDICATORS])
@@ -299,3 +306,12 @@ def test_a_department_task_amount_not_read_is_said_never_taken_from_the_next_col
     rows[7][3] = "见附表"  # an unreadable 合计: the tasks' sum, said
     [p] = projects_from_grid(Grid(rows=_padded(rows), name="s"), file="x")
     assert p.total == 700.0 and any("金额合计（D8“见附表”）" in n for n in p.notes), p.notes
+
+
+@pytest.mark.parametrize("wording", ["项目（资金）名称", "资金(项目)名称", "专项资金名称"])
+def test_name_labels_that_name_a_fund_too(wording: str) -> None:
+    """"项目（资金）名称": a table that may be a fund's is still a project table, its name read."""
+    rows = _padded([["2024年项目支出绩效目标表"], [wording, "城乡环卫一体化"], ["主管部门", "县城管局"], ["资金总额", 200],
+                    *INDICATORS])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert (p.name, p.department, p.total) == ("城乡环卫一体化", "县城管局", 200.0)

@@ -17,7 +17,7 @@ from typing import Any
 from xltool.core.fields import keys_of_kind, label, words
 from xltool.core.grid import Grid
 from xltool.core.model import Project, format_cell_text
-from xltool.core.text import SPACE_RUN_RE, clean_text, lazy_pattern
+from xltool.core.text import SPACE_RUN_RE, clean_text, lazy_pattern, normalize_label
 from xltool.parse.amounts import implausible, is_money_unit, parse_amount, unit_chars, unit_re
 from xltool.parse.labels import THRESHOLD, inner_pairs, looks_like_label, match, split_label
 from xltool.parse.mapping import record
@@ -186,7 +186,7 @@ def _offer(project: Project, fieldname: str, value: Any, ref: str, unit: str, de
         if fieldname.startswith("funding.") and others is not None:
             others[fieldname] = ([_source_name(source)], _row_of(ref))
     elif (fieldname.startswith("funding.") and others and fieldname in others
-          and (in_grid or fieldname == _OTHER)
+          and (in_grid or fieldname == _OTHER or _row_of(ref) != others[fieldname][1])
           and _adds_another_source(project, fieldname, value, unit or default_unit, source, ref, others[fieldname])):
         others.setdefault(_ADDED, ([], ""))[0].append(ref)  # read: not "unrecognised" later
         return
@@ -214,8 +214,10 @@ def _source_name(label: str) -> str:
 def _adds_another_source(project: Project, fieldname: str, value: Any, unit: str, source: str, ref: str,
                          bucket: tuple[list[str], str]) -> bool:
     """Two sources of other names in one bucket add up: "二、自有资金:0 三、其他:3683" into 其他,
-    and 中央 | 省级 titles side by side over their values (a funding grid) into 部省级. The same source
-    twice is a repetition, and a "其中" part or another row's source may be a breakdown: kept aside."""
+    中央 | 省级 titles side by side over their values (a funding grid) into 部省级, and 中央补助, 省级补助
+    on lines of their own (a list of sources) into 部省级. The same source twice is a repetition; a
+    "其中" part, or a part on a line after its bucket's whole ("上级资金", [words] funding_aggregate),
+    is a breakdown: kept aside."""
     names, row = bucket
     name = _source_name(source)
     number, _ = parse_amount(value, unit)
@@ -223,13 +225,19 @@ def _adds_another_source(project: Project, fieldname: str, value: Any, unit: str
     current = getattr(project.funding, key)
     if not name or not names[0] or name in names or number is None or current is None:
         return False
-    if fieldname != _OTHER and (_row_of(ref) != row or "其中" in source):
+    if fieldname != _OTHER and ("其中" in source or (_row_of(ref) != row and _aggregates(names[0], name))):
         return False
     setattr(project.funding, key, round(current + number, 6))
     names.append(name)
     where = "其他资金来源" if fieldname == _OTHER else f"“{label(fieldname)}”"
     project.notes.append(f"“{name}”与“{names[0]}”都计入{where}，已相加")
     return True
+
+
+def _aggregates(*names: str) -> bool:
+    """Whether one of these source names is a bucket's whole rather than one part of it."""
+    wholes = words("funding_aggregate")
+    return any(w in normalize_label(n) for n in names for w in wholes)
 
 
 def _is_value(v: Any) -> bool:
