@@ -315,3 +315,31 @@ def test_name_labels_that_name_a_fund_too(wording: str) -> None:
                     *INDICATORS])
     [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
     assert (p.name, p.department, p.total) == ("城乡环卫一体化", "县城管局", 200.0)
+
+
+@pytest.mark.parametrize("year", ["2024", 2024, 2024.0, "2024年", "2024年度"])
+def test_a_year_labelled_in_the_header_block_is_the_tables_year(year: object) -> None:
+    rows = _padded([["项目绩效目标表"], ["项目名称", "x"], ["主管部门", "y"], ["预算年度", year], *INDICATORS])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert p.year == 2024 and not any("年度未读取" in n for n in p.notes)
+
+
+@pytest.mark.parametrize(("written", "level1", "level2"), [
+    (("产出指标（50分）", "数量指标（20分）"), "产出指标", "数量指标"),
+    (("产出指标(权重50%)", "数量指标(20)"), "产出指标", "数量指标"),
+    (("满意度指标（分值：10）", "服务对象满意度指标（必填）"), "满意度指标", "服务对象满意度指标"),
+])
+def test_a_score_written_after_a_level_name_is_no_part_of_it(written: tuple[str, str], level1: str, level2: str) -> None:
+    rows = _padded([["项目名称", "x"], ["主管部门", "y"], ["一级指标（分值）", "二级指标（分值）", "三级指标", "指标值"],
+                    [*written, "补助机构数", "≥15个"]])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert [(i.level1, i.level2) for i in p.indicators] == [(level1, level2)]
+
+
+@pytest.mark.parametrize(("word", "sign"), [("等于", "="), ("不小于", "≥"), ("大于或等于", "≥"), ("不大于", "≤"),
+                                            ("小于或等于", "≤")])
+def test_operator_words_in_the_operator_column(word: str, sign: str) -> None:
+    rows = _padded([["项目名称", "x"], ["主管部门", "y"], ["一级指标", "二级指标", "三级指标", "计算符号", "指标值"],
+                    ["产出指标", "质量指标", "验收合格率", word, "100%"]])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert (p.indicators[0].operator, p.indicators[0].target) == (sign, "100%")

@@ -14,7 +14,7 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict
 
 from xltool.core.errors import XltoolError
-from xltool.core.text import normalize_label
+from xltool.core.text import lazy_pattern, normalize_label
 
 DEFAULT_PROFILE = "district-2022"
 
@@ -110,8 +110,9 @@ def unmatched_levels(profile: Profile, level1_names: list[str], level2_names: li
 
 @lru_cache(maxsize=4096)
 def strip_form_note(name: str) -> str:
-    """"数量指标 (必填硬性指标)" → "数量指标": a form's filling note in brackets is no part of the name
-    (the notes are data: fields.toml [words] form_notes)."""
+    """"数量指标 (必填硬性指标)" → "数量指标", "产出指标（50分）" → "产出指标": a form's filling note or the
+    level's score in brackets is no part of the name (the notes are data: fields.toml [words] form_notes;
+    the score stays in the table's 分值 column, where forms that score levels keep it)."""
     from xltool.core.fields import words  # noqa: PLC0415
 
     text = name.strip()
@@ -120,10 +121,14 @@ def strip_form_note(name: str) -> str:
             break
         open_at = max(text.rfind("("), text.rfind("（"))
         inside = normalize_label(text[open_at + 1:-1]) if open_at > 0 else ""
-        if not inside or not any(normalize_label(w) in inside for w in words("form_notes")):
+        if not inside or not (any(normalize_label(w) in inside for w in words("form_notes"))
+                              or _SCORE_NOTE_RE.fullmatch(inside)):
             break
         text = text[:open_at].rstrip()
     return text
+
+
+_SCORE_NOTE_RE = lazy_pattern(r"(?:权重|分值|满分|分数)?[:：]?\d{1,3}(?:\.\d+)?(?:分|%)?")
 
 
 @lru_cache(maxsize=1024)  # tables of one region repeat the same few sets of names

@@ -186,6 +186,8 @@ def _parse_block(grid: Grid, block: _Block, search_from: int, *, file: str, prof
         return None  # a 项目名称 label alone, no other field, no indicators: not a 绩效目标表
     _lone_goal_is_annual(grid, project)
     if project.year is None:
+        project.year = _year_labelled(grid, block.name_row, header_end)
+    if project.year is None:
         _year_elsewhere(project)
     for fieldname in required_keys():
         if fieldname not in project.cells:
@@ -218,6 +220,18 @@ def _lone_goal_is_annual(grid: Grid, project: Project) -> None:
     project.annual_goal, project.long_term_goal = project.long_term_goal, ""
     project.cells["annual_goal"] = project.cells.pop("long_term_goal")
     project.notes.append("表中只有一个总体目标，按年度绩效目标读取")
+
+
+def _year_labelled(grid: Grid, start: int, end: int) -> int | None:
+    """"年度 | 2024", "预算年度 | 2024年" among the header labels ([words] year_label), or None."""
+    labels = {normalize_label(w) for w in words("year_label")}
+    for r in range(start, end):
+        texts = [v for _, v in _row_texts(grid, r)]
+        for a, b in zip(texts, texts[1:]):
+            bare = clean_text(b).removesuffix(".0")  # 2024 as a number cell
+            if normalize_label(a).rstrip(":：") in labels and (year := year_stated(f"{bare}年" if bare.isdigit() else bare)):
+                return year
+    return None
 
 
 def _year_elsewhere(project: Project) -> None:
