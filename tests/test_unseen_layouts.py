@@ -343,3 +343,23 @@ def test_operator_words_in_the_operator_column(word: str, sign: str) -> None:
                     ["产出指标", "质量指标", "验收合格率", word, "100%"]])
     [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
     assert (p.indicators[0].operator, p.indicators[0].target) == (sign, "100%")
+
+
+def test_header_paragraphs_above_a_word_table_are_read_once(tmp_path: Path) -> None:
+    """"项目名称：乡村道路养护" as paragraphs above the Word table: read as fields, not also kept as text that
+    "belongs to no field"; a paragraph holding more than was read (a breakdown in brackets) is kept too."""
+    import docx
+
+    document = docx.Document()
+    for line in ("2024年度项目支出绩效目标表", "项目名称：乡村道路养护", "主管部门：县交通局      实施单位：县公路中心",
+                 "资金总额：120万元（其中财政资金100万元，其他资金20万元）", "年度绩效目标：完成养护80公里，优良路率达到85%以上。"):
+        document.add_paragraph(line)
+    table = document.add_table(rows=len(INDICATORS), cols=4)
+    for r, row in enumerate(INDICATORS):
+        for c, v in enumerate(row):
+            table.cell(r, c).text = v
+    document.save(tmp_path / "t.docx")
+    [p] = load_source(tmp_path / "t.docx").projects
+    assert (p.name, p.department, p.implementer, p.total, p.year) == ("乡村道路养护", "县交通局", "县公路中心", 120.0, 2024)
+    assert p.annual_goal.startswith("完成养护80公里")
+    assert p.extra == {"其他说明": "资金总额：120万元（其中财政资金100万元，其他资金20万元）"}

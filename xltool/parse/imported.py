@@ -9,6 +9,7 @@ judges defects.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any, Callable
 
 from xltool.core.grid import FREE_ROWS, Grid, split_ref
@@ -16,7 +17,7 @@ from xltool.core.model import OPERATOR_PREFIX_RE, STANDARD_OPERATORS, Indicator,
 from xltool.core.text import clean_text, normalize_label
 from xltool.parse.header import ADDED_REFS
 from xltool.parse.indicators import TITLE_ROWS, level_names, tidy_unit
-from xltool.parse.labels import is_footer
+from xltool.parse.labels import inner_pairs, is_footer
 from xltool.parse.layouts import applied_layout, kept_layout
 from xltool.parse.turns import one_at_a_time
 from xltool.parse.mapping import attach_mappings, forget, mapping_of, record, where as _where
@@ -210,15 +211,18 @@ def keep_free_rows(grid: Grid, projects: list[Project]) -> list[list[str]]:
     """Paragraphs around a table (填报单位 above, a remark below) are kept, never read as indicators.
 
     Each paragraph belongs to the project whose 项目名称 row comes last before it (the
-    first project for paragraphs above every table); form titles are not kept. Returns
-    each project's paragraphs, for 其他说明.
+    first project for paragraphs above every table); form titles, and paragraphs a field was read
+    from ("项目名称：乡村道路养护" above a Word table), are not kept. Returns each project's
+    paragraphs, for 其他说明.
     """
     free = grid.meta.get(FREE_ROWS, set())
     if not free or not projects:
         return [[] for _ in projects]
     starts = [_name_row(grid, p) for p in projects]
+    read = {r for p in projects for ref in p.cells.values() if ref
+            and (r := split_ref(ref)[0] - grid.top) in free and _fully_read(_free_text(grid, r))}
     lone: dict[int, list[str]] = {}
-    for r in sorted(free):
+    for r in sorted(free - read):
         if any(is_table_start(v) or _is_caption(v) or year_line(v) for v in grid.rows[r] if v is not None):
             continue  # titles, captions and a year line ("(2023年度)", read as the year) are no paragraphs
         owner = max((k for k, s in enumerate(starts) if s <= r), default=0)
@@ -226,6 +230,18 @@ def keep_free_rows(grid: Grid, projects: list[Project]) -> list[list[str]]:
     for project in projects:
         project.indicators = [i for i in project.indicators if (i.row - grid.top) not in free]
     return [lone.get(k, []) for k in range(len(projects))]
+
+
+_READ_FILLER_RE = re.compile(r"[\s:：,，;；。.、()（）]|万元|元")
+
+
+def _fully_read(text: str) -> bool:
+    """A paragraph that is nothing but labels and the values read from them ("项目名称：乡村道路养护"); one
+    with more ("资金总额：120万元（其中财政资金100万元…）") is kept in 其他说明 as well."""
+    rest = unicodedata.normalize("NFKC", text)  # as inner_pairs reads it
+    for pair in inner_pairs(text):
+        rest = rest.replace(pair.label, "", 1).replace(pair.text, "", 1)
+    return not _READ_FILLER_RE.sub("", rest)
 
 
 def _looks_like_level(text: str, known: frozenset[str]) -> bool:
