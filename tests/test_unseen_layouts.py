@@ -363,3 +363,28 @@ def test_header_paragraphs_above_a_word_table_are_read_once(tmp_path: Path) -> N
     assert (p.name, p.department, p.implementer, p.total, p.year) == ("乡村道路养护", "县交通局", "县公路中心", 120.0, 2024)
     assert p.annual_goal.startswith("完成养护80公里")
     assert p.extra == {"其他说明": "资金总额：120万元（其中财政资金100万元，其他资金20万元）"}
+
+
+@pytest.mark.parametrize(("line", "total", "sources"), [
+    ("资金总额：120万元（其中财政资金100万元，其他资金20万元）", 120.0, (None, None, 100.0, 20.0)),
+    ("项目资金120万元，其中：财政资金100万元，自筹资金20万元", 120.0, (None, None, 100.0, 20.0)),
+    ("资金总额:1,200万元(其中财政拨款1,000万元,自筹资金200万元)", 1200.0, (None, None, 1000.0, 200.0)),
+    ("资金总额：120万元（其中：中央补助：70万元；县级配套：50万元）", 120.0, (70.0, None, 50.0, None)),
+])
+def test_a_total_and_its_breakdown_in_one_line(line: str, total: float, sources: tuple) -> None:  # type: ignore[type-arg]
+    """The whole and its parts after "其中", with colons or without, in brackets or after a comma."""
+    rows = _padded([["项目名称", "x"], ["主管部门", "y"], [line], *INDICATORS])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    f = p.funding
+    assert (p.total, (f.province, f.city, f.district, f.other)) == (total, sources)
+
+
+def test_a_sentence_with_qizhong_is_no_amount_and_a_goal_keeps_its_whole_text() -> None:
+    """"本项目总投资500万元，其中中央资金300万元": a sentence, not the table's amounts (the 资金总额 label is);
+    "年度绩效目标：…，其中县道30公里" stays whole."""
+    rows = _padded([["项目名称", "x"], ["主管部门", "y"], ["资金总额（万元）", 600],
+                    ["本项目总投资500万元，其中中央资金300万元，省级资金200万元"],
+                    ["年度绩效目标：完成养护80公里，其中县道30公里"], *INDICATORS])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert (p.total, p.funding.province) == (600.0, None)
+    assert p.annual_goal.endswith("其中县道30公里")

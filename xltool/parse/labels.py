@@ -198,27 +198,48 @@ def inner_pairs(value: Any) -> list[Pair]:
         if ":" not in line and not _ends_with_amount(line):
             continue  # neither "label: value" nor "label 16": nothing to find, cheaply
         line = _WHEREOF_RE.sub("", line, count=1)
-        found_here = False
-        head, bracket, parts = line.partition("(其中")
+        head, parts = _split_whereof(line)
         found_pairs = _labelled(head)
-        if bracket:
-            components = _labelled(parts.lstrip(":： "))
-            if components and all(p.key.startswith("funding.") for p in found_pairs + components):
+        if parts is not None:
+            if not found_pairs:  # "项目资金120万元，其中：…": the whole's label (exactly) and amount, no colon
+                found_pairs = _tail_pair(head, kinds=("amount",), exact=True)
+            # "(其中:上级:6923;本级:0)", "其中：财政资金100万元，自筹资金20万元": each part, colon or not
+            components = [p for seg in _PARTS_SPLIT_RE.split(parts) for p in
+                          (_labelled(seg) or _tail_pair(seg, kinds=("amount",))) if field(p.key).kind == "amount"]
+            if not found_pairs or not all(field(p.key).kind == "amount" for p in found_pairs):
+                found_pairs = _labelled(line)  # "其中" inside a text value ("年度目标:…,其中县道30公里"): the line whole
+            elif components and all(p.key.startswith("funding.") for p in found_pairs + components):
                 found_pairs = components  # "财政拨款:6923(其中:上级:6923;本级:0)": the parts, not their sum too
             else:
-                found_pairs += components
-        for pair in found_pairs:
-            pairs.append(pair)
-            found_here = True
-        if not found_here and len(line) <= _MAX_TAIL_LINE:
-            tail = re.fullmatch(r"\s*([^\d:：]{2,20}?)\s*([\d,]+(?:\.\d+)?\s*(?:百万元|[万千亿]?元|万|亿)?)\s*", line)
-            if tail:
-                found = match(tail.group(1))
-                # "上级资金16": an amount or a date written after its label; a text field's value is
-                # never a bare number (a goal reading "项目名0" is not a 项目名称 label)
-                if found and found.score >= THRESHOLD and field(found.key).kind != "text":
-                    pairs.append(Pair(found.key, tail.group(2), found.unit, tail.group(1).strip()))
+                found_pairs += components  # "资金总额:120万元(其中财政资金100万元,其他资金20万元)"
+        pairs.extend(found_pairs)
+        if not found_pairs and len(line) <= _MAX_TAIL_LINE:
+            # "上级资金16": an amount or a date written after its label; a text field's value is
+            # never a bare number (a goal reading "项目名0" is not a 项目名称 label)
+            pairs.extend(_tail_pair(line, kinds=("amount", "month", "period")))
     return pairs
+
+
+_TAIL_RE = re.compile(r"\s*([^\d:：]{2,20}?)\s*([\d,]+(?:\.\d+)?\s*(?:百万元|[万千亿]?元|万|亿)?)\s*")
+_PARTS_SPLIT_RE = re.compile(r"[;；、]|,(?!\d{3})")  # "，" is "," after NFKC; "1,200" is one number
+
+
+def _split_whereof(line: str) -> tuple[str, str | None]:
+    """"资金总额:120万元(其中…)" / "项目资金120万元,其中:…" → (the whole, its parts); parts None without 其中."""
+    at = line.find("其中")
+    if at <= 0:
+        return line, None
+    return line[:at].rstrip(" ,;；(（"), line[at + 2:].strip(" :：)）")
+
+
+def _tail_pair(text: str, *, kinds: tuple[str, ...], exact: bool = False) -> list[Pair]:
+    """"上级资金16", "财政资金100万元": a label, then its value with nothing between. ``exact``: the label
+    is one of the field table's wordings as a whole (a sentence's "本项目总投资500万元" is not)."""
+    tail = _TAIL_RE.fullmatch(text) if len(text) <= _MAX_TAIL_LINE else None
+    found = match(tail.group(1)) if tail else None
+    if tail is None or found is None or found.score < (1.0 if exact else THRESHOLD) or field(found.key).kind not in kinds:
+        return []
+    return [Pair(found.key, tail.group(2), found.unit, tail.group(1).strip())]
 
 
 @cache
