@@ -388,3 +388,14 @@ def test_a_sentence_with_qizhong_is_no_amount_and_a_goal_keeps_its_whole_text() 
     [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
     assert (p.total, p.funding.province) == (600.0, None)
     assert p.annual_goal.endswith("其中县道30公里")
+
+
+@pytest.mark.parametrize(("wording", "value", "start", "end"), [
+    ("执行期限", "2024/1/1-2024/12/31", "2024.01", "2024.12"),
+    ("起止年限", "2024-2026", "2024.01", "2026.12"),
+    ("实施期间", "2024年3月1日至2024年11月30日", "2024.03", "2024.11"),
+])
+def test_more_wordings_of_the_period(wording: str, value: str, start: str, end: str) -> None:
+    rows = _padded([["项目名称", "x"], ["主管部门", "y"], [wording, value], *INDICATORS])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert (p.start, p.end) == (start, end)
