@@ -399,3 +399,12 @@ def test_more_wordings_of_the_period(wording: str, value: str, start: str, end: 
     rows = _padded([["项目名称", "x"], ["主管部门", "y"], [wording, value], *INDICATORS])
     [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
     assert (p.start, p.end) == (start, end)
+
+
+@pytest.mark.parametrize(("wording", "field_name"), [("申报单位", "implementer"), ("项目申报单位", "implementer"),
+                                                    ("资金使用单位", "implementer"), ("实施主体", "implementer"),
+                                                    ("归口管理部门", "department")])
+def test_more_wordings_of_the_units(wording: str, field_name: str) -> None:
+    rows = _padded([["项目名称", "x"], ["资金总额", 10], [wording, "县农技站"], *INDICATORS])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    assert getattr(p, field_name) == "县农技站"
