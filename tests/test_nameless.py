@@ -11,18 +11,19 @@ Corpus tables 31 (海南) and 40 (河北) are the published cases.
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import sheet_rows
+from tests import warm_cli
 from corpus_forms import tabbed_form
 from xltool.apps.sources import load_source, read_workbook
 from xltool.core.names import UNNAMED_PROJECT
 from xltool.parse.titles import name_in_title
 from xltool.rules import validate_projects
 
+ROOT = Path(__file__).resolve().parents[1]
 N = None
 INDICATORS = [
     ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "权重"],
@@ -40,9 +41,14 @@ HEADER = [
 ]
 
 
+def xltool_cli(*args: object) -> subprocess.CompletedProcess[str]:
+    """``python -m xltool``, forked warm from tests/warm_cli.py's zygote (a fresh interpreter if it cannot)."""
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(ROOT)}
+    return warm_cli.run(list(map(str, args)), cwd=ROOT, env=env, timeout=120)
+
+
 def _cli(*args: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "xltool", "import", *map(str, args)], capture_output=True,
-                          text=True, timeout=120)
+    return xltool_cli("import", *args)
 
 
 @pytest.mark.parametrize("kind", ["txt", "docx", "xlsx"])
@@ -152,8 +158,7 @@ def test_a_department_sheet_whose_name_row_was_deleted_is_counted_in_validate_an
     else:  # an error to fix, not one more field to fill in after import (JX108); shown in the one wording
         assert any(f.code == "JX103" and f.field == "name" for f in findings), findings
         assert read.projects[1].label == UNNAMED_PROJECT
-        done = subprocess.run([sys.executable, "-m", "xltool", "validate", str(book)], capture_output=True, text=True,
-                              timeout=120)
+        done = xltool_cli("validate", book)
         assert f"工作表“乙” 项目“{UNNAMED_PROJECT}”" in done.stdout and "JX103" in done.stdout, done.stdout
     merged = xltool.merge([folder], output=tmp_path / "汇总.xlsx")
     assert merged.projects == 3 and not [f for f in merged.files if f.status != "ok"]
@@ -162,8 +167,7 @@ def test_a_department_sheet_whose_name_row_was_deleted_is_counted_in_validate_an
     row = next(r for r in rows[1:] if r[head.index("总额（万元）")] == 101)
     assert row[head.index("计入合计")] == "是"  # counted, and the printed summary says why the name is empty
     assert row[head.index("备注")] == ("无项目名称" if not name else None) and row[head.index("项目名称")] == (name or None)
-    done = subprocess.run([sys.executable, "-m", "xltool", "merge", str(folder), "-o", str(tmp_path / "汇总2.xlsx")],
-                          capture_output=True, text=True, timeout=120)
+    done = xltool_cli("merge", folder, "-o", tmp_path / "汇总2.xlsx")
     assert "共 3 个项目" in done.stdout and "Traceback" not in done.stderr, done.stdout + done.stderr
 
 
