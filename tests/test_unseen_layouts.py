@@ -408,3 +408,21 @@ def test_more_wordings_of_the_units(wording: str, field_name: str) -> None:
     rows = _padded([["项目名称", "x"], ["资金总额", 10], [wording, "县农技站"], *INDICATORS])
     [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
     assert getattr(p, field_name) == "县农技站"
+
+
+@pytest.mark.parametrize(("written", "name", "operator", "target"), [
+    ("养护里程≥300公里", "养护里程", "≥", "300公里"),
+    ("群众满意度不低于90%", "群众满意度", "≥", "90%"),
+    ("完成时间≤2024年12月", "完成时间", "≤", "2024年12月"),
+    ("开展培训≥3次，覆盖≥100人", "开展培训≥3次，覆盖≥100人", "", ""),  # two values: left as written
+    ("低于标准的路段整改", "低于标准的路段整改", "", ""),
+])
+def test_a_value_written_into_the_name_column_is_split_off(written: str, name: str, operator: str, target: str) -> None:
+    """A "三级指标及指标值" column without a value column of its own: the comparison and value move to their
+    columns, the name as written is kept beside it."""
+    rows = _padded([["项目名称", "x"], ["主管部门", "y"], ["一级指标", "二级指标", "三级指标及指标值"],
+                    ["产出指标", "数量指标", written]])
+    [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
+    [i] = p.indicators
+    assert (i.name, i.operator, i.target) == (name, operator, target)
+    assert i.extra.get("三级指标原文") == (written if operator else None)

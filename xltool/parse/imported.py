@@ -13,7 +13,10 @@ import unicodedata
 from typing import Any, Callable
 
 from xltool.core.grid import FREE_ROWS, Grid, split_ref
-from xltool.core.model import OPERATOR_PREFIX_RE, STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator, parse_target
+from xltool.core.model import (
+    OPERATOR_PREFIX_RE, OPERATOR_SPELLINGS, STANDARD_OPERATORS, Indicator, Project, format_cell_text, normalize_operator,
+    parse_target,
+)
 from xltool.core.text import clean_text, normalize_label
 from xltool.parse.header import ADDED_REFS
 from xltool.parse.indicators import TITLE_ROWS, level_names, tidy_unit
@@ -57,6 +60,12 @@ def split_operator(target: str) -> tuple[str, str]:
     return op, rest
 
 
+# A name that ends in a comparison and a short value, and holds no other comparison: "群众满意度不低于90%".
+_NAME_WITH_TARGET_RE = re.compile(
+    r"(?P<name>[^≥≤≧≦<>=＜＞＝]{2,}?)\s*(?P<op>" + "|".join(map(re.escape, OPERATOR_SPELLINGS)) + r")\s*"
+    r"(?P<target>\d[^≥≤≧≦<>=＜＞＝,，;；]{0,12})")
+
+
 def _bare_number(text: str) -> bool:
     """A 计量单位 cell that is itself a number ("44,561": a date serial the sheet copied into both
     cells) is no unit: glued on it would make "44,56144,561"; it is kept beside the row instead."""
@@ -71,23 +80,27 @@ def normalise_indicator(indicator: Indicator) -> Indicator:
     the same sign; two different signs are left as typed, for the validator to report.
     """
     operator, target = indicator.operator_raw, indicator.target
+    name, extra = indicator.name, dict(indicator.extra)
+    if not clean_text(target) and not clean_text(operator) and (tail := _NAME_WITH_TARGET_RE.fullmatch(name)):
+        # "养护里程≥300公里" under a 三级指标及指标值 title: the value written into the name
+        name, operator, target = tail.group("name").rstrip(), tail.group("op"), tail.group("target")
+        extra.setdefault("三级指标原文", indicator.name)
     embedded, rest = split_operator(target)
     # from_typed already took an embedded sign as the operator, in its standard form
     if embedded and (not clean_text(operator) or normalize_operator(operator) == normalize_operator(embedded)):
         operator, target = embedded, rest
-    extra = dict(indicator.extra)
     _, number, own_unit = parse_target(target)
     if indicator.unit and not own_unit:
         if number is not None and not _bare_number(indicator.unit):
             target = f"{target}{indicator.unit}"
         else:
             extra.setdefault("度量单位", indicator.unit)
-    if (operator, target, extra) == (indicator.operator_raw, indicator.target, indicator.extra):
+    if (name, operator, target, extra) == (indicator.name, indicator.operator_raw, indicator.target, indicator.extra):
         return indicator
     return Indicator.from_typed(
         level1=indicator.level1,
         level2=indicator.level2,
-        name=indicator.name,
+        name=name,
         operator=operator,
         target=target,
         cell=indicator.cell,
