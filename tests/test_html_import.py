@@ -76,6 +76,21 @@ def test_a_page_whose_head_is_never_closed_is_still_read() -> None:
     assert any(r[:2] == ["项目名称", "社区养老服务补助"] for g in grids for r in g.rows)
 
 
+@pytest.mark.parametrize("hide", [
+    # a template row the system hides, its end tag left out as HTML allows: it ends at the next <tr>
+    ('<tr><td>效益指标</td>', '<tr style="display: none"><td>产出指标<td>数量指标<td>模板占位<td>≥<td>0\n<tr><td>效益指标</td>'),
+    ('<tr><td>服务次数</td>', '<tr hidden><td>模板占位</td><td>≥</td><td>0</td></tr><tr><td>服务次数</td>'),
+    ('<p>填报人：张三</p>', '<div style="DISPLAY:none"><div>模板占位</div><table><tr><td>模板占位</td></tr></table></div>'),
+])
+def test_what_a_browser_does_not_show_is_not_read(hide: tuple[str, str]) -> None:
+    """``display:none``, ``visibility:hidden`` and ``hidden`` elements: a reader copying the page never sees them."""
+    page = PAGE.replace(*hide)
+    assert page != PAGE
+    cells = [str(v) for g in _grids(page.encode("gbk")) for r in g.rows for v in r if v is not None]
+    assert "模板占位" not in " ".join(cells)
+    assert {"补助老人数", "服务次数", "老人生活质量", "老人满意度"} <= set(cells)  # nothing shown was lost
+
+
 @pytest.mark.parametrize("page, code", [
     ("<html><body><p>本单位无项目支出。</p></body></html>", "input.no_table"),
     ("", "input.no_table"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from xltool.core.errors import XltoolError
 from xltool.core.grid import Grid
@@ -26,6 +27,24 @@ MAX_ROWSPAN = 2000
 _BLOCK_TAGS = frozenset({"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "center",
                          "blockquote", "pre", "header", "footer", "hr"})
 _SKIPPED = frozenset({"script", "style", "head", "title", "noscript", "template", "select", "option"})
+# Elements without an end tag: a hidden one hides nothing after it.
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+                   "track", "wbr"})
+_HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important)?\s*(?:;|$)",
+                              re.IGNORECASE)
+
+
+# Elements whose end tag HTML lets a page leave out, and the end tags that close them then: a hidden
+# "<tr style=display:none>" that is never closed ends at the next <tr> or at </table>, not at the page's end.
+_CLOSED_BY = {"tr": {"table", "tbody", "thead", "tfoot"}, "td": {"tr", "table", "tbody", "thead", "tfoot"},
+              "th": {"tr", "table", "tbody", "thead", "tfoot"}, "li": {"ul", "ol"}, "p": {"div", "td", "th", "body"}}
+
+
+def _hidden(attrs: list[tuple[str, str | None]]) -> bool:
+    """An element a browser does not show (``hidden``, ``display:none``): a reader copying the page never
+    sees it, so neither does the import (a page's hidden template row, statistics code)."""
+    return any(name == "hidden" or (name == "style" and value and _HIDDEN_STYLE_RE.search(value))
+               for name, value in attrs)
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 
 Block = str | list[list[str | None]]  # a paragraph, or a table's rows
@@ -140,6 +159,7 @@ class _Page(HTMLParser):
         self.tables: list[_Table] = []
         self.text: list[str] = []  # the paragraph being read outside any table
         self.skipping = 0
+        self.hidden: list[Any] | None = None  # [tag, depth, tables opened inside] of the hidden element passed over
 
     def _out(self) -> list[Block]:
         table = self.tables[-1] if self.tables else None
@@ -152,6 +172,20 @@ class _Page(HTMLParser):
             self.blocks.append(text)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.hidden is not None:
+            hidden_tag, depth, tables = self.hidden
+            if tag == "table":
+                self.hidden[2] += 1
+                return
+            if tag != hidden_tag:
+                return
+            if hidden_tag not in _CLOSED_BY or tables or depth > 1:
+                self.hidden[1] += 1
+                return
+            self.hidden = None  # "<tr hidden>…<tr>": the next sibling closes the hidden one; read it
+        if tag not in _VOID and _hidden(attrs):
+            self.hidden = [tag, 1, 0]
+            return
         if tag == "body":
             self.skipping = 0  # a <head> (or <title>) never closed ends where the body starts
             return
@@ -175,11 +209,22 @@ class _Page(HTMLParser):
             self._break(table)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED:
+        if tag in _SKIPPED or self.hidden is not None or _hidden(attrs):
             return
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
+        if self.hidden is not None:
+            hidden_tag, depth, tables = self.hidden
+            if tag == "table" and tables:
+                self.hidden[2] -= 1
+                return
+            if tag == hidden_tag:
+                self.hidden = [tag, depth - 1, tables] if depth > 1 else None
+                return
+            if tables or tag not in _CLOSED_BY.get(hidden_tag, ()):
+                return
+            self.hidden = None  # "</table>" closes a hidden row left open; read the end tag itself
         if tag in _SKIPPED:
             self.skipping = max(0, self.skipping - 1)
             return
@@ -202,7 +247,7 @@ class _Page(HTMLParser):
             table.cell.append("\n")
 
     def handle_data(self, data: str) -> None:
-        if self.skipping:
+        if self.skipping or self.hidden is not None:
             return
         table = self.tables[-1] if self.tables else None
         if table is None:
