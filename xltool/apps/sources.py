@@ -40,9 +40,9 @@ def read_grids(grids: list[Grid], *, file: str, profile: str | None = None) -> W
 
     result = projects_from_grids(grids, file=file, profile=profile)
     if result.skipped_sheets:  # only then (the ribbon's click reads none): a skipped sheet that looks like a table
-        from xltool.parse.unplaced import note_unnamed
+        from xltool.parse.unplaced import read_unnamed
 
-        note_unnamed(result, grids, file=file)
+        read_unnamed(result, grids, file=file)
     if not result.projects:
         raise XltoolError(result.no_project_message(), file=file, code="input.no_table")
     return result

@@ -228,8 +228,8 @@ def _year_labelled(grid: Grid, start: int, end: int) -> int | None:
     for r in range(start, end):
         texts = [v for _, v in _row_texts(grid, r)]
         for a, b in zip(texts, texts[1:]):
-            bare = clean_text(b).removesuffix(".0")  # 2024 as a number cell
-            if normalize_label(a).rstrip(":：") in labels and (year := year_stated(f"{bare}年" if bare.isdigit() else bare)):
+            # the value is a year line of its own: "2024", "2024年度"; 2024 as a number cell reads "2024.0"
+            if normalize_label(a).rstrip(":：") in labels and (year := year_line(clean_text(b).removesuffix(".0"))):
                 return year
     return None
 

@@ -49,7 +49,6 @@ def year_stated(value: Any) -> int | None:
 
 
 _ANY_YEAR_RE = lazy_pattern(r"[(（]? ?(?:19|20)\d{2} ?年度? ?[)）]?")
-_KIND_RE = lazy_pattern(r"绩效")
 
 
 def name_in_title(value: Any) -> str:
@@ -59,10 +58,10 @@ def name_in_title(value: Any) -> str:
     if not isinstance(value, str) or len(value) > _MAX_YEAR_CELL:
         return ""
     text = _TRAILING_NOTE_RE.sub("", SPACE_RUN_RE.sub("", unicodedata.normalize("NFKC", value)))
-    kind = _KIND_RE.search(text)
-    if kind is None or not text.endswith("表"):
+    kind = text.find("绩效")  # the form's kind begins there: 绩效目标表, 绩效目标申报表, 绩效评价指标表
+    if kind < 0 or not text.endswith("表"):
         return ""
-    head = _ANY_YEAR_RE.sub("", text[:kind.start()]).strip("-—_:：、,，. ")
+    head = _ANY_YEAR_RE.sub("", text[:kind]).strip("-—_:：、,，. ")
     if head.endswith("支出"):
         head = head[:-2]
     core = head[:-2] if head.endswith("项目") else head

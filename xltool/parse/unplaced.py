@@ -20,7 +20,7 @@ from xltool.parse.bands import row_texts
 from xltool.parse.indicators import classify_columns, find_header_row
 from xltool.parse.labels import THRESHOLD, inner_pairs, match
 from xltool.parse.mapping import TableMapping, Unmapped, fingerprint_of, where
-from xltool.parse.titles import year_line
+from xltool.parse.titles import is_title_line
 
 _MIN_HEADER_FIELDS = 2  # distinct header fields recognised, without an indicator table, to call it a table
 _MAX_BLOCK_ROWS = 40  # the header block is read at most this far down
@@ -34,14 +34,6 @@ def _label_like(value: Any) -> bool:
     """Short text with no digits: may be a label (a value beside it is what it labels)."""
     text = clean_text(value) if isinstance(value, str) else ""
     return 2 <= len(text) <= _MAX_LABEL and not any(ch.isdigit() for ch in text) and "\n" not in text
-
-
-def _is_title_line(texts: list[tuple[int, Any]]) -> bool:
-    """A form title, an "附件3" line or a year line: no label of the table."""
-    if len(texts) != 1:
-        return False
-    text = normalize_label(texts[0][1])
-    return text.endswith("表") or bool(re.fullmatch(r"附件\d*[:：]?", text)) or year_line(texts[0][1]) is not None
 
 
 def unplaced_table(grid: Grid, *, file: str, any_table: bool = False) -> TableMapping | None:
@@ -60,7 +52,7 @@ def unplaced_table(grid: Grid, *, file: str, any_table: bool = False) -> TableMa
     fields: set[str] = set()
     for r in range(max(0, end - _MAX_BLOCK_ROWS), end):
         texts = row_texts(grid, r)
-        if not texts or _is_title_line(texts):
+        if not texts or is_title_line(texts):
             continue
         skip_next = False
         for k, (c, v) in enumerate(texts):
@@ -151,7 +143,7 @@ def may_hide_a_name(grid: Grid, mapping: TableMapping | None) -> bool:
     return False
 
 
-def note_unnamed(read: Any, grids: list[Grid], *, file: str) -> None:
+def read_unnamed(read: Any, grids: list[Grid], *, file: str) -> None:
     """The sheets a workbook read (parse.reader.WorkbookRead) skipped that look like a 绩效目标表 naming no
     project: read without a name when nothing in them may be the name (``reader.parse_without_name``: a
     sheet whose 项目名称 row was deleted, a title naming the project), so that their money is counted and

@@ -49,7 +49,7 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
     from xltool.apps.sources import workbook_grids
     from xltool.io.own_copies import own_output_reason
     from xltool.parse.reader import UNNAMED_SHEET, projects_from_grids
-    from xltool.parse.unplaced import note_unnamed
+    from xltool.parse.unplaced import read_unnamed
     from xltool.rules.consolidation import project_key
 
     grids = workbook_grids(path)
@@ -57,7 +57,7 @@ def _read_file(index: int, path: str, options: ReadOptions, shown: str) -> FileR
     if own:
         return FileResult(index, STATUS_SKIPPED, own, [], [], [], True)
     read = projects_from_grids(grids, file=shown, profile=options.profile)
-    note_unnamed(read, grids, file=shown)
+    read_unnamed(read, grids, file=shown)
     del grids
     if not read.projects:  # the reader's one wording, plus the sheets the file has (the summary lists them)
         reason = read.no_project_message()

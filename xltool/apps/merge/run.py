@@ -198,6 +198,7 @@ def merge_workbooks(
             stage = time.perf_counter()
             store.finish_loading()
             report.duplicates = store.mark_duplicates()
+            store.mark_unnamed()
             if validate:
                 # The batch rules run beside the 部门整体 form, which does not depend on them.
                 batch = Beside(batch_findings, store.path, options)

@@ -102,17 +102,20 @@ class MergeStore:
 
     # -- across files
 
+    def mark_unnamed(self) -> None:
+        """A project without a name: its 备注 says so, so that the printed summary shows why the name cell is
+        empty (with validation, 问题清单 holds its JX103 too)."""
+        with self.db:
+            self.db.execute("UPDATE projects SET note = ? WHERE name_key = '' AND note = ''", (UNNAMED_NOTE,))
+
     def mark_duplicates(self) -> list[str]:
         """Same 项目名称 + 实施单位 in two files (HZ001's groups): every row listed, counted once.
 
         The first occurrence (in input order) is counted; each other one is marked
         "重复，不计入" and points to the first. Returns one console line per group.
-        (The HZ001 findings are the rule's own, from :func:`batch_findings`.)
-        A project without a name is never anyone's duplicate; its 备注 says the name is missing, so that
-        the printed summary shows why the cell is empty (JX103 is in 问题清单).
+        (The HZ001 findings are the rule's own, from :func:`batch_findings`.) A project without a name
+        is never anyone's duplicate (:meth:`mark_unnamed`).
         """
-        with self.db:
-            self.db.execute("UPDATE projects SET note = ? WHERE name_key = '' AND note = ''", (UNNAMED_NOTE,))
         groups = self.db.execute(
             "SELECT group_concat(pord) FROM projects WHERE name_key != '' "
             "GROUP BY name_key, impl_key HAVING count(DISTINCT file_idx) > 1"
