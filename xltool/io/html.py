@@ -27,9 +27,10 @@ MAX_ROWSPAN = 2000
 _BLOCK_TAGS = frozenset({"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "center",
                          "blockquote", "pre", "header", "footer", "hr"})
 _SKIPPED = frozenset({"script", "style", "head", "title", "noscript", "template", "select", "option"})
-# Elements without an end tag: a hidden one hides nothing after it.
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-                   "track", "wbr"})
+# The hidden elements passed over: a table's rows and cells (a system's hidden template row) and text
+# (statistics code). A hidden container is read all the same: a page's tabs hide whole tables until clicked,
+# and their money must not vanish without a word.
+_HIDEABLE = frozenset({"tr", "td", "th", "p", "span", "font", "li", "a", "label", "b", "i", "em", "strong", "small"})
 _HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important)?\s*(?:;|$)",
                               re.IGNORECASE)
 
@@ -183,7 +184,7 @@ class _Page(HTMLParser):
                 self.hidden[1] += 1
                 return
             self.hidden = None  # "<tr hidden>…<tr>": the next sibling closes the hidden one; read it
-        if tag not in _VOID and _hidden(attrs):
+        if tag in _HIDEABLE and _hidden(attrs):
             self.hidden = [tag, 1, 0]
             return
         if tag == "body":
@@ -209,8 +210,8 @@ class _Page(HTMLParser):
             self._break(table)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIPPED or self.hidden is not None or _hidden(attrs):
-            return
+        if tag in _SKIPPED or self.hidden is not None or (tag in _HIDEABLE and _hidden(attrs)):
+            return  # "<td hidden/>": nothing to pass over after it
         self.handle_starttag(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
