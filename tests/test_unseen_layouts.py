@@ -334,6 +334,7 @@ def test_a_score_written_after_a_level_name_is_no_part_of_it(written: tuple[str,
                     [*written, "补助机构数", "≥15个"]])
     [p] = projects_from_grid(Grid(rows=rows, name="s"), file="x")
     assert [(i.level1, i.level2) for i in p.indicators] == [(level1, level2)]
+    assert any(f"如“{written[0]}”" in n for n in p.notes), p.notes  # the score is said, not dropped unseen
 
 
 @pytest.mark.parametrize(("word", "sign"), [("等于", "="), ("不小于", "≥"), ("大于或等于", "≥"), ("不大于", "≤"),

@@ -204,6 +204,7 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         return letters[c]
 
     level1 = level2 = ""
+    scored = ""  # the first level name written with its score ("产出指标（50分）"), said once in a note
     before = len(project.indicators)
     for r in range(first, end):
         texts = row_texts(grid, r)
@@ -242,8 +243,9 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
         elif normalize_label(value.get("operator")) in _direction_words():  # 指标方向 "是/否": a yes/no indicator
             extra[_title_of(columns, "operator", title_cells)] = clean_text(value["operator"])
             value["operator"] = "定性"
-        typed1 = strip_form_note(_upright(value.get("level1")))
-        typed2 = strip_form_note(_upright(value.get("level2")))
+        written = (_upright(value.get("level1")), _upright(value.get("level2")))
+        typed1, typed2 = (strip_form_note(w) for w in written)
+        scored = scored or next((w for w, t in zip(written, (typed1, typed2)) if any(ch.isdigit() for ch in w[len(t):])), "")
         both = split_levels(typed1 or typed2) if bool(typed1) != bool(typed2) else None
         if both is not None:  # "产出指标-数量指标" in one 指标类别 cell
             typed1, typed2 = both
@@ -264,6 +266,8 @@ def parse_indicators(grid: Grid, header_row: int, columns: dict[int, str], end: 
             cell=f"{letter(target_col)}{sheet_row}", row=sheet_row, cells=cells, extra=extra,
         ))
     _backfill_level1(project.indicators[before:])
+    if scored:  # a score is no part of the name, but it is the table's: never dropped without a word
+        project.notes.append(f"一级、二级指标名称后的分值不作为名称的一部分（如“{scored}”），分值以原表为准")
 
 
 def _record_titles(grid: Grid, header_row: int, first: int, title_cells: list[Any], columns: dict[int, str],
