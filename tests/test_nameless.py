@@ -160,6 +160,9 @@ def test_a_department_sheet_whose_name_row_was_deleted_is_counted_in_validate_an
         assert read.projects[1].label == UNNAMED_PROJECT
         done = xltool_cli("validate", book)
         assert f"工作表“乙” 项目“{UNNAMED_PROJECT}”" in done.stdout and "JX103" in done.stdout, done.stdout
+        xltool.mark(book, output=tmp_path / "标注.xlsx")  # the marked copy's results list says it in the same words
+        results = sheet_rows(tmp_path / "标注.xlsx", "校验结果")
+        assert {r[2] for r in results[1:] if r[1] == "乙"} == {UNNAMED_PROJECT}, results
     merged = xltool.merge([folder], output=tmp_path / "汇总.xlsx")
     assert merged.projects == 3 and not [f for f in merged.files if f.status != "ok"]
     rows = sheet_rows(tmp_path / "汇总.xlsx", "项目汇总")
@@ -167,6 +170,9 @@ def test_a_department_sheet_whose_name_row_was_deleted_is_counted_in_validate_an
     row = next(r for r in rows[1:] if r[head.index("总额（万元）")] == 101)
     assert row[head.index("计入合计")] == "是"  # counted, and the printed summary says why the name is empty
     assert row[head.index("备注")] == ("无项目名称" if not name else None) and row[head.index("项目名称")] == (name or None)
+    problems = sheet_rows(tmp_path / "汇总.xlsx", "问题清单")
+    at = problems[0].index("项目名称")
+    assert {r[at] for r in problems[1:] if "乙" in r} == {name or UNNAMED_PROJECT}, problems
     done = xltool_cli("merge", folder, "-o", tmp_path / "汇总2.xlsx")
     assert "共 3 个项目" in done.stdout and "Traceback" not in done.stderr, done.stdout + done.stderr
 

@@ -34,6 +34,12 @@ INSTRUCTIONS_SHEET = "填写说明"
 UNNAMED_PROJECT = "（未填写项目名称）"
 
 
+def project_shown(name: str, sheet: str) -> str:
+    """A finding's 项目 as lists show it: a finding on a sheet whose project has no name says so (so the
+    column filters to it); one about a whole file names no project."""
+    return name or (UNNAMED_PROJECT if sheet else "")
+
+
 # Sheets xltool itself adds (instructions, validation results, stored marks): never
 # project sheets, and not "skipped" either.
 SERVICE_SHEETS = frozenset({LISTS_SHEET, INSTRUCTIONS_SHEET, RESULTS_SHEET, MARKS_SHEET})

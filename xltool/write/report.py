@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 from xltool.core.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
-from xltool.core.names import UNNAMED_PROJECT
+from xltool.core.names import UNNAMED_PROJECT, project_shown
 from xltool.core.text import display_lines, display_width
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,7 +81,8 @@ def result_rows(findings: Iterable[Finding], *, sheets: Iterable[str] | None = N
     rows: list[ResultRow] = []
     for index, f in enumerate(findings, start=1):
         cell_text = f.cell or "（整表）"
-        values: tuple[Any, ...] = (index, f.sheet, f.project, cell_text, f.severity.label, f.code, f.message)
+        values: tuple[Any, ...] = (index, f.sheet, project_shown(f.project, f.sheet), cell_text, f.severity.label, f.code,
+                                   f.message)
         link = link_location(f.sheet, f.cell) if f.sheet and (known is None or f.sheet in known) else ""
         rows.append(ResultRow(values, link, values.index(cell_text, 1), f.severity))
     return rows

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from xltool.core.names import project_shown
 from xltool.io.discovery import InputFile
 from xltool.rules.consolidation import CODE_DUPLICATE, CODE_FILE_FAILED, CODE_FILE_SKIPPED, place
 from xltool.write.summary import (
@@ -200,7 +201,7 @@ class MergeStore:
             "AND g.cell = f.cell AND g.message = f.message) ORDER BY f.sort_key, f.id"
         )
         return (
-            FindingRow(f, s, c, p, code, _SEVERITY_LABELS.get(sev, sev), m)
+            FindingRow(f, s, c, project_shown(p, s), code, _SEVERITY_LABELS.get(sev, sev), m)
             for f, s, c, p, code, sev, m in self.db.execute(sql, (CODE_DUPLICATE,))
         )
 
