@@ -61,6 +61,9 @@ def split_operator(target: str) -> tuple[str, str]:
 
 
 # A name that ends in a comparison and a short value, and holds no other comparison: "群众满意度不低于90%".
+# Only short names are tried: such a name is a few words, and a hostile long cell (a run of spaces) would
+# cost the pattern quadratic time.
+_MAX_NAME_WITH_TARGET = 60
 _NAME_WITH_TARGET_RE = re.compile(
     r"(?P<name>[^≥≤≧≦<>=＜＞＝]{2,}?)\s*(?P<op>" + "|".join(map(re.escape, OPERATOR_SPELLINGS)) + r")\s*"
     r"(?P<target>\d[^≥≤≧≦<>=＜＞＝,，;；]{0,12})")
@@ -81,7 +84,8 @@ def normalise_indicator(indicator: Indicator) -> Indicator:
     """
     operator, target = indicator.operator_raw, indicator.target
     name, extra = indicator.name, dict(indicator.extra)
-    if not clean_text(target) and not clean_text(operator) and (tail := _NAME_WITH_TARGET_RE.fullmatch(name)):
+    if (not clean_text(target) and not clean_text(operator) and len(name) <= _MAX_NAME_WITH_TARGET
+            and (tail := _NAME_WITH_TARGET_RE.fullmatch(name))):
         # "养护里程≥300公里" under a 三级指标及指标值 title: the value written into the name
         name, operator, target = tail.group("name").rstrip(), tail.group("op"), tail.group("target")
         extra.setdefault("三级指标原文", indicator.name)
