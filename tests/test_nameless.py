@@ -193,3 +193,19 @@ def test_two_tables_naming_no_project_are_two_projects(kind: str, second_title: 
     assert [(p.name, p.department, p.total, len(p.indicators)) for p in projects] == [
         ("城关镇农村公路提质改造项目", "县交通运输局", 320.5, 4),
         ("河道保洁项目" if second_title else "", "县水利局", 12.0, 1)]
+
+
+def test_an_indicator_that_names_a_field_does_not_start_the_next_table() -> None:
+    """"项目资金到位率 | 100%" in the first table names 项目资金, a header label: the second table still begins at
+    its own header block, and neither table's money changes."""
+    rows = [["2024年度城关镇农村公路提质改造项目绩效目标表"], *HEADER[:1], INDICATORS[0],
+            ["产出指标", "质量指标", "项目资金到位率", "=", "100", "%", "20%"], INDICATORS[1],
+            ["主管部门：", "县水利局", "资金总额：", "12"], *INDICATORS[:2]]
+    from xltool.core.grid import Grid
+    from xltool.parse.imported import projects_without_name
+
+    width = max(map(len, rows))
+    grid = Grid(rows=[list(r) + [None] * (width - len(r)) for r in rows], name="s")
+    projects = projects_without_name(grid, file="x")
+    assert [(p.department, p.total, [i.name for i in p.indicators]) for p in projects] == [
+        ("县交通运输局", 320.5, ["项目资金到位率", "改造道路长度"]), ("县水利局", 12.0, ["改造道路长度"])]

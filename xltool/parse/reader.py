@@ -138,12 +138,16 @@ def parse_without_name(grid: Grid, *, file: str = "", profile: str | None = None
 
 def _next_table(grid: Grid, header: int, next_header: int) -> int:
     """Where the table whose indicator titles are on ``next_header`` begins, after the one on ``header``:
-    its first title line ("附件2", "…项目绩效目标表"), else its first header label, else its titles."""
-    rows = range(header + 1, next_header)
-    title = next((r for r in rows if is_title_line(_row_texts(grid, r))), None)
+    its first title line ("附件2", "…项目绩效目标表"), else the first of the rows right above its titles that
+    each begin with a header label (its header block), else its titles. Walked up from the titles, so an
+    indicator of the table above that merely names a field ("项目资金到位率") never starts a table."""
+    title = next((r for r in range(header + 1, next_header) if is_title_line(_row_texts(grid, r))), None)
     if title is not None:
         return title
-    return next((r for r in rows if any(header_field(v)[0] for _, v in _row_texts(grid, r))), next_header)
+    start = next_header
+    while start - 1 > header and (texts := _row_texts(grid, start - 1)) and header_field(texts[0][1])[0]:
+        start -= 1
+    return start
 
 
 def finish_project(project: Project, profile: str | None) -> None:
