@@ -27,23 +27,22 @@ MAX_ROWSPAN = 2000
 _BLOCK_TAGS = frozenset({"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "section", "article", "center",
                          "blockquote", "pre", "header", "footer", "hr"})
 _SKIPPED = frozenset({"script", "style", "head", "title", "noscript", "template", "select", "option"})
-# The hidden elements passed over: a table's rows and cells (a system's hidden template row) and text
-# (statistics code). A hidden container is read all the same: a page's tabs hide whole tables until clicked,
-# and their money must not vanish without a word.
-_HIDEABLE = frozenset({"tr", "td", "th", "p", "span", "font", "li", "a", "label", "b", "i", "em", "strong", "small"})
+# The hidden elements passed over: text (statistics code, a hidden note). Tables and their rows and cells
+# are read hidden or not, as a workbook's hidden rows are: Excel writes its hidden rows as
+# "<tr style='display:none'>" in the 网页格式 .xls that merge reads, and a page's tabs hide whole tables
+# until clicked; their money must not vanish without a word.
+_HIDEABLE = frozenset({"p", "span", "font", "li", "a", "label", "b", "i", "em", "strong", "small"})
 _HIDDEN_STYLE_RE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!important)?\s*(?:;|$)",
                               re.IGNORECASE)
 
 
-# Elements whose end tag HTML lets a page leave out, and the end tags that close them then: a hidden
-# "<tr style=display:none>" that is never closed ends at the next <tr> or at </table>, not at the page's end.
-_CLOSED_BY = {"tr": {"table", "tbody", "thead", "tfoot"}, "td": {"tr", "table", "tbody", "thead", "tfoot"},
-              "th": {"tr", "table", "tbody", "thead", "tfoot"}, "li": {"ul", "ol"}, "p": {"div", "td", "th", "body"}}
+# Elements whose end tag HTML lets a page leave out, and the end tags that close them then: a hidden "<p>"
+# that is never closed ends at the next <p> or where its cell or block ends, not at the page's end.
+_CLOSED_BY = {"li": {"ul", "ol"}, "p": {"div", "td", "th", "tr", "table", "body"}}
 
 
 def _hidden(attrs: list[tuple[str, str | None]]) -> bool:
-    """An element a browser does not show (``hidden``, ``display:none``): a reader copying the page never
-    sees it, so neither does the import (a page's hidden template row, statistics code)."""
+    """An element a browser does not show (``hidden``, ``display:none``, ``visibility:hidden``)."""
     return any(name == "hidden" or (name == "style" and value and _HIDDEN_STYLE_RE.search(value))
                for name, value in attrs)
 _CHARSET = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
@@ -183,7 +182,7 @@ class _Page(HTMLParser):
             if hidden_tag not in _CLOSED_BY or tables or depth > 1:
                 self.hidden[1] += 1
                 return
-            self.hidden = None  # "<tr hidden>…<tr>": the next sibling closes the hidden one; read it
+            self.hidden = None  # "<p hidden>…<p>": the next sibling closes the hidden one; read it
         if tag in _HIDEABLE and _hidden(attrs):
             self.hidden = [tag, 1, 0]
             return
@@ -225,7 +224,7 @@ class _Page(HTMLParser):
                 return
             if tables or tag not in _CLOSED_BY.get(hidden_tag, ()):
                 return
-            self.hidden = None  # "</table>" closes a hidden row left open; read the end tag itself
+            self.hidden = None  # "</td>" closes a hidden paragraph left open; read the end tag itself
         if tag in _SKIPPED:
             self.skipping = max(0, self.skipping - 1)
             return
